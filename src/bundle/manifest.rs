@@ -1,0 +1,57 @@
+//! `manifest.json`: what a bundle holds, where each step runs, and the hash of every file.
+//! The runner refuses a bundle whose files no longer match.
+
+use serde::{Deserialize, Serialize};
+
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Major version of this shape; readers refuse an unknown one and ignore unknown fields.
+    pub format: u32,
+    /// `cutover X.Y.Z` that wrote the bundle.
+    pub generator: String,
+    /// `2003` ... `2019`, `SE`.
+    pub source_version: String,
+    /// `cloud` or `synced`.
+    pub identity: String,
+    pub tenant: Option<String>,
+    pub steps: Vec<Step>,
+    /// Data files the steps read, each with its own hash.
+    pub data: Vec<DataFile>,
+    /// The shared PowerShell module(s), hashed like the steps.
+    pub modules: Vec<DataFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Stable id, e.g. `05-users`.
+    pub id: String,
+    pub title: String,
+    /// Path relative to the bundle root, `/`-separated: `steps/05-users.ps1`.
+    pub file: String,
+    /// `exchange2003` ... `exchangeSE`, `exchangeOnline`, `graph`.
+    pub target: String,
+    /// `source-server` or `jump-box`.
+    pub runs_on: String,
+    /// `powershell-2.0`, `powershell-5.1` or `pwsh-7`.
+    pub shell: String,
+    pub sha256: String,
+    /// Number of operations (result records) the step will write when run whole.
+    pub ops: u64,
+    /// Data files (paths relative to the root) this step reads.
+    #[serde(default)]
+    pub data: Vec<String>,
+    /// Whether the step changes anything (false for read-only checks and exports).
+    #[serde(default)]
+    pub changes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    pub file: String,
+    pub sha256: String,
+}
+
+pub const RUNS_ON_SOURCE: &str = "source-server";
+pub const RUNS_ON_JUMP_BOX: &str = "jump-box";

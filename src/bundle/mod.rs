@@ -1,0 +1,3 @@
+//! Plan + source version to a folder of steps, data files, README and manifest.
+
+pub mod manifest;

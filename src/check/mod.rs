@@ -1,0 +1,5 @@
+//! Parse PowerShell with tree-sitter-pwsh and check it against the cmdlet catalog.
+
+use crate::rules::Rule;
+
+pub static RULES: &[Rule] = &[];

@@ -1,0 +1,263 @@
+//! Command-line shape (clap derive). Parsing only: behaviour lives in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cutover",
+    version,
+    about = "Lint, plan, bundle, run and report Exchange to Microsoft 365 migrations",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint user, group, member, mailbox, statistics and permission CSVs.
+    Lint(LintArgs),
+    /// List every rule code with its severity, message and fix.
+    Rules(RulesArgs),
+    /// Write a commented cutover.toml and empty CSV templates.
+    Init(InitArgs),
+    /// Write a valid synthetic tenant (users, groups, members) of any size.
+    Synth(SynthArgs),
+    /// Compute the operations a migration needs; writes plan.json and PLAN.md.
+    Plan(PlanArgs),
+    /// Write a reviewable folder of PowerShell steps, data files and a manifest.
+    Bundle(BundleArgs),
+    /// Parse PowerShell scripts and check cmdlets and parameters against a target.
+    Check(CheckArgs),
+    /// Execute a bundle's jump-box steps through pwsh, recording one result per operation.
+    Run(RunArgs),
+    /// Turn a run's journal into a report (HTML, Markdown, JSON, CSV).
+    Report(ReportArgs),
+    /// Estimate data volume, transfer time and a migration schedule.
+    Estimate(EstimateArgs),
+    /// Lint, plan and bundle the built-in samples, and show a demo run.
+    Demo(DemoArgs),
+}
+
+/// Settings shared by every command that reads a project: each mirrors a `cutover.toml` key.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProjectArgs {
+    /// Project file (default: ./cutover.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Accepted domain (repeatable).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// Tenant's initial domain (*.onmicrosoft.com).
+    #[arg(long, value_name = "NAME.onmicrosoft.com")]
+    pub tenant: Option<String>,
+    /// Source Exchange version: 2003, 2007, 2010, 2013, 2016, 2019 or SE.
+    #[arg(long, value_name = "VERSION")]
+    pub source_version: Option<String>,
+    /// Default usage location (ISO 3166 alpha-2) for users without one.
+    #[arg(long, value_name = "CC")]
+    pub usage_location: Option<String>,
+    /// Where identities are mastered: cloud (created in Entra ID) or synced (Entra Connect).
+    #[arg(long, value_name = "MODE")]
+    pub identity: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub groups: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub members: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub mailboxes: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub permissions: Option<PathBuf>,
+    /// Force the field delimiter instead of detecting it.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files to lint (kind inferred from headers); adds to the project's inputs.
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Force the file kind for FILES: users, groups, members, mailboxes, mailbox-stats, permissions.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    #[arg(long, value_enum, default_value_t = FindingFormat::Human)]
+    pub format: FindingFormat,
+    /// Treat warnings as errors for the exit status.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to write into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    #[arg(long, default_value_t = 100)]
+    pub users: u64,
+    /// Number of groups (default: users / 50, at least 1).
+    #[arg(long)]
+    pub groups: Option<u64>,
+    /// Number of memberships (default: as many as users).
+    #[arg(long)]
+    pub memberships: Option<u64>,
+    #[arg(long, default_value = "contoso.com")]
+    pub domain: String,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Tenant state snapshot (JSON) to diff against.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Folder for plan.json and PLAN.md.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite an existing bundle folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// PowerShell scripts to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline graph.
+    #[arg(long)]
+    pub target: String,
+    #[arg(long, value_enum, default_value_t = FindingFormat::Human)]
+    pub format: FindingFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Bundle folder (holds manifest.json).
+    pub bundle: PathBuf,
+    /// Run only these steps (repeatable).
+    #[arg(long = "step", value_name = "ID")]
+    pub steps: Vec<String>,
+    /// Pass -WhatIf:$true to every step and record whatif results.
+    #[arg(long)]
+    pub what_if: bool,
+    /// PowerShell 7 executable (else CUTOVER_PWSH, else pwsh on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub pwsh: Option<PathBuf>,
+    /// Secrets file handed to the users step at run time.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Continue the latest run: skip operations that already succeeded.
+    #[arg(long)]
+    pub resume: bool,
+    /// Continue the latest run, doing only the operations that failed.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Record a results file written on the source server: STEP FILE.
+    #[arg(long, num_args = 2, value_names = ["STEP", "FILE"])]
+    pub import_results: Option<Vec<String>>,
+    /// Kill a step that runs longer than this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Md,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run folder (BUNDLE/runs/<timestamp>) or a bundle (its latest run).
+    pub path: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[arg(long, value_name = "MBPS")]
+    pub bandwidth_mbps: Option<f64>,
+    /// Concurrent migrations (default: 3 per 1 Mbps, the playbook's guideline).
+    #[arg(long)]
+    pub concurrency: Option<u32>,
+    /// Items older than this many days are pre-staged.
+    #[arg(long, value_name = "DAYS")]
+    pub prestage_days: Option<u32>,
+    #[arg(long, value_name = "GB")]
+    pub mailbox_limit_gb: Option<f64>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to write the demo bundle (default: a new temporary folder that is kept).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}

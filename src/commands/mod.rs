@@ -1,0 +1,51 @@
+//! One file per subcommand: glue from parsed arguments to the library, and the exit status.
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, Exit, Result};
+
+mod bundle;
+mod check;
+mod demo;
+mod estimate;
+mod init;
+mod lint;
+mod plan;
+mod report;
+mod rules;
+mod run;
+mod synth;
+
+/// Runs a command and maps its outcome to the exit-code contract; never panics on input.
+pub fn dispatch(cli: Cli) -> i32 {
+    let result: Result<Exit> = match cli.command {
+        Command::Lint(a) => lint::run(a),
+        Command::Rules(a) => rules::run(a),
+        Command::Init(a) => init::run(a),
+        Command::Synth(a) => synth::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Bundle(a) => bundle::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Estimate(a) => estimate::run(a),
+        Command::Demo(a) => demo::run(a),
+    };
+    match result {
+        Ok(exit) => exit.code(),
+        Err(e) if e.is_broken_pipe() => 0,
+        Err(e) => {
+            report_error(&e);
+            e.code()
+        }
+    }
+}
+
+fn report_error(e: &Error) {
+    let mut msg = format!("cutover: error: {e}");
+    if let Error::Other(inner) = e {
+        for cause in inner.chain().skip(1) {
+            msg.push_str(&format!("\n  caused by: {cause}"));
+        }
+    }
+    eprintln!("{msg}");
+}

@@ -1,0 +1,1 @@
+//! The built-in samples, embedded so `cutover demo` works from any folder.

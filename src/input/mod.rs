@@ -1,0 +1,1 @@
+//! Bytes to positioned records: encoding, `#TYPE` line, delimiter, header synonyms, file kind.

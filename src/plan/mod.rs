@@ -1,0 +1,1 @@
+//! `Tenant` (+ optional state snapshot) to ordered operations with stable ids.

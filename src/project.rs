@@ -1,0 +1,481 @@
+//! `cutover.toml` and command-line flags merged into one `Project`. Flags win over the file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::ProjectArgs;
+use crate::error::{Error, Result};
+
+/// The on-premises Exchange version the migration starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SourceVersion {
+    #[serde(rename = "2003")]
+    Ex2003,
+    #[serde(rename = "2007")]
+    Ex2007,
+    #[serde(rename = "2010")]
+    Ex2010,
+    #[serde(rename = "2013")]
+    Ex2013,
+    #[serde(rename = "2016")]
+    Ex2016,
+    #[serde(rename = "2019")]
+    Ex2019,
+    #[serde(rename = "SE")]
+    Se,
+}
+
+impl SourceVersion {
+    pub const ALL: [SourceVersion; 7] = [
+        SourceVersion::Ex2003,
+        SourceVersion::Ex2007,
+        SourceVersion::Ex2010,
+        SourceVersion::Ex2013,
+        SourceVersion::Ex2016,
+        SourceVersion::Ex2019,
+        SourceVersion::Se,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceVersion::Ex2003 => "2003",
+            SourceVersion::Ex2007 => "2007",
+            SourceVersion::Ex2010 => "2010",
+            SourceVersion::Ex2013 => "2013",
+            SourceVersion::Ex2016 => "2016",
+            SourceVersion::Ex2019 => "2019",
+            SourceVersion::Se => "SE",
+        }
+    }
+
+    /// The catalog / manifest environment token (`exchange2010`, `exchangeSE`, ...).
+    pub fn target(self) -> &'static str {
+        match self {
+            SourceVersion::Ex2003 => "exchange2003",
+            SourceVersion::Ex2007 => "exchange2007",
+            SourceVersion::Ex2010 => "exchange2010",
+            SourceVersion::Ex2013 => "exchange2013",
+            SourceVersion::Ex2016 => "exchange2016",
+            SourceVersion::Ex2019 => "exchange2019",
+            SourceVersion::Se => "exchangeSE",
+        }
+    }
+
+    /// Whether the server has an Exchange Management Shell at all (2003 has none).
+    pub fn has_shell(self) -> bool {
+        self != SourceVersion::Ex2003
+    }
+
+    /// The shell a source-side script must run in: the Exchange 2007 and 2010 shells are
+    /// Windows PowerShell 1.0/2.0, so their scripts keep to 2.0 (1.0 features for 2007).
+    pub fn shell(self) -> &'static str {
+        match self {
+            SourceVersion::Ex2003 | SourceVersion::Ex2007 | SourceVersion::Ex2010 => {
+                "powershell-2.0"
+            }
+            _ => "powershell-5.1",
+        }
+    }
+}
+
+impl fmt::Display for SourceVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SourceVersion {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim().to_ascii_lowercase();
+        let t = t.strip_prefix("exchange").unwrap_or(&t).trim();
+        Ok(match t {
+            "2003" => SourceVersion::Ex2003,
+            "2007" => SourceVersion::Ex2007,
+            "2010" => SourceVersion::Ex2010,
+            "2013" => SourceVersion::Ex2013,
+            "2016" => SourceVersion::Ex2016,
+            "2019" => SourceVersion::Ex2019,
+            "se" | "subscription edition" => SourceVersion::Se,
+            _ => {
+                return Err(Error::Usage(format!(
+                    "unknown source version '{s}': use 2003, 2007, 2010, 2013, 2016, 2019 or SE"
+                )))
+            }
+        })
+    }
+}
+
+/// Where user objects are mastered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentityMode {
+    /// cutover creates cloud users in Entra ID through Microsoft Graph.
+    #[default]
+    Cloud,
+    /// Entra Connect syncs users from Active Directory; cutover creates none.
+    Synced,
+}
+
+impl IdentityMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityMode::Cloud => "cloud",
+            IdentityMode::Synced => "synced",
+        }
+    }
+}
+
+impl FromStr for IdentityMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cloud" => Ok(IdentityMode::Cloud),
+            "synced" | "sync" | "hybrid" => Ok(IdentityMode::Synced),
+            _ => Err(Error::Usage(format!(
+                "unknown identity mode '{s}': use cloud or synced"
+            ))),
+        }
+    }
+}
+
+/// Input files a project names. Any may be absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    pub users: Option<PathBuf>,
+    pub groups: Option<PathBuf>,
+    pub members: Option<PathBuf>,
+    pub mailboxes: Option<PathBuf>,
+    pub stats: Option<PathBuf>,
+    pub permissions: Option<PathBuf>,
+}
+
+/// Everything the commands need to know about a migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Project {
+    /// Accepted domains, lower-case.
+    pub domains: Vec<String>,
+    /// Initial domain, `*.onmicrosoft.com`.
+    pub tenant: Option<String>,
+    pub source_version: SourceVersion,
+    pub identity: IdentityMode,
+    /// ISO 3166 alpha-2, upper-case.
+    pub usage_location: Option<String>,
+    /// SKU part number given to every user (e.g. `O365_BUSINESS_PREMIUM`), if any.
+    pub licence_sku: Option<String>,
+    pub inputs: Inputs,
+    pub delimiter: Option<u8>,
+    /// Message size limits for mailboxes and mailbox plans, in MB (service maximum 150).
+    pub max_send_mb: u32,
+    pub max_receive_mb: u32,
+    /// Audit thresholds.
+    pub mailbox_limit_gb: f64,
+    pub large_item_mb: f64,
+    /// Estimate settings.
+    pub bandwidth_mbps: Option<f64>,
+    pub concurrency: Option<u32>,
+    pub prestage_days: u32,
+    /// The source-side account the migration tool signs in with (impersonation, throttling).
+    pub migration_account: Option<String>,
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Project {
+            domains: Vec::new(),
+            tenant: None,
+            source_version: SourceVersion::Ex2016,
+            identity: IdentityMode::Cloud,
+            usage_location: None,
+            licence_sku: None,
+            inputs: Inputs::default(),
+            delimiter: None,
+            max_send_mb: 150,
+            max_receive_mb: 150,
+            mailbox_limit_gb: 50.0,
+            large_item_mb: 150.0,
+            bandwidth_mbps: None,
+            concurrency: None,
+            prestage_days: 90,
+            migration_account: None,
+        }
+    }
+}
+
+/// Exchange Online's ceiling for MaxSendSize / MaxReceiveSize (Set-Mailbox, Set-MailboxPlan).
+pub const SERVICE_MAX_MESSAGE_MB: u32 = 150;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTenant {
+    name: Option<String>,
+    domains: Option<Vec<String>>,
+    usage_location: Option<String>,
+    identity: Option<String>,
+    licence_sku: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSource {
+    version: Option<String>,
+    migration_account: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    max_send_mb: Option<u32>,
+    max_receive_mb: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAudit {
+    mailbox_limit_gb: Option<f64>,
+    large_item_mb: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEstimate {
+    bandwidth_mbps: Option<f64>,
+    concurrency: Option<u32>,
+    prestage_days: Option<u32>,
+}
+
+/// The shape of `cutover.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    #[serde(default)]
+    tenant: FileTenant,
+    #[serde(default)]
+    source: FileSource,
+    #[serde(default)]
+    inputs: Inputs,
+    #[serde(default)]
+    limits: FileLimits,
+    #[serde(default)]
+    audit: FileAudit,
+    #[serde(default)]
+    estimate: FileEstimate,
+}
+
+pub const DEFAULT_CONFIG: &str = "cutover.toml";
+
+impl Project {
+    /// Reads `--config` (or `./cutover.toml` when present) and applies the flags on top.
+    pub fn load(args: &ProjectArgs) -> Result<Project> {
+        let path = match &args.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let p = PathBuf::from(DEFAULT_CONFIG);
+                p.is_file().then_some(p)
+            }
+        };
+        let mut project = match path {
+            Some(p) => Project::from_file(&p)?,
+            None => Project::default(),
+        };
+        project.apply_args(args)?;
+        project.validate()?;
+        Ok(project)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Project> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let base = path.parent().unwrap_or_else(|| Path::new(""));
+        Project::from_toml(&text, base)
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses project TOML; relative input paths are taken from `base`.
+    pub fn from_toml(text: &str, base: &Path) -> Result<Project> {
+        let file: ProjectFile =
+            toml::from_str(text).map_err(|e| Error::Usage(e.message().to_string()))?;
+        let mut p = Project::default();
+        if let Some(v) = file.tenant.name {
+            p.tenant = Some(v.trim().to_ascii_lowercase());
+        }
+        if let Some(v) = file.tenant.domains {
+            p.domains = v;
+        }
+        p.usage_location = file.tenant.usage_location;
+        if let Some(v) = file.tenant.identity {
+            p.identity = v.parse()?;
+        }
+        p.licence_sku = file.tenant.licence_sku;
+        if let Some(v) = file.source.version {
+            p.source_version = v.parse()?;
+        }
+        p.migration_account = file.source.migration_account;
+        let rebase = |o: Option<PathBuf>| o.map(|f| if f.is_absolute() { f } else { base.join(f) });
+        p.inputs = Inputs {
+            users: rebase(file.inputs.users),
+            groups: rebase(file.inputs.groups),
+            members: rebase(file.inputs.members),
+            mailboxes: rebase(file.inputs.mailboxes),
+            stats: rebase(file.inputs.stats),
+            permissions: rebase(file.inputs.permissions),
+        };
+        if let Some(v) = file.limits.max_send_mb {
+            p.max_send_mb = v;
+        }
+        if let Some(v) = file.limits.max_receive_mb {
+            p.max_receive_mb = v;
+        }
+        if let Some(v) = file.audit.mailbox_limit_gb {
+            p.mailbox_limit_gb = v;
+        }
+        if let Some(v) = file.audit.large_item_mb {
+            p.large_item_mb = v;
+        }
+        p.bandwidth_mbps = file.estimate.bandwidth_mbps;
+        p.concurrency = file.estimate.concurrency;
+        if let Some(v) = file.estimate.prestage_days {
+            p.prestage_days = v;
+        }
+        p.normalise();
+        Ok(p)
+    }
+
+    pub fn apply_args(&mut self, a: &ProjectArgs) -> Result<()> {
+        if !a.domains.is_empty() {
+            self.domains = a.domains.clone();
+        }
+        if let Some(t) = &a.tenant {
+            self.tenant = Some(t.trim().to_ascii_lowercase());
+        }
+        if let Some(v) = &a.source_version {
+            self.source_version = v.parse()?;
+        }
+        if let Some(v) = &a.identity {
+            self.identity = v.parse()?;
+        }
+        if let Some(v) = &a.usage_location {
+            self.usage_location = Some(v.clone());
+        }
+        let set = |slot: &mut Option<PathBuf>, v: &Option<PathBuf>| {
+            if v.is_some() {
+                slot.clone_from(v);
+            }
+        };
+        set(&mut self.inputs.users, &a.users);
+        set(&mut self.inputs.groups, &a.groups);
+        set(&mut self.inputs.members, &a.members);
+        set(&mut self.inputs.mailboxes, &a.mailboxes);
+        set(&mut self.inputs.stats, &a.stats);
+        set(&mut self.inputs.permissions, &a.permissions);
+        if let Some(d) = &a.delimiter {
+            self.delimiter = Some(parse_delimiter(d)?);
+        }
+        self.normalise();
+        Ok(())
+    }
+
+    fn normalise(&mut self) {
+        for d in &mut self.domains {
+            *d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+        }
+        self.domains.retain(|d| !d.is_empty());
+        self.domains.dedup();
+        if let Some(u) = &mut self.usage_location {
+            *u = u.trim().to_ascii_uppercase();
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        if let Some(t) = &self.tenant {
+            if !t.ends_with(".onmicrosoft.com") {
+                return Err(Error::Usage(format!(
+                    "tenant '{t}' must be the initial domain, NAME.onmicrosoft.com"
+                )));
+            }
+        }
+        if let Some(u) = &self.usage_location {
+            if u.len() != 2 || !u.bytes().all(|b| b.is_ascii_uppercase()) {
+                return Err(Error::Usage(format!(
+                    "usage location '{u}' must be an ISO 3166 alpha-2 code such as US"
+                )));
+            }
+        }
+        for (name, v) in [
+            ("max_send_mb", self.max_send_mb),
+            ("max_receive_mb", self.max_receive_mb),
+        ] {
+            if v == 0 || v > SERVICE_MAX_MESSAGE_MB {
+                return Err(Error::Usage(format!(
+                    "{name} = {v}: Exchange Online accepts 1 to {SERVICE_MAX_MESSAGE_MB} MB"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `domain` (any case) is one of the accepted domains. With none configured,
+    /// every domain is accepted: the domain rules need the list to say anything.
+    pub fn accepts_domain(&self, domain: &str) -> bool {
+        self.domains.is_empty() || self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+}
+
+/// `,` `;` `tab` (or `\t`), `|`.
+pub fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "\\t" | "tab" | "TAB" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err(Error::Usage(format!(
+            "delimiter '{s}' is not one of: , ; tab |"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_and_flags_merge_with_flags_winning() {
+        let p = Project::from_toml(
+            "[tenant]\nname='Contoso.onmicrosoft.com'\ndomains=['Contoso.com']\n[source]\nversion='2010'\n[inputs]\nusers='u.csv'\n",
+            Path::new("/proj"),
+        )
+        .unwrap();
+        assert_eq!(p.domains, ["contoso.com"]);
+        assert_eq!(p.source_version, SourceVersion::Ex2010);
+        assert_eq!(p.inputs.users.as_deref(), Some(Path::new("/proj/u.csv")));
+        let mut p2 = p.clone();
+        p2.apply_args(&ProjectArgs {
+            source_version: Some("SE".into()),
+            domains: vec!["fabrikam.com".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(p2.source_version, SourceVersion::Se);
+        assert_eq!(p2.domains, ["fabrikam.com"]);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_usage_errors() {
+        assert!(Project::from_toml("[tenant]\nnmae='x'\n", Path::new("")).is_err());
+        assert!("2008".parse::<SourceVersion>().is_err());
+        assert!("exchange2019".parse::<SourceVersion>().is_ok());
+        let mut p = Project {
+            max_send_mb: 200,
+            ..Default::default()
+        };
+        assert!(p.validate().is_err());
+        p.max_send_mb = 150;
+        p.tenant = Some("contoso.com".into());
+        assert!(p.validate().is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! A run's journal to summaries and reports; known errors to hints.

@@ -1,0 +1,3 @@
+//! Execute a bundle through pwsh and journal one result per operation.
+
+pub mod protocol;

@@ -1,0 +1,84 @@
+//! The results protocol: the one contract between generated step scripts and the runner.
+//!
+//! # Invoking a step
+//! The runner starts one process per step:
+//!
+//! ```text
+//! pwsh -NoLogo -NoProfile -NonInteractive -File BUNDLE/steps/NN-name.ps1
+//!      -ModulePath BUNDLE/modules/Cutover.psm1 -ResultsPath RUN/results.jsonl
+//!      [-OnlyOpsPath RUN/only-ops-NN.txt] [-SecretsPath FILE] [-WhatIf:$true]
+//! ```
+//!
+//! and also sets the environment variables `CUTOVER_RESULTS` (= `-ResultsPath`),
+//! `CUTOVER_STEP` (the step id) and, when resuming, `CUTOVER_ONLY_OPS` (= `-OnlyOpsPath`),
+//! so a step run by hand on a source server needs only `-ResultsPath`.
+//! `-OnlyOpsPath` names a UTF-8 file of operation ids, one per line; when given, the step
+//! performs those operations only. Without it the step performs every operation in its data files.
+//!
+//! # Records
+//! Each operation appends exactly one JSON object on its own line to the results file,
+//! flushed before the next operation starts:
+//! `{"step","op","action","target","status","error","at"}`, `status` one of
+//! `created updated unchanged skipped failed whatif`, `error` null unless failed, `at` an
+//! ISO 8601 UTC timestamp. stdout and stderr are logs, never data.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Created,
+    Updated,
+    Unchanged,
+    Skipped,
+    Failed,
+    Whatif,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::Created,
+        Status::Updated,
+        Status::Unchanged,
+        Status::Skipped,
+        Status::Failed,
+        Status::Whatif,
+    ];
+
+    /// Whether the operation's effect is in place (a resumed run does not send it again).
+    /// `skipped` is a success: the step decided nothing was to be done for that operation.
+    pub fn is_success(self) -> bool {
+        matches!(
+            self,
+            Status::Created | Status::Updated | Status::Unchanged | Status::Skipped
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Updated => "updated",
+            Status::Unchanged => "unchanged",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+            Status::Whatif => "whatif",
+        }
+    }
+}
+
+/// One line of `results.jsonl`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultRecord {
+    pub step: String,
+    pub op: String,
+    pub action: String,
+    pub target: String,
+    pub status: Status,
+    #[serde(default)]
+    pub error: Option<String>,
+    pub at: String,
+}
+
+pub const ENV_RESULTS: &str = "CUTOVER_RESULTS";
+pub const ENV_STEP: &str = "CUTOVER_STEP";
+pub const ENV_ONLY_OPS: &str = "CUTOVER_ONLY_OPS";

@@ -1,0 +1,1 @@
+//! Synthetic tenants of any size, valid by construction.
