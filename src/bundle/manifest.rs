@@ -39,6 +39,9 @@ pub struct Step {
     pub sha256: String,
     /// Number of operations (result records) the step will write when run whole.
     pub ops: u64,
+    /// Path (relative to the root) of the step's planned operation ids, one per line.
+    #[serde(default)]
+    pub ops_file: Option<String>,
     /// Data files (paths relative to the root) this step reads.
     #[serde(default)]
     pub data: Vec<String>,
