@@ -1,0 +1,798 @@
+//! The checks themselves: each reads the `Script` facts and adds findings for one rule.
+
+use std::collections::HashSet;
+
+use tree_sitter::{Node, Tree};
+
+use super::catalog::{match_param, Catalog, Cmdlet, ParamMatch};
+use super::known::{self, Capped};
+use super::rules;
+use super::script::{self, Arg, Command, ResolvedSplat, Script, Value};
+use super::target::{PsVersion, Target};
+use crate::diag::Finding;
+use crate::rules::Rule;
+
+/// A parameter as a command receives it, written directly or through a resolved splat.
+struct Given<'a> {
+    written: &'a str,
+    line: usize,
+    value: Option<&'a Value>,
+    splat: Option<&'a str>,
+}
+
+pub struct Checker<'a, 't> {
+    pub src: &'a str,
+    pub file: &'a str,
+    pub target: Target,
+    pub tree: &'t Tree,
+    pub script: &'a Script<'t>,
+    pub functions: HashSet<String>,
+    pub catalog: &'static Catalog,
+    pub findings: Vec<Finding>,
+}
+
+impl Checker<'_, '_> {
+    fn add(&mut self, rule: &Rule, line: Option<usize>, column: Option<&str>, message: String) {
+        self.findings.push(Finding {
+            code: rule.code,
+            severity: rule.severity,
+            file: Some(self.file.to_string()),
+            line: line.map(|l| l as u64),
+            column: column.map(str::to_string),
+            value: None,
+            message,
+            hint: rule.hint.to_string(),
+        });
+    }
+
+    fn add_hint(
+        &mut self,
+        rule: &Rule,
+        line: usize,
+        column: Option<&str>,
+        msg: String,
+        hint: String,
+    ) {
+        self.add(rule, Some(line), column, msg);
+        if let Some(f) = self.findings.last_mut() {
+            f.hint = hint;
+        }
+    }
+
+    pub fn run(&mut self) {
+        if self.target == Target::Exchange2007 {
+            self.add(
+                &rules::EXCHANGE2007,
+                None,
+                None,
+                "Exchange 2007 is not in Microsoft's current docs: cmdlets and parameters are \
+                 checked against the Exchange 2010 lists, the closest available"
+                    .into(),
+            );
+        }
+        for (line, what) in syntax_errors_in(self.tree, self.src) {
+            self.add(&rules::SYNTAX, Some(line), None, what);
+        }
+        let mut unknown_seen = HashSet::new();
+        for cmd in &self.script.commands {
+            self.check_command(cmd, &mut unknown_seen);
+        }
+        self.check_capped_getters();
+        self.check_syntax_features();
+    }
+
+    /// Direct parameters plus the keys of resolvable splats, in order.
+    fn given<'c>(&self, cmd: &'c Command<'_>, splats: &'c [ResolvedSplat]) -> Vec<Given<'c>> {
+        let mut out = Vec::new();
+        for arg in &cmd.args {
+            match arg {
+                Arg::Param { name, line, value } => out.push(Given {
+                    written: name,
+                    line: *line,
+                    value: value.as_ref(),
+                    splat: None,
+                }),
+                Arg::Splat { var, line, .. } => {
+                    for (svar, sline, keys) in splats {
+                        if svar == var && sline == line {
+                            out.extend(keys.iter().map(|(k, v)| Given {
+                                written: k,
+                                line: *line,
+                                value: Some(v),
+                                splat: Some(svar),
+                            }));
+                        }
+                    }
+                }
+                Arg::Positional(_) => {}
+            }
+        }
+        out
+    }
+
+    fn resolved_splats(&self, cmd: &Command<'_>) -> Vec<ResolvedSplat> {
+        cmd.args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Splat { var, line, at } => self
+                    .script
+                    .splat_keys(cmd.scope, var, *at)
+                    .map(|keys| (var.clone(), *line, keys)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn check_command(&mut self, cmd: &Command<'_>, unknown_seen: &mut HashSet<String>) {
+        let name = known::resolve_alias(&cmd.name).to_string();
+        let splats = self.resolved_splats(cmd);
+        let given = self.given(cmd, &splats);
+        if let Some(module) = known::retired_module(&name) {
+            self.retired(cmd, &name, module);
+            return;
+        }
+        if let Some(cmdlet) = self.catalog.cmdlet(&name) {
+            if !cmdlet.envs.has(self.target) {
+                self.add(
+                    &rules::CMDLET_NOT_ON_TARGET,
+                    Some(cmd.line),
+                    None,
+                    format!(
+                        "{} does not exist in {}; it exists in {}",
+                        cmdlet.name,
+                        self.target_label(),
+                        cmdlet.envs.describe()
+                    ),
+                );
+                return;
+            }
+            for g in &given {
+                self.check_param(cmdlet, g);
+            }
+            self.check_cmdlet_patterns(cmdlet, cmd, &given);
+            return;
+        }
+        self.check_core_patterns(cmd, &name, &given);
+        let known = known::is_core(&name) || self.functions.contains(&name.to_ascii_lowercase());
+        if !known && looks_like_verb_noun(&name) && unknown_seen.insert(name.to_ascii_lowercase()) {
+            self.add(
+                &rules::UNKNOWN_COMMAND,
+                Some(cmd.line),
+                None,
+                format!(
+                    "{name} is not in the cmdlet catalog, not a core cmdlet and not defined in \
+                     the files checked; its parameters are not checked"
+                ),
+            );
+        }
+    }
+
+    fn target_label(&self) -> String {
+        match self.target {
+            Target::Exchange2007 => "exchange2007 (checked as exchange2010)".into(),
+            t => t.token().to_string(),
+        }
+    }
+
+    fn check_param(&mut self, cmdlet: &Cmdlet, g: &Given<'_>) {
+        let via = g
+            .splat
+            .map(|s| format!(" (key of splatted @{s})"))
+            .unwrap_or_default();
+        let column = Some(g.written);
+        match match_param(cmdlet, self.target, g.written) {
+            ParamMatch::Found(_) => {}
+            ParamMatch::Ambiguous(names) => self.add(
+                &rules::PARAM_NOT_ON_TARGET,
+                Some(g.line),
+                column,
+                format!(
+                    "-{}{via} is ambiguous for {}: it could be -{}",
+                    g.written,
+                    cmdlet.name,
+                    names.join(", -")
+                ),
+            ),
+            ParamMatch::NotOnTarget { name, envs } => self.add(
+                &rules::PARAM_NOT_ON_TARGET,
+                Some(g.line),
+                column,
+                format!(
+                    "{} -{name}{via} does not exist in {}; it exists in {envs}",
+                    cmdlet.name,
+                    self.target_label()
+                ),
+            ),
+            ParamMatch::CommonTooNew { name, since } => self.add(
+                &rules::SHELL_VERSION,
+                Some(g.line),
+                column,
+                format!(
+                    "-{name} needs PowerShell {}; {} scripts run in PowerShell {}",
+                    since.as_str(),
+                    self.target,
+                    self.target.min_shell().as_str()
+                ),
+            ),
+            ParamMatch::Unknown => self.add(
+                &rules::PARAM_NOT_ON_TARGET,
+                Some(g.line),
+                column,
+                format!("{} has no parameter -{}{via}", cmdlet.name, g.written),
+            ),
+        }
+    }
+
+    fn retired(&mut self, cmd: &Command<'_>, name: &str, module: &str) {
+        let (rule, replacement) = if module == "MSOnline" {
+            let to = known::MSOL_REPLACEMENTS
+                .iter()
+                .find(|(from, _)| from.eq_ignore_ascii_case(name))
+                .map(|(_, to)| *to);
+            (&rules::MSONLINE, to)
+        } else {
+            (&rules::AZUREAD, None)
+        };
+        let msg = match replacement {
+            Some(to) => {
+                format!("{name} ({module}) no longer works; use {to} (Microsoft Graph PowerShell)")
+            }
+            None => format!(
+                "{name} ({module}) no longer works; use the Microsoft Graph PowerShell cmdlet \
+                 listed in {}",
+                known::CMDLET_MAP_URL
+            ),
+        };
+        self.add(rule, Some(cmd.line), None, msg);
+    }
+
+    /// Patterns on catalog cmdlets: EXO impersonation, replacing proxy addresses.
+    fn check_cmdlet_patterns(&mut self, cmdlet: &Cmdlet, cmd: &Command<'_>, given: &[Given<'_>]) {
+        let target = self.target;
+        let bound = |canonical: &str| {
+            given.iter().find(|g| {
+                matches!(match_param(cmdlet, target, g.written),
+                    ParamMatch::Found(ref n) if n.eq_ignore_ascii_case(canonical))
+            })
+        };
+        if self.target == Target::ExchangeOnline
+            && cmdlet
+                .name
+                .eq_ignore_ascii_case("New-ManagementRoleAssignment")
+        {
+            let role = bound("Role")
+                .and_then(|g| g.value)
+                .and_then(|v| v.literal.clone());
+            if role.is_some_and(|r| r.eq_ignore_ascii_case("ApplicationImpersonation")) {
+                self.add(
+                    &rules::EXO_IMPERSONATION,
+                    Some(cmd.line),
+                    Some("Role"),
+                    "ApplicationImpersonation was removed from Exchange Online in February 2025; \
+                     this assignment fails"
+                        .into(),
+                );
+            }
+        }
+        if cmd.verb().eq_ignore_ascii_case("Set") && cmdlet.param("EmailAddresses").is_some() {
+            if let Some(g) = bound("EmailAddresses") {
+                if let Some(v) = g.value {
+                    if !self.is_add_remove(v, cmd) {
+                        self.add(
+                            &rules::EMAIL_REPLACE,
+                            Some(g.line),
+                            Some("EmailAddresses"),
+                            format!(
+                                "{} -EmailAddresses {} replaces every proxy address of the \
+                                 object with this value",
+                                cmdlet.name,
+                                short(&v.raw)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn is_add_remove(&self, v: &Value, cmd: &Command<'_>) -> bool {
+        let keys: Option<Vec<String>> = match (&v.hash_keys, &v.variable) {
+            (Some(keys), _) => Some(keys.clone()),
+            (None, Some(var)) => self
+                .script
+                .splat_keys(cmd.scope, var, cmd.node.start_byte())
+                .map(|k| k.into_iter().map(|(k, _)| k).collect()),
+            _ => None,
+        };
+        keys.is_some_and(|k| {
+            !k.is_empty()
+                && k.iter()
+                    .all(|k| k.eq_ignore_ascii_case("Add") || k.eq_ignore_ascii_case("Remove"))
+        })
+    }
+
+    /// Patterns on core cmdlets: retired modules, Exchange Online remote sessions.
+    fn check_core_patterns(&mut self, cmd: &Command<'_>, name: &str, given: &[Given<'_>]) {
+        let arg = |canonical: &str| {
+            given
+                .iter()
+                .find(|g| !g.written.is_empty() && starts_with_ignore_case(canonical, g.written))
+        };
+        if name.eq_ignore_ascii_case("Import-Module") || name.eq_ignore_ascii_case("Install-Module")
+        {
+            let mut names: Vec<String> = cmd
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    Arg::Positional(v) => v.literal.clone(),
+                    _ => None,
+                })
+                .collect();
+            if let Some(v) = arg("Name")
+                .and_then(|g| g.value)
+                .and_then(|v| v.literal.clone())
+            {
+                names.push(v);
+            }
+            for m in names {
+                if let Some(retired) = known::RETIRED_MODULES
+                    .iter()
+                    .find(|r| r.eq_ignore_ascii_case(&m))
+                {
+                    let rule = if *retired == "MSOnline" {
+                        &rules::MSONLINE
+                    } else {
+                        &rules::AZUREAD
+                    };
+                    self.add(
+                        rule,
+                        Some(cmd.line),
+                        None,
+                        format!(
+                            "{name} {retired}: the module is retired; use the Microsoft.Graph \
+                             modules (Microsoft.Graph.Users, Microsoft.Graph.Identity.DirectoryManagement)"
+                        ),
+                    );
+                }
+            }
+        }
+        if name.eq_ignore_ascii_case("New-PSSession") {
+            let uri = arg("ConnectionUri")
+                .and_then(|g| g.value)
+                .map(|v| v.raw.to_ascii_lowercase());
+            // A URI on the next line (the playbook's layout) is still part of the statement text.
+            let whole = script::text(cmd.node, self.src).to_ascii_lowercase();
+            let cloud = ["ps.outlook.com", "outlook.office365.com"]
+                .iter()
+                .any(|h| uri.as_deref().is_some_and(|u| u.contains(h)) || whole.contains(h));
+            let basic = arg("Authentication")
+                .and_then(|g| g.value)
+                .and_then(|v| v.literal.clone())
+                .is_some_and(|a| a.eq_ignore_ascii_case("Basic"));
+            let exchange_config = arg("ConfigurationName")
+                .and_then(|g| g.value)
+                .and_then(|v| v.literal.clone())
+                .is_some_and(|c| c.eq_ignore_ascii_case("Microsoft.Exchange"));
+            let why = if cloud && basic {
+                Some("a Basic-auth Remote PowerShell session to Exchange Online")
+            } else if cloud {
+                Some("a Remote PowerShell session to Exchange Online")
+            } else if basic && self.target.is_cloud() {
+                Some("a Basic-auth session")
+            } else if exchange_config && self.target == Target::ExchangeOnline {
+                Some("a Remote PowerShell session (Microsoft.Exchange configuration)")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                self.add(
+                    &rules::EXO_REMOTE_SESSION,
+                    Some(cmd.line),
+                    None,
+                    format!(
+                        "New-PSSession opens {why}, which Exchange Online no longer accepts \
+                         (Basic auth off since 1 Oct 2022, Remote PowerShell off since 1 Oct 2023); \
+                         use Connect-ExchangeOnline"
+                    ),
+                );
+            }
+        }
+        let version = self.target.min_shell();
+        if let Some((_, since)) = known::NEWER_CMDLETS
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(name))
+        {
+            if *since > version {
+                self.shell(cmd.line, None, name, *since);
+            }
+        }
+        for (cmdlet, param, since) in known::NEWER_PARAMETERS {
+            if cmdlet.eq_ignore_ascii_case(name) && *since > version {
+                if let Some(g) = arg(param) {
+                    self.shell(g.line, Some(param), &format!("{name} -{param}"), *since);
+                }
+            }
+        }
+        if version < PsVersion::V6 {
+            if let Some(g) = given
+                .iter()
+                .find(|g| g.written.len() >= 3 && starts_with_ignore_case("Encoding", g.written))
+            {
+                let value = g.value.and_then(|v| v.literal.clone()).unwrap_or_default();
+                if let Some(enc) = known::NEWER_ENCODINGS
+                    .iter()
+                    .find(|e| e.eq_ignore_ascii_case(&value))
+                {
+                    self.shell(
+                        g.line,
+                        Some("Encoding"),
+                        &format!("-Encoding {enc}"),
+                        PsVersion::V6,
+                    );
+                }
+            }
+        }
+        if version < PsVersion::V3 && name.eq_ignore_ascii_case("Where-Object") {
+            let simplified = given.iter().any(|g| {
+                !(starts_with_ignore_case("FilterScript", g.written)
+                    || starts_with_ignore_case("InputObject", g.written)
+                    || is_common(g.written))
+            });
+            if simplified {
+                self.shell(
+                    cmd.line,
+                    None,
+                    "Where-Object's comparison syntax (Where-Object Name -eq value)",
+                    PsVersion::V3,
+                );
+            }
+        }
+    }
+
+    fn shell(&mut self, line: usize, column: Option<&str>, what: &str, since: PsVersion) {
+        self.add(
+            &rules::SHELL_VERSION,
+            Some(line),
+            column,
+            format!(
+                "{what} needs PowerShell {}; {} scripts run in PowerShell {}",
+                since.as_str(),
+                self.target,
+                self.target.min_shell().as_str()
+            ),
+        );
+    }
+
+    /// PS020: a capped getter whose output reaches a command that changes things.
+    fn check_capped_getters(&mut self) {
+        let mut hits: Vec<(usize, &'static Capped, String)> = Vec::new();
+        for node in script::nodes(self.tree) {
+            match node.kind() {
+                "pipeline_chain" => {
+                    let mut c = node.walk();
+                    let parts: Vec<Node<'_>> = node.named_children(&mut c).collect();
+                    for (i, part) in parts.iter().enumerate() {
+                        let rest = parts.get(i + 1..).unwrap_or(&[]);
+                        if !rest.iter().any(|n| self.changes_within(*n)) {
+                            break;
+                        }
+                        if let Some((cmd, spec)) = self.capped_at(*part) {
+                            hits.push((cmd.line, spec, cmd.name.clone()));
+                        } else if let Some(var) = leading_variable(*part, self.src) {
+                            if let Some((cmd, spec)) = self.capped_variable(&var, node) {
+                                hits.push((
+                                    line_of(node),
+                                    spec,
+                                    format!("{} (via ${var})", cmd.name),
+                                ));
+                            }
+                        }
+                    }
+                }
+                "foreach_statement" => {
+                    let mut c = node.walk();
+                    let kids: Vec<Node<'_>> = node.named_children(&mut c).collect();
+                    let source = kids.iter().find(|n| n.kind() == "pipeline");
+                    let body = kids.iter().find(|n| n.kind() == "statement_block");
+                    if let (Some(source), Some(body)) = (source, body) {
+                        if self.changes_within(*body) {
+                            if let Some(var) = leading_variable(*source, self.src) {
+                                if let Some((cmd, spec)) = self.capped_variable(&var, node) {
+                                    hits.push((
+                                        line_of(node),
+                                        spec,
+                                        format!("{} (via ${var})", cmd.name),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        hits.sort_by_key(|h| h.0);
+        hits.dedup_by(|a, b| a.0 == b.0 && a.2 == b.2);
+        for (line, spec, what) in hits {
+            self.add_hint(
+                &rules::RESULT_SIZE,
+                line,
+                Some(spec.lift),
+                format!(
+                    "{what} returns at most {} objects without {}, and its output feeds a change: \
+                     the rest are silently skipped",
+                    spec.default_cap, spec.fix
+                ),
+                format!("add {} to {}", spec.fix, spec.cmdlet),
+            );
+        }
+    }
+
+    fn capped_at(&self, node: Node<'_>) -> Option<(&Command<'_>, &'static Capped)> {
+        let cmd = self.command_at(node)?;
+        capped(cmd, self).map(|spec| (cmd, spec))
+    }
+
+    fn capped_variable(&self, var: &str, at: Node<'_>) -> Option<(&Command<'_>, &'static Capped)> {
+        let scope = script::scope_of(at);
+        let cmd = self.script.assigned_command(scope, var, at.start_byte())?;
+        capped(cmd, self).map(|spec| (cmd, spec))
+    }
+
+    fn command_at(&self, node: Node<'_>) -> Option<&Command<'_>> {
+        if node.kind() != "command" {
+            return None;
+        }
+        let i = self
+            .script
+            .commands
+            .binary_search_by_key(&node.start_byte(), |c| c.node.start_byte())
+            .ok()?;
+        self.script.commands.get(i)
+    }
+
+    /// Whether a command that changes Exchange or Graph objects runs inside `node`.
+    fn changes_within(&self, node: Node<'_>) -> bool {
+        let cmds = &self.script.commands;
+        let from = cmds.partition_point(|c| c.node.start_byte() < node.start_byte());
+        cmds.get(from..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|c| c.node.start_byte() < node.end_byte())
+            .any(|c| {
+                let name = known::resolve_alias(&c.name);
+                !known::is_core(name)
+                    && known::CHANGING_VERBS
+                        .iter()
+                        .any(|v| v.eq_ignore_ascii_case(c.verb()))
+            })
+    }
+
+    /// PS030 for language features (not commands).
+    fn check_syntax_features(&mut self) {
+        let version = self.target.min_shell();
+        if version >= PsVersion::V7 {
+            return;
+        }
+        let module = self.file.to_ascii_lowercase().ends_with(".psm1");
+        let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
+        for node in script::nodes(self.tree) {
+            let t = script::text(node, self.src);
+            let feature: Option<(&'static str, PsVersion)> = match node.kind() {
+                "type_literal" => {
+                    let name = t.trim_matches(['[', ']']).trim().to_ascii_lowercase();
+                    known::NEWER_TYPES
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(n, v)| {
+                            (
+                                if *n == "ordered" {
+                                    "[ordered]"
+                                } else {
+                                    "[pscustomobject]"
+                                },
+                                *v,
+                            )
+                        })
+                }
+                "variable" => {
+                    let name = t
+                        .trim_start_matches('$')
+                        .trim_matches(['{', '}'])
+                        .to_ascii_lowercase();
+                    match name.as_str() {
+                        "psitem" => Some(("$PSItem", PsVersion::V3)),
+                        "psscriptroot" if !module => {
+                            Some(("$PSScriptRoot outside a module", PsVersion::V3))
+                        }
+                        _ => None,
+                    }
+                }
+                "comparison_operator" => match t.to_ascii_lowercase().as_str() {
+                    "-in" | "-iin" | "-cin" => Some(("the -in operator", PsVersion::V3)),
+                    "-notin" | "-inotin" | "-cnotin" => {
+                        Some(("the -notin operator", PsVersion::V3))
+                    }
+                    _ => None,
+                },
+                "invocation_foreach_expression" => Some(("the .ForEach() method", PsVersion::V4)),
+                "invocation_where_expression" => Some(("the .Where() method", PsVersion::V4)),
+                "invocation_expression" => member_call(node, self.src),
+                "class_statement" => Some(("class definitions", PsVersion::V5)),
+                "enum_statement" => Some(("enum definitions", PsVersion::V5)),
+                "using_statement" => Some(("using statements", PsVersion::V5)),
+                "command_name" if t.eq_ignore_ascii_case("using") => {
+                    Some(("using statements", PsVersion::V5))
+                }
+                "ternary_expression" => Some(("the ternary operator (a ? b : c)", PsVersion::V7)),
+                "null_coalesce_expression" => Some(("the ?? operator", PsVersion::V7)),
+                "pipeline_chain_tail" => Some(("&& and || between pipelines", PsVersion::V7)),
+                "assignment_operator" if t.trim() == "??=" => {
+                    Some(("the ??= operator", PsVersion::V7))
+                }
+                _ => None,
+            };
+            if let Some((what, since)) = feature {
+                let line = line_of(node);
+                if since > version && seen.insert((line, what)) {
+                    self.shell(line, None, what, since);
+                }
+            }
+        }
+    }
+}
+
+fn member_call(node: Node<'_>, src: &str) -> Option<(&'static str, PsVersion)> {
+    let mut c = node.walk();
+    let member = node
+        .named_children(&mut c)
+        .find(|n| n.kind() == "member_name")?;
+    let name = script::text(member, src).to_ascii_lowercase();
+    let t = script::text(node, src);
+    match name.as_str() {
+        "foreach" => Some(("the .ForEach() method", PsVersion::V4)),
+        "where" => Some(("the .Where() method", PsVersion::V4)),
+        "new" if t.contains("]::") => Some(("[Type]::new()", PsVersion::V5)),
+        _ => None,
+    }
+}
+
+/// The getter spec when `cmd` is a capped getter called without lifting the cap or selecting.
+fn capped(cmd: &Command<'_>, ck: &Checker<'_, '_>) -> Option<&'static Capped> {
+    let name = known::resolve_alias(&cmd.name);
+    let spec = known::CAPPED_GETTERS
+        .iter()
+        .find(|s| s.cmdlet.eq_ignore_ascii_case(name))?;
+    if cmd.args.iter().any(|a| matches!(a, Arg::Positional(_))) {
+        return None;
+    }
+    let splats = ck.resolved_splats(cmd);
+    // An unresolvable splat may lift the cap: give it the benefit of the doubt.
+    let unresolved = cmd
+        .args
+        .iter()
+        .filter(|a| matches!(a, Arg::Splat { .. }))
+        .count()
+        > splats.len();
+    if unresolved {
+        return None;
+    }
+    let given = ck.given(cmd, &splats);
+    let names_it = |canonical: &str| {
+        given
+            .iter()
+            .any(|g| !g.written.is_empty() && starts_with_ignore_case(canonical, g.written))
+    };
+    if names_it(spec.lift) || spec.selects.iter().any(|s| names_it(s)) {
+        return None;
+    }
+    Some(spec)
+}
+
+fn leading_variable(node: Node<'_>, src: &str) -> Option<String> {
+    let mut n = node;
+    while matches!(n.kind(), "unary_expression" | "pipeline" | "pipeline_chain") {
+        n = n.named_child(0)?;
+    }
+    if n.kind() != "variable" {
+        return None;
+    }
+    let t = script::text(n, src).strip_prefix('$')?;
+    (!t.is_empty()).then(|| t.to_ascii_lowercase())
+}
+
+fn line_of(node: Node<'_>) -> usize {
+    script::line(node)
+}
+
+fn short(raw: &str) -> String {
+    let one_line = raw.lines().next().unwrap_or("").trim();
+    if one_line.chars().count() > 40 {
+        format!("{}...", one_line.chars().take(40).collect::<String>())
+    } else {
+        one_line.to_string()
+    }
+}
+
+fn looks_like_verb_noun(name: &str) -> bool {
+    match name.split_once('-') {
+        Some((verb, noun)) => {
+            verb.len() >= 2
+                && !noun.is_empty()
+                && verb.chars().all(|c| c.is_ascii_alphabetic())
+                && noun.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+        None => false,
+    }
+}
+
+const COMMON_NAMES: &[&str] = &[
+    "Verbose",
+    "Debug",
+    "ErrorAction",
+    "WarningAction",
+    "ErrorVariable",
+    "WarningVariable",
+    "OutVariable",
+    "OutBuffer",
+    "PipelineVariable",
+    "InformationAction",
+    "InformationVariable",
+    "vb",
+    "db",
+    "ea",
+    "wa",
+    "ev",
+    "wv",
+    "ov",
+    "ob",
+    "pv",
+    "infa",
+    "iv",
+];
+
+fn is_common(written: &str) -> bool {
+    COMMON_NAMES.iter().any(|c| c.eq_ignore_ascii_case(written))
+}
+
+fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+    name.len() >= prefix.len()
+        && name
+            .as_bytes()
+            .iter()
+            .zip(prefix.as_bytes())
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+}
+
+/// ERROR and MISSING nodes as (line, short description), outermost errors only.
+pub fn syntax_errors_in(tree: &Tree, src: &str) -> Vec<(usize, String)> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let mut descend = node.has_error();
+        if node.is_missing() {
+            out.push((script::line(node), format!("missing `{}`", node.kind())));
+            descend = false;
+        } else if node.is_error() {
+            let snippet = short(script::text(node, src));
+            out.push((script::line(node), format!("syntax error near `{snippet}`")));
+            descend = false;
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! One walk over a tree-sitter-pwsh tree, turning nodes into the facts the checks read:
+//! commands with their arguments, hashtable variables usable as splats, function definitions.
+
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Parser, Tree};
+
+/// Parses PowerShell source. `None` only if tree-sitter gives up (it normally returns a tree
+/// with ERROR nodes instead).
+pub fn parse(text: &str) -> Option<Tree> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_pwsh::LANGUAGE.into())
+        .ok()?;
+    parser.parse(text, None)
+}
+
+/// Every node of the tree in document order, without recursion (inputs may nest deeply).
+pub fn nodes(tree: &Tree) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    loop {
+        out.push(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}
+
+pub fn text<'a>(node: Node<'_>, src: &'a str) -> &'a str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+pub fn line(node: Node<'_>) -> usize {
+    node.start_position().row + 1
+}
+
+/// A literal value as PowerShell would see it, when it is one: quotes removed.
+pub fn literal(node: Node<'_>, src: &str) -> Option<String> {
+    let mut n = node;
+    // Unwrap the single-child wrappers the grammar puts around values.
+    while matches!(
+        n.kind(),
+        "unary_expression" | "pipeline" | "pipeline_chain" | "argument_expression"
+    ) && n.named_child_count() == 1
+    {
+        n = n.named_child(0)?;
+    }
+    let t = text(n, src);
+    match n.kind() {
+        "string_literal" => {
+            let inner = t.get(1..t.len().saturating_sub(1)).unwrap_or("");
+            // An expandable string with `$` is not a literal.
+            if t.starts_with('"') && inner.contains('$') {
+                None
+            } else {
+                Some(inner.to_string())
+            }
+        }
+        "generic_token" | "simple_name" | "integer_literal" | "key_expression" => {
+            Some(t.trim().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Where a value came from, enough for the checks that look at values.
+#[derive(Debug, Clone)]
+pub struct Value {
+    /// The literal text (quotes removed) when the value is a plain literal.
+    pub literal: Option<String>,
+    /// Keys when the value is a hashtable literal (`@{Add=...}`).
+    pub hash_keys: Option<Vec<String>>,
+    /// The variable name (lowercase, no `$`) when the value is a bare variable.
+    pub variable: Option<String>,
+    /// Raw source text, for pattern checks.
+    pub raw: String,
+}
+
+impl Value {
+    fn of(node: Node<'_>, src: &str) -> Value {
+        let hash = find_hash_literal(node);
+        Value {
+            literal: literal(node, src),
+            hash_keys: hash.map(|h| hash_entries(h, src).into_iter().map(|(k, _)| k).collect()),
+            variable: bare_variable(node, src),
+            raw: text(node, src).to_string(),
+        }
+    }
+}
+
+/// One argument of a command, in order.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// `-Name`, `-Name value` or `-Name:value`; `name` without the dash.
+    Param {
+        name: String,
+        line: usize,
+        value: Option<Value>,
+    },
+    /// `@name`: the variable name, lowercase.
+    Splat { var: String, line: usize, at: usize },
+    /// A positional value.
+    Positional(Value),
+}
+
+#[derive(Debug, Clone)]
+pub struct Command<'t> {
+    /// As written, without a module qualifier (`Microsoft.PowerShell.Utility\`).
+    pub name: String,
+    pub line: usize,
+    pub node: Node<'t>,
+    pub args: Vec<Arg>,
+    pub scope: usize,
+}
+
+impl Command<'_> {
+    pub fn verb(&self) -> &str {
+        self.name.split('-').next().unwrap_or("")
+    }
+}
+
+/// What is known about a hashtable variable at a point of the script.
+#[derive(Debug, Clone)]
+enum HashEvent {
+    /// `$p = @{...}`: replaces what was known.
+    Literal(Vec<(String, Value)>),
+    /// `$p.Key = ...`, `$p['Key'] = ...`, `$p.Add('Key', ...)`, `$p += @{...}`.
+    Add(Vec<(String, Value)>),
+    /// Any other assignment: from here on the keys are unknown.
+    Unknown,
+}
+
+/// A hashtable's known keys with their values.
+pub type Keys = Vec<(String, Value)>;
+
+/// A splat resolved at its call: variable, line, keys.
+pub type ResolvedSplat = (String, usize, Keys);
+
+/// A variable (in a scope) and where it was assigned from: byte offset, index of the command.
+type Assignments = HashMap<(usize, String), Vec<(usize, Option<usize>)>>;
+
+/// The facts one script yields.
+pub struct Script<'t> {
+    pub commands: Vec<Command<'t>>,
+    pub functions: Vec<String>,
+    /// (scope, variable) -> events in document order (byte offset, event).
+    hashes: HashMap<(usize, String), Vec<(usize, HashEvent)>>,
+    /// Variables assigned directly from a command: (scope, variable) -> (offset, command index).
+    assigned_from: Assignments,
+}
+
+/// The scope a node runs in: the innermost function, or the script itself (0).
+pub fn scope_of(node: Node<'_>) -> usize {
+    let mut n = node.parent();
+    while let Some(p) = n {
+        if p.kind() == "function_statement" {
+            return p.start_byte() + 1;
+        }
+        n = p.parent();
+    }
+    0
+}
+
+/// `$name` / `${name}` -> `name` lowercase; `None` for anything else.
+fn variable_name(t: &str) -> Option<String> {
+    let t = t.strip_prefix('$')?;
+    let t = t
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(t);
+    let t = t.strip_prefix("script:").unwrap_or(t);
+    (!t.is_empty()).then(|| t.to_ascii_lowercase())
+}
+
+fn bare_variable(node: Node<'_>, src: &str) -> Option<String> {
+    let mut n = node;
+    while matches!(
+        n.kind(),
+        "unary_expression" | "pipeline" | "pipeline_chain" | "argument_expression"
+    ) && n.named_child_count() == 1
+    {
+        n = n.named_child(0)?;
+    }
+    (n.kind() == "variable")
+        .then(|| variable_name(text(n, src)))
+        .flatten()
+}
+
+/// The hashtable literal a value is, possibly through a cast (`[hashtable]@{}`, `[ordered]@{}`).
+fn find_hash_literal(node: Node<'_>) -> Option<Node<'_>> {
+    let mut n = node;
+    loop {
+        match n.kind() {
+            "hash_literal_expression" => return Some(n),
+            "unary_expression"
+            | "pipeline"
+            | "pipeline_chain"
+            | "assignment_value"
+            | "argument_expression"
+            | "expression_with_unary_operator" => {
+                if n.named_child_count() != 1 {
+                    return None;
+                }
+                n = n.named_child(0)?;
+            }
+            "cast_expression" => {
+                let count = n.named_child_count();
+                n = n.named_child(count.checked_sub(1)?)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn hash_entries(hash: Node<'_>, src: &str) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let mut c = hash.walk();
+    for body in hash.named_children(&mut c) {
+        if body.kind() != "hash_literal_body" {
+            continue;
+        }
+        let mut c2 = body.walk();
+        for entry in body.named_children(&mut c2) {
+            if entry.kind() != "hash_entry" {
+                continue;
+            }
+            let mut c3 = entry.walk();
+            let mut key = None;
+            let mut value = None;
+            for part in entry.named_children(&mut c3) {
+                match part.kind() {
+                    "key_expression" => key = key_name(part, src),
+                    _ if value.is_none() => value = Some(Value::of(part, src)),
+                    _ => {}
+                }
+            }
+            if let (Some(k), Some(v)) = (key, value) {
+                out.push((k, v));
+            }
+        }
+    }
+    out
+}
+
+fn key_name(key: Node<'_>, src: &str) -> Option<String> {
+    let t = text(key, src).trim();
+    let unquoted = t
+        .strip_prefix('\'')
+        .and_then(|x| x.strip_suffix('\''))
+        .or_else(|| t.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
+        .unwrap_or(t);
+    let ok = !unquoted.is_empty()
+        && unquoted
+            .chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-');
+    ok.then(|| unquoted.to_string())
+}
+
+impl<'t> Script<'t> {
+    pub fn read(tree: &'t Tree, src: &str) -> Script<'t> {
+        let mut script = Script {
+            commands: Vec::new(),
+            functions: Vec::new(),
+            hashes: HashMap::new(),
+            assigned_from: HashMap::new(),
+        };
+        let all = nodes(tree);
+        let mut pending_assign: Vec<(usize, usize, String, Node<'t>)> = Vec::new();
+        for node in all {
+            match node.kind() {
+                "command" => {
+                    if let Some(cmd) = read_command(node, src) {
+                        script.commands.push(cmd);
+                    }
+                }
+                "function_statement" => {
+                    let mut c = node.walk();
+                    let name = node
+                        .named_children(&mut c)
+                        .find(|n| n.kind() == "function_name")
+                        .map(|n| text(n, src).trim().to_string());
+                    if let Some(name) = name.filter(|n| !n.is_empty()) {
+                        script.functions.push(name);
+                    }
+                }
+                "assignment_expression" => {
+                    script.read_assignment(node, src, &mut pending_assign);
+                }
+                "invocation_expression" => script.read_add_call(node, src),
+                _ => {}
+            }
+        }
+        // Link `$x = Get-Mailbox ...` to the command once all commands are known.
+        for (at, scope, var, value) in pending_assign {
+            let idx = script
+                .commands
+                .iter()
+                .position(|c| c.node.start_byte() == value.start_byte());
+            script
+                .assigned_from
+                .entry((scope, var))
+                .or_default()
+                .push((at, idx));
+        }
+        script
+    }
+
+    fn read_assignment(
+        &mut self,
+        node: Node<'t>,
+        src: &str,
+        pending: &mut Vec<(usize, usize, String, Node<'t>)>,
+    ) {
+        let mut c = node.walk();
+        let kids: Vec<Node<'t>> = node.named_children(&mut c).collect();
+        let left = kids
+            .iter()
+            .find(|n| n.kind() == "left_assignment_expression");
+        let op = kids
+            .iter()
+            .find(|n| n.kind() == "assignment_operator")
+            .map(|n| text(*n, src).trim());
+        let value = kids.iter().find(|n| n.kind() == "assignment_value");
+        let (Some(left), Some(op), Some(value)) = (left, op, value) else {
+            return;
+        };
+        let scope = scope_of(node);
+        let at = node.start_byte();
+        // Strip a type constraint: `[hashtable]$p = ...`.
+        let mut target = *left;
+        loop {
+            match target.kind() {
+                "left_assignment_expression"
+                | "unary_expression"
+                | "expression_with_unary_operator" => {
+                    let Some(n) = target.named_child(0) else {
+                        return;
+                    };
+                    target = n;
+                }
+                "cast_expression" => {
+                    let count = target.named_child_count();
+                    let Some(n) = count.checked_sub(1).and_then(|i| target.named_child(i)) else {
+                        return;
+                    };
+                    target = n;
+                }
+                _ => break,
+            }
+        }
+        match target.kind() {
+            "variable" => {
+                let Some(var) = variable_name(text(target, src)) else {
+                    return;
+                };
+                let event = match (op, find_hash_literal(*value)) {
+                    ("=", Some(h)) => HashEvent::Literal(hash_entries(h, src)),
+                    ("+=", Some(h)) => HashEvent::Add(hash_entries(h, src)),
+                    _ => HashEvent::Unknown,
+                };
+                self.hashes
+                    .entry((scope, var.clone()))
+                    .or_default()
+                    .push((at, event));
+                if op == "=" {
+                    if let Some(cmd) = first_command_of(*value) {
+                        pending.push((at, scope, var, cmd));
+                    } else {
+                        self.assigned_from
+                            .entry((scope, var))
+                            .or_default()
+                            .push((at, None));
+                    }
+                }
+            }
+            // `$p['Key'] = v` and `$p.Key = v` add a key to a known hashtable.
+            "element_access" | "member_access" => {
+                let mut c = target.walk();
+                let parts: Vec<Node<'t>> = target.named_children(&mut c).collect();
+                let Some(var) = parts
+                    .first()
+                    .filter(|n| n.kind() == "variable")
+                    .and_then(|n| variable_name(text(*n, src)))
+                else {
+                    return;
+                };
+                let key = parts.get(1).and_then(|k| match k.kind() {
+                    "member_name" => key_name(*k, src),
+                    _ => literal(*k, src),
+                });
+                let event = match key {
+                    Some(k) => HashEvent::Add(vec![(k, Value::of(*value, src))]),
+                    None => HashEvent::Unknown,
+                };
+                self.hashes
+                    .entry((scope, var))
+                    .or_default()
+                    .push((at, event));
+            }
+            _ => {}
+        }
+    }
+
+    /// `$p.Add('Key', value)`.
+    fn read_add_call(&mut self, node: Node<'t>, src: &str) {
+        let mut c = node.walk();
+        let parts: Vec<Node<'t>> = node.named_children(&mut c).collect();
+        let (Some(var), Some(member), Some(args)) = (parts.first(), parts.get(1), parts.get(2))
+        else {
+            return;
+        };
+        if var.kind() != "variable"
+            || member.kind() != "member_name"
+            || !text(*member, src).eq_ignore_ascii_case("add")
+        {
+            return;
+        }
+        let Some(var) = variable_name(text(*var, src)) else {
+            return;
+        };
+        let list = args
+            .named_child(0)
+            .filter(|n| n.kind() == "argument_expression_list");
+        let Some(list) = list else { return };
+        let mut c2 = list.walk();
+        let items: Vec<Node<'t>> = list.named_children(&mut c2).collect();
+        let event = match (items.first().and_then(|k| literal(*k, src)), items.get(1)) {
+            (Some(k), Some(v)) => HashEvent::Add(vec![(k, Value::of(*v, src))]),
+            _ => HashEvent::Unknown,
+        };
+        self.hashes
+            .entry((scope_of(node), var))
+            .or_default()
+            .push((node.start_byte(), event));
+    }
+
+    /// The keys a splat of `var` at `at` passes, with their values; `None` when the hashtable
+    /// is not a literal known in this scope (such splats are not checked).
+    pub fn splat_keys(&self, scope: usize, var: &str, at: usize) -> Option<Vec<(String, Value)>> {
+        let events = self.hashes.get(&(scope, var.to_string()))?;
+        let mut keys: Option<Vec<(String, Value)>> = None;
+        for (pos, event) in events {
+            if *pos >= at {
+                break;
+            }
+            match event {
+                HashEvent::Literal(k) => keys = Some(k.clone()),
+                HashEvent::Add(k) => {
+                    if let Some(known) = keys.as_mut() {
+                        known.extend(k.iter().cloned());
+                    }
+                }
+                HashEvent::Unknown => keys = None,
+            }
+        }
+        keys
+    }
+
+    /// The command whose output `var` holds at `at`, when it was assigned straight from one.
+    pub fn assigned_command(&self, scope: usize, var: &str, at: usize) -> Option<&Command<'t>> {
+        let events = self.assigned_from.get(&(scope, var.to_string()))?;
+        let idx = events
+            .iter()
+            .take_while(|(pos, _)| *pos < at)
+            .last()
+            .and_then(|(_, idx)| *idx)?;
+        self.commands.get(idx)
+    }
+}
+
+/// The first command of the pipeline an assignment's value is, if it is one.
+fn first_command_of(value: Node<'_>) -> Option<Node<'_>> {
+    let chain = value.named_child(0)?;
+    if chain.kind() != "pipeline_chain" {
+        return None;
+    }
+    chain.named_child(0).filter(|n| n.kind() == "command")
+}
+
+fn read_command<'t>(node: Node<'t>, src: &str) -> Option<Command<'t>> {
+    let mut c = node.walk();
+    let kids: Vec<Node<'t>> = node.named_children(&mut c).collect();
+    let name_node = kids.iter().find(|n| n.kind() == "command_name")?;
+    let written = text(*name_node, src).trim();
+    // `Module\Verb-Noun` runs Verb-Noun from Module.
+    let name = written.rsplit('\\').next().unwrap_or(written).to_string();
+    let mut args = Vec::new();
+    if let Some(elements) = kids.iter().find(|n| n.kind() == "command_elements") {
+        let mut c2 = elements.walk();
+        let items: Vec<Node<'t>> = elements
+            .named_children(&mut c2)
+            .filter(|n| n.kind() != "command_argument_sep" && n.kind() != "comment")
+            .collect();
+        let mut i = 0;
+        while let Some(item) = items.get(i) {
+            i += 1;
+            let t = text(*item, src);
+            if item.kind() == "command_parameter" {
+                let name = t
+                    .trim_start_matches(['-', '\u{2013}', '\u{2014}', '\u{2015}'])
+                    .trim_end_matches(':')
+                    .to_string();
+                let value = match items.get(i) {
+                    Some(next) if next.kind() != "command_parameter" => {
+                        i += 1;
+                        Some(Value::of(*next, src))
+                    }
+                    _ => None,
+                };
+                args.push(Arg::Param {
+                    name,
+                    line: line(*item),
+                    value,
+                });
+            } else if let Some(var) = splat_variable(*item, src) {
+                args.push(Arg::Splat {
+                    var,
+                    line: line(*item),
+                    at: item.start_byte(),
+                });
+            } else {
+                args.push(Arg::Positional(Value::of(*item, src)));
+            }
+        }
+    }
+    Some(Command {
+        name,
+        line: line(node),
+        node,
+        args,
+        scope: scope_of(node),
+    })
+}
+
+/// `@name` used as an argument.
+fn splat_variable(node: Node<'_>, src: &str) -> Option<String> {
+    let mut n = node;
+    while n.kind() == "unary_expression" && n.named_child_count() == 1 {
+        n = n.named_child(0)?;
+    }
+    if n.kind() != "variable" {
+        return None;
+    }
+    let t = text(n, src).strip_prefix('@')?;
+    (!t.is_empty()).then(|| t.to_ascii_lowercase())
+}
