@@ -504,7 +504,7 @@ fn read_command<'t>(node: Node<'t>, src: &str) -> Option<Command<'t>> {
         while let Some(item) = items.get(i) {
             i += 1;
             let t = text(*item, src);
-            if item.kind() == "command_parameter" {
+            if item.kind() == "command_parameter" || is_dash_parameter(*item, t) {
                 let name = t
                     .trim_start_matches(['-', '\u{2013}', '\u{2014}', '\u{2015}'])
                     .trim_end_matches(':')
@@ -539,6 +539,15 @@ fn read_command<'t>(node: Node<'t>, src: &str) -> Option<Command<'t>> {
         args,
         scope: scope_of(node),
     })
+}
+
+/// PowerShell reads `–Name`, `—Name` and `―Name` as parameters too (its tokenizer treats
+/// U+2013..U+2015 as dashes); the grammar sees them as barewords.
+fn is_dash_parameter(node: Node<'_>, t: &str) -> bool {
+    let mut chars = t.chars();
+    node.kind() == "generic_token"
+        && matches!(chars.next(), Some('\u{2013}' | '\u{2014}' | '\u{2015}'))
+        && chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
 }
 
 /// `@name` used as an argument.
