@@ -488,3 +488,17 @@ fn every_check_rule_is_registered_once() {
         assert!(cutover::rules::by_code(code).is_some(), "{code}");
     }
 }
+
+#[test]
+fn one_line_functions_with_param_blocks_parse() {
+    // PowerShell accepts these; tree-sitter-pwsh alone does not (see script::parse).
+    let src = "function Get-One { param($a) Write-Output $a }\nfunction Get-Two { param([string]$b) Get-Mailbox -Identity $b -Bogus 1 }\n";
+    assert!(syntax_errors(src).is_empty(), "{:?}", syntax_errors(src));
+    let found = check(src, ExchangeOnline);
+    // The body is still checked as code, on its own line.
+    assert!(
+        found.iter().any(|f| f.code == "PS003" && f.line == Some(2)),
+        "{found:?}"
+    );
+    assert!(!syntax_errors("function Bad { param($a) Write-Output ( }\n").is_empty());
+}

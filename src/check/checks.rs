@@ -466,7 +466,7 @@ impl Checker<'_, '_> {
     /// PS020: a capped getter whose output reaches a command that changes things.
     fn check_capped_getters(&mut self) {
         let mut hits: Vec<(usize, &'static Capped, String)> = Vec::new();
-        for node in script::nodes(self.tree) {
+        for &node in &self.script.nodes {
             match node.kind() {
                 "pipeline_chain" => {
                     let mut c = node.walk();
@@ -576,7 +576,7 @@ impl Checker<'_, '_> {
         }
         let module = self.file.to_ascii_lowercase().ends_with(".psm1");
         let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
-        for node in script::nodes(self.tree) {
+        for &node in &self.script.nodes {
             let t = script::text(node, self.src);
             let feature: Option<(&'static str, PsVersion)> = match node.kind() {
                 "type_literal" => {

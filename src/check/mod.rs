@@ -21,7 +21,7 @@ use crate::diag::Finding;
 /// Syntax errors as (1-based line, short description); empty when the text parses.
 pub fn syntax_errors(text: &str) -> Vec<(usize, String)> {
     match script::parse(text) {
-        Some(tree) => checks::syntax_errors_in(&tree, text),
+        Some(p) => checks::syntax_errors_in(&p.tree, &p.src),
         None => vec![(1, "the parser gave up on this text".to_string())],
     }
 }
@@ -29,7 +29,7 @@ pub fn syntax_errors(text: &str) -> Vec<(usize, String)> {
 /// Names of the functions a script defines (`function Verb-Noun`, `filter ...`).
 pub fn defined_functions(text: &str) -> Vec<String> {
     match script::parse(text) {
-        Some(tree) => script::Script::read(&tree, text).functions,
+        Some(p) => script::Script::read(&p.tree, &p.src).functions,
         None => Vec::new(),
     }
 }
@@ -42,7 +42,7 @@ pub fn check_source(
     target: Target,
     extra_functions: &[String],
 ) -> Vec<Finding> {
-    let Some(tree) = script::parse(text) else {
+    let Some(parsed) = script::parse(text) else {
         return vec![Finding {
             code: rules::SYNTAX.code,
             severity: rules::SYNTAX.severity,
@@ -54,7 +54,8 @@ pub fn check_source(
             hint: rules::SYNTAX.hint.into(),
         }];
     };
-    let script = script::Script::read(&tree, text);
+    let (tree, text) = (&parsed.tree, parsed.src.as_str());
+    let script = script::Script::read(tree, text);
     let functions: HashSet<String> = script
         .functions
         .iter()
@@ -65,7 +66,7 @@ pub fn check_source(
         src: text,
         file,
         target,
-        tree: &tree,
+        tree,
         script: &script,
         functions,
         catalog: catalog::Catalog::get(),

@@ -5,14 +5,64 @@ use std::collections::HashMap;
 
 use tree_sitter::{Node, Parser, Tree};
 
+/// A parse tree and the text it was parsed from.
+pub struct Parsed {
+    pub tree: Tree,
+    /// The source, with the grammar workaround below applied (same length and lines).
+    pub src: String,
+}
+
 /// Parses PowerShell source. `None` only if tree-sitter gives up (it normally returns a tree
 /// with ERROR nodes instead).
-pub fn parse(text: &str) -> Option<Tree> {
+///
+/// tree-sitter-pwsh 0.38 rejects a function whose `param(...)` block is followed by a statement
+/// on the same line (`function F { param($a) $a }`), which PowerShell accepts. Such scripts are
+/// common, so the space after the block is replaced with `;` (same meaning to PowerShell, same
+/// byte offsets and line numbers) and the text parsed again.
+pub fn parse(text: &str) -> Option<Parsed> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_pwsh::LANGUAGE.into())
         .ok()?;
-    parser.parse(text, None)
+    let mut src = text.to_string();
+    let mut tree = parser.parse(&src, None)?;
+    // Each round fixes every block found; nested functions may need another round.
+    for _ in 0..8 {
+        let fixes = param_block_fixes(&tree, &src);
+        if fixes.is_empty() {
+            break;
+        }
+        let mut bytes = src.into_bytes();
+        for at in fixes {
+            if let Some(b) = bytes.get_mut(at) {
+                *b = b';';
+            }
+        }
+        // Only ASCII spaces were replaced by an ASCII `;`, so this stays valid UTF-8.
+        src = String::from_utf8(bytes).ok()?;
+        tree = parser.parse(&src, None)?;
+    }
+    Some(Parsed { tree, src })
+}
+
+fn param_block_fixes(tree: &Tree, src: &str) -> Vec<usize> {
+    if !tree.root_node().has_error() {
+        return Vec::new();
+    }
+    let mut fixes = Vec::new();
+    for node in nodes(tree) {
+        if !node.is_error() || node.parent().map(|p| p.kind()) != Some("function_statement") {
+            continue;
+        }
+        let Some(block) = node.named_child(0).filter(|b| b.kind() == "param_block") else {
+            continue;
+        };
+        let at = block.end_byte();
+        if matches!(src.as_bytes().get(at), Some(b' ' | b'\t')) {
+            fixes.push(at);
+        }
+    }
+    fixes
 }
 
 /// Every node of the tree in document order, without recursion (inputs may nest deeply).
@@ -150,6 +200,8 @@ type Assignments = HashMap<(usize, String), Vec<(usize, Option<usize>)>>;
 
 /// The facts one script yields.
 pub struct Script<'t> {
+    /// Every node in document order, walked once and shared by the checks.
+    pub nodes: Vec<Node<'t>>,
     pub commands: Vec<Command<'t>>,
     pub functions: Vec<String>,
     /// (scope, variable) -> events in document order (byte offset, event).
@@ -268,14 +320,17 @@ fn key_name(key: Node<'_>, src: &str) -> Option<String> {
 impl<'t> Script<'t> {
     pub fn read(tree: &'t Tree, src: &str) -> Script<'t> {
         let mut script = Script {
+            nodes: nodes(tree),
             commands: Vec::new(),
             functions: Vec::new(),
             hashes: HashMap::new(),
             assigned_from: HashMap::new(),
         };
-        let all = nodes(tree);
         let mut pending_assign: Vec<(usize, usize, String, Node<'t>)> = Vec::new();
-        for node in all {
+        for i in 0..script.nodes.len() {
+            let Some(&node) = script.nodes.get(i) else {
+                break;
+            };
             match node.kind() {
                 "command" => {
                     if let Some(cmd) = read_command(node, src) {
