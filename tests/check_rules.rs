@@ -323,6 +323,15 @@ fn ps020_through_a_variable_and_foreach() {
 }
 
 #[test]
+fn ps020_member_lists_are_capped_per_group() {
+    // -Identity names the group here; its member list is still capped at 1,000.
+    let src = "Get-DistributionGroupMember -Identity all@contoso.com | Remove-DistributionGroupMember -Identity all@contoso.com -Confirm:$false\n";
+    assert!(has(src, ExchangeOnline, "PS020"));
+    let ok = "Get-DistributionGroupMember -Identity all@contoso.com -ResultSize Unlimited | ForEach-Object { Add-DistributionGroupMember -Identity other -Member $_.Name }\n";
+    assert!(!has(ok, ExchangeOnline, "PS020"));
+}
+
+#[test]
 fn ps020_graph_pages() {
     assert!(has(
         "Get-MgUser | ForEach-Object { Update-MgUser -UserId $_.Id -UsageLocation US }\n",

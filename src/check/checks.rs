@@ -224,15 +224,15 @@ impl Checker<'_, '_> {
     }
 
     fn retired(&mut self, cmd: &Command<'_>, name: &str, module: &str) {
-        let (rule, replacement) = if module == "MSOnline" {
-            let to = known::MSOL_REPLACEMENTS
-                .iter()
-                .find(|(from, _)| from.eq_ignore_ascii_case(name))
-                .map(|(_, to)| *to);
-            (&rules::MSONLINE, to)
+        let rule = if module == "MSOnline" {
+            &rules::MSONLINE
         } else {
-            (&rules::AZUREAD, None)
+            &rules::AZUREAD
         };
+        let replacement = known::RETIRED_REPLACEMENTS
+            .iter()
+            .find(|(from, _)| from.eq_ignore_ascii_case(name))
+            .map(|(_, to)| *to);
         let msg = match replacement {
             Some(to) => {
                 format!("{name} ({module}) no longer works; use {to} (Microsoft Graph PowerShell)")
@@ -663,7 +663,7 @@ fn capped(cmd: &Command<'_>, ck: &Checker<'_, '_>) -> Option<&'static Capped> {
     let spec = known::CAPPED_GETTERS
         .iter()
         .find(|s| s.cmdlet.eq_ignore_ascii_case(name))?;
-    if cmd.args.iter().any(|a| matches!(a, Arg::Positional(_))) {
+    if spec.positional_selects && cmd.args.iter().any(|a| matches!(a, Arg::Positional(_))) {
         return None;
     }
     let splats = ck.resolved_splats(cmd);

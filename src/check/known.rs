@@ -177,12 +177,18 @@ pub fn is_core(name: &str) -> bool {
     CORE_COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(name))
 }
 
-/// The official MSOnline -> Microsoft Graph PowerShell map (m365-facts.md 1.1).
-pub const MSOL_REPLACEMENTS: &[(&str, &str)] = &[
+/// Microsoft's MSOnline / AzureAD -> Microsoft Graph PowerShell map, the entries a migration
+/// meets (m365-facts.md 1.1 cites the map; the rows below are copied from it:
+/// MicrosoftDocs/microsoftgraph-docs-powershell `docs-conceptual/azuread-msoline-cmdlet-map.md`
+/// at commit 000b5d0b654b5c96e656eb7ac91938c5d0827435). Others point to the map itself.
+pub const RETIRED_REPLACEMENTS: &[(&str, &str)] = &[
     ("Connect-MsolService", "Connect-MgGraph -Scopes ..."),
     ("New-MsolUser", "New-MgUser"),
+    ("Get-MsolUser", "Get-MgUser"),
     ("Set-MsolUser", "Update-MgUser"),
     ("Set-MsolUserPrincipalName", "Update-MgUser"),
+    ("Remove-MsolUser", "Remove-MgUser"),
+    ("Restore-MsolUser", "Restore-MgDirectoryDeletedItem"),
     ("Set-MsolUserLicense", "Set-MgUserLicense"),
     ("New-MsolLicenseOptions", "Set-MgUserLicense"),
     (
@@ -193,6 +199,47 @@ pub const MSOL_REPLACEMENTS: &[(&str, &str)] = &[
     ("Get-MsolSubscription", "Get-MgSubscribedSku"),
     ("Get-MsolPasswordPolicy", "Get-MgDomain"),
     ("Set-MsolPasswordPolicy", "Update-MgDomain"),
+    ("Get-MsolDomain", "Get-MgDomain"),
+    ("New-MsolDomain", "New-MgDomain"),
+    ("Set-MsolDomain", "Update-MgDomain"),
+    ("Confirm-MsolDomain", "Confirm-MgDomain"),
+    (
+        "Get-MsolDomainVerificationDns",
+        "Get-MgDomainVerificationDnsRecord",
+    ),
+    ("Get-MsolGroup", "Get-MgGroup"),
+    ("New-MsolGroup", "New-MgGroup"),
+    ("Add-MsolGroupMember", "New-MgGroupMember"),
+    ("Get-MsolGroupMember", "Get-MgGroupMember"),
+    ("Remove-MsolGroupMember", "Remove-MgGroupMemberByRef"),
+    ("Get-MsolCompanyInformation", "Get-MgOrganization"),
+    ("Connect-AzureAD", "Connect-MgGraph"),
+    ("Disconnect-AzureAD", "Disconnect-MgGraph"),
+    ("Get-AzureADUser", "Get-MgUser"),
+    ("New-AzureADUser", "New-MgUser"),
+    ("Set-AzureADUser", "Update-MgUser"),
+    ("Remove-AzureADUser", "Remove-MgUser"),
+    ("Set-AzureADUserPassword", "Update-MgUser"),
+    ("Set-AzureADUserLicense", "Set-MgUserLicense"),
+    ("Get-AzureADUserLicenseDetail", "Get-MgUserLicenseDetail"),
+    ("Get-AzureADSubscribedSku", "Get-MgSubscribedSku"),
+    ("Get-AzureADTenantDetail", "Get-MgOrganization"),
+    ("Get-AzureADDomain", "Get-MgDomain"),
+    ("New-AzureADDomain", "New-MgDomain"),
+    ("Confirm-AzureADDomain", "Confirm-MgDomain"),
+    (
+        "Get-AzureADDomainVerificationDnsRecord",
+        "Get-MgDomainVerificationDnsRecord",
+    ),
+    (
+        "Get-AzureADDomainServiceConfigurationRecord",
+        "Get-MgDomainServiceConfigurationRecord",
+    ),
+    ("Get-AzureADGroup", "Get-MgGroup"),
+    ("New-AzureADGroup", "New-MgGroup"),
+    ("Get-AzureADGroupMember", "Get-MgGroupMember"),
+    ("Add-AzureADGroupMember", "New-MgGroupMember"),
+    ("Remove-AzureADGroupMember", "Remove-MgGroupMemberByRef"),
 ];
 
 pub const CMDLET_MAP_URL: &str =
@@ -223,6 +270,9 @@ pub struct Capped {
     pub default_cap: u32,
     /// Parameters that select specific objects, so the cap does not matter.
     pub selects: &'static [&'static str],
+    /// Whether a positional argument selects specific objects too (it binds to Identity);
+    /// for member lists it names the group, whose members are still capped.
+    pub positional_selects: bool,
 }
 
 pub const CAPPED_GETTERS: &[Capped] = &[
@@ -233,7 +283,14 @@ pub const CAPPED_GETTERS: &[Capped] = &[
     capped_exchange("Get-MailContact"),
     capped_exchange("Get-Contact"),
     capped_exchange("Get-DistributionGroup"),
-    capped_exchange("Get-DistributionGroupMember"),
+    Capped {
+        cmdlet: "Get-DistributionGroupMember",
+        lift: "ResultSize",
+        fix: "-ResultSize Unlimited",
+        default_cap: 1000,
+        selects: &[],
+        positional_selects: false,
+    },
     capped_exchange("Get-Group"),
     capped_exchange("Get-CASMailbox"),
     capped_exchange("Get-RemoteMailbox"),
@@ -250,6 +307,7 @@ pub const CAPPED_GETTERS: &[Capped] = &[
         fix: "-All",
         default_cap: 100,
         selects: &["UserId", "Top"],
+        positional_selects: true,
     },
     Capped {
         cmdlet: "Get-MgGroup",
@@ -257,6 +315,7 @@ pub const CAPPED_GETTERS: &[Capped] = &[
         fix: "-All",
         default_cap: 100,
         selects: &["GroupId", "Top"],
+        positional_selects: true,
     },
     Capped {
         cmdlet: "Get-MgGroupMember",
@@ -264,6 +323,7 @@ pub const CAPPED_GETTERS: &[Capped] = &[
         fix: "-All",
         default_cap: 100,
         selects: &["Top"],
+        positional_selects: false,
     },
 ];
 
@@ -274,6 +334,7 @@ const fn capped_exchange(cmdlet: &'static str) -> Capped {
         fix: "-ResultSize Unlimited",
         default_cap: 1000,
         selects: &["Identity", "Anr"],
+        positional_selects: true,
     }
 }
 
