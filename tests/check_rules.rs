@@ -211,6 +211,28 @@ fn ps004_defined_and_core_commands_are_known() {
     assert!(found.is_empty(), "{found:?}");
 }
 
+// PS005 module-cmdlet-other-target
+
+#[test]
+fn ps005_module_functions_for_other_targets_are_noted() {
+    let module = "function Connect-CutoverGraph {\n    Connect-MgGraph -Scopes 'User.ReadWrite.All'\n}\nfunction Connect-CutoverExchange {\n    Connect-ExchangeOnline -ShowBanner:$false\n}\n";
+    let found = check_source(module, "modules/Cutover.psm1", ExchangeOnline, &[]);
+    let codes: Vec<_> = found.iter().map(|f| (f.code, f.severity)).collect();
+    assert_eq!(codes, vec![("PS005", Severity::Info)], "{found:?}");
+    // The same call in a step, or at a module's top level, is an error.
+    assert!(has(module, ExchangeOnline, "PS002"));
+    let top = check_source("Connect-MgGraph\n", "m.psm1", ExchangeOnline, &[]);
+    assert!(top.iter().any(|f| f.code == "PS002"), "{top:?}");
+    // Parameters of cmdlets the target has are still checked in modules.
+    let bad = check_source(
+        "function F {\n  Get-Mailbox -Bogus 1\n}\n",
+        "m.psm1",
+        ExchangeOnline,
+        &[],
+    );
+    assert!(bad.iter().any(|f| f.code == "PS003"), "{bad:?}");
+}
+
 // PS010 / PS011 retired modules
 
 #[test]
@@ -362,6 +384,12 @@ fn ps021_plain_email_addresses_replace_all() {
             "{bad}: {found:?}"
         );
     }
+    // Exchange 2007 has only the replace form.
+    assert!(!has(
+        "Set-Mailbox -Identity a -EmailAddresses $list\n",
+        Exchange2007,
+        "PS021"
+    ));
     for ok in [
         "Set-Mailbox -Identity a -EmailAddresses @{Add='smtp:a@b.com'}\n",
         "Set-Mailbox -Identity a -EmailAddresses @{ Remove = 'smtp:a@b.com' }\n",
@@ -510,4 +538,23 @@ fn one_line_functions_with_param_blocks_parse() {
         "{found:?}"
     );
     assert!(!syntax_errors("function Bad { param($a) Write-Output ( }\n").is_empty());
+}
+
+#[test]
+fn bareword_arrays_after_an_expression_parse() {
+    // PowerShell reads `Name` here as a string; tree-sitter-pwsh alone reports an error.
+    for src in [
+        "$rows | Select-Object @{ Name = 'A'; Expression = { 1 } }, Alias, Name\n",
+        "$rows | Select-Object $first, Alias,\n    Name | Export-Csv -Path a.csv -NoTypeInformation\n",
+    ] {
+        assert!(syntax_errors(src).is_empty(), "{src}: {:?}", syntax_errors(src));
+    }
+    // The command is still checked. (Parameters after such an array still confuse the
+    // grammar: `Cmd $a, B -Param 1` is reported as a syntax error; see the report.)
+    let found = check("Set-Mailbox -Bogus 1 -Identity $a, Other\n", ExchangeOnline);
+    assert!(found.iter().any(|f| f.code == "PS003"), "{found:?}");
+    assert!(!found.iter().any(|f| f.code == "PS001"), "{found:?}");
+    // Real errors next to such arrays are still reported.
+    assert!(!syntax_errors("Select-Object $a, Name )\n").is_empty());
+    assert!(!syntax_errors("Select-Object $a, Name = \n").is_empty());
 }

@@ -133,8 +133,14 @@ impl Checker<'_, '_> {
         }
         if let Some(cmdlet) = self.catalog.cmdlet(&name) {
             if !cmdlet.envs.has(self.target) {
+                let in_module_function = self.is_module() && cmd.scope != 0;
+                let rule = if in_module_function {
+                    &rules::MODULE_OTHER_TARGET
+                } else {
+                    &rules::CMDLET_NOT_ON_TARGET
+                };
                 self.add(
-                    &rules::CMDLET_NOT_ON_TARGET,
+                    rule,
                     Some(cmd.line),
                     None,
                     format!(
@@ -165,6 +171,10 @@ impl Checker<'_, '_> {
                 ),
             );
         }
+    }
+
+    fn is_module(&self) -> bool {
+        self.file.to_ascii_lowercase().ends_with(".psm1")
     }
 
     fn target_label(&self) -> String {
@@ -274,7 +284,11 @@ impl Checker<'_, '_> {
                 );
             }
         }
-        if cmd.verb().eq_ignore_ascii_case("Set") && cmdlet.param("EmailAddresses").is_some() {
+        // Exchange 2007 has no @{Add=...} form: writing back the whole list is its only way.
+        if self.target != Target::Exchange2007
+            && cmd.verb().eq_ignore_ascii_case("Set")
+            && cmdlet.param("EmailAddresses").is_some()
+        {
             if let Some(g) = bound("EmailAddresses") {
                 if let Some(v) = g.value {
                     if !self.is_add_remove(v, cmd) {
@@ -574,7 +588,7 @@ impl Checker<'_, '_> {
         if version >= PsVersion::V7 {
             return;
         }
-        let module = self.file.to_ascii_lowercase().ends_with(".psm1");
+        let module = self.is_module();
         let mut seen: HashSet<(usize, &'static str)> = HashSet::new();
         for &node in &self.script.nodes {
             let t = script::text(node, self.src);
@@ -774,11 +788,11 @@ pub fn syntax_errors_in(tree: &Tree, src: &str) -> Vec<(usize, String)> {
     let mut cursor = tree.walk();
     loop {
         let node = cursor.node();
-        let mut descend = node.has_error();
+        let mut descend = node.has_error() && !script::is_bareword_array_error(node);
         if node.is_missing() {
             out.push((script::line(node), format!("missing `{}`", node.kind())));
             descend = false;
-        } else if node.is_error() {
+        } else if node.is_error() && !script::is_bareword_array_error(node) {
             let snippet = short(script::text(node, src));
             out.push((script::line(node), format!("syntax error near `{snippet}`")));
             descend = false;

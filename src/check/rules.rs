@@ -9,6 +9,7 @@ pub static RULES: &[Rule] = &[
     CMDLET_NOT_ON_TARGET,
     PARAM_NOT_ON_TARGET,
     UNKNOWN_COMMAND,
+    MODULE_OTHER_TARGET,
     MSONLINE,
     AZUREAD,
     EXO_REMOTE_SESSION,
@@ -61,6 +62,18 @@ pub const UNKNOWN_COMMAND: Rule = Rule {
     hint: "pass the file that defines it along with this one, or check the module it needs",
     explanation: "The catalog holds the Exchange and Graph cmdlets migrations use, not every \
         cmdlet there is, so an unknown command is only noted.",
+};
+
+pub const MODULE_OTHER_TARGET: Rule = Rule {
+    code: "PS005",
+    name: "module-cmdlet-other-target",
+    severity: Severity::Info,
+    summary: "a module function calls a cmdlet the target does not have",
+    hint: "call this function only from steps whose target has the cmdlet",
+    explanation: "A module (.psm1) shared by steps of several targets may hold functions for \
+        each of them, e.g. one that connects to Graph and one that connects to Exchange Online. \
+        A cmdlet inside a module function is only an error for the steps that call it, so it \
+        is noted here; the same cmdlet in a step is PS002.",
 };
 
 pub const MSONLINE: Rule = Rule {

@@ -337,6 +337,9 @@ impl<'t> Script<'t> {
                         script.commands.push(cmd);
                     }
                 }
+                "ERROR" if is_bareword_array_error(node) => {
+                    script.commands.extend(read_error_commands(node, src));
+                }
                 "function_statement" => {
                     let mut c = node.walk();
                     let name = node
@@ -354,6 +357,8 @@ impl<'t> Script<'t> {
                 _ => {}
             }
         }
+        // Commands read from ERROR nodes come before the commands nested in them.
+        script.commands.sort_by_key(|c| c.node.start_byte());
         // Link `$x = Get-Mailbox ...` to the command once all commands are known.
         for (at, scope, var, value) in pending_assign {
             let idx = script
@@ -545,55 +550,85 @@ fn read_command<'t>(node: Node<'t>, src: &str) -> Option<Command<'t>> {
     let mut c = node.walk();
     let kids: Vec<Node<'t>> = node.named_children(&mut c).collect();
     let name_node = kids.iter().find(|n| n.kind() == "command_name")?;
-    let written = text(*name_node, src).trim();
+    let elements: Vec<Node<'t>> = kids
+        .iter()
+        .filter(|n| n.kind() == "command_elements")
+        .flat_map(|e| {
+            let mut c2 = e.walk();
+            e.named_children(&mut c2).collect::<Vec<_>>()
+        })
+        .collect();
+    Some(command_from_parts(node, *name_node, elements, src))
+}
+
+/// The commands of an ERROR node accepted by `is_bareword_array_error`: its children are the
+/// flattened pipeline, `|`-separated, each command a `command_name` and its elements.
+fn read_error_commands<'t>(node: Node<'t>, src: &str) -> Vec<Command<'t>> {
+    let mut out = Vec::new();
+    let mut c = node.walk();
+    let kids: Vec<Node<'t>> = node.children(&mut c).collect();
+    for segment in kids.split(|n| n.kind() == "|") {
+        let mut parts = segment.iter().skip_while(|n| n.kind() != "command_name");
+        if let Some(name_node) = parts.next() {
+            let elements = parts.filter(|n| n.is_named()).copied().collect();
+            out.push(command_from_parts(*name_node, *name_node, elements, src));
+        }
+    }
+    out
+}
+
+fn command_from_parts<'t>(
+    node: Node<'t>,
+    name_node: Node<'t>,
+    elements: Vec<Node<'t>>,
+    src: &str,
+) -> Command<'t> {
+    let written = text(name_node, src).trim();
     // `Module\Verb-Noun` runs Verb-Noun from Module.
     let name = written.rsplit('\\').next().unwrap_or(written).to_string();
     let mut args = Vec::new();
-    if let Some(elements) = kids.iter().find(|n| n.kind() == "command_elements") {
-        let mut c2 = elements.walk();
-        let items: Vec<Node<'t>> = elements
-            .named_children(&mut c2)
-            .filter(|n| n.kind() != "command_argument_sep" && n.kind() != "comment")
-            .collect();
-        let mut i = 0;
-        while let Some(item) = items.get(i) {
-            i += 1;
-            let t = text(*item, src);
-            if item.kind() == "command_parameter" || is_dash_parameter(*item, t) {
-                let name = t
-                    .trim_start_matches(['-', '\u{2013}', '\u{2014}', '\u{2015}'])
-                    .trim_end_matches(':')
-                    .to_string();
-                let value = match items.get(i) {
-                    Some(next) if next.kind() != "command_parameter" => {
-                        i += 1;
-                        Some(Value::of(*next, src))
-                    }
-                    _ => None,
-                };
-                args.push(Arg::Param {
-                    name,
-                    line: line(*item),
-                    value,
-                });
-            } else if let Some(var) = splat_variable(*item, src) {
-                args.push(Arg::Splat {
-                    var,
-                    line: line(*item),
-                    at: item.start_byte(),
-                });
-            } else {
-                args.push(Arg::Positional(Value::of(*item, src)));
-            }
+    let items: Vec<Node<'t>> = elements
+        .into_iter()
+        .filter(|n| n.kind() != "command_argument_sep" && n.kind() != "comment")
+        .collect();
+    let mut i = 0;
+    while let Some(item) = items.get(i) {
+        i += 1;
+        let t = text(*item, src);
+        if item.kind() == "command_parameter" || is_dash_parameter(*item, t) {
+            let name = t
+                .trim_start_matches(['-', '\u{2013}', '\u{2014}', '\u{2015}'])
+                .trim_end_matches(':')
+                .to_string();
+            let value = match items.get(i) {
+                Some(next) if next.kind() != "command_parameter" => {
+                    i += 1;
+                    Some(Value::of(*next, src))
+                }
+                _ => None,
+            };
+            args.push(Arg::Param {
+                name,
+                line: line(*item),
+                value,
+            });
+        } else if let Some(var) = splat_variable(*item, src) {
+            args.push(Arg::Splat {
+                var,
+                line: line(*item),
+                at: item.start_byte(),
+            });
+        } else {
+            args.push(Arg::Positional(Value::of(*item, src)));
         }
     }
-    Some(Command {
+    Command {
         name,
         line: line(node),
         node,
         args,
         scope: scope_of(node),
-    })
+    }
 }
 
 /// PowerShell reads `–Name`, `—Name` and `―Name` as parameters too (its tokenizer treats
@@ -603,6 +638,43 @@ fn is_dash_parameter(node: Node<'_>, t: &str) -> bool {
     node.kind() == "generic_token"
         && matches!(chars.next(), Some('\u{2013}' | '\u{2014}' | '\u{2015}'))
         && chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+}
+
+/// tree-sitter-pwsh 0.38 rejects a bareword that follows an expression in a command's array
+/// argument (`Select-Object $a, Name` or `Select-Object @{...}, Name`), which PowerShell reads
+/// as the string 'Name'. Such an ERROR node holds only command parts and barewords, one of them
+/// right after a comma; it is not reported as a syntax error and its command is still checked.
+pub fn is_bareword_array_error(node: Node<'_>) -> bool {
+    if !node.is_error() || node.child_count() == 0 {
+        return false;
+    }
+    let mut after_comma = false;
+    let mut c = node.walk();
+    for (i, child) in node.children(&mut c).enumerate() {
+        if child.has_error() || child.is_missing() {
+            return false;
+        }
+        match child.kind() {
+            "simple_name" => {
+                let prev = if i == 0 {
+                    node.prev_sibling()
+                } else {
+                    child.prev_sibling()
+                };
+                after_comma |= prev.is_some_and(|p| p.kind() == ",");
+            }
+            ","
+            | "|"
+            | "command_name"
+            | "command_argument_sep"
+            | "unary_expression"
+            | "command_parameter"
+            | "generic_token"
+            | "comment" => {}
+            _ => return false,
+        }
+    }
+    after_comma
 }
 
 /// `@name` used as an argument.
