@@ -29,7 +29,7 @@ fn kept(envs: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// The one derivation: names, aliases and applicability, nothing else.
+/// The one derivation: names, aliases, switches and applicability, nothing else.
 fn derive(full: &Value) -> Value {
     let mut sources = vec![full["source"].clone()];
     if let Some(extra) = full["additional_sources"].as_array() {
@@ -53,6 +53,9 @@ fn derive(full: &Value) -> Value {
             if p["aliases"].as_array().is_some_and(|a| !a.is_empty()) {
                 entry.insert("aliases".into(), p["aliases"].clone());
             }
+            if p["switch"] == json!(true) {
+                entry.insert("switch".into(), json!(true));
+            }
             params.insert(pname.clone(), Value::Object(entry));
         }
         let mut entry = Map::new();
@@ -64,7 +67,7 @@ fn derive(full: &Value) -> Value {
         cmdlets.insert(name.clone(), Value::Object(entry));
     }
     json!({
-        "about": "Compact extract of shared/reference/cmdlet-catalog.json for cutover check: cmdlet and parameter names, aliases and the environments each exists in. Derived from Microsoft's public PowerShell reference docs, licensed CC-BY-4.0; see sources for repositories and commits.",
+        "about": "Compact extract of shared/reference/cmdlet-catalog.json for cutover check: cmdlet and parameter names, aliases, which parameters are switches, and the environments each exists in. Derived from Microsoft's public PowerShell reference docs, licensed CC-BY-4.0; see sources for repositories and commits.",
         "license": "CC-BY-4.0 (Microsoft docs)",
         "schema_version": full["schema_version"],
         "sources": sources,

@@ -233,6 +233,35 @@ fn ps005_module_functions_for_other_targets_are_noted() {
     assert!(bad.iter().any(|f| f.code == "PS003"), "{bad:?}");
 }
 
+// PS006 switch-with-separate-value
+
+#[test]
+fn ps006_switch_followed_by_a_boolean() {
+    let found = check(
+        "New-MgUser -DisplayName d -AccountEnabled $true -MailNickname m\n",
+        Graph,
+    );
+    let f = found.iter().find(|f| f.code == "PS006").expect("PS006");
+    assert_eq!(f.column.as_deref(), Some("AccountEnabled"));
+    for ok in [
+        "New-MgUser -DisplayName d -AccountEnabled -MailNickname m\n",
+        "New-MgUser -DisplayName d -AccountEnabled:$true -MailNickname m\n",
+        "$u = @{ DisplayName = 'd'; AccountEnabled = $true }\nNew-MgUser @u\n",
+        // Not a switch: a value with a space is how it is passed.
+        "Set-Mailbox -Identity a -HiddenFromAddressListsEnabled $true\n",
+    ] {
+        let found = check(
+            ok,
+            if ok.contains("Mg") {
+                Graph
+            } else {
+                ExchangeOnline
+            },
+        );
+        assert!(!found.iter().any(|f| f.code == "PS006"), "{ok}: {found:?}");
+    }
+}
+
 // PS010 / PS011 retired modules
 
 #[test]

@@ -2,7 +2,7 @@
 //!
 //! `catalog.json` is derived from `shared/reference/cmdlet-catalog.json` (Microsoft's public
 //! PowerShell docs, CC-BY-4.0; source repositories and commits inside the file) keeping only
-//! names, aliases and applicability. `tests/check_catalog.rs` re-derives it and fails if the two
+//! names, aliases, switches and applicability. `tests/check_catalog.rs` re-derives it and fails if the two
 //! drift apart; `CUTOVER_UPDATE_CATALOG=1 cargo test --test check_catalog` rewrites it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -77,6 +77,8 @@ pub struct Param {
     pub name: String,
     pub aliases: Vec<String>,
     pub envs: EnvSet,
+    /// A SwitchParameter: present or not, `-Name:$false` to pass a value.
+    pub switch: bool,
 }
 
 #[derive(Debug)]
@@ -154,6 +156,8 @@ struct RawParam {
     env: Option<Vec<String>>,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    switch: bool,
 }
 
 fn yes() -> bool {
@@ -182,6 +186,7 @@ impl Catalog {
                     envs: p.env.as_deref().map_or(envs, EnvSet::from_tokens),
                     name: pname,
                     aliases: p.aliases,
+                    switch: p.switch,
                 })
                 .collect();
             by_lower.insert(

@@ -18,6 +18,8 @@ struct Given<'a> {
     line: usize,
     value: Option<&'a Value>,
     splat: Option<&'a str>,
+    /// Written `-Name value` (space, not colon) directly on the command.
+    spaced: bool,
 }
 
 pub struct Checker<'a, 't> {
@@ -86,11 +88,17 @@ impl Checker<'_, '_> {
         let mut out = Vec::new();
         for arg in &cmd.args {
             match arg {
-                Arg::Param { name, line, value } => out.push(Given {
+                Arg::Param {
+                    name,
+                    line,
+                    value,
+                    colon,
+                } => out.push(Given {
                     written: name,
                     line: *line,
                     value: value.as_ref(),
                     splat: None,
+                    spaced: !colon,
                 }),
                 Arg::Splat { var, line, .. } => {
                     for (svar, sline, keys) in splats {
@@ -100,6 +108,7 @@ impl Checker<'_, '_> {
                                 line: *line,
                                 value: Some(v),
                                 splat: Some(svar),
+                                spaced: false,
                             }));
                         }
                     }
@@ -191,7 +200,23 @@ impl Checker<'_, '_> {
             .unwrap_or_default();
         let column = Some(g.written);
         match match_param(cmdlet, self.target, g.written) {
-            ParamMatch::Found(_) => {}
+            ParamMatch::Found(name) => {
+                let is_switch = cmdlet.param(&name).is_some_and(|p| p.switch);
+                let boolean = g.value.map(|v| v.raw.to_ascii_lowercase());
+                if is_switch && g.spaced && matches!(boolean.as_deref(), Some("$true" | "$false")) {
+                    let value = g.value.map(|v| v.raw.as_str()).unwrap_or_default();
+                    self.add(
+                        &rules::SWITCH_VALUE,
+                        Some(g.line),
+                        column,
+                        format!(
+                            "{} -{name} is a switch: `-{name} {value}` passes {value} as a separate \
+                             positional argument; write -{name} or -{name}:{value}",
+                            cmdlet.name
+                        ),
+                    );
+                }
+            }
             ParamMatch::Ambiguous(names) => self.add(
                 &rules::PARAM_NOT_ON_TARGET,
                 Some(g.line),
@@ -265,6 +290,25 @@ impl Checker<'_, '_> {
                     ParamMatch::Found(ref n) if n.eq_ignore_ascii_case(canonical))
             })
         };
+        if cmdlet.name.eq_ignore_ascii_case("Connect-ExchangeOnline") {
+            // `-UseRPSSession:$false` asks for the REST connection, which is fine.
+            let rps = bound("UseRPSSession").filter(|g| {
+                g.value
+                    .map(|v| v.raw.to_ascii_lowercase())
+                    .is_none_or(|v| v != "$false")
+            });
+            if let Some(g) = rps {
+                self.add(
+                    &rules::EXO_REMOTE_SESSION,
+                    Some(g.line),
+                    Some("UseRPSSession"),
+                    "Connect-ExchangeOnline -UseRPSSession asks for Remote PowerShell, disabled for \
+                     all tenants since 1 Oct 2023 (the parameter is deprecated from module 3.9.2); \
+                     drop it to use the REST cmdlets"
+                        .into(),
+                );
+            }
+        }
         if self.target == Target::ExchangeOnline
             && cmdlet
                 .name

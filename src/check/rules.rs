@@ -10,6 +10,7 @@ pub static RULES: &[Rule] = &[
     PARAM_NOT_ON_TARGET,
     UNKNOWN_COMMAND,
     MODULE_OTHER_TARGET,
+    SWITCH_VALUE,
     MSONLINE,
     AZUREAD,
     EXO_REMOTE_SESSION,
@@ -74,6 +75,18 @@ pub const MODULE_OTHER_TARGET: Rule = Rule {
         each of them, e.g. one that connects to Graph and one that connects to Exchange Online. \
         A cmdlet inside a module function is only an error for the steps that call it, so it \
         is noted here; the same cmdlet in a step is PS002.",
+};
+
+pub const SWITCH_VALUE: Rule = Rule {
+    code: "PS006",
+    name: "switch-with-separate-value",
+    severity: Severity::Error,
+    summary: "a switch parameter is followed by $true/$false as a separate argument",
+    hint: "write -Name to turn the switch on, or -Name:$false with a colon to pass a value",
+    explanation: "A SwitchParameter takes no argument: in `New-MgUser -AccountEnabled $true` the \
+        switch is set and `$true` becomes a positional argument, which the cmdlet rejects or \
+        binds to something else. Microsoft Graph PowerShell made several MSOnline booleans \
+        switches (-AccountEnabled on New-MgUser); pass a value only with a colon.",
 };
 
 pub const MSONLINE: Rule = Rule {

@@ -155,6 +155,8 @@ pub enum Arg {
         name: String,
         line: usize,
         value: Option<Value>,
+        /// `-Name:value` rather than `-Name value`.
+        colon: bool,
     },
     /// `@name`: the variable name, lowercase.
     Splat { var: String, line: usize, at: usize },
@@ -600,6 +602,7 @@ fn command_from_parts<'t>(
                 .trim_start_matches(['-', '\u{2013}', '\u{2014}', '\u{2015}'])
                 .trim_end_matches(':')
                 .to_string();
+            let colon = src.as_bytes().get(item.end_byte()) == Some(&b':') || t.ends_with(':');
             let value = match items.get(i) {
                 Some(next) if next.kind() != "command_parameter" => {
                     i += 1;
@@ -611,6 +614,7 @@ fn command_from_parts<'t>(
                 name,
                 line: line(*item),
                 value,
+                colon,
             });
         } else if let Some(var) = splat_variable(*item, src) {
             args.push(Arg::Splat {
