@@ -37,7 +37,7 @@ proptest! {
         let lines = text.lines().count().max(1) as u64 + 1;
         for t in Target::ALL {
             for f in check_source(&text, "p.ps1", t, &[]) {
-                prop_assert!(f.line.is_none_or(|l| l >= 1 && l <= lines));
+                prop_assert!(f.line.map_or(true, |l| l >= 1 && l <= lines));
             }
         }
         let _ = syntax_errors(&text);
@@ -48,7 +48,7 @@ proptest! {
         let lines = text.lines().count().max(1) as u64 + 1;
         for t in [Target::Exchange2010, Target::ExchangeOnline, Target::Graph] {
             for f in check_source(&text, "p.ps1", t, &["Do-It".to_string()]) {
-                prop_assert!(f.line.is_none_or(|l| l >= 1 && l <= lines));
+                prop_assert!(f.line.map_or(true, |l| l >= 1 && l <= lines));
             }
         }
     }

@@ -295,7 +295,7 @@ impl Checker<'_, '_> {
             let rps = bound("UseRPSSession").filter(|g| {
                 g.value
                     .map(|v| v.raw.to_ascii_lowercase())
-                    .is_none_or(|v| v != "$false")
+                    .map_or(true, |v| v != "$false")
             });
             if let Some(g) = rps {
                 self.add(
