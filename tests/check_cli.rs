@@ -212,3 +212,22 @@ fn bom_and_utf16_scripts_are_read() {
             .stdout(predicate::str::contains("PS010"));
     }
 }
+
+#[test]
+fn human_output_for_the_playbook_connect_script() {
+    let out = cutover()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "tests/fixtures/check/playbook/connect-exo-basic.ps1",
+            "tests/fixtures/check/playbook/set-limits.ps1",
+            "--target",
+            "exchangeOnline",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out));
+}

@@ -449,8 +449,7 @@ impl Checker<'_, '_> {
                     None,
                     format!(
                         "New-PSSession opens {why}, which Exchange Online no longer accepts \
-                         (Basic auth off since 1 Oct 2022, Remote PowerShell off since 1 Oct 2023); \
-                         use Connect-ExchangeOnline"
+                         (Basic auth off since 1 Oct 2022, Remote PowerShell off since 1 Oct 2023)"
                     ),
                 );
             }
@@ -579,7 +578,8 @@ impl Checker<'_, '_> {
                 format!(
                     "{what} returns at most {} objects without {}, and its output feeds a change: \
                      the rest are silently skipped",
-                    spec.default_cap, spec.fix
+                    thousands(spec.default_cap),
+                    spec.fix
                 ),
                 format!("add {} to {}", spec.fix, spec.cmdlet),
             );
@@ -761,6 +761,13 @@ fn leading_variable(node: Node<'_>, src: &str) -> Option<String> {
 
 fn line_of(node: Node<'_>) -> usize {
     script::line(node)
+}
+
+fn thousands(n: u32) -> String {
+    match (n / 1000, n % 1000) {
+        (0, rest) => rest.to_string(),
+        (k, rest) => format!("{k},{rest:03}"),
+    }
 }
 
 fn short(raw: &str) -> String {
