@@ -309,7 +309,7 @@ fn ps012_remote_powershell_to_exchange_online() {
     let found = check(&fixture("playbook/connect-exo-basic.ps1"), ExchangeOnline);
     assert!(found
         .iter()
-        .any(|f| f.code == "PS012" && f.message.contains("Connect-ExchangeOnline")));
+        .any(|f| f.code == "PS012" && f.hint.contains("Connect-ExchangeOnline")));
     // Cloud URI is wrong whatever the target says.
     assert!(has(
         "$s = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri https://ps.outlook.com/powershell/ -Credential $c\n",
