@@ -52,10 +52,6 @@ impl EnvSet {
         self.contains(target.catalog_env())
     }
 
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
     /// "exchange2013, exchange2016 and exchangeOnline", for messages.
     pub fn describe(self) -> String {
         let names: Vec<&str> = ENV_TOKENS
@@ -213,10 +209,6 @@ impl Catalog {
     pub fn cmdlet(&self, name: &str) -> Option<&Cmdlet> {
         self.by_lower.get(&name.to_ascii_lowercase())
     }
-
-    pub fn cmdlets(&self) -> impl Iterator<Item = &Cmdlet> {
-        self.by_lower.values()
-    }
 }
 
 /// Binds `written` (without its dash) to a parameter of `cmdlet` on `target`.
@@ -288,19 +280,18 @@ fn bind(candidates: &[(&str, Vec<&str>)], written: &str) -> Option<ParamMatch> {
     {
         return Some(ParamMatch::Found((*name).to_string()));
     }
-    let mut hits: Vec<&str> = candidates
+    let hits: Vec<&str> = candidates
         .iter()
         .filter(|(_, names)| names.iter().any(|n| starts_with_ignore_case(n, written)))
         .map(|(name, _)| *name)
         .collect();
-    hits.dedup();
-    match hits.len() {
-        0 => None,
-        1 => Some(ParamMatch::Found(hits[0].to_string())),
-        _ => Some(ParamMatch::Ambiguous(
+    if hits.len() > 1 {
+        return Some(ParamMatch::Ambiguous(
             hits.into_iter().map(str::to_string).collect(),
-        )),
+        ));
     }
+    hits.first()
+        .map(|one| ParamMatch::Found((*one).to_string()))
 }
 
 fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
@@ -310,4 +301,67 @@ fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
             .iter()
             .zip(prefix.as_bytes())
             .all(|(a, b)| a.eq_ignore_ascii_case(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{"cmdlets": {
+        "Set-Thing": {"env": ["exchange2010", "exchangeOnline"], "params": {
+            "Identity": {},
+            "MaxSize": {"env": ["exchangeOnline"]},
+            "MaxCount": {},
+            "WhatIf": {"aliases": ["wi"], "switch": true}
+        }}
+    }}"#;
+
+    fn sample() -> Catalog {
+        Catalog::parse(SAMPLE).expect("sample parses")
+    }
+
+    #[test]
+    fn parameters_inherit_the_cmdlet_environments() {
+        let cat = sample();
+        let c = cat.cmdlet("set-thing").expect("case-insensitive lookup");
+        assert!(c.param("Identity").is_some_and(|p| p.envs == c.envs));
+        assert_eq!(c.envs.describe(), "exchange2010 and exchangeOnline");
+        assert!(c.param("whatif").is_some_and(|p| p.switch));
+    }
+
+    #[test]
+    fn binding_follows_powershell() {
+        let cat = sample();
+        let c = cat.cmdlet("Set-Thing").expect("cmdlet");
+        let on = |t, w| match_param(c, t, w);
+        assert_eq!(
+            on(Target::ExchangeOnline, "maxs"),
+            ParamMatch::Found("MaxSize".into())
+        );
+        assert_eq!(
+            on(Target::ExchangeOnline, "wi"),
+            ParamMatch::Found("WhatIf".into())
+        );
+        assert!(
+            matches!(on(Target::ExchangeOnline, "Max"), ParamMatch::Ambiguous(v) if v.len() == 2)
+        );
+        // On 2010 only MaxCount exists, so the same prefix is unambiguous there.
+        assert_eq!(
+            on(Target::Exchange2010, "Max"),
+            ParamMatch::Found("MaxCount".into())
+        );
+        assert!(
+            matches!(on(Target::Exchange2010, "MaxSize"), ParamMatch::NotOnTarget { envs, .. } if envs == "exchangeOnline")
+        );
+        assert_eq!(
+            on(Target::Exchange2010, "ErrorAction"),
+            ParamMatch::Found("ErrorAction".into())
+        );
+        assert!(matches!(
+            on(Target::Exchange2010, "InformationAction"),
+            ParamMatch::CommonTooNew { .. }
+        ));
+        assert_eq!(on(Target::Exchange2010, "Nope"), ParamMatch::Unknown);
+        assert_eq!(on(Target::Exchange2010, ""), ParamMatch::Unknown);
+    }
 }
