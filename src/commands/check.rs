@@ -6,6 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::check::{self, Target};
@@ -113,19 +114,49 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// The lint JSON shape, fields in this order.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    files: Vec<JsonFile>,
+    findings: &'a [Finding],
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFile {
+    path: String,
+    kind: &'static str,
+    target: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+}
+
 fn json_report(findings: &[Finding], files: &[PathBuf], target: Target) -> Result<String> {
-    let (e, w, i) = counts(findings);
-    let files: Vec<_> = files
-        .iter()
-        .map(|p| json!({ "path": display(p), "kind": "powershell", "target": target.token() }))
-        .collect();
-    let v = json!({
-        "version": 1,
-        "files": files,
-        "findings": findings,
-        "summary": { "errors": e, "warnings": w, "infos": i },
-    });
-    let mut s = serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?;
+    let (errors, warnings, infos) = counts(findings);
+    let report = JsonReport {
+        version: 1,
+        files: files
+            .iter()
+            .map(|p| JsonFile {
+                path: display(p),
+                kind: "powershell",
+                target: target.token(),
+            })
+            .collect(),
+        findings,
+        summary: JsonSummary {
+            errors,
+            warnings,
+            infos,
+        },
+    };
+    let mut s = serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?;
     s.push('\n');
     Ok(s)
 }
