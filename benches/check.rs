@@ -1,6 +1,7 @@
 //! How long `check_source` takes on a 5,000-line script, per target.
 //!
 //! Run: `cargo bench --bench check` (release profile). Prints milliseconds per check.
+//! `CUTOVER_BENCH_LINES=50000 cargo bench --bench check` measures another size.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -40,7 +41,11 @@ New-ManagementRoleAssignment -Name 'n' -Role ApplicationImpersonation -User 'svc
 }
 
 fn main() {
-    let text = script(5000);
+    let size = std::env::var("CUTOVER_BENCH_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
+    let text = script(size);
     let lines = text.lines().count();
     parse_only(&text);
     for target in [

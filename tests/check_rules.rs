@@ -587,3 +587,12 @@ fn bareword_arrays_after_an_expression_parse() {
     assert!(!syntax_errors("Select-Object $a, Name )\n").is_empty());
     assert!(!syntax_errors("Select-Object $a, Name = \n").is_empty());
 }
+
+#[test]
+fn the_latest_assignment_of_a_variable_counts() {
+    // Reassigned from something else after the capped getter: no longer the getter's output.
+    let src = "$users = Get-Mailbox\n$users = @(Import-Csv u.csv)\nforeach ($u in $users) { Set-Mailbox -Identity $u.Identity -MaxSendSize 1MB }\n";
+    assert!(!has(src, ExchangeOnline, "PS020"));
+    let src = "$users = Import-Csv u.csv\n$users = Get-Mailbox\nforeach ($u in $users) { Set-Mailbox -Identity $u.Identity -MaxSendSize 1MB }\n";
+    assert!(has(src, ExchangeOnline, "PS020"));
+}

@@ -523,7 +523,7 @@ impl Checker<'_, '_> {
     /// PS020: a capped getter whose output reaches a command that changes things.
     fn check_capped_getters(&mut self) {
         let mut hits: Vec<(usize, &'static Capped, String)> = Vec::new();
-        for &node in &self.script.nodes {
+        for (&node, &scope) in self.script.nodes.iter().zip(&self.script.scopes) {
             match node.kind() {
                 "pipeline_chain" => {
                     let mut c = node.walk();
@@ -536,7 +536,7 @@ impl Checker<'_, '_> {
                         if let Some((cmd, spec)) = self.capped_at(*part) {
                             hits.push((cmd.line, spec, cmd.name.clone()));
                         } else if let Some(var) = leading_variable(*part, self.src) {
-                            if let Some((cmd, spec)) = self.capped_variable(&var, node) {
+                            if let Some((cmd, spec)) = self.capped_variable(&var, scope, node) {
                                 hits.push((
                                     line_of(node),
                                     spec,
@@ -554,7 +554,7 @@ impl Checker<'_, '_> {
                     if let (Some(source), Some(body)) = (source, body) {
                         if self.changes_within(*body) {
                             if let Some(var) = leading_variable(*source, self.src) {
-                                if let Some((cmd, spec)) = self.capped_variable(&var, node) {
+                                if let Some((cmd, spec)) = self.capped_variable(&var, scope, node) {
                                     hits.push((
                                         line_of(node),
                                         spec,
@@ -591,8 +591,12 @@ impl Checker<'_, '_> {
         capped(cmd, self).map(|spec| (cmd, spec))
     }
 
-    fn capped_variable(&self, var: &str, at: Node<'_>) -> Option<(&Command<'_>, &'static Capped)> {
-        let scope = script::scope_of(at);
+    fn capped_variable(
+        &self,
+        var: &str,
+        scope: usize,
+        at: Node<'_>,
+    ) -> Option<(&Command<'_>, &'static Capped)> {
         let cmd = self.script.assigned_command(scope, var, at.start_byte())?;
         capped(cmd, self).map(|spec| (cmd, spec))
     }

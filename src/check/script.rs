@@ -67,11 +67,31 @@ fn param_block_fixes(tree: &Tree, src: &str) -> Vec<usize> {
 
 /// Every node of the tree in document order, without recursion (inputs may nest deeply).
 pub fn nodes(tree: &Tree) -> Vec<Node<'_>> {
-    let mut out = Vec::new();
+    nodes_with_scopes(tree).0
+}
+
+/// Every node in document order with the scope it runs in: the innermost enclosing function
+/// (its start byte + 1), or the script itself (0). Tracked during the walk because asking
+/// tree-sitter for a node's parent costs a descent from the root each time.
+pub fn nodes_with_scopes(tree: &Tree) -> (Vec<Node<'_>>, Vec<usize>) {
+    let mut nodes = Vec::new();
+    let mut scopes = Vec::new();
+    // Functions being walked: (depth of the function node, scope id of its body).
+    let mut frames: Vec<(usize, usize)> = Vec::new();
+    let mut depth = 0usize;
     let mut cursor = tree.walk();
     loop {
-        out.push(cursor.node());
+        let node = cursor.node();
+        while frames.last().is_some_and(|(d, _)| *d >= depth) {
+            frames.pop();
+        }
+        nodes.push(node);
+        scopes.push(frames.last().map_or(0, |(_, s)| *s));
+        if node.kind() == "function_statement" {
+            frames.push((depth, node.start_byte() + 1));
+        }
         if cursor.goto_first_child() {
+            depth += 1;
             continue;
         }
         loop {
@@ -79,8 +99,9 @@ pub fn nodes(tree: &Tree) -> Vec<Node<'_>> {
                 break;
             }
             if !cursor.goto_parent() {
-                return out;
+                return (nodes, scopes);
             }
+            depth = depth.saturating_sub(1);
         }
     }
 }
@@ -204,24 +225,14 @@ type Assignments = HashMap<(usize, String), Vec<(usize, Option<usize>)>>;
 pub struct Script<'t> {
     /// Every node in document order, walked once and shared by the checks.
     pub nodes: Vec<Node<'t>>,
+    /// The scope of each node in `nodes` (see `nodes_with_scopes`).
+    pub scopes: Vec<usize>,
     pub commands: Vec<Command<'t>>,
     pub functions: Vec<String>,
     /// (scope, variable) -> events in document order (byte offset, event).
     hashes: HashMap<(usize, String), Vec<(usize, HashEvent)>>,
     /// Variables assigned directly from a command: (scope, variable) -> (offset, command index).
     assigned_from: Assignments,
-}
-
-/// The scope a node runs in: the innermost function, or the script itself (0).
-pub fn scope_of(node: Node<'_>) -> usize {
-    let mut n = node.parent();
-    while let Some(p) = n {
-        if p.kind() == "function_statement" {
-            return p.start_byte() + 1;
-        }
-        n = p.parent();
-    }
-    0
 }
 
 /// `$name` / `${name}` -> `name` lowercase; `None` for anything else.
@@ -321,8 +332,10 @@ fn key_name(key: Node<'_>, src: &str) -> Option<String> {
 
 impl<'t> Script<'t> {
     pub fn read(tree: &'t Tree, src: &str) -> Script<'t> {
+        let (nodes, scopes) = nodes_with_scopes(tree);
         let mut script = Script {
-            nodes: nodes(tree),
+            nodes,
+            scopes,
             commands: Vec::new(),
             functions: Vec::new(),
             hashes: HashMap::new(),
@@ -330,17 +343,19 @@ impl<'t> Script<'t> {
         };
         let mut pending_assign: Vec<(usize, usize, String, Node<'t>)> = Vec::new();
         for i in 0..script.nodes.len() {
-            let Some(&node) = script.nodes.get(i) else {
+            let (Some(&node), Some(&scope)) = (script.nodes.get(i), script.scopes.get(i)) else {
                 break;
             };
             match node.kind() {
                 "command" => {
-                    if let Some(cmd) = read_command(node, src) {
+                    if let Some(cmd) = read_command(node, scope, src) {
                         script.commands.push(cmd);
                     }
                 }
                 "ERROR" if is_bareword_array_error(node) => {
-                    script.commands.extend(read_error_commands(node, src));
+                    script
+                        .commands
+                        .extend(read_error_commands(node, scope, src));
                 }
                 "function_statement" => {
                     let mut c = node.walk();
@@ -353,9 +368,9 @@ impl<'t> Script<'t> {
                     }
                 }
                 "assignment_expression" => {
-                    script.read_assignment(node, src, &mut pending_assign);
+                    script.read_assignment(node, scope, src, &mut pending_assign);
                 }
-                "invocation_expression" => script.read_add_call(node, src),
+                "invocation_expression" => script.read_add_call(node, scope, src),
                 _ => {}
             }
         }
@@ -363,15 +378,24 @@ impl<'t> Script<'t> {
         script.commands.sort_by_key(|c| c.node.start_byte());
         // Link `$x = Get-Mailbox ...` to the command once all commands are known.
         for (at, scope, var, value) in pending_assign {
+            let start = value.start_byte();
+            let i = script
+                .commands
+                .partition_point(|c| c.node.start_byte() < start);
             let idx = script
                 .commands
-                .iter()
-                .position(|c| c.node.start_byte() == value.start_byte());
+                .get(i)
+                .filter(|c| c.node.start_byte() == start)
+                .map(|_| i);
             script
                 .assigned_from
                 .entry((scope, var))
                 .or_default()
                 .push((at, idx));
+        }
+        // Assignments from commands were linked last: restore document order.
+        for events in script.assigned_from.values_mut() {
+            events.sort_by_key(|(at, _)| *at);
         }
         script
     }
@@ -379,6 +403,7 @@ impl<'t> Script<'t> {
     fn read_assignment(
         &mut self,
         node: Node<'t>,
+        scope: usize,
         src: &str,
         pending: &mut Vec<(usize, usize, String, Node<'t>)>,
     ) {
@@ -395,7 +420,6 @@ impl<'t> Script<'t> {
         let (Some(left), Some(op), Some(value)) = (left, op, value) else {
             return;
         };
-        let scope = scope_of(node);
         let at = node.start_byte();
         // Strip a type constraint: `[hashtable]$p = ...`.
         let mut target = *left;
@@ -473,7 +497,7 @@ impl<'t> Script<'t> {
     }
 
     /// `$p.Add('Key', value)`.
-    fn read_add_call(&mut self, node: Node<'t>, src: &str) {
+    fn read_add_call(&mut self, node: Node<'t>, scope: usize, src: &str) {
         let mut c = node.walk();
         let parts: Vec<Node<'t>> = node.named_children(&mut c).collect();
         let (Some(var), Some(member), Some(args)) = (parts.first(), parts.get(1), parts.get(2))
@@ -500,7 +524,7 @@ impl<'t> Script<'t> {
             _ => HashEvent::Unknown,
         };
         self.hashes
-            .entry((scope_of(node), var))
+            .entry((scope, var))
             .or_default()
             .push((node.start_byte(), event));
     }
@@ -509,33 +533,29 @@ impl<'t> Script<'t> {
     /// is not a literal known in this scope (such splats are not checked).
     pub fn splat_keys(&self, scope: usize, var: &str, at: usize) -> Option<Vec<(String, Value)>> {
         let events = self.hashes.get(&(scope, var.to_string()))?;
-        let mut keys: Option<Vec<(String, Value)>> = None;
-        for (pos, event) in events {
-            if *pos >= at {
-                break;
-            }
-            match event {
-                HashEvent::Literal(k) => keys = Some(k.clone()),
-                HashEvent::Add(k) => {
-                    if let Some(known) = keys.as_mut() {
-                        known.extend(k.iter().cloned());
-                    }
-                }
-                HashEvent::Unknown => keys = None,
+        let before = events.get(..events.partition_point(|(pos, _)| *pos < at))?;
+        // Only the last literal (or unknown assignment) and the additions after it matter.
+        let from = before
+            .iter()
+            .rposition(|(_, e)| !matches!(e, HashEvent::Add(_)))?;
+        let (_, HashEvent::Literal(literal)) = before.get(from)? else {
+            return None;
+        };
+        let mut keys = literal.clone();
+        for (_, event) in before.get(from + 1..).unwrap_or(&[]) {
+            if let HashEvent::Add(k) = event {
+                keys.extend(k.iter().cloned());
             }
         }
-        keys
+        Some(keys)
     }
 
     /// The command whose output `var` holds at `at`, when it was assigned straight from one.
     pub fn assigned_command(&self, scope: usize, var: &str, at: usize) -> Option<&Command<'t>> {
         let events = self.assigned_from.get(&(scope, var.to_string()))?;
-        let idx = events
-            .iter()
-            .take_while(|(pos, _)| *pos < at)
-            .last()
-            .and_then(|(_, idx)| *idx)?;
-        self.commands.get(idx)
+        let n = events.partition_point(|(pos, _)| *pos < at);
+        let (_, idx) = events.get(n.checked_sub(1)?)?;
+        self.commands.get((*idx)?)
     }
 }
 
@@ -548,7 +568,7 @@ fn first_command_of(value: Node<'_>) -> Option<Node<'_>> {
     chain.named_child(0).filter(|n| n.kind() == "command")
 }
 
-fn read_command<'t>(node: Node<'t>, src: &str) -> Option<Command<'t>> {
+fn read_command<'t>(node: Node<'t>, scope: usize, src: &str) -> Option<Command<'t>> {
     let mut c = node.walk();
     let kids: Vec<Node<'t>> = node.named_children(&mut c).collect();
     let name_node = kids.iter().find(|n| n.kind() == "command_name")?;
@@ -560,12 +580,12 @@ fn read_command<'t>(node: Node<'t>, src: &str) -> Option<Command<'t>> {
             e.named_children(&mut c2).collect::<Vec<_>>()
         })
         .collect();
-    Some(command_from_parts(node, *name_node, elements, src))
+    Some(command_from_parts(node, *name_node, elements, scope, src))
 }
 
 /// The commands of an ERROR node accepted by `is_bareword_array_error`: its children are the
 /// flattened pipeline, `|`-separated, each command a `command_name` and its elements.
-fn read_error_commands<'t>(node: Node<'t>, src: &str) -> Vec<Command<'t>> {
+fn read_error_commands<'t>(node: Node<'t>, scope: usize, src: &str) -> Vec<Command<'t>> {
     let mut out = Vec::new();
     let mut c = node.walk();
     let kids: Vec<Node<'t>> = node.children(&mut c).collect();
@@ -573,7 +593,9 @@ fn read_error_commands<'t>(node: Node<'t>, src: &str) -> Vec<Command<'t>> {
         let mut parts = segment.iter().skip_while(|n| n.kind() != "command_name");
         if let Some(name_node) = parts.next() {
             let elements = parts.filter(|n| n.is_named()).copied().collect();
-            out.push(command_from_parts(*name_node, *name_node, elements, src));
+            out.push(command_from_parts(
+                *name_node, *name_node, elements, scope, src,
+            ));
         }
     }
     out
@@ -583,6 +605,7 @@ fn command_from_parts<'t>(
     node: Node<'t>,
     name_node: Node<'t>,
     elements: Vec<Node<'t>>,
+    scope: usize,
     src: &str,
 ) -> Command<'t> {
     let written = text(name_node, src).trim();
@@ -631,7 +654,7 @@ fn command_from_parts<'t>(
         line: line(node),
         node,
         args,
-        scope: scope_of(node),
+        scope,
     }
 }
 
