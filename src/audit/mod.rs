@@ -1,5 +1,7 @@
 //! Mailbox statistics, permissions and the migration estimate.
 
+pub mod size;
+
 use std::path::PathBuf;
 
 use serde::Serialize;
