@@ -1,5 +1,9 @@
 //! Mailbox statistics, permissions and the migration estimate.
 
+pub mod findings;
+pub mod load;
+pub mod principal;
+pub mod rows;
 pub mod size;
 
 use std::path::PathBuf;
@@ -11,9 +15,8 @@ use crate::error::Result;
 use crate::input::FileKind;
 use crate::model::{PermissionRight, Tenant};
 use crate::project::Project;
-use crate::rules::Rule;
 
-pub static RULES: &[Rule] = &[];
+pub use findings::RULES;
 
 /// Findings for the audit kinds (mailboxes, mailbox-stats, permissions) among the files
 /// `cutover lint` was given, read with the same input layer. Called by `lint`.

@@ -1,0 +1,190 @@
+//! The seam between the input layer and the audit loaders: a file as header names plus rows of
+//! cells, each row with the physical line it starts on. Loaders resolve the columns they read
+//! once per file through `Columns`, by the header synonyms people's own exports use.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// One record: its cells in header order and the 1-based physical line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    pub line: u64,
+    pub cells: Vec<String>,
+}
+
+/// A whole file as the input layer delivers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The path as the user gave it (findings print it).
+    pub file: Arc<str>,
+    /// Header names as written.
+    pub headers: Vec<String>,
+    pub rows: Vec<RawRow>,
+}
+
+impl Table {
+    /// Builds a table from text (tests, embedded samples). The first line is the header.
+    pub fn from_csv_text(file: &str, text: &str, delimiter: u8) -> Result<Table> {
+        parse_csv(file, text, delimiter, 0)
+    }
+}
+
+/// Reads a CSV export: UTF-8 (BOM optional) or UTF-16 with BOM, else Windows-1252; a leading
+/// `#TYPE` line skipped; the delimiter given or sniffed from the header line.
+pub fn read_table(path: &Path, delimiter: Option<u8>) -> Result<Table> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = decode(&bytes);
+    let (skipped, body) = match text.strip_prefix("#TYPE") {
+        Some(rest) => (1, rest.split_once('\n').map_or("", |(_, b)| b)),
+        None => (0, text.as_str()),
+    };
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(body));
+    parse_csv(&path.display().to_string(), body, delimiter, skipped)
+}
+
+fn decode(bytes: &[u8]) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let rest = bytes.get(bom..).unwrap_or_default();
+        return enc.decode_without_bom_handling(rest).0.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+fn sniff_delimiter(body: &str) -> u8 {
+    let header = body.lines().next().unwrap_or_default();
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
+fn parse_csv(file: &str, body: &str, delimiter: u8, line_offset: u64) -> Result<Table> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(body.as_bytes());
+    let mut headers = None;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Usage(format!("{file}: {e}")))?;
+        let line = record.position().map_or(0, |p| p.line()) + line_offset;
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if headers.is_none() {
+            headers = Some(cells.iter().map(|h| h.trim().to_string()).collect());
+        } else {
+            rows.push(RawRow { line, cells });
+        }
+    }
+    Ok(Table {
+        file: Arc::from(file),
+        headers: headers.unwrap_or_default(),
+        rows,
+    })
+}
+
+/// Lower-case with separators dropped, so `Primary SMTP Address` matches `primarysmtpaddress`.
+pub fn normalise_header(h: &str) -> String {
+    h.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Where each field a loader reads sits in a file, resolved once from the header.
+pub struct Columns<const N: usize> {
+    position: [Option<usize>; N],
+    names: [&'static str; N],
+    headers: Vec<String>,
+}
+
+impl<const N: usize> Columns<N> {
+    /// `synonyms[i]` lists the normalised header names field `i` goes by, best first.
+    pub fn resolve(headers: &[String], synonyms: &[&[&'static str]; N]) -> Self {
+        let normalised: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
+        let mut position = [None; N];
+        let mut names = [""; N];
+        for (i, names_i) in synonyms.iter().enumerate() {
+            names[i] = names_i.first().copied().unwrap_or_default();
+            position[i] = names_i
+                .iter()
+                .find_map(|n| normalised.iter().position(|h| h == n));
+        }
+        Columns {
+            position,
+            names,
+            headers: headers.to_vec(),
+        }
+    }
+
+    pub fn has(&self, field: usize) -> bool {
+        self.position.get(field).copied().flatten().is_some()
+    }
+
+    /// The trimmed cell, `None` when the column is missing or the cell is blank.
+    pub fn get<'r>(&self, row: &'r RawRow, field: usize) -> Option<&'r str> {
+        let i = self.position.get(field).copied().flatten()?;
+        let v = row.cells.get(i)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    /// The header as the file wrote it (for findings).
+    pub fn header(&self, field: usize) -> String {
+        self.position
+            .get(field)
+            .copied()
+            .flatten()
+            .and_then(|i| self.headers.get(i).cloned())
+            .unwrap_or_else(|| {
+                self.names
+                    .get(field)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_line_bom_and_semicolons_keep_physical_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.csv");
+        std::fs::write(
+            &p,
+            "\u{feff}#TYPE Deserialized.Microsoft.Exchange.Data.Mapi.MailboxStatistics\nA;B\n1;\"x\ny\"\n2;z\n",
+        )
+        .unwrap();
+        let t = read_table(&p, None).unwrap();
+        assert_eq!(t.headers, ["A", "B"]);
+        let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 5]);
+        assert_eq!(t.rows[0].cells[1], "x\ny");
+    }
+
+    #[test]
+    fn columns_resolve_synonyms_and_blank_cells_are_none() {
+        let t =
+            Table::from_csv_text("f", "Primary SMTP Address,Trustee\na@x.com, \n", b',').unwrap();
+        let c = Columns::resolve(
+            &t.headers,
+            &[&["primarysmtpaddress"], &["user", "trustee"], &["nothing"]],
+        );
+        assert_eq!(c.get(&t.rows[0], 0), Some("a@x.com"));
+        assert_eq!(c.get(&t.rows[0], 1), None);
+        assert!(!c.has(2));
+        assert_eq!(c.header(1), "Trustee");
+        assert_eq!(c.header(2), "nothing");
+    }
+}
