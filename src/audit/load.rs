@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::diag::Finding;
 use crate::error::Result;
 use crate::model::{
-    Mailbox, MailboxStats, Origin, Permission, PermissionRight, ProxyAddress, RecipientKind,
+    Mailbox, MailboxStats, Origin, Permission, PermissionRight, ProxyAddress, RecipientKind, User,
 };
 use crate::project::Project;
 
@@ -435,6 +435,44 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
         }
     }
     out
+}
+
+/// The users file read only for the names a trustee may go by (the lint stage owns its rules).
+pub fn load_user_keys(path: &Path, project: &Project) -> Result<Vec<User>> {
+    Ok(user_keys_from(&read_table(path, project.delimiter)?))
+}
+
+pub fn user_keys_from(t: &Table) -> Vec<User> {
+    const SYNONYMS: [&[&str]; 5] = [
+        &["userprincipalname", "upn", "username"],
+        &["displayname", "name"],
+        &["alias", "mailnickname"],
+        &["primarysmtpaddress", "mail", "emailaddress", "email"],
+        &["emailaddresses", "proxyaddresses"],
+    ];
+    let c = Columns::resolve(&t.headers, &SYNONYMS);
+    t.rows
+        .iter()
+        .filter_map(|row| {
+            let upn = c.get(row, 0)?;
+            Some(User {
+                origin: origin(t, row),
+                upn: upn.to_string(),
+                display_name: c.get(row, 1).unwrap_or_default().to_string(),
+                first_name: None,
+                last_name: None,
+                alias: c.get(row, 2).map(str::to_string),
+                usage_location: None,
+                password: None,
+                primary_smtp: c.get(row, 3).map(str::to_string),
+                proxy_addresses: split_multi(c.get(row, 4))
+                    .iter()
+                    .map(|e| proxy(e))
+                    .collect(),
+                licence_sku: None,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

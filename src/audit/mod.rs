@@ -1,27 +1,140 @@
 //! Mailbox statistics, permissions and the migration estimate.
+//!
+//! `load` reads the three audit kinds, `join` ties statistics to mailboxes, `checks` and
+//! `permissions` turn them into findings and grants, `estimate` into hours and a schedule.
 
+pub mod checks;
 pub mod findings;
+pub mod join;
 pub mod load;
+pub mod permissions;
 pub mod principal;
 pub mod rows;
 pub mod size;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::diag::Finding;
 use crate::error::Result;
 use crate::input::FileKind;
-use crate::model::{PermissionRight, Tenant};
+use crate::model::{Mailbox, MailboxStats, Permission, PermissionRight, Tenant, User};
 use crate::project::Project;
 
 pub use findings::RULES;
 
+/// Everything the audit reads, loaded with the findings about single rows.
+#[derive(Debug, Default)]
+pub struct AuditInputs {
+    pub mailboxes: Vec<Mailbox>,
+    pub stats: Vec<MailboxStats>,
+    pub permissions: Vec<Permission>,
+    pub users: Vec<User>,
+    pub findings: Vec<Finding>,
+}
+
 /// Findings for the audit kinds (mailboxes, mailbox-stats, permissions) among the files
 /// `cutover lint` was given, read with the same input layer. Called by `lint`.
-pub fn lint_inputs(_project: &Project, _files: &[(PathBuf, FileKind)]) -> Result<Vec<Finding>> {
-    Ok(Vec::new())
+///
+/// Cross-file rules need the mailbox export: when none is among `files`, the project's
+/// mailbox file is read for context (its own row findings are not repeated).
+pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<Vec<Finding>> {
+    let mut inputs = AuditInputs::default();
+    let mut have_mailboxes = false;
+    for (path, kind) in files {
+        match kind {
+            FileKind::Mailboxes => {
+                have_mailboxes = true;
+                let l = load::load_mailboxes(path, project)?;
+                inputs.mailboxes.extend(l.records);
+                inputs.findings.extend(l.findings);
+            }
+            FileKind::MailboxStats => {
+                let l = load::load_stats(path, project)?;
+                inputs.stats.extend(l.records);
+                inputs.findings.extend(l.findings);
+            }
+            FileKind::Permissions => {
+                let l = load::load_permissions(path, project)?;
+                inputs.permissions.extend(l.records);
+                inputs.findings.extend(l.findings);
+            }
+            _ => {}
+        }
+    }
+    if !have_mailboxes {
+        if let Some(p) = project.inputs.mailboxes.as_deref().filter(|p| p.is_file()) {
+            inputs.mailboxes = load::load_mailboxes(p, project)?.records;
+            have_mailboxes = true;
+        }
+    }
+    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
+        inputs.users = load::load_user_keys(p, project)?;
+    }
+    let mut findings = inputs.findings;
+    if have_mailboxes {
+        findings.extend(audit_joined(
+            &inputs.mailboxes,
+            &inputs.stats,
+            &inputs.permissions,
+            &inputs.users,
+            project,
+        ));
+    }
+    Ok(findings)
+}
+
+/// The cross-file rules: statistics joined to mailboxes (M002-M007, M009) and permissions
+/// mapped and grouped (P001-P004).
+pub fn audit_joined(
+    mailboxes: &[Mailbox],
+    stats: &[MailboxStats],
+    permissions: &[Permission],
+    users: &[User],
+    project: &Project,
+) -> Vec<Finding> {
+    let (usage, mut findings) = join::join_stats(mailboxes, stats);
+    for (m, u) in mailboxes.iter().zip(&usage) {
+        checks::check_mailbox(m, u, project, &mut findings);
+    }
+    let (all, sob_findings) = permissions::all_permissions(mailboxes, permissions);
+    findings.extend(sob_findings);
+    let analysis = permissions::analyse(mailboxes, users, &all, project);
+    findings.extend(analysis.findings);
+    let groups = permissions::components(mailboxes.len(), &analysis.edges);
+    findings.extend(permissions::delegate_findings(mailboxes, &groups));
+    findings
+}
+
+/// Reads the three audit kinds named by the project (absent files are empty).
+pub fn load_project(project: &Project) -> Result<AuditInputs> {
+    let mut inputs = AuditInputs::default();
+    let opt = |p: &Option<PathBuf>| p.clone();
+    if let Some(p) = opt(&project.inputs.mailboxes) {
+        let l = load::load_mailboxes(&p, project)?;
+        inputs.mailboxes = l.records;
+        inputs.findings.extend(l.findings);
+    }
+    if let Some(p) = opt(&project.inputs.stats) {
+        let l = load::load_stats(&p, project)?;
+        inputs.stats = l.records;
+        inputs.findings.extend(l.findings);
+    }
+    if let Some(p) = opt(&project.inputs.permissions) {
+        let l = load::load_permissions(&p, project)?;
+        inputs.permissions = l.records;
+        inputs.findings.extend(l.findings);
+    }
+    if let Some(p) = project
+        .inputs
+        .users
+        .as_deref()
+        .filter(|p| Path::new(p).is_file())
+    {
+        inputs.users = load::load_user_keys(p, project)?;
+    }
+    Ok(inputs)
 }
 
 /// A permission to grant in Exchange Online, both sides mapped to destination identities.
@@ -38,9 +151,15 @@ pub struct PermissionGrant {
 
 /// Maps source permissions to destination grants. A principal that cannot be mapped is a
 /// finding, never a silent drop. Called by `plan` to feed the bundle's permissions step.
+///
+/// Sources: `tenant.permissions` and each mailbox's `GrantSendOnBehalfTo`. Principals map
+/// through `tenant.users` (their UPN is the destination) and `tenant.mailboxes`.
 pub fn plan_permissions(
-    _tenant: &Tenant,
-    _project: &Project,
+    tenant: &Tenant,
+    project: &Project,
 ) -> (Vec<PermissionGrant>, Vec<Finding>) {
-    (Vec::new(), Vec::new())
+    let (all, mut findings) = permissions::all_permissions(&tenant.mailboxes, &tenant.permissions);
+    let analysis = permissions::analyse(&tenant.mailboxes, &tenant.users, &all, project);
+    findings.extend(analysis.findings);
+    (analysis.grants, findings)
 }
