@@ -108,6 +108,15 @@ pub static RULES: &[Rule] = &[
         "Counting both rows would double the mailbox's data in the estimate, so the later row is ignored."
     ),
     rule!(
+        "M010",
+        "mailbox-without-stats",
+        Warning,
+        "The mailbox has no statistics row",
+        "Export statistics for every mailbox (Get-Mailbox -ResultSize Unlimited | Get-MailboxStatistics)",
+        "Without its statistics the mailbox counts as empty in the estimate and its size rules \
+         cannot run. Reported only when a statistics file is given."
+    ),
+    rule!(
         "P001",
         "permission-orphaned-sid",
         Warning,

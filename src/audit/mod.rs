@@ -4,15 +4,17 @@
 //! `permissions` turn them into findings and grants, `estimate` into hours and a schedule.
 
 pub mod checks;
+pub mod estimate;
 pub mod findings;
 pub mod join;
 pub mod load;
 pub mod permissions;
 pub mod principal;
+pub mod render;
 pub mod rows;
 pub mod size;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -96,6 +98,16 @@ pub fn audit_joined(
 ) -> Vec<Finding> {
     let (usage, mut findings) = join::join_stats(mailboxes, stats);
     for (m, u) in mailboxes.iter().zip(&usage) {
+        if !stats.is_empty() && u.primary_origin.is_none() {
+            findings.push(findings::finding(
+                "M010",
+                Some(&m.origin.file),
+                Some(m.origin.line),
+                None,
+                None,
+                format!("'{}' has no statistics row; counted as empty", m.identity),
+            ));
+        }
         checks::check_mailbox(m, u, project, &mut findings);
     }
     let (all, sob_findings) = permissions::all_permissions(mailboxes, permissions);
@@ -110,28 +122,22 @@ pub fn audit_joined(
 /// Reads the three audit kinds named by the project (absent files are empty).
 pub fn load_project(project: &Project) -> Result<AuditInputs> {
     let mut inputs = AuditInputs::default();
-    let opt = |p: &Option<PathBuf>| p.clone();
-    if let Some(p) = opt(&project.inputs.mailboxes) {
-        let l = load::load_mailboxes(&p, project)?;
+    if let Some(p) = &project.inputs.mailboxes {
+        let l = load::load_mailboxes(p, project)?;
         inputs.mailboxes = l.records;
         inputs.findings.extend(l.findings);
     }
-    if let Some(p) = opt(&project.inputs.stats) {
-        let l = load::load_stats(&p, project)?;
+    if let Some(p) = &project.inputs.stats {
+        let l = load::load_stats(p, project)?;
         inputs.stats = l.records;
         inputs.findings.extend(l.findings);
     }
-    if let Some(p) = opt(&project.inputs.permissions) {
-        let l = load::load_permissions(&p, project)?;
+    if let Some(p) = &project.inputs.permissions {
+        let l = load::load_permissions(p, project)?;
         inputs.permissions = l.records;
         inputs.findings.extend(l.findings);
     }
-    if let Some(p) = project
-        .inputs
-        .users
-        .as_deref()
-        .filter(|p| Path::new(p).is_file())
-    {
+    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
         inputs.users = load::load_user_keys(p, project)?;
     }
     Ok(inputs)

@@ -71,9 +71,20 @@ fn parse_csv(file: &str, body: &str, delimiter: u8, line_offset: u64) -> Result<
         .from_reader(body.as_bytes());
     let mut headers = None;
     let mut rows = Vec::new();
+    // The csv crate's own line count lags by one after CRLF endings, so lines are counted
+    // from byte offsets: the first byte of a record that is not a line ending.
+    let bytes = body.as_bytes();
+    let (mut counted_to, mut line_at) = (0usize, 1u64);
     for record in reader.records() {
         let record = record.map_err(|e| Error::Usage(format!("{file}: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line()) + line_offset;
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        let upto = bytes.get(counted_to..start).unwrap_or_default();
+        line_at += memchr::memchr_iter(b'\n', upto).count() as u64;
+        counted_to = counted_to.max(start);
+        let line = line_at + line_offset;
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -171,6 +182,15 @@ mod tests {
         let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 5]);
         assert_eq!(t.rows[0].cells[1], "x\ny");
+    }
+
+    #[test]
+    fn crlf_and_lf_give_the_same_lines() {
+        for text in ["A,B\r\n1,2\r\n\r\n3,4\r\n", "A,B\n1,2\n\n3,4\n"] {
+            let t = Table::from_csv_text("f", text, b',').unwrap();
+            let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 4], "{text:?}");
+        }
     }
 
     #[test]
