@@ -65,10 +65,12 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
             _ => {}
         }
     }
+    let mut context_only = None;
     if !have_mailboxes {
         if let Some(p) = project.inputs.mailboxes.as_deref().filter(|p| p.is_file()) {
             inputs.mailboxes = load::load_mailboxes(p, project)?.records;
             have_mailboxes = true;
+            context_only = Some(p.display().to_string());
         }
     }
     if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
@@ -83,6 +85,10 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
             &inputs.users,
             project,
         ));
+    }
+    // Lint reports on the files it was given; the context file is not one of them.
+    if let Some(context) = context_only {
+        findings.retain(|f| f.file.as_deref() != Some(context.as_str()));
     }
     Ok(findings)
 }

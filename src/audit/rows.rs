@@ -110,9 +110,11 @@ pub fn normalise_header(h: &str) -> String {
         .collect()
 }
 
-/// Where each field a loader reads sits in a file, resolved once from the header.
+/// Where each field a loader reads sits in a file, resolved once from the header. A field may
+/// sit in several columns (a file joining `Get-MailboxPermission`'s `User` and
+/// `Get-RecipientPermission`'s `Trustee`): the first non-blank one, in synonym order, wins.
 pub struct Columns<const N: usize> {
-    position: [Option<usize>; N],
+    positions: [Vec<usize>; N],
     names: [&'static str; N],
     headers: Vec<String>,
 }
@@ -121,39 +123,43 @@ impl<const N: usize> Columns<N> {
     /// `synonyms[i]` lists the normalised header names field `i` goes by, best first.
     pub fn resolve(headers: &[String], synonyms: &[&[&'static str]; N]) -> Self {
         let normalised: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
-        let mut position = [None; N];
         let mut names = [""; N];
-        for (i, names_i) in synonyms.iter().enumerate() {
-            names[i] = names_i.first().copied().unwrap_or_default();
-            position[i] = names_i
+        let positions = std::array::from_fn(|i| {
+            let names_i = synonyms.get(i).copied().unwrap_or_default();
+            if let Some(slot) = names.get_mut(i) {
+                *slot = names_i.first().copied().unwrap_or_default();
+            }
+            names_i
                 .iter()
-                .find_map(|n| normalised.iter().position(|h| h == n));
-        }
+                .flat_map(|n| normalised.iter().enumerate().filter(move |(_, h)| *h == n))
+                .map(|(p, _)| p)
+                .collect()
+        });
         Columns {
-            position,
+            positions,
             names,
             headers: headers.to_vec(),
         }
     }
 
     pub fn has(&self, field: usize) -> bool {
-        self.position.get(field).copied().flatten().is_some()
+        self.positions.get(field).is_some_and(|p| !p.is_empty())
     }
 
     /// The trimmed cell, `None` when the column is missing or the cell is blank.
     pub fn get<'r>(&self, row: &'r RawRow, field: usize) -> Option<&'r str> {
-        let i = self.position.get(field).copied().flatten()?;
-        let v = row.cells.get(i)?.trim();
-        (!v.is_empty()).then_some(v)
+        self.positions.get(field)?.iter().find_map(|&i| {
+            let v = row.cells.get(i)?.trim();
+            (!v.is_empty()).then_some(v)
+        })
     }
 
     /// The header as the file wrote it (for findings).
     pub fn header(&self, field: usize) -> String {
-        self.position
+        self.positions
             .get(field)
-            .copied()
-            .flatten()
-            .and_then(|i| self.headers.get(i).cloned())
+            .and_then(|p| p.first())
+            .and_then(|&i| self.headers.get(i).cloned())
             .unwrap_or_else(|| {
                 self.names
                     .get(field)
@@ -206,5 +212,9 @@ mod tests {
         assert!(!c.has(2));
         assert_eq!(c.header(1), "Trustee");
         assert_eq!(c.header(2), "nothing");
+        let t = Table::from_csv_text("f", "User,Trustee\n,bob\nann,\n", b',').unwrap();
+        let c = Columns::resolve(&t.headers, &[&["user", "trustee"]]);
+        assert_eq!(c.get(&t.rows[0], 0), Some("bob"));
+        assert_eq!(c.get(&t.rows[1], 0), Some("ann"));
     }
 }
