@@ -5,6 +5,7 @@
 //! A name that names two mailboxes joins to neither.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::diag::Finding;
 use crate::model::{Mailbox, MailboxStats, Origin};
@@ -12,12 +13,150 @@ use crate::model::{Mailbox, MailboxStats, Origin};
 use super::findings::finding;
 use super::principal::lookup_keys;
 
+/// FNV-1a: the keys are names from the user's own files, so the hash needs speed, not
+/// resistance to crafted collisions (SipHash dominated a 100,000-mailbox audit).
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { FNV_OFFSET } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        self.0 = h;
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a of the lower-cased text, without allocating (ASCII byte by byte, the rest by char).
+pub fn key_hash(s: &str) -> u64 {
+    let mut h = FNV_OFFSET;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if b >= 0x80 {
+            // `i` is the first non-ASCII byte, so a char boundary.
+            let mut buf = [0u8; 4];
+            for c in s
+                .get(i..)
+                .unwrap_or_default()
+                .chars()
+                .flat_map(char::to_lowercase)
+            {
+                for &x in c.encode_utf8(&mut buf).as_bytes() {
+                    h = (h ^ u64::from(x)).wrapping_mul(FNV_PRIME);
+                }
+            }
+            return h;
+        }
+        h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(FNV_PRIME);
+    }
+    h
+}
+
+/// For keys that are hashes already.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Whether two names are equal without regard to case.
+pub fn eq_lower(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+        || (!(a.is_ascii() && b.is_ascii())
+            && a.chars()
+                .flat_map(char::to_lowercase)
+                .eq(b.chars().flat_map(char::to_lowercase)))
+}
+
+/// Name keys by hash, so indexing 100,000 mailboxes allocates no key strings. A hit is checked
+/// against the record's own names, so a hash collision can only make a name ambiguous (a
+/// finding), never join the wrong mailbox.
+pub struct KeyIndex {
+    /// `None`: the key names more than one record.
+    by_hash: HashMap<u64, Option<usize>, BuildHasherDefault<PassThrough>>,
+}
+
+impl KeyIndex {
+    pub fn with_capacity(n: usize) -> Self {
+        KeyIndex {
+            by_hash: HashMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
+    /// Adds a record's names; repeats of one name for the same record count once.
+    pub fn insert<'k>(&mut self, i: usize, keys: impl Iterator<Item = &'k str>) {
+        // A record's names often repeat (address = UPN = first proxy): one map visit each.
+        let mut seen = [0u64; 12];
+        let mut n = 0;
+        for key in keys {
+            let key = key.trim();
+            if key.is_empty() {
+                continue;
+            }
+            let h = key_hash(key);
+            if seen.get(..n).is_some_and(|s| s.contains(&h)) {
+                continue;
+            }
+            if let Some(slot) = seen.get_mut(n) {
+                *slot = h;
+                n += 1;
+            }
+            self.by_hash
+                .entry(h)
+                .and_modify(|slot| {
+                    if *slot != Some(i) {
+                        *slot = None;
+                    }
+                })
+                .or_insert(Some(i));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    /// The record a reference names; `has_key(i, key)` confirms a hit.
+    pub fn resolve(&self, reference: &str, has_key: impl Fn(usize, &str) -> bool) -> Option<usize> {
+        for k in lookup_keys(reference) {
+            match self.by_hash.get(&key_hash(k)) {
+                Some(Some(i)) if has_key(*i, k) => return Some(*i),
+                Some(None) => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
 /// Lookup from the names a mailbox goes by to its position.
-pub struct MailboxIndex {
-    by_guid: HashMap<String, usize>,
-    by_archive_guid: HashMap<String, usize>,
-    /// `None`: the key names more than one mailbox.
-    by_key: HashMap<String, Option<usize>>,
+pub struct MailboxIndex<'a> {
+    mailboxes: &'a [Mailbox],
+    by_guid: FastMap<&'a str, usize>,
+    by_archive_guid: FastMap<&'a str, usize>,
+    by_key: KeyIndex,
 }
 
 fn mailbox_keys(m: &Mailbox) -> impl Iterator<Item = &str> {
@@ -40,44 +179,33 @@ fn mailbox_keys(m: &Mailbox) -> impl Iterator<Item = &str> {
     )
 }
 
-impl MailboxIndex {
-    pub fn new(mailboxes: &[Mailbox]) -> Self {
+impl<'a> MailboxIndex<'a> {
+    pub fn new(mailboxes: &'a [Mailbox]) -> Self {
         let mut ix = MailboxIndex {
-            by_guid: HashMap::with_capacity(mailboxes.len()),
-            by_archive_guid: HashMap::new(),
-            by_key: HashMap::with_capacity(mailboxes.len() * 4),
+            mailboxes,
+            by_guid: FastMap::with_capacity_and_hasher(mailboxes.len(), Default::default()),
+            by_archive_guid: FastMap::default(),
+            by_key: KeyIndex::with_capacity(mailboxes.len() * 5),
         };
         for (i, m) in mailboxes.iter().enumerate() {
             if let Some(g) = &m.exchange_guid {
-                ix.by_guid.insert(g.clone(), i);
+                ix.by_guid.insert(g, i);
             }
             if let Some(g) = &m.archive_guid {
-                ix.by_archive_guid.insert(g.clone(), i);
+                ix.by_archive_guid.insert(g, i);
             }
-            for key in mailbox_keys(m) {
-                let key = key.trim().to_lowercase();
-                if key.is_empty() {
-                    continue;
-                }
-                ix.by_key
-                    .entry(key)
-                    .and_modify(|slot| {
-                        if *slot != Some(i) {
-                            *slot = None;
-                        }
-                    })
-                    .or_insert(Some(i));
-            }
+            ix.by_key.insert(i, mailbox_keys(m));
         }
         ix
     }
 
     /// The mailbox a reference names (identity, DOMAIN\alias, address, alias, display name).
     pub fn resolve(&self, reference: &str) -> Option<usize> {
-        lookup_keys(reference)
-            .iter()
-            .find_map(|k| self.by_key.get(k).copied())
-            .flatten()
+        self.by_key.resolve(reference, |i, key| {
+            self.mailboxes
+                .get(i)
+                .is_some_and(|m| mailbox_keys(m).any(|k| eq_lower(k.trim(), key)))
+        })
     }
 
     fn resolve_guid(&self, guid: &str) -> Option<(usize, bool)> {
@@ -118,8 +246,11 @@ impl Usage {
 
 /// Joins statistics rows to mailboxes: one `Usage` per mailbox (same order) and findings for
 /// rows that join to nothing (M002) or twice (M009).
-pub fn join_stats(mailboxes: &[Mailbox], stats: &[MailboxStats]) -> (Vec<Usage>, Vec<Finding>) {
-    let ix = MailboxIndex::new(mailboxes);
+pub fn join_stats(
+    ix: &MailboxIndex,
+    mailboxes: &[Mailbox],
+    stats: &[MailboxStats],
+) -> (Vec<Usage>, Vec<Finding>) {
     let mut usage = vec![Usage::default(); mailboxes.len()];
     let mut findings = Vec::new();
     for s in stats {
@@ -226,7 +357,8 @@ mod tests {
             b',',
         )
         .unwrap();
-        let (u, f) = join_stats(&mailboxes(), &stats_from(&t).records);
+        let m = mailboxes();
+        let (u, f) = join_stats(&MailboxIndex::new(&m), &m, &stats_from(&t).records);
         assert_eq!(
             (u[0].primary_bytes, u[0].archive_bytes, u[0].items()),
             (100, 50, 15)
@@ -241,6 +373,15 @@ mod tests {
             got,
             [("M002", Some(5)), ("M002", Some(6)), ("M009", Some(7))]
         );
+    }
+
+    #[test]
+    fn key_hash_ignores_case_in_and_beyond_ascii() {
+        assert_eq!(key_hash("Alice@Contoso.COM"), key_hash("alice@contoso.com"));
+        assert_eq!(key_hash("JONAS ÖBERG"), key_hash("jonas öberg"));
+        assert_ne!(key_hash("alice"), key_hash("alicf"));
+        assert!(eq_lower("JONAS ÖBERG", "jonas öberg"));
+        assert!(eq_lower("Bob", "bOB") && !eq_lower("Bob", "Bobby"));
     }
 
     #[test]

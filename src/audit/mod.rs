@@ -78,13 +78,16 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
     }
     let mut findings = inputs.findings;
     if have_mailboxes {
-        findings.extend(audit_joined(
-            &inputs.mailboxes,
-            &inputs.stats,
-            &inputs.permissions,
-            &inputs.users,
-            project,
-        ));
+        findings.extend(
+            audit(
+                &inputs.mailboxes,
+                &inputs.stats,
+                &inputs.permissions,
+                &inputs.users,
+                project,
+            )
+            .findings,
+        );
     }
     // Lint reports on the files it was given; the context file is not one of them.
     if let Some(context) = context_only {
@@ -93,16 +96,28 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
     Ok(findings)
 }
 
-/// The cross-file rules: statistics joined to mailboxes (M002-M007, M009) and permissions
-/// mapped and grouped (P001-P004).
-pub fn audit_joined(
+/// The cross-file audit of the loaded inputs, computed once for lint, estimate and plan.
+#[derive(Debug, Default)]
+pub struct Audit {
+    /// Per mailbox (same order as the mailboxes), what the statistics say.
+    pub usage: Vec<join::Usage>,
+    /// Mailboxes (positions) connected by permissions: each group moves in one batch.
+    pub groups: Vec<Vec<usize>>,
+    pub grants: Vec<PermissionGrant>,
+    /// M002-M007, M009, M010 and P001-P004.
+    pub findings: Vec<Finding>,
+}
+
+/// Statistics joined to mailboxes, the per-mailbox rules, and permissions mapped and grouped.
+pub fn audit(
     mailboxes: &[Mailbox],
     stats: &[MailboxStats],
     permissions: &[Permission],
     users: &[User],
     project: &Project,
-) -> Vec<Finding> {
-    let (usage, mut findings) = join::join_stats(mailboxes, stats);
+) -> Audit {
+    let ix = join::MailboxIndex::new(mailboxes);
+    let (usage, mut findings) = join::join_stats(&ix, mailboxes, stats);
     for (m, u) in mailboxes.iter().zip(&usage) {
         if !stats.is_empty() && u.primary_origin.is_none() {
             findings.push(findings::finding(
@@ -118,11 +133,16 @@ pub fn audit_joined(
     }
     let (all, sob_findings) = permissions::all_permissions(mailboxes, permissions);
     findings.extend(sob_findings);
-    let analysis = permissions::analyse(mailboxes, users, &all, project);
+    let analysis = permissions::analyse(&ix, mailboxes, users, &all, project);
     findings.extend(analysis.findings);
     let groups = permissions::components(mailboxes.len(), &analysis.edges);
     findings.extend(permissions::delegate_findings(mailboxes, &groups));
-    findings
+    Audit {
+        usage,
+        groups,
+        grants: analysis.grants,
+        findings,
+    }
 }
 
 /// Reads the three audit kinds named by the project (absent files are empty).
@@ -171,7 +191,8 @@ pub fn plan_permissions(
     project: &Project,
 ) -> (Vec<PermissionGrant>, Vec<Finding>) {
     let (all, mut findings) = permissions::all_permissions(&tenant.mailboxes, &tenant.permissions);
-    let analysis = permissions::analyse(&tenant.mailboxes, &tenant.users, &all, project);
+    let ix = join::MailboxIndex::new(&tenant.mailboxes);
+    let analysis = permissions::analyse(&ix, &tenant.mailboxes, &tenant.users, &all, project);
     findings.extend(analysis.findings);
     (analysis.grants, findings)
 }

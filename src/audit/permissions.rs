@@ -5,15 +5,15 @@
 //! is the user's UPN (users.csv names the accounts that will exist), else the mailbox's UPN or
 //! primary address when its domain is accepted. Anything that cannot be mapped is a finding.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use crate::diag::Finding;
 use crate::model::{Mailbox, Permission, PermissionRight, User};
 use crate::project::Project;
 
 use super::findings::finding;
-use super::join::MailboxIndex;
-use super::principal::{is_orphaned_sid, is_system_principal, lookup_keys};
+use super::join::{eq_lower, KeyIndex, MailboxIndex};
+use super::principal::{is_orphaned_sid, is_system_principal};
 use super::PermissionGrant;
 
 /// Every source grant: the permissions export plus `GrantSendOnBehalfTo` from the mailbox export.
@@ -54,50 +54,48 @@ pub fn all_permissions(
     (out, findings)
 }
 
-struct UserIndex {
-    by_key: HashMap<String, Option<usize>>,
+fn user_keys(u: &User) -> impl Iterator<Item = &str> {
+    let local = u.upn.split_once('@').map(|(l, _)| l);
+    [
+        Some(u.upn.as_str()),
+        local,
+        u.alias.as_deref(),
+        u.primary_smtp.as_deref(),
+        Some(u.display_name.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(
+        u.proxy_addresses
+            .iter()
+            .filter(|p| p.kind == "smtp")
+            .map(|p| p.address.as_str()),
+    )
 }
 
-impl UserIndex {
-    fn new(users: &[User]) -> Self {
-        let mut by_key: HashMap<String, Option<usize>> = HashMap::with_capacity(users.len() * 4);
+struct UserIndex<'a> {
+    users: &'a [User],
+    keys: KeyIndex,
+}
+
+impl<'a> UserIndex<'a> {
+    fn new(users: &'a [User]) -> Self {
+        let mut keys = KeyIndex::with_capacity(users.len() * 4);
         for (i, u) in users.iter().enumerate() {
-            let local = u.upn.split_once('@').map(|(l, _)| l);
-            let keys = [
-                Some(u.upn.as_str()),
-                local,
-                u.alias.as_deref(),
-                u.primary_smtp.as_deref(),
-                Some(u.display_name.as_str()),
-            ];
-            let proxies = u
-                .proxy_addresses
-                .iter()
-                .filter(|p| p.kind == "smtp")
-                .map(|p| p.address.as_str());
-            for k in keys.into_iter().flatten().chain(proxies) {
-                let k = k.trim().to_lowercase();
-                if k.is_empty() {
-                    continue;
-                }
-                by_key
-                    .entry(k)
-                    .and_modify(|s| {
-                        if *s != Some(i) {
-                            *s = None;
-                        }
-                    })
-                    .or_insert(Some(i));
-            }
+            keys.insert(i, user_keys(u));
         }
-        UserIndex { by_key }
+        UserIndex { users, keys }
     }
 
     fn resolve(&self, reference: &str) -> Option<usize> {
-        lookup_keys(reference)
-            .iter()
-            .find_map(|k| self.by_key.get(k).copied())
-            .flatten()
+        if self.keys.is_empty() {
+            return None;
+        }
+        self.keys.resolve(reference, |i, key| {
+            self.users
+                .get(i)
+                .is_some_and(|u| user_keys(u).any(|k| eq_lower(k.trim(), key)))
+        })
     }
 }
 
@@ -117,12 +115,12 @@ pub struct PermissionAnalysis {
 }
 
 pub fn analyse(
+    mix: &MailboxIndex,
     mailboxes: &[Mailbox],
     users: &[User],
     permissions: &[Permission],
     project: &Project,
 ) -> PermissionAnalysis {
-    let mix = MailboxIndex::new(mailboxes);
     let uix = UserIndex::new(users);
     let user_upn = |i: usize| users.get(i).map(|u| u.upn.clone());
     // A mailbox's destination: its user's UPN, else its own UPN or primary address if accepted.
@@ -345,7 +343,7 @@ mod tests {
             domains: vec!["contoso.com".into()],
             ..Default::default()
         };
-        let a = analyse(&m, &users, &all, &project);
+        let a = analyse(&MailboxIndex::new(&m), &m, &users, &all, &project);
         let got: Vec<(&str, &str, PermissionRight, bool)> = a
             .grants
             .iter()
@@ -398,13 +396,13 @@ mod tests {
             ..Default::default()
         };
         // No users file: mailboxes map by primary address (accepted), not by .local UPN.
-        let a = analyse(&m, &[], &p, &project);
+        let a = analyse(&MailboxIndex::new(&m), &m, &[], &p, &project);
         assert_eq!(a.grants[0].trustee, "alice@contoso.com");
         let fabrikam = Project {
             domains: vec!["fabrikam.com".into()],
             ..Default::default()
         };
-        let a = analyse(&m, &[], &p, &fabrikam);
+        let a = analyse(&MailboxIndex::new(&m), &m, &[], &p, &fabrikam);
         assert!(a.grants.is_empty());
         assert!(a
             .findings

@@ -85,23 +85,24 @@ pub fn is_orphaned_sid(trustee: &str) -> bool {
 /// The lower-case keys a trustee or mailbox reference may match: the whole value, the account
 /// name of `DOMAIN\name`, the last part of a canonical name `contoso.com/Users/Name`, and the
 /// address of an `smtp:` value.
-pub fn lookup_keys(reference: &str) -> Vec<String> {
-    let r = reference.trim().to_lowercase();
-    let mut keys = vec![r.clone()];
-    let mut push = |k: &str| {
-        let k = k.trim();
-        if !k.is_empty() && !keys.iter().any(|x| x == k) {
-            keys.push(k.to_string());
+/// Keys compare without regard to case (see `join::key_hash`).
+pub fn lookup_keys(reference: &str) -> Vec<&str> {
+    let r = reference.trim();
+    let smtp = r
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("smtp:"))
+        .and_then(|_| r.get(5..));
+    let candidates = [
+        r.rsplit_once('\\').map(|(_, name)| name),
+        r.rsplit_once('/').map(|(_, name)| name),
+        smtp,
+    ];
+    let mut keys = Vec::with_capacity(3);
+    keys.push(r);
+    for k in candidates.into_iter().flatten().map(str::trim) {
+        if !k.is_empty() && !keys.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+            keys.push(k);
         }
-    };
-    if let Some((_, name)) = r.rsplit_once('\\') {
-        push(name);
-    }
-    if let Some((_, name)) = r.rsplit_once('/') {
-        push(name);
-    }
-    if let Some(addr) = r.strip_prefix("smtp:") {
-        push(addr);
     }
     keys
 }
@@ -151,14 +152,14 @@ mod tests {
 
     #[test]
     fn keys() {
-        assert_eq!(lookup_keys("CONTOSO\\Bob"), ["contoso\\bob", "bob"]);
+        assert_eq!(lookup_keys("CONTOSO\\Bob"), ["CONTOSO\\Bob", "Bob"]);
         assert_eq!(
             lookup_keys("contoso.com/Users/Bob Lee"),
-            ["contoso.com/users/bob lee", "bob lee"]
+            ["contoso.com/Users/Bob Lee", "Bob Lee"]
         );
         assert_eq!(
             lookup_keys("SMTP:bob@contoso.com"),
-            ["smtp:bob@contoso.com", "bob@contoso.com"]
+            ["SMTP:bob@contoso.com", "bob@contoso.com"]
         );
     }
 }

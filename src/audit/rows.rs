@@ -8,10 +8,11 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 
 /// One record: its cells in header order and the 1-based physical line it starts on.
+/// (`StringRecord` keeps a row's cells in one buffer: one allocation per row, not per cell.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRow {
     pub line: u64,
-    pub cells: Vec<String>,
+    pub cells: csv::StringRecord,
 }
 
 /// A whole file as the input layer delivers it.
@@ -35,7 +36,7 @@ impl Table {
 /// `#TYPE` line skipped; the delimiter given or sniffed from the header line.
 pub fn read_table(path: &Path, delimiter: Option<u8>) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = decode(&bytes);
+    let text = decode(bytes);
     let (skipped, body) = match text.strip_prefix("#TYPE") {
         Some(rest) => (1, rest.split_once('\n').map_or("", |(_, b)| b)),
         None => (0, text.as_str()),
@@ -44,14 +45,20 @@ pub fn read_table(path: &Path, delimiter: Option<u8>) -> Result<Table> {
     parse_csv(&path.display().to_string(), body, delimiter, skipped)
 }
 
-fn decode(bytes: &[u8]) -> String {
-    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        let rest = bytes.get(bom..).unwrap_or_default();
-        return enc.decode_without_bom_handling(rest).0.into_owned();
+fn decode(mut bytes: Vec<u8>) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
+        if enc != encoding_rs::UTF_8 {
+            let rest = bytes.get(bom..).unwrap_or_default();
+            return enc.decode_without_bom_handling(rest).0.into_owned();
+        }
+        bytes.drain(..bom);
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => encoding_rs::WINDOWS_1252
+            .decode(e.as_bytes())
+            .0
+            .into_owned(),
     }
 }
 
@@ -85,14 +92,16 @@ fn parse_csv(file: &str, body: &str, delimiter: u8, line_offset: u64) -> Result<
         line_at += memchr::memchr_iter(b'\n', upto).count() as u64;
         counted_to = counted_to.max(start);
         let line = line_at + line_offset;
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+        if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         if headers.is_none() {
-            headers = Some(cells.iter().map(|h| h.trim().to_string()).collect());
+            headers = Some(record.iter().map(|h| h.trim().to_string()).collect());
         } else {
-            rows.push(RawRow { line, cells });
+            rows.push(RawRow {
+                line,
+                cells: record,
+            });
         }
     }
     Ok(Table {
@@ -187,7 +196,7 @@ mod tests {
         assert_eq!(t.headers, ["A", "B"]);
         let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 5]);
-        assert_eq!(t.rows[0].cells[1], "x\ny");
+        assert_eq!(t.rows[0].cells.get(1), Some("x\ny"));
     }
 
     #[test]

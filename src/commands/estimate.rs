@@ -5,7 +5,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 
 use crate::audit::estimate::{estimate, Settings, DEFAULT_RECENT_FRACTION};
-use crate::audit::{join, permissions, render};
+use crate::audit::render;
 use crate::cli::{EstimateArgs, TableFormat};
 use crate::diag::{Finding, Severity};
 use crate::error::{Error, Exit, Result};
@@ -23,20 +23,16 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
         ));
     }
     let inputs = crate::audit::load_project(&project)?;
-    let (usage, _) = join::join_stats(&inputs.mailboxes, &inputs.stats);
-    let (all, _) = permissions::all_permissions(&inputs.mailboxes, &inputs.permissions);
-    let analysis = permissions::analyse(&inputs.mailboxes, &inputs.users, &all, &project);
-    let groups = permissions::components(inputs.mailboxes.len(), &analysis.edges);
-    let e = estimate(&inputs.mailboxes, &usage, &groups, &settings);
-
-    let mut findings = inputs.findings;
-    findings.extend(crate::audit::audit_joined(
+    let audit = crate::audit::audit(
         &inputs.mailboxes,
         &inputs.stats,
         &inputs.permissions,
         &inputs.users,
         &project,
-    ));
+    );
+    let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, &settings);
+    let mut findings = inputs.findings;
+    findings.extend(audit.findings);
     let text = match args.format {
         TableFormat::Table => render::table(&e),
         TableFormat::Json => render::json(&e, &findings),
