@@ -10,6 +10,7 @@ use std::path::Path;
 
 use crate::diag::Finding;
 use crate::error::Result;
+use crate::input::FileKind;
 use crate::model::{
     Mailbox, MailboxStats, Origin, Permission, PermissionRight, ProxyAddress, RecipientKind, User,
 };
@@ -37,15 +38,27 @@ impl<T> Default for Loaded<T> {
 }
 
 pub fn load_mailboxes(path: &Path, project: &Project) -> Result<Loaded<Mailbox>> {
-    Ok(mailboxes_from(&read_table(path, project.delimiter)?))
+    Ok(mailboxes_from(&read_table(
+        path,
+        FileKind::Mailboxes,
+        project.delimiter,
+    )?))
 }
 
 pub fn load_stats(path: &Path, project: &Project) -> Result<Loaded<MailboxStats>> {
-    Ok(stats_from(&read_table(path, project.delimiter)?))
+    Ok(stats_from(&read_table(
+        path,
+        FileKind::MailboxStats,
+        project.delimiter,
+    )?))
 }
 
 pub fn load_permissions(path: &Path, project: &Project) -> Result<Loaded<Permission>> {
-    Ok(permissions_from(&read_table(path, project.delimiter)?))
+    Ok(permissions_from(&read_table(
+        path,
+        FileKind::Permissions,
+        project.delimiter,
+    )?))
 }
 
 fn origin(t: &Table, row: &RawRow) -> Origin {
@@ -439,7 +452,11 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
 
 /// The users file read only for the names a trustee may go by (the lint stage owns its rules).
 pub fn load_user_keys(path: &Path, project: &Project) -> Result<Vec<User>> {
-    Ok(user_keys_from(&read_table(path, project.delimiter)?))
+    Ok(user_keys_from(&read_table(
+        path,
+        FileKind::Users,
+        project.delimiter,
+    )?))
 }
 
 pub fn user_keys_from(t: &Table) -> Vec<User> {

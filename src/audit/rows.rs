@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::input::{self, FileKind, OpenError, Options, Reader};
 
 /// One record: its cells in header order and the 1-based physical line it starts on.
 /// (`StringRecord` keeps a row's cells in one buffer: one allocation per row, not per cell.)
@@ -28,85 +29,63 @@ pub struct Table {
 impl Table {
     /// Builds a table from text (tests, embedded samples). The first line is the header.
     pub fn from_csv_text(file: &str, text: &str, delimiter: u8) -> Result<Table> {
-        parse_csv(file, text, delimiter, 0)
+        let opts = Options {
+            kind: None,
+            delimiter: Some(delimiter),
+        };
+        let reader = match input::from_bytes(text.as_bytes(), &opts) {
+            Ok(r) => r,
+            Err(OpenError::Empty) => return Ok(Table::empty(file)),
+            Err(e) => return Err(Error::Usage(format!("{file}: {e}"))),
+        };
+        collect(file, reader)
+    }
+
+    fn empty(file: &str) -> Table {
+        Table {
+            file: Arc::from(file),
+            headers: Vec::new(),
+            rows: Vec::new(),
+        }
     }
 }
 
-/// Reads a CSV export: UTF-8 (BOM optional) or UTF-16 with BOM, else Windows-1252; a leading
-/// `#TYPE` line skipped; the delimiter given or sniffed from the header line.
-pub fn read_table(path: &Path, delimiter: Option<u8>) -> Result<Table> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = decode(bytes);
-    let (skipped, body) = match text.strip_prefix("#TYPE") {
-        Some(rest) => (1, rest.split_once('\n').map_or("", |(_, b)| b)),
-        None => (0, text.as_str()),
+/// Reads a file through the input layer (encodings, `#TYPE` line, delimiter, physical lines,
+/// the same as `cutover lint`). An empty file is an empty table.
+pub fn read_table(path: &Path, kind: FileKind, delimiter: Option<u8>) -> Result<Table> {
+    let file = path.display().to_string();
+    let opts = Options {
+        kind: Some(kind),
+        delimiter,
     };
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(body));
-    parse_csv(&path.display().to_string(), body, delimiter, skipped)
+    let reader = match input::open(path, &opts) {
+        Ok(r) => r,
+        Err(OpenError::Empty) => return Ok(Table::empty(&file)),
+        Err(OpenError::Unreadable(e)) => return Err(Error::io(path, e)),
+        Err(e) => return Err(Error::Usage(format!("{file}: {e}"))),
+    };
+    collect(&file, reader)
 }
 
-fn decode(mut bytes: Vec<u8>) -> String {
-    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
-        if enc != encoding_rs::UTF_8 {
-            let rest = bytes.get(bom..).unwrap_or_default();
-            return enc.decode_without_bom_handling(rest).0.into_owned();
-        }
-        bytes.drain(..bom);
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => encoding_rs::WINDOWS_1252
-            .decode(e.as_bytes())
-            .0
-            .into_owned(),
-    }
-}
-
-fn sniff_delimiter(body: &str) -> u8 {
-    let header = body.lines().next().unwrap_or_default();
-    [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
-}
-
-fn parse_csv(file: &str, body: &str, delimiter: u8, line_offset: u64) -> Result<Table> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(body.as_bytes());
-    let mut headers = None;
+fn collect(file: &str, mut reader: Reader) -> Result<Table> {
+    let headers = reader.header().names.clone();
     let mut rows = Vec::new();
-    // The csv crate's own line count lags by one after CRLF endings, so lines are counted
-    // from byte offsets: the first byte of a record that is not a line ending.
-    let bytes = body.as_bytes();
-    let (mut counted_to, mut line_at) = (0usize, 1u64);
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::Usage(format!("{file}: {e}")))?;
-        let mut start = record.position().map_or(0, |p| p.byte() as usize);
-        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-            start += 1;
-        }
-        let upto = bytes.get(counted_to..start).unwrap_or_default();
-        line_at += memchr::memchr_iter(b'\n', upto).count() as u64;
-        counted_to = counted_to.max(start);
-        let line = line_at + line_offset;
-        if record.iter().all(|c| c.trim().is_empty()) {
+    while let Some(row) = reader
+        .next_row()
+        .map_err(|e| Error::Usage(format!("{file}: {e}")))?
+    {
+        if row.is_blank() {
             continue;
         }
-        if headers.is_none() {
-            headers = Some(record.iter().map(|h| h.trim().to_string()).collect());
-        } else {
-            rows.push(RawRow {
-                line,
-                cells: record,
-            });
-        }
+        let cells: csv::StringRecord = (0..row.width()).filter_map(|i| row.cell(i)).collect();
+        rows.push(RawRow {
+            line: row.line(),
+            cells,
+        });
     }
     Ok(Table {
         file: Arc::from(file),
-        headers: headers.unwrap_or_default(),
+        headers,
         rows,
     })
 }
@@ -192,7 +171,7 @@ mod tests {
             "\u{feff}#TYPE Deserialized.Microsoft.Exchange.Data.Mapi.MailboxStatistics\nA;B\n1;\"x\ny\"\n2;z\n",
         )
         .unwrap();
-        let t = read_table(&p, None).unwrap();
+        let t = read_table(&p, FileKind::MailboxStats, None).unwrap();
         assert_eq!(t.headers, ["A", "B"]);
         let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 5]);
