@@ -94,21 +94,11 @@ fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
     })
 }
 
-/// `file:line: severity[CODE] message` on standard error, the table or CSV staying clean.
+/// The findings in lint's human form on standard error, so the table or CSV stays clean.
 fn print_findings(findings: &[Finding]) {
-    let mut err = std::io::stderr().lock();
-    for f in findings {
-        let place = match (&f.file, f.line) {
-            (Some(file), Some(line)) => format!("{file}:{line}: "),
-            (Some(file), None) => format!("{file}: "),
-            _ => String::new(),
-        };
-        let _ = writeln!(
-            err,
-            "{place}{}[{}] {}",
-            f.severity.as_str(),
-            f.code,
-            f.message
-        );
+    if !findings.is_empty() {
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(crate::diag::human::findings(findings).as_bytes());
     }
 }
