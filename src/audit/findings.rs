@@ -87,8 +87,11 @@ pub static RULES: &[Rule] = &[
         "The mailbox forwards mail to an address outside the accepted domains",
         "Confirm the forwarding is wanted: Exchange Online's outbound spam policy blocks automatic external forwarding by default",
         "ForwardingSmtpAddress (or a ForwardingAddress written as an address) whose domain is not one \
-         of the project's domains sends mail outside the organisation after the cutover. The rule \
-         needs `[tenant] domains` to say anything."
+         of the project's domains sends mail outside the organisation. In Exchange Online the default \
+         outbound spam policy (Automatic - System-controlled, now the same as Off) blocks automatic \
+         external forwarding, and senders get NDR 5.7.520 \
+         (learn.microsoft.com/defender-office-365/outbound-spam-policies-external-email-forwarding). \
+         The rule needs `[tenant] domains` to say anything."
     ),
     rule!(
         "M008",

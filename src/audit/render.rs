@@ -103,7 +103,7 @@ pub fn table(e: &Estimate) -> String {
     }
     let _ = writeln!(
         s,
-        "\nBatches (delegates kept together, up to {} mailboxes):",
+        "\nBatches (delegates kept together, up to {} mailboxes; hours for the batch alone):",
         a.batch_size
     );
     for b in &e.batches {

@@ -33,6 +33,7 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
     let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, &settings);
     let mut findings = inputs.findings;
     findings.extend(audit.findings);
+    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let text = match args.format {
         TableFormat::Table => render::table(&e),
         TableFormat::Json => render::json(&e, &findings),
