@@ -244,6 +244,20 @@ impl Usage {
     }
 }
 
+/// Exchange names an archive `Personal Archive - <display name>` (`Online Archive - ` in the
+/// cloud, `In-Place Archive - ` in 2013+): the owner's display name, for joining by name.
+fn archive_owner(display: &str) -> Option<&str> {
+    [
+        "Personal Archive - ",
+        "Online Archive - ",
+        "In-Place Archive - ",
+    ]
+    .iter()
+    .find_map(|prefix| display.strip_prefix(prefix))
+    .map(str::trim)
+    .filter(|rest| !rest.is_empty())
+}
+
 /// Joins statistics rows to mailboxes: one `Usage` per mailbox (same order) and findings for
 /// rows that join to nothing (M002) or twice (M009).
 pub fn join_stats(
@@ -266,7 +280,8 @@ pub fn join_stats(
         };
         let by_guid = s.mailbox_guid.as_deref().and_then(|g| ix.resolve_guid(g));
         let joined = by_guid.or_else(|| {
-            [s.identity.as_deref(), s.display_name.as_deref()]
+            let archive_of = s.display_name.as_deref().and_then(archive_owner);
+            [s.identity.as_deref(), s.display_name.as_deref(), archive_of]
                 .into_iter()
                 .flatten()
                 .find_map(|name| ix.resolve(name))
@@ -353,7 +368,9 @@ mod tests {
              ,bob@contoso.com,,False,7,1\n\
              ,,Same Name,False,9,1\n\
              zz-9,alice,,False,1,1\n\
-             a-1,,Alice,False,100,10\n",
+             a-1,,Alice,False,100,10\n\
+             ,,Personal Archive - Same Name,True,3,1\n\
+             ,,Online Archive - Bob,True,4,1\n",
             b',',
         )
         .unwrap();
@@ -364,14 +381,20 @@ mod tests {
             (100, 50, 15)
         );
         assert_eq!(u[0].bytes(), 150);
-        assert_eq!(u[1].primary_bytes, 7);
+        assert_eq!((u[1].primary_bytes, u[1].archive_bytes), (7, 4));
         assert!(!u[2].has_stats());
         let got: Vec<(&str, Option<u64>)> = f.iter().map(|f| (f.code, f.line)).collect();
         // Line 5: an ambiguous display name; line 6: a GUID that is not Alice's, though the
-        // alias is; line 7: Alice's primary a second time.
+        // alias is; line 7: Alice's primary a second time; line 8: the archive of an ambiguous
+        // name. Line 9 joins Bob's archive through its owner's name.
         assert_eq!(
             got,
-            [("M002", Some(5)), ("M002", Some(6)), ("M009", Some(7))]
+            [
+                ("M002", Some(5)),
+                ("M002", Some(6)),
+                ("M009", Some(7)),
+                ("M002", Some(8))
+            ]
         );
     }
 

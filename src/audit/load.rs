@@ -257,8 +257,9 @@ mod st {
         ],
         &["displayname"],
         &["isarchivemailbox"],
-        &["totalitemsize"],
-        &["totaldeleteditemsize"],
+        // Also the Microsoft 365 admin center's mailbox usage report (plain byte counts).
+        &["totalitemsize", "storageusedbyte"],
+        &["totaldeleteditemsize", "deleteditemsizebyte"],
         &["itemcount"],
     ];
 }
@@ -547,6 +548,22 @@ mod tests {
         );
         assert_eq!(l.findings[1].column.as_deref(), Some("TotalItemSize"));
         assert_eq!(l.findings[1].value.as_deref(), Some("1.2 GB"));
+    }
+
+    #[test]
+    fn admin_center_usage_report_gives_plain_byte_counts() {
+        let t = table(
+            "Report Refresh Date,User Principal Name,Display Name,Item Count,Storage Used (Byte),Deleted Item Size (Byte)\n\
+             2026-11-24,ann.lee@contoso.com,Ann Lee,1200,1325012345,1024\n",
+        );
+        let l = stats_from(&t);
+        assert!(l.findings.is_empty());
+        let s = &l.records[0];
+        assert_eq!(s.identity.as_deref(), Some("ann.lee@contoso.com"));
+        assert_eq!(
+            (s.total_bytes, s.deleted_bytes, s.items),
+            (1_325_012_345, 1024, 1200)
+        );
     }
 
     #[test]

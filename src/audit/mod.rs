@@ -196,3 +196,93 @@ pub fn plan_permissions(
     findings.extend(analysis.findings);
     (analysis.grants, findings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::rows::Table;
+
+    fn table(name: &str, text: &str) -> Table {
+        Table::from_csv_text(name, text, b',').unwrap()
+    }
+
+    /// One small organisation that breaks every audit rule once: each registered code must
+    /// come out of the loaders or `audit`, so no rule is registered without firing.
+    #[test]
+    fn every_registered_rule_fires() {
+        let m = load::mailboxes_from(&table(
+            "m.csv",
+            "Identity,Alias,PrimarySmtpAddress,ExchangeGuid,ArchiveGuid,RecipientTypeDetails,LitigationHoldEnabled,ForwardingSmtpAddress,GrantSendOnBehalfTo\n\
+             big,big,big@contoso.com,g-1,a-1,UserMailbox,False,smtp:x@gmail.com,S-1-5-21-1-2-3-500\n\
+             shared,shared,shared@contoso.com,g-2,,SharedMailbox,True,,\n\
+             quiet,quiet,quiet@contoso.com,g-3,,UserMailbox,False,,\n\
+             ,,,,,UserMailbox,,,\n",
+        ));
+        let s = load::stats_from(&table(
+            "s.csv",
+            "MailboxGuid,IsArchiveMailbox,TotalItemSize,ItemCount\n\
+             g-1,False,60 GB (64424509440 bytes),1\n\
+             a-1,True,60 GB (64424509440 bytes),1000000\n\
+             g-2,False,1 MB (1048576 bytes),10\n\
+             g-2,False,1 MB (1048576 bytes),10\n\
+             g-9,False,1 MB (1048576 bytes),10\n\
+             g-3,False,1.5 GB,10\n",
+        ));
+        let p = load::permissions_from(&table(
+            "p.csv",
+            "Identity,User,AccessRights,Deny\n\
+             shared,CONTOSO\\big,FullAccess,False\n\
+             shared,CONTOSO\\ghost,FullAccess,False\n\
+             nowhere,CONTOSO\\big,FullAccess,False\n\
+             shared,CONTOSO\\quiet,FullAccess,True\n",
+        ));
+        let project = Project {
+            domains: vec!["contoso.com".into()],
+            ..Default::default()
+        };
+        let a = audit(&m.records, &s.records, &p.records, &[], &project);
+        let mut codes: Vec<&str> = m
+            .findings
+            .iter()
+            .chain(&s.findings)
+            .chain(&p.findings)
+            .chain(&a.findings)
+            .map(|f| f.code)
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let registered: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        assert_eq!(codes, registered);
+        // M010 is the quiet mailbox, whose only statistics row was malformed.
+        let m010: Vec<Option<u64>> = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "M010")
+            .map(|f| f.line)
+            .collect();
+        assert_eq!(m010, [Some(4)]);
+    }
+
+    #[test]
+    fn plan_permissions_reads_grants_from_the_tenant() {
+        let tenant = Tenant {
+            mailboxes: load::mailboxes_from(&table(
+                "m.csv",
+                "Identity,PrimarySmtpAddress,GrantSendOnBehalfTo\nann,ann@contoso.com,bob\nbob,bob@contoso.com,\n",
+            ))
+            .records,
+            ..Default::default()
+        };
+        let (grants, findings) = plan_permissions(&tenant, &Project::default());
+        assert!(findings.is_empty());
+        assert_eq!(
+            grants,
+            [PermissionGrant {
+                mailbox: "ann@contoso.com".into(),
+                trustee: "bob@contoso.com".into(),
+                right: PermissionRight::SendOnBehalf,
+                automapping: false,
+            }]
+        );
+    }
+}
