@@ -82,9 +82,9 @@ pub fn is_orphaned_sid(trustee: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The lower-case keys a trustee or mailbox reference may match: the whole value, the account
-/// name of `DOMAIN\name`, the last part of a canonical name `contoso.com/Users/Name`, and the
-/// address of an `smtp:` value.
+/// The keys a trustee or mailbox reference may match: the whole value, the common name of a
+/// distinguished name, the account name of `DOMAIN\name`, the last part of a canonical name
+/// `contoso.com/Users/Name`, and the address of an `smtp:` value.
 /// Keys compare without regard to case (see `join::key_hash`).
 pub fn lookup_keys(reference: &str) -> Vec<&str> {
     let r = reference.trim();
@@ -92,7 +92,14 @@ pub fn lookup_keys(reference: &str) -> Vec<&str> {
         .get(..5)
         .filter(|p| p.eq_ignore_ascii_case("smtp:"))
         .and_then(|_| r.get(5..));
+    // `CN=Ann Lee,OU=Users,DC=contoso,DC=com` (Get-ADPermission): the common name.
+    let cn = r
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case("cn="))
+        .and_then(|_| r.get(3..))
+        .map(|rest| rest.split_once(',').map_or(rest, |(name, _)| name));
     let candidates = [
+        cn,
         r.rsplit_once('\\').map(|(_, name)| name),
         r.rsplit_once('/').map(|(_, name)| name),
         smtp,
@@ -156,6 +163,10 @@ mod tests {
         assert_eq!(
             lookup_keys("contoso.com/Users/Bob Lee"),
             ["contoso.com/Users/Bob Lee", "Bob Lee"]
+        );
+        assert_eq!(
+            lookup_keys("CN=Bob Lee,OU=Users,DC=contoso,DC=com"),
+            ["CN=Bob Lee,OU=Users,DC=contoso,DC=com", "Bob Lee"]
         );
         assert_eq!(
             lookup_keys("SMTP:bob@contoso.com"),
