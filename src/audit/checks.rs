@@ -14,6 +14,38 @@ const MIB: f64 = 1024.0 * 1024.0;
 /// Shared mailboxes up to this size need no licence (Exchange Online service description).
 pub const SHARED_FREE_BYTES: u64 = 50 * (1 << 30);
 
+/// Mailbox sizes of the licences m365-facts 3.2 names, by SKU part number: 50 GB with Exchange
+/// Online Plan 1 and the Microsoft 365 Business plans, 100 GB with Plan 2 and E3/E5.
+pub const LICENCE_MAILBOX_GB: &[(&str, f64)] = &[
+    ("EXCHANGESTANDARD", 50.0),
+    ("O365_BUSINESS_ESSENTIALS", 50.0),
+    ("O365_BUSINESS_PREMIUM", 50.0),
+    ("SPB", 50.0),
+    ("EXCHANGEENTERPRISE", 100.0),
+    ("ENTERPRISEPACK", 100.0),
+    ("ENTERPRISEPREMIUM", 100.0),
+    ("SPE_E3", 100.0),
+    ("SPE_E5", 100.0),
+];
+
+/// The mailbox limit for a mailbox whose user has `sku` (else the project's licence): a limit
+/// set in the project (anything but the default 50 GB) wins; else the licence's size when known;
+/// else the default.
+pub fn mailbox_limit(project: &Project, sku: Option<&str>) -> (f64, String) {
+    let default = Project::default().mailbox_limit_gb;
+    if project.mailbox_limit_gb != default {
+        return (project.mailbox_limit_gb, "the project's limit".into());
+    }
+    let known = sku.or(project.licence_sku.as_deref()).and_then(|s| {
+        let s = s.trim();
+        LICENCE_MAILBOX_GB
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(s))
+            .map(|(k, gb)| (*gb, format!("the {k} licence's mailbox")))
+    });
+    known.unwrap_or((default, "the default licence mailbox".into()))
+}
+
 /// Converts a limit in (binary) GB or MB to bytes, as Exchange counts them.
 fn limit_bytes(value: f64, unit: f64) -> u64 {
     // A negative or NaN limit from the project would flag everything; treat it as no limit.
@@ -48,8 +80,16 @@ fn domain_of(address: &str) -> Option<String> {
     (!d.is_empty()).then_some(d)
 }
 
-pub fn check_mailbox(m: &Mailbox, u: &Usage, project: &Project, out: &mut Vec<Finding>) {
-    let limit = limit_bytes(project.mailbox_limit_gb, GIB);
+/// The per-mailbox rules; `sku` is the licence of the mailbox's user when the users file says.
+pub fn check_mailbox(
+    m: &Mailbox,
+    u: &Usage,
+    sku: Option<&str>,
+    project: &Project,
+    out: &mut Vec<Finding>,
+) {
+    let (limit_gb, limit_source) = mailbox_limit(project, sku);
+    let limit = limit_bytes(limit_gb, GIB);
     let stats_at = u.primary_origin.as_ref().unwrap_or(&m.origin);
     if u.primary_bytes > limit {
         out.push(at(
@@ -58,11 +98,10 @@ pub fn check_mailbox(m: &Mailbox, u: &Usage, project: &Project, out: &mut Vec<Fi
             Some("TotalItemSize"),
             Some(u.primary_bytes.to_string()),
             format!(
-                "'{}' holds {} ({} bytes), over the {} GB mailbox limit",
+                "'{}' holds {} ({} bytes), over {limit_source} of {limit_gb} GB",
                 m.identity,
                 human(u.primary_bytes),
                 u.primary_bytes,
-                project.mailbox_limit_gb
             ),
         ));
     }
@@ -74,10 +113,9 @@ pub fn check_mailbox(m: &Mailbox, u: &Usage, project: &Project, out: &mut Vec<Fi
             Some("TotalItemSize"),
             Some(u.archive_bytes.to_string()),
             format!(
-                "the archive of '{}' holds {}, over {} GB: it needs auto-expanding archiving",
+                "the archive of '{}' holds {}, over {limit_gb} GB: it needs auto-expanding archiving",
                 m.identity,
                 human(u.archive_bytes),
-                project.mailbox_limit_gb
             ),
         ));
     }
@@ -204,7 +242,7 @@ mod tests {
 
     fn codes(m: &Mailbox, u: &Usage, p: &Project) -> Vec<&'static str> {
         let mut out = Vec::new();
-        check_mailbox(m, u, p, &mut out);
+        check_mailbox(m, u, None, p, &mut out);
         out.iter().map(|f| f.code).collect()
     }
 
@@ -221,6 +259,41 @@ mod tests {
             ..Default::default()
         };
         assert!(codes(&m, &usage(60 * GB, 1_000_000, 0), &p100).is_empty());
+    }
+
+    #[test]
+    fn the_licence_sets_the_limit_unless_the_project_does() {
+        let m = mailbox(RecipientKind::User);
+        let u = usage(60 * GB, 1_000_000, 0);
+        let mut out = Vec::new();
+        check_mailbox(&m, &u, Some("spe_e3"), &Project::default(), &mut out);
+        assert!(out.is_empty());
+        check_mailbox(&m, &u, Some("SPB"), &Project::default(), &mut out);
+        assert!(
+            out[0]
+                .message
+                .contains("the SPB licence's mailbox of 50 GB"),
+            "{}",
+            out[0].message
+        );
+        let tenant_wide = Project {
+            licence_sku: Some("ENTERPRISEPACK".into()),
+            ..Default::default()
+        };
+        assert_eq!(mailbox_limit(&tenant_wide, None).0, 100.0);
+        assert_eq!(
+            mailbox_limit(&tenant_wide, Some("EXCHANGESTANDARD")).0,
+            50.0
+        );
+        let explicit = Project {
+            mailbox_limit_gb: 75.0,
+            ..Default::default()
+        };
+        assert_eq!(mailbox_limit(&explicit, Some("SPE_E5")).0, 75.0);
+        assert_eq!(
+            mailbox_limit(&Project::default(), Some("UNKNOWN_SKU")).0,
+            50.0
+        );
     }
 
     #[test]
@@ -244,7 +317,7 @@ mod tests {
         assert_eq!(codes(&m, &usage(GB, 1000, 0), &p), ["M005"]);
         m.archive = false;
         let mut out = Vec::new();
-        check_mailbox(&m, &usage(50 * GB + 1, 1_000_000, 0), &p, &mut out);
+        check_mailbox(&m, &usage(50 * GB + 1, 1_000_000, 0), None, &p, &mut out);
         let got: Vec<&str> = out.iter().map(|f| f.code).collect();
         assert_eq!(got, ["M003", "M005"]);
         assert!(out[1].message.contains("over 50 GB"));

@@ -46,7 +46,9 @@ pub static RULES: &[Rule] = &[
         "Assign a licence with a larger mailbox (or set --mailbox-limit-gb), or move old mail to the archive before migrating",
         "Exchange Online mailboxes are 50 GB with Exchange Online Plan 1 and Microsoft 365 Business plans, \
          100 GB with Exchange Online Plan 2 and E3/E5 (m365-facts 3.2). A larger source mailbox fails \
-         to migrate once the target fills. The limit is `[audit] mailbox_limit_gb` (default 50)."
+         to migrate once the target fills. The limit is the size of the licence of the mailbox's \
+         user (users.csv LicenseSku, else `[tenant] licence_sku`) when it is one of those plans; \
+         `[audit] mailbox_limit_gb` / `--mailbox-limit-gb` set to anything but 50 overrides it."
     ),
     rule!(
         "M004",

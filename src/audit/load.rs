@@ -451,7 +451,8 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
     out
 }
 
-/// The users file read only for the names a trustee may go by (the lint stage owns its rules).
+/// The users file read only for the names a trustee may go by and each user's licence (the lint
+/// stage owns its rules).
 pub fn load_user_keys(path: &Path, project: &Project) -> Result<Vec<User>> {
     Ok(user_keys_from(&read_table(
         path,
@@ -461,12 +462,20 @@ pub fn load_user_keys(path: &Path, project: &Project) -> Result<Vec<User>> {
 }
 
 pub fn user_keys_from(t: &Table) -> Vec<User> {
-    const SYNONYMS: [&[&str]; 5] = [
+    const SYNONYMS: [&[&str]; 6] = [
         &["userprincipalname", "upn", "username"],
         &["displayname", "name"],
         &["alias", "mailnickname"],
         &["primarysmtpaddress", "mail", "emailaddress", "email"],
         &["emailaddresses", "proxyaddresses"],
+        &[
+            "licensesku",
+            "licencesku",
+            "license",
+            "licence",
+            "sku",
+            "skupartnumber",
+        ],
     ];
     let c = Columns::resolve(&t.headers, &SYNONYMS);
     t.rows
@@ -487,7 +496,7 @@ pub fn user_keys_from(t: &Table) -> Vec<User> {
                     .iter()
                     .map(|e| proxy(e))
                     .collect(),
-                licence_sku: None,
+                licence_sku: c.get(row, 5).map(str::to_string),
             })
         })
         .collect()

@@ -118,7 +118,12 @@ pub fn audit(
 ) -> Audit {
     let ix = join::MailboxIndex::new(mailboxes);
     let (usage, mut findings) = join::join_stats(&ix, mailboxes, stats);
+    let uix = permissions::UserIndex::new(users);
     for (m, u) in mailboxes.iter().zip(&usage) {
+        let sku = uix
+            .user_of(m)
+            .and_then(|i| users.get(i))
+            .and_then(|user| user.licence_sku.as_deref());
         if !stats.is_empty() && u.primary_origin.is_none() {
             findings.push(findings::finding(
                 "M010",
@@ -129,11 +134,11 @@ pub fn audit(
                 format!("'{}' has no statistics row; counted as empty", m.identity),
             ));
         }
-        checks::check_mailbox(m, u, project, &mut findings);
+        checks::check_mailbox(m, u, sku, project, &mut findings);
     }
     let (all, sob_findings) = permissions::all_permissions(mailboxes, permissions);
     findings.extend(sob_findings);
-    let analysis = permissions::analyse(&ix, mailboxes, users, &all, project);
+    let analysis = permissions::analyse(&ix, &uix, mailboxes, users, &all, project);
     findings.extend(analysis.findings);
     let groups = permissions::components(mailboxes.len(), &analysis.edges);
     findings.extend(permissions::delegate_findings(mailboxes, &groups));
@@ -192,7 +197,8 @@ pub fn plan_permissions(
 ) -> (Vec<PermissionGrant>, Vec<Finding>) {
     let (all, mut findings) = permissions::all_permissions(&tenant.mailboxes, &tenant.permissions);
     let ix = join::MailboxIndex::new(&tenant.mailboxes);
-    let analysis = permissions::analyse(&ix, &tenant.mailboxes, &tenant.users, &all, project);
+    let uix = permissions::UserIndex::new(&tenant.users);
+    let analysis = permissions::analyse(&ix, &uix, &tenant.mailboxes, &tenant.users, &all, project);
     findings.extend(analysis.findings);
     (analysis.grants, findings)
 }

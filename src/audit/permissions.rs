@@ -73,13 +73,14 @@ fn user_keys(u: &User) -> impl Iterator<Item = &str> {
     )
 }
 
-struct UserIndex<'a> {
+/// Lookup from the names a user goes by to its position.
+pub struct UserIndex<'a> {
     users: &'a [User],
     keys: KeyIndex,
 }
 
 impl<'a> UserIndex<'a> {
-    fn new(users: &'a [User]) -> Self {
+    pub fn new(users: &'a [User]) -> Self {
         let mut keys = KeyIndex::with_capacity(users.len() * 4);
         for (i, u) in users.iter().enumerate() {
             keys.insert(i, user_keys(u));
@@ -87,7 +88,19 @@ impl<'a> UserIndex<'a> {
         UserIndex { users, keys }
     }
 
-    fn resolve(&self, reference: &str) -> Option<usize> {
+    /// The user a mailbox belongs to, by its UPN, primary address or alias.
+    pub fn user_of(&self, m: &Mailbox) -> Option<usize> {
+        [
+            m.upn.as_deref(),
+            m.primary_smtp.as_deref(),
+            m.alias.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|k| self.resolve(k))
+    }
+
+    pub fn resolve(&self, reference: &str) -> Option<usize> {
         if self.keys.is_empty() {
             return None;
         }
@@ -116,25 +129,17 @@ pub struct PermissionAnalysis {
 
 pub fn analyse(
     mix: &MailboxIndex,
+    uix: &UserIndex,
     mailboxes: &[Mailbox],
     users: &[User],
     permissions: &[Permission],
     project: &Project,
 ) -> PermissionAnalysis {
-    let uix = UserIndex::new(users);
     let user_upn = |i: usize| users.get(i).map(|u| u.upn.clone());
     // A mailbox's destination: its user's UPN, else its own UPN or primary address if accepted.
     let mailbox_principal = |i: usize| -> Option<String> {
         let m = mailboxes.get(i)?;
-        let by_user = [
-            m.upn.as_deref(),
-            m.primary_smtp.as_deref(),
-            m.alias.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(|k| uix.resolve(k))
-        .and_then(user_upn);
+        let by_user = uix.user_of(m).and_then(user_upn);
         by_user
             .or_else(|| m.upn.clone().filter(|u| accepted(project, u)))
             .or_else(|| m.primary_smtp.clone().filter(|a| accepted(project, a)))
@@ -343,7 +348,14 @@ mod tests {
             domains: vec!["contoso.com".into()],
             ..Default::default()
         };
-        let a = analyse(&MailboxIndex::new(&m), &m, &users, &all, &project);
+        let a = analyse(
+            &MailboxIndex::new(&m),
+            &UserIndex::new(&users),
+            &m,
+            &users,
+            &all,
+            &project,
+        );
         let got: Vec<(&str, &str, PermissionRight, bool)> = a
             .grants
             .iter()
@@ -396,13 +408,27 @@ mod tests {
             ..Default::default()
         };
         // No users file: mailboxes map by primary address (accepted), not by .local UPN.
-        let a = analyse(&MailboxIndex::new(&m), &m, &[], &p, &project);
+        let a = analyse(
+            &MailboxIndex::new(&m),
+            &UserIndex::new(&[]),
+            &m,
+            &[],
+            &p,
+            &project,
+        );
         assert_eq!(a.grants[0].trustee, "alice@contoso.com");
         let fabrikam = Project {
             domains: vec!["fabrikam.com".into()],
             ..Default::default()
         };
-        let a = analyse(&MailboxIndex::new(&m), &m, &[], &p, &fabrikam);
+        let a = analyse(
+            &MailboxIndex::new(&m),
+            &UserIndex::new(&[]),
+            &m,
+            &[],
+            &p,
+            &fabrikam,
+        );
         assert!(a.grants.is_empty());
         assert!(a
             .findings
