@@ -249,7 +249,7 @@ pub struct EstimateArgs {
     /// Items older than this many days are pre-staged.
     #[arg(long, value_name = "DAYS")]
     pub prestage_days: Option<u32>,
-    /// Licence mailbox size for the size findings (default 50, or `[audit] mailbox_limit_gb`).
+    /// Mailbox size for the size findings (default: the licence's, else 50; `[audit] mailbox_limit_gb`).
     #[arg(long, value_name = "GB")]
     pub mailbox_limit_gb: Option<f64>,
     /// Share of each mailbox's data assumed newer than the pre-stage cut-off (0 to 1; default 0.1).
