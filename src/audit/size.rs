@@ -322,6 +322,43 @@ mod tests {
         }
     }
 
+    /// `1.234 GB (1,325,012,345 bytes)` as Exchange prints it, with a culture's separators.
+    fn exchange_text(bytes: u64, group: char, point: char) -> String {
+        let digits = bytes.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(c);
+        }
+        let (mut v, mut unit) = (bytes as f64, 0);
+        while v >= 1024.0 && unit < 4 {
+            v /= 1024.0;
+            unit += 1;
+        }
+        let shown = format!("{v:.3}").replace('.', &point.to_string());
+        let units = ["B", "KB", "MB", "GB", "TB"];
+        format!("{shown} {} ({grouped} bytes)", units[unit])
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_exchange_printed_size_reads_back_exactly(
+            bytes in 0u64..(1u64 << 50),
+            culture in 0usize..4,
+        ) {
+            let (group, point) = [(',', '.'), ('.', ','), ('\u{a0}', ','), ('\'', '.')][culture];
+            let text = exchange_text(bytes, group, point);
+            proptest::prop_assert_eq!(parse_size(&text), Ok(Size::Bytes(bytes)), "{}", text);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,40}") {
+            let _ = parse_size(&text);
+        }
+    }
+
     #[test]
     fn human_rounds_in_binary_units() {
         assert_eq!(human(0), "0 B");
