@@ -104,6 +104,17 @@ fn cross_file_rules_use_the_projects_mailbox_file_when_lint_was_given_none() {
 }
 
 #[test]
+fn an_unreadable_users_file_gives_no_context_but_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.csv");
+    std::fs::write(&users, b"\x00\x01\x02binary\x00").unwrap();
+    let mut p = project();
+    p.inputs.users = Some(users);
+    let findings = audit::lint_inputs(&p, &files()).unwrap();
+    assert!(findings.iter().any(|f| f.code == "P002"));
+}
+
+#[test]
 fn a_missing_file_is_an_io_error_not_a_panic() {
     let err = audit::lint_inputs(&project(), &[(fixture("nope.csv"), FileKind::Permissions)]);
     assert!(matches!(err, Err(cutover::Error::Io { .. })));

@@ -65,16 +65,20 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
             _ => {}
         }
     }
+    // Context files are read for names only; a file that cannot be read is reported by lint's
+    // own checks of that file, so here it just gives no context.
     let mut context_only = None;
     if !have_mailboxes {
         if let Some(p) = project.inputs.mailboxes.as_deref().filter(|p| p.is_file()) {
-            inputs.mailboxes = load::load_mailboxes(p, project)?.records;
-            have_mailboxes = true;
-            context_only = Some(p.display().to_string());
+            if let Ok(l) = load::load_mailboxes(p, project) {
+                inputs.mailboxes = l.records;
+                have_mailboxes = true;
+                context_only = Some(p.display().to_string());
+            }
         }
     }
     if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
-        inputs.users = load::load_user_keys(p, project)?;
+        inputs.users = load::load_user_keys(p, project).unwrap_or_default();
     }
     let mut findings = inputs.findings;
     if have_mailboxes {
