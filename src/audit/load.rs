@@ -393,21 +393,36 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
     let mut out = Loaded::default();
     for row in &t.rows {
         let get = |f| c.get(row, f);
-        let Some(mailbox) = get(perm::MAILBOX) else {
-            continue;
-        };
         if parse_bool(get(perm::INHERITED)) {
             continue;
         }
-        let mut grants: Vec<(String, PermissionRight)> = Vec::new();
-        if let Some(user) = get(perm::USER) {
-            for r in rights(get(perm::ACCESS), get(perm::EXTENDED)) {
-                grants.push((user.to_string(), r));
+        let granted = rights(get(perm::ACCESS), get(perm::EXTENDED));
+        let sob = split_multi(get(perm::SOB));
+        let blank = |code, field, what: &str| {
+            finding(
+                code,
+                Some(&t.file),
+                Some(row.line),
+                Some(c.header(field)),
+                None,
+                format!("the row grants a right but names no {what}; not migrated"),
+            )
+        };
+        let Some(mailbox) = get(perm::MAILBOX) else {
+            if !granted.is_empty() || !sob.is_empty() {
+                out.findings.push(blank("P003", perm::MAILBOX, "mailbox"));
             }
+            continue;
+        };
+        let mut grants: Vec<(String, PermissionRight)> = Vec::new();
+        match get(perm::USER) {
+            Some(user) => grants.extend(granted.iter().map(|&r| (user.to_string(), r))),
+            None if !granted.is_empty() => {
+                out.findings.push(blank("P002", perm::USER, "trustee"));
+            }
+            None => {}
         }
-        for user in split_multi(get(perm::SOB)) {
-            grants.push((user, PermissionRight::SendOnBehalf));
-        }
+        grants.extend(sob.into_iter().map(|u| (u, PermissionRight::SendOnBehalf)));
         if grants.is_empty() {
             continue;
         }
@@ -628,6 +643,15 @@ mod tests {
                 ("carol", PermissionRight::SendOnBehalf)
             ]
         );
+    }
+
+    #[test]
+    fn a_grant_without_mailbox_or_trustee_is_a_finding() {
+        let t = table("Identity,User,AccessRights\n,bob,FullAccess\nsales,,SendAs\nsales,,\n");
+        let l = permissions_from(&t);
+        assert!(l.records.is_empty());
+        let got: Vec<(&str, Option<u64>)> = l.findings.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(got, [("P003", Some(2)), ("P002", Some(3))]);
     }
 
     #[test]
