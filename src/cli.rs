@@ -241,6 +241,7 @@ pub enum TableFormat {
 pub struct EstimateArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Bandwidth the migrations share, in megabits per second (or `[estimate] bandwidth_mbps`).
     #[arg(long, value_name = "MBPS")]
     pub bandwidth_mbps: Option<f64>,
     /// Concurrent migrations (default: 3 per 1 Mbps, the playbook's guideline).
