@@ -41,8 +41,8 @@ fn errors_exit_one_with_file_line_and_code() {
         .stdout
         .clone();
     let text = String::from_utf8(out).expect("utf-8");
-    assert!(text.contains("alias-loop.ps1:6: error[PS001]"), "{text}");
-    assert!(text.contains("hint: "), "{text}");
+    assert!(text.contains("alias-loop.ps1:6: error[PS001] "), "{text}");
+    assert!(text.contains("  help: "), "{text}");
 }
 
 #[test]

@@ -1,17 +1,16 @@
 //! `cutover check FILE.ps1... --target ENV`: read scripts, check them, print findings.
 //!
-//! The printers here are minimal stand-ins until the shared renderers in `diag` exist; the
-//! JSON shape is the lint one (`{"version":1,"files":[...],"findings":[...],"summary":{...}}`).
+//! Human and SARIF output come from `diag`; JSON is the lint shape
+//! (`{"version":1,"files":[...],"findings":[...],"summary":{...}}`) with PowerShell files.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::check::{self, Target};
 use crate::cli::{CheckArgs, FindingFormat};
-use crate::diag::{Finding, Severity};
+use crate::diag::{self, Finding, Severity};
 use crate::error::{Error, Exit, Result};
 
 pub fn run(args: CheckArgs) -> Result<Exit> {
@@ -41,7 +40,7 @@ pub fn run(args: CheckArgs) -> Result<Exit> {
     let out = match args.format {
         FindingFormat::Human => human(&findings, sources.len()),
         FindingFormat::Json => json_report(&findings, &args.files, target)?,
-        FindingFormat::Sarif => sarif(&findings)?,
+        FindingFormat::Sarif => json_text(&diag::sarif::render(&findings))?,
     };
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -75,42 +74,27 @@ fn decode(bytes: &[u8]) -> String {
     text.into_owned()
 }
 
-fn counts(findings: &[Finding]) -> (usize, usize, usize) {
-    let n = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
-}
-
 fn human(findings: &[Finding], files: usize) -> String {
-    let mut out = String::new();
-    for f in findings {
-        let place = match (&f.file, f.line) {
-            (Some(file), Some(line)) => format!("{file}:{line}: "),
-            (Some(file), None) => format!("{file}: "),
-            _ => String::new(),
-        };
-        out.push_str(&format!(
-            "{place}{}[{}]: {}\n  hint: {}\n",
-            f.severity.as_str(),
-            f.code,
-            f.message,
-            f.hint
-        ));
+    let mut out = diag::human::findings(findings);
+    if !findings.is_empty() {
+        out.push('\n');
     }
-    let (e, w, i) = counts(findings);
+    let (e, w, i) = diag::human::counts(findings);
     out.push_str(&format!(
-        "checked {files} file{}: {e} error{}, {w} warning{}, {i} info\n",
-        plural(files),
-        plural(e),
-        plural(w)
+        "checked {}: {}, {}, {}\n",
+        plural(files, "file"),
+        plural(e, "error"),
+        plural(w, "warning"),
+        plural(i, "info")
     ));
     out
 }
 
-fn plural(n: usize) -> &'static str {
+fn plural(n: usize, word: &str) -> String {
     if n == 1 {
-        ""
+        format!("{n} {word}")
     } else {
-        "s"
+        format!("{n} {word}s")
     }
 }
 
@@ -138,9 +122,9 @@ struct JsonSummary {
 }
 
 fn json_report(findings: &[Finding], files: &[PathBuf], target: Target) -> Result<String> {
-    let (errors, warnings, infos) = counts(findings);
+    let (errors, warnings, infos) = diag::human::counts(findings);
     let report = JsonReport {
-        version: 1,
+        version: diag::json::VERSION,
         files: files
             .iter()
             .map(|p| JsonFile {
@@ -156,66 +140,11 @@ fn json_report(findings: &[Finding], files: &[PathBuf], target: Target) -> Resul
             infos,
         },
     };
-    let mut s = serde_json::to_string_pretty(&report).map_err(anyhow::Error::from)?;
-    s.push('\n');
-    Ok(s)
+    json_text(&report)
 }
 
-fn sarif(findings: &[Finding]) -> Result<String> {
-    let rules: Vec<_> = check::RULES
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.code,
-                "name": r.name,
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.explanation },
-                "help": { "text": r.hint },
-                "defaultConfiguration": { "level": level(r.severity) },
-            })
-        })
-        .collect();
-    let results: Vec<_> = findings
-        .iter()
-        .map(|f| {
-            let mut region = json!({});
-            if let Some(line) = f.line {
-                region = json!({ "startLine": line });
-            }
-            json!({
-                "ruleId": f.code,
-                "level": level(f.severity),
-                "message": { "text": format!("{} ({})", f.message, f.hint) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": f.file.clone().unwrap_or_default() },
-                        "region": region,
-                    }
-                }],
-            })
-        })
-        .collect();
-    let v = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "cutover",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "results": results,
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?;
+fn json_text(v: &impl Serialize) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(v).map_err(anyhow::Error::from)?;
     s.push('\n');
     Ok(s)
-}
-
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    }
 }
