@@ -231,3 +231,100 @@ fn human_output_for_the_playbook_connect_script() {
         .clone();
     insta::assert_snapshot!(String::from_utf8_lossy(&out));
 }
+
+fn write_bundle(dir: &std::path::Path, source_step: &str, module: &str) {
+    std::fs::create_dir_all(dir.join("steps")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("modules")).expect("mkdir");
+    std::fs::write(dir.join("steps/03-source-impersonation.ps1"), source_step).expect("write");
+    std::fs::write(
+        dir.join("steps/07-users.ps1"),
+        "Connect-CutoverGraph\n$u = @{ DisplayName = 'd'; AccountEnabled = $true }\nNew-MgUser @u\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("modules/Cutover.psm1"), module).expect("write");
+    let step = |id: &str, file: &str, target: &str| {
+        serde_json::json!({
+            "id": id, "title": id, "file": file, "target": target, "runs_on": "jump-box",
+            "shell": "pwsh-7", "sha256": "0", "ops": 0
+        })
+    };
+    let manifest = serde_json::json!({
+        "format": 1, "generator": "test", "source_version": "2010", "identity": "cloud",
+        "tenant": null,
+        "steps": [
+            step("00-by-hand", "steps/00-by-hand.ps1", "exchange2003"),
+            step("03-source-impersonation", "steps/03-source-impersonation.ps1", "exchange2010"),
+            step("07-users", "steps/07-users.ps1", "graph"),
+        ],
+        "data": [],
+        "modules": [{"file": "modules/Cutover.psm1", "sha256": "0"}],
+    });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).expect("write");
+}
+
+#[test]
+fn bundle_mode_checks_each_step_against_its_own_target() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let module =
+        "function Connect-CutoverGraph {\n    Connect-MgGraph -Scopes 'User.ReadWrite.All'\n}\n";
+    write_bundle(
+        dir.path(),
+        "New-ManagementRoleAssignment -Name n -Role ApplicationImpersonation -User svc\n",
+        module,
+    );
+    let out = cutover()
+        .args([
+            "check",
+            "--bundle",
+            dir.path().to_str().expect("path"),
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).expect("json");
+    let targets: Vec<_> = v["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["target"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // The 2003 step is skipped; the module is checked against the oldest shell's target.
+    assert_eq!(targets, ["exchange2010", "graph", "exchange2010"]);
+    assert_eq!(v["summary"]["errors"], 0, "{v}");
+
+    // A PowerShell 3.0 feature in the module breaks the Exchange 2010 step that imports it.
+    write_bundle(
+        dir.path(),
+        "New-ManagementRoleAssignment -Name n -Role ApplicationImpersonation -User svc\n",
+        "function Write-CutoverJson {\n    param($o)\n    $o | ConvertTo-Json\n}\n",
+    );
+    cutover()
+        .args(["check", "--bundle", dir.path().to_str().expect("path")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Cutover.psm1:3: error[PS030]"));
+}
+
+#[test]
+fn bundle_mode_refuses_a_missing_or_foreign_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    cutover()
+        .args(["check", "--bundle", dir.path().to_str().expect("path")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("manifest.json"));
+    std::fs::write(dir.path().join("manifest.json"), "{\"format\": 9}").expect("write");
+    cutover()
+        .args(["check", "--bundle", dir.path().to_str().expect("path")])
+        .assert()
+        .code(2);
+    cutover()
+        .args(["check", "x.ps1", "--bundle", "b", "--target", "graph"])
+        .assert()
+        .code(2);
+    cutover().args(["check", "x.ps1"]).assert().code(2);
+}

@@ -8,38 +8,53 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::bundle::manifest::{Manifest, FORMAT};
 use crate::check::{self, Target};
 use crate::cli::{CheckArgs, FindingFormat};
 use crate::diag::{self, Finding, Severity};
 use crate::error::{Error, Exit, Result};
 
+/// One script to check and the target it runs against.
+struct Job {
+    path: PathBuf,
+    text: String,
+    target: Target,
+}
+
 pub fn run(args: CheckArgs) -> Result<Exit> {
-    let target: Target = args
-        .target
-        .parse()
-        .map_err(|e: check::TargetError| Error::Usage(format!("--target: {e}")))?;
-    let mut sources = Vec::with_capacity(args.files.len());
-    for path in &args.files {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        sources.push((path.clone(), decode(&bytes)));
-    }
+    let jobs = match (&args.bundle, &args.target) {
+        (Some(dir), _) => bundle_jobs(dir)?,
+        (None, Some(target)) => {
+            let target = parse_target(target)?;
+            let mut jobs = Vec::with_capacity(args.files.len());
+            for path in &args.files {
+                jobs.push(Job {
+                    text: read_script(path)?,
+                    path: path.clone(),
+                    target,
+                });
+            }
+            jobs
+        }
+        (None, None) => return Err(Error::Usage("--target or --bundle is required".into())),
+    };
     // Functions defined in any file given (e.g. the bundle's module) are known to all of them.
-    let functions: Vec<String> = sources
+    let functions: Vec<String> = jobs
         .iter()
-        .flat_map(|(_, text)| check::defined_functions(text))
+        .flat_map(|job| check::defined_functions(&job.text))
         .collect();
     let mut findings = Vec::new();
-    for (path, text) in &sources {
+    for job in &jobs {
         findings.extend(check::check_source(
-            text,
-            &display(path),
-            target,
+            &job.text,
+            &display(&job.path),
+            job.target,
             &functions,
         ));
     }
     let out = match args.format {
-        FindingFormat::Human => human(&findings, sources.len()),
-        FindingFormat::Json => json_report(&findings, &args.files, target)?,
+        FindingFormat::Human => human(&findings, jobs.len()),
+        FindingFormat::Json => json_report(&findings, &jobs)?,
         FindingFormat::Sarif => json_text(&diag::sarif::render(&findings))?,
     };
     let mut stdout = std::io::stdout().lock();
@@ -56,6 +71,70 @@ pub fn run(args: CheckArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+fn parse_target(token: &str) -> Result<Target> {
+    token
+        .parse()
+        .map_err(|e: check::TargetError| Error::Usage(format!("--target: {e}")))
+}
+
+fn read_script(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(decode(&bytes))
+}
+
+/// Every step of a bundle with its manifest target; the modules once, against the step target
+/// with the oldest shell (a module imported on an Exchange 2010 server must be PowerShell 2.0).
+fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
+    let manifest_path = dir.join("manifest.json");
+    let bytes = std::fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::Integrity(format!(
+            "{}: not a bundle manifest: {e}",
+            manifest_path.display()
+        ))
+    })?;
+    if manifest.format != FORMAT {
+        return Err(Error::Integrity(format!(
+            "{}: manifest format {} is not supported (expected {FORMAT})",
+            manifest_path.display(),
+            manifest.format
+        )));
+    }
+    let mut jobs = Vec::new();
+    for step in &manifest.steps {
+        // Exchange 2003 steps are instructions for people; there is no shell to check against.
+        let Ok(target) = step.target.parse::<Target>() else {
+            if step.target.eq_ignore_ascii_case("exchange2003") {
+                continue;
+            }
+            return Err(Error::Integrity(format!(
+                "{}: step {} has unknown target '{}'",
+                manifest_path.display(),
+                step.id,
+                step.target
+            )));
+        };
+        let path = dir.join(&step.file);
+        jobs.push(Job {
+            text: read_script(&path)?,
+            path,
+            target,
+        });
+    }
+    let oldest = jobs.iter().map(|j| j.target).min_by_key(|t| t.min_shell());
+    if let Some(target) = oldest {
+        for module in &manifest.modules {
+            let path = dir.join(&module.file);
+            jobs.push(Job {
+                text: read_script(&path)?,
+                path,
+                target,
+            });
+        }
+    }
+    Ok(jobs)
 }
 
 fn display(path: &Path) -> String {
@@ -121,16 +200,16 @@ struct JsonSummary {
     infos: usize,
 }
 
-fn json_report(findings: &[Finding], files: &[PathBuf], target: Target) -> Result<String> {
+fn json_report(findings: &[Finding], jobs: &[Job]) -> Result<String> {
     let (errors, warnings, infos) = diag::human::counts(findings);
     let report = JsonReport {
         version: diag::json::VERSION,
-        files: files
+        files: jobs
             .iter()
-            .map(|p| JsonFile {
-                path: display(p),
+            .map(|job| JsonFile {
+                path: display(&job.path),
                 kind: "powershell",
-                target: target.token(),
+                target: job.target.token(),
             })
             .collect(),
         findings,
