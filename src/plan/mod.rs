@@ -81,6 +81,13 @@ impl PlannedStep {
     }
 }
 
+/// One mailbox move: where MigrationWiz reads it and where it writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailboxPair {
+    pub source: String,
+    pub destination: String,
+}
+
 /// Work the bundle cannot script for this source version, with what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManualStep {
@@ -100,6 +107,8 @@ pub struct Plan {
     pub from_state: bool,
     pub steps: Vec<PlannedStep>,
     pub manual: Vec<ManualStep>,
+    /// Source and destination address of every mailbox to migrate (the BitTitan files).
+    pub mailboxes: Vec<MailboxPair>,
     /// Things the plan had to leave out (unresolvable members, unmapped permissions).
     pub notes: Vec<String>,
     pub findings: Vec<Finding>,
@@ -166,6 +175,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.permissions();
     b.dns_and_mail_flow();
     b.revert();
+    let mailboxes = mailbox_pairs(tenant);
     let Builder {
         steps,
         manual,
@@ -183,9 +193,23 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         from_state: state.is_some(),
         steps,
         manual,
+        mailboxes,
         notes,
         findings,
     })
+}
+
+fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
+    let mut seen = HashSet::new();
+    tenant
+        .users
+        .iter()
+        .filter(|u| !u.upn.trim().is_empty() && seen.insert(lower(&u.upn)))
+        .map(|u| MailboxPair {
+            source: user_address(u),
+            destination: u.upn.trim().to_string(),
+        })
+        .collect()
 }
 
 struct Builder<'a> {
