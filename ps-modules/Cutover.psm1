@@ -1,8 +1,8 @@
 # Cutover.psm1: the runtime every cutover step imports.
 # It writes the result records (one JSON line per operation), honours -OnlyOpsPath, refuses
 # blank identities and retries transient service errors. It must load in Windows PowerShell
-# 2.0 (the Exchange 2007/2010 shells), so it uses no ConvertTo-Json, [pscustomobject],
-# [ordered], $PSItem, -in/-notin, .ForEach()/.Where(), classes or Import-Csv -Encoding.
+# 2.0 (the Exchange 2007/2010 shells): no JSON cmdlets (records are built by the escaper
+# below), no type accelerators or operators added after 2.0, no classes, no collection methods.
 # Functions marked "jump box" run only in PowerShell 7 with the Graph / Exchange Online modules.
 
 Set-StrictMode -Version 2.0

@@ -379,7 +379,7 @@ impl<'a> Builder<'a> {
                 op(
                     format!("source-export:{what}"),
                     "export",
-                    *file,
+                    file,
                     Change::Check,
                     [*what, *file],
                 )
