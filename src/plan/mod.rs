@@ -358,7 +358,7 @@ impl<'a> Builder<'a> {
                                 "assign",
                                 acct,
                                 Change::Create,
-                                ["", acct],
+                                [POLICY, acct],
                             ),
                         ],
                     );
