@@ -1,6 +1,61 @@
-use crate::cli::LintArgs;
-use crate::error::{Error, Exit, Result};
+use std::io::Write;
 
-pub fn run(_args: LintArgs) -> Result<Exit> {
-    Err(Error::Usage("'lint' is not implemented yet".into()))
+use crate::cli::{FindingFormat, LintArgs};
+use crate::diag;
+use crate::error::{Error, Exit, Result};
+use crate::input::FileKind;
+use crate::project::Project;
+use crate::rules::{self, LintRequest};
+
+pub fn run(args: LintArgs) -> Result<Exit> {
+    let project = Project::load(&args.project)?;
+    let kind = args
+        .kind
+        .as_deref()
+        .map(str::parse::<FileKind>)
+        .transpose()?;
+    let i = &project.inputs;
+    let has_inputs = [
+        &i.users,
+        &i.groups,
+        &i.members,
+        &i.mailboxes,
+        &i.stats,
+        &i.permissions,
+    ]
+    .iter()
+    .any(|p| p.is_some());
+    if args.files.is_empty() && !has_inputs {
+        return Err(Error::Usage(
+            "nothing to lint: give FILES, --users/--groups/--members, or a cutover.toml with [inputs]"
+                .into(),
+        ));
+    }
+    let report = rules::lint(&LintRequest {
+        project: &project,
+        files: &args.files,
+        kind,
+    })?;
+    let text = match args.format {
+        FindingFormat::Human => diag::human::lint_report(&report),
+        FindingFormat::Json => json_text(&diag::json::lint_report(&report))?,
+        FindingFormat::Sarif => json_text(&diag::sarif::render(&report.findings))?,
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("<stdout>", e))?;
+    if report.has_unreadable() {
+        return Err(Error::Usage(
+            "some input files could not be read (see F001 above)".into(),
+        ));
+    }
+    let failing = report.errors() > 0 || (args.strict && report.warnings() > 0);
+    Ok(if failing { Exit::Findings } else { Exit::Clean })
+}
+
+fn json_text(v: &serde_json::Value) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Other(e.into()))?;
+    s.push('\n');
+    Ok(s)
 }

@@ -41,3 +41,7 @@ pub struct Finding {
     pub message: String,
     pub hint: String,
 }
+
+pub mod human;
+pub mod json;
+pub mod sarif;

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
+pub mod address;
+pub mod load;
 pub mod mailbox;
 
 pub use mailbox::{Mailbox, MailboxStats, Permission, PermissionRight, RecipientKind};

@@ -1,9 +1,25 @@
 //! Lint rules: each a stable code plus a small function. The registry below is the one list
 //! `cutover rules` prints and the docs are generated from.
+//!
+//! Codes: `F` file level, `U` users, `A` addresses, `D` export damage, `G` groups and members.
+//! `lint` streams every file once, keeping only unique-key indexes, then runs the cross-file
+//! checks (member resolution, nesting cycles) on those indexes.
 
 use serde::Serialize;
 
 use crate::diag::Severity;
+
+pub mod address;
+pub mod damage;
+mod engine;
+pub mod file;
+pub mod groups;
+mod index;
+mod sink;
+pub mod users;
+
+pub use engine::{lint, lint_inputs, FileSummary, Input, LintReport, LintRequest, Source};
+pub use sink::REDACTED;
 
 /// A rule's fixed description. Messages may add detail; the code and severity never change.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -36,4 +52,98 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 }
 
 /// The lint rules (file, users, addresses, export damage, groups and members).
-pub static RULES: &[Rule] = &[];
+pub static RULES: &[Rule] = &[
+    address::SYNTAX,
+    address::DOMAIN,
+    address::MULTIPLE_PRIMARY,
+    address::DUPLICATE,
+    address::PRIMARY_MISMATCH,
+    address::TOO_LONG,
+    damage::TYPE_NAME,
+    damage::EXCEL_ERROR,
+    damage::SCIENTIFIC,
+    damage::WHITESPACE,
+    damage::INVISIBLE_IN_ID,
+    damage::INVISIBLE,
+    damage::CONTROL,
+    damage::LOOKALIKE_QUOTE,
+    damage::LOSSY_EXPORT,
+    file::UNREADABLE,
+    file::EMPTY,
+    file::BINARY,
+    file::NO_HEADER,
+    file::UNKNOWN_KIND,
+    file::MISSING_COLUMN,
+    file::DUPLICATE_COLUMN,
+    file::RAGGED_ROW,
+    file::UNTERMINATED_QUOTE,
+    file::ASSUMED_ENCODING,
+    file::TYPE_LINE,
+    file::INVALID_UTF8,
+    file::BLANK_ROW,
+    file::FORMAT_TABLE,
+    groups::NAME_BLANK,
+    groups::NAME_LENGTH,
+    groups::NAME_DUPLICATE,
+    groups::COLLIDES_WITH_USER,
+    groups::UNKNOWN_GROUP,
+    groups::UNRESOLVED_MEMBER,
+    groups::EXTERNAL_MEMBER,
+    groups::DUPLICATE_MEMBERSHIP,
+    groups::CYCLE,
+    groups::DISPLAY_NAME_LENGTH,
+    groups::MEMBER_BLANK,
+    users::UPN_BLANK,
+    users::UPN_SYNTAX,
+    users::UPN_LENGTH,
+    users::UPN_DOMAIN,
+    users::UPN_DUPLICATE,
+    users::ALIAS_SYNTAX,
+    users::ALIAS_LENGTH,
+    users::ALIAS_DUPLICATE,
+    users::DISPLAY_NAME_BLANK,
+    users::DISPLAY_NAME_LENGTH,
+    users::NAME_LENGTH,
+    users::PASSWORD_POLICY,
+    users::PLAINTEXT_PASSWORDS,
+    users::USAGE_LOCATION,
+    users::USAGE_LOCATION_MISSING,
+    users::FIELD_LENGTH,
+];
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_well_formed_and_documented() {
+        let mut codes: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+        for r in RULES {
+            assert!(
+                r.code.len() == 4 && "FUADG".contains(&r.code[..1]),
+                "{}",
+                r.code
+            );
+            assert!(
+                r.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                r.name
+            );
+            assert!(!r.summary.is_empty() && !r.hint.is_empty(), "{}", r.code);
+            assert!(
+                r.explanation.contains("m365-facts") || r.code.starts_with('F'),
+                "{} cites no source",
+                r.code
+            );
+            assert_eq!(by_code(r.code).map(|x| x.name), Some(r.name));
+        }
+    }
+}

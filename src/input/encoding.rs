@@ -1,0 +1,210 @@
+//! Which text encoding a file uses, and a streaming decoder to UTF-8.
+//!
+//! Excel and Windows PowerShell write UTF-8 with a BOM, UTF-16 with a BOM ("Unicode Text",
+//! `Out-File`) or the ANSI code page (Windows-1252 in the US); see m365-facts 5.1 and 5.3.
+
+use std::io::{self, Read};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Encoding {
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "utf-8-bom")]
+    Utf8Bom,
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Utf8Bom => "utf-8-bom",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16Be => "utf-16be",
+            Encoding::Windows1252 => "windows-1252",
+        }
+    }
+
+    /// Bytes of byte-order mark this encoding starts with.
+    pub fn bom_len(self) -> usize {
+        match self {
+            Encoding::Utf8Bom => 3,
+            Encoding::Utf16Le | Encoding::Utf16Be => 2,
+            Encoding::Utf8 | Encoding::Windows1252 => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Encoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the first bytes of a file say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniff {
+    Text(Encoding),
+    /// NUL bytes without a UTF-16 byte-order mark: not a text export.
+    Binary,
+}
+
+/// Decides the encoding from a prefix of the file. `complete` says the prefix is the whole
+/// file, so a multi-byte sequence cut at its end is an error rather than a read boundary.
+pub fn sniff(prefix: &[u8], complete: bool) -> Sniff {
+    if prefix.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Sniff::Text(Encoding::Utf8Bom);
+    }
+    if prefix.starts_with(&[0xFF, 0xFE]) {
+        return Sniff::Text(Encoding::Utf16Le);
+    }
+    if prefix.starts_with(&[0xFE, 0xFF]) {
+        return Sniff::Text(Encoding::Utf16Be);
+    }
+    if memchr::memchr(0, prefix).is_some() {
+        return Sniff::Binary;
+    }
+    match std::str::from_utf8(prefix) {
+        Ok(_) => Sniff::Text(Encoding::Utf8),
+        // Cut in the middle of a character by the prefix length, not invalid.
+        Err(e) if e.error_len().is_none() && !complete => Sniff::Text(Encoding::Utf8),
+        Err(_) => Sniff::Text(Encoding::Windows1252),
+    }
+}
+
+/// Decodes a UTF-16 or Windows-1252 byte stream to UTF-8 as it is read.
+pub struct DecodeReader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    in_pos: usize,
+    in_len: usize,
+    output: Vec<u8>,
+    out_pos: usize,
+    out_len: usize,
+    eof: bool,
+    done: bool,
+}
+
+impl<R: Read> DecodeReader<R> {
+    /// `inner` must start after the byte-order mark.
+    pub fn new(inner: R, encoding: Encoding) -> Self {
+        let enc = match encoding {
+            Encoding::Utf16Le => encoding_rs::UTF_16LE,
+            Encoding::Utf16Be => encoding_rs::UTF_16BE,
+            Encoding::Windows1252 => encoding_rs::WINDOWS_1252,
+            Encoding::Utf8 | Encoding::Utf8Bom => encoding_rs::UTF_8,
+        };
+        DecodeReader {
+            inner,
+            decoder: enc.new_decoder_without_bom_handling(),
+            input: vec![0; 64 * 1024],
+            in_pos: 0,
+            in_len: 0,
+            output: vec![0; 128 * 1024],
+            out_pos: 0,
+            out_len: 0,
+            eof: false,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for DecodeReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_pos < self.out_len {
+                let n = buf.len().min(self.out_len - self.out_pos);
+                buf[..n].copy_from_slice(&self.output[self.out_pos..self.out_pos + n]);
+                self.out_pos += n;
+                return Ok(n);
+            }
+            if self.done || buf.is_empty() {
+                return Ok(0);
+            }
+            if self.in_pos == self.in_len && !self.eof {
+                let n = self.inner.read(&mut self.input)?;
+                self.eof = n == 0;
+                self.in_pos = 0;
+                self.in_len = n;
+            }
+            let (result, read, written, _) = self.decoder.decode_to_utf8(
+                &self.input[self.in_pos..self.in_len],
+                &mut self.output,
+                self.eof,
+            );
+            self.in_pos += read;
+            self.out_pos = 0;
+            self.out_len = written;
+            if self.eof && result == encoding_rs::CoderResult::InputEmpty {
+                self.done = true;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8], enc: Encoding) -> String {
+        let mut s = String::new();
+        DecodeReader::new(&bytes[enc.bom_len()..], enc)
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn boms_and_fallback_are_recognised() {
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBFa,b", true),
+            Sniff::Text(Encoding::Utf8Bom)
+        );
+        assert_eq!(sniff(b"\xFF\xFEa\0", true), Sniff::Text(Encoding::Utf16Le));
+        assert_eq!(sniff(b"\xFE\xFF\0a", true), Sniff::Text(Encoding::Utf16Be));
+        assert_eq!(sniff("Zoë,x".as_bytes(), true), Sniff::Text(Encoding::Utf8));
+        assert_eq!(sniff(b"Zo\xEB,x", true), Sniff::Text(Encoding::Windows1252));
+        assert_eq!(sniff(b"a\0b", true), Sniff::Binary);
+        // A prefix that ends inside a character is still UTF-8 when more follows.
+        assert_eq!(sniff(b"ab\xC3", false), Sniff::Text(Encoding::Utf8));
+        assert_eq!(sniff(b"ab\xC3", true), Sniff::Text(Encoding::Windows1252));
+    }
+
+    #[test]
+    fn decodes_utf16_and_1252_to_utf8() {
+        let mut le = vec![0xFF, 0xFE];
+        let mut be = vec![0xFE, 0xFF];
+        for u in "Zoë’s,x\n".encode_utf16() {
+            le.extend_from_slice(&u.to_le_bytes());
+            be.extend_from_slice(&u.to_be_bytes());
+        }
+        assert_eq!(decode(&le, Encoding::Utf16Le), "Zoë’s,x\n");
+        assert_eq!(decode(&be, Encoding::Utf16Be), "Zoë’s,x\n");
+        assert_eq!(decode(b"Zo\xEB\x92s", Encoding::Windows1252), "Zoë’s");
+    }
+
+    #[test]
+    fn decoding_survives_tiny_reads() {
+        let text = "é".repeat(100_000);
+        let bytes = encoding_rs::WINDOWS_1252.encode(&text).0.into_owned();
+        let mut r = DecodeReader::new(&bytes[..], Encoding::Windows1252);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 3];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), text);
+    }
+}

@@ -1,0 +1,233 @@
+//! Rows to typed records. Loaders trust nothing but judge nothing either: `lint` reports
+//! problems; here a row without its identity is skipped so nothing downstream acts on a blank.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::input::{self, country, Column, FileKind, OpenError, Options, Row};
+use crate::project::Project;
+
+use super::address::{parse_proxy, split_multi};
+use super::{Group, GroupKind, Membership, Origin, ProxyAddress, Secret, Tenant, User};
+
+/// Reads every input the project names (users, groups, members; the audit kinds once the
+/// audit loaders exist) into a `Tenant`. Callers lint first.
+pub fn load_tenant(project: &Project) -> Result<Tenant> {
+    let mut t = Tenant::default();
+    if let Some(p) = &project.inputs.users {
+        for_each_row(project, p, FileKind::Users, |o, r| {
+            if let Some(u) = user(o, r) {
+                t.users.push(u);
+            }
+        })?;
+    }
+    if let Some(p) = &project.inputs.groups {
+        let memberships = &mut t.memberships;
+        let groups = &mut t.groups;
+        for_each_row(project, p, FileKind::Groups, |o, r| {
+            if let Some(g) = group(o.clone(), r) {
+                if let Some(cell) = r.value(Column::Members) {
+                    for m in split_multi(cell) {
+                        memberships.push(Membership {
+                            origin: o.clone(),
+                            group: g.name.clone(),
+                            member: m.to_string(),
+                        });
+                    }
+                }
+                groups.push(g);
+            }
+        })?;
+    }
+    if let Some(p) = &project.inputs.members {
+        for_each_row(project, p, FileKind::Members, |o, r| {
+            if let (Some(group), Some(member)) = (r.value(Column::Group), r.value(Column::Member)) {
+                t.memberships.push(Membership {
+                    origin: o,
+                    group: group.to_string(),
+                    member: member.to_string(),
+                });
+            }
+        })?;
+    }
+    Ok(t)
+}
+
+/// Streams one file as `kind`, handing each row and its origin to `f`.
+pub fn for_each_row(
+    project: &Project,
+    path: &Path,
+    kind: FileKind,
+    mut f: impl FnMut(Origin, &Row<'_>),
+) -> Result<()> {
+    let opts = Options {
+        kind: Some(kind),
+        delimiter: project.delimiter,
+    };
+    let mut reader = match input::open(path, &opts) {
+        Ok(r) => r,
+        Err(OpenError::Unreadable(e)) => return Err(Error::io(path, e)),
+        Err(OpenError::Empty) => return Ok(()),
+        Err(e) => return Err(Error::Usage(format!("{}: {e}", path.display()))),
+    };
+    let file: Arc<str> = Arc::from(path.display().to_string());
+    while let Some(row) = reader.next_row().map_err(|e| Error::io(path, e))? {
+        if row.is_blank() {
+            continue;
+        }
+        let origin = Origin {
+            file: file.clone(),
+            line: row.line(),
+        };
+        f(origin, &row);
+    }
+    Ok(())
+}
+
+fn owned(r: &Row<'_>, c: Column) -> Option<String> {
+    r.value(c).map(str::to_string)
+}
+
+fn proxies(r: &Row<'_>) -> Vec<ProxyAddress> {
+    r.value(Column::EmailAddresses)
+        .map(|cell| split_multi(cell).map(parse_proxy).collect())
+        .unwrap_or_default()
+}
+
+/// The `PrimarySmtpAddress` column, else the `SMTP:` entry of `EmailAddresses`.
+fn primary(r: &Row<'_>, proxies: &[ProxyAddress]) -> Option<String> {
+    owned(r, Column::PrimarySmtp).or_else(|| {
+        proxies
+            .iter()
+            .find(|p| p.primary && p.kind == "smtp")
+            .map(|p| p.address.clone())
+    })
+}
+
+/// `UsageLocation`, else the admin-center template's `Country or Region` name mapped to its
+/// ISO code (m365-facts 4.5, 5.4). The project default is the planner's to apply.
+pub fn usage_location(r: &Row<'_>) -> Option<String> {
+    if let Some(v) = r.value(Column::UsageLocation) {
+        return Some(country::to_code(v).map_or_else(|| v.to_string(), str::to_string));
+    }
+    r.value(Column::Country)
+        .and_then(country::to_code)
+        .map(str::to_string)
+}
+
+fn user(origin: Origin, r: &Row<'_>) -> Option<User> {
+    let upn = owned(r, Column::Upn)?;
+    let proxy_addresses = proxies(r);
+    Some(User {
+        origin,
+        display_name: owned(r, Column::DisplayName).unwrap_or_default(),
+        first_name: owned(r, Column::FirstName),
+        last_name: owned(r, Column::LastName),
+        alias: owned(r, Column::Alias),
+        usage_location: usage_location(r),
+        // Passwords are taken as written: surrounding spaces may be part of them.
+        password: r
+            .get(Column::Password)
+            .filter(|p| !p.is_empty())
+            .map(Secret::new),
+        primary_smtp: primary(r, &proxy_addresses),
+        proxy_addresses,
+        licence_sku: owned(r, Column::LicenceSku),
+        upn,
+    })
+}
+
+fn group(origin: Origin, r: &Row<'_>) -> Option<Group> {
+    let name = owned(r, Column::Name)?;
+    let proxy_addresses = proxies(r);
+    let kind = match r.value(Column::GroupType) {
+        Some(t) if t.to_ascii_lowercase().contains("security") => GroupKind::Security,
+        _ => GroupKind::Distribution,
+    };
+    Some(Group {
+        origin,
+        display_name: owned(r, Column::DisplayName),
+        alias: owned(r, Column::Alias),
+        primary_smtp: primary(r, &proxy_addresses),
+        proxy_addresses,
+        kind,
+        accept_external: r
+            .value(Column::RequireSenderAuth)
+            .and_then(parse_bool)
+            .map(|require| !require),
+        name,
+    })
+}
+
+/// `True`/`False` as PowerShell writes them, plus the usual spellings.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "$true" => Some(true),
+        "false" | "no" | "0" | "$false" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(dir: &Path) -> Project {
+        Project {
+            inputs: crate::project::Inputs {
+                users: Some(dir.join("u.csv")),
+                groups: Some(dir.join("g.csv")),
+                members: Some(dir.join("m.csv")),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn loads_users_groups_and_members_with_origins() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("u.csv"),
+            "User Name,First Name,Last Name,Display Name,Country or Region,Password\n\
+             ann@contoso.com,Ann,Lee,Ann Lee,United States,Pa55word!\n\
+             ,No,Upn,Skipped,,\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("g.csv"),
+            "\u{feff}Name,PrimarySmtpAddress,EmailAddresses,RequireSenderAuthenticationEnabled,Members\n\
+             Sales,sales@contoso.com,SMTP:sales@contoso.com;smtp:s@contoso.com,False,ann@contoso.com\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("m.csv"), "DL;Alias\nSales;bob\n").unwrap();
+        let t = load_tenant(&project(dir.path())).unwrap();
+        assert_eq!(t.users.len(), 1);
+        let u = &t.users[0];
+        assert_eq!(u.upn, "ann@contoso.com");
+        assert_eq!(u.usage_location.as_deref(), Some("US"));
+        assert_eq!(u.password.as_ref().map(Secret::expose), Some("Pa55word!"));
+        assert_eq!(u.origin.line, 2);
+        let g = &t.groups[0];
+        assert_eq!(g.accept_external, Some(true));
+        assert_eq!(g.proxy_addresses.len(), 2);
+        assert_eq!(g.primary_smtp.as_deref(), Some("sales@contoso.com"));
+        let pairs: Vec<(&str, &str, u64)> = t
+            .memberships
+            .iter()
+            .map(|m| (m.group.as_str(), m.member.as_str(), m.origin.line))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("Sales", "ann@contoso.com", 2), ("Sales", "bob", 2)]
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load_tenant(&project(dir.path())).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }));
+    }
+}

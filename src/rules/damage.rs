@@ -1,0 +1,352 @@
+//! Export damage (D...): values that PowerShell, Excel or copy-and-paste broke (m365-facts 5).
+//! Checked on every cell of every file kind.
+
+use crate::diag::Severity::{Error, Warning};
+use crate::input::{Cell, Column, Row};
+
+use super::sink::Sink;
+use super::Rule;
+
+pub const TYPE_NAME: Rule = Rule {
+    code: "D001",
+    name: "collection-type-name",
+    severity: Error,
+    summary: "the cell holds a .NET type name instead of the values",
+    hint: "export multi-valued properties joined: @{n='EmailAddresses';e={$_.EmailAddresses -join ';'}}",
+    explanation: "Export-Csv writes each property with .ToString(), so a multi-valued property (EmailAddresses, proxyAddresses, Members) becomes its type name: `System.Object[]`, `System.Collections.ArrayList`, `Microsoft.Exchange.Data.ProxyAddressCollection`, `Microsoft.ActiveDirectory.Management.ADPropertyValueCollection` (m365-facts 5.1). The values are lost.",
+};
+
+pub const EXCEL_ERROR: Rule = Rule {
+    code: "D002",
+    name: "excel-error",
+    severity: Error,
+    summary: "the cell holds an Excel error value",
+    hint: "fix the formula in the workbook and save again, or paste values only",
+    explanation: "A formula that failed in Excel is saved as its error text (`#NAME?`, `#VALUE!`, `#REF!`, `#N/A`, `#DIV/0!`, `#NUM!`, `#NULL!`, `#SPILL!`, `#CALC!`); the real value never reached the file (m365-facts 5.3).",
+};
+
+pub const SCIENTIFIC: Rule = Rule {
+    code: "D003",
+    name: "scientific-notation",
+    severity: Error,
+    summary: "a number was turned into scientific notation",
+    hint: "format the column as Text in Excel before typing or pasting long numbers",
+    explanation: "Excel shows long digit strings (phone numbers, employee IDs, GUID fragments) as `1.23E+11` and saves them that way; the digits past the fifteenth are gone (m365-facts 5.3).",
+};
+
+pub const WHITESPACE: Rule = Rule {
+    code: "D004",
+    name: "surrounding-whitespace",
+    severity: Warning,
+    summary: "the value starts or ends with white space",
+    hint: "trim the value; cutover trims it, other import tools do not",
+    explanation: "Entra ID bulk import fails on whitespace before or after a field (m365-facts 4.1), and a trailing space makes `ann@contoso.com ` a different key to most tools.",
+};
+
+pub const INVISIBLE_IN_ID: Rule = Rule {
+    code: "D005",
+    name: "invisible-character-in-identity",
+    severity: Error,
+    summary: "an identity value contains a non-breaking or zero-width space",
+    hint: "retype the value; invisible characters came from a web page or document",
+    explanation: "U+00A0 (no-break space), U+200B..U+200D and U+2060 (zero-width), U+FEFF and other Unicode spaces look like nothing or a space but make a different UPN, alias or address; PowerShell treats U+00A0 as white space that splits arguments (m365-facts 6.1).",
+};
+
+pub const INVISIBLE: Rule = Rule {
+    code: "D006",
+    name: "invisible-character",
+    severity: Warning,
+    summary: "the value contains a non-breaking or zero-width space",
+    hint: "retype the value or replace the character with a plain space",
+    explanation: "Invisible and unusual space characters copied from web pages or documents survive into Entra ID and Exchange and break searches and sorting (m365-facts 6.1).",
+};
+
+pub const CONTROL: Rule = Rule {
+    code: "D007",
+    name: "control-character",
+    severity: Error,
+    summary: "the value contains a control character or a line break",
+    hint: "remove the line break or control character (Alt+Enter in Excel adds one)",
+    explanation: "Line breaks and other C0/C1 control characters make multi-line names in Entra ID and Exchange and must never reach a generated script (m365-facts 6.3, rule 4).",
+};
+
+pub const LOOKALIKE_QUOTE: Rule = Rule {
+    code: "D008",
+    name: "lookalike-punctuation",
+    severity: Error,
+    summary: "a UPN, alias or address contains a typographic quote or dash",
+    hint: "replace ‘ ’ “ ” with ' and – — with - (word processors replace them as you type)",
+    explanation: "Word and Outlook replace ' with ’ and - with –. In a name such as O’Brien that is a real spelling and passes; in a UPN, alias or address the character is not allowed (m365-facts 4.1, 4.3) and PowerShell treats it as a quote or dash (m365-facts 6.1).",
+};
+
+pub const LOSSY_EXPORT: Rule = Rule {
+    code: "D009",
+    name: "lossy-export",
+    severity: Warning,
+    summary: "letters seem to have been replaced by '?' or U+FFFD",
+    hint: "export again with -Encoding UTF8 (Windows PowerShell 5.1 defaults to ASCII)",
+    explanation: "Windows PowerShell 5.1 Export-Csv writes ASCII by default: every non-ASCII letter becomes `?` (m365-facts 5.1). `Jos? Garc?a` was José García; the original is lost and must be exported again.",
+};
+
+/// Columns that identify an object or carry an address.
+pub fn is_identity(c: Column) -> bool {
+    use Column::*;
+    matches!(
+        c,
+        Upn | Alias
+            | PrimarySmtp
+            | EmailAddresses
+            | Name
+            | Group
+            | Member
+            | Identity
+            | User
+            | MailboxGuid
+            | ExchangeGuid
+            | ArchiveGuid
+            | ForwardingSmtpAddress
+            | AlternateEmail
+    )
+}
+
+/// Columns where a typographic quote or dash cannot belong.
+fn is_address_like(c: Column) -> bool {
+    use Column::*;
+    matches!(
+        c,
+        Upn | Alias | PrimarySmtp | EmailAddresses | ForwardingSmtpAddress | AlternateEmail
+    )
+}
+
+fn is_name(c: Column) -> bool {
+    use Column::*;
+    matches!(c, DisplayName | FirstName | LastName | Name)
+}
+
+pub fn is_type_name(v: &str) -> bool {
+    let v = v.trim();
+    (v.starts_with("System.") && (v.ends_with("[]") || v.starts_with("System.Collections.")))
+        || v.starts_with("Microsoft.Exchange.Data.")
+        || v.starts_with("Microsoft.ActiveDirectory.Management.")
+        || v == "Deserialized.System.Object[]"
+}
+
+pub fn is_excel_error(v: &str) -> bool {
+    const ERRORS: [&str; 9] = [
+        "#NAME?", "#VALUE!", "#REF!", "#N/A", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+    ];
+    let v = v.trim();
+    v.starts_with('#') && ERRORS.iter().any(|e| v.eq_ignore_ascii_case(e))
+}
+
+/// `1.23E+11`, `4E+15`: a digit, optional fraction, `E`, signed exponent.
+pub fn is_scientific(v: &str) -> bool {
+    let v = v.trim().as_bytes();
+    let Some(e) = v.iter().position(|&b| b == b'E' || b == b'e') else {
+        return false;
+    };
+    let (mant, exp) = (&v[..e], &v[e + 1..]);
+    let mant_ok = match mant {
+        [d] => d.is_ascii_digit(),
+        [d, b'.', rest @ ..] => {
+            d.is_ascii_digit() && !rest.is_empty() && rest.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    };
+    let exp = exp
+        .strip_prefix(b"+")
+        .or_else(|| exp.strip_prefix(b"-"))
+        .unwrap_or(exp);
+    mant_ok && !exp.is_empty() && exp.len() <= 3 && exp.iter().all(u8::is_ascii_digit)
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{a0}' | '\u{2000}'
+            ..='\u{200d}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{2060}'
+                | '\u{3000}'
+                | '\u{feff}'
+                | '\u{180e}'
+    )
+}
+
+fn is_lookalike(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2018}'
+            | '\u{2019}'
+            | '\u{201a}'
+            | '\u{201b}'
+            | '\u{201c}'
+            | '\u{201d}'
+            | '\u{201e}'
+            | '\u{2013}'
+            | '\u{2014}'
+            | '\u{2015}'
+            | '\u{2032}'
+    )
+}
+
+/// `?` right after a letter, as in `Jos?` (a name never legitimately has one there).
+fn has_lossy_question_mark(v: &str) -> bool {
+    v.contains('\u{fffd}')
+        || v.char_indices()
+            .any(|(i, c)| c == '?' && v[..i].chars().next_back().is_some_and(char::is_alphabetic))
+}
+
+/// Every damage check on one cell.
+pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
+    let v = cell.value;
+    if v.trim().is_empty() {
+        return;
+    }
+    let col = cell.column;
+    let at = Some((cell.header, cell.index));
+    let mut emit = |rule: &'static Rule, msg: String| sink.at(rule, Some(line), at, Some(v), msg);
+    let printable_ascii = v.bytes().all(|b| (0x20..0x7f).contains(&b));
+    let first = v.as_bytes()[0];
+    if (first == b'S' || first == b'M' || first == b'D') && is_type_name(v) {
+        emit(&TYPE_NAME, "the value is a .NET type name".into());
+    } else if first == b'#' && is_excel_error(v) {
+        emit(&EXCEL_ERROR, "the value is an Excel error".into());
+    } else if first.is_ascii_digit() && is_scientific(v) {
+        emit(&SCIENTIFIC, "the value is in scientific notation".into());
+    }
+    if !secret && (v.starts_with([' ', '\t']) || v.ends_with([' ', '\t'])) {
+        emit(&WHITESPACE, "leading or trailing white space".into());
+    }
+    if printable_ascii {
+        if col.is_some_and(is_name) && v.contains('?') && has_lossy_question_mark(v) {
+            emit(&LOSSY_EXPORT, "a '?' follows a letter".into());
+        }
+        return;
+    }
+    let identity = col.is_some_and(is_identity);
+    let mut invisible = false;
+    let mut control = false;
+    let mut lookalike = false;
+    for c in v.chars() {
+        invisible |= is_invisible(c);
+        control |= c.is_control();
+        lookalike |= is_lookalike(c);
+    }
+    if invisible {
+        let rule = if identity {
+            &INVISIBLE_IN_ID
+        } else {
+            &INVISIBLE
+        };
+        emit(
+            rule,
+            "contains an invisible or non-standard space (U+00A0, U+200B ...)".into(),
+        );
+    }
+    if control {
+        emit(
+            &CONTROL,
+            "contains a control character or line break".into(),
+        );
+    }
+    if lookalike && col.is_some_and(is_address_like) {
+        emit(
+            &LOOKALIKE_QUOTE,
+            "contains a typographic quote or dash".into(),
+        );
+    }
+    if (col.is_some_and(is_name) || v.contains('\u{fffd}')) && has_lossy_question_mark(v) {
+        emit(&LOSSY_EXPORT, "'?' or U+FFFD where a letter was".into());
+    }
+}
+
+/// Damage checks on every cell of a row.
+pub fn check_row(sink: &mut Sink, row: &Row<'_>, secret: &[usize]) {
+    let line = row.line();
+    for cell in row.cells() {
+        check_cell(sink, line, &cell, secret.contains(&cell.index));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{codes, lint_one};
+
+    fn one(header: &str, value: &str) -> Vec<&'static str> {
+        let text = format!("UPN,DisplayName,{header}\nann@contoso.com,Ann,\"{value}\"\n");
+        codes(&lint_one(text.as_bytes()))
+            .into_iter()
+            .filter(|c| c.starts_with('D'))
+            .collect()
+    }
+
+    #[test]
+    fn d001_type_names() {
+        assert!(is_type_name("System.Object[]"));
+        assert!(is_type_name("System.Collections.ArrayList"));
+        assert!(is_type_name(
+            "Microsoft.Exchange.Data.ProxyAddressCollection"
+        ));
+        assert!(is_type_name(
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"
+        ));
+        assert!(!is_type_name("System Administrators"));
+        assert_eq!(one("EmailAddresses", "System.Object[]"), ["D001"]);
+    }
+
+    #[test]
+    fn d002_excel_errors() {
+        assert!(is_excel_error("#NAME?"));
+        assert!(is_excel_error("#REF!"));
+        assert!(!is_excel_error("#general"));
+        assert_eq!(one("Department", "#VALUE!"), ["D002"]);
+    }
+
+    #[test]
+    fn d003_scientific_notation() {
+        assert!(is_scientific("1.23E+11"));
+        assert!(is_scientific("4E+15"));
+        assert!(!is_scientific("1E"));
+        assert!(!is_scientific("12E+3"));
+        assert!(!is_scientific("Engineering"));
+        assert_eq!(one("Mobile Phone", "4.47911E+11"), ["D003"]);
+    }
+
+    #[test]
+    fn d004_whitespace() {
+        assert_eq!(one("Department", " Sales"), ["D004"]);
+        assert_eq!(one("Password", " Pa55 word! "), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn d005_d006_invisible_characters() {
+        assert_eq!(one("Alias", "ann\u{200b}"), ["D005"]);
+        assert_eq!(one("Department", "Sales\u{a0}EU"), ["D006"]);
+    }
+
+    #[test]
+    fn d007_control_characters() {
+        assert_eq!(one("Department", "Sales\nEU"), ["D007"]);
+        assert_eq!(one("Department", "Sales\u{7}"), ["D007"]);
+    }
+
+    #[test]
+    fn d008_lookalike_quotes_only_where_they_cannot_belong() {
+        assert_eq!(one("Alias", "o’brien"), ["D008"]);
+        assert_eq!(one("Alias", "ann–lee"), ["D008"]);
+        let ok = lint_one("UPN,DisplayName\nob@contoso.com,Seán O’Brien\n".as_bytes());
+        assert!(ok.is_empty(), "{ok:?}");
+    }
+
+    #[test]
+    fn d009_lossy_export() {
+        assert_eq!(one("FirstName", "Jos?"), ["D009"]);
+        assert_eq!(one("Department", "R\u{fffd}D"), ["D009"]);
+        assert_eq!(one("Department", "Who? Us"), Vec::<&str>::new());
+    }
+}

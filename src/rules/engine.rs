@@ -1,0 +1,415 @@
+//! The lint run: opens every input, streams each once in dependency order (users, groups,
+//! audit kinds, members), applies the row rules, then the cross-file checks.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Serialize, Serializer};
+
+use crate::diag::{Finding, Severity};
+use crate::error::Result;
+use crate::input::{self, Column, Encoding, FileKind, OpenError, Options, Reader};
+use crate::project::Project;
+
+use super::index::{KeyMap, KeySet, Place};
+use super::sink::Sink;
+use super::{damage, file, groups, users};
+
+/// What to lint: the project's inputs plus `files` (forced to `kind` when given).
+pub struct LintRequest<'a> {
+    pub project: &'a Project,
+    pub files: &'a [PathBuf],
+    pub kind: Option<FileKind>,
+}
+
+/// One file as the report describes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    pub kind: Option<FileKind>,
+    pub rows: u64,
+    pub encoding: Option<Encoding>,
+    #[serde(serialize_with = "delimiter_str")]
+    pub delimiter: Option<u8>,
+}
+
+fn delimiter_str<S: Serializer>(d: &Option<u8>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match d {
+        Some(b) => s.serialize_str(&char::from(*b).to_string()),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LintReport {
+    pub files: Vec<FileSummary>,
+    pub findings: Vec<Finding>,
+}
+
+impl LintReport {
+    fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+    pub fn errors(&self) -> usize {
+        self.count(Severity::Error)
+    }
+    pub fn warnings(&self) -> usize {
+        self.count(Severity::Warning)
+    }
+    pub fn infos(&self) -> usize {
+        self.count(Severity::Info)
+    }
+    /// Whether a file could not be read at all (the command exits 2).
+    pub fn has_unreadable(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.code == file::UNREADABLE.code)
+    }
+}
+
+/// Where an input's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Path(PathBuf),
+    /// Bytes in memory (the demo's embedded samples), named for the report.
+    Memory {
+        name: String,
+        bytes: Vec<u8>,
+    },
+}
+
+/// One input: its source and its kind when known in advance.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub source: Source,
+    pub kind: Option<FileKind>,
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match &self.source {
+            Source::Path(p) => p.display().to_string(),
+            Source::Memory { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// Lints the project's inputs plus the request's files.
+pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
+    let i = &req.project.inputs;
+    let mut inputs: Vec<Input> = [
+        (&i.users, FileKind::Users),
+        (&i.groups, FileKind::Groups),
+        (&i.members, FileKind::Members),
+        (&i.mailboxes, FileKind::Mailboxes),
+        (&i.stats, FileKind::MailboxStats),
+        (&i.permissions, FileKind::Permissions),
+    ]
+    .into_iter()
+    .filter_map(|(p, k)| {
+        p.as_ref().map(|p| Input {
+            source: Source::Path(p.clone()),
+            kind: Some(k),
+        })
+    })
+    .collect();
+    for f in req.files {
+        let dup = inputs
+            .iter()
+            .any(|i| matches!(&i.source, Source::Path(p) if same_file(p, f)));
+        if !dup {
+            inputs.push(Input {
+                source: Source::Path(f.clone()),
+                kind: req.kind,
+            });
+        }
+    }
+    lint_inputs(req.project, &inputs)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Per-file counters for the findings given once per file.
+#[derive(Default)]
+pub struct FileStats {
+    pub passwords: u64,
+    pub no_location: u64,
+    pub first_no_location: Option<u64>,
+}
+
+/// Everything a lint run remembers between rows and files.
+pub struct State<'p> {
+    pub project: &'p Project,
+    pub sink: Sink,
+    /// UPNs, aliases and addresses, each with where it was first seen.
+    keys: KeyMap<Place>,
+    /// Group names, aliases and addresses to the group's number.
+    pub groups: KeyMap<u32>,
+    pub group_names: Vec<Box<str>>,
+    pub memberships: KeySet,
+    /// Group-in-group memberships for the cycle check.
+    pub edges: Vec<(u32, u32, Place)>,
+    /// `Members` cells of groups files, resolved once every group is known.
+    pub pending: Vec<(u32, String, Place)>,
+    pub file_stats: FileStats,
+    pub have_users: bool,
+    pub have_groups: bool,
+    files: Vec<String>,
+    secrets: Vec<Vec<usize>>,
+    file_idx: usize,
+    domains_seen: Vec<String>,
+}
+
+impl<'p> State<'p> {
+    fn new(project: &'p Project, files: Vec<String>) -> Self {
+        let n = files.len();
+        State {
+            project,
+            sink: Sink::default(),
+            keys: KeyMap::default(),
+            groups: KeyMap::default(),
+            group_names: Vec::new(),
+            memberships: KeySet::default(),
+            edges: Vec::new(),
+            pending: Vec::new(),
+            file_stats: FileStats::default(),
+            have_users: false,
+            have_groups: false,
+            files,
+            secrets: vec![Vec::new(); n],
+            file_idx: 0,
+            domains_seen: Vec::new(),
+        }
+    }
+
+    pub fn enter_file(&mut self, idx: usize) {
+        self.file_idx = idx;
+        let name = self.files.get(idx).cloned().unwrap_or_default();
+        let secret = self.secrets.get(idx).cloned().unwrap_or_default();
+        self.sink.enter(idx, &name, secret);
+    }
+
+    pub fn place(&self, line: u64) -> Place {
+        Place::new(self.file_idx, line)
+    }
+
+    /// Records `key` at `place`; returns the earlier place when the key was already taken.
+    pub fn insert(&mut self, key: u64, place: Place) -> Option<Place> {
+        match self.keys.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(place);
+                None
+            }
+        }
+    }
+
+    pub fn get(&self, key: u64) -> Option<Place> {
+        self.keys.get(&key).copied()
+    }
+
+    /// `file:line` of a place, for messages.
+    pub fn describe(&self, p: Place) -> String {
+        let f = self.files.get(p.file()).map_or("?", String::as_str);
+        format!("{f}:{}", p.line())
+    }
+
+    /// Whether a domain is accepted: the project's domains or its tenant domain; anything
+    /// when the project names no domains.
+    pub fn accepts(&self, domain: &str) -> bool {
+        self.project.accepts_domain(domain)
+            || self
+                .project
+                .tenant
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(domain))
+    }
+
+    /// Remembers the domains users live in, to tell internal from external members when the
+    /// project names no domains.
+    pub fn note_domain(&mut self, domain: &str) {
+        if self.project.domains.is_empty()
+            && self.domains_seen.len() < 1000
+            && !self
+                .domains_seen
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+        {
+            self.domains_seen.push(domain.to_ascii_lowercase());
+        }
+    }
+
+    pub fn is_internal(&self, domain: &str) -> bool {
+        if self.project.domains.is_empty() {
+            self.domains_seen
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+                || self
+                    .project
+                    .tenant
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(domain))
+        } else {
+            self.accepts(domain)
+        }
+    }
+
+    pub fn add_group(&mut self, name: &str) -> u32 {
+        self.group_names.push(name.into());
+        (self.group_names.len() - 1) as u32
+    }
+}
+
+fn order(kind: Option<FileKind>) -> u8 {
+    match kind {
+        Some(FileKind::Users) => 0,
+        Some(FileKind::Groups) => 1,
+        Some(FileKind::Mailboxes) => 2,
+        Some(FileKind::MailboxStats) => 3,
+        Some(FileKind::Permissions) => 4,
+        Some(FileKind::Members) => 5,
+        None => 6,
+    }
+}
+
+/// Lints a list of inputs; the lower-level entry point (`lint` builds the list).
+pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
+    let opts = |kind| Options {
+        kind,
+        delimiter: project.delimiter,
+    };
+    let mut opened: Vec<std::result::Result<Reader, OpenError>> = inputs
+        .iter()
+        .map(|i| match &i.source {
+            Source::Path(p) => input::open(p, &opts(i.kind)),
+            Source::Memory { bytes, .. } => input::from_bytes(bytes, &opts(i.kind)),
+        })
+        .collect();
+    let names: Vec<String> = inputs.iter().map(Input::name).collect();
+    let kinds: Vec<Option<FileKind>> = opened
+        .iter()
+        .zip(inputs)
+        .map(|(r, i)| r.as_ref().ok().and_then(Reader::kind).or(i.kind))
+        .collect();
+    let mut st = State::new(project, names.clone());
+    st.have_users = kinds.contains(&Some(FileKind::Users));
+    st.have_groups = kinds.contains(&Some(FileKind::Groups));
+    for (i, r) in opened.iter().enumerate() {
+        if let Ok(r) = r {
+            st.secrets[i] = r
+                .header()
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.is_some_and(Column::is_secret))
+                .map(|(i, _)| i)
+                .collect();
+        }
+    }
+    let mut sequence: Vec<usize> = (0..inputs.len()).collect();
+    sequence.sort_by_key(|&i| order(kinds[i]));
+    let mut summaries: Vec<FileSummary> = names
+        .iter()
+        .zip(&kinds)
+        .map(|(n, k)| FileSummary {
+            path: n.clone(),
+            kind: *k,
+            rows: 0,
+            encoding: None,
+            delimiter: None,
+        })
+        .collect();
+    let mut audit_files: Vec<(PathBuf, FileKind)> = Vec::new();
+    let mut pending_resolved = false;
+    for i in sequence {
+        if !pending_resolved && order(kinds[i]) > order(Some(FileKind::Groups)) {
+            groups::resolve_pending(&mut st);
+            pending_resolved = true;
+        }
+        st.enter_file(i);
+        match &mut opened[i] {
+            Err(e) => file::open_error(&mut st.sink, e),
+            Ok(reader) => {
+                lint_file(&mut st, reader)?;
+                let s = &mut summaries[i];
+                s.rows = reader.rows();
+                s.encoding = Some(reader.encoding());
+                s.delimiter = Some(reader.delimiter());
+                if let (Some(k), Source::Path(p)) = (kinds[i], &inputs[i].source) {
+                    if k.is_audit() {
+                        audit_files.push((p.clone(), k));
+                    }
+                }
+            }
+        }
+    }
+    if !pending_resolved {
+        groups::resolve_pending(&mut st);
+    }
+    groups::cycles(&mut st);
+    drop(opened);
+    let mut findings = st.sink.finish(&names);
+    if !audit_files.is_empty() {
+        findings.extend(crate::audit::lint_inputs(project, &audit_files)?);
+    }
+    let pos = |f: &Finding| {
+        f.file
+            .as_deref()
+            .and_then(|n| names.iter().position(|x| x == n))
+            .unwrap_or(usize::MAX)
+    };
+    findings.sort_by_key(|f| (pos(f), f.line.unwrap_or(0)));
+    Ok(LintReport {
+        files: summaries,
+        findings,
+    })
+}
+
+/// Streams one file through the rules.
+fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
+    let notes = reader.take_notes();
+    file::notes(&mut st.sink, &notes);
+    let kind = reader.kind();
+    let checked = file::header(&mut st.sink, reader.header(), kind);
+    let header_line = reader.header().line;
+    let password_column = reader
+        .header()
+        .position(Column::Password)
+        .map(|i| (reader.header().name_of(Column::Password).to_string(), i));
+    let secret = st.secrets.get(st.file_idx).cloned().unwrap_or_default();
+    loop {
+        let row = match reader.next_row() {
+            Ok(Some(row)) => row,
+            Ok(None) => break,
+            Err(e) => {
+                st.sink
+                    .file(&file::UNREADABLE, format!("reading stopped: {e}"));
+                break;
+            }
+        };
+        if !file::row_shape(&mut st.sink, &row) {
+            continue;
+        }
+        damage::check_row(&mut st.sink, &row, &secret);
+        if !checked {
+            continue;
+        }
+        match kind {
+            Some(FileKind::Users) => users::check(st, &row),
+            Some(FileKind::Groups) => groups::check_group(st, &row),
+            Some(FileKind::Members) => groups::check_member(st, &row),
+            _ => {}
+        }
+    }
+    let notes = reader.take_notes();
+    file::notes(&mut st.sink, &notes);
+    if checked && kind == Some(FileKind::Users) {
+        users::finish_file(
+            st,
+            header_line,
+            password_column.as_ref().map(|(n, i)| (n.as_str(), *i)),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,422 @@
+//! Group and member rules (G...): names, collisions, member resolution, nesting cycles
+//! (m365-facts 4.3).
+
+use crate::diag::Severity::{Error, Warning};
+use crate::input::{Column, Row};
+use crate::model::address::{domain_of, smtp_problem, split_multi};
+
+use super::engine::State;
+use super::index::{key, Ns, Place};
+use super::Rule;
+
+pub const NAME_BLANK: Rule = Rule {
+    code: "G001",
+    name: "group-name-blank",
+    severity: Error,
+    summary: "the group has no name",
+    hint: "fill in the group's Name",
+    explanation: "New-DistributionGroup requires -Name, and the name is how member rows and scripts find the group. A blank identity is always an error: an empty -Identity selects every object (m365-facts 4.3, 4.6).",
+};
+
+pub const NAME_LENGTH: Rule = Rule {
+    code: "G002",
+    name: "group-name-length",
+    severity: Error,
+    summary: "the group name is longer than 64 characters",
+    hint: "shorten the name to 64 characters (the display name may be up to 256)",
+    explanation: "A distribution group's Name is unique and at most 64 characters (New-DistributionGroup, m365-facts 4.3).",
+};
+
+pub const NAME_DUPLICATE: Rule = Rule {
+    code: "G003",
+    name: "group-name-duplicate",
+    severity: Error,
+    summary: "another group has the same name",
+    hint: "give each group a unique name (the comparison ignores case)",
+    explanation: "Distribution group names are unique (m365-facts 4.3); the second New-DistributionGroup fails and member rows become ambiguous.",
+};
+
+pub const COLLIDES_WITH_USER: Rule = Rule {
+    code: "G004",
+    name: "group-address-collides",
+    severity: Error,
+    summary: "the group's address belongs to a user",
+    hint: "give the group its own address",
+    explanation: "An SMTP address routes to one recipient (m365-facts 4.4): a group whose address is a user's UPN or address cannot be created, or steals the user's mail.",
+};
+
+pub const UNKNOWN_GROUP: Rule = Rule {
+    code: "G005",
+    name: "member-unknown-group",
+    severity: Error,
+    summary: "the member row names a group that no groups file defines",
+    hint: "fix the group name, or add the group to the groups file",
+    explanation: "Add-DistributionGroupMember needs an existing mail-enabled group (m365-facts 4.3). cutover resolves the group by name, alias or address against every groups file linted together.",
+};
+
+pub const UNRESOLVED_MEMBER: Rule = Rule {
+    code: "G006",
+    name: "member-unresolved",
+    severity: Error,
+    summary: "the member is not a user, group or address in the inputs",
+    hint: "fix the member, add the user or group, or use an external address",
+    explanation: "A member must be a mail-enabled recipient: a mailbox user, mail user, mail contact or mail-enabled group (Add-DistributionGroupMember, m365-facts 4.3). cutover resolves members by UPN, alias or address (users) and name, alias or address (groups); one in an accepted domain that matches nothing would fail at run time.",
+};
+
+pub const EXTERNAL_MEMBER: Rule = Rule {
+    code: "G007",
+    name: "member-external",
+    severity: Warning,
+    summary: "the member is an external address: it needs a mail contact",
+    hint: "create a mail contact (New-MailContact) for the address before adding it",
+    explanation: "Only recipients can be group members (m365-facts 4.3): an address outside the accepted domains must exist as a mail contact (or mail user) first.",
+};
+
+pub const DUPLICATE_MEMBERSHIP: Rule = Rule {
+    code: "G008",
+    name: "membership-duplicate",
+    severity: Warning,
+    summary: "the membership is listed twice",
+    hint: "delete the repeated row",
+    explanation: "Adding a member twice makes the second Add-DistributionGroupMember fail with \"already a member\"; cutover plans it once (Add-DistributionGroupMember, m365-facts 4.3).",
+};
+
+pub const CYCLE: Rule = Rule {
+    code: "G009",
+    name: "nesting-cycle",
+    severity: Error,
+    summary: "groups contain each other in a cycle",
+    hint: "remove one of the nested memberships",
+    explanation: "A group that contains itself through nested groups makes expansion loop and mail to it bounce or duplicate; Exchange resolves nested groups when it delivers (m365-facts 4.3).",
+};
+
+pub const DISPLAY_NAME_LENGTH: Rule = Rule {
+    code: "G010",
+    name: "group-display-name-length",
+    severity: Error,
+    summary: "the group display name is longer than 256 characters",
+    hint: "shorten the display name to 256 characters or fewer",
+    explanation: "A distribution group's DisplayName is at most 256 characters (New-DistributionGroup, m365-facts 4.3).",
+};
+
+pub const MEMBER_BLANK: Rule = Rule {
+    code: "G011",
+    name: "member-row-blank",
+    severity: Error,
+    summary: "the member row has no group or no member",
+    hint: "fill in both the group and the member, or delete the row",
+    explanation: "A blank identity is always an error: `Add-DistributionGroupMember -Identity ''` or a blank -Member given to a Get- cmdlet selects every object (m365-facts 4.6).",
+};
+
+/// Per-row checks of a groups file.
+pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
+    let place = st.place(row.line());
+    let Some(name) = row.value(Column::Name) else {
+        st.sink.cell(
+            &NAME_BLANK,
+            row,
+            Column::Name,
+            "the group name is blank".into(),
+        );
+        return;
+    };
+    let n = name.chars().count();
+    if n > 64 {
+        st.sink.cell(
+            &NAME_LENGTH,
+            row,
+            Column::Name,
+            format!("{n} characters; at most 64"),
+        );
+    }
+    let name_key = key(Ns::GroupName, name);
+    if let Some(first) = st.insert(name_key, place) {
+        let at = st.describe(first);
+        st.sink.cell(
+            &NAME_DUPLICATE,
+            row,
+            Column::Name,
+            format!("the name is also used at {at}"),
+        );
+        return;
+    }
+    let gid = st.add_group(name);
+    st.groups.insert(name_key, gid);
+    if let Some(d) = row.value(Column::DisplayName) {
+        let n = d.chars().count();
+        if n > 256 {
+            st.sink.cell(
+                &DISPLAY_NAME_LENGTH,
+                row,
+                Column::DisplayName,
+                format!("{n} characters; at most 256"),
+            );
+        }
+    }
+    if let Some(alias) = row.value(Column::Alias) {
+        super::users::check_alias(st, row, alias, place);
+        st.groups.entry(key(Ns::Alias, alias)).or_insert(gid);
+    }
+    super::address::check(st, row, super::address::Owner::Group(gid), place);
+    if let Some(cell) = row.value(Column::Members) {
+        for m in split_multi(cell) {
+            st.pending.push((gid, m.to_string(), place));
+        }
+    }
+}
+
+/// A member row.
+pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
+    let place = st.place(row.line());
+    let (Some(group), Some(member)) = (row.value(Column::Group), row.value(Column::Member)) else {
+        let c = if row.value(Column::Group).is_none() {
+            Column::Group
+        } else {
+            Column::Member
+        };
+        st.sink.cell(
+            &MEMBER_BLANK,
+            row,
+            c,
+            format!(
+                "the {} is blank",
+                if c == Column::Group {
+                    "group"
+                } else {
+                    "member"
+                }
+            ),
+        );
+        return;
+    };
+    let gid = resolve_group(st, group);
+    if gid.is_none() && st.have_groups {
+        st.sink.cell(
+            &UNKNOWN_GROUP,
+            row,
+            Column::Group,
+            format!("no group is named '{group}'"),
+        );
+    }
+    let group_key = gid.map_or_else(|| key(Ns::GroupName, group), u64::from);
+    membership(st, Some(row), group_key, gid, member, place);
+}
+
+fn resolve_group(st: &State<'_>, text: &str) -> Option<u32> {
+    [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
+        .into_iter()
+        .find_map(|ns| st.groups.get(&key(ns, text)).copied())
+}
+
+enum Resolved {
+    User(Place),
+    Group(u32),
+    External,
+    Unknown,
+}
+
+fn resolve_member(st: &State<'_>, text: &str) -> Resolved {
+    if let Some(g) = resolve_group(st, text) {
+        return Resolved::Group(g);
+    }
+    if let Some(p) = [Ns::Upn, Ns::Alias, Ns::UserAddress]
+        .into_iter()
+        .find_map(|ns| st.get(key(ns, text)))
+    {
+        return Resolved::User(p);
+    }
+    match domain_of(text) {
+        Some(d) if smtp_problem(text).is_none() && !st.is_internal(d) => Resolved::External,
+        _ => Resolved::Unknown,
+    }
+}
+
+/// Resolution, duplicate and nesting bookkeeping for one membership.
+fn membership(
+    st: &mut State<'_>,
+    row: Option<&Row<'_>>,
+    group_key: u64,
+    gid: Option<u32>,
+    member: &str,
+    place: Place,
+) {
+    let resolved = if st.have_users || st.have_groups {
+        Some(resolve_member(st, member))
+    } else {
+        None
+    };
+    // A member named by UPN, alias or address is one member: key it by what it resolved to.
+    let member_key = match resolved {
+        Some(Resolved::Group(g)) => u64::from(g) | (1 << 63),
+        Some(Resolved::User(p)) => p.raw() | (1 << 62),
+        _ => key(Ns::UserAddress, member),
+    };
+    let pair = group_key.rotate_left(17) ^ member_key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let duplicate = !st.memberships.insert(pair);
+    let emit = |st: &mut State<'_>, rule: &'static Rule, msg: String| match row {
+        Some(r) => st.sink.cell(rule, r, Column::Member, msg),
+        None => st
+            .sink
+            .at(rule, Some(place.line()), None, Some(member), msg),
+    };
+    if duplicate {
+        emit(
+            st,
+            &DUPLICATE_MEMBERSHIP,
+            format!("'{member}' is already a member of this group"),
+        );
+        return;
+    }
+    match resolved {
+        Some(Resolved::Group(g)) => {
+            if let Some(from) = gid {
+                st.edges.push((from, g, place));
+            }
+        }
+        Some(Resolved::External) => emit(
+            st,
+            &EXTERNAL_MEMBER,
+            format!("'{member}' is outside the accepted domains"),
+        ),
+        Some(Resolved::Unknown) => emit(
+            st,
+            &UNRESOLVED_MEMBER,
+            format!("'{member}' matches no user, group or address"),
+        ),
+        Some(Resolved::User(_)) | None => {}
+    }
+}
+
+/// Resolves the Members cells of groups files once every group is known.
+pub fn resolve_pending(st: &mut State<'_>) {
+    let pending = std::mem::take(&mut st.pending);
+    let mut file = usize::MAX;
+    for (gid, member, place) in pending {
+        if place.file() != file {
+            file = place.file();
+            st.enter_file(file);
+        }
+        membership(st, None, u64::from(gid), Some(gid), &member, place);
+    }
+}
+
+/// Finds nesting cycles among resolved group-in-group memberships; one finding per cycle.
+pub fn cycles(st: &mut State<'_>) {
+    let n = st.group_names.len();
+    let mut adj: Vec<Vec<(u32, Place)>> = vec![Vec::new(); n];
+    for &(from, to, place) in &st.edges {
+        if let Some(v) = adj.get_mut(from as usize) {
+            v.push((to, place));
+        }
+    }
+    // 0 = unvisited, 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; n];
+    let mut found: Vec<(Vec<u32>, Place)> = Vec::new();
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(u32, usize)> = vec![(start as u32, 0)];
+        state[start] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let edges = &adj[node as usize];
+            if *next < edges.len() {
+                let (to, place) = edges[*next];
+                *next += 1;
+                match state[to as usize] {
+                    0 => {
+                        state[to as usize] = 1;
+                        stack.push((to, 0));
+                    }
+                    1 => {
+                        let from = stack.iter().position(|(g, _)| *g == to).unwrap_or(0);
+                        let path: Vec<u32> = stack[from..].iter().map(|(g, _)| *g).collect();
+                        found.push((path, place));
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node as usize] = 2;
+                stack.pop();
+            }
+        }
+    }
+    for (path, place) in found {
+        let mut names: Vec<&str> = path
+            .iter()
+            .map(|g| st.group_names.get(*g as usize).map_or("?", |s| &**s))
+            .collect();
+        names.push(names.first().copied().unwrap_or("?"));
+        let msg = format!("nesting cycle: {}", names.join(" -> "));
+        st.enter_file(place.file());
+        st.sink.at(&CYCLE, Some(place.line()), None, None, msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{codes, lint_files};
+
+    const USERS: &[u8] =
+        b"UPN,DisplayName,Alias\nann@contoso.com,Ann,ann\nbob@contoso.com,Bob,bob\n";
+
+    #[test]
+    fn g001_g002_g003_g010_group_names() {
+        let long = "g".repeat(65);
+        let dn = "d".repeat(257);
+        let text = format!("Name,DisplayName\n,x\n{long},x\nSales,{dn}\nsales,x\n");
+        let r = lint_files(&[("g.csv", text.as_bytes())]);
+        assert_eq!(codes(&r), ["G001", "G002", "G010", "G003"]);
+    }
+
+    #[test]
+    fn g004_group_address_collides_with_user() {
+        let r = lint_files(&[
+            ("u.csv", USERS),
+            ("g.csv", b"Name,Address\nSales,ann@contoso.com\n"),
+        ]);
+        assert_eq!(codes(&r), ["G004"]);
+    }
+
+    #[test]
+    fn g005_g006_g007_g011_member_resolution() {
+        let r = lint_files(&[
+            ("m.csv", b"DL,Alias\nSales,ann\nNope,bob\nSales,ghost@contoso.com\nSales,partner@fabrikam.com\nSales,\n"),
+            ("g.csv", b"Name,Address\nSales,sales@contoso.com\n"),
+            ("u.csv", USERS),
+        ]);
+        assert_eq!(codes(&r), ["G005", "G006", "G007", "G011"]);
+        assert!(r.iter().all(|f| f.file.as_deref() == Some("m.csv")));
+        assert_eq!(r[0].line, Some(3));
+    }
+
+    #[test]
+    fn g008_duplicate_membership_by_any_name() {
+        let r = lint_files(&[
+            ("u.csv", USERS),
+            (
+                "g.csv",
+                b"Name,Alias,Address\nSales,sales,sales@contoso.com\n",
+            ),
+            (
+                "m.csv",
+                b"Group,Member\nSales,ann@contoso.com\nsales@contoso.com,ann@contoso.com\n",
+            ),
+        ]);
+        assert_eq!(codes(&r), ["G008"]);
+    }
+
+    #[test]
+    fn g009_nesting_cycles_found_once() {
+        let r = lint_files(&[
+            ("u.csv", USERS),
+            ("g.csv", b"Name,Address,Members\nA,a@contoso.com,B\nB,b@contoso.com,C;ann\nC,c@contoso.com,a@contoso.com\nD,d@contoso.com,A\n"),
+        ]);
+        assert_eq!(codes(&r), ["G009"]);
+        assert!(
+            r[0].message.contains("A -> B -> C -> A"),
+            "{}",
+            r[0].message
+        );
+    }
+}

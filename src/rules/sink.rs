@@ -1,0 +1,111 @@
+//! Collects findings for one lint run: fills in the file, column and (redacted) value, and caps
+//! how many of one rule one file may report so a badly damaged million-row file stays small.
+
+use std::collections::HashMap;
+
+use crate::diag::Finding;
+use crate::input::{Column, Row};
+
+use super::Rule;
+
+/// Findings of one rule in one file beyond this are counted, not kept.
+pub const CAP_PER_RULE: u32 = 100;
+
+pub const REDACTED: &str = "***";
+
+#[derive(Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+    counts: HashMap<(usize, &'static str), u32>,
+    file_idx: usize,
+    file: Option<String>,
+    secret_columns: Vec<usize>,
+}
+
+impl Sink {
+    /// Subsequent findings belong to this file; `secret` lists header positions never shown.
+    pub fn enter(&mut self, idx: usize, file: &str, secret: Vec<usize>) {
+        self.file_idx = idx;
+        self.file = Some(file.to_string());
+        self.secret_columns = secret;
+    }
+
+    fn keep(&mut self, rule: &'static Rule) -> bool {
+        let n = self.counts.entry((self.file_idx, rule.code)).or_insert(0);
+        *n += 1;
+        *n <= CAP_PER_RULE
+    }
+
+    /// A finding at a line and column (header name) with its value as written.
+    pub fn at(
+        &mut self,
+        rule: &'static Rule,
+        line: Option<u64>,
+        column: Option<(&str, usize)>,
+        value: Option<&str>,
+        message: String,
+    ) {
+        if !self.keep(rule) {
+            return;
+        }
+        let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i));
+        self.findings.push(Finding {
+            code: rule.code,
+            severity: rule.severity,
+            file: self.file.clone(),
+            line,
+            column: column.map(|(n, _)| n.to_string()),
+            value: value.map(|v| if secret { REDACTED.into() } else { v.into() }),
+            message,
+            hint: rule.hint.to_string(),
+        });
+    }
+
+    /// A finding about a whole file.
+    pub fn file(&mut self, rule: &'static Rule, message: String) {
+        self.at(rule, None, None, None, message);
+    }
+
+    /// A finding about a row's column, showing the cell.
+    pub fn cell(&mut self, rule: &'static Rule, row: &Row<'_>, c: Column, message: String) {
+        let h = row.header();
+        let column = h.position(c).map(|i| (h.name_of(c), i));
+        self.at(rule, Some(row.line()), column, row.get(c), message);
+    }
+
+    /// A finding about a row as a whole.
+    pub fn row(&mut self, rule: &'static Rule, row: &Row<'_>, message: String) {
+        self.at(rule, Some(row.line()), None, None, message);
+    }
+
+    /// Adds one finding per (file, rule) that went over the cap, saying how many were dropped.
+    pub fn finish(mut self, files: &[String]) -> Vec<Finding> {
+        let mut over: Vec<((usize, &'static str), u32)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > CAP_PER_RULE)
+            .map(|(k, n)| (*k, *n))
+            .collect();
+        over.sort();
+        for ((idx, code), n) in over {
+            if let Some(rule) = super::by_code(code) {
+                self.findings.push(Finding {
+                    code: rule.code,
+                    severity: rule.severity,
+                    file: files.get(idx).cloned(),
+                    line: None,
+                    column: None,
+                    value: None,
+                    message: format!(
+                        "{} more {} findings in this file were not listed ({})",
+                        n - CAP_PER_RULE,
+                        rule.code,
+                        rule.summary
+                    ),
+                    hint: rule.hint.to_string(),
+                });
+            }
+        }
+        self.findings
+    }
+}

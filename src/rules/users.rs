@@ -1,0 +1,555 @@
+//! User rules (U...): UPN, alias, names, password, usage location (m365-facts 4.1 - 4.5).
+
+use crate::diag::Severity::{Error, Warning};
+use crate::input::{country, Column, Row};
+use crate::model::address::domain_problem;
+
+use super::engine::State;
+use super::index::{key, Ns, Place};
+use super::Rule;
+
+pub const UPN_BLANK: Rule = Rule {
+    code: "U001",
+    name: "upn-blank",
+    severity: Error,
+    summary: "the user has no UPN",
+    hint: "fill in the userPrincipalName (name@accepted-domain)",
+    explanation: "The UPN is the user's identity. A blank identity is always an error: passed to an Exchange Get- cmdlet as -Identity, an empty value selects every object (m365-facts 4.6), and Graph cannot create a user without one (m365-facts 4.1).",
+};
+
+pub const UPN_SYNTAX: Rule = Rule {
+    code: "U002",
+    name: "upn-syntax",
+    severity: Error,
+    summary: "the UPN is not valid for Entra ID",
+    hint: "use only A-Z a-z 0-9 ' . - _ ! # ^ ~ and one @; no '.' first, last or before '@'",
+    explanation: "Entra ID accepts in a userPrincipalName only `A-Z a-z 0-9 ' . - _ ! # ^ ~` and the single `@`; no accented letters; no `.` immediately before `@` (m365-facts 4.1). A leading, trailing or doubled `.` is rejected too, following RFC 5322 and Exchange's alias rule. Exchange aliases allow characters a UPN does not (`% * + / = ? $ & { } |`), so a UPN built from an alias can be invalid.",
+};
+
+pub const UPN_LENGTH: Rule = Rule {
+    code: "U003",
+    name: "upn-length",
+    severity: Error,
+    summary: "the UPN is too long",
+    hint: "shorten it: at most 64 characters before '@', 48 after, 113 in all",
+    explanation: "Entra ID limits a userPrincipalName to 113 characters: 64 before the `@` and 48 after it (m365-facts 4.1). The admin-center bulk-add template is stricter (User Name 79).",
+};
+
+pub const UPN_DOMAIN: Rule = Rule {
+    code: "U004",
+    name: "upn-domain",
+    severity: Error,
+    summary: "the UPN's domain is not an accepted domain",
+    hint: "use one of the project's domains, or add the domain to [tenant] domains in cutover.toml",
+    explanation: "The domain part of a UPN must be a verified domain of the tenant (m365-facts 4.1). cutover checks it against the accepted domains of the project and the tenant's initial *.onmicrosoft.com domain; with no domains configured the check is skipped.",
+};
+
+pub const UPN_DUPLICATE: Rule = Rule {
+    code: "U005",
+    name: "upn-duplicate",
+    severity: Error,
+    summary: "the UPN is used by an earlier row",
+    hint: "give each user a unique UPN (the comparison ignores case)",
+    explanation: "userPrincipalName is unique in the tenant and compared without regard to case (m365-facts 4.1): the second create fails, or the second row silently updates the first user.",
+};
+
+pub const ALIAS_SYNTAX: Rule = Rule {
+    code: "U006",
+    name: "alias-syntax",
+    severity: Error,
+    summary: "the alias contains characters Exchange does not allow",
+    hint: "use letters, digits and ! # % * + - / = ? ^ _ ~ $ & ' ` { } |; '.' only between other characters",
+    explanation: "An Exchange alias (Entra mailNickname) of any recipient allows letters, digits, `! # % * + - / = ? ^ _ ~`, `$ & ' ` { } |` and U+00A1-U+00FF; a `.` must be surrounded by other valid characters; spaces and `@ ( ) [ ] \\ \" ; : < > ,` are not allowed (m365-facts 4.3). `&` is not supported by Entra Connect sync.",
+};
+
+pub const ALIAS_LENGTH: Rule = Rule {
+    code: "U007",
+    name: "alias-length",
+    severity: Error,
+    summary: "the alias is longer than 64 characters",
+    hint: "shorten the alias to 64 characters or fewer",
+    explanation:
+        "Exchange aliases and Entra mailNickname values are at most 64 characters (m365-facts 4.3).",
+};
+
+pub const ALIAS_DUPLICATE: Rule = Rule {
+    code: "U008",
+    name: "alias-duplicate",
+    severity: Error,
+    summary: "the alias is already used by another user or group",
+    hint: "give each recipient a unique alias (the comparison ignores case)",
+    explanation: "An alias names one recipient: two users, or a user and a group, with the same alias make the second create fail and make member rows that name the alias ambiguous (m365-facts 4.3).",
+};
+
+pub const DISPLAY_NAME_BLANK: Rule = Rule {
+    code: "U009",
+    name: "display-name-blank",
+    severity: Error,
+    summary: "the user has no display name",
+    hint: "fill in the display name (e.g. First Last)",
+    explanation: "Graph requires displayName to create a user, and it cannot be cleared (m365-facts 4.3); the admin-center template requires Display Name too (m365-facts 5.4).",
+};
+
+pub const DISPLAY_NAME_LENGTH: Rule = Rule {
+    code: "U010",
+    name: "display-name-length",
+    severity: Error,
+    summary: "the display name is longer than 256 characters",
+    hint: "shorten the display name to 256 characters or fewer",
+    explanation: "displayName is at most 256 characters (m365-facts 4.3).",
+};
+
+pub const NAME_LENGTH: Rule = Rule {
+    code: "U011",
+    name: "name-length",
+    severity: Error,
+    summary: "the first or last name is longer than 64 characters",
+    hint: "shorten the name to 64 characters or fewer",
+    explanation: "givenName and surname are at most 64 characters each (m365-facts 4.3).",
+};
+
+pub const PASSWORD_POLICY: Rule = Rule {
+    code: "U012",
+    name: "password-policy",
+    severity: Error,
+    summary: "the password does not meet the Entra ID password policy",
+    hint: "use 8-256 ASCII characters with 3 of: lower case, upper case, digit, symbol",
+    explanation: "Cloud passwords are 8-256 characters, need 3 of the 4 classes (lower, upper, digit, symbol) and may hold only ASCII letters, digits, blank space and `@ # $ % ^ & * - _ ! + = [ ] { } | \\ : ' , . ? / ` ~ \" ( ) ; < >` (m365-facts 4.2). The value is never printed.",
+};
+
+pub const PLAINTEXT_PASSWORDS: Rule = Rule {
+    code: "U013",
+    name: "plaintext-passwords",
+    severity: Warning,
+    summary: "the file holds plaintext passwords",
+    hint: "keep the file out of mail and tickets, delete it after the run, and let users change the password at first sign-in",
+    explanation: "Initial passwords in a CSV are secrets at rest (m365-facts 4.2). cutover never prints them (`***`) and never writes them into scripts, plans or logs; the bundle's users step reads them from a secrets file at run time.",
+};
+
+pub const USAGE_LOCATION: Rule = Rule {
+    code: "U014",
+    name: "usage-location",
+    severity: Error,
+    summary: "the usage location is not an ISO 3166 alpha-2 country",
+    hint: "use a two-letter country code such as US, GB or DE (or a country name in `Country or Region`)",
+    explanation: "usageLocation is a two-letter ISO 3166-1 alpha-2 code and is required before a licence can be assigned (m365-facts 4.5). The admin-center template's `Country or Region` column holds country names (`United States`), which cutover maps to codes (m365-facts 5.4).",
+};
+
+pub const USAGE_LOCATION_MISSING: Rule = Rule {
+    code: "U015",
+    name: "usage-location-missing",
+    severity: Warning,
+    summary: "users have no usage location and the project sets no default",
+    hint: "add a UsageLocation column or set [tenant] usage_location (--usage-location) in the project",
+    explanation: "A licence cannot be assigned to a user without usageLocation (m365-facts 4.5); it is not set by default. Set a default for the project or one per user.",
+};
+
+pub const FIELD_LENGTH: Rule = Rule {
+    code: "U016",
+    name: "field-length",
+    severity: Error,
+    summary: "the value is longer than Microsoft 365 allows for the field",
+    hint: "shorten the value",
+    explanation: "The admin-center template documents maximum lengths: Job Title 64, Department 64, Office Number 128, Office Phone 64, Mobile Phone 64, Fax 64, Address 1023, City 128, State or Province 128, ZIP or Postal Code 40, Country or Region 128 (m365-facts 5.4).",
+};
+
+/// UPN syntax problems (m365-facts 4.1), first found.
+pub fn upn_syntax(upn: &str) -> Option<String> {
+    let Some((local, domain)) = upn.split_once('@') else {
+        return Some("the UPN has no '@'".into());
+    };
+    if domain.contains('@') {
+        return Some("the UPN has more than one '@'".into());
+    }
+    if local.is_empty() {
+        return Some("the UPN has nothing before '@'".into());
+    }
+    if let Some(c) = upn
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "'.-_!#^~@".contains(*c)))
+    {
+        return Some(format!(
+            "the UPN contains '{c}' (U+{:04X}), which Entra ID does not allow",
+            c as u32
+        ));
+    }
+    if local.starts_with('.') {
+        return Some("the UPN starts with '.'".into());
+    }
+    if local.ends_with('.') {
+        return Some("the UPN has '.' right before '@'".into());
+    }
+    if local.contains("..") {
+        return Some("the UPN has two '.' in a row".into());
+    }
+    domain_problem(domain).map(|p| format!("the UPN's domain {p}"))
+}
+
+/// UPN length problems (m365-facts 4.1).
+pub fn upn_length(upn: &str) -> Option<String> {
+    let (local, domain) = upn.split_once('@').unwrap_or((upn, ""));
+    let (l, d, t) = (
+        local.chars().count(),
+        domain.chars().count(),
+        upn.chars().count(),
+    );
+    if l > 64 {
+        Some(format!("{l} characters before '@'; at most 64"))
+    } else if d > 48 {
+        Some(format!("{d} characters after '@'; at most 48"))
+    } else if t > 113 {
+        Some(format!("{t} characters; at most 113"))
+    } else {
+        None
+    }
+}
+
+/// Exchange alias syntax problems (m365-facts 4.3).
+pub fn alias_syntax(alias: &str) -> Option<String> {
+    if let Some(c) = alias.chars().find(|&c| {
+        !(c.is_ascii_alphanumeric()
+            || "!#%*+-/=?^_~$&'`{}|.".contains(c)
+            || ('\u{a1}'..='\u{ff}').contains(&c))
+    }) {
+        return Some(format!("the alias contains '{c}' (U+{:04X})", c as u32));
+    }
+    if alias.starts_with('.') || alias.ends_with('.') || alias.contains("..") {
+        return Some("a '.' in the alias is not between two other characters".into());
+    }
+    None
+}
+
+/// What is wrong with a password (m365-facts 4.2); never includes the value.
+pub fn password_problem(pw: &str) -> Option<String> {
+    let n = pw.chars().count();
+    if !pw.is_ascii() {
+        return Some("the password contains non-ASCII characters".into());
+    }
+    const SYMBOLS: &str = "@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
+    if let Some(c) = pw
+        .chars()
+        .find(|&c| !c.is_ascii_alphanumeric() && !SYMBOLS.contains(c))
+    {
+        return Some(format!(
+            "the password contains a character that is not allowed (U+{:04X})",
+            c as u32
+        ));
+    }
+    if !(8..=256).contains(&n) {
+        return Some(format!(
+            "the password has {n} characters; 8 to 256 are required"
+        ));
+    }
+    let classes = [
+        pw.bytes().any(|b| b.is_ascii_lowercase()),
+        pw.bytes().any(|b| b.is_ascii_uppercase()),
+        pw.bytes().any(|b| b.is_ascii_digit()),
+        pw.bytes().any(|b| !b.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    (classes < 3)
+        .then(|| format!("the password uses {classes} of the 4 character classes; 3 are required"))
+}
+
+/// Admin-center template maximum lengths (m365-facts 5.4).
+const LIMITS: [(Column, usize); 11] = [
+    (Column::JobTitle, 64),
+    (Column::Department, 64),
+    (Column::Office, 128),
+    (Column::OfficePhone, 64),
+    (Column::MobilePhone, 64),
+    (Column::Fax, 64),
+    (Column::StreetAddress, 1023),
+    (Column::City, 128),
+    (Column::State, 128),
+    (Column::PostalCode, 40),
+    (Column::Country, 128),
+];
+
+/// Every per-row user check; updates the UPN and alias indexes.
+pub fn check(st: &mut State<'_>, row: &Row<'_>) {
+    let line = row.line();
+    let place = st.place(line);
+    match row.value(Column::Upn) {
+        None => st
+            .sink
+            .cell(&UPN_BLANK, row, Column::Upn, "the UPN is blank".into()),
+        Some(upn) => {
+            if let Some(m) = upn_syntax(upn) {
+                st.sink.cell(&UPN_SYNTAX, row, Column::Upn, m);
+            }
+            if let Some(m) = upn_length(upn) {
+                st.sink.cell(&UPN_LENGTH, row, Column::Upn, m);
+            }
+            if let Some(domain) = upn.rsplit_once('@').map(|(_, d)| d) {
+                if !st.accepts(domain) {
+                    st.sink.cell(
+                        &UPN_DOMAIN,
+                        row,
+                        Column::Upn,
+                        format!("'{domain}' is not one of the accepted domains"),
+                    );
+                }
+                st.note_domain(domain);
+            }
+            if let Some(first) = st.insert(key(Ns::Upn, upn), place) {
+                let at = st.describe(first);
+                st.sink.cell(
+                    &UPN_DUPLICATE,
+                    row,
+                    Column::Upn,
+                    format!("the UPN is also used at {at}"),
+                );
+            }
+        }
+    }
+    if let Some(alias) = row.value(Column::Alias) {
+        check_alias(st, row, alias, place);
+    }
+    match row.value(Column::DisplayName) {
+        None => st.sink.cell(
+            &DISPLAY_NAME_BLANK,
+            row,
+            Column::DisplayName,
+            "the display name is blank".into(),
+        ),
+        Some(d) if d.chars().count() > 256 => st.sink.cell(
+            &DISPLAY_NAME_LENGTH,
+            row,
+            Column::DisplayName,
+            format!("{} characters; at most 256", d.chars().count()),
+        ),
+        Some(_) => {}
+    }
+    for c in [Column::FirstName, Column::LastName] {
+        if let Some(v) = row.value(c) {
+            let n = v.chars().count();
+            if n > 64 {
+                st.sink
+                    .cell(&NAME_LENGTH, row, c, format!("{n} characters; at most 64"));
+            }
+        }
+    }
+    if let Some(pw) = row.get(Column::Password).filter(|p| !p.is_empty()) {
+        st.file_stats.passwords += 1;
+        if let Some(m) = password_problem(pw) {
+            st.sink.cell(&PASSWORD_POLICY, row, Column::Password, m);
+        }
+    }
+    usage_location(st, row);
+    for (c, max) in LIMITS {
+        if let Some(v) = row.value(c) {
+            let n = v.chars().count();
+            if n > max {
+                st.sink.cell(
+                    &FIELD_LENGTH,
+                    row,
+                    c,
+                    format!("{n} characters; at most {max}"),
+                );
+            }
+        }
+    }
+    super::address::check(st, row, super::address::Owner::User, place);
+}
+
+fn usage_location(st: &mut State<'_>, row: &Row<'_>) {
+    if let Some(v) = row.value(Column::UsageLocation) {
+        if !(v.len() == 2 && country::is_code(&v.to_ascii_uppercase())) {
+            st.sink.cell(
+                &USAGE_LOCATION,
+                row,
+                Column::UsageLocation,
+                "not an ISO 3166-1 alpha-2 code".into(),
+            );
+        }
+    } else if let Some(v) = row.value(Column::Country) {
+        if country::to_code(v).is_none() {
+            st.sink.cell(
+                &USAGE_LOCATION,
+                row,
+                Column::Country,
+                "not a country name or code cutover knows".into(),
+            );
+        }
+    } else if st.project.usage_location.is_none() {
+        let s = &mut st.file_stats;
+        s.no_location += 1;
+        s.first_no_location.get_or_insert(row.line());
+    }
+}
+
+/// Alias checks for any recipient (users and groups share the namespace).
+pub fn check_alias(st: &mut State<'_>, row: &Row<'_>, alias: &str, place: Place) {
+    if let Some(m) = alias_syntax(alias) {
+        st.sink.cell(&ALIAS_SYNTAX, row, Column::Alias, m);
+    }
+    let n = alias.chars().count();
+    if n > 64 {
+        st.sink.cell(
+            &ALIAS_LENGTH,
+            row,
+            Column::Alias,
+            format!("{n} characters; at most 64"),
+        );
+    }
+    if let Some(first) = st.insert(key(Ns::Alias, alias), place) {
+        let at = st.describe(first);
+        st.sink.cell(
+            &ALIAS_DUPLICATE,
+            row,
+            Column::Alias,
+            format!("the alias is also used at {at}"),
+        );
+    }
+}
+
+/// Per-file findings once every row of a users file is read.
+pub fn finish_file(st: &mut State<'_>, header_line: u64, password_column: Option<(&str, usize)>) {
+    let s = std::mem::take(&mut st.file_stats);
+    if s.passwords > 0 {
+        st.sink.at(
+            &PLAINTEXT_PASSWORDS,
+            Some(header_line),
+            password_column,
+            None,
+            format!("{} rows hold a plaintext password", s.passwords),
+        );
+    }
+    if let Some(line) = s.first_no_location {
+        st.sink.at(
+            &USAGE_LOCATION_MISSING,
+            Some(line),
+            None,
+            None,
+            format!(
+                "{} users have no usage location (first at line {line})",
+                s.no_location
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{codes, lint_one, lint_with};
+
+    #[test]
+    fn u001_blank_upn_is_an_error() {
+        let r = lint_one(b"UPN,DisplayName\n ,Ann\n");
+        assert!(codes(&r).contains(&"U001"), "{r:?}");
+    }
+
+    #[test]
+    fn u002_upn_syntax() {
+        assert_eq!(upn_syntax("ann.o'neil@contoso.com"), None);
+        assert_eq!(upn_syntax("a_b-c!d#e^f~g@contoso.com"), None);
+        assert!(upn_syntax("ann").is_some());
+        assert!(upn_syntax("a@b@contoso.com").is_some());
+        assert!(upn_syntax(".ann@contoso.com").is_some());
+        assert!(upn_syntax("ann.@contoso.com").is_some());
+        assert!(upn_syntax("an..n@contoso.com").is_some());
+        assert!(upn_syntax("zoë@contoso.com").is_some());
+        assert!(upn_syntax("ann+x@contoso.com").is_some());
+        assert!(upn_syntax("ann%x@contoso.com").is_some());
+        assert!(upn_syntax("ann@contoso").is_some());
+        assert!(upn_syntax("o’brien@contoso.com").is_some());
+    }
+
+    #[test]
+    fn u003_upn_lengths() {
+        let l64 = "a".repeat(64);
+        assert_eq!(upn_length(&format!("{l64}@contoso.com")), None);
+        assert!(upn_length(&format!("{l64}a@contoso.com")).is_some());
+        let d48 = format!("{}.com", "d".repeat(44));
+        assert_eq!(upn_length(&format!("ann@{d48}")), None);
+        assert!(upn_length(&format!("ann@x{d48}")).is_some());
+        assert_eq!(upn_length(&format!("{}@{}", "a".repeat(64), d48)), None);
+    }
+
+    #[test]
+    fn u004_upn_domain_and_u005_duplicates() {
+        let p = crate::project::Project {
+            domains: vec!["contoso.com".into()],
+            tenant: Some("contoso.onmicrosoft.com".into()),
+            usage_location: Some("US".into()),
+            ..Default::default()
+        };
+        let r = lint_with(
+            &p,
+            b"UPN,DisplayName\nann@contoso.com,A\nbob@fabrikam.com,B\ncat@contoso.onmicrosoft.com,C\nANN@Contoso.com,A2\n",
+        );
+        assert_eq!(codes(&r), ["U004", "U005"]);
+        assert_eq!(r[0].line, Some(3));
+        assert_eq!(r[1].line, Some(5));
+        assert!(r[1].message.contains(":2"), "{}", r[1].message);
+    }
+
+    #[test]
+    fn u006_u007_u008_alias_rules() {
+        assert_eq!(alias_syntax("ann.lee"), None);
+        assert_eq!(alias_syntax("o'brien&co{x}"), None);
+        assert_eq!(alias_syntax("jörg"), None);
+        assert!(alias_syntax("ann lee").is_some());
+        assert!(alias_syntax("ann@x").is_some());
+        assert!(alias_syntax(".ann").is_some());
+        assert!(alias_syntax("a..b").is_some());
+        assert!(alias_syntax("łukasz").is_some());
+        let long = "a".repeat(65);
+        let text = format!("UPN,DisplayName,Alias\na@contoso.com,A,{long}\nb@contoso.com,B,ann\nc@contoso.com,C,ANN\nd@contoso.com,D,a b\n");
+        assert_eq!(codes(&lint_one(text.as_bytes())), ["U007", "U008", "U006"]);
+    }
+
+    #[test]
+    fn u009_u010_u011_names() {
+        let long = "n".repeat(257);
+        let text = format!("UPN,DisplayName,FirstName\na@contoso.com,,A\nb@contoso.com,{long},B\nc@contoso.com,C,{}\n", "f".repeat(65));
+        assert_eq!(codes(&lint_one(text.as_bytes())), ["U009", "U010", "U011"]);
+    }
+
+    #[test]
+    fn u012_password_policy_and_u013_plaintext_warning_never_show_the_value() {
+        assert_eq!(password_problem("Pa55word!"), None);
+        assert_eq!(password_problem("pass word 12"), None);
+        assert!(password_problem("Short1!").is_some());
+        assert!(password_problem("alllowercase").is_some());
+        assert!(password_problem("Pässword123").is_some());
+        assert!(password_problem(&"Aa1".repeat(90)).is_some());
+        let r = lint_one(
+            b"UPN,DisplayName,Password\na@contoso.com,A,hunter2\nb@contoso.com,B,Pa55word!\n",
+        );
+        assert_eq!(codes(&r), ["U013", "U012"]);
+        for f in &r {
+            assert!(!format!("{f:?}").contains("hunter2"));
+        }
+        assert_eq!(r[1].value.as_deref(), Some("***"));
+    }
+
+    #[test]
+    fn u014_u015_usage_location() {
+        let r =
+            lint_one(b"UPN,DisplayName,UsageLocation\na@contoso.com,A,USA\nb@contoso.com,B,us\n");
+        assert_eq!(codes(&r), ["U014"]);
+        let r = lint_one(b"User Name,Display Name,Country or Region\na@contoso.com,A,United States\nb@contoso.com,B,Atlantis\n");
+        assert_eq!(codes(&r), ["U014"]);
+        let none = crate::project::Project::default();
+        let r = lint_with(
+            &none,
+            b"UPN,DisplayName\na@contoso.com,A\nb@contoso.com,B\n",
+        );
+        assert_eq!(codes(&r), ["U015"]);
+        assert!(r[0].message.starts_with("2 users"));
+    }
+
+    #[test]
+    fn u016_template_field_lengths() {
+        let text = format!(
+            "UPN,DisplayName,ZIP or Postal Code\na@contoso.com,A,{}\n",
+            "9".repeat(41)
+        );
+        assert_eq!(codes(&lint_one(text.as_bytes())), ["U016"]);
+    }
+}
