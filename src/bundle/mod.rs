@@ -20,6 +20,7 @@ use crate::plan::{markdown, Plan, PlannedStep, StepKind};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod manifest;
+pub mod pipeline;
 pub mod quote;
 
 use manifest::{DataFile, Manifest, Step};
@@ -71,7 +72,8 @@ fn crlf(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
-fn prepare_dir(out: &Path, force: bool) -> Result<()> {
+/// Refuses an output path that is a file, or a non-empty folder without `force`.
+pub fn check_out(out: &Path, force: bool) -> Result<()> {
     if out.exists() {
         if !out.is_dir() {
             return Err(Error::Usage(format!(
@@ -86,6 +88,13 @@ fn prepare_dir(out: &Path, force: bool) -> Result<()> {
                 out.display()
             )));
         }
+    }
+    Ok(())
+}
+
+fn prepare_dir(out: &Path, force: bool) -> Result<()> {
+    check_out(out, force)?;
+    if out.exists() {
         for name in OWNED {
             let p = out.join(name);
             if p.is_dir() {

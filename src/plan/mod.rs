@@ -16,6 +16,7 @@ use crate::model::{PermissionRight, Tenant, User};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod markdown;
+pub mod prepare;
 pub mod state;
 pub mod steps;
 
