@@ -128,8 +128,9 @@ impl Plan {
             .count()
     }
 
+    /// Compact JSON: the file is for programs (PLAN.md is for people) and is 100,000s of ops.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.into()))
+        serde_json::to_string(self).map_err(|e| Error::Other(e.into()))
     }
 }
 
@@ -549,6 +550,7 @@ impl<'a> Builder<'a> {
         // Every name a group or user may be called by in the members file, to its address.
         let mut groups: HashMap<String, String> = HashMap::new();
         let mut group_ops = Vec::new();
+        let mut group_ids = HashSet::new();
         for g in &self.tenant.groups {
             let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
             for n in [
@@ -577,7 +579,7 @@ impl<'a> Builder<'a> {
                 },
             });
             let id = format!("groups:ensure:{key}");
-            if group_ops.iter().any(|o: &Op| o.id == id) {
+            if !group_ids.insert(id.clone()) {
                 continue;
             }
             group_ops.push(op(
