@@ -130,3 +130,54 @@ fn bundle_refuses_inputs_lint_rejects() {
         .stderr(predicate::str::contains("bundle refused"));
     assert!(!out.exists());
 }
+
+mod common;
+
+#[test]
+fn every_version_and_identity_mode_bundles_the_fixture_into_parseable_scripts() {
+    let users = std::fs::read_to_string(fixture("users.csv")).unwrap();
+    let hostile = [
+        "Alice O'Brien; $(Remove-Item C:\\)",
+        "Bob `whoami` | Out-File x",
+        "Carol ‘Nguyễn’ @{Add=1}",
+    ];
+    for h in hostile {
+        assert!(users.contains(h), "fixture lost {h}");
+    }
+    for version in ["2003", "2007", "2010", "2013", "2016", "2019", "SE"] {
+        for identity in ["cloud", "synced"] {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("b");
+            bundle(&out)
+                .args(["--source-version", version, "--identity", identity])
+                .arg("--secrets-out")
+                .arg(dir.path().join("s.csv"))
+                .assert()
+                .success();
+            let mut scripts = 0;
+            for f in all_files(&out) {
+                if !common::is_script(&f) {
+                    continue;
+                }
+                scripts += 1;
+                let bytes = std::fs::read(&f).unwrap();
+                assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "{}", f.display());
+                let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+                let errs = common::parse_errors(&text);
+                assert!(
+                    errs.is_empty(),
+                    "{version} {identity} {}: {errs:?}",
+                    f.display()
+                );
+                for h in hostile {
+                    assert!(
+                        !text.contains(h),
+                        "{version} {identity}: {h} in {}",
+                        f.display()
+                    );
+                }
+            }
+            assert!(scripts >= 10, "{version} {identity}: {scripts} scripts");
+        }
+    }
+}

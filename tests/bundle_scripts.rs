@@ -30,29 +30,6 @@ fn bundles() -> Vec<(SourceVersion, IdentityMode, tempfile::TempDir, Manifest)> 
         .collect()
 }
 
-fn parse_errors(text: &str) -> Vec<String> {
-    let mut p = tree_sitter::Parser::new();
-    p.set_language(&tree_sitter_pwsh::LANGUAGE.into()).unwrap();
-    let tree = p.parse(text, None).unwrap();
-    let mut out = Vec::new();
-    let mut cursor = tree.walk();
-    let mut stack = vec![tree.root_node()];
-    while let Some(n) = stack.pop() {
-        if n.is_error() || n.is_missing() {
-            out.push(format!(
-                "{} at line {}: {:?}",
-                n.kind(),
-                n.start_position().row + 1,
-                &text[n.byte_range()].chars().take(80).collect::<String>()
-            ));
-        }
-        for c in n.children(&mut cursor) {
-            stack.push(c);
-        }
-    }
-    out
-}
-
 fn script_text(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
     assert!(

@@ -239,3 +239,27 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 pub fn is_script(p: &Path) -> bool {
     matches!(p.extension().and_then(|e| e.to_str()), Some("ps1" | "psm1"))
 }
+
+/// ERROR and MISSING nodes tree-sitter-pwsh finds in `text`, with their lines.
+pub fn parse_errors(text: &str) -> Vec<String> {
+    let mut p = tree_sitter::Parser::new();
+    p.set_language(&tree_sitter_pwsh::LANGUAGE.into()).unwrap();
+    let tree = p.parse(text, None).unwrap();
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        if n.is_error() || n.is_missing() {
+            out.push(format!(
+                "{} at line {}: {:?}",
+                n.kind(),
+                n.start_position().row + 1,
+                &text[n.byte_range()].chars().take(80).collect::<String>()
+            ));
+        }
+        for c in n.children(&mut cursor) {
+            stack.push(c);
+        }
+    }
+    out
+}
