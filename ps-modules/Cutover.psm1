@@ -6,6 +6,8 @@
 # Functions marked "jump box" run only in PowerShell 7 with the Graph / Exchange Online modules.
 
 Set-StrictMode -Version 2.0
+# A module has its own scope chain: the step's preference does not reach these functions.
+$ErrorActionPreference = 'Stop'
 
 $script:CutoverStep = ''
 $script:CutoverResults = ''

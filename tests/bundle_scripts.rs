@@ -275,7 +275,7 @@ fn scripts_are_strict_and_avoid_retired_and_unsupported_syntax() {
                     line.contains("@{ Add = ")
                         || line.contains("$addresses")
                         || line.trim_start().starts_with('#')
-                        || line.contains("'Set-Mailbox -EmailAddresses @{Add=...}'"),
+                        || line.contains("ShouldProcess("),
                     "{}: {line}",
                     s.id
                 );

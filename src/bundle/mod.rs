@@ -161,6 +161,7 @@ fn template_for(kind: StepKind, version: SourceVersion) -> &'static str {
         StepKind::MailboxesVerify => "steps/mailboxes-verify",
         StepKind::Aliases => "steps/aliases",
         StepKind::Groups => "steps/groups",
+        StepKind::GroupAliases => "steps/group-aliases",
         StepKind::Contacts => "steps/contacts",
         StepKind::Members => "steps/members",
         StepKind::Limits => "steps/limits",

@@ -150,7 +150,9 @@ const EX2003_MANUAL: ManualStep = ManualStep {
            the mailbox store in Exchange System Manager (administrators are denied by default, \
            so use a dedicated account). There are no throttling policies on 2003. Export users \
            and groups with csvde -u (multi-valued attributes are ;-separated) and convert them \
-           to the CSV layouts cutover lint reads.",
+           to the CSV layouts cutover lint reads. With synced identities, add secondary \
+           addresses to the users' proxyAddresses in Active Directory (Entra Connect carries \
+           them to the tenant).",
 };
 
 const DEST_IMPERSONATION: ManualStep = ManualStep {
@@ -600,6 +602,7 @@ impl<'a> Builder<'a> {
                 ],
             ));
         }
+        let alias_ops = self.group_aliases();
         let mut users: HashMap<String, String> = HashMap::new();
         for u in &self.tenant.users {
             let addr = user_address(u);
@@ -673,8 +676,38 @@ impl<'a> Builder<'a> {
             })
             .collect();
         self.push(StepKind::Groups, group_ops);
+        self.push(StepKind::GroupAliases, alias_ops);
         self.push(StepKind::Contacts, contact_ops);
         self.push(StepKind::Members, member_ops);
+    }
+
+    /// Secondary SMTP and X500 addresses of each group (old addresses keep receiving mail).
+    fn group_aliases(&self) -> Vec<Op> {
+        let mut ops = Vec::new();
+        let mut seen = HashSet::new();
+        for g in &self.tenant.groups {
+            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
+            for p in &g.proxy_addresses {
+                if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
+                    continue;
+                }
+                let address = format!("{}:{}", p.kind, p.address.trim());
+                let akey = proxy_key(&address);
+                if akey == format!("smtp:{key}") {
+                    continue;
+                }
+                let id = format!("group-aliases:add:{key}:{akey}");
+                if !seen.insert(id.clone()) {
+                    continue;
+                }
+                let change = self.change(|s| match s.group_addresses.get(&key) {
+                    Some(a) if a.contains(&akey) => Change::Unchanged,
+                    _ => Change::Create,
+                });
+                ops.push(op(id, "add", &key, change, [key.clone(), address]));
+            }
+        }
+        ops
     }
 
     fn limits(&mut self) {

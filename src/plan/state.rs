@@ -12,7 +12,8 @@
 //!  "mailboxes":[{"upn":"alice@contoso.com","primary_smtp":"alice@contoso.com",
 //!               "recipient_type_details":"UserMailbox","email_addresses":["SMTP:alice@contoso.com"]}],
 //!  "groups":[{"name":"Sales","primary_smtp":"sales@contoso.com",
-//!             "require_sender_authentication":false,"members":["alice@contoso.com"]}],
+//!             "require_sender_authentication":false,"email_addresses":["smtp:sales@contoso.com"],
+//!             "members":["alice@contoso.com"]}],
 //!  "contacts":[{"external_email_address":"partner@example.net"}]}
 //! ```
 //! Addresses and UPNs compare case-insensitively.
@@ -88,6 +89,8 @@ pub struct StateGroup {
     #[serde(default)]
     pub require_sender_authentication: Option<bool>,
     #[serde(default)]
+    pub email_addresses: Vec<String>,
+    #[serde(default)]
     pub members: Vec<String>,
 }
 
@@ -130,6 +133,7 @@ pub(crate) struct StateIndex<'a> {
     pub mailbox_addresses: HashMap<String, HashSet<String>>,
     pub groups: HashMap<String, &'a StateGroup>,
     pub group_members: HashMap<String, HashSet<String>>,
+    pub group_addresses: HashMap<String, HashSet<String>>,
     pub contacts: HashSet<String>,
     pub domains: HashMap<String, bool>,
 }
@@ -158,9 +162,13 @@ impl<'a> StateIndex<'a> {
         }
         for g in &s.groups {
             let members: HashSet<String> = g.members.iter().map(|m| m.to_lowercase()).collect();
+            let addresses: HashSet<String> =
+                g.email_addresses.iter().map(|a| proxy_key(a)).collect();
             for k in [&g.primary_smtp, &g.name].into_iter().flatten() {
                 ix.groups.insert(k.to_lowercase(), g);
                 ix.group_members.insert(k.to_lowercase(), members.clone());
+                ix.group_addresses
+                    .insert(k.to_lowercase(), addresses.clone());
             }
         }
         for c in &s.contacts {

@@ -22,6 +22,7 @@ pub enum StepKind {
     MailboxesVerify,
     Aliases,
     Groups,
+    GroupAliases,
     Contacts,
     Members,
     Limits,
@@ -56,6 +57,7 @@ impl StepKind {
             StepKind::MailboxesVerify => "09-mailboxes-verify",
             StepKind::Aliases => "10-aliases",
             StepKind::Groups => "11-groups",
+            StepKind::GroupAliases => "11-groups-aliases",
             StepKind::Contacts => "12-contacts",
             StepKind::Members => "13-members",
             StepKind::Limits => "14-limits",
@@ -81,6 +83,7 @@ impl StepKind {
             StepKind::MailboxesVerify => "mailboxes",
             StepKind::Aliases => "aliases",
             StepKind::Groups => "groups",
+            StepKind::GroupAliases => "group-aliases",
             StepKind::Contacts => "contacts",
             StepKind::Members => "members",
             StepKind::Limits => "limits",
@@ -111,6 +114,7 @@ impl StepKind {
             StepKind::MailboxesVerify => "Verify each licensed user has an Exchange Online mailbox",
             StepKind::Aliases => "Add secondary addresses (aliases)",
             StepKind::Groups => "Ensure distribution groups",
+            StepKind::GroupAliases => "Add the groups' secondary addresses",
             StepKind::Contacts => "Ensure mail contacts for external members",
             StepKind::Members => "Add group members (users, contacts, nested groups)",
             StepKind::Limits => "Message size limits on every mailbox and mailbox plan",
@@ -142,7 +146,7 @@ impl StepKind {
             ],
             StepKind::UsersVerify | StepKind::MailboxesVerify => &["UserPrincipalName"],
             StepKind::Licences => &["UserPrincipalName", "SkuPartNumber", "UsageLocation"],
-            StepKind::Aliases => &["Identity", "Address"],
+            StepKind::Aliases | StepKind::GroupAliases => &["Identity", "Address"],
             StepKind::Groups => &[
                 "Name",
                 "DisplayName",
@@ -205,6 +209,7 @@ impl StepKind {
             StepKind::MailboxesVerify
             | StepKind::Aliases
             | StepKind::Groups
+            | StepKind::GroupAliases
             | StepKind::Contacts
             | StepKind::Members
             | StepKind::Limits

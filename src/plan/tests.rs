@@ -39,7 +39,11 @@ fn tenant() -> Tenant {
             display_name: Some("Sales team".into()),
             alias: Some("sales".into()),
             primary_smtp: Some("sales@contoso.com".into()),
-            proxy_addresses: vec![],
+            proxy_addresses: vec![ProxyAddress {
+                primary: false,
+                kind: "smtp".into(),
+                address: "Sales.Team@contoso.com".into(),
+            }],
             kind: GroupKind::Distribution,
             accept_external: Some(true),
         }],
@@ -99,6 +103,7 @@ fn ids_come_from_content_not_row_order() {
     assert!(a.contains("aliases:add:alice@contoso.com:smtp:alt.alice@contoso.com"));
     assert!(a.contains("members:add:sales@contoso.com:alice@contoso.com"));
     assert!(a.contains("contacts:ensure:partner@example.net"));
+    assert!(a.contains("group-aliases:add:sales@contoso.com:smtp:sales.team@contoso.com"));
     assert!(a.contains("source-throttling:assign:contoso\\svc-mig"));
 }
 
@@ -190,7 +195,8 @@ fn state_snapshot_yields_create_update_unchanged() {
         "users":[{"upn":"Alice@contoso.com","display_name":"alice","usage_location":"US","licences":["spe_e3"]},
                  {"upn":"bob@contoso.com","display_name":"Robert"}],
         "mailboxes":[{"upn":"alice@contoso.com","email_addresses":["smtp:ALT.alice@contoso.com"]}],
-        "groups":[{"primary_smtp":"sales@contoso.com","require_sender_authentication":true,"members":["alice@contoso.com"]}]}"#,
+        "groups":[{"primary_smtp":"sales@contoso.com","require_sender_authentication":true,"members":["alice@contoso.com"],
+                   "email_addresses":["SMTP:sales@contoso.com","smtp:sales.team@contoso.com"]}]}"#,
     )
     .unwrap();
     let p = build(&project(), &tenant(), Some(&s)).unwrap();
@@ -226,6 +232,10 @@ fn state_snapshot_yields_create_update_unchanged() {
     assert_eq!(
         change("groups:ensure:sales@contoso.com"),
         Some(Change::Update)
+    );
+    assert_eq!(
+        change("group-aliases:add:sales@contoso.com:smtp:sales.team@contoso.com"),
+        Some(Change::Unchanged)
     );
     assert_eq!(
         change("members:add:sales@contoso.com:alice@contoso.com"),

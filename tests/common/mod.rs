@@ -87,7 +87,11 @@ pub fn tenant(n: usize) -> Tenant {
             display_name: Some(bad[5].clone()),
             alias: Some("allstaff".into()),
             primary_smtp: Some("all@contoso.com".into()),
-            proxy_addresses: vec![],
+            proxy_addresses: vec![ProxyAddress {
+                primary: false,
+                kind: "smtp".into(),
+                address: "everyone@contoso.com".into(),
+            }],
             kind: GroupKind::Distribution,
             accept_external: Some(true),
         },
