@@ -1,5 +1,7 @@
 //! Plan and bundle 100,000 users (plus groups and memberships) and report the time of each.
-//! Run: cargo bench --bench bundle   (release profile; prints one line per stage)
+//! Run: cargo bench --bench bundle   (release profile; one line per round)
+//! CUTOVER_BENCH_USERS (default 100000), CUTOVER_BENCH_ROUNDS (default 3) and
+//! CUTOVER_BENCH_KEEP (keep the bundles) adjust it.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,7 +79,11 @@ fn main() {
     let t = tenant(n, (n / 50).max(1));
     let dir = tempfile::tempdir().expect("tempdir");
     let keep = std::env::var("CUTOVER_BENCH_KEEP").is_ok();
-    for round in 1..=3 {
+    let rounds = std::env::var("CUTOVER_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    for round in 1..=rounds {
         let out = dir.path().join(format!("b{round}"));
         let start = Instant::now();
         let p = plan::build(&project, &t, None).expect("plan");

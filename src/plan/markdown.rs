@@ -7,6 +7,12 @@ use super::{Change, Plan};
 /// Input values are shown as text: Markdown punctuation is escaped and control characters
 /// are made visible, so a value can neither format the page nor hide a line.
 pub fn escape(s: &str) -> String {
+    const SPECIAL: &[u8] = b"\\`*_[]<>|#!~";
+    if s.bytes()
+        .all(|b| !SPECIAL.contains(&b) && !b.is_ascii_control() && b < 0x80)
+    {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
