@@ -116,7 +116,8 @@ function Test-CutoverTransient {
     param($ErrorRecord)
     $text = [string]$ErrorRecord
     if ($text -match 'write scope') { return $false }
-    $text -match '429|TooManyRequests|Too many requests|throttl|Micro delay|ServerBusy|Server Busy|503|504|timed out|timeout|temporarily|try again'
+    # Words, not bare status numbers: an address such as user503@ must not look transient.
+    $text -match 'TooManyRequests|Too many requests|throttl|Micro delay|ServerBusy|Server Busy|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|timed out|temporarily unavailable|try again later'
 }
 
 function Invoke-CutoverRow {
