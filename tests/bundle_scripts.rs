@@ -605,3 +605,40 @@ fn the_checker_finds_wrong_cmdlets_and_parameters() {
     assert!(graph.iter().any(|e| e.contains("-Bogus")), "{graph:?}");
     assert!(!parse_errors("Write-Host ('a'").is_empty());
 }
+
+#[test]
+fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
+    let t = tenant(3);
+    let pr = project(SourceVersion::Ex2016, IdentityMode::Cloud);
+    let users: Vec<serde_json::Value> = t
+        .users
+        .iter()
+        .map(|u| {
+            serde_json::json!({"upn": u.upn, "display_name": u.display_name,
+            "given_name": u.first_name, "surname": u.last_name, "usage_location": "GB",
+            "licences": ["O365_BUSINESS_PREMIUM"]})
+        })
+        .collect();
+    let state = cutover::plan::State::from_json(
+        &serde_json::json!({"version": 1, "users": users}).to_string(),
+    )
+    .unwrap();
+    let p = cutover::plan::build(&pr, &t, Some(&state)).unwrap();
+    assert_eq!(
+        p.step(cutover::plan::StepKind::Users)
+            .unwrap()
+            .pending()
+            .count(),
+        0
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let m = bundle::write(&pr, &p, dir.path(), &BundleOptions::default()).unwrap();
+    let ids: Vec<&str> = m.steps.iter().map(|s| s.id.as_str()).collect();
+    assert!(
+        !ids.contains(&"07-users") && !ids.contains(&"08-licences"),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&"10-aliases"));
+    let md = std::fs::read_to_string(dir.path().join("PLAN.md")).unwrap();
+    assert!(md.contains("- unchanged users:ensure:user0@contoso.com"));
+}

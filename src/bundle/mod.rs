@@ -241,7 +241,8 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     let hb = handlebars()?;
     let mut steps = Vec::new();
     let mut data = Vec::new();
-    for step in &plan.steps {
+    // A step with nothing left to do (the state showed it all in place) is left out.
+    for step in plan.steps.iter().filter(|s| s.pending().next().is_some()) {
         let script = format!("{BOM}{}", crlf(&render_step(&hb, plan, step)?));
         let file = format!("steps/{}.ps1", step.id);
         let sha256 = write_file(out, &file, script.as_bytes())?;
