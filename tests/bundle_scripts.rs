@@ -434,7 +434,7 @@ fn commands(text: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// PowerShell's own cmdlets the scripts use (not in the Exchange/Graph catalog).
-const CORE: [&str; 23] = [
+const CORE: [&str; 20] = [
     "ConvertTo-Json",
     "Split-Path",
     "Join-Path",
@@ -454,10 +454,7 @@ const CORE: [&str; 23] = [
     "Test-Path",
     "Get-Module",
     "Start-Sleep",
-    "Get-Command",
-    "Resolve-DnsName",
     "Export-ModuleMember",
-    "Get-Date",
 ];
 const COMMON: [&str; 8] = [
     "ErrorAction",
