@@ -639,3 +639,15 @@ fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
     let md = std::fs::read_to_string(dir.path().join("PLAN.md")).unwrap();
     assert!(md.contains("- unchanged users:ensure:user0@contoso.com"));
 }
+
+#[test]
+fn exchange_online_aliases_always_use_the_add_form() {
+    for (v, i, dir, m) in bundles() {
+        let step = m.steps.iter().find(|s| s.id == "10-aliases");
+        let Some(step) = step else { continue };
+        let text = script_text(&dir.path().join(&step.file));
+        let add_form = text.contains("-EmailAddresses @{ Add = $r.Address }");
+        let onprem_2007 = v == SourceVersion::Ex2007 && step.runs_on == "source-server";
+        assert_eq!(add_form, !onprem_2007, "{v} {i:?}");
+    }
+}

@@ -188,6 +188,8 @@ pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Resu
         "jump_box": step.place.runs_on == manifest::RUNS_ON_JUMP_BOX,
         "tenant_literal": tenant,
         "is2007": v == SourceVersion::Ex2007,
+        // Exchange 2007's own shell (not Exchange Online, whatever the source).
+        "onprem2007": v == SourceVersion::Ex2007 && step.place.runs_on == manifest::RUNS_ON_SOURCE,
         "is2010": v == SourceVersion::Ex2010,
         "synced": plan.identity == IdentityMode::Synced,
         "revert_file": format!("steps/{}.ps1", StepKind::SourceThrottlingRevert.id()),
