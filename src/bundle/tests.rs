@@ -24,3 +24,28 @@ fn every_template_is_registered() {
     assert!(hb.has_template("README.md"));
     assert!(hb.has_template("header"));
 }
+
+#[test]
+fn an_operation_id_with_a_line_break_is_refused() {
+    use crate::plan::{Change, Op};
+    let kind = StepKind::Users;
+    let step = PlannedStep {
+        id: kind.id(),
+        kind,
+        title: kind.title(),
+        place: kind.place(SourceVersion::Ex2016, IdentityMode::Cloud),
+        changes: true,
+        columns: &["UserPrincipalName"],
+        ops: vec![Op {
+            id: "users:ensure:a\nb@contoso.com".into(),
+            action: "ensure",
+            target: "a".into(),
+            change: Change::Create,
+            values: vec!["a".into()],
+        }],
+    };
+    assert!(ops_file(&step).is_err());
+    let mut ok = step.clone();
+    ok.ops[0].id = "users:ensure:ab@contoso.com".into();
+    assert_eq!(ops_file(&ok).unwrap(), b"users:ensure:ab@contoso.com\n");
+}
