@@ -228,25 +228,32 @@ fn data_file(step: &PlannedStep) -> Result<Vec<u8>> {
     )
 }
 
-/// One id per line; an id holding a line break or other control character would split or
-/// hide a line, so it is refused (lint rejects such values first).
-fn ops_file(step: &PlannedStep) -> Result<Vec<u8>> {
-    let mut s = String::new();
-    for op in step.pending() {
+/// An id holding a line break or other control character would split or hide a line of its
+/// ops file, so the bundle is refused before anything is written (lint rejects such values).
+fn check_ids(steps: &[PlannedStep]) -> Result<()> {
+    for op in steps.iter().flat_map(|s| s.pending()) {
         if op.id.chars().any(char::is_control) {
             return Err(Error::Usage(format!(
                 "operation id {:?} holds a control character: fix the input value it comes from",
                 op.id
             )));
         }
+    }
+    Ok(())
+}
+
+fn ops_file(step: &PlannedStep) -> Vec<u8> {
+    let mut s = String::new();
+    for op in step.pending() {
         s.push_str(&op.id);
         s.push('\n');
     }
-    Ok(s.into_bytes())
+    s.into_bytes()
 }
 
 /// Writes the bundle for `plan` into `out` and returns its manifest (also written).
 pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -> Result<Manifest> {
+    check_ids(&plan.steps)?;
     prepare_dir(out, opts.force)?;
     let hb = handlebars()?;
     let mut steps = Vec::new();
@@ -263,7 +270,7 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             sha256: data_sha,
         });
         let ops_rel = format!("ops/{}.txt", step.id);
-        write_file(out, &ops_rel, &ops_file(step)?)?;
+        write_file(out, &ops_rel, &ops_file(step))?;
         steps.push(Step {
             id: step.id.to_string(),
             title: step.title.to_string(),
