@@ -1,6 +1,112 @@
+use std::path::Path;
+
 use crate::cli::InitArgs;
 use crate::error::{Error, Exit, Result};
+use crate::input::{columns, FileKind};
 
-pub fn run(_args: InitArgs) -> Result<Exit> {
-    Err(Error::Usage("'init' is not implemented yet".into()))
+/// A commented project file that `Project::from_toml` accepts as written.
+pub const TEMPLATE: &str = r#"# cutover project file. Every setting also has a command-line flag; flags win.
+
+[tenant]
+# The tenant's initial domain (--tenant).
+name = "contoso.onmicrosoft.com"
+# Accepted domains: UPNs and addresses must use one of these (--domain, repeatable).
+domains = ["contoso.com"]
+# Usage location (ISO 3166 alpha-2) for users whose row has none (--usage-location).
+usage_location = "US"
+# cloud: cutover creates users in Entra ID; synced: Entra Connect does (--identity).
+identity = "cloud"
+# licence_sku = "O365_BUSINESS_PREMIUM"
+
+[source]
+# On-premises Exchange version: 2003, 2007, 2010, 2013, 2016, 2019 or SE (--source-version).
+version = "2016"
+# migration_account = "CONTOSO\\svc-migration"
+
+[inputs]
+# Paths are relative to this file (--users, --groups, --members, ...).
+users = "users.csv"
+groups = "groups.csv"
+members = "members.csv"
+# mailboxes = "mailboxes.csv"
+# stats = "mailbox-stats.csv"
+# permissions = "permissions.csv"
+
+[limits]
+# Message size limits in MB; Exchange Online allows at most 150.
+max_send_mb = 150
+max_receive_mb = 150
+"#;
+
+const FILES: [(&str, FileKind); 3] = [
+    ("users.csv", FileKind::Users),
+    ("groups.csv", FileKind::Groups),
+    ("members.csv", FileKind::Members),
+];
+
+/// The header line cutover writes for a kind.
+pub fn header_line(kind: FileKind) -> String {
+    let names: Vec<&str> = columns::canonical_headers(kind)
+        .iter()
+        .map(|c| c.canonical())
+        .collect();
+    names.join(",")
+}
+
+pub fn run(args: InitArgs) -> Result<Exit> {
+    write(&args.dir, args.force)?;
+    println!(
+        "wrote cutover.toml, users.csv, groups.csv and members.csv in {}",
+        args.dir.display()
+    );
+    Ok(Exit::Clean)
+}
+
+/// Writes the project file and the empty CSV templates (UTF-8 with BOM, as Excel expects).
+pub fn write(dir: &Path, force: bool) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut files: Vec<(String, String)> = vec![("cutover.toml".into(), TEMPLATE.into())];
+    for (name, kind) in FILES {
+        files.push((name.into(), format!("\u{feff}{}\r\n", header_line(kind))));
+    }
+    if !force {
+        if let Some((name, _)) = files.iter().find(|(n, _)| dir.join(n).exists()) {
+            return Err(Error::Usage(format!(
+                "{} already exists; use --force to overwrite",
+                dir.join(name).display()
+            )));
+        }
+    }
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::Project;
+
+    #[test]
+    fn template_is_a_valid_project() {
+        let p = Project::from_toml(TEMPLATE, Path::new("/p")).unwrap();
+        assert_eq!(p.domains, ["contoso.com"]);
+        assert_eq!(p.tenant.as_deref(), Some("contoso.onmicrosoft.com"));
+        assert_eq!(p.usage_location.as_deref(), Some("US"));
+        assert_eq!(p.inputs.users.as_deref(), Some(Path::new("/p/users.csv")));
+    }
+
+    #[test]
+    fn templates_are_recognised_by_kind_and_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), false).unwrap();
+        for (name, kind) in FILES {
+            let r = crate::input::open(&dir.path().join(name), &Default::default()).unwrap();
+            assert_eq!(r.kind(), Some(kind), "{name}");
+        }
+        assert!(matches!(write(dir.path(), false), Err(Error::Usage(_))));
+        write(dir.path(), true).unwrap();
+    }
 }

@@ -304,6 +304,17 @@ pub fn is_code(code: &str) -> bool {
     COUNTRIES.binary_search_by(|(c, _)| (*c).cmp(code)).is_ok()
 }
 
+/// Whether `code` is an assigned alpha-2 code in any case.
+pub fn is_code_any_case(code: &str) -> bool {
+    match code.as_bytes() {
+        [a, b] => {
+            let upper = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+            std::str::from_utf8(&upper).is_ok_and(is_code)
+        }
+        _ => false,
+    }
+}
+
 /// The alpha-2 code for a code (any case) or a country name.
 pub fn to_code(value: &str) -> Option<&'static str> {
     let v = value.trim();

@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 
-use csv::ByteRecord;
+use csv::{ByteRecord, StringRecord};
 
 pub mod columns;
 pub mod country;
@@ -63,7 +63,8 @@ pub enum Note {
 /// A streaming table reader over one file.
 pub struct Reader {
     csv: csv::Reader<Normalize<BufReader<Box<dyn Read>>>>,
-    record: ByteRecord,
+    /// The current record, validated as UTF-8 once; `None` only between reads.
+    record: Option<StringRecord>,
     header: Header,
     kind: Option<FileKind>,
     encoding: Encoding,
@@ -156,7 +157,7 @@ fn from_reader(mut source: Box<dyn Read>, opts: &Options) -> Result<Reader, Open
     }
     Ok(Reader {
         csv,
-        record,
+        record: Some(StringRecord::from_byte_record_lossy(record)),
         header,
         kind,
         encoding,
@@ -250,11 +251,22 @@ impl Reader {
         if self.finished {
             return Ok(None);
         }
-        let got = self
-            .csv
-            .read_byte_record(&mut self.record)
-            .map_err(io::Error::other)?;
+        // Recycle the record's buffers: a ByteRecord to read into, a StringRecord to lend.
+        let mut bytes = self
+            .record
+            .take()
+            .map(StringRecord::into_byte_record)
+            .unwrap_or_default();
+        let got = self.csv.read_byte_record(&mut bytes);
+        let got = match got {
+            Ok(g) => g,
+            Err(e) => {
+                self.record = Some(StringRecord::from_byte_record_lossy(bytes));
+                return Err(io::Error::other(e));
+            }
+        };
         if !got {
+            self.record = Some(StringRecord::from_byte_record_lossy(bytes));
             self.finished = true;
             if self.last_had_newline && self.csv.get_ref().odd() {
                 self.notes.push(Note::UnterminatedQuote {
@@ -263,21 +275,20 @@ impl Reader {
             }
             return Ok(None);
         }
-        let line = start_line(&self.csv, &self.record) + self.line_offset;
-        if self.record.iter().any(|f| std::str::from_utf8(f).is_err()) {
-            let fixed: ByteRecord = self
-                .record
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect();
-            self.record = fixed;
-            self.notes.push(Note::InvalidUtf8 { line });
-        }
+        let line = start_line(&self.csv, &bytes) + self.line_offset;
+        self.last_had_newline = memchr::memchr(b'\n', bytes.as_slice()).is_some();
+        let record = match StringRecord::from_byte_record(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                self.notes.push(Note::InvalidUtf8 { line });
+                StringRecord::from_byte_record_lossy(e.into_byte_record())
+            }
+        };
         self.rows += 1;
         self.last_line = line;
-        self.last_had_newline = memchr::memchr(b'\n', self.record.as_slice()).is_some();
+        let record = self.record.insert(record);
         Ok(Some(Row {
-            record: &self.record,
+            record,
             header: &self.header,
             line,
         }))
@@ -287,7 +298,7 @@ impl Reader {
 /// One data record, borrowed from the reader until the next call.
 #[derive(Clone, Copy)]
 pub struct Row<'a> {
-    record: &'a ByteRecord,
+    record: &'a StringRecord,
     header: &'a Header,
     line: u64,
 }
@@ -311,7 +322,7 @@ impl<'a> Row<'a> {
 
     /// The cell at a position.
     pub fn cell(&self, i: usize) -> Option<&'a str> {
-        self.record.get(i).and_then(|b| std::str::from_utf8(b).ok())
+        self.record.get(i)
     }
 
     /// The header this row is read against.
@@ -327,19 +338,17 @@ impl<'a> Row<'a> {
     /// Every cell with its header name (`""` past the header) and column.
     pub fn cells(&self) -> impl Iterator<Item = Cell<'a>> + 'a {
         let header = self.header;
-        self.record.iter().enumerate().map(move |(i, b)| Cell {
+        self.record.iter().enumerate().map(move |(i, value)| Cell {
             index: i,
             header: header.names.get(i).map_or("", String::as_str),
             column: header.columns.get(i).copied().flatten(),
-            value: std::str::from_utf8(b).unwrap_or_default(),
+            value,
         })
     }
 
     /// Whether every cell is empty or white space.
     pub fn is_blank(&self) -> bool {
-        self.record
-            .iter()
-            .all(|f| f.iter().all(u8::is_ascii_whitespace))
+        self.record.iter().all(|f| f.trim().is_empty())
     }
 }
 

@@ -71,8 +71,10 @@ pub enum Owner {
 
 /// Checks a row's PrimarySmtpAddress and EmailAddresses and records its addresses.
 pub fn check(st: &mut State<'_>, row: &Row<'_>, owner: Owner, place: Place) {
-    let primary_col = row.value(Column::PrimarySmtp);
-    let proxies = row.value(Column::EmailAddresses);
+    // A type name instead of the values is reported as export damage (D001), not as addresses.
+    let usable = |v: &&str| !crate::rules::damage::is_type_name(v);
+    let primary_col = row.value(Column::PrimarySmtp).filter(usable);
+    let proxies = row.value(Column::EmailAddresses).filter(usable);
     if primary_col.is_none() && proxies.is_none() {
         return;
     }

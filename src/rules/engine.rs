@@ -255,6 +255,21 @@ impl<'p> State<'p> {
         }
     }
 
+    /// Sizes the indexes from the file size up front: growing a table of millions of keys
+    /// rehashes them all, twice the memory for a moment.
+    fn reserve_for(&mut self, kind: Option<FileKind>, source: &Source) {
+        let size = match source {
+            Source::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Source::Memory { bytes, .. } => bytes.len() as u64,
+        };
+        // Typical rows: a user row is 60-120 bytes with two or three keys; a member row ~60.
+        match kind {
+            Some(FileKind::Users) => self.keys.reserve((size / 40) as usize),
+            Some(FileKind::Members) => self.memberships.reserve((size / 60) as usize),
+            _ => {}
+        }
+    }
+
     pub fn add_group(&mut self, name: &str) -> u32 {
         self.group_names.push(name.into());
         (self.group_names.len() - 1) as u32
@@ -328,6 +343,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
             pending_resolved = true;
         }
         st.enter_file(i);
+        st.reserve_for(kinds[i], &inputs[i].source);
         match &mut opened[i] {
             Err(e) => file::open_error(&mut st.sink, e),
             Ok(reader) => {

@@ -6,7 +6,7 @@ use crate::input::{Column, Row};
 use crate::model::address::{domain_of, smtp_problem, split_multi};
 
 use super::engine::State;
-use super::index::{key, Ns, Place};
+use super::index::{base, in_ns, key, Ns, Place};
 use super::Rule;
 
 pub const NAME_BLANK: Rule = Rule {
@@ -203,9 +203,13 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
 }
 
 fn resolve_group(st: &State<'_>, text: &str) -> Option<u32> {
+    group_by_base(st, base(text))
+}
+
+fn group_by_base(st: &State<'_>, b: u64) -> Option<u32> {
     [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
         .into_iter()
-        .find_map(|ns| st.groups.get(&key(ns, text)).copied())
+        .find_map(|ns| st.groups.get(&in_ns(ns, b)).copied())
 }
 
 enum Resolved {
@@ -216,12 +220,13 @@ enum Resolved {
 }
 
 fn resolve_member(st: &State<'_>, text: &str) -> Resolved {
-    if let Some(g) = resolve_group(st, text) {
+    let b = base(text);
+    if let Some(g) = group_by_base(st, b) {
         return Resolved::Group(g);
     }
     if let Some(p) = [Ns::Upn, Ns::Alias, Ns::UserAddress]
         .into_iter()
-        .find_map(|ns| st.get(key(ns, text)))
+        .find_map(|ns| st.get(in_ns(ns, b)))
     {
         return Resolved::User(p);
     }

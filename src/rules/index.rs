@@ -19,8 +19,13 @@ pub enum Ns {
 
 /// A hash of `ns` and the case-folded text.
 pub fn key(ns: Ns, text: &str) -> u64 {
+    in_ns(ns, base(text))
+}
+
+/// The case-folded text hashed once; [`in_ns`] places it in a namespace, so looking one value
+/// up in several namespaces hashes the text once.
+pub fn base(text: &str) -> u64 {
     let mut h = foldhash::fast::FixedState::with_seed(0x0063_7574_6f76_6572).build_hasher();
-    h.write_u8(ns as u8);
     if text.is_ascii() {
         for chunk in text.as_bytes().chunks(32) {
             let mut buf = [0u8; 32];
@@ -34,6 +39,14 @@ pub fn key(ns: Ns, text: &str) -> u64 {
     }
     h.write_u8(0xff);
     h.finish()
+}
+
+/// Mixes a namespace into a base hash (splitmix64 finaliser: every bit depends on both).
+pub fn in_ns(ns: Ns, base: u64) -> u64 {
+    let mut z = base ^ (ns as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The keys are already hashes: pass them through.

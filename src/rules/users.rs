@@ -188,6 +188,9 @@ pub fn upn_syntax(upn: &str) -> Option<String> {
 /// UPN length problems (m365-facts 4.1).
 pub fn upn_length(upn: &str) -> Option<String> {
     let (local, domain) = upn.split_once('@').unwrap_or((upn, ""));
+    if upn.len() <= 48 {
+        return None;
+    }
     let (l, d, t) = (
         local.chars().count(),
         domain.chars().count(),
@@ -315,7 +318,7 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
             Column::DisplayName,
             "the display name is blank".into(),
         ),
-        Some(d) if d.chars().count() > 256 => st.sink.cell(
+        Some(d) if d.len() > 256 && d.chars().count() > 256 => st.sink.cell(
             &DISPLAY_NAME_LENGTH,
             row,
             Column::DisplayName,
@@ -324,7 +327,7 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
         Some(_) => {}
     }
     for c in [Column::FirstName, Column::LastName] {
-        if let Some(v) = row.value(c) {
+        if let Some(v) = row.value(c).filter(|v| v.len() > 64) {
             let n = v.chars().count();
             if n > 64 {
                 st.sink
@@ -340,7 +343,7 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
     }
     usage_location(st, row);
     for (c, max) in LIMITS {
-        if let Some(v) = row.value(c) {
+        if let Some(v) = row.value(c).filter(|v| v.len() > max) {
             let n = v.chars().count();
             if n > max {
                 st.sink.cell(
@@ -357,7 +360,7 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
 
 fn usage_location(st: &mut State<'_>, row: &Row<'_>) {
     if let Some(v) = row.value(Column::UsageLocation) {
-        if !(v.len() == 2 && country::is_code(&v.to_ascii_uppercase())) {
+        if !country::is_code_any_case(v) {
             st.sink.cell(
                 &USAGE_LOCATION,
                 row,

@@ -1,0 +1,286 @@
+//! `cutover lint` on the fixture corpus: codes, lines and exit status through the binary.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const FX: &str = "tests/fixtures";
+
+fn lint(args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .arg("lint")
+        .args(["--format", "json", "--usage-location", "US"])
+        .args(args)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn fixture(name: &str) -> String {
+    format!("{FX}/{name}")
+}
+
+/// (code, line) pairs of the findings.
+fn found(json: &Value) -> Vec<(String, Option<u64>)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["line"].as_u64()))
+        .collect()
+}
+
+/// A finding's code and line.
+type Expected = (&'static str, Option<u64>);
+
+fn pairs(v: &[Expected]) -> Vec<(String, Option<u64>)> {
+    v.iter().map(|(c, l)| (c.to_string(), *l)).collect()
+}
+
+#[test]
+fn clean_playbook_and_admin_center_files_pass() {
+    let (code, json) = lint(&[&fixture("users-admin-center-15.csv")]);
+    assert_eq!(code, 0);
+    assert_eq!(found(&json), vec![]);
+    assert_eq!(json["files"][0]["kind"], "users");
+    assert_eq!(json["files"][0]["rows"], 1);
+    // A plaintext-password warning alone leaves the status 0; --strict makes it 1.
+    let (code, json) = lint(&[&fixture("users-playbook.csv")]);
+    assert_eq!((code, found(&json)), (0, pairs(&[("U013", Some(1))])));
+    let (code, _) = lint(&["--strict", &fixture("users-playbook.csv")]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn json_contract_shape() {
+    let (_, json) = lint(&[&fixture("users-semicolon.csv")]);
+    assert_eq!(json["version"], 1);
+    let file = &json["files"][0];
+    for key in ["path", "kind", "rows", "encoding", "delimiter"] {
+        assert!(file.get(key).is_some(), "files[].{key}");
+    }
+    assert_eq!(file["delimiter"], ";");
+    let f = &json["findings"][0];
+    for key in [
+        "code", "severity", "file", "line", "column", "message", "hint",
+    ] {
+        assert!(f.get(key).is_some(), "findings[].{key}");
+    }
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["column"], "UserPrincipalName");
+    assert_eq!(json["summary"]["errors"], 1);
+    assert_eq!(json["summary"]["warnings"], 0);
+    assert_eq!(json["summary"]["infos"], 0);
+}
+
+#[test]
+fn every_encoding_is_read_with_physical_lines() {
+    for (name, enc, delim) in [
+        ("users-utf16le.txt", "utf-16le", "\t"),
+        ("users-utf16be.txt", "utf-16be", "\t"),
+    ] {
+        let (code, json) = lint(&[&fixture(name)]);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(json["files"][0]["encoding"], enc);
+        assert_eq!(json["files"][0]["delimiter"], delim);
+        assert_eq!(found(&json), pairs(&[("U002", Some(3))]), "{name}");
+    }
+    let (code, json) = lint(&[&fixture("users-1252.csv")]);
+    assert_eq!((code, found(&json)), (0, pairs(&[("F010", None)])));
+    assert_eq!(json["files"][0]["encoding"], "windows-1252");
+    let (code, json) = lint(&[&fixture("users-type-line.csv")]);
+    assert_eq!(json["files"][0]["encoding"], "utf-8-bom");
+    assert_eq!(
+        (code, found(&json)),
+        (1, pairs(&[("F011", Some(1)), ("U005", Some(4))]))
+    );
+}
+
+#[test]
+fn delimiter_can_be_forced() {
+    let (code, json) = lint(&["--delimiter", ",", &fixture("users-semicolon.csv")]);
+    assert_eq!(code, 1);
+    assert_eq!(json["files"][0]["delimiter"], ",");
+    assert_eq!(found(&json)[0].0, "F005");
+}
+
+#[test]
+fn export_damage_is_found_on_its_line() {
+    let (code, json) = lint(&[&fixture("users-damage.csv")]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&json),
+        pairs(&[
+            ("D001", Some(2)),
+            ("D002", Some(3)),
+            ("D003", Some(4)),
+            ("D004", Some(5)),
+            ("D005", Some(6)),
+            ("D006", Some(7)),
+            ("D007", Some(8)),
+            ("D008", Some(10)),
+            ("U002", Some(10)),
+            ("D009", Some(12)),
+        ])
+    );
+}
+
+#[test]
+fn file_level_problems() {
+    let cases: &[(&str, &[Expected])] = &[
+        ("empty.csv", &[("F002", None)]),
+        ("binary.csv", &[("F003", None)]),
+        ("no-header.csv", &[("F004", Some(1))]),
+        ("unknown-kind.csv", &[("F005", Some(1))]),
+        ("missing-column.csv", &[("F006", Some(1))]),
+        ("duplicate-column.csv", &[("F007", Some(1))]),
+        (
+            "ragged.csv",
+            &[
+                ("F008", Some(2)),
+                ("D004", Some(2)),
+                ("F008", Some(3)),
+                ("U009", Some(3)),
+                ("F013", Some(4)),
+            ],
+        ),
+        ("format-table.csv", &[("F011", Some(1)), ("F014", Some(2))]),
+    ];
+    for (name, want) in cases {
+        let (code, json) = lint(&[&fixture(name)]);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(found(&json), pairs(want), "{name}");
+    }
+    let (_, json) = lint(&[&fixture("unterminated.csv")]);
+    assert!(found(&json).contains(&("F009".to_string(), Some(2))));
+}
+
+#[test]
+fn groups_and_members_resolve_across_files() {
+    let (code, json) = lint(&[
+        &fixture("members.csv"),
+        &fixture("users-playbook.csv"),
+        &fixture("groups.csv"),
+    ]);
+    assert_eq!(code, 1);
+    let by_file = |suffix: &str| -> Vec<(String, Option<u64>)> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["file"].as_str().unwrap().ends_with(suffix))
+            .map(|f| (f["code"].as_str().unwrap().to_string(), f["line"].as_u64()))
+            .collect()
+    };
+    assert_eq!(
+        by_file("groups.csv"),
+        pairs(&[("G003", Some(4)), ("G004", Some(5)), ("G001", Some(6))])
+    );
+    assert_eq!(
+        by_file("members.csv"),
+        pairs(&[
+            ("G009", Some(4)),
+            ("G005", Some(5)),
+            ("G006", Some(6)),
+            ("G007", Some(7)),
+            ("G008", Some(8)),
+            ("G011", Some(9)),
+        ])
+    );
+}
+
+#[test]
+fn kind_can_be_forced_and_bad_usage_exits_2() {
+    let (_, json) = lint(&["--kind", "groups", &fixture("users-playbook.csv")]);
+    assert_eq!(json["files"][0]["kind"], "groups");
+    assert_eq!(found(&json)[0].0, "F006");
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["lint", "--kind", "printers", &fixture("users-playbook.csv")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .arg("lint")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_exits_2() {
+    let (code, json) = lint(&[&fixture("does-not-exist.csv")]);
+    assert_eq!(code, 2);
+    assert_eq!(found(&json), pairs(&[("F001", None)]));
+}
+
+#[test]
+fn passwords_are_never_printed_in_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("u.csv");
+    std::fs::write(
+        &p,
+        "UserPrincipalName,DisplayName,Password\nann@contoso.com,Ann,hunter2\nbob@contoso.com,Bob, Sw0rdfish! \n",
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif"] {
+        let out = Command::cargo_bin("cutover")
+            .unwrap()
+            .args(["lint", "--usage-location", "US", "--format", format])
+            .arg(&p)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("U012"), "{format}: {text}");
+        assert!(text.contains("***"), "{format}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("Sw0rdfish"),
+            "{format}: {text}"
+        );
+    }
+}
+
+#[test]
+fn sarif_is_version_2_1_0_with_locations() {
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["lint", "--usage-location", "US", "--format", "sarif"])
+        .arg(fixture("users-semicolon.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let result = &v["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "U002");
+    assert_eq!(result["level"], "error");
+    let loc = &result["locations"][0]["physicalLocation"];
+    assert_eq!(loc["region"]["startLine"], 3);
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("users-semicolon.csv"));
+}
+
+#[test]
+fn project_file_inputs_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture("users-semicolon.csv"), dir.path().join("u.csv")).unwrap();
+    std::fs::write(
+        dir.path().join("cutover.toml"),
+        "[tenant]\ndomains = ['fabrikam.com']\nusage_location = 'US'\n[inputs]\nusers = 'u.csv'\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<String> = found(&json).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, ["U004", "U002", "U004"]);
+}
