@@ -138,8 +138,13 @@ impl Plan {
 const NEEDS_ACCOUNT: ManualStep = ManualStep {
     title: "Source impersonation and throttling",
     text: "No migration account is set ([source] migration_account in cutover.toml), so the \
-           bundle has no impersonation or throttling step. Set it and bundle again, or grant the \
-           rights by hand as the README describes.",
+           bundle has no impersonation or throttling step: set it and bundle again. By hand: \
+           on Exchange 2007 grant the account the ms-Exch-EPI-Impersonation right on each Client \
+           Access server and ms-Exch-EPI-May-Impersonate on each mailbox database \
+           (Add-ADPermission -ExtendedRights); on 2010 and later run New-ManagementRoleAssignment \
+           -Role ApplicationImpersonation -User <account>, then give the account a throttling \
+           policy with New-ThrottlingPolicy and Set-ThrottlingPolicyAssociation ($null values on \
+           2010, Unlimited on 2013 and later).",
 };
 
 const EX2003_MANUAL: ManualStep = ManualStep {
