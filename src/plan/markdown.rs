@@ -84,7 +84,19 @@ pub fn render(plan: &Plan) -> String {
             }
         );
         for op in &step.ops {
-            let _ = writeln!(s, "- {} {}", op.change.as_str(), escape(&op.id));
+            let _ = write!(s, "- {} {}", op.change.as_str(), escape(&op.id));
+            // The values the id does not already show, so a reviewer sees what will be set.
+            let id = op.id.to_lowercase();
+            let mut sep = " — ";
+            for (col, v) in step.columns.iter().zip(&op.values) {
+                let lv = v.to_lowercase();
+                if v.is_empty() || id.ends_with(&lv) || id.split(':').any(|seg| seg == lv) {
+                    continue;
+                }
+                let _ = write!(s, "{sep}{col}: {}", escape(v));
+                sep = ", ";
+            }
+            s.push('\n');
         }
         s.push('\n');
     }

@@ -263,3 +263,22 @@ fn plan_json_is_versioned_and_has_no_password() {
 fn markdown_escapes_values() {
     assert_eq!(markdown::escape("a|b`c\n"), "a\\|b\\`c\\u{000A}");
 }
+
+#[test]
+fn plan_md_shows_the_values_the_id_does_not() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let md = markdown::render(&p);
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("- create users:ensure:alice@contoso.com"))
+        .unwrap();
+    assert_eq!(
+        line,
+        "- create users:ensure:alice@contoso.com — DisplayName: alice, MailNickname: alice, UsageLocation: US"
+    );
+    let alias = md
+        .lines()
+        .find(|l| l.contains("aliases:add:alice"))
+        .unwrap();
+    assert!(!alias.contains(" — "), "{alias}");
+}
