@@ -167,6 +167,10 @@ pub struct BundleArgs {
     /// Overwrite an existing bundle folder.
     #[arg(long)]
     pub force: bool,
+    /// Where to write the users' initial passwords (owner-only, outside the bundle) for
+    /// `cutover run --secrets`. Required when the users file has passwords.
+    #[arg(long, value_name = "FILE")]
+    pub secrets_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

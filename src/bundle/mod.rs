@@ -1,3 +1,416 @@
 //! Plan + source version to a folder of steps, data files, README and manifest.
+//!
+//! Scripts never contain input values: each step reads `data/<step>.csv` at run time and binds
+//! the values as parameters. The only literal rendered into a script is the tenant name, through
+//! `quote::ps_single_quoted`. Scripts and data files are UTF-8 with BOM (Windows PowerShell 5.1
+//! reads BOM-less scripts as ANSI, which can turn a letter into a quote character).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use handlebars::Handlebars;
+use include_dir::{include_dir, Dir};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::model::Tenant;
+use crate::plan::{markdown, Plan, PlannedStep, StepKind};
+use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod manifest;
+pub mod pipeline;
+pub mod quote;
+
+use manifest::{DataFile, Manifest, Step};
+
+static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+/// The shared step runtime, kept in `ps-modules/` and embedded.
+pub const MODULE: &str = include_str!("../../ps-modules/Cutover.psm1");
+pub const MODULE_FILE: &str = "modules/Cutover.psm1";
+pub const MIGRATIONWIZ_FILE: &str = "data/migrationwiz-bulk-add.csv";
+pub const DEPLOYMENTPRO_FILE: &str = "data/deploymentpro-users.csv";
+
+const BOM: &str = "\u{feff}";
+
+#[derive(Debug, Clone, Default)]
+pub struct BundleOptions {
+    /// Replace the contents of a non-empty output folder.
+    pub force: bool,
+    /// Whether a secrets file was written for this bundle (the README says how to pass it).
+    pub has_secrets: bool,
+}
+
+/// The files a bundle writes at its root; `--force` removes only these (and never `runs/`).
+const OWNED: [&str; 8] = [
+    "manifest.json",
+    "README.md",
+    "PLAN.md",
+    "plan.json",
+    "steps",
+    "data",
+    "ops",
+    "modules",
+];
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |e| Error::io(path, e)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// LF to CRLF (Notepad on older Windows Server shows LF-only files as one line).
+fn crlf(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\n', "\r\n")
+}
+
+/// Refuses an output path that is a file, or a non-empty folder without `force`.
+pub fn check_out(out: &Path, force: bool) -> Result<()> {
+    if out.exists() {
+        if !out.is_dir() {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a folder",
+                out.display()
+            )));
+        }
+        let non_empty = fs::read_dir(out).map_err(io(out))?.next().is_some();
+        if non_empty && !force {
+            return Err(Error::Usage(format!(
+                "{} is not empty: choose another --out or pass --force to replace the bundle in it",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn prepare_dir(out: &Path, force: bool) -> Result<()> {
+    check_out(out, force)?;
+    if out.exists() {
+        for name in OWNED {
+            let p = out.join(name);
+            if p.is_dir() {
+                fs::remove_dir_all(&p).map_err(io(&p))?;
+            } else if p.exists() {
+                fs::remove_file(&p).map_err(io(&p))?;
+            }
+        }
+    }
+    for sub in ["steps", "data", "ops", "modules"] {
+        let p = out.join(sub);
+        fs::create_dir_all(&p).map_err(io(&p))?;
+    }
+    Ok(())
+}
+
+fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> Result<String> {
+    let p = out.join(rel);
+    fs::write(&p, bytes).map_err(io(&p))?;
+    Ok(sha256_hex(bytes))
+}
+
+fn template_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut v: Vec<&include_dir::File<'_>> = dir.files().collect();
+    for d in dir.dirs() {
+        v.extend(template_files(d));
+    }
+    v
+}
+
+fn handlebars() -> Result<Handlebars<'static>> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    // Templates produce PowerShell and Markdown, not HTML; values are prepared in Rust.
+    hb.register_escape_fn(handlebars::no_escape);
+    for f in template_files(&TEMPLATES) {
+        let path = f.path().to_string_lossy().replace('\\', "/");
+        let name = path.trim_end_matches(".hbs");
+        let name = name.strip_prefix("partials/").unwrap_or(name);
+        let name = name.trim_end_matches(".ps1");
+        let text = f
+            .contents_utf8()
+            .ok_or_else(|| Error::Other(anyhow::anyhow!("template {path} is not UTF-8")))?;
+        hb.register_template_string(name, text)
+            .map_err(|e| Error::Other(anyhow::anyhow!("template {path}: {e}")))?;
+    }
+    Ok(hb)
+}
+
+fn template_for(kind: StepKind, version: SourceVersion) -> &'static str {
+    match kind {
+        StepKind::Preflight => "steps/preflight",
+        StepKind::StateExport => "steps/state-export",
+        StepKind::SourceImpersonation if version == SourceVersion::Ex2007 => {
+            "steps/source-impersonation-2007"
+        }
+        StepKind::SourceImpersonation => "steps/source-impersonation",
+        StepKind::SourceThrottling => "steps/source-throttling",
+        StepKind::SourceExport => "steps/source-export",
+        StepKind::Domains => "steps/domains",
+        StepKind::Users => "steps/users",
+        StepKind::UsersVerify => "steps/users-verify",
+        StepKind::Licences => "steps/licences",
+        StepKind::MailboxesVerify => "steps/mailboxes-verify",
+        StepKind::Aliases => "steps/aliases",
+        StepKind::Groups => "steps/groups",
+        StepKind::GroupAliases => "steps/group-aliases",
+        StepKind::Contacts => "steps/contacts",
+        StepKind::Members => "steps/members",
+        StepKind::Limits => "steps/limits",
+        StepKind::Permissions => "steps/permissions",
+        StepKind::DnsRecords => "steps/dns-records",
+        StepKind::MailFlow => "steps/mail-flow",
+        StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
+    }
+}
+
+/// A step's script text (without BOM). Depends on the plan's settings, never on its data.
+pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Result<String> {
+    let tenant = quote::ps_single_quoted(plan.tenant.as_deref().unwrap_or(""))?;
+    let v = plan.source_version;
+    let ctx = json!({
+        "step_id": step.id,
+        "title": step.title,
+        "generator": plan.generator,
+        "source_version": v.as_str(),
+        "identity": plan.identity.as_str(),
+        "runs_on": step.place.runs_on,
+        "shell": step.place.shell,
+        "target": step.place.target,
+        "jump_box": step.place.runs_on == manifest::RUNS_ON_JUMP_BOX,
+        "tenant_literal": tenant,
+        "is2007": v == SourceVersion::Ex2007,
+        // Exchange 2007's own shell (not Exchange Online, whatever the source).
+        "onprem2007": v == SourceVersion::Ex2007 && step.place.runs_on == manifest::RUNS_ON_SOURCE,
+        "is2010": v == SourceVersion::Ex2010,
+        "synced": plan.identity == IdentityMode::Synced,
+        "revert_file": format!("steps/{}.ps1", StepKind::SourceThrottlingRevert.id()),
+    });
+    hb.render(template_for(step.kind, v), &ctx)
+        .map_err(|e| Error::Other(anyhow::anyhow!("rendering {}: {e}", step.id)))
+}
+
+fn csv_bytes<I, R>(header: &[&str], rows: I) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut buf = BOM.as_bytes().to_vec();
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut buf);
+        w.write_record(header).map_err(|e| Error::Other(e.into()))?;
+        for r in rows {
+            w.write_record(r).map_err(|e| Error::Other(e.into()))?;
+        }
+        w.flush().map_err(|e| Error::Other(e.into()))?;
+    }
+    Ok(buf)
+}
+
+fn data_file(step: &PlannedStep) -> Result<Vec<u8>> {
+    let mut header = vec!["Op"];
+    header.extend_from_slice(step.columns);
+    csv_bytes(
+        &header,
+        step.pending()
+            .map(|op| std::iter::once(op.id.as_str()).chain(op.values.iter().map(String::as_str))),
+    )
+}
+
+/// An id holding a line break or other control character would split or hide a line of its
+/// ops file, so the bundle is refused before anything is written (lint rejects such values).
+fn check_ids(steps: &[PlannedStep]) -> Result<()> {
+    for op in steps.iter().flat_map(|s| s.pending()) {
+        if op.id.chars().any(char::is_control) {
+            return Err(Error::Usage(format!(
+                "operation id {:?} holds a control character: fix the input value it comes from",
+                op.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn ops_file(step: &PlannedStep) -> Vec<u8> {
+    let mut s = String::new();
+    for op in step.pending() {
+        s.push_str(&op.id);
+        s.push('\n');
+    }
+    s.into_bytes()
+}
+
+/// Writes the bundle for `plan` into `out` and returns its manifest (also written).
+pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -> Result<Manifest> {
+    check_ids(&plan.steps)?;
+    prepare_dir(out, opts.force)?;
+    let hb = handlebars()?;
+    let mut steps = Vec::new();
+    let mut data = Vec::new();
+    // A step with nothing left to do (the state showed it all in place) is left out.
+    for step in plan.steps.iter().filter(|s| s.pending().next().is_some()) {
+        let script = format!("{BOM}{}", crlf(&render_step(&hb, plan, step)?));
+        let file = format!("steps/{}.ps1", step.id);
+        let sha256 = write_file(out, &file, script.as_bytes())?;
+        let data_rel = format!("data/{}.csv", step.id);
+        let data_sha = write_file(out, &data_rel, &data_file(step)?)?;
+        data.push(DataFile {
+            file: data_rel.clone(),
+            sha256: data_sha,
+        });
+        let ops_rel = format!("ops/{}.txt", step.id);
+        write_file(out, &ops_rel, &ops_file(step))?;
+        steps.push(Step {
+            id: step.id.to_string(),
+            title: step.title.to_string(),
+            file,
+            target: step.place.target.to_string(),
+            runs_on: step.place.runs_on.to_string(),
+            shell: step.place.shell.to_string(),
+            sha256,
+            ops: step.pending().count() as u64,
+            ops_file: Some(ops_rel),
+            data: vec![data_rel],
+            changes: step.changes,
+        });
+    }
+    let mw = csv_bytes(
+        &["Source Email", "Destination Email"],
+        plan.mailboxes
+            .iter()
+            .map(|m| [m.source.as_str(), m.destination.as_str()]),
+    )?;
+    let dp = csv_bytes(
+        &["UserPrincipalName"],
+        plan.mailboxes.iter().map(|m| [m.destination.as_str()]),
+    )?;
+    for (rel, bytes) in [(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)] {
+        let sha256 = write_file(out, rel, &bytes)?;
+        data.push(DataFile {
+            file: rel.to_string(),
+            sha256,
+        });
+    }
+    let module = format!("{BOM}{}", crlf(MODULE));
+    let modules = vec![DataFile {
+        file: MODULE_FILE.to_string(),
+        sha256: write_file(out, MODULE_FILE, module.as_bytes())?,
+    }];
+    write_file(out, "plan.json", plan.to_json()?.as_bytes())?;
+    write_file(out, "PLAN.md", markdown::render(plan).as_bytes())?;
+    let readme = render_readme(&hb, project, plan, &steps, opts)?;
+    write_file(out, "README.md", readme.as_bytes())?;
+    let manifest = Manifest {
+        format: manifest::FORMAT,
+        generator: plan.generator.clone(),
+        source_version: plan.source_version.as_str().to_string(),
+        identity: plan.identity.as_str().to_string(),
+        tenant: plan.tenant.clone(),
+        steps,
+        data,
+        modules,
+    };
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.into()))?;
+    write_file(out, "manifest.json", json.as_bytes())?;
+    Ok(manifest)
+}
+
+fn render_readme(
+    hb: &Handlebars<'_>,
+    project: &Project,
+    plan: &Plan,
+    steps: &[Step],
+    opts: &BundleOptions,
+) -> Result<String> {
+    let esc = markdown::escape;
+    let ctx = json!({
+        "generator": plan.generator,
+        "source_version": plan.source_version.as_str(),
+        "identity": plan.identity.as_str(),
+        "tenant": plan.tenant.as_deref().map(esc).unwrap_or_else(|| "(not set)".into()),
+        "domains": if project.domains.is_empty() { "(none)".to_string() }
+                   else { project.domains.iter().map(|d| esc(d)).collect::<Vec<_>>().join(", ") },
+        "steps": steps.iter().map(|s| json!({
+            "id": s.id, "title": s.title, "file": s.file, "runs_on": s.runs_on,
+            "shell": s.shell, "target": s.target, "ops": s.ops, "changes": s.changes,
+        })).collect::<Vec<_>>(),
+        "manual": plan.manual.iter().map(|m| json!({"title": m.title, "text": m.text})).collect::<Vec<_>>(),
+        "synced": plan.identity == IdentityMode::Synced,
+        "has_secrets": opts.has_secrets,
+        "has_revert": plan.step(StepKind::SourceThrottlingRevert).is_some(),
+    });
+    hb.render("README.md", &ctx)
+        .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
+}
+
+/// How many users carry an initial password in the inputs.
+pub fn password_count(tenant: &Tenant) -> usize {
+    tenant.users.iter().filter(|u| u.password.is_some()).count()
+}
+
+/// Writes `UserPrincipalName,Password` for every user with a password to `path`, a file only
+/// its owner can read (mode 0600 set when it is created, before any byte is written). Refuses
+/// a path inside the bundle folder, and an existing file.
+pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usize> {
+    let abs = |p: &Path| -> PathBuf {
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        };
+        let parent = p.parent().and_then(|d| fs::canonicalize(d).ok());
+        match (parent, p.file_name()) {
+            (Some(d), Some(n)) => d.join(n),
+            _ => p,
+        }
+    };
+    let bundle_abs = fs::canonicalize(bundle).unwrap_or_else(|_| abs(bundle));
+    let target = abs(path);
+    if target.starts_with(&bundle_abs) {
+        return Err(Error::Usage(format!(
+            "--secrets-out {} is inside the bundle folder: passwords must stay outside it",
+            path.display()
+        )));
+    }
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Usage(format!(
+                "{} already exists: remove it or choose another --secrets-out",
+                path.display()
+            ))
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    let rows: Vec<[&str; 2]> = tenant
+        .users
+        .iter()
+        .filter_map(|u| u.password.as_ref().map(|p| [u.upn.trim(), p.expose()]))
+        .collect();
+    let bytes = csv_bytes(&["UserPrincipalName", "Password"], rows.iter().copied())?;
+    f.write_all(&bytes).map_err(io(path))?;
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests;

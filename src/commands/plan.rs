@@ -1,6 +1,56 @@
 use crate::cli::PlanArgs;
+use crate::diag;
 use crate::error::{Error, Exit, Result};
+use crate::plan::prepare::{prepare, Prepared};
+use crate::plan::{markdown, Change, Plan, State};
+use crate::project::Project;
+use crate::rules::LintReport;
 
-pub fn run(_args: PlanArgs) -> Result<Exit> {
-    Err(Error::Usage("'plan' is not implemented yet".into()))
+pub fn run(args: PlanArgs) -> Result<Exit> {
+    let project = Project::load(&args.project)?;
+    let state = args.state.as_deref().map(State::load).transpose()?;
+    let plan = match prepare(&project, state.as_ref())? {
+        Prepared::Refused(report) => return Ok(refuse("plan", &report)),
+        Prepared::Ready { plan, .. } => plan,
+    };
+    let out = &args.out;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let json = out.join("plan.json");
+    std::fs::write(&json, plan.to_json()?).map_err(|e| Error::io(&json, e))?;
+    let md = out.join("PLAN.md");
+    std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
+    println!("{}", summary(&plan));
+    println!("wrote {} and {}", json.display(), md.display());
+    print_left_out(&plan);
+    Ok(Exit::Clean)
+}
+
+/// Prints lint's errors and the refusal; the exit status is 1 (findings).
+pub(crate) fn refuse(what: &str, report: &LintReport) -> Exit {
+    eprint!("{}", diag::human::lint_report(report));
+    eprintln!(
+        "cutover: {what} refused: lint reports {} error(s) in the inputs; fix them and run again",
+        report.errors()
+    );
+    Exit::Findings
+}
+
+pub(crate) fn summary(plan: &Plan) -> String {
+    format!(
+        "plan: {} steps, {} to create, {} to update, {} unchanged, {} checks",
+        plan.steps.len(),
+        plan.count(Change::Create),
+        plan.count(Change::Update),
+        plan.count(Change::Unchanged),
+        plan.count(Change::Check)
+    )
+}
+
+pub(crate) fn print_left_out(plan: &Plan) {
+    for n in &plan.notes {
+        eprintln!("note: {n}");
+    }
+    if !plan.findings.is_empty() {
+        eprint!("{}", diag::human::findings(&plan.findings));
+    }
 }

@@ -1,1 +1,847 @@
 //! `Tenant` (+ optional state snapshot) to ordered operations with stable ids.
+//!
+//! An operation id is built from content keys only (`users:ensure:alice@contoso.com`), never
+//! from row numbers, so re-ordering or adding rows leaves every other id unchanged and a
+//! resumed run knows what it already did. Steps come in run order; each op becomes one row
+//! of its step's data file and exactly one result record at run time.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::audit::PermissionGrant;
+use crate::diag::Finding;
+use crate::error::{Error, Result};
+use crate::model::{PermissionRight, Tenant, User};
+use crate::project::{IdentityMode, Project, SourceVersion};
+
+pub mod markdown;
+pub mod prepare;
+pub mod state;
+pub mod steps;
+
+pub use state::State;
+pub use steps::{StepKind, StepPlace};
+
+use state::{proxy_key, StateIndex};
+
+/// Version of `plan.json`; readers refuse another major version.
+pub const VERSION: u32 = 1;
+
+/// What an operation will do, as far as the plan can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Create,
+    Update,
+    Unchanged,
+    /// Read-only: a check or an export.
+    Check,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Create => "create",
+            Change::Update => "update",
+            Change::Unchanged => "unchanged",
+            Change::Check => "check",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Op {
+    /// Stable id: `<prefix>:<verb>:<key>[:<key>]`, keys lower-case where the service is.
+    pub id: String,
+    /// Verb shown to reviewers and written in result records (`ensure`, `add`, ...).
+    pub action: &'static str,
+    /// The object the op touches, as the service names it.
+    pub target: String,
+    pub change: Change,
+    /// Values for the step's data columns, in `PlannedStep::columns` order.
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedStep {
+    pub id: &'static str,
+    pub kind: StepKind,
+    pub title: &'static str,
+    #[serde(flatten)]
+    pub place: StepPlace,
+    pub changes: bool,
+    pub columns: &'static [&'static str],
+    pub ops: Vec<Op>,
+}
+
+impl PlannedStep {
+    /// Ops the bundle carries out (everything the state did not show as already in place).
+    pub fn pending(&self) -> impl Iterator<Item = &Op> {
+        self.ops.iter().filter(|o| o.change != Change::Unchanged)
+    }
+}
+
+/// One mailbox move: where MigrationWiz reads it and where it writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailboxPair {
+    pub source: String,
+    pub destination: String,
+}
+
+/// Work the bundle cannot script for this source version, with what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManualStep {
+    pub title: &'static str,
+    pub text: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub version: u32,
+    pub generator: String,
+    pub source_version: SourceVersion,
+    pub identity: IdentityMode,
+    pub tenant: Option<String>,
+    pub domains: Vec<String>,
+    /// Whether a state snapshot was diffed (else every op is `create` or `check`).
+    pub from_state: bool,
+    pub steps: Vec<PlannedStep>,
+    pub manual: Vec<ManualStep>,
+    /// Source and destination address of every mailbox to migrate (the BitTitan files).
+    pub mailboxes: Vec<MailboxPair>,
+    /// Things the plan had to leave out (unresolvable members, unmapped permissions).
+    pub notes: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl Plan {
+    pub fn step(&self, kind: StepKind) -> Option<&PlannedStep> {
+        self.steps.iter().find(|s| s.kind == kind)
+    }
+
+    pub fn count(&self, change: Change) -> usize {
+        self.steps
+            .iter()
+            .flat_map(|s| &s.ops)
+            .filter(|o| o.change == change)
+            .count()
+    }
+
+    /// Compact JSON: the file is for programs (PLAN.md is for people) and is 100,000s of ops.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::Other(e.into()))
+    }
+}
+
+/// The migration account is a value the source steps need; without it they are manual.
+const NEEDS_ACCOUNT: ManualStep = ManualStep {
+    title: "Source impersonation and throttling",
+    text: "No migration account is set ([source] migration_account in cutover.toml), so the \
+           bundle has no impersonation or throttling step: set it and bundle again. By hand: \
+           on Exchange 2007 grant the account the ms-Exch-EPI-Impersonation right on each Client \
+           Access server and ms-Exch-EPI-May-Impersonate on each mailbox database \
+           (Add-ADPermission -ExtendedRights); on 2010 and later run New-ManagementRoleAssignment \
+           -Role ApplicationImpersonation -User <account>, then give the account a throttling \
+           policy with New-ThrottlingPolicy and Set-ThrottlingPolicyAssociation ($null values on \
+           2010, Unlimited on 2013 and later).",
+};
+
+const EX2003_MANUAL: ManualStep = ManualStep {
+    title: "Exchange 2003: permissions, export and aliases by hand",
+    text: "Exchange 2003 has no Exchange Management Shell, so nothing can be scripted on the \
+           source. Grant the migration account Full Access on the mailboxes in Active Directory \
+           Users and Computers (Exchange Advanced > Mailbox Rights), or Receive As / Send As on \
+           the mailbox store in Exchange System Manager (administrators are denied by default, \
+           so use a dedicated account). There are no throttling policies on 2003. Export users \
+           and groups with csvde -u (multi-valued attributes are ;-separated) and convert them \
+           to the CSV layouts cutover lint reads. With synced identities, add secondary \
+           addresses to the users' proxyAddresses in Active Directory (Entra Connect carries \
+           them to the tenant).",
+};
+
+const DEST_IMPERSONATION: ManualStep = ManualStep {
+    title: "Destination access for the migration tool",
+    text: "Exchange Online removed the ApplicationImpersonation role (February 2025), so the \
+           bundle grants nothing on the destination. Register an Entra app with application \
+           permissions and admin consent as your migration tool documents (BitTitan: \
+           'Performing Migration using only API permissions'); EWS itself is being retired in \
+           Exchange Online from October 2026.",
+};
+
+/// Builds the plan. `tenant` comes from `model::load::load_tenant` after lint passed.
+pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
+    let ix = state.map(StateIndex::new);
+    let mut b = Builder::new(project, tenant, ix);
+    b.preflight();
+    b.state_export();
+    b.source_steps();
+    b.domains();
+    b.users();
+    b.aliases();
+    b.groups_contacts_members();
+    b.limits();
+    b.permissions();
+    b.dns_and_mail_flow();
+    b.revert();
+    let mailboxes = mailbox_pairs(tenant);
+    let Builder {
+        steps,
+        manual,
+        notes,
+        findings,
+        ..
+    } = b;
+    Ok(Plan {
+        version: VERSION,
+        generator: format!("cutover {}", env!("CARGO_PKG_VERSION")),
+        source_version: project.source_version,
+        identity: project.identity,
+        tenant: project.tenant.clone(),
+        domains: project.domains.clone(),
+        from_state: state.is_some(),
+        steps,
+        manual,
+        mailboxes,
+        notes,
+        findings,
+    })
+}
+
+fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
+    let mut seen = HashSet::new();
+    tenant
+        .users
+        .iter()
+        .filter(|u| !u.upn.trim().is_empty() && seen.insert(lower(&u.upn)))
+        .map(|u| MailboxPair {
+            source: user_address(u),
+            destination: u.upn.trim().to_string(),
+        })
+        .collect()
+}
+
+struct Builder<'a> {
+    project: &'a Project,
+    tenant: &'a Tenant,
+    state: Option<StateIndex<'a>>,
+    steps: Vec<PlannedStep>,
+    manual: Vec<ManualStep>,
+    notes: Vec<String>,
+    findings: Vec<Finding>,
+}
+
+fn lower(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// The address a user's mailbox is known by in the tenant.
+fn user_address(u: &User) -> String {
+    lower(u.primary_smtp.as_deref().unwrap_or(&u.upn))
+}
+
+fn mail_nickname(u: &User) -> String {
+    match &u.alias {
+        Some(a) if !a.trim().is_empty() => a.trim().to_string(),
+        _ => u.upn.split('@').next().unwrap_or(&u.upn).to_string(),
+    }
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map(str::trim).unwrap_or("").to_string()
+}
+
+impl<'a> Builder<'a> {
+    fn new(project: &'a Project, tenant: &'a Tenant, state: Option<StateIndex<'a>>) -> Self {
+        Builder {
+            project,
+            tenant,
+            state,
+            steps: Vec::new(),
+            manual: Vec::new(),
+            notes: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, kind: StepKind, ops: Vec<Op>) {
+        if ops.is_empty() {
+            return;
+        }
+        self.steps.push(PlannedStep {
+            id: kind.id(),
+            kind,
+            title: kind.title(),
+            place: kind.place(self.project.source_version, self.project.identity),
+            changes: kind.changes(),
+            columns: kind.columns(),
+            ops,
+        });
+    }
+
+    fn change(&self, f: impl FnOnce(&StateIndex<'a>) -> Change) -> Change {
+        self.state.as_ref().map_or(Change::Create, f)
+    }
+
+    fn preflight(&mut self) {
+        let mut ops = vec![op(
+            "preflight:powershell",
+            "check",
+            "PowerShell",
+            Change::Check,
+            ["powershell", "PowerShell", "7.4"],
+        )];
+        for (name, min) in [
+            ("ExchangeOnlineManagement", "3.0.0"),
+            ("Microsoft.Graph.Authentication", "2.0.0"),
+            ("Microsoft.Graph.Users", "2.0.0"),
+            ("Microsoft.Graph.Identity.DirectoryManagement", "2.0.0"),
+        ] {
+            ops.push(op(
+                format!("preflight:module:{}", name.to_lowercase()),
+                "check",
+                name,
+                Change::Check,
+                ["module", name, min],
+            ));
+        }
+        for (name, target) in [
+            ("graph", "Microsoft Graph"),
+            ("exchange", "Exchange Online"),
+        ] {
+            ops.push(op(
+                format!("preflight:connect:{name}"),
+                "connect",
+                target,
+                Change::Check,
+                ["connect", name, ""],
+            ));
+        }
+        self.push(StepKind::Preflight, ops);
+    }
+
+    fn state_export(&mut self) {
+        let ops = vec![op(
+            "state:export",
+            "export",
+            "state.json",
+            Change::Check,
+            ["all"],
+        )];
+        self.push(StepKind::StateExport, ops);
+    }
+
+    fn source_steps(&mut self) {
+        let v = self.project.source_version;
+        if !v.has_shell() {
+            self.manual.push(EX2003_MANUAL);
+            return;
+        }
+        match self.project.migration_account.as_deref().map(str::trim) {
+            Some(acct) if !acct.is_empty() => {
+                let key = lower(acct);
+                self.push(
+                    StepKind::SourceImpersonation,
+                    vec![op(
+                        format!("source-impersonation:grant:{key}"),
+                        "grant",
+                        acct,
+                        Change::Create,
+                        [acct],
+                    )],
+                );
+                // Exchange 2007 has no throttling-policy objects to set.
+                if v >= SourceVersion::Ex2010 {
+                    self.push(
+                        StepKind::SourceThrottling,
+                        vec![
+                            op(
+                                format!("source-throttling:policy:{}", lower(POLICY)),
+                                "ensure",
+                                POLICY,
+                                Change::Create,
+                                [POLICY, ""],
+                            ),
+                            op(
+                                format!("source-throttling:assign:{key}"),
+                                "assign",
+                                acct,
+                                Change::Create,
+                                [POLICY, acct],
+                            ),
+                        ],
+                    );
+                }
+            }
+            _ => self.manual.push(NEEDS_ACCOUNT),
+        }
+        let exports = [
+            ("mailboxes", "mailboxes.csv"),
+            ("mailbox-stats", "mailbox-stats.csv"),
+            ("groups", "groups.csv"),
+            ("members", "members.csv"),
+            ("permissions", "permissions.csv"),
+        ];
+        let ops = exports
+            .iter()
+            .map(|(what, file)| {
+                op(
+                    format!("source-export:{what}"),
+                    "export",
+                    file,
+                    Change::Check,
+                    [*what, *file],
+                )
+            })
+            .collect();
+        self.push(StepKind::SourceExport, ops);
+    }
+
+    fn domains(&mut self) {
+        let mut ops = Vec::new();
+        for d in &self.project.domains {
+            let change = self.change(|s| match s.domains.get(d) {
+                Some(true) => Change::Unchanged,
+                Some(false) => Change::Update,
+                None => Change::Create,
+            });
+            ops.push(op(format!("domains:ensure:{d}"), "ensure", d, change, [d]));
+        }
+        self.push(StepKind::Domains, ops);
+    }
+
+    fn users(&mut self) {
+        let synced = self.project.identity == IdentityMode::Synced;
+        let mut users_ops = Vec::new();
+        let mut lic_ops = Vec::new();
+        let mut mbx_ops = Vec::new();
+        let mut seen = HashSet::new();
+        for u in &self.tenant.users {
+            let upn = u.upn.trim();
+            let key = upn.to_lowercase();
+            if upn.is_empty() || !seen.insert(key.clone()) {
+                continue;
+            }
+            let location = u
+                .usage_location
+                .clone()
+                .or_else(|| self.project.usage_location.clone());
+            if synced {
+                users_ops.push(op(
+                    format!("users:verify-synced:{key}"),
+                    "verify",
+                    upn,
+                    Change::Check,
+                    [upn],
+                ));
+            } else {
+                let change = self.change(|s| match s.users.get(&key) {
+                    None => Change::Create,
+                    Some(su) => {
+                        let same = |a: &Option<String>, b: &Option<String>| {
+                            a.as_deref().map(str::trim).unwrap_or("")
+                                == b.as_deref().map(str::trim).unwrap_or("")
+                        };
+                        let location_ok = location.is_none() || same(&su.usage_location, &location);
+                        if su.display_name.as_deref() == Some(u.display_name.trim())
+                            && (u.first_name.is_none() || same(&su.given_name, &u.first_name))
+                            && (u.last_name.is_none() || same(&su.surname, &u.last_name))
+                            && location_ok
+                        {
+                            Change::Unchanged
+                        } else {
+                            Change::Update
+                        }
+                    }
+                });
+                users_ops.push(op(
+                    format!("users:ensure:{key}"),
+                    "ensure",
+                    upn,
+                    change,
+                    [
+                        upn.to_string(),
+                        u.display_name.trim().to_string(),
+                        opt(&u.first_name),
+                        opt(&u.last_name),
+                        mail_nickname(u),
+                        opt(&location),
+                    ],
+                ));
+            }
+            let sku = u
+                .licence_sku
+                .clone()
+                .or_else(|| self.project.licence_sku.clone());
+            if let Some(sku) = sku.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()) {
+                let change = self.change(|s| match s.users.get(&key) {
+                    Some(su) if su.licences.iter().any(|l| l.eq_ignore_ascii_case(&sku)) => {
+                        Change::Unchanged
+                    }
+                    _ => Change::Create,
+                });
+                lic_ops.push(op(
+                    format!("licences:assign:{key}:{}", sku.to_lowercase()),
+                    "assign",
+                    upn,
+                    change,
+                    [upn.to_string(), sku.clone(), opt(&location)],
+                ));
+                mbx_ops.push(op(
+                    format!("mailboxes:verify:{key}"),
+                    "verify",
+                    upn,
+                    Change::Check,
+                    [upn],
+                ));
+            }
+        }
+        let kind = if synced {
+            StepKind::UsersVerify
+        } else {
+            StepKind::Users
+        };
+        self.push(kind, users_ops);
+        self.push(StepKind::Licences, lic_ops);
+        self.push(StepKind::MailboxesVerify, mbx_ops);
+    }
+
+    fn aliases(&mut self) {
+        if self.project.identity == IdentityMode::Synced && !self.project.source_version.has_shell()
+        {
+            // No shell on 2003: the synced addresses are set in AD by hand (see EX2003_MANUAL).
+            return;
+        }
+        let mut ops = Vec::new();
+        let mut seen = HashSet::new();
+        for u in &self.tenant.users {
+            let identity = u.upn.trim();
+            let mbx = user_address(u);
+            for p in &u.proxy_addresses {
+                if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
+                    continue;
+                }
+                let address = format!("{}:{}", p.kind, p.address.trim());
+                let key = proxy_key(&address);
+                if key == format!("smtp:{mbx}") || key == format!("smtp:{}", lower(identity)) {
+                    continue;
+                }
+                let id = format!("aliases:add:{}:{key}", lower(identity));
+                if !seen.insert(id.clone()) {
+                    continue;
+                }
+                let change = self.change(|s| {
+                    let has = [lower(identity), mbx.clone()]
+                        .iter()
+                        .filter_map(|k| s.mailbox_addresses.get(k))
+                        .any(|set| set.contains(&key));
+                    if has {
+                        Change::Unchanged
+                    } else {
+                        Change::Create
+                    }
+                });
+                ops.push(op(
+                    id,
+                    "add",
+                    identity,
+                    change,
+                    [identity.to_string(), address],
+                ));
+            }
+        }
+        self.push(StepKind::Aliases, ops);
+    }
+
+    fn groups_contacts_members(&mut self) {
+        // Every name a group or user may be called by in the members file, to its address.
+        let mut groups: HashMap<String, String> = HashMap::new();
+        let mut group_ops = Vec::new();
+        let mut group_ids = HashSet::new();
+        for g in &self.tenant.groups {
+            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
+            for n in [
+                Some(&g.name),
+                g.alias.as_ref(),
+                g.primary_smtp.as_ref(),
+                g.display_name.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                groups.entry(lower(n)).or_insert_with(|| key.clone());
+            }
+            for p in &g.proxy_addresses {
+                groups
+                    .entry(lower(&p.address))
+                    .or_insert_with(|| key.clone());
+            }
+            // Exchange Online rejects external senders unless told otherwise.
+            let require_auth = !g.accept_external.unwrap_or(false);
+            let change = self.change(|s| match s.groups.get(&key) {
+                None => Change::Create,
+                Some(sg) => match sg.require_sender_authentication {
+                    Some(v) if v != require_auth => Change::Update,
+                    _ => Change::Unchanged,
+                },
+            });
+            let id = format!("groups:ensure:{key}");
+            if !group_ids.insert(id.clone()) {
+                continue;
+            }
+            group_ops.push(op(
+                id,
+                "ensure",
+                &key,
+                change,
+                [
+                    g.name.trim().to_string(),
+                    opt(&g.display_name),
+                    opt(&g.alias),
+                    opt(&g.primary_smtp),
+                    match g.kind {
+                        crate::model::GroupKind::Distribution => "Distribution".to_string(),
+                        crate::model::GroupKind::Security => "Security".to_string(),
+                    },
+                    if require_auth { "true" } else { "false" }.to_string(),
+                ],
+            ));
+        }
+        let alias_ops = self.group_aliases();
+        let mut users: HashMap<String, String> = HashMap::new();
+        for u in &self.tenant.users {
+            let addr = user_address(u);
+            for n in [Some(&u.upn), u.alias.as_ref(), u.primary_smtp.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                users.entry(lower(n)).or_insert_with(|| addr.clone());
+            }
+            for p in &u.proxy_addresses {
+                users
+                    .entry(lower(&p.address))
+                    .or_insert_with(|| addr.clone());
+            }
+        }
+        let mut contacts = BTreeSet::new();
+        let mut member_ops = Vec::new();
+        let mut seen = HashSet::new();
+        for m in &self.tenant.memberships {
+            let Some(group) = groups.get(&lower(&m.group)).cloned() else {
+                self.notes.push(format!(
+                    "{}:{}: group '{}' is not in the groups file; membership of '{}' skipped",
+                    m.origin.file, m.origin.line, m.group, m.member
+                ));
+                continue;
+            };
+            let name = lower(&m.member);
+            let member = if let Some(g) = groups.get(&name) {
+                g.clone()
+            } else if let Some(u) = users.get(&name) {
+                u.clone()
+            } else if let Some((_, domain)) = name.rsplit_once('@') {
+                if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
+                    contacts.insert(name.clone());
+                }
+                name.clone()
+            } else {
+                self.notes.push(format!(
+                    "{}:{}: member '{}' of '{}' is neither a known user or group nor an address; skipped",
+                    m.origin.file, m.origin.line, m.member, m.group
+                ));
+                continue;
+            };
+            let id = format!("members:add:{group}:{member}");
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            let change = self.change(|s| match s.group_members.get(&group) {
+                Some(set) if set.contains(&member) => Change::Unchanged,
+                _ => Change::Create,
+            });
+            member_ops.push(op(id, "add", &group, change, [group.clone(), member]));
+        }
+        let contact_ops = contacts
+            .into_iter()
+            .map(|c| {
+                let change = self.change(|s| {
+                    if s.contacts.contains(&c) {
+                        Change::Unchanged
+                    } else {
+                        Change::Create
+                    }
+                });
+                op(
+                    format!("contacts:ensure:{c}"),
+                    "ensure",
+                    &c,
+                    change,
+                    [c.clone(), c.clone()],
+                )
+            })
+            .collect();
+        self.push(StepKind::Groups, group_ops);
+        self.push(StepKind::GroupAliases, alias_ops);
+        self.push(StepKind::Contacts, contact_ops);
+        self.push(StepKind::Members, member_ops);
+    }
+
+    /// Secondary SMTP and X500 addresses of each group (old addresses keep receiving mail).
+    fn group_aliases(&self) -> Vec<Op> {
+        let mut ops = Vec::new();
+        let mut seen = HashSet::new();
+        for g in &self.tenant.groups {
+            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
+            for p in &g.proxy_addresses {
+                if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
+                    continue;
+                }
+                let address = format!("{}:{}", p.kind, p.address.trim());
+                let akey = proxy_key(&address);
+                if akey == format!("smtp:{key}") {
+                    continue;
+                }
+                let id = format!("group-aliases:add:{key}:{akey}");
+                if !seen.insert(id.clone()) {
+                    continue;
+                }
+                let change = self.change(|s| match s.group_addresses.get(&key) {
+                    Some(a) if a.contains(&akey) => Change::Unchanged,
+                    _ => Change::Create,
+                });
+                ops.push(op(id, "add", &key, change, [key.clone(), address]));
+            }
+        }
+        ops
+    }
+
+    fn limits(&mut self) {
+        let send = format!("{}MB", self.project.max_send_mb);
+        let receive = format!("{}MB", self.project.max_receive_mb);
+        let ops = ["mailboxes", "mailbox-plans"]
+            .into_iter()
+            .map(|scope| {
+                op(
+                    format!("limits:set:{scope}"),
+                    "set",
+                    scope,
+                    Change::Update,
+                    [scope.to_string(), send.clone(), receive.clone()],
+                )
+            })
+            .collect();
+        self.push(StepKind::Limits, ops);
+    }
+
+    fn permissions(&mut self) {
+        let (grants, findings) = crate::audit::plan_permissions(self.tenant, self.project);
+        self.findings.extend(findings);
+        let mut seen = HashSet::new();
+        let ops = grants
+            .iter()
+            .filter_map(|g: &PermissionGrant| {
+                let right = match g.right {
+                    PermissionRight::FullAccess => "FullAccess",
+                    PermissionRight::SendAs => "SendAs",
+                    PermissionRight::SendOnBehalf => "SendOnBehalf",
+                };
+                let id = format!(
+                    "permissions:{}:{}:{}",
+                    right.to_lowercase(),
+                    lower(&g.mailbox),
+                    lower(&g.trustee)
+                );
+                seen.insert(id.clone()).then(|| {
+                    op(
+                        id,
+                        "grant",
+                        g.mailbox.trim(),
+                        Change::Create,
+                        [
+                            g.mailbox.trim().to_string(),
+                            g.trustee.trim().to_string(),
+                            right.to_string(),
+                            if g.automapping { "true" } else { "false" }.to_string(),
+                        ],
+                    )
+                })
+            })
+            .collect();
+        self.push(StepKind::Permissions, ops);
+    }
+
+    fn dns_and_mail_flow(&mut self) {
+        let dns = self
+            .project
+            .domains
+            .iter()
+            .map(|d| op(format!("dns:records:{d}"), "read", d, Change::Check, [d]))
+            .collect();
+        let flow = self
+            .project
+            .domains
+            .iter()
+            .map(|d| {
+                op(
+                    format!("mail-flow:check:{d}"),
+                    "check",
+                    d,
+                    Change::Check,
+                    [d],
+                )
+            })
+            .collect();
+        self.push(StepKind::DnsRecords, dns);
+        self.push(StepKind::MailFlow, flow);
+        self.manual.push(DEST_IMPERSONATION);
+    }
+
+    fn revert(&mut self) {
+        if let Some(s) = self.step_ops(StepKind::SourceThrottling) {
+            let acct = s
+                .iter()
+                .find(|o| o.action == "assign")
+                .map(|o| o.target.clone());
+            if let Some(acct) = acct {
+                let ops = vec![op(
+                    format!("source-throttling-revert:assign:{}", lower(&acct)),
+                    "revert",
+                    &acct,
+                    Change::Update,
+                    [POLICY, acct.as_str()],
+                )];
+                self.push(StepKind::SourceThrottlingRevert, ops);
+            }
+        }
+    }
+
+    fn step_ops(&self, kind: StepKind) -> Option<&Vec<Op>> {
+        self.steps.iter().find(|s| s.kind == kind).map(|s| &s.ops)
+    }
+}
+
+/// The throttling policy the bundle creates for the migration account.
+pub const POLICY: &str = "CutoverMigration";
+
+fn op<I, S>(
+    id: impl Into<String>,
+    action: &'static str,
+    target: &str,
+    change: Change,
+    values: I,
+) -> Op
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    Op {
+        id: id.into(),
+        action,
+        target: target.to_string(),
+        change,
+        values: values.into_iter().map(Into::into).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

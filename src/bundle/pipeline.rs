@@ -1,0 +1,65 @@
+//! Project to bundle on disk: lint, load, plan, secrets file, bundle. `cutover bundle` and
+//! `cutover demo` call this.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::plan::prepare::{prepare, Prepared};
+use crate::plan::{Plan, State};
+use crate::project::{IdentityMode, Project};
+use crate::rules::LintReport;
+
+use super::manifest::Manifest;
+use super::{check_out, password_count, write, write_secrets, BundleOptions};
+
+pub enum Outcome {
+    /// Lint found errors; nothing was written.
+    Refused(LintReport),
+    Written {
+        lint: LintReport,
+        plan: Box<Plan>,
+        manifest: Manifest,
+        /// Passwords written to the secrets file (0 when none).
+        secrets: usize,
+        /// Passwords in the inputs that were not used (synced identities).
+        ignored_passwords: usize,
+    },
+}
+
+pub fn make(
+    project: &Project,
+    state: Option<&State>,
+    out: &Path,
+    force: bool,
+    secrets_out: Option<&Path>,
+) -> Result<Outcome> {
+    let (lint, tenant, plan) = match prepare(project, state)? {
+        Prepared::Refused(r) => return Ok(Outcome::Refused(r)),
+        Prepared::Ready { lint, tenant, plan } => (lint, tenant, plan),
+    };
+    check_out(out, force)?;
+    let passwords = password_count(&tenant);
+    let cloud = project.identity == IdentityMode::Cloud;
+    let mut secrets = 0;
+    if cloud && passwords > 0 {
+        let Some(path) = secrets_out else {
+            return Err(Error::Usage(format!(
+                "the users file holds {passwords} password(s), which never go into a bundle: \
+                 pass --secrets-out FILE (outside the bundle) and later `cutover run --secrets FILE`"
+            )));
+        };
+        secrets = write_secrets(&tenant, path, out)?;
+    }
+    let opts = BundleOptions {
+        force,
+        has_secrets: secrets > 0,
+    };
+    let manifest = write(project, &plan, out, &opts)?;
+    Ok(Outcome::Written {
+        lint,
+        plan,
+        manifest,
+        secrets,
+        ignored_passwords: if cloud { 0 } else { passwords },
+    })
+}

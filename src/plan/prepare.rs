@@ -1,0 +1,37 @@
+//! Lint, load and plan a project in one call: what `cutover plan`, `cutover bundle` and
+//! `cutover demo` share. A plan is never made from inputs lint rejects.
+
+use crate::error::Result;
+use crate::model::Tenant;
+use crate::project::Project;
+use crate::rules::{self, LintReport, LintRequest};
+
+use super::{build, Plan, State};
+
+pub enum Prepared {
+    /// Lint found errors (the report says which); nothing was planned.
+    Refused(LintReport),
+    Ready {
+        lint: LintReport,
+        tenant: Box<Tenant>,
+        plan: Box<Plan>,
+    },
+}
+
+pub fn prepare(project: &Project, state: Option<&State>) -> Result<Prepared> {
+    let lint = rules::lint(&LintRequest {
+        project,
+        files: &[],
+        kind: None,
+    })?;
+    if lint.errors() > 0 || lint.has_unreadable() {
+        return Ok(Prepared::Refused(lint));
+    }
+    let tenant = crate::model::load::load_tenant(project)?;
+    let plan = build(project, &tenant, state)?;
+    Ok(Prepared::Ready {
+        lint,
+        tenant: Box::new(tenant),
+        plan: Box::new(plan),
+    })
+}

@@ -1,0 +1,220 @@
+//! The steps a bundle can hold: where each runs, in which shell, against which target.
+//! Ids are fixed per kind (`06-users` is always the users step), so a resumed run, an ops
+//! file and a reviewer's notes keep meaning the same thing across bundles.
+
+use serde::Serialize;
+
+use crate::bundle::manifest::{RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE};
+use crate::project::{IdentityMode, SourceVersion};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    Preflight,
+    StateExport,
+    SourceImpersonation,
+    SourceThrottling,
+    SourceExport,
+    Domains,
+    Users,
+    UsersVerify,
+    Licences,
+    MailboxesVerify,
+    Aliases,
+    Groups,
+    GroupAliases,
+    Contacts,
+    Members,
+    Limits,
+    Permissions,
+    DnsRecords,
+    MailFlow,
+    SourceThrottlingRevert,
+}
+
+pub const JUMP_BOX_SHELL: &str = "pwsh-7";
+
+/// Where and how one step runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepPlace {
+    pub target: &'static str,
+    pub runs_on: &'static str,
+    pub shell: &'static str,
+}
+
+impl StepKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            StepKind::Preflight => "01-preflight",
+            StepKind::StateExport => "02-state-export",
+            StepKind::SourceImpersonation => "03-source-impersonation",
+            StepKind::SourceThrottling => "04-source-throttling",
+            StepKind::SourceExport => "05-source-export",
+            StepKind::Domains => "06-domains",
+            StepKind::Users => "07-users",
+            StepKind::UsersVerify => "07-users-verify",
+            StepKind::Licences => "08-licences",
+            StepKind::MailboxesVerify => "09-mailboxes-verify",
+            StepKind::Aliases => "10-aliases",
+            StepKind::Groups => "11-groups",
+            StepKind::GroupAliases => "11-groups-aliases",
+            StepKind::Contacts => "12-contacts",
+            StepKind::Members => "13-members",
+            StepKind::Limits => "14-limits",
+            StepKind::Permissions => "15-permissions",
+            StepKind::DnsRecords => "16-dns-records",
+            StepKind::MailFlow => "17-mail-flow",
+            StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
+        }
+    }
+
+    /// The op-id prefix (`users` in `users:ensure:alice@contoso.com`).
+    pub fn op_prefix(self) -> &'static str {
+        match self {
+            StepKind::Preflight => "preflight",
+            StepKind::StateExport => "state",
+            StepKind::SourceImpersonation => "source-impersonation",
+            StepKind::SourceThrottling => "source-throttling",
+            StepKind::SourceExport => "source-export",
+            StepKind::Domains => "domains",
+            StepKind::Users => "users",
+            StepKind::UsersVerify => "users",
+            StepKind::Licences => "licences",
+            StepKind::MailboxesVerify => "mailboxes",
+            StepKind::Aliases => "aliases",
+            StepKind::Groups => "groups",
+            StepKind::GroupAliases => "group-aliases",
+            StepKind::Contacts => "contacts",
+            StepKind::Members => "members",
+            StepKind::Limits => "limits",
+            StepKind::Permissions => "permissions",
+            StepKind::DnsRecords => "dns",
+            StepKind::MailFlow => "mail-flow",
+            StepKind::SourceThrottlingRevert => "source-throttling-revert",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            StepKind::Preflight => "Preflight: PowerShell, modules and connections on the jump box",
+            StepKind::StateExport => "Export the tenant's current state (for cutover plan --state)",
+            StepKind::SourceImpersonation => {
+                "Grant the migration account impersonation on the source"
+            }
+            StepKind::SourceThrottling => {
+                "Relax EWS throttling for the migration account on the source"
+            }
+            StepKind::SourceExport => {
+                "Export mailboxes, statistics, groups, members and permissions"
+            }
+            StepKind::Domains => "Add and verify accepted domains in the tenant",
+            StepKind::Users => "Ensure cloud users (Microsoft Graph)",
+            StepKind::UsersVerify => "Verify synced users exist in Entra ID",
+            StepKind::Licences => "Set usage location and assign licences",
+            StepKind::MailboxesVerify => "Verify each licensed user has an Exchange Online mailbox",
+            StepKind::Aliases => "Add secondary addresses (aliases)",
+            StepKind::Groups => "Ensure distribution groups",
+            StepKind::GroupAliases => "Add the groups' secondary addresses",
+            StepKind::Contacts => "Ensure mail contacts for external members",
+            StepKind::Members => "Add group members (users, contacts, nested groups)",
+            StepKind::Limits => "Message size limits on every mailbox and mailbox plan",
+            StepKind::Permissions => "Grant mailbox permissions (FullAccess, SendAs, SendOnBehalf)",
+            StepKind::DnsRecords => {
+                "Read the DNS records the tenant expects (MX, SPF, autodiscover)"
+            }
+            StepKind::MailFlow => "Mail-flow check after the MX cutover",
+            StepKind::SourceThrottlingRevert => "Revert the migration account's throttling policy",
+        }
+    }
+
+    /// Columns of the step's data file after `Op`.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            StepKind::Preflight => &["Check", "Name", "MinimumVersion"],
+            StepKind::StateExport => &["Part"],
+            StepKind::SourceImpersonation => &["Account"],
+            StepKind::SourceThrottling | StepKind::SourceThrottlingRevert => &["Policy", "Account"],
+            StepKind::SourceExport => &["Export", "File"],
+            StepKind::Domains | StepKind::DnsRecords | StepKind::MailFlow => &["Domain"],
+            StepKind::Users => &[
+                "UserPrincipalName",
+                "DisplayName",
+                "GivenName",
+                "Surname",
+                "MailNickname",
+                "UsageLocation",
+            ],
+            StepKind::UsersVerify | StepKind::MailboxesVerify => &["UserPrincipalName"],
+            StepKind::Licences => &["UserPrincipalName", "SkuPartNumber", "UsageLocation"],
+            StepKind::Aliases | StepKind::GroupAliases => &["Identity", "Address"],
+            StepKind::Groups => &[
+                "Name",
+                "DisplayName",
+                "Alias",
+                "PrimarySmtpAddress",
+                "Type",
+                "RequireSenderAuthenticationEnabled",
+            ],
+            StepKind::Contacts => &["Name", "ExternalEmailAddress"],
+            StepKind::Members => &["Group", "Member"],
+            StepKind::Limits => &["Scope", "MaxSendSize", "MaxReceiveSize"],
+            StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
+        }
+    }
+
+    /// Whether the step changes anything (read-only checks and exports do not).
+    pub fn changes(self) -> bool {
+        !matches!(
+            self,
+            StepKind::Preflight
+                | StepKind::StateExport
+                | StepKind::SourceExport
+                | StepKind::UsersVerify
+                | StepKind::MailboxesVerify
+                | StepKind::DnsRecords
+                | StepKind::MailFlow
+        )
+    }
+
+    pub fn place(self, version: SourceVersion, identity: IdentityMode) -> StepPlace {
+        let source = StepPlace {
+            target: version.target(),
+            runs_on: RUNS_ON_SOURCE,
+            shell: version.shell(),
+        };
+        let graph = StepPlace {
+            target: "graph",
+            runs_on: RUNS_ON_JUMP_BOX,
+            shell: JUMP_BOX_SHELL,
+        };
+        let exo = StepPlace {
+            target: "exchangeOnline",
+            runs_on: RUNS_ON_JUMP_BOX,
+            shell: JUMP_BOX_SHELL,
+        };
+        match self {
+            StepKind::SourceImpersonation
+            | StepKind::SourceThrottling
+            | StepKind::SourceExport
+            | StepKind::SourceThrottlingRevert => source,
+            // Synced objects' addresses are mastered in AD: Exchange Online refuses the write.
+            StepKind::Aliases if identity == IdentityMode::Synced => source,
+            StepKind::Preflight
+            | StepKind::StateExport
+            | StepKind::Domains
+            | StepKind::Users
+            | StepKind::UsersVerify
+            | StepKind::Licences
+            | StepKind::DnsRecords => graph,
+            StepKind::MailboxesVerify
+            | StepKind::Aliases
+            | StepKind::Groups
+            | StepKind::GroupAliases
+            | StepKind::Contacts
+            | StepKind::Members
+            | StepKind::Limits
+            | StepKind::Permissions
+            | StepKind::MailFlow => exo,
+        }
+    }
+}

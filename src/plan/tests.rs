@@ -1,0 +1,284 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::model::{Group, GroupKind, Membership, Origin, ProxyAddress, Secret};
+
+fn origin(line: u64) -> Origin {
+    Origin {
+        file: Arc::from("users.csv"),
+        line,
+    }
+}
+
+pub(crate) fn user(upn: &str, line: u64) -> User {
+    User {
+        origin: origin(line),
+        upn: upn.into(),
+        display_name: upn.split('@').next().unwrap_or(upn).into(),
+        first_name: None,
+        last_name: None,
+        alias: None,
+        usage_location: Some("US".into()),
+        password: Some(Secret::new("Sup3r-secret!")),
+        primary_smtp: None,
+        proxy_addresses: vec![ProxyAddress {
+            primary: false,
+            kind: "smtp".into(),
+            address: format!("alt.{upn}"),
+        }],
+        licence_sku: Some("SPE_E3".into()),
+    }
+}
+
+fn tenant() -> Tenant {
+    Tenant {
+        users: vec![user("alice@contoso.com", 2), user("bob@contoso.com", 3)],
+        groups: vec![Group {
+            origin: origin(2),
+            name: "Sales".into(),
+            display_name: Some("Sales team".into()),
+            alias: Some("sales".into()),
+            primary_smtp: Some("sales@contoso.com".into()),
+            proxy_addresses: vec![ProxyAddress {
+                primary: false,
+                kind: "smtp".into(),
+                address: "Sales.Team@contoso.com".into(),
+            }],
+            kind: GroupKind::Distribution,
+            accept_external: Some(true),
+        }],
+        memberships: vec![
+            Membership {
+                origin: origin(2),
+                group: "Sales".into(),
+                member: "alice@contoso.com".into(),
+            },
+            Membership {
+                origin: origin(3),
+                group: "sales@contoso.com".into(),
+                member: "partner@example.net".into(),
+            },
+            Membership {
+                origin: origin(4),
+                group: "nosuch".into(),
+                member: "bob".into(),
+            },
+        ],
+        ..Default::default()
+    }
+}
+
+fn project() -> Project {
+    Project {
+        domains: vec!["contoso.com".into()],
+        tenant: Some("contoso.onmicrosoft.com".into()),
+        source_version: SourceVersion::Ex2010,
+        migration_account: Some("CONTOSO\\svc-mig".into()),
+        ..Default::default()
+    }
+}
+
+fn ids(p: &Plan) -> Vec<String> {
+    p.steps
+        .iter()
+        .flat_map(|s| s.ops.iter().map(|o| o.id.clone()))
+        .collect()
+}
+
+#[test]
+fn ids_come_from_content_not_row_order() {
+    let t = tenant();
+    let mut reversed = t.clone();
+    reversed.users.reverse();
+    reversed.users[0].origin.line = 99;
+    let a: BTreeSet<String> = ids(&build(&project(), &t, None).unwrap())
+        .into_iter()
+        .collect();
+    let b: BTreeSet<String> = ids(&build(&project(), &reversed, None).unwrap())
+        .into_iter()
+        .collect();
+    assert_eq!(a, b);
+    assert!(a.contains("users:ensure:alice@contoso.com"));
+    assert!(a.contains("licences:assign:alice@contoso.com:spe_e3"));
+    assert!(a.contains("aliases:add:alice@contoso.com:smtp:alt.alice@contoso.com"));
+    assert!(a.contains("members:add:sales@contoso.com:alice@contoso.com"));
+    assert!(a.contains("contacts:ensure:partner@example.net"));
+    assert!(a.contains("group-aliases:add:sales@contoso.com:smtp:sales.team@contoso.com"));
+    assert!(a.contains("source-throttling:assign:contoso\\svc-mig"));
+}
+
+#[test]
+fn steps_are_in_run_order_and_ids_unique() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let order: Vec<&str> = p.steps.iter().map(|s| s.id).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "step ids sort in run order");
+    let all = ids(&p);
+    let unique: HashSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len());
+    for s in &p.steps {
+        for o in &s.ops {
+            assert_eq!(o.values.len(), s.columns.len(), "{}", o.id);
+            assert!(o.id.starts_with(s.kind.op_prefix()), "{}", o.id);
+        }
+    }
+    assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+}
+
+#[test]
+fn per_version_steps() {
+    let t = tenant();
+    let with = |v| {
+        let pr = Project {
+            source_version: v,
+            ..project()
+        };
+        build(&pr, &t, None).unwrap()
+    };
+    let p2003 = with(SourceVersion::Ex2003);
+    assert!(p2003.step(StepKind::SourceImpersonation).is_none());
+    assert!(p2003.step(StepKind::SourceExport).is_none());
+    assert!(p2003.manual.iter().any(|m| m.title.contains("2003")));
+    let p2007 = with(SourceVersion::Ex2007);
+    assert!(p2007.step(StepKind::SourceImpersonation).is_some());
+    assert!(p2007.step(StepKind::SourceThrottling).is_none());
+    assert!(p2007.step(StepKind::SourceThrottlingRevert).is_none());
+    let p2016 = with(SourceVersion::Ex2016);
+    assert!(p2016.step(StepKind::SourceThrottling).is_some());
+    assert_eq!(
+        p2016.steps.last().unwrap().kind,
+        StepKind::SourceThrottlingRevert
+    );
+    let none = build(
+        &Project {
+            migration_account: None,
+            ..project()
+        },
+        &t,
+        None,
+    )
+    .unwrap();
+    assert!(none.step(StepKind::SourceImpersonation).is_none());
+    assert!(none
+        .manual
+        .iter()
+        .any(|m| m.text.contains("migration_account")));
+}
+
+#[test]
+fn synced_mode_creates_no_users_and_sets_aliases_on_premises() {
+    let pr = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let p = build(&pr, &tenant(), None).unwrap();
+    assert!(p.step(StepKind::Users).is_none());
+    let v = p.step(StepKind::UsersVerify).unwrap();
+    assert_eq!(v.ops[0].id, "users:verify-synced:alice@contoso.com");
+    assert!(p.step(StepKind::Licences).is_some());
+    let a = p.step(StepKind::Aliases).unwrap();
+    assert_eq!(a.place.runs_on, "source-server");
+    assert_eq!(a.place.target, "exchange2010");
+    let cloud = build(&project(), &tenant(), None).unwrap();
+    assert_eq!(
+        cloud.step(StepKind::Aliases).unwrap().place.target,
+        "exchangeOnline"
+    );
+}
+
+#[test]
+fn state_snapshot_yields_create_update_unchanged() {
+    let s = State::from_json(
+        r#"{"version":1,
+        "domains":[{"id":"contoso.com","is_verified":true}],
+        "users":[{"upn":"Alice@contoso.com","display_name":"alice","usage_location":"US","licences":["spe_e3"]},
+                 {"upn":"bob@contoso.com","display_name":"Robert"}],
+        "mailboxes":[{"upn":"alice@contoso.com","email_addresses":["smtp:ALT.alice@contoso.com"]}],
+        "groups":[{"primary_smtp":"sales@contoso.com","require_sender_authentication":true,"members":["alice@contoso.com"],
+                   "email_addresses":["SMTP:sales@contoso.com","smtp:sales.team@contoso.com"]}]}"#,
+    )
+    .unwrap();
+    let p = build(&project(), &tenant(), Some(&s)).unwrap();
+    let change = |id: &str| {
+        p.steps
+            .iter()
+            .flat_map(|s| &s.ops)
+            .find(|o| o.id == id)
+            .map(|o| o.change)
+    };
+    assert_eq!(
+        change("users:ensure:alice@contoso.com"),
+        Some(Change::Unchanged)
+    );
+    assert_eq!(change("users:ensure:bob@contoso.com"), Some(Change::Update));
+    assert_eq!(
+        change("licences:assign:alice@contoso.com:spe_e3"),
+        Some(Change::Unchanged)
+    );
+    assert_eq!(
+        change("licences:assign:bob@contoso.com:spe_e3"),
+        Some(Change::Create)
+    );
+    assert_eq!(
+        change("aliases:add:alice@contoso.com:smtp:alt.alice@contoso.com"),
+        Some(Change::Unchanged)
+    );
+    assert_eq!(
+        change("domains:ensure:contoso.com"),
+        Some(Change::Unchanged)
+    );
+    // accept_external = true, tenant still requires authentication: update.
+    assert_eq!(
+        change("groups:ensure:sales@contoso.com"),
+        Some(Change::Update)
+    );
+    assert_eq!(
+        change("group-aliases:add:sales@contoso.com:smtp:sales.team@contoso.com"),
+        Some(Change::Unchanged)
+    );
+    assert_eq!(
+        change("members:add:sales@contoso.com:alice@contoso.com"),
+        Some(Change::Unchanged)
+    );
+    assert!(p.from_state);
+    let md = markdown::render(&p);
+    assert!(md.contains("- unchanged users:ensure:alice@contoso.com"));
+    assert!(md.contains("diffed against the state snapshot"));
+}
+
+#[test]
+fn plan_json_is_versioned_and_has_no_password() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let json = p.to_json().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["steps"][0]["id"], "01-preflight");
+    assert_eq!(v["steps"][0]["runs_on"], "jump-box");
+    assert!(!json.contains("Sup3r-secret!"));
+    assert!(!markdown::render(&p).contains("Sup3r-secret!"));
+}
+
+#[test]
+fn markdown_escapes_values() {
+    assert_eq!(markdown::escape("a|b`c\n"), "a\\|b\\`c\\u{000A}");
+}
+
+#[test]
+fn plan_md_shows_the_values_the_id_does_not() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let md = markdown::render(&p);
+    let line = md
+        .lines()
+        .find(|l| l.starts_with("- create users:ensure:alice@contoso.com"))
+        .unwrap();
+    assert_eq!(
+        line,
+        "- create users:ensure:alice@contoso.com — DisplayName: alice, MailNickname: alice, UsageLocation: US"
+    );
+    let alias = md
+        .lines()
+        .find(|l| l.contains("aliases:add:alice"))
+        .unwrap();
+    assert!(!alias.contains(" — "), "{alias}");
+}

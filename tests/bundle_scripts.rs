@@ -1,0 +1,653 @@
+//! Every source version x both identity modes: what the generated bundle must always be.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use common::*;
+use cutover::bundle::{self, manifest::Manifest, BundleOptions};
+use cutover::project::{IdentityMode, SourceVersion};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn matrix() -> Vec<(SourceVersion, IdentityMode)> {
+    SourceVersion::ALL
+        .iter()
+        .flat_map(|v| [(*v, IdentityMode::Cloud), (*v, IdentityMode::Synced)])
+        .collect()
+}
+
+fn bundles() -> Vec<(SourceVersion, IdentityMode, tempfile::TempDir, Manifest)> {
+    let t = tenant(40);
+    matrix()
+        .into_iter()
+        .map(|(v, i)| {
+            let dir = tempfile::tempdir().unwrap();
+            let m = write_bundle(&project(v, i), &t, dir.path());
+            (v, i, dir, m)
+        })
+        .collect()
+}
+
+fn script_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(BOM),
+        "{} has no UTF-8 BOM",
+        path.display()
+    );
+    String::from_utf8(bytes[3..].to_vec()).unwrap()
+}
+
+#[test]
+fn every_script_parses_with_no_error_node() {
+    for (v, i, dir, _) in bundles() {
+        let scripts: Vec<PathBuf> = files(dir.path())
+            .into_iter()
+            .filter(|p| is_script(p))
+            .collect();
+        assert!(
+            scripts.len() >= 10,
+            "{v} {i:?}: only {} scripts",
+            scripts.len()
+        );
+        for s in scripts {
+            let errs = parse_errors(&script_text(&s));
+            assert!(errs.is_empty(), "{v} {i:?} {}: {errs:#?}", s.display());
+        }
+    }
+}
+
+#[test]
+fn no_input_value_appears_in_any_script_and_no_password_in_any_file() {
+    let corpus = adversarial();
+    for (v, i, dir, _) in bundles() {
+        let mut data_hits = 0;
+        for f in files(dir.path()) {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+            assert!(
+                !text.contains(PASSWORD_PREFIX),
+                "{v} {i:?}: password in {}",
+                f.display()
+            );
+            if is_script(&f) {
+                for bad in &corpus {
+                    assert!(
+                        !text.contains(bad.as_str()),
+                        "{v} {i:?}: {:?} in {}",
+                        bad,
+                        f.display()
+                    );
+                }
+                assert!(!text.contains("user1@contoso.com"), "{}", f.display());
+            } else if f.extension().is_some_and(|e| e == "csv") {
+                data_hits += corpus.iter().filter(|b| text.contains(b.as_str())).count();
+            }
+        }
+        // The values did reach the bundle: as data, where the scripts read them at run time.
+        assert!(
+            data_hits > 0,
+            "{v} {i:?}: corpus missing from the data files"
+        );
+    }
+}
+
+#[test]
+fn manifest_hashes_match_the_files_and_list_every_step() {
+    for (v, i, dir, m) in bundles() {
+        let on_disk: Manifest =
+            serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(on_disk, m);
+        assert_eq!(m.source_version, v.as_str());
+        assert_eq!(m.identity, i.as_str());
+        let mut listed = BTreeSet::new();
+        for s in &m.steps {
+            let bytes = std::fs::read(dir.path().join(&s.file)).unwrap();
+            assert_eq!(bundle::sha256_hex(&bytes), s.sha256, "{}", s.file);
+            listed.insert(s.file.clone());
+            let ops_file = s.ops_file.as_ref().unwrap();
+            let ops = std::fs::read_to_string(dir.path().join(ops_file)).unwrap();
+            assert_eq!(ops.lines().count() as u64, s.ops, "{ops_file}");
+            // The ops list and the data file's Op column agree, in order.
+            let mut r = csv::Reader::from_path(dir.path().join(&s.data[0])).unwrap();
+            let col: Vec<String> = r.records().map(|x| x.unwrap()[0].to_string()).collect();
+            let col: Vec<String> = col
+                .into_iter()
+                .map(|c| c.trim_start_matches('\u{feff}').to_string())
+                .collect();
+            assert_eq!(
+                col,
+                ops.lines().map(str::to_string).collect::<Vec<_>>(),
+                "{}",
+                s.id
+            );
+            assert!(["source-server", "jump-box"].contains(&s.runs_on.as_str()));
+            assert!(["powershell-2.0", "powershell-5.1", "pwsh-7"].contains(&s.shell.as_str()));
+            if s.runs_on == "jump-box" {
+                assert_eq!(s.shell, "pwsh-7");
+                assert!(
+                    ["graph", "exchangeOnline"].contains(&s.target.as_str()),
+                    "{}",
+                    s.id
+                );
+            } else {
+                assert_eq!(s.target, v.target());
+            }
+        }
+        for d in m.data.iter().chain(&m.modules) {
+            let bytes = std::fs::read(dir.path().join(&d.file)).unwrap();
+            assert!(bytes.starts_with(BOM), "{}", d.file);
+            assert_eq!(bundle::sha256_hex(&bytes), d.sha256, "{}", d.file);
+        }
+        let scripts: BTreeSet<String> = files(&dir.path().join("steps"))
+            .iter()
+            .map(|p| format!("steps/{}", p.file_name().unwrap().to_string_lossy()))
+            .collect();
+        assert_eq!(scripts, listed, "every script is in the manifest");
+    }
+}
+
+#[test]
+fn steps_follow_the_source_version_and_identity_mode() {
+    for (v, i, dir, m) in bundles() {
+        let ids: Vec<&str> = m.steps.iter().map(|s| s.id.as_str()).collect();
+        let has = |id: &str| ids.contains(&id);
+        assert_eq!(
+            has("03-source-impersonation"),
+            v != SourceVersion::Ex2003,
+            "{v}"
+        );
+        assert_eq!(
+            has("04-source-throttling"),
+            v >= SourceVersion::Ex2010,
+            "{v}"
+        );
+        assert_eq!(
+            has("90-source-throttling-revert"),
+            v >= SourceVersion::Ex2010,
+            "{v}"
+        );
+        assert_eq!(has("07-users"), i == IdentityMode::Cloud);
+        assert_eq!(has("07-users-verify"), i == IdentityMode::Synced);
+        let aliases = m.steps.iter().find(|s| s.id == "10-aliases");
+        match (v, i) {
+            (SourceVersion::Ex2003, IdentityMode::Synced) => assert!(aliases.is_none()),
+            (_, IdentityMode::Synced) => assert_eq!(aliases.unwrap().runs_on, "source-server"),
+            _ => assert_eq!(aliases.unwrap().target, "exchangeOnline"),
+        }
+        let all: String = files(dir.path())
+            .iter()
+            .filter(|p| is_script(p))
+            .map(|p| script_text(p))
+            .collect();
+        if v == SourceVersion::Ex2007 {
+            assert!(
+                all.contains("ms-Exch-EPI-Impersonation")
+                    && all.contains("ms-Exch-EPI-May-Impersonate")
+            );
+        }
+        if v == SourceVersion::Ex2010 {
+            assert!(all.contains("EWSMaxConcurrency = $null") && !all.contains("'Unlimited'"));
+        }
+        if v >= SourceVersion::Ex2013 {
+            assert!(
+                all.contains("EwsMaxBurst = 'Unlimited'")
+                    && all.contains("Set-ThrottlingPolicyAssociation")
+            );
+        }
+        let readme = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+        if v == SourceVersion::Ex2003 {
+            assert!(readme.contains("Exchange 2003 has no Exchange Management Shell"));
+        }
+        assert!(readme.contains("ApplicationImpersonation role in\n  February 2025"));
+        assert!(
+            readme.contains("\"status\":\"created\""),
+            "protocol documented"
+        );
+    }
+}
+
+/// Words that must never be emitted: retired modules, Basic auth, string-built commands.
+const FORBIDDEN: [&str; 9] = [
+    "Invoke-Expression",
+    "iex ",
+    "Msol",
+    "AzureAD",
+    "New-PSSession",
+    "-Authentication Basic",
+    "powershell-liveid",
+    "[scriptblock]::Create",
+    "Add-PSSnapin",
+];
+
+/// Windows PowerShell 2.0 has none of these (source-server scripts and the module).
+const NOT_IN_PS2: [&str; 12] = [
+    "ConvertTo-Json",
+    "[pscustomobject]",
+    "[ordered]",
+    "$PSItem",
+    " -in ",
+    " -notin ",
+    ".ForEach(",
+    ".Where(",
+    "::new(",
+    "$PSScriptRoot",
+    "Csv -Encoding",
+    "Import-Csv -LiteralPath",
+];
+
+#[test]
+fn scripts_are_strict_and_avoid_retired_and_unsupported_syntax() {
+    let get_mailbox = regex::Regex::new(r"Get-Mailbox(\s|\)|$)").unwrap();
+    for (v, i, dir, m) in bundles() {
+        let module = script_text(&dir.path().join(bundle::MODULE_FILE));
+        for w in NOT_IN_PS2 {
+            assert!(!module.contains(w), "module uses {w}");
+        }
+        assert!(module.contains("Set-StrictMode -Version 2.0"));
+        for s in &m.steps {
+            let text = script_text(&dir.path().join(&s.file));
+            assert!(text.contains("Set-StrictMode -Version 2.0"), "{}", s.id);
+            assert!(text.contains("$ErrorActionPreference = 'Stop'"), "{}", s.id);
+            assert!(text.contains("SupportsShouldProcess = $true"), "{}", s.id);
+            for w in FORBIDDEN {
+                assert!(!text.contains(w), "{v} {i:?} {}: {w}", s.id);
+            }
+            if s.runs_on == "source-server" {
+                for w in NOT_IN_PS2 {
+                    assert!(!text.contains(w), "{v} {}: {w}", s.id);
+                }
+            } else {
+                assert!(!text.contains("ApplicationImpersonation"), "{}", s.id);
+            }
+            // Get-Mailbox over everything always asks for every mailbox.
+            for line in text
+                .lines()
+                .filter(|l| get_mailbox.is_match(l) && !l.contains("-Identity"))
+            {
+                assert!(line.contains("-ResultSize Unlimited"), "{}: {line}", s.id);
+            }
+            // Addresses are only ever added, never set as a replacing list (2007 excepted).
+            for line in text.lines().filter(|l| l.contains("-EmailAddresses")) {
+                assert!(
+                    line.contains("@{ Add = ")
+                        || line.contains("$addresses")
+                        || line.trim_start().starts_with('#')
+                        || line.contains("ShouldProcess("),
+                    "{}: {line}",
+                    s.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn scripts_do_not_grow_with_the_number_of_users() {
+    for (v, i) in matrix() {
+        let small = tempfile::tempdir().unwrap();
+        let big = tempfile::tempdir().unwrap();
+        let pr = project(v, i);
+        let a = write_bundle(&pr, &tenant(10), small.path());
+        let b = write_bundle(&pr, &tenant(1000), big.path());
+        assert_eq!(a.steps.len(), b.steps.len());
+        for (x, y) in a.steps.iter().zip(&b.steps) {
+            assert_eq!(x.sha256, y.sha256, "{v} {i:?} {}", x.id);
+        }
+        assert_eq!(a.modules, b.modules);
+        let users = |m: &Manifest| m.steps.iter().find(|s| s.id == "08-licences").unwrap().ops;
+        assert_eq!((users(&a), users(&b)), (10, 1000));
+    }
+}
+
+#[test]
+fn a_non_empty_folder_needs_force_and_keeps_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pr = project(SourceVersion::Ex2016, IdentityMode::Cloud);
+    let p = make_plan(&pr, &tenant(3));
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let err = bundle::write(&pr, &p, dir.path(), &BundleOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("--force"), "{err}");
+    let force = BundleOptions {
+        force: true,
+        ..Default::default()
+    };
+    bundle::write(&pr, &p, dir.path(), &force).unwrap();
+    std::fs::create_dir_all(dir.path().join("runs/1")).unwrap();
+    std::fs::write(dir.path().join("steps/stray.ps1"), "x").unwrap();
+    bundle::write(&pr, &p, dir.path(), &force).unwrap();
+    assert!(dir.path().join("runs/1").is_dir());
+    assert!(!dir.path().join("steps/stray.ps1").exists());
+}
+
+#[test]
+fn secrets_go_to_an_owner_only_file_outside_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle");
+    std::fs::create_dir(&out).unwrap();
+    let t = tenant(5);
+    let inside = bundle::write_secrets(&t, &out.join("secrets.csv"), &out);
+    assert!(inside.is_err());
+    let path = dir.path().join("secrets.csv");
+    assert_eq!(bundle::write_secrets(&t, &path, &out).unwrap(), 5);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("\u{feff}UserPrincipalName,Password\r\n"));
+    assert!(text.contains(&format!("user0@contoso.com,{PASSWORD_PREFIX}0-Zq9")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(
+        bundle::write_secrets(&t, &path, &out).is_err(),
+        "never overwrites"
+    );
+}
+
+#[test]
+fn a_hostile_tenant_name_stays_a_literal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pr = project(SourceVersion::Ex2016, IdentityMode::Cloud);
+    pr.tenant = Some("x\u{2019}; Remove-Item C:\\; '$(y).onmicrosoft.com".into());
+    write_bundle(&pr, &tenant(2), dir.path());
+    let s = script_text(&dir.path().join("steps/07-users.ps1"));
+    assert!(s.contains("$Tenant = 'x\u{2019}\u{2019}; Remove-Item C:\\; ''$(y).onmicrosoft.com'"));
+    assert!(parse_errors(&s).is_empty());
+    pr.tenant = Some("bad\nname.onmicrosoft.com".into());
+    let p = make_plan(&pr, &tenant(2));
+    let err = bundle::write(
+        &pr,
+        &p,
+        &dir.path().join("other"),
+        &BundleOptions::default(),
+    );
+    assert!(err.is_err());
+}
+
+/// Command names and parameters used in a script, by a walk of its syntax tree.
+/// Keys of hashtables that are splatted (`@params`) count as parameters of that command.
+fn commands(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut p = tree_sitter::Parser::new();
+    p.set_language(&tree_sitter_pwsh::LANGUAGE.into()).unwrap();
+    let tree = p.parse(text, None).unwrap();
+    let src = text.as_bytes();
+    // Hashtable keys per variable: `$x = @{ K = ... }` and `$x.K = ...`.
+    let mut splats: HashMap<String, Vec<String>> = HashMap::new();
+    let assign_re = regex::Regex::new(r"(?m)^\s*\$(\w+)\s*=\s*@\{([^}\n]*)").unwrap();
+    let inline_key = regex::Regex::new(r"(?:^|[;\n{])\s*(\w+)\s*=").unwrap();
+    let line_key = regex::Regex::new(r"(?m)^\s*(\w+)\s*=").unwrap();
+    for c in assign_re.captures_iter(text) {
+        let keys = splats.entry(c[1].to_lowercase()).or_default();
+        for k in inline_key.captures_iter(&c[2]) {
+            keys.push(k[1].to_string());
+        }
+    }
+    let multi_re = regex::Regex::new(r"(?ms)^\s*\$(\w+)\s*=\s*@\{\s*$(.*?)^\s*\}").unwrap();
+    for c in multi_re.captures_iter(text) {
+        let keys = splats.entry(c[1].to_lowercase()).or_default();
+        for k in line_key.captures_iter(&c[2]) {
+            keys.push(k[1].to_string());
+        }
+    }
+    for c in regex::Regex::new(r"\$(\w+)\.(\w+)\s*=[^=]")
+        .unwrap()
+        .captures_iter(text)
+    {
+        splats
+            .entry(c[1].to_lowercase())
+            .or_default()
+            .push(c[2].to_string());
+    }
+    let mut out = Vec::new();
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "command" {
+            if let Some(name) = n.child_by_field_name("command_name") {
+                let name = name.utf8_text(src).unwrap().to_string();
+                let mut params = Vec::new();
+                if let Some(els) = n.child_by_field_name("command_elements") {
+                    let mut c2 = els.walk();
+                    for e in els.children(&mut c2) {
+                        let t = e.utf8_text(src).unwrap();
+                        if e.kind() == "command_parameter" {
+                            params
+                                .push(t.trim_start_matches('-').trim_end_matches(':').to_string());
+                        } else if let Some(var) = t.strip_prefix('@') {
+                            if let Some(keys) = splats.get(&var.to_lowercase()) {
+                                params.extend(keys.iter().cloned());
+                            }
+                        }
+                    }
+                }
+                out.push((name, params));
+            }
+        }
+        for c in n.children(&mut cursor) {
+            stack.push(c);
+        }
+    }
+    out
+}
+
+/// PowerShell's own cmdlets the scripts use (not in the Exchange/Graph catalog).
+const CORE: [&str; 20] = [
+    "ConvertTo-Json",
+    "Split-Path",
+    "Join-Path",
+    "Import-Module",
+    "Set-StrictMode",
+    "Import-Csv",
+    "Export-Csv",
+    "Select-Object",
+    "Where-Object",
+    "ForEach-Object",
+    "Sort-Object",
+    "Out-Null",
+    "Out-String",
+    "Write-Host",
+    "New-Object",
+    "Add-Member",
+    "Test-Path",
+    "Get-Module",
+    "Start-Sleep",
+    "Export-ModuleMember",
+];
+const COMMON: [&str; 8] = [
+    "ErrorAction",
+    "WhatIf",
+    "Confirm",
+    "Verbose",
+    "WarningAction",
+    "ErrorVariable",
+    "OutVariable",
+    "Debug",
+];
+
+fn catalog() -> serde_json::Value {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/cmdlet-catalog.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the cmdlet catalog is needed at {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Problems with `name -params` for `targets` (any one of them must have it).
+fn check_command(
+    cat: &serde_json::Value,
+    name: &str,
+    params: &[String],
+    targets: &[&str],
+    own: &BTreeSet<String>,
+) -> Vec<String> {
+    let cmdlets = &cat["cmdlets"];
+    let applies = |v: &serde_json::Value| {
+        v.as_array().is_some_and(|a| {
+            a.iter()
+                .any(|x| targets.contains(&x.as_str().unwrap_or("")))
+        })
+    };
+    let Some(c) = cmdlets.get(name) else {
+        if name.starts_with('$')
+            || CORE.contains(&name)
+            || own.contains(&name.to_lowercase())
+            || name.contains("-Cutover")
+        {
+            return vec![];
+        }
+        return vec![format!("{name}: not a known cmdlet for {targets:?}")];
+    };
+    let mut errs = Vec::new();
+    if !applies(&c["applicable"]) {
+        errs.push(format!("{name}: not available in {targets:?}"));
+    }
+    for p in params {
+        if COMMON.iter().any(|c| c.eq_ignore_ascii_case(p)) {
+            continue;
+        }
+        let found = c["parameters"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(p));
+        match found {
+            None => errs.push(format!("{name} -{p}: no such parameter")),
+            Some((_, meta)) if !applies(&meta["applicable"]) => {
+                errs.push(format!("{name} -{p}: not available in {targets:?}"))
+            }
+            _ => {}
+        }
+    }
+    errs
+}
+
+fn own_functions(text: &str) -> BTreeSet<String> {
+    regex::Regex::new(r"(?m)^\s*function\s+([\w-]+)")
+        .unwrap()
+        .captures_iter(text)
+        .map(|c| c[1].to_lowercase())
+        .collect()
+}
+
+#[test]
+fn every_cmdlet_and_parameter_exists_for_the_step_target() {
+    let cat = catalog();
+    let mut problems = BTreeMap::new();
+    for (v, i, dir, m) in bundles() {
+        let module = script_text(&dir.path().join(bundle::MODULE_FILE));
+        let own_module = own_functions(&module);
+        for (name, params) in commands(&module) {
+            for e in check_command(
+                &cat,
+                &name,
+                &params,
+                &["graph", "exchangeOnline"],
+                &own_module,
+            ) {
+                problems.insert(format!("module: {e}"), ());
+            }
+        }
+        for s in &m.steps {
+            let text = script_text(&dir.path().join(&s.file));
+            // The catalog starts at Exchange 2010; Exchange 2007's shell is checked against it.
+            let target = if s.target == "exchange2007" {
+                "exchange2010"
+            } else {
+                s.target.as_str()
+            };
+            let own: BTreeSet<String> = own_functions(&text).union(&own_module).cloned().collect();
+            let cmds = commands(&text);
+            assert!(!cmds.is_empty(), "{}", s.id);
+            for (name, params) in cmds {
+                for e in check_command(&cat, &name, &params, &[target], &own) {
+                    problems.insert(format!("{v} {i:?} {}: {e}", s.id), ());
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{:#?}",
+        problems.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_checker_finds_wrong_cmdlets_and_parameters() {
+    // Guards the test above against passing vacuously.
+    let cat = catalog();
+    let own = BTreeSet::new();
+    let cmds = commands("Set-Mailbox -Identity $x -NoSuchParam 1\nGet-MgDomainVerificationDetail -DomainId $d\n$p = @{ Bogus = 1 }\nNew-MgUser @p\n");
+    let errs: Vec<String> = cmds
+        .iter()
+        .flat_map(|(n, p)| check_command(&cat, n, p, &["exchangeOnline"], &own))
+        .collect();
+    assert!(errs.iter().any(|e| e.contains("-NoSuchParam")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("Get-MgDomainVerificationDetail")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.contains("New-MgUser: not available")),
+        "{errs:?}"
+    );
+    let graph: Vec<String> = cmds
+        .iter()
+        .flat_map(|(n, p)| check_command(&cat, n, p, &["graph"], &own))
+        .collect();
+    assert!(graph.iter().any(|e| e.contains("-Bogus")), "{graph:?}");
+    assert!(!parse_errors("Write-Host ('a'").is_empty());
+}
+
+#[test]
+fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
+    let t = tenant(3);
+    let pr = project(SourceVersion::Ex2016, IdentityMode::Cloud);
+    let users: Vec<serde_json::Value> = t
+        .users
+        .iter()
+        .map(|u| {
+            serde_json::json!({"upn": u.upn, "display_name": u.display_name,
+            "given_name": u.first_name, "surname": u.last_name, "usage_location": "GB",
+            "licences": ["O365_BUSINESS_PREMIUM"]})
+        })
+        .collect();
+    let state = cutover::plan::State::from_json(
+        &serde_json::json!({"version": 1, "users": users}).to_string(),
+    )
+    .unwrap();
+    let p = cutover::plan::build(&pr, &t, Some(&state)).unwrap();
+    assert_eq!(
+        p.step(cutover::plan::StepKind::Users)
+            .unwrap()
+            .pending()
+            .count(),
+        0
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let m = bundle::write(&pr, &p, dir.path(), &BundleOptions::default()).unwrap();
+    let ids: Vec<&str> = m.steps.iter().map(|s| s.id.as_str()).collect();
+    assert!(
+        !ids.contains(&"07-users") && !ids.contains(&"08-licences"),
+        "{ids:?}"
+    );
+    assert!(ids.contains(&"10-aliases"));
+    let md = std::fs::read_to_string(dir.path().join("PLAN.md")).unwrap();
+    assert!(md.contains("- unchanged users:ensure:user0@contoso.com"));
+}
+
+#[test]
+fn exchange_online_aliases_always_use_the_add_form() {
+    for (v, i, dir, m) in bundles() {
+        let step = m.steps.iter().find(|s| s.id == "10-aliases");
+        let Some(step) = step else { continue };
+        let text = script_text(&dir.path().join(&step.file));
+        let add_form = text.contains("-EmailAddresses @{ Add = $r.Address }");
+        let onprem_2007 = v == SourceVersion::Ex2007 && step.runs_on == "source-server";
+        assert_eq!(add_form, !onprem_2007, "{v} {i:?}");
+    }
+}
