@@ -89,6 +89,15 @@ impl Target {
         }
     }
 
+    /// The shell as the manifest names it, for messages.
+    pub fn shell_label(self) -> &'static str {
+        match self.min_shell() {
+            PsVersion::V2 => "Windows PowerShell 2.0",
+            PsVersion::V7 => "PowerShell 7",
+            _ => "Windows PowerShell 5.1",
+        }
+    }
+
     /// Whether the script talks to the cloud rather than to an on-premises server.
     pub fn is_cloud(self) -> bool {
         matches!(self, Target::ExchangeOnline | Target::Graph)

@@ -249,10 +249,10 @@ impl Checker<'_, '_> {
                 Some(g.line),
                 column,
                 format!(
-                    "-{name} needs PowerShell {}; {} scripts run in PowerShell {}",
+                    "-{name} needs PowerShell {}; {} scripts run in {}",
                     since.as_str(),
                     self.target,
-                    self.target.min_shell().as_str()
+                    self.target.shell_label()
                 ),
             ),
             ParamMatch::Unknown => self.add(

@@ -22,10 +22,10 @@ impl Checker<'_, '_> {
             Some(line),
             column,
             format!(
-                "{what} needs PowerShell {}; {} scripts run in PowerShell {}",
+                "{what} needs PowerShell {}; {} scripts run in {}",
                 since.as_str(),
                 self.target,
-                self.target.min_shell().as_str()
+                self.target.shell_label()
             ),
         );
     }
