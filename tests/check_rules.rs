@@ -353,11 +353,21 @@ fn ps020_capped_getter_feeding_a_change() {
         "Get-Mailbox -ResultSize Unlimited | Set-Mailbox -MaxSendSize 150MB\n",
         "Get-Mailbox -Identity a | Set-Mailbox -MaxSendSize 150MB\n",
         "Get-Mailbox a | Set-Mailbox -MaxSendSize 150MB\n",
-        "Get-Mailbox | Export-Csv -Path m.csv -NoTypeInformation\n",
+        "Get-Mailbox | Format-Table Alias\n",
         "$p = Get-Params\nGet-Mailbox @p | Set-Mailbox -MaxSendSize 150MB\n",
     ] {
         assert!(!has(ok, ExchangeOnline, "PS020"), "{ok}");
     }
+}
+
+#[test]
+fn ps020_capped_getter_feeding_an_export() {
+    let src = "Get-Mailbox | Select-Object Alias, PrimarySmtpAddress | Export-Csv -Path m.csv -NoTypeInformation\n";
+    assert!(has(src, Exchange2010, "PS020"));
+    let src = "$all = Get-Recipient\n$all | Export-Csv -Path r.csv -NoTypeInformation\n";
+    assert!(has(src, Exchange2016, "PS020"));
+    let ok = "Get-Mailbox -ResultSize Unlimited | Select-Object Alias | Export-Csv -Path m.csv -NoTypeInformation\n";
+    assert!(!has(ok, Exchange2010, "PS020"));
 }
 
 #[test]

@@ -345,6 +345,15 @@ pub const CHANGING_VERBS: &[&str] = &[
     "Move", "Suspend", "Resume", "Start", "Stop", "Complete", "Reset",
 ];
 
+/// Core cmdlets that write objects out: a capped getter feeding one exports only one page.
+pub const WRITERS: &[&str] = &[
+    "Export-Csv",
+    "Export-Clixml",
+    "Out-File",
+    "Set-Content",
+    "Add-Content",
+];
+
 /// Cmdlets that arrived after PowerShell 2.0 (the Exchange 2007/2010 shells) or 5.1.
 pub const NEWER_CMDLETS: &[(&str, PsVersion)] = &[
     ("ConvertTo-Json", PsVersion::V3),

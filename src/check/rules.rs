@@ -141,12 +141,12 @@ pub const RESULT_SIZE: Rule = Rule {
     code: "PS020",
     name: "result-size-cap",
     severity: Severity::Warning,
-    summary: "a getter without -ResultSize Unlimited (or -All) feeds a change: only the first page is changed",
+    summary: "a getter without -ResultSize Unlimited (or -All) feeds a change or an export: only the first page is processed",
     hint: "add -ResultSize Unlimited (Exchange) or -All (Graph) to the getter",
     explanation: "Get-Mailbox, Get-Recipient and the other Exchange getters return 1,000 \
         objects by default and Get-MgUser returns 100, so the playbook's \
         `Get-Mailbox | Set-Mailbox -MaxReceiveSize 150MB` changes only the first 1,000 \
-        mailboxes, silently.",
+        mailboxes, silently, and `Get-Mailbox | Export-Csv` exports only 1,000.",
 };
 
 pub const EMAIL_REPLACE: Rule = Rule {

@@ -19,7 +19,7 @@ impl Checker<'_, '_> {
                     let parts: Vec<Node<'_>> = node.named_children(&mut c).collect();
                     for (i, part) in parts.iter().enumerate() {
                         let rest = parts.get(i + 1..).unwrap_or(&[]);
-                        if !rest.iter().any(|n| self.changes_within(*n)) {
+                        if !rest.iter().any(|n| self.consumes_within(*n)) {
                             break;
                         }
                         if let Some((cmd, spec)) = self.capped_at(*part) {
@@ -41,7 +41,7 @@ impl Checker<'_, '_> {
                     let source = kids.iter().find(|n| n.kind() == "pipeline");
                     let body = kids.iter().find(|n| n.kind() == "statement_block");
                     if let (Some(source), Some(body)) = (source, body) {
-                        if self.changes_within(*body) {
+                        if self.consumes_within(*body) {
                             if let Some(var) = leading_variable(*source, self.src) {
                                 if let Some((cmd, spec)) = self.capped_variable(&var, scope, node) {
                                     hits.push((
@@ -65,8 +65,8 @@ impl Checker<'_, '_> {
                 line,
                 Some(spec.lift),
                 format!(
-                    "{what} returns at most {} objects without {}, and its output feeds a change: \
-                     the rest are silently skipped",
+                    "{what} returns at most {} objects without {}, and its output feeds a change \
+                     or an export: the rest are silently skipped",
                     thousands(spec.default_cap),
                     spec.fix
                 ),
@@ -102,8 +102,9 @@ impl Checker<'_, '_> {
         self.script.commands.get(i)
     }
 
-    /// Whether a command that changes Exchange or Graph objects runs inside `node`.
-    fn changes_within(&self, node: Node<'_>) -> bool {
+    /// Whether a command inside `node` changes Exchange or Graph objects or writes the
+    /// objects out (an export missing all but the first page is as silent a loss).
+    fn consumes_within(&self, node: Node<'_>) -> bool {
         let cmds = &self.script.commands;
         let from = cmds.partition_point(|c| c.node.start_byte() < node.start_byte());
         cmds.get(from..)
@@ -112,10 +113,11 @@ impl Checker<'_, '_> {
             .take_while(|c| c.node.start_byte() < node.end_byte())
             .any(|c| {
                 let name = known::resolve_alias(&c.name);
-                !known::is_core(name)
+                let changes = !known::is_core(name)
                     && known::CHANGING_VERBS
                         .iter()
-                        .any(|v| v.eq_ignore_ascii_case(c.verb()))
+                        .any(|v| v.eq_ignore_ascii_case(c.verb()));
+                changes || known::WRITERS.iter().any(|w| w.eq_ignore_ascii_case(name))
             })
     }
 }
