@@ -328,3 +328,43 @@ fn bundle_mode_refuses_a_missing_or_foreign_manifest() {
         .code(2);
     cutover().args(["check", "x.ps1"]).assert().code(2);
 }
+
+#[test]
+fn several_targets_separated_by_commas() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("jump.ps1");
+    std::fs::write(
+        &script,
+        "Connect-ExchangeOnline\nConnect-MgGraph -Scopes 'User.Read.All'\n",
+    )
+    .expect("write");
+    let path = script.to_str().expect("path");
+    cutover()
+        .args(["check", path, "--target", "exchangeOnline"])
+        .assert()
+        .code(1);
+    let out = cutover()
+        .args([
+            "check",
+            path,
+            "--target",
+            "exchangeOnline,graph",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(v["files"][0]["target"], "exchangeOnline,graph");
+    cutover()
+        .args(["check", path, "--target", "graph,exchange2003"])
+        .assert()
+        .code(2);
+    cutover()
+        .args(["check", path, "--target", ","])
+        .assert()
+        .code(2);
+}

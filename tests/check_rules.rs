@@ -606,3 +606,31 @@ fn the_latest_assignment_of_a_variable_counts() {
     let src = "$users = Import-Csv u.csv\n$users = Get-Mailbox\nforeach ($u in $users) { Set-Mailbox -Identity $u.Identity -MaxSendSize 1MB }\n";
     assert!(has(src, ExchangeOnline, "PS020"));
 }
+
+#[test]
+fn scripts_for_several_targets_accept_what_any_of_them_has() {
+    use cutover::check::check_source_for;
+    let src = "Connect-ExchangeOnline -ShowBanner:$false\nConnect-MgGraph -Scopes 'User.Read.All'\nGet-MgUser -All | ForEach-Object { Set-Mailbox -Identity $_.Mail -MaxSendSize 150MB }\nSet-ThrottlingPolicy -Identity p -EwsMaxBurst Unlimited\n";
+    let both = check_source_for(src, "t.ps1", &[ExchangeOnline, Graph], &[]);
+    let codes: Vec<_> = both.iter().map(|f| (f.code, f.line)).collect();
+    // Only the on-premises cmdlet is wrong for the pair.
+    assert_eq!(codes, vec![("PS002", Some(4))], "{both:?}");
+    assert!(
+        both[0].message.contains("exchangeOnline or graph"),
+        "{}",
+        both[0].message
+    );
+    assert!(codes_of(check(src, ExchangeOnline)).contains(&"PS002"));
+    // Language features follow the oldest shell among the targets.
+    let ps3 = "$o = [pscustomobject]@{ A = 1 }\n";
+    assert!(
+        check_source_for(ps3, "t.ps1", &[Exchange2010, ExchangeOnline], &[])
+            .iter()
+            .any(|f| f.code == "PS030")
+    );
+    assert!(check_source_for(ps3, "t.ps1", &[], &[]).is_empty());
+}
+
+fn codes_of(found: Vec<Finding>) -> Vec<&'static str> {
+    found.into_iter().map(|f| f.code).collect()
+}

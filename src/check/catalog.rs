@@ -111,7 +111,7 @@ const COMMON: &[(&str, &[&str], PsVersion)] = &[
 
 /// How a parameter as written binds to a cmdlet on a target, the way PowerShell binds it:
 /// an exact name or alias wins, otherwise a prefix must match exactly one parameter.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParamMatch {
     /// Binds to this parameter (canonical name).
     Found(String),

@@ -42,6 +42,21 @@ pub fn check_source(
     target: Target,
     extra_functions: &[String],
 ) -> Vec<Finding> {
+    check_source_for(text, file, &[target], extra_functions)
+}
+
+/// Checks one script that runs against several targets at once (a jump-box script that loads
+/// both Exchange Online and Graph): a cmdlet or parameter any of them has is accepted, and
+/// language features are checked against the oldest shell among them. No targets, no findings.
+pub fn check_source_for(
+    text: &str,
+    file: &str,
+    targets: &[Target],
+    extra_functions: &[String],
+) -> Vec<Finding> {
+    let Some(&target) = targets.iter().min_by_key(|t| t.min_shell()) else {
+        return Vec::new();
+    };
     let Some(parsed) = script::parse(text) else {
         return vec![Finding {
             code: rules::SYNTAX.code,
@@ -66,6 +81,7 @@ pub fn check_source(
         src: text,
         file,
         target,
+        targets: targets.to_vec(),
         tree,
         script: &script,
         functions,

@@ -18,20 +18,20 @@ use crate::error::{Error, Exit, Result};
 struct Job {
     path: PathBuf,
     text: String,
-    target: Target,
+    targets: Vec<Target>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Exit> {
     let jobs = match (&args.bundle, &args.target) {
         (Some(dir), _) => bundle_jobs(dir)?,
         (None, Some(target)) => {
-            let target = parse_target(target)?;
+            let targets = parse_targets(target)?;
             let mut jobs = Vec::with_capacity(args.files.len());
             for path in &args.files {
                 jobs.push(Job {
                     text: read_script(path)?,
                     path: path.clone(),
-                    target,
+                    targets: targets.clone(),
                 });
             }
             jobs
@@ -45,10 +45,10 @@ pub fn run(args: CheckArgs) -> Result<Exit> {
         .collect();
     let mut findings = Vec::new();
     for job in &jobs {
-        findings.extend(check::check_source(
+        findings.extend(check::check_source_for(
             &job.text,
             &display(&job.path),
-            job.target,
+            &job.targets,
             &functions,
         ));
     }
@@ -73,10 +73,22 @@ pub fn run(args: CheckArgs) -> Result<Exit> {
     })
 }
 
-fn parse_target(token: &str) -> Result<Target> {
-    token
-        .parse()
-        .map_err(|e: check::TargetError| Error::Usage(format!("--target: {e}")))
+/// `exchangeOnline` or a comma-separated list (`exchangeOnline,graph`) for scripts that run
+/// against several targets at once.
+fn parse_targets(list: &str) -> Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    for token in list.split(',').filter(|t| !t.trim().is_empty()) {
+        let target: Target = token
+            .parse()
+            .map_err(|e: check::TargetError| Error::Usage(format!("--target: {e}")))?;
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
+    }
+    if targets.is_empty() {
+        return Err(Error::Usage("--target: no target given".into()));
+    }
+    Ok(targets)
 }
 
 fn read_script(path: &Path) -> Result<String> {
@@ -120,17 +132,20 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
         jobs.push(Job {
             text: read_script(&path)?,
             path,
-            target,
+            targets: vec![target],
         });
     }
-    let oldest = jobs.iter().map(|j| j.target).min_by_key(|t| t.min_shell());
+    let oldest = jobs
+        .iter()
+        .flat_map(|j| j.targets.iter().copied())
+        .min_by_key(|t| t.min_shell());
     if let Some(target) = oldest {
         for module in &manifest.modules {
             let path = dir.join(&module.file);
             jobs.push(Job {
                 text: read_script(&path)?,
                 path,
-                target,
+                targets: vec![target],
             });
         }
     }
@@ -190,7 +205,8 @@ struct JsonReport<'a> {
 struct JsonFile {
     path: String,
     kind: &'static str,
-    target: &'static str,
+    /// The target token, or several joined with `,`.
+    target: String,
 }
 
 #[derive(Serialize)]
@@ -209,7 +225,12 @@ fn json_report(findings: &[Finding], jobs: &[Job]) -> Result<String> {
             .map(|job| JsonFile {
                 path: display(&job.path),
                 kind: "powershell",
-                target: job.target.token(),
+                target: job
+                    .targets
+                    .iter()
+                    .map(|t| t.token())
+                    .collect::<Vec<_>>()
+                    .join(","),
             })
             .collect(),
         findings,

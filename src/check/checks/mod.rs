@@ -31,7 +31,11 @@ struct Given<'a> {
 pub struct Checker<'a, 't> {
     pub src: &'a str,
     pub file: &'a str,
+    /// The target with the oldest shell: language features are checked against it.
     pub target: Target,
+    /// Every target the script runs against (a jump-box script may load Exchange Online and
+    /// Graph): a cmdlet or parameter any of them has is fine.
+    pub targets: Vec<Target>,
     pub tree: &'t Tree,
     pub script: &'a Script<'t>,
     pub functions: HashSet<String>,
@@ -68,7 +72,7 @@ impl Checker<'_, '_> {
     }
 
     pub fn run(&mut self) {
-        if self.target == Target::Exchange2007 {
+        if self.targets.contains(&Target::Exchange2007) {
             self.add(
                 &rules::EXCHANGE2007,
                 None,
@@ -147,7 +151,7 @@ impl Checker<'_, '_> {
             return;
         }
         if let Some(cmdlet) = self.catalog.cmdlet(&name) {
-            if !cmdlet.envs.has(self.target) {
+            if !self.targets.iter().any(|t| cmdlet.envs.has(*t)) {
                 let in_module_function = self.is_module() && cmd.scope != 0;
                 let rule = if in_module_function {
                     &rules::MODULE_OTHER_TARGET
@@ -193,10 +197,35 @@ impl Checker<'_, '_> {
     }
 
     fn target_label(&self) -> String {
-        match self.target {
-            Target::Exchange2007 => "exchange2007 (checked as exchange2010)".into(),
-            t => t.token().to_string(),
+        let labels: Vec<String> = self
+            .targets
+            .iter()
+            .map(|t| match t {
+                Target::Exchange2007 => "exchange2007 (checked as exchange2010)".to_string(),
+                t => t.token().to_string(),
+            })
+            .collect();
+        labels.join(" or ")
+    }
+
+    /// Binds a parameter on any of the targets: found on one is found; otherwise what the
+    /// oldest-shell target says (ambiguity first, as PowerShell would report it).
+    fn bind(&self, cmdlet: &Cmdlet, written: &str) -> ParamMatch {
+        let results: Vec<ParamMatch> = self
+            .targets
+            .iter()
+            .map(|t| match_param(cmdlet, *t, written))
+            .collect();
+        if let Some(found) = results.iter().find(|m| matches!(m, ParamMatch::Found(_))) {
+            return found.clone();
         }
+        if let Some(ambiguous) = results
+            .iter()
+            .find(|m| matches!(m, ParamMatch::Ambiguous(_)))
+        {
+            return ambiguous.clone();
+        }
+        match_param(cmdlet, self.target, written)
     }
 
     fn check_param(&mut self, cmdlet: &Cmdlet, g: &Given<'_>) {
@@ -205,7 +234,7 @@ impl Checker<'_, '_> {
             .map(|s| format!(" (key of splatted @{s})"))
             .unwrap_or_default();
         let column = Some(g.written);
-        match match_param(cmdlet, self.target, g.written) {
+        match self.bind(cmdlet, g.written) {
             ParamMatch::Found(name) => {
                 let is_switch = cmdlet.param(&name).is_some_and(|p| p.switch);
                 let boolean = g.value.map(|v| v.raw.to_ascii_lowercase());
@@ -289,12 +318,22 @@ impl Checker<'_, '_> {
 
     /// Patterns on catalog cmdlets: EXO impersonation, replacing proxy addresses.
     fn check_cmdlet_patterns(&mut self, cmdlet: &Cmdlet, cmd: &Command<'_>, given: &[Given<'_>]) {
-        let target = self.target;
-        let bound = |canonical: &str| {
-            given.iter().find(|g| {
-                matches!(match_param(cmdlet, target, g.written),
-                    ParamMatch::Found(ref n) if n.eq_ignore_ascii_case(canonical))
+        let canonical: Vec<Option<String>> = given
+            .iter()
+            .map(|g| match self.bind(cmdlet, g.written) {
+                ParamMatch::Found(name) => Some(name),
+                _ => None,
             })
+            .collect();
+        let bound = |wanted: &str| {
+            given
+                .iter()
+                .zip(&canonical)
+                .find(|(_, name)| {
+                    name.as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+                })
+                .map(|(g, _)| g)
         };
         if cmdlet.name.eq_ignore_ascii_case("Connect-ExchangeOnline") {
             // `-UseRPSSession:$false` asks for the REST connection, which is fine.
@@ -315,7 +354,7 @@ impl Checker<'_, '_> {
                 );
             }
         }
-        if self.target == Target::ExchangeOnline
+        if self.targets.contains(&Target::ExchangeOnline)
             && cmdlet
                 .name
                 .eq_ignore_ascii_case("New-ManagementRoleAssignment")
@@ -335,7 +374,7 @@ impl Checker<'_, '_> {
             }
         }
         // Exchange 2007 has no @{Add=...} form: writing back the whole list is its only way.
-        if self.target != Target::Exchange2007
+        if !self.targets.contains(&Target::Exchange2007)
             && cmd.verb().eq_ignore_ascii_case("Set")
             && cmdlet.param("EmailAddresses").is_some()
         {
@@ -441,9 +480,9 @@ impl Checker<'_, '_> {
                 Some("a Basic-auth Remote PowerShell session to Exchange Online")
             } else if cloud {
                 Some("a Remote PowerShell session to Exchange Online")
-            } else if basic && self.target.is_cloud() {
+            } else if basic && self.targets.iter().any(|t| t.is_cloud()) {
                 Some("a Basic-auth session")
-            } else if exchange_config && self.target == Target::ExchangeOnline {
+            } else if exchange_config && self.targets.contains(&Target::ExchangeOnline) {
                 Some("a Remote PowerShell session (Microsoft.Exchange configuration)")
             } else {
                 None
