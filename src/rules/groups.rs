@@ -213,11 +213,17 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
 }
 
 fn resolve_group(st: &State<'_>, text: &str) -> Option<u32> {
-    group_by_base(st, base(text))
+    group_by_base(st, base(text), text.contains('@'))
 }
 
-fn group_by_base(st: &State<'_>, b: u64) -> Option<u32> {
-    [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
+/// A group by name, alias or address; an address is tried first when the text has an `@`.
+fn group_by_base(st: &State<'_>, b: u64, address: bool) -> Option<u32> {
+    let order = if address {
+        [Ns::GroupAddress, Ns::GroupName, Ns::Alias]
+    } else {
+        [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
+    };
+    order
         .into_iter()
         .find_map(|ns| st.groups.get(&in_ns(ns, b)).copied())
 }
@@ -238,7 +244,7 @@ fn resolve_member(st: &State<'_>, text: &str, b: u64) -> Resolved {
     {
         return Resolved::User(p);
     }
-    if let Some(g) = group_by_base(st, b) {
+    if let Some(g) = group_by_base(st, b, text.contains('@')) {
         return Resolved::Group(g);
     }
     match domain_of(text) {
