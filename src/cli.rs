@@ -241,6 +241,7 @@ pub enum TableFormat {
 pub struct EstimateArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Bandwidth the migrations share, in megabits per second (or `[estimate] bandwidth_mbps`).
     #[arg(long, value_name = "MBPS")]
     pub bandwidth_mbps: Option<f64>,
     /// Concurrent migrations (default: 3 per 1 Mbps, the playbook's guideline).
@@ -249,8 +250,18 @@ pub struct EstimateArgs {
     /// Items older than this many days are pre-staged.
     #[arg(long, value_name = "DAYS")]
     pub prestage_days: Option<u32>,
+    /// Mailbox size for the size findings (default: the licence's, else 50; `[audit] mailbox_limit_gb`).
     #[arg(long, value_name = "GB")]
     pub mailbox_limit_gb: Option<f64>,
+    /// Share of each mailbox's data assumed newer than the pre-stage cut-off (0 to 1; default 0.1).
+    #[arg(long, value_name = "FRACTION")]
+    pub recent_fraction: Option<f64>,
+    /// Mailboxes per batch (default: the concurrency). Delegate groups are never split.
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Schedule from this day (YYYY-MM-DD; default today): pre-stage starts the Monday on or after it.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }

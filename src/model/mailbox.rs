@@ -26,8 +26,15 @@ pub struct Mailbox {
     pub proxy_addresses: Vec<ProxyAddress>,
     pub kind: RecipientKind,
     pub archive: bool,
+    /// The archive's mailbox GUID: archive statistics rows carry it as their `MailboxGuid`.
+    pub archive_guid: Option<String>,
     pub litigation_hold: bool,
+    /// `ForwardingSmtpAddress`: an SMTP address, often outside the organisation.
     pub forwarding: Option<String>,
+    /// `ForwardingAddress`: a recipient object (mail contact, mailbox) named by identity.
+    pub forwarding_recipient: Option<String>,
+    /// `GrantSendOnBehalfTo` when the mailbox export carries it (identities as exported).
+    pub send_on_behalf: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
