@@ -54,6 +54,8 @@ impl Bundle {
 
 /// Reads `manifest.json` and checks format and hashes; names the first file that differs.
 pub fn open_verified(root: &Path) -> Result<Bundle> {
+    // Absolute, so the command lines in the journal name the files whatever the working folder.
+    let root = &std::path::absolute(root).map_err(|e| Error::io(root, e))?;
     let manifest = read_manifest(root)?;
     let mut steps = Vec::with_capacity(manifest.steps.len());
     let mut seen = std::collections::HashSet::new();
