@@ -338,14 +338,22 @@ fn missing_pwsh_is_an_environment_error() {
 
 #[test]
 fn a_changed_bundle_file_is_refused_and_named() {
-    for (victim, content) in [
-        ("steps/05-users.ps1", "Remove-Mailbox -Identity *"),
-        ("ops/06-licences.txt", "06-licences:op1\n"),
-        ("data/users.csv", "Op,UserPrincipalName\nx,y\n"),
-        ("modules/Cutover.psm1", "# changed"),
+    for (victim, content, hashed_ops) in [
+        ("steps/05-users.ps1", "Remove-Mailbox -Identity *", false),
+        ("ops/06-licences.txt", "06-licences:op1\n", false),
+        ("ops/06-licences.txt", "06-licences:op1\n", true),
+        ("data/05-users.csv", "Op,Target\nx,y\n", false),
+        ("modules/Cutover.psm1", "# changed", false),
     ] {
         let tmp = tempfile::tempdir().unwrap();
-        let bundle = three_steps(tmp.path());
+        let mut builder = BundleBuilder::new()
+            .source_step("01-export", 2)
+            .step("05-users", 5)
+            .step("06-licences", 3);
+        if hashed_ops {
+            builder = builder.hash_ops_files();
+        }
+        let bundle = builder.build(&tmp.path().join("bundle"));
         std::fs::write(bundle.join(victim), content).unwrap();
         cutover(None)
             .arg("run")
@@ -369,11 +377,7 @@ fn manifest_problems_are_integrity_errors() {
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let cases = [
         ("format", json!(2), "manifest format 2 is not supported"),
-        (
-            "steps.1.ops_sha256",
-            serde_json::Value::Null,
-            "no sha256 for ops file",
-        ),
+        ("steps.1.data", json!([]), "has no sha256 in manifest.json"),
         ("steps.1.file", json!("../outside.ps1"), "without '..'"),
     ];
     for (field, value, message) in cases {

@@ -42,10 +42,6 @@ pub struct Step {
     /// Path (relative to the root) of the step's planned operation ids, one per line.
     #[serde(default)]
     pub ops_file: Option<String>,
-    /// sha256 of `ops_file` (it may instead be listed in `data`); the runner refuses an ops file
-    /// whose hash is given nowhere.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ops_sha256: Option<String>,
     /// Data files (paths relative to the root) this step reads.
     #[serde(default)]
     pub data: Vec<String>,

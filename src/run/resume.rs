@@ -131,7 +131,6 @@ mod tests {
                 sha256: String::new(),
                 ops: planned.len() as u64,
                 ops_file: None,
-                ops_sha256: None,
                 data: vec![],
                 changes: true,
             },

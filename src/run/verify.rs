@@ -57,6 +57,12 @@ pub fn open_verified(root: &Path) -> Result<Bundle> {
     // Absolute, so the command lines in the journal name the files whatever the working folder.
     let root = &std::path::absolute(root).map_err(|e| Error::io(root, e))?;
     let manifest = read_manifest(root)?;
+    // Data and modules first: ops files may be checked against the data files' Op column.
+    let mut verified = std::collections::HashMap::new();
+    for f in manifest.modules.iter().chain(&manifest.data) {
+        let path = check_file(root, &f.file, &f.sha256)?;
+        verified.insert(f.file.clone(), path);
+    }
     let mut steps = Vec::with_capacity(manifest.steps.len());
     let mut seen = std::collections::HashSet::new();
     for step in &manifest.steps {
@@ -74,26 +80,7 @@ pub fn open_verified(root: &Path) -> Result<Bundle> {
         }
         let script = check_file(root, &step.file, &step.sha256)?;
         let planned = match &step.ops_file {
-            Some(ops_file) => {
-                let hash = step
-                    .ops_sha256
-                    .as_deref()
-                    .or_else(|| {
-                        manifest
-                            .data
-                            .iter()
-                            .find(|d| &d.file == ops_file)
-                            .map(|d| d.sha256.as_str())
-                    })
-                    .ok_or_else(|| {
-                        Error::Integrity(format!(
-                            "manifest.json gives no sha256 for ops file {ops_file} of step {}",
-                            step.id
-                        ))
-                    })?;
-                let path = check_file(root, ops_file, hash)?;
-                read_ops_file(&path)?
-            }
+            Some(ops_file) => verified_ops(root, step, ops_file, &verified)?,
             None => Vec::new(),
         };
         steps.push(BundleStep {
@@ -102,14 +89,82 @@ pub fn open_verified(root: &Path) -> Result<Bundle> {
             planned,
         });
     }
-    for f in manifest.modules.iter().chain(&manifest.data) {
-        check_file(root, &f.file, &f.sha256)?;
-    }
     Ok(Bundle {
         root: root.to_path_buf(),
         manifest,
         steps,
     })
+}
+
+/// A step's ops file, verified by its own hash when `data` lists it, else against the `Op`
+/// column of the step's (hashed) data files: every operation row carries its id there.
+fn verified_ops(
+    root: &Path,
+    step: &Step,
+    ops_file: &str,
+    verified: &std::collections::HashMap<String, PathBuf>,
+) -> Result<Vec<String>> {
+    let path = safe_join(root, ops_file)?;
+    if !path.is_file() {
+        return Err(Error::Integrity(format!(
+            "bundle file {ops_file} is missing (listed in manifest.json)"
+        )));
+    }
+    let ops = read_ops_file(&path)?;
+    if verified.contains_key(ops_file) {
+        return Ok(ops);
+    }
+    let mut from_data: Option<Vec<String>> = None;
+    for data in &step.data {
+        if let Some(p) = verified.get(data) {
+            if let Some(column) = op_column(p)? {
+                from_data.get_or_insert_with(Vec::new).extend(column);
+            }
+        }
+    }
+    let Some(mut expected) = from_data else {
+        return Err(Error::Integrity(format!(
+            "ops file {ops_file} of step {} has no sha256 in manifest.json and the step has no \
+             hashed data file with an Op column to check it against",
+            step.id
+        )));
+    };
+    let mut got = ops.clone();
+    expected.sort();
+    got.sort();
+    if expected != got {
+        return Err(Error::Integrity(format!(
+            "bundle file {ops_file} was changed after the bundle was written (it no longer matches \
+             the Op column of {}); regenerate the bundle with `cutover bundle`",
+            step.data.join(", ")
+        )));
+    }
+    Ok(ops)
+}
+
+/// The non-empty values of a CSV's `Op` column, or None without one.
+fn op_column(path: &Path) -> Result<Option<Vec<String>>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?
+        .clone();
+    let Some(col) = headers
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("Op"))
+    else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?;
+        if let Some(v) = rec.get(col).map(str::trim).filter(|v| !v.is_empty()) {
+            out.push(v.to_string());
+        }
+    }
+    Ok(Some(out))
 }
 
 /// Reads and parses `manifest.json` without checking hashes (reports use it on finished runs).

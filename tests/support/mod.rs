@@ -66,8 +66,13 @@ pub struct StepSpec {
 }
 
 /// Writes a bundle the way the contract describes it; the scripts' text does not matter.
+///
+/// Like `cutover bundle`, each step gets `data/<id>.csv` with an `Op` column (hashed in
+/// `data`), and its ops file is checked against that column; `hash_ops_files()` lists the ops
+/// files in `data` with their own hash instead.
 pub struct BundleBuilder {
     steps: Vec<StepSpec>,
+    hash_ops: bool,
 }
 
 impl Default for BundleBuilder {
@@ -78,7 +83,15 @@ impl Default for BundleBuilder {
 
 impl BundleBuilder {
     pub fn new() -> Self {
-        BundleBuilder { steps: Vec::new() }
+        BundleBuilder {
+            steps: Vec::new(),
+            hash_ops: false,
+        }
+    }
+
+    pub fn hash_ops_files(mut self) -> Self {
+        self.hash_ops = true;
+        self
     }
 
     /// A jump-box step with `n` planned operations `<id>:op<i>`.
@@ -132,25 +145,32 @@ impl BundleBuilder {
             "modules/Cutover.psm1",
             "\u{feff}function Write-CutoverResult { param($Record) }\n".as_bytes(),
         );
-        let data = write(
-            "data/users.csv",
-            "\u{feff}Op,UserPrincipalName\n".as_bytes(),
-        );
+        let mut data = Vec::new();
         let mut steps = Vec::new();
         for s in &self.steps {
             let file = format!("steps/{}.ps1", s.id);
             let hash = write(&file, format!("\u{feff}# step {}\n", s.id).as_bytes());
-            let (ops_file, ops_sha, n) = match &s.ops {
+            let data_rel = format!("data/{}.csv", s.id);
+            let mut csv = String::from("\u{feff}Op,Target\n");
+            for op in s.ops.iter().flatten() {
+                csv.push_str(&format!("{op},{}\n", op.replace(':', "-")));
+            }
+            let data_hash = write(&data_rel, csv.as_bytes());
+            data.push(json!({"file": data_rel, "sha256": data_hash}));
+            let (ops_file, n) = match &s.ops {
                 Some(ops) => {
                     let rel = format!("ops/{}.txt", s.id);
                     let mut text = ops.join("\n");
                     text.push('\n');
                     let h = write(&rel, text.as_bytes());
-                    (Value::String(rel), Value::String(h), ops.len())
+                    if self.hash_ops {
+                        data.push(json!({"file": rel, "sha256": h}));
+                    }
+                    (Value::String(rel), ops.len())
                 }
-                None => (Value::Null, Value::Null, 0),
+                None => (Value::Null, 0),
             };
-            let mut step = json!({
+            steps.push(json!({
                 "id": s.id,
                 "title": format!("Step {}", s.id),
                 "file": file,
@@ -160,13 +180,9 @@ impl BundleBuilder {
                 "sha256": hash,
                 "ops": n,
                 "ops_file": ops_file,
-                "data": ["data/users.csv"],
+                "data": [data_rel],
                 "changes": true,
-            });
-            if !ops_sha.is_null() {
-                step["ops_sha256"] = ops_sha;
-            }
-            steps.push(step);
+            }));
         }
         let manifest = json!({
             "format": 1,
@@ -175,7 +191,7 @@ impl BundleBuilder {
             "identity": "cloud",
             "tenant": "contoso.onmicrosoft.com",
             "steps": steps,
-            "data": [{"file": "data/users.csv", "sha256": data}],
+            "data": data,
             "modules": [{"file": "modules/Cutover.psm1", "sha256": module}],
         });
         std::fs::write(
