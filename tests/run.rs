@@ -649,14 +649,7 @@ fn ctrl_c_stops_the_step_and_leaves_a_resumable_journal() {
     // Wait for some records, then interrupt the runner only (as `kill -INT` would).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let n = bundle
-            .join("runs")
-            .read_dir()
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| records(&e.path()).len())
-            .unwrap_or(0);
+        let n = latest_run_if_any(&bundle).map_or(0, |r| records(&r).len());
         if n >= 10 || std::time::Instant::now() > deadline {
             break;
         }
@@ -687,4 +680,44 @@ fn ctrl_c_stops_the_step_and_leaves_a_resumable_journal() {
     let ok = successes_per_op(&run);
     assert_eq!(ok.len(), 200);
     assert!(ok.values().all(|&n| n == 1));
+}
+
+#[test]
+fn a_second_runner_on_the_same_bundle_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 100)
+        .build(&tmp.path().join("bundle"));
+    let slow = scenario(tmp.path(), "slow", json!({"default": {"delay_ms": 20}}));
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .arg("run")
+        .arg(&bundle)
+        .env("CUTOVER_PWSH", fake_pwsh())
+        .env("FAKE_PWSH_SCENARIO", &slow)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !bundle.join("runs/.lock").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    cutover(None)
+        .args(["run", "--resume"])
+        .arg(&bundle)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("another cutover (pid"));
+    let _ = first.kill();
+    let _ = first.wait();
+    // The killed runner's lock is stale: the resume takes it over and finishes.
+    cutover(None)
+        .args(["run", "--resume"])
+        .arg(&bundle)
+        .assert()
+        .code(0);
+    assert!(successes_per_op(&latest_run(&bundle))
+        .values()
+        .all(|&n| n == 1));
+    assert!(!bundle.join("runs/.lock").exists());
 }

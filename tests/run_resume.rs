@@ -67,12 +67,7 @@ fn killed_runs_resume_to_every_op_exactly_once() {
                 let _ = child.kill();
                 let _ = child.wait();
                 kills += 1;
-                let done = bundle
-                    .join("runs")
-                    .is_dir()
-                    .then(|| latest_run_if_any(&bundle))
-                    .flatten()
-                    .map_or(0, |r| successes_per_op(&r).len());
+                let done = latest_run_if_any(&bundle).map_or(0, |r| successes_per_op(&r).len());
                 if done > 0 && done < expected {
                     mid_step_kills += 1;
                 }
@@ -105,15 +100,4 @@ fn killed_runs_resume_to_every_op_exactly_once() {
         "only {mid_step_kills} of {kills} kills hit a half-done journal"
     );
     eprintln!("{kills} kills, {mid_step_kills} mid-step, seed {seed}");
-}
-
-fn latest_run_if_any(bundle: &std::path::Path) -> Option<std::path::PathBuf> {
-    let mut runs: Vec<_> = std::fs::read_dir(bundle.join("runs"))
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("run.json").is_file())
-        .collect();
-    runs.sort();
-    runs.pop()
 }

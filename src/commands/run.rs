@@ -22,6 +22,10 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             out.missing,
             out.run_dir.display()
         );
+        println!(
+            "next:    cutover run {} --resume   (continues this run)",
+            args.bundle.display()
+        );
         return Ok(out.exit());
     }
     if args.timeout == Some(0) {

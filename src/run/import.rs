@@ -87,6 +87,7 @@ pub fn import_results(bundle_root: &Path, step_id: &str, file: &Path) -> Result<
         )));
     }
     let digest = verify::sha256_bytes(&bytes);
+    let _lock = super::lock::RunLock::acquire(&bundle.root)?;
     let run = match RunDir::latest(&bundle.root)? {
         Some(r) => r,
         None => {

@@ -9,6 +9,7 @@
 pub mod exec;
 pub mod import;
 pub mod journal;
+mod lock;
 pub mod progress;
 pub mod protocol;
 pub mod pwsh;
@@ -147,6 +148,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     };
     let pwsh = pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?;
 
+    let _lock = lock::RunLock::acquire(&bundle.root)?;
     let (run, mut meta) = open_run(&bundle, opts, &pwsh)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);

@@ -24,7 +24,9 @@ pub struct Redactor {
 fn patterns() -> &'static [(Regex, &'static str)] {
     static P: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     P.get_or_init(|| {
-        let table: [(&str, &str); 5] = [
+        let table: [(&str, &str); 6] = [
+            // "password 'x'" / password "x" in prose (error texts quoting the value).
+            (r#"(?i)(\bpassword\s+)('[^']*'|"[^"]*")"#, "${1}***"),
             // key=value / key: value / Key = 'value' (hashtables, connection strings, logs).
             (
                 r#"(?i)\b((?:[a-z_]*password|passwd|pwd|client_?secret|secret|api_?key|access_?token|refresh_?token|token)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s;,&'"]+)"#,
@@ -203,6 +205,8 @@ mod tests {
                 "ConvertTo-SecureString 'Pa55word!' -AsPlainText",
                 "ConvertTo-SecureString *** -AsPlainText",
             ),
+            ("the password 'Abc!234x' is too short", "the password *** is too short"),
+            ("password does not comply", "password does not comply"),
             ("nothing secret here", "nothing secret here"),
         ];
         for (input, want) in cases {

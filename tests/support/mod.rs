@@ -224,16 +224,20 @@ pub fn cutover(scenario: Option<&Path>) -> assert_cmd::Command {
     cmd
 }
 
-/// The only run folder of a bundle (panics when there is not exactly one).
+/// The latest run folder of a bundle (panics when there is none).
 pub fn latest_run(bundle: &Path) -> PathBuf {
+    latest_run_if_any(bundle).expect("a run folder")
+}
+
+pub fn latest_run_if_any(bundle: &Path) -> Option<PathBuf> {
     let mut runs: Vec<PathBuf> = std::fs::read_dir(bundle.join("runs"))
-        .unwrap()
+        .ok()?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join("run.json").is_file())
         .collect();
     runs.sort();
-    runs.pop().expect("a run folder")
+    runs.pop()
 }
 
 pub fn run_json(run: &Path) -> Value {
