@@ -20,6 +20,7 @@ dl.facts dd { margin: 0; word-break: break-all; }
 table { border-collapse: collapse; width: 100%; margin: .6em 0; }
 th, td { border: 1px solid #ddd; padding: .3em .5em; vertical-align: top; text-align: left; }
 th { background: #f5f5f5; }
+td.id { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.err { font-family: ui-monospace, Consolas, monospace; font-size: .9em; white-space: pre-wrap; word-break: break-word; }
 .legend span { display: inline-block; margin-right: 1em; }
@@ -247,7 +248,7 @@ pub fn render(s: &Summary) -> String {
             });
             let _ = writeln!(
                 o,
-                r#"<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="err">{}</td><td>{hint}</td></tr>"#,
+                r#"<tr><td class="id">{}</td><td class="id">{}</td><td>{}</td><td>{}</td><td class="err">{}</td><td>{hint}</td></tr>"#,
                 esc(&f.step),
                 esc(&f.op),
                 esc(&f.target),

@@ -118,7 +118,8 @@ pub struct Loaded {
 }
 
 pub fn load(path: &Path) -> Result<Loaded> {
-    let run = RunDir::locate(path)?;
+    let abs = std::path::absolute(path).map_err(|e| crate::error::Error::io(path, e))?;
+    let run = RunDir::locate(&abs)?;
     let meta = run.read_meta()?;
     let records = Records::read(&run.results())?;
     let mut planned = BTreeMap::new();

@@ -31,11 +31,13 @@ impl RunLock {
                         .ok()
                         .and_then(|t| t.trim().parse::<u32>().ok());
                     match owner {
-                        Some(pid) if alive(pid) => return Err(Error::Usage(format!(
+                        Some(pid) if alive(pid) => {
+                            return Err(Error::Usage(format!(
                             "another cutover (pid {pid}) is running this bundle; wait for it to \
                                  finish (or, if it is gone, delete {})",
                             path.display()
-                        ))),
+                        )))
+                        }
                         // Stale (its runner was killed) or unreadable: take it over.
                         _ => {
                             let _ = std::fs::remove_file(&path);
