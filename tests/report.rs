@@ -93,6 +93,7 @@ fn json_is_the_versioned_contract() {
     assert_eq!(lic["exit_code"], 3);
     assert_eq!(steps[0]["by_status"]["not_done"], 1);
     assert!(steps[0]["exit_code"].is_null());
+    assert_eq!(steps[0]["duration_s"].to_string(), "0.0");
 
     let failures = v["failures"].as_array().unwrap();
     assert_eq!(failures.len(), 2);

@@ -70,6 +70,9 @@ pub fn render(s: &Summary) -> String {
             cell(&match (&st.outcome, &st.note) {
                 (Some(oc), Some(n)) => format!("{} ({n})", oc.as_str()),
                 (Some(oc), None) => oc.as_str().to_string(),
+                (None, _) if st.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
+                    "source server: import its results with --import-results".into()
+                }
                 (None, _) => "not run".into(),
             }),
         );

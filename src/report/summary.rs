@@ -264,7 +264,11 @@ pub fn summarize(loaded: &Loaded) -> Summary {
             ops,
             by_status,
             exit_code: last.and_then(|i| i.exit_code),
-            duration_s: invocations.iter().filter_map(|i| i.duration_s).sum(),
+            // fold, not sum: an empty f64 sum is -0.0.
+            duration_s: invocations
+                .iter()
+                .filter_map(|i| i.duration_s)
+                .fold(0.0, |a, b| a + b),
             title: meta.map(|m| m.title.clone()).unwrap_or_default(),
             runs_on,
             attempts: invocations.len() as u32,
