@@ -306,9 +306,19 @@ impl Records {
 
     /// The last status of every operation, per step.
     pub fn last_status(&self) -> LastStatus {
-        let mut map: HashMap<(String, String), Status> = HashMap::new();
+        let mut map: HashMap<String, HashMap<String, Status>> = HashMap::new();
         for r in &self.records {
-            map.insert((r.step.clone(), r.op.clone()), r.status);
+            let ops = match map.get_mut(&r.step) {
+                Some(ops) => ops,
+                None => map.entry(r.step.clone()).or_default(),
+            };
+            // Allocate only for an operation's first record.
+            match ops.get_mut(&r.op) {
+                Some(st) => *st = r.status,
+                None => {
+                    ops.insert(r.op.clone(), r.status);
+                }
+            }
         }
         LastStatus { map }
     }
@@ -316,20 +326,20 @@ impl Records {
 
 #[derive(Debug, Default, Clone)]
 pub struct LastStatus {
-    map: HashMap<(String, String), Status>,
+    map: HashMap<String, HashMap<String, Status>>,
 }
 
 impl LastStatus {
     pub fn get(&self, step: &str, op: &str) -> Option<Status> {
-        self.map.get(&(step.to_string(), op.to_string())).copied()
+        self.map.get(step)?.get(op).copied()
     }
 
     /// Operations of `step` with a record, and their last status.
-    pub fn of_step<'a>(&'a self, step: &'a str) -> impl Iterator<Item = (&'a str, Status)> + 'a {
+    pub fn of_step<'a>(&'a self, step: &str) -> impl Iterator<Item = (&'a str, Status)> + 'a {
         self.map
-            .iter()
-            .filter(move |((s, _), _)| s == step)
-            .map(|((_, op), st)| (op.as_str(), *st))
+            .get(step)
+            .into_iter()
+            .flat_map(|ops| ops.iter().map(|(op, st)| (op.as_str(), *st)))
     }
 }
 

@@ -230,7 +230,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     };
     meta.finished = Some(journal::now());
     run.write_meta(&meta)?;
-    let records = Records::read(&run.results())?;
+    let last = Records::read(&run.results())?.last_status();
     let ran_cleanly = outcomes.iter().all(|o| match &o.status {
         StepStatus::Ran {
             outcome,
@@ -244,7 +244,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         && selected
             .iter()
             .filter(|s| s.runs_here())
-            .all(|s| step_done(s, &records, &meta.invocations, opts.what_if));
+            .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
         eprintln!(
             "cutover: interrupted; the journal is intact. Continue with: cutover run {} --resume",
@@ -461,11 +461,10 @@ fn run_one(
 /// file, is finished only when its last process also ended cleanly: only then is the list complete.
 pub fn step_done(
     step: &BundleStep,
-    records: &Records,
+    last: &journal::LastStatus,
     invocations: &[Invocation],
     what_if: bool,
 ) -> bool {
-    let last = records.last_status();
     let id = step.id();
     let planned_done = step
         .planned

@@ -22,7 +22,19 @@ use std::path::{Path, PathBuf};
 use std::process::exit;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+/// One results record, as the protocol defines it.
+#[derive(Serialize)]
+struct Record<'a> {
+    step: &'a str,
+    op: &'a str,
+    action: &'a str,
+    target: &'a str,
+    status: &'a str,
+    error: Option<&'a str>,
+    at: String,
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,16 +184,17 @@ fn main() {
         } else {
             behaviour.status.clone().unwrap_or_else(|| "created".into())
         };
-        let record = serde_json::json!({
-            "step": step,
-            "op": op,
-            "action": "create",
-            "target": op.rsplit(':').next().unwrap_or(op),
-            "status": status,
-            "error": if failed { Some(behaviour.error.clone().unwrap_or_else(|| "Server Busy".into())) } else { None },
-            "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        });
-        let mut line = record.to_string();
+        let error = failed.then(|| behaviour.error.as_deref().unwrap_or("Server Busy"));
+        let record = Record {
+            step: &step,
+            op,
+            action: "create",
+            target: op.rsplit(':').next().unwrap_or(op),
+            status: &status,
+            error,
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        };
+        let mut line = serde_json::to_string(&record).unwrap_or_default();
         line.push('\n');
         // One write per record: a kill never splits a record across two writes.
         out.write_all(line.as_bytes())
