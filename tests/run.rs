@@ -38,7 +38,10 @@ fn all_succeed_records_every_op_and_the_facts_of_the_run() {
         .stderr(predicate::str::contains(
             "-ResultsPath .\\01-export.results.jsonl",
         ))
-        .stderr(predicate::str::contains("--import-results 01-export"));
+        .stderr(predicate::str::contains("--import-results 01-export"))
+        // Not a terminal: plain progress lines instead of a bar.
+        .stderr(predicate::str::contains("05-users: started (5 operations)"))
+        .stderr(predicate::str::contains("05-users: 5/5 done, 0 failed"));
     let run = latest_run(&bundle);
     let ok = successes_per_op(&run);
     assert_eq!(ok.len(), 8, "{ok:?}");

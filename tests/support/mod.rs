@@ -105,15 +105,6 @@ impl BundleBuilder {
         self
     }
 
-    pub fn step_with_ops(mut self, id: &str, ops: &[&str]) -> Self {
-        self.steps.push(StepSpec {
-            id: id.into(),
-            runs_on: "jump-box".into(),
-            ops: Some(ops.iter().map(|s| s.to_string()).collect()),
-        });
-        self
-    }
-
     /// A jump-box step without an ops file (operations found at run time only).
     pub fn dynamic_step(mut self, id: &str) -> Self {
         self.steps.push(StepSpec {
