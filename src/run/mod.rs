@@ -410,8 +410,9 @@ fn run_one(
     let mut notes = Vec::new();
     if res.missing > 0 {
         notes.push(format!(
-            "{} operations asked for got no record (not done)",
-            res.missing
+            "no record for {} of the {} operations asked for",
+            res.missing,
+            cmd.requested.len()
         ));
     }
     if res.bad_lines > 0 {
