@@ -724,3 +724,25 @@ fn a_second_runner_on_the_same_bundle_is_refused() {
         .all(|&n| n == 1));
     assert!(!bundle.join("runs/.lock").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_process_left_behind_holding_the_logs_does_not_hang_the_runner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 2)
+        .build(&tmp.path().join("bundle"));
+    let s = scenario(
+        tmp.path(),
+        "orphan",
+        json!({"default": {"orphan_secs": 20}}),
+    );
+    let started = std::time::Instant::now();
+    cutover(Some(&s))
+        .arg("run")
+        .arg(&bundle)
+        .timeout(std::time::Duration::from_secs(15))
+        .assert()
+        .code(0);
+    assert!(started.elapsed().as_secs() < 10);
+}

@@ -20,6 +20,8 @@ use crate::error::{Error, Result};
 const POLL: Duration = Duration::from_millis(20);
 /// How long a step may take to stop after SIGINT before it is killed.
 const GRACE: Duration = Duration::from_secs(3);
+/// How long to wait for the log pipes to close after the step process ended.
+const PUMP_WAIT: Duration = Duration::from_secs(2);
 
 /// Everything one step invocation needs.
 pub struct StepCommand<'a> {
@@ -178,9 +180,11 @@ pub fn run_step(
         }
         std::thread::sleep(POLL);
     };
-    // Log pumps end when the pipes close; a grandchild still holding them is not waited for.
-    let _ = join_pump(out_pump);
-    let _ = join_pump(err_pump);
+    // Log pumps end when the pipes close; a grandchild still holding them is not waited for
+    // beyond PUMP_WAIT (its later output is lost, the step is not).
+    let pump_deadline = Instant::now() + PUMP_WAIT;
+    let _ = join_pump(out_pump, pump_deadline);
+    let _ = join_pump(err_pump, pump_deadline);
     tail.poll(&mut on_record)
         .map_err(|e| Error::io(cmd.results, e))?;
     if tail.unterminated() {
@@ -275,9 +279,15 @@ fn pump<R: Read + Send + 'static>(
     })))
 }
 
-fn join_pump(p: Option<Pump>) -> std::io::Result<()> {
-    match p {
-        Some(h) => h.join().unwrap_or(Ok(())),
-        None => Ok(()),
+fn join_pump(p: Option<Pump>, deadline: Instant) -> std::io::Result<()> {
+    let Some(h) = p else {
+        return Ok(());
+    };
+    while !h.is_finished() {
+        if Instant::now() >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep(POLL);
     }
+    h.join().unwrap_or(Ok(()))
 }

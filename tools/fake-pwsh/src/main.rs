@@ -9,7 +9,8 @@
 //! `crash_after` (exit after N records), `partial` (then leave half a record),
 //! `hang_after` (sleep forever after N records), `nothing` (write no record), `exit_code`,
 //! `stdout` / `stderr` (lines to print first), `dynamic` (N records `<step>:dyn:<i>` after the
-//! planned ones), `delay_ms` (pause after each record).
+//! planned ones), `delay_ms` (pause after each record), `orphan_secs` (leave a process behind
+//! holding stdout and stderr open).
 //!
 //! The step's operations come from `ops/<step>.txt` beside the script's `steps/` folder, or
 //! from `-OnlyOpsPath`. With `$FAKE_PWSH_ARGS_LOG` set, each invocation appends its argv there as
@@ -69,6 +70,8 @@ struct Behaviour {
     dynamic: usize,
     #[serde(default)]
     delay_ms: u64,
+    /// Leave a `sleep N` process behind that keeps stdout and stderr open.
+    orphan_secs: Option<u64>,
 }
 
 const PROBE: [&str; 5] = [
@@ -136,6 +139,11 @@ fn main() {
         eprintln!("{line}");
     }
     let _ = std::io::stdout().flush();
+    if let Some(secs) = behaviour.orphan_secs {
+        let _ = std::process::Command::new("sleep")
+            .arg(secs.to_string())
+            .spawn();
+    }
     let exit_code = behaviour.exit_code.unwrap_or(0);
     if behaviour.nothing {
         exit(exit_code);
