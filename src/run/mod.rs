@@ -5,6 +5,19 @@
 //! A step whose process did not finish its work (crash, timeout, Ctrl-C) stops the run: later
 //! steps usually need its results. A step that finished with failed operations does not: those
 //! failures are per operation and `--retry-failed` redoes them.
+//!
+//! Library use (e.g. a demo with the test-only fake pwsh, said loudly to be one):
+//!
+//! ```no_run
+//! use cutover::run::{run_bundle, ProgressMode, RunOptions};
+//! let mut opts = RunOptions::new("bundle");
+//! opts.pwsh = Some("target/release/fake-pwsh".into());
+//! opts.env = vec![("FAKE_PWSH_SCENARIO".into(), "scenario.json".into())];
+//! opts.progress = ProgressMode::Plain;
+//! let outcome = run_bundle(&opts)?;
+//! let html = cutover::report::render(&outcome.run_dir, cutover::report::ReportFormat::Html)?;
+//! # Ok::<(), cutover::Error>(())
+//! ```
 
 pub mod exec;
 pub mod import;
