@@ -65,7 +65,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     Ok(outcome.exit())
 }
 
-fn step_line(id: &str, status: &StepStatus) -> String {
+pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
     match status {
         StepStatus::Ran {
             outcome,

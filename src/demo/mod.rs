@@ -1,4 +1,7 @@
-//! The built-in samples, embedded so `cutover demo` works from any folder.
+//! The built-in samples, embedded so `cutover demo` works from any folder, and the demo's
+//! stand-in for pwsh.
+
+pub mod stand_in;
 
 use std::path::Path;
 
@@ -7,18 +10,18 @@ use crate::project::Project;
 
 /// The sample files by name, as shipped in `samples/`.
 pub const SAMPLES: [(&str, &str); 7] = [
-    ("cutover.toml", include_str!("../samples/cutover.toml")),
-    ("users.csv", include_str!("../samples/users.csv")),
-    ("groups.csv", include_str!("../samples/groups.csv")),
-    ("members.csv", include_str!("../samples/members.csv")),
-    ("mailboxes.csv", include_str!("../samples/mailboxes.csv")),
+    ("cutover.toml", include_str!("../../samples/cutover.toml")),
+    ("users.csv", include_str!("../../samples/users.csv")),
+    ("groups.csv", include_str!("../../samples/groups.csv")),
+    ("members.csv", include_str!("../../samples/members.csv")),
+    ("mailboxes.csv", include_str!("../../samples/mailboxes.csv")),
     (
         "mailbox-stats.csv",
-        include_str!("../samples/mailbox-stats.csv"),
+        include_str!("../../samples/mailbox-stats.csv"),
     ),
     (
         "permissions.csv",
-        include_str!("../samples/permissions.csv"),
+        include_str!("../../samples/permissions.csv"),
     ),
 ];
 
