@@ -317,6 +317,19 @@ fn bundle_mode_refuses_a_missing_or_foreign_manifest() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("manifest.json"));
+    write_bundle(dir.path(), "Get-Mailbox -ResultSize Unlimited\n", "");
+    let manifest = dir.path().join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    std::fs::write(
+        &manifest,
+        text.replace("steps/07-users.ps1", "../outside.ps1"),
+    )
+    .expect("write");
+    cutover()
+        .args(["check", "--bundle", dir.path().to_str().expect("path")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a path inside the bundle"));
     std::fs::write(dir.path().join("manifest.json"), "{\"format\": 9}").expect("write");
     cutover()
         .args(["check", "--bundle", dir.path().to_str().expect("path")])

@@ -128,7 +128,7 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
                 step.target
             )));
         };
-        let path = dir.join(&step.file);
+        let path = inside(dir, &step.file, &manifest_path)?;
         jobs.push(Job {
             text: read_script(&path)?,
             path,
@@ -141,7 +141,7 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
         .min_by_key(|t| t.min_shell());
     if let Some(target) = oldest {
         for module in &manifest.modules {
-            let path = dir.join(&module.file);
+            let path = inside(dir, &module.file, &manifest_path)?;
             jobs.push(Job {
                 text: read_script(&path)?,
                 path,
@@ -150,6 +150,24 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
         }
     }
     Ok(jobs)
+}
+
+/// A manifest path joined to the bundle root; paths that leave the bundle are refused.
+fn inside(dir: &Path, file: &str, manifest_path: &Path) -> Result<PathBuf> {
+    let relative = Path::new(file);
+    let escapes = relative.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if escapes || file.is_empty() {
+        return Err(Error::Integrity(format!(
+            "{}: '{file}' is not a path inside the bundle",
+            manifest_path.display()
+        )));
+    }
+    Ok(dir.join(relative))
 }
 
 fn display(path: &Path) -> String {
