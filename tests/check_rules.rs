@@ -634,3 +634,16 @@ fn scripts_for_several_targets_accept_what_any_of_them_has() {
 fn codes_of(found: Vec<Finding>) -> Vec<&'static str> {
     found.into_iter().map(|f| f.code).collect()
 }
+
+#[test]
+fn the_playbook_scripts_that_still_work_pass() {
+    // Its distribution-list import uses cmdlets and parameters Exchange Online still has.
+    let found = check(&fixture("playbook/distribution-groups.ps1"), ExchangeOnline);
+    assert!(found.is_empty(), "{found:?}");
+    // Its destination impersonation script fails twice over today.
+    let found = codes(&fixture("playbook/impersonation-exo.ps1"), ExchangeOnline);
+    assert!(
+        found.contains(&"PS012") && found.contains(&"PS013"),
+        "{found:?}"
+    );
+}
