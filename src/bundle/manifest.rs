@@ -48,6 +48,21 @@ pub struct Step {
     /// Whether the step changes anything (false for read-only checks and exports).
     #[serde(default)]
     pub changes: bool,
+    /// Later steps depend on this one's operations (domains verified, users synced, mailboxes
+    /// provisioned): the runner stops after it when any of its operations failed.
+    #[serde(default)]
+    pub gate: bool,
+    /// `migrate` (default) or `post-cutover` (after the MX change): the runner runs post-cutover
+    /// steps only when asked to (`--phase post-cutover` or `--step ID`).
+    #[serde(default = "default_phase")]
+    pub phase: String,
+}
+
+pub const PHASE_MIGRATE: &str = "migrate";
+pub const PHASE_POST_CUTOVER: &str = "post-cutover";
+
+fn default_phase() -> String {
+    PHASE_MIGRATE.to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

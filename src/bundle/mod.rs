@@ -283,6 +283,9 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             ops_file: Some(ops_rel),
             data: vec![data_rel],
             changes: step.changes,
+            // Set per step by the plan (FIXBUNDLE); until then nothing gates and all migrates.
+            gate: false,
+            phase: crate::bundle::manifest::PHASE_MIGRATE.to_string(),
         });
     }
     let mw = csv_bytes(

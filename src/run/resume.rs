@@ -133,6 +133,8 @@ mod tests {
                 ops_file: None,
                 data: vec![],
                 changes: true,
+                gate: false,
+                phase: crate::bundle::manifest::PHASE_MIGRATE.to_string(),
             },
             script: "x".into(),
             planned: planned.iter().map(|s| s.to_string()).collect(),
