@@ -136,6 +136,13 @@ fn manifest_hashes_match_the_files_and_list_every_step() {
                 assert_eq!(s.target, v.target());
             }
         }
+        // The PowerShell 1.0 runtime ships only with the Exchange 2007 scripts that use it.
+        let module_files: Vec<&str> = m.modules.iter().map(|d| d.file.as_str()).collect();
+        if v == SourceVersion::Ex2007 {
+            assert_eq!(module_files, [bundle::MODULE_FILE, bundle::MODULE_PS1_FILE]);
+        } else {
+            assert_eq!(module_files, [bundle::MODULE_FILE]);
+        }
         for d in m.data.iter().chain(&m.modules) {
             let bytes = std::fs::read(dir.path().join(&d.file)).unwrap();
             assert!(bytes.starts_with(BOM), "{}", d.file);
@@ -247,11 +254,23 @@ fn scripts_are_strict_and_avoid_retired_and_unsupported_syntax() {
             assert!(!module.contains(w), "module uses {w}");
         }
         assert!(module.contains("Set-StrictMode -Version 2.0"));
+        if let Ok(bytes) = std::fs::read(dir.path().join(bundle::MODULE_PS1_FILE)) {
+            let runtime = String::from_utf8(bytes).unwrap();
+            for w in NOT_IN_PS2 {
+                assert!(!runtime.contains(w), "Cutover.ps1 uses {w}");
+            }
+        }
         for s in &m.steps {
             let text = script_text(&dir.path().join(&s.file));
             assert!(text.contains("Set-StrictMode -Version 2.0"), "{}", s.id);
             assert!(text.contains("$ErrorActionPreference = 'Stop'"), "{}", s.id);
-            assert!(text.contains("SupportsShouldProcess = $true"), "{}", s.id);
+            // Exchange 2007's shell may be PowerShell 1.0: -WhatIf is a plain switch there.
+            if v == SourceVersion::Ex2007 && s.runs_on == "source-server" {
+                assert!(text.contains("[switch]$WhatIf"), "{}", s.id);
+                assert!(!text.contains("SupportsShouldProcess"), "{}", s.id);
+            } else {
+                assert!(text.contains("SupportsShouldProcess = $true"), "{}", s.id);
+            }
             for w in FORBIDDEN {
                 assert!(!text.contains(w), "{v} {i:?} {}: {w}", s.id);
             }
@@ -275,7 +294,8 @@ fn scripts_are_strict_and_avoid_retired_and_unsupported_syntax() {
                     line.contains("@{ Add = ")
                         || line.contains("$addresses")
                         || line.trim_start().starts_with('#')
-                        || line.contains("ShouldProcess("),
+                        || line.contains("ShouldProcess(")
+                        || line.contains("Test-CutoverWhatIf "),
                     "{}: {line}",
                     s.id
                 );
@@ -434,8 +454,9 @@ fn commands(text: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// PowerShell's own cmdlets the scripts use (not in the Exchange/Graph catalog).
-const CORE: [&str; 20] = [
+const CORE: [&str; 21] = [
     "ConvertTo-Json",
+    "Get-Command",
     "Split-Path",
     "Join-Path",
     "Import-Module",
@@ -650,4 +671,351 @@ fn exchange_online_aliases_always_use_the_add_form() {
         let onprem_2007 = v == SourceVersion::Ex2007 && step.runs_on == "source-server";
         assert_eq!(add_form, !onprem_2007, "{v} {i:?}");
     }
+}
+
+// ---- Exchange 2007: source-server scripts keep to Windows PowerShell 1.0 ----
+
+fn parse(text: &str) -> tree_sitter::Tree {
+    let mut p = tree_sitter::Parser::new();
+    p.set_language(&tree_sitter_pwsh::LANGUAGE.into()).unwrap();
+    p.parse(text, None).unwrap()
+}
+
+/// Every node of the tree, named and anonymous, in document order.
+fn all_nodes(tree: &tree_sitter::Tree) -> Vec<tree_sitter::Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let mut c = n.walk();
+        let kids: Vec<_> = n.children(&mut c).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
+fn text_of<'a>(n: tree_sitter::Node<'_>, src: &'a str) -> &'a str {
+    &src[n.byte_range()]
+}
+
+fn line_of(n: tree_sitter::Node<'_>) -> usize {
+    n.start_position().row + 1
+}
+
+/// The command name and `-Parameter` names of a `command` node.
+fn command_parts(n: tree_sitter::Node<'_>, src: &str) -> Option<(String, Vec<String>)> {
+    let name = text_of(n.child_by_field_name("command_name")?, src).to_string();
+    let mut params = Vec::new();
+    if let Some(els) = n.child_by_field_name("command_elements") {
+        let mut c = els.walk();
+        for e in els.children(&mut c) {
+            if e.kind() == "command_parameter" {
+                let p = text_of(e, src).trim_start_matches('-');
+                params.push(p.split(':').next().unwrap_or(p).to_string());
+            }
+        }
+    }
+    Some((name, params))
+}
+
+fn child_kinds(n: tree_sitter::Node<'_>) -> Vec<&'static str> {
+    let mut c = n.walk();
+    let kinds = n.children(&mut c).map(|k| k.kind()).collect();
+    kinds
+}
+
+fn ancestors(n: tree_sitter::Node<'_>) -> impl Iterator<Item = tree_sitter::Node<'_>> {
+    std::iter::successors(n.parent(), |p| p.parent())
+}
+
+/// Cmdlets Windows PowerShell 1.0 does not have.
+const CMDLETS_AFTER_PS1: [&str; 17] = [
+    "Import-Module",
+    "Export-ModuleMember",
+    "New-Module",
+    "Get-Module",
+    "Remove-Module",
+    "Add-Type",
+    "Invoke-Command",
+    "Start-Job",
+    "New-PSSession",
+    "ConvertTo-Json",
+    "ConvertFrom-Json",
+    "ConvertTo-Csv",
+    "ConvertFrom-Csv",
+    "Get-Random",
+    "Select-Xml",
+    "Test-Connection",
+    "Set-StrictMode",
+];
+
+/// Parameters added after 1.0 to cmdlets 1.0 has.
+const PARAMETERS_AFTER_PS1: [(&str, &str); 13] = [
+    ("Import-Csv", "Delimiter"),
+    ("Import-Csv", "Encoding"),
+    ("Import-Csv", "Header"),
+    ("Import-Csv", "UseCulture"),
+    ("Import-Csv", "LiteralPath"),
+    ("Export-Csv", "Delimiter"),
+    ("Export-Csv", "UseCulture"),
+    ("Export-Csv", "Append"),
+    ("Out-File", "NoNewline"),
+    ("Set-Content", "NoNewline"),
+    ("Get-Content", "Raw"),
+    ("Get-Content", "Tail"),
+    ("New-Object", "Property"),
+];
+
+/// Syntax tree kinds of constructs PowerShell 1.0 cannot parse or run.
+const KINDS_AFTER_PS1: [&str; 15] = [
+    "try_statement",
+    "catch_clause",
+    "finally_clause",
+    "data_statement",
+    "class_statement",
+    "enum_statement",
+    "using_statement",
+    "parallel_statement",
+    "inlinescript_statement",
+    "pipeline_chain_tail",
+    "ternary_expression",
+    "null_coalesce_expression",
+    "null_coalesce_argument_expression",
+    "invocation_foreach_expression",
+    "invocation_where_expression",
+];
+
+/// Automatic variables 1.0 lacks, and preferences a 1.0 step must not rely on (its -WhatIf
+/// is a plain switch, so $WhatIfPreference is not set by it).
+const VARIABLES_AFTER_PS1: [&str; 7] = [
+    "psitem",
+    "psscriptroot",
+    "pscommandpath",
+    "pscmdlet",
+    "psboundparameters",
+    "psversiontable",
+    "whatifpreference",
+];
+
+/// Every construct of `text` Windows PowerShell 1.0 does not have, found by walking the
+/// tree-sitter-pwsh syntax tree, as "line: what".
+fn not_in_powershell_1(text: &str) -> Vec<String> {
+    let tree = parse(text);
+    let mut out = Vec::new();
+    for n in all_nodes(&tree) {
+        let t = text_of(n, text);
+        let at = line_of(n);
+        let kind = n.kind();
+        if KINDS_AFTER_PS1.contains(&kind) {
+            out.push(format!("{at}: {kind}"));
+        }
+        match kind {
+            // Named attributes ([CmdletBinding()], [Parameter(Mandatory)], [ValidateX()]);
+            // type constraints ([string]) are type literals and fine.
+            "attribute" if child_kinds(n).contains(&"attribute_name") => {
+                out.push(format!("{at}: attribute {t}"))
+            }
+            "comment" if t.starts_with("<#") => out.push(format!("{at}: block comment")),
+            "block_name" if t.eq_ignore_ascii_case("dynamicparam") => {
+                out.push(format!("{at}: dynamicparam"))
+            }
+            "type_name" => {
+                let lower = t.to_ascii_lowercase();
+                if ["pscustomobject", "ordered"].contains(&lower.as_str()) {
+                    out.push(format!("{at}: [{t}]"));
+                }
+            }
+            "member_name" => {
+                let lower = t.to_ascii_lowercase();
+                if ["new", "foreach", "where", "getnewclosure"].contains(&lower.as_str()) {
+                    out.push(format!("{at}: .{t}"));
+                }
+            }
+            "variable" => {
+                if t.starts_with('@') {
+                    out.push(format!("{at}: splatting {t}"));
+                }
+                let name = t.trim_start_matches(['$', '@']).to_ascii_lowercase();
+                if VARIABLES_AFTER_PS1.contains(&name.as_str()) || name.starts_with("using:") {
+                    out.push(format!("{at}: variable {t}"));
+                }
+            }
+            "command" => {
+                let Some((name, params)) = command_parts(n, text) else {
+                    continue;
+                };
+                if let Some(c) = CMDLETS_AFTER_PS1
+                    .iter()
+                    .find(|c| c.eq_ignore_ascii_case(&name))
+                {
+                    // Set-StrictMode only where the shell is asked first whether it has it.
+                    let guarded = *c == "Set-StrictMode"
+                        && ancestors(n).any(|a| {
+                            a.kind() == "if_statement"
+                                && a
+                                    .child_by_field_name("condition")
+                                    .is_some_and(|c| {
+                                        text_of(c, text).contains("Get-Command Set-StrictMode")
+                                    })
+                        });
+                    if !guarded {
+                        out.push(format!("{at}: cmdlet {name}"));
+                    }
+                }
+                for (cmd, param) in PARAMETERS_AFTER_PS1 {
+                    if cmd.eq_ignore_ascii_case(&name)
+                        && params.iter().any(|p| p.eq_ignore_ascii_case(param))
+                    {
+                        out.push(format!("{at}: {name} -{param}"));
+                    }
+                }
+                // Where-Object Name -eq x (the 3.0 simplified syntax).
+                if ["Where-Object", "ForEach-Object", "where", "foreach", "?", "%"]
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&name))
+                    && params.iter().any(|p| {
+                        !["FilterScript", "Process", "Begin", "End"]
+                            .iter()
+                            .any(|ok| ok.eq_ignore_ascii_case(p))
+                    })
+                {
+                    out.push(format!("{at}: {name} without a script block"));
+                }
+            }
+            _ if !n.is_named() && kind.starts_with('-') => {
+                // Operators: -join -split -in -notin -shl -shr and their c/i forms.
+                let op = kind.trim_start_matches('-').to_ascii_lowercase();
+                let base = op
+                    .strip_prefix(['c', 'i'])
+                    .filter(|b| ["split", "in", "notin"].contains(b))
+                    .unwrap_or(&op);
+                if ["join", "split", "in", "notin", "shl", "shr"].contains(&base) {
+                    out.push(format!("{at}: operator {kind}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn bundles_2007() -> Vec<(IdentityMode, tempfile::TempDir, Manifest)> {
+    let t = tenant(20);
+    [IdentityMode::Cloud, IdentityMode::Synced]
+        .into_iter()
+        .map(|i| {
+            let dir = tempfile::tempdir().unwrap();
+            let m = write_bundle(&project(SourceVersion::Ex2007, i), &t, dir.path());
+            (i, dir, m)
+        })
+        .collect()
+}
+
+fn source_steps(m: &Manifest) -> Vec<&bundle::manifest::Step> {
+    m.steps
+        .iter()
+        .filter(|s| s.runs_on == "source-server")
+        .collect()
+}
+
+#[test]
+fn exchange_2007_source_scripts_use_powershell_1_features_only() {
+    for (i, dir, m) in bundles_2007() {
+        let steps = source_steps(&m);
+        let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+        let mut want = vec!["03-source-impersonation", "05-source-export"];
+        if i == IdentityMode::Synced {
+            want.push("10-aliases");
+        }
+        assert_eq!(ids, want, "{i:?}");
+        let runtime = dir.path().join(bundle::MODULE_PS1_FILE);
+        let mut scripts: Vec<PathBuf> = steps.iter().map(|s| dir.path().join(&s.file)).collect();
+        scripts.push(runtime);
+        for f in scripts {
+            let text = script_text(&f);
+            assert_eq!(parse_errors(&text), Vec::<String>::new(), "{}", f.display());
+            assert_eq!(
+                not_in_powershell_1(&text),
+                Vec::<String>::new(),
+                "{i:?} {}",
+                f.display()
+            );
+        }
+        // The manifest keeps its shell names; the 1.0 runtime is shipped and hashed.
+        for s in steps {
+            assert_eq!(s.shell, "powershell-2.0", "{}", s.id);
+        }
+        assert!(m.modules.iter().any(|d| d.file == bundle::MODULE_PS1_FILE));
+    }
+}
+
+#[test]
+fn the_powershell_1_checker_finds_what_1_0_lacks() {
+    // Guards the test above against passing vacuously: one line per construct it must find.
+    let cases: [(&str, &str); 22] = [
+        ("try { 1 } catch { 2 }", "try_statement"),
+        ("try { 1 } finally { 2 }", "finally_clause"),
+        ("function f { [CmdletBinding()] param() }", "attribute [CmdletBinding()]"),
+        (
+            "param([Parameter(Mandatory = $true)][string]$a)",
+            "attribute [Parameter",
+        ),
+        ("param([ValidateNotNullOrEmpty()]$a)", "attribute [ValidateNotNullOrEmpty()]"),
+        ("Import-Module $p -Force", "cmdlet Import-Module"),
+        ("Export-ModuleMember -Function *", "cmdlet Export-ModuleMember"),
+        ("Add-Type -TypeDefinition $t", "cmdlet Add-Type"),
+        ("Set-StrictMode -Version 2.0", "cmdlet Set-StrictMode"),
+        ("New-Thing @params", "splatting @params"),
+        ("$s = $a -join ';'", "operator -join"),
+        ("$s = -join $a", "operator -join"),
+        ("$a = $s -split ';'", "operator -split"),
+        ("if ($a -notin $b) { }", "operator -notin"),
+        ("Write-Host $PSScriptRoot", "variable $PSScriptRoot"),
+        ("$x | Where-Object { $PSItem }", "variable $PSItem"),
+        ("$PSCmdlet.ShouldProcess('a', 'b')", "variable $PSCmdlet"),
+        ("Import-Csv -Path $p -Delimiter ';'", "Import-Csv -Delimiter"),
+        ("$x | Out-File -FilePath $p -NoNewline", "Out-File -NoNewline"),
+        ("<# help #>\nWrite-Host 1", "block comment"),
+        ("$o = [pscustomobject]@{ A = 1 }", "[pscustomobject]"),
+        ("Get-Mailbox | Where-Object Name -eq 'x'", "Where-Object without a script block"),
+    ];
+    for (code, want) in cases {
+        let found = not_in_powershell_1(code);
+        assert!(
+            found.iter().any(|f| f.contains(want)),
+            "{code:?}: {found:?}"
+        );
+    }
+    // What 1.0 has raises nothing.
+    let fine = "param([string]$a = '', [switch]$WhatIf)\n\
+        if ($null -ne (Get-Command Set-StrictMode -ErrorAction SilentlyContinue)) { Set-StrictMode -Version 2.0 }\n\
+        trap { $e = $_; continue }\n\
+        $x = [string]::Join(';', [string[]]@('a')) -replace 'a', 'b'\n\
+        $h = @\"\nhere\n\"@\n\
+        $o = New-Object PSObject\n\
+        $o | Add-Member -MemberType NoteProperty -Name A -Value 1\n\
+        @(Get-Mailbox -ResultSize Unlimited) | Where-Object { $_.Name -notmatch 'x' }\n";
+    assert_eq!(not_in_powershell_1(fine), Vec::<String>::new());
+    // A 2.0 step as the Exchange 2010 bundle writes it fails the check.
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(
+        &project(SourceVersion::Ex2010, IdentityMode::Synced),
+        &tenant(2),
+        dir.path(),
+    );
+    let found = not_in_powershell_1(&script_text(&dir.path().join("steps/05-source-export.ps1")));
+    for want in [
+        "attribute [CmdletBinding",
+        "cmdlet Import-Module",
+        "block comment",
+        "operator -join",
+    ] {
+        assert!(found.iter().any(|f| f.contains(want)), "{want}: {found:?}");
+    }
+    let found = not_in_powershell_1(&script_text(&dir.path().join(bundle::MODULE_FILE)));
+    assert!(found.iter().any(|f| f.contains("try_statement")), "{found:?}");
+    assert!(
+        found.iter().any(|f| f.contains("cmdlet Export-ModuleMember")),
+        "{found:?}"
+    );
 }
