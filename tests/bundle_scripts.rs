@@ -852,11 +852,9 @@ fn not_in_powershell_1(text: &str) -> Vec<String> {
                     let guarded = *c == "Set-StrictMode"
                         && ancestors(n).any(|a| {
                             a.kind() == "if_statement"
-                                && a
-                                    .child_by_field_name("condition")
-                                    .is_some_and(|c| {
-                                        text_of(c, text).contains("Get-Command Set-StrictMode")
-                                    })
+                                && a.child_by_field_name("condition").is_some_and(|c| {
+                                    text_of(c, text).contains("Get-Command Set-StrictMode")
+                                })
                         });
                     if !guarded {
                         out.push(format!("{at}: cmdlet {name}"));
@@ -870,9 +868,16 @@ fn not_in_powershell_1(text: &str) -> Vec<String> {
                     }
                 }
                 // Where-Object Name -eq x (the 3.0 simplified syntax).
-                if ["Where-Object", "ForEach-Object", "where", "foreach", "?", "%"]
-                    .iter()
-                    .any(|c| c.eq_ignore_ascii_case(&name))
+                if [
+                    "Where-Object",
+                    "ForEach-Object",
+                    "where",
+                    "foreach",
+                    "?",
+                    "%",
+                ]
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&name))
                     && params.iter().any(|p| {
                         !["FilterScript", "Process", "Begin", "End"]
                             .iter()
@@ -955,14 +960,23 @@ fn the_powershell_1_checker_finds_what_1_0_lacks() {
     let cases: [(&str, &str); 22] = [
         ("try { 1 } catch { 2 }", "try_statement"),
         ("try { 1 } finally { 2 }", "finally_clause"),
-        ("function f { [CmdletBinding()] param() }", "attribute [CmdletBinding()]"),
+        (
+            "function f { [CmdletBinding()] param() }",
+            "attribute [CmdletBinding()]",
+        ),
         (
             "param([Parameter(Mandatory = $true)][string]$a)",
             "attribute [Parameter",
         ),
-        ("param([ValidateNotNullOrEmpty()]$a)", "attribute [ValidateNotNullOrEmpty()]"),
+        (
+            "param([ValidateNotNullOrEmpty()]$a)",
+            "attribute [ValidateNotNullOrEmpty()]",
+        ),
         ("Import-Module $p -Force", "cmdlet Import-Module"),
-        ("Export-ModuleMember -Function *", "cmdlet Export-ModuleMember"),
+        (
+            "Export-ModuleMember -Function *",
+            "cmdlet Export-ModuleMember",
+        ),
         ("Add-Type -TypeDefinition $t", "cmdlet Add-Type"),
         ("Set-StrictMode -Version 2.0", "cmdlet Set-StrictMode"),
         ("New-Thing @params", "splatting @params"),
@@ -973,11 +987,20 @@ fn the_powershell_1_checker_finds_what_1_0_lacks() {
         ("Write-Host $PSScriptRoot", "variable $PSScriptRoot"),
         ("$x | Where-Object { $PSItem }", "variable $PSItem"),
         ("$PSCmdlet.ShouldProcess('a', 'b')", "variable $PSCmdlet"),
-        ("Import-Csv -Path $p -Delimiter ';'", "Import-Csv -Delimiter"),
-        ("$x | Out-File -FilePath $p -NoNewline", "Out-File -NoNewline"),
+        (
+            "Import-Csv -Path $p -Delimiter ';'",
+            "Import-Csv -Delimiter",
+        ),
+        (
+            "$x | Out-File -FilePath $p -NoNewline",
+            "Out-File -NoNewline",
+        ),
         ("<# help #>\nWrite-Host 1", "block comment"),
         ("$o = [pscustomobject]@{ A = 1 }", "[pscustomobject]"),
-        ("Get-Mailbox | Where-Object Name -eq 'x'", "Where-Object without a script block"),
+        (
+            "Get-Mailbox | Where-Object Name -eq 'x'",
+            "Where-Object without a script block",
+        ),
     ];
     for (code, want) in cases {
         let found = not_in_powershell_1(code);
@@ -1012,10 +1035,276 @@ fn the_powershell_1_checker_finds_what_1_0_lacks() {
     ] {
         assert!(found.iter().any(|f| f.contains(want)), "{want}: {found:?}");
     }
+    // The -WhatIf guard of the contract test below: found before a change, missed without it.
+    for (code, want) in [
+        ("if (Test-CutoverWhatIf -Target $a -Action 'x') { return 'whatif' }\nSet-Mailbox -Identity $a", true),
+        ("if ($other) { return 'whatif' }\nSet-Mailbox -Identity $a", false),
+        ("Set-Mailbox -Identity $a\nif (Test-CutoverWhatIf -Target $a -Action 'x') { return 'whatif' }", false),
+    ] {
+        let tree = parse(code);
+        let set = all_nodes(&tree)
+            .into_iter()
+            .find(|n| n.kind() == "command" && text_of(*n, code).starts_with("Set-Mailbox"))
+            .unwrap();
+        assert_eq!(guarded_by_whatif(set, code), want, "{code}");
+    }
     let found = not_in_powershell_1(&script_text(&dir.path().join(bundle::MODULE_FILE)));
-    assert!(found.iter().any(|f| f.contains("try_statement")), "{found:?}");
     assert!(
-        found.iter().any(|f| f.contains("cmdlet Export-ModuleMember")),
+        found.iter().any(|f| f.contains("try_statement")),
         "{found:?}"
     );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("cmdlet Export-ModuleMember")),
+        "{found:?}"
+    );
+}
+
+/// The text of `function NAME { ... }` in `text`, found in its syntax tree.
+fn function_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let tree = parse(text);
+    all_nodes(&tree)
+        .into_iter()
+        .filter(|n| n.kind() == "function_statement")
+        .find(|n| {
+            let mut c = n.walk();
+            let found = n.children(&mut c).any(|k| {
+                k.kind() == "function_name" && text_of(k, text).eq_ignore_ascii_case(name)
+            });
+            found
+        })
+        .map(|n| text_of(n, text))
+}
+
+#[test]
+fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
+    let ps1 = bundle::MODULE_PS1;
+    let psm1 = bundle::MODULE;
+    // The record, its JSON escaping, the -OnlyOpsPath test, the blank-identity guard and the
+    // transient-error test are the module's own code, letter for letter.
+    for f in [
+        "Resolve-CutoverPath",
+        "ConvertTo-CutoverJsonString",
+        "Write-CutoverResult",
+        "Test-CutoverOp",
+        "Import-CutoverData",
+        "Find-CutoverBlank",
+        "Test-CutoverTransient",
+        "Test-CutoverHasAddress",
+    ] {
+        let a = function_text(ps1, f).unwrap_or_else(|| panic!("Cutover.ps1 lacks {f}"));
+        assert_eq!(Some(a), function_text(psm1, f), "{f} differs");
+    }
+    // Initialize-CutoverStep: the module's lines, plus the hand-made -WhatIf.
+    let init = function_text(ps1, "Initialize-CutoverStep").unwrap();
+    for line in function_text(psm1, "Initialize-CutoverStep")
+        .unwrap()
+        .lines()
+    {
+        if !line.trim_start().starts_with("param(") {
+            assert!(init.contains(line), "Initialize-CutoverStep lost {line:?}");
+        }
+    }
+    assert!(init.contains("$script:CutoverWhatIf = $WhatIfMode"));
+    // Invoke-CutoverRow: the same checks before the body runs.
+    let head = |t: &str| {
+        let f = function_text(t, "Invoke-CutoverRow").unwrap();
+        f[..f.find("$attempt = 0").unwrap()].to_string()
+    };
+    assert_eq!(head(ps1), head(psm1));
+}
+
+#[test]
+fn the_powershell_1_runtime_records_each_operation_once() {
+    // Every way out of Invoke-CutoverRow writes exactly one record, except the skip of an
+    // operation -OnlyOpsPath does not list; the retry loop leaves only by return.
+    let text = bundle::MODULE_PS1;
+    let f = function_text(text, "Invoke-CutoverRow").unwrap();
+    let tree = parse(f);
+    let mut returns = 0;
+    for n in all_nodes(&tree) {
+        if n.kind() != "flow_control_statement" {
+            continue;
+        }
+        let t = text_of(n, f);
+        assert!(!t.starts_with("break"), "{t}");
+        if !t.starts_with("return") {
+            continue;
+        }
+        returns += 1;
+        let prev = n.prev_named_sibling().map(|p| text_of(p, f)).unwrap_or("");
+        let skip = ancestors(n).any(|a| {
+            a.kind() == "if_statement"
+                && a.child_by_field_name("condition")
+                    .is_some_and(|c| text_of(c, f) == "-not (Test-CutoverOp $op)")
+        });
+        assert!(
+            prev.starts_with("Write-CutoverResult ") || skip,
+            "return without a record after {prev:?}"
+        );
+    }
+    assert_eq!(returns, 5);
+    // Errors of the body come back through the trap, not as a failure of the whole step.
+    let trapped = function_text(text, "Invoke-CutoverTrapped").unwrap();
+    let tree = parse(trapped);
+    let traps: Vec<&str> = all_nodes(&tree)
+        .into_iter()
+        .filter(|n| n.kind() == "trap_statement")
+        .map(|n| text_of(n, trapped))
+        .collect();
+    assert_eq!(traps.len(), 1);
+    assert!(
+        traps[0].contains("$outcome['Error'] = $_")
+            && traps[0]
+                .trim_end_matches('}')
+                .trim_end()
+                .ends_with("continue")
+    );
+    let write = function_text(text, "Write-CutoverResult").unwrap();
+    assert_eq!(write.matches("AppendAllText").count(), 1);
+}
+
+/// Whether `n` runs only after a `Test-CutoverWhatIf` check that returns 'whatif' earlier in
+/// one of its enclosing blocks.
+fn guarded_by_whatif(n: tree_sitter::Node<'_>, src: &str) -> bool {
+    let mut cur = n;
+    while let Some(p) = cur.parent() {
+        if p.kind() == "statement_list" {
+            let mut prev = cur.prev_named_sibling();
+            while let Some(s) = prev {
+                if s.kind() == "if_statement"
+                    && s.child_by_field_name("condition")
+                        .is_some_and(|c| text_of(c, src).starts_with("Test-CutoverWhatIf "))
+                    && text_of(s, src).contains("return 'whatif'")
+                {
+                    return true;
+                }
+                prev = s.prev_named_sibling();
+            }
+        }
+        cur = p;
+    }
+    false
+}
+
+#[test]
+fn exchange_2007_source_scripts_keep_the_step_contract() {
+    for (i, dir, m) in bundles_2007() {
+        for s in source_steps(&m) {
+            let text = script_text(&dir.path().join(&s.file));
+            let tree = parse(&text);
+            let nodes = all_nodes(&tree);
+            let ctx = format!("{i:?} {}", s.id);
+            // The runner's parameters, -WhatIf a plain switch.
+            let params: Vec<&str> = nodes
+                .iter()
+                .filter(|n| n.kind() == "script_parameter")
+                .filter(|n| {
+                    n.parent()
+                        .and_then(|p| p.parent())
+                        .is_some_and(|b| b.parent() == Some(tree.root_node()))
+                })
+                .map(|n| text_of(*n, &text))
+                .collect();
+            assert_eq!(
+                params,
+                [
+                    "[switch]$WhatIf",
+                    "[string]$ModulePath = ''",
+                    "[string]$ResultsPath = ''",
+                    "[string]$OnlyOpsPath = ''",
+                    "[string]$SecretsPath = ''",
+                ],
+                "{ctx}"
+            );
+            let mut commands = Vec::new();
+            for n in nodes.iter().filter(|n| n.kind() == "command") {
+                let (name, ps) = command_parts(*n, &text).unwrap_or_default();
+                commands.push((*n, name, ps));
+            }
+            let named = |want: &str| {
+                commands
+                    .iter()
+                    .filter(|(_, n, _)| n == want)
+                    .collect::<Vec<_>>()
+            };
+            // The runtime is dot-sourced from -ModulePath.
+            assert!(
+                nodes.iter().any(|n| n.kind() == "command"
+                    && child_kinds(*n).contains(&"command_invocation_operator")
+                    && text_of(*n, &text) == ". $ModulePath"),
+                "{ctx}"
+            );
+            // -ResultsPath, -OnlyOpsPath and -WhatIf reach the runtime.
+            let init = named("Initialize-CutoverStep");
+            assert_eq!(init.len(), 1, "{ctx}");
+            assert_eq!(
+                init[0].2,
+                ["Step", "ResultsPath", "OnlyOpsPath", "WhatIfMode"],
+                "{ctx}"
+            );
+            let init_text = text_of(init[0].0, &text);
+            for v in [
+                "$ResultsPath",
+                "$OnlyOpsPath",
+                "$WhatIf.IsPresent",
+                &format!("'{}'", s.id),
+            ] {
+                assert!(init_text.contains(v), "{ctx}: {v}");
+            }
+            // Data come from the step's data file at run time.
+            let data = named("Import-CutoverData");
+            assert_eq!(data.len(), 1, "{ctx}");
+            assert!(
+                text_of(data[0].0, &text).contains(&format!("'{}.csv'", s.id)),
+                "{ctx}"
+            );
+            // Every row goes through Invoke-CutoverRow (one record each); any other record is
+            // for an object found at run time, never the row's own operation.
+            let loops: Vec<_> = nodes
+                .iter()
+                .filter(|n| {
+                    n.kind() == "foreach_statement"
+                        && text_of(**n, &text).starts_with("foreach ($row in $Rows)")
+                })
+                .collect();
+            assert_eq!(loops.len(), 1, "{ctx}");
+            let rows = named("Invoke-CutoverRow");
+            assert_eq!(rows.len(), 1, "{ctx}");
+            assert!(ancestors(rows[0].0).any(|a| a == *loops[0]), "{ctx}");
+            assert!(
+                text_of(rows[0].0, &text).starts_with("Invoke-CutoverRow -Row $row "),
+                "{ctx}"
+            );
+            for (n, _, _) in named("Write-CutoverResult") {
+                let t = text_of(*n, &text);
+                assert!(t.starts_with("Write-CutoverResult -Op $Op "), "{ctx}: {t}");
+                assert!(!ancestors(*n).any(|a| a == rows[0].0), "{ctx}: {t}");
+            }
+            // Nothing changes without asking Test-CutoverWhatIf first.
+            let changes: Vec<_> = commands
+                .iter()
+                .filter(|(_, name, _)| {
+                    [
+                        "Add-", "Set-", "New-", "Remove-", "Enable-", "Disable-", "Update-",
+                    ]
+                    .iter()
+                    .any(|v| name.starts_with(v))
+                        && !name.contains("-Cutover")
+                        // The shell's own, changing nothing in Exchange or AD.
+                        && !["Set-StrictMode", "New-Object", "Add-Member"].contains(&name.as_str())
+                })
+                .collect();
+            if s.id != "05-source-export" {
+                assert!(!changes.is_empty(), "{ctx}");
+            }
+            for (n, name, _) in changes {
+                assert!(
+                    guarded_by_whatif(*n, &text),
+                    "{ctx}: {name} runs under -WhatIf"
+                );
+            }
+        }
+    }
 }
