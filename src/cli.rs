@@ -175,12 +175,17 @@ pub struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// PowerShell scripts to check.
-    #[arg(required = true)]
+    /// PowerShell scripts to check (functions defined in any of them are known to all).
+    #[arg(required_unless_present = "bundle")]
     pub files: Vec<PathBuf>,
-    /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline graph.
-    #[arg(long)]
-    pub target: String,
+    /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline
+    /// graph; several comma-separated for a script that uses them together (exchangeOnline,graph).
+    #[arg(long, required_unless_present = "bundle")]
+    pub target: Option<String>,
+    /// Check every step of a bundle against its own target (from manifest.json), with the
+    /// bundle's modules.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["files", "target"])]
+    pub bundle: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = FindingFormat::Human)]
     pub format: FindingFormat,
 }

@@ -284,3 +284,13 @@ fn project_file_inputs_are_linted() {
     let codes: Vec<String> = found(&json).into_iter().map(|(c, _)| c).collect();
     assert_eq!(codes, ["U004", "U002", "U004"]);
 }
+
+#[test]
+fn audit_kinds_get_file_and_damage_checks() {
+    let (code, json) = lint(&[&fixture("mailboxes.csv")]);
+    assert_eq!(json["files"][0]["kind"], "mailboxes");
+    assert_eq!(
+        (code, found(&json)),
+        (1, pairs(&[("F011", Some(1)), ("D001", Some(3))]))
+    );
+}

@@ -1,10 +1,19 @@
-use std::path::PathBuf;
+//! `cutover demo`: lint, plan and bundle the built-in samples, then show a run and its report
+//! against the demo's stand-in for pwsh (said loudly: nothing runs PowerShell or touches a tenant).
 
-use crate::cli::DemoArgs;
-use crate::demo;
+use std::path::{Path, PathBuf};
+
+use crate::bundle::pipeline::{make, Outcome};
+use crate::cli::{DemoArgs, ReportFormat};
+use crate::demo::{self, stand_in};
 use crate::diag;
 use crate::error::{Error, Exit, Result};
+use crate::report;
 use crate::rules::{self, LintRequest};
+use crate::run::{self, Mode, ProgressMode, RunOptions};
+
+use super::plan::summary;
+use super::run::step_line;
 
 pub fn run(args: DemoArgs) -> Result<Exit> {
     let dir = match args.out {
@@ -17,20 +26,124 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
     };
     let samples: PathBuf = dir.join("samples");
     let project = demo::write_samples(&samples)?;
+    let config = samples.join("cutover.toml");
     println!("cutover demo: sample inputs in {}", samples.display());
-    println!(
-        "\n$ cutover lint --config {}\n",
-        samples.join("cutover.toml").display()
-    );
+
+    println!("\n$ cutover lint --config {}\n", config.display());
     let report = rules::lint(&LintRequest {
         project: &project,
         files: &[],
         kind: None,
     })?;
     print!("{}", diag::human::lint_report(&report));
-    Ok(if report.errors() > 0 {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    })
+    if report.errors() > 0 {
+        return Ok(Exit::Findings);
+    }
+
+    let bundle = dir.join("bundle");
+    let secrets = dir.join("secrets.csv");
+    println!(
+        "\n$ cutover bundle --config {} --out {} --secrets-out {}\n",
+        config.display(),
+        bundle.display(),
+        secrets.display()
+    );
+    // Both are this demo's own output from an earlier `demo --out DIR`, never the user's files.
+    remove_if_present(&secrets)?;
+    let (plan, manifest) = match make(&project, None, &bundle, true, Some(&secrets))? {
+        Outcome::Refused(r) => {
+            print!("{}", diag::human::lint_report(&r));
+            return Ok(Exit::Findings);
+        }
+        Outcome::Written { plan, manifest, .. } => (plan, manifest),
+    };
+    println!("{}", summary(&plan));
+    println!(
+        "wrote {} steps to {} (start with its README.md and PLAN.md)",
+        manifest.steps.len(),
+        bundle.display()
+    );
+    println!(
+        "the sample passwords went to {} (owner-only), never into the bundle",
+        secrets.display()
+    );
+
+    // A member added before its mailbox exists is the commonest first-run failure.
+    let fail_op = first_op(&bundle, &manifest, "13-members")?;
+    println!("\n{}", banner("below"));
+    let pwsh = stand_in::install(&dir.join("demo-pwsh"))?;
+    println!(
+        "\n$ cutover run {} --pwsh {} --secrets {}\n",
+        bundle.display(),
+        pwsh.display(),
+        secrets.display()
+    );
+    let mut opts = RunOptions::new(&bundle);
+    opts.pwsh = Some(pwsh);
+    opts.secrets = Some(secrets);
+    opts.mode = Mode::Fresh;
+    opts.progress = ProgressMode::Plain;
+    if let Some(op) = &fail_op {
+        opts.env
+            .push((stand_in::ENV_FAIL_OP.to_string(), op.clone()));
+    }
+    let outcome = run::run_bundle(&opts)?;
+    for s in &outcome.steps {
+        println!("{}", step_line(&s.id, &s.status));
+    }
+
+    println!(
+        "\n$ cutover report {} --format md\n",
+        outcome.run_dir.display()
+    );
+    print!("{}", report::render(&outcome.run_dir, ReportFormat::Md)?);
+    let html = dir.join("report.html");
+    let page = report::render(&outcome.run_dir, ReportFormat::Html)?;
+    std::fs::write(&html, page).map_err(|e| Error::io(&html, e))?;
+    println!("\n{}", banner("above"));
+    println!("HTML report of the simulated run: {}", html.display());
+    println!(
+        "On a jump box with PowerShell 7: cutover run {} --what-if, then without --what-if.",
+        bundle.display()
+    );
+    Ok(Exit::Clean)
+}
+
+fn banner(where_: &str) -> String {
+    let line = "=".repeat(78);
+    format!(
+        "{line}\nDEMO MODE: no PowerShell is installed here and no tenant exists. The run {where_} uses\n\
+         cutover's demo stand-in for pwsh: it runs none of the scripts, touches nothing, and\n\
+         writes a made-up result for each planned operation (one staged failure).\n{line}"
+    )
+}
+
+/// The first planned operation of `step`, if the bundle has that step.
+fn first_op(
+    bundle: &Path,
+    manifest: &crate::bundle::manifest::Manifest,
+    step: &str,
+) -> Result<Option<String>> {
+    let Some(file) = manifest
+        .steps
+        .iter()
+        .find(|s| s.id == step)
+        .and_then(|s| s.ops_file.as_ref())
+    else {
+        return Ok(None);
+    };
+    let path = bundle.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    Ok(text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .map(str::to_string))
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }

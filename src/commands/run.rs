@@ -1,6 +1,108 @@
+use std::time::Duration;
+
 use crate::cli::RunArgs;
 use crate::error::{Error, Exit, Result};
+use crate::run::{self, Mode, ProgressMode, RunOptions, StepStatus};
 
-pub fn run(_args: RunArgs) -> Result<Exit> {
-    Err(Error::Usage("'run' is not implemented yet".into()))
+pub fn run(args: RunArgs) -> Result<Exit> {
+    if let Some(pair) = &args.import_results {
+        if !args.steps.is_empty() || args.what_if || args.resume || args.retry_failed {
+            return Err(Error::Usage(
+                "--import-results records a file and runs nothing: use it without --step, --what-if, --resume or --retry-failed".into(),
+            ));
+        }
+        let [step, file] = pair.as_slice() else {
+            return Err(Error::Usage("--import-results needs STEP FILE".into()));
+        };
+        let out = run::import_results(&args.bundle, step, file.as_ref())?;
+        println!(
+            "{step}: imported {} records ({} failed, {} planned operations without a record) into {}",
+            out.records,
+            out.failed,
+            out.missing,
+            out.run_dir.display()
+        );
+        println!(
+            "next:    cutover run {} --resume   (continues this run)",
+            args.bundle.display()
+        );
+        return Ok(out.exit());
+    }
+    if args.timeout == Some(0) {
+        return Err(Error::Usage("--timeout must be at least 1 second".into()));
+    }
+    let mode = match (args.resume, args.retry_failed) {
+        (_, true) => Mode::RetryFailed,
+        (true, false) => Mode::Resume,
+        (false, false) => Mode::Fresh,
+    };
+    let opts = RunOptions {
+        bundle: args.bundle.clone(),
+        steps: args.steps.clone(),
+        what_if: args.what_if,
+        pwsh: args.pwsh.clone(),
+        secrets: args.secrets.clone(),
+        mode,
+        timeout: args.timeout.map(Duration::from_secs),
+        progress: ProgressMode::Auto,
+        env: Vec::new(),
+    };
+    let outcome = run::run_bundle(&opts)?;
+    for s in &outcome.steps {
+        println!("{}", step_line(&s.id, &s.status));
+    }
+    println!("journal: {}", outcome.run_dir.display());
+    println!(
+        "report:  cutover report {} --format html --out report.html",
+        outcome.run_dir.display()
+    );
+    if outcome.exit() != Exit::Clean && !outcome.interrupted {
+        println!(
+            "next:    cutover run {} --resume   (or --retry-failed for the failures only)",
+            args.bundle.display()
+        );
+    }
+    Ok(outcome.exit())
+}
+
+pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
+    match status {
+        StepStatus::Ran {
+            outcome,
+            exit_code,
+            by_status,
+            missing,
+            duration_s,
+            whatif_violations,
+        } => {
+            let counts: Vec<String> = by_status
+                .iter()
+                .map(|(st, n)| format!("{n} {}", st.as_str()))
+                .collect();
+            let mut line = format!(
+                "{id}: {} ({}; exit {}; {duration_s:.1} s)",
+                outcome.as_str(),
+                if counts.is_empty() {
+                    "no records".to_string()
+                } else {
+                    counts.join(", ")
+                },
+                exit_code.map_or_else(|| "none".to_string(), |c| c.to_string()),
+            );
+            if *missing > 0 {
+                line.push_str(&format!(", {missing} not done"));
+            }
+            if *whatif_violations > 0 {
+                line.push_str(&format!(
+                    ", {whatif_violations} REAL CHANGES during --what-if"
+                ));
+            }
+            line
+        }
+        StepStatus::Skipped(why) => format!("{id}: skipped ({why})"),
+        StepStatus::SourceServer(_) => {
+            format!("{id}: not run here (source server; see the instructions above)")
+        }
+        StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
+    }
 }

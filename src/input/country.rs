@@ -2,7 +2,7 @@
 //! (its bulk-add template's `Country or Region` column holds names, m365-facts 5.4).
 
 /// Code and name, sorted by code.
-pub static COUNTRIES: &[(&str, &str)] = &[
+pub const COUNTRIES: &[(&str, &str)] = &[
     ("AD", "Andorra"),
     ("AE", "United Arab Emirates"),
     ("AF", "Afghanistan"),
@@ -299,9 +299,29 @@ static ALIASES: &[(&str, &str)] = &[
     ("saint barthelemy", "BL"),
 ];
 
+/// One bit per assigned code: `ASSIGNED[first letter] & 1 << second letter` (checked once
+/// per user row, so a table rather than a search).
+const ASSIGNED: [u32; 26] = assigned();
+
+const fn assigned() -> [u32; 26] {
+    let mut m = [0u32; 26];
+    let mut i = 0;
+    while i < COUNTRIES.len() {
+        let b = COUNTRIES[i].0.as_bytes();
+        m[(b[0] - b'A') as usize] |= 1 << (b[1] - b'A');
+        i += 1;
+    }
+    m
+}
+
 /// Whether `code` is an assigned alpha-2 code (exact upper case).
 pub fn is_code(code: &str) -> bool {
-    COUNTRIES.binary_search_by(|(c, _)| (*c).cmp(code)).is_ok()
+    match code.as_bytes() {
+        [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            ASSIGNED[(a - b'A') as usize] & (1 << (b - b'A')) != 0
+        }
+        _ => false,
+    }
 }
 
 /// Whether `code` is an assigned alpha-2 code in any case.

@@ -11,8 +11,9 @@ use crate::project::Project;
 use super::address::{parse_proxy, split_multi};
 use super::{Group, GroupKind, Membership, Origin, ProxyAddress, Secret, Tenant, User};
 
-/// Reads every input the project names (users, groups, members; the audit kinds once the
-/// audit loaders exist) into a `Tenant`. Callers lint first.
+/// Reads every input the project names (users, groups, members, and through the audit loaders
+/// mailboxes, statistics and permissions) into a `Tenant`. Callers lint first: the loaders'
+/// own findings are not returned here.
 pub fn load_tenant(project: &Project) -> Result<Tenant> {
     let mut t = Tenant::default();
     if let Some(p) = &project.inputs.users {
@@ -50,6 +51,15 @@ pub fn load_tenant(project: &Project) -> Result<Tenant> {
                 });
             }
         })?;
+    }
+    if let Some(p) = &project.inputs.mailboxes {
+        t.mailboxes = crate::audit::load::load_mailboxes(p, project)?.records;
+    }
+    if let Some(p) = &project.inputs.stats {
+        t.stats = crate::audit::load::load_stats(p, project)?.records;
+    }
+    if let Some(p) = &project.inputs.permissions {
+        t.permissions = crate::audit::load::load_permissions(p, project)?.records;
     }
     Ok(t)
 }
@@ -222,6 +232,19 @@ mod tests {
             pairs,
             [("Sales", "ann@contoso.com", 2), ("Sales", "bob", 2)]
         );
+    }
+
+    #[test]
+    fn the_demo_samples_load_every_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = crate::demo::write_samples(dir.path()).unwrap();
+        let t = load_tenant(&project).unwrap();
+        assert_eq!(t.users.len(), 5);
+        assert_eq!(t.groups.len(), 3);
+        assert_eq!(t.memberships.len(), 10);
+        assert!(!t.mailboxes.is_empty());
+        assert!(!t.stats.is_empty());
+        assert!(!t.permissions.is_empty());
     }
 
     #[test]

@@ -1,18 +1,19 @@
 //! The lint run: opens every input, streams each once in dependency order (users, groups,
 //! audit kinds, members), applies the row rules, then the cross-file checks.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use serde::{Serialize, Serializer};
 
 use crate::diag::{Finding, Severity};
 use crate::error::Result;
-use crate::input::{self, Column, Encoding, FileKind, OpenError, Options, Reader};
+use crate::input::{self, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
 use crate::project::Project;
 
-use super::index::{KeyMap, KeySet, Place};
+use super::index::{KeyMap, KeyTable, Place};
 use super::sink::Sink;
-use super::{damage, file, groups, users};
+use super::{damage, file, groups, users, Rule};
 
 /// What to lint: the project's inputs plus `files` (forced to `kind` when given).
 pub struct LintRequest<'a> {
@@ -130,6 +131,30 @@ fn same_file(a: &Path, b: &Path) -> bool {
     a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
+/// How many rows a key insert or member resolution trails the row that asked for it, so the
+/// prefetch issued at the row has landed by the time the table is touched.
+pub const DEFER: usize = 16;
+
+/// A uniqueness check waiting for its prefetch.
+struct DeferredKey {
+    key: u64,
+    place: Place,
+    rule: &'static Rule,
+    column: Option<usize>,
+    value: String,
+    what: &'static str,
+}
+
+/// A member row waiting for its prefetch (the group is already resolved).
+pub struct DeferredMember {
+    pub gid: Option<u32>,
+    pub group_key: u64,
+    pub member: String,
+    pub base: u64,
+    pub place: Place,
+    pub column: Option<usize>,
+}
+
 /// Per-file counters for the findings given once per file.
 #[derive(Default)]
 pub struct FileStats {
@@ -143,11 +168,11 @@ pub struct State<'p> {
     pub project: &'p Project,
     pub sink: Sink,
     /// UPNs, aliases and addresses, each with where it was first seen.
-    keys: KeyMap<Place>,
+    keys: KeyTable,
     /// Group names, aliases and addresses to the group's number.
     pub groups: KeyMap<u32>,
     pub group_names: Vec<Box<str>>,
-    pub memberships: KeySet,
+    pub memberships: KeyTable,
     /// Group-in-group memberships for the cycle check.
     pub edges: Vec<(u32, u32, Place)>,
     /// `Members` cells of groups files, resolved once every group is known.
@@ -156,6 +181,12 @@ pub struct State<'p> {
     pub have_users: bool,
     pub have_groups: bool,
     files: Vec<String>,
+    /// The current file's header names, for findings raised after the row is gone.
+    header_names: Vec<String>,
+    deferred: VecDeque<DeferredKey>,
+    pub deferred_members: VecDeque<DeferredMember>,
+    pub resolving: VecDeque<groups::Resolving>,
+    spare: Vec<String>,
     secrets: Vec<Vec<usize>>,
     file_idx: usize,
     domains_seen: Vec<String>,
@@ -167,16 +198,21 @@ impl<'p> State<'p> {
         State {
             project,
             sink: Sink::default(),
-            keys: KeyMap::default(),
+            keys: KeyTable::default(),
             groups: KeyMap::default(),
             group_names: Vec::new(),
-            memberships: KeySet::default(),
+            memberships: KeyTable::default(),
             edges: Vec::new(),
             pending: Vec::new(),
             file_stats: FileStats::default(),
             have_users: false,
             have_groups: false,
             files,
+            header_names: Vec::new(),
+            deferred: VecDeque::new(),
+            deferred_members: VecDeque::new(),
+            resolving: VecDeque::new(),
+            spare: Vec::new(),
             secrets: vec![Vec::new(); n],
             file_idx: 0,
             domains_seen: Vec::new(),
@@ -196,17 +232,90 @@ impl<'p> State<'p> {
 
     /// Records `key` at `place`; returns the earlier place when the key was already taken.
     pub fn insert(&mut self, key: u64, place: Place) -> Option<Place> {
-        match self.keys.entry(key) {
-            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(place);
-                None
-            }
+        self.keys.insert(key, place)
+    }
+
+    /// Where a key was first seen, counting checks still waiting in the queue.
+    pub fn get(&self, key: u64) -> Option<Place> {
+        self.keys
+            .get(key)
+            .or_else(|| self.deferred.iter().find(|d| d.key == key).map(|d| d.place))
+    }
+
+    pub fn prefetch(&self, key: u64) {
+        self.keys.prefetch(key);
+    }
+
+    /// Records a key that must be unique and reports `rule` (on `col` of this row) when it is
+    /// not; done a few rows later, after a prefetch.
+    pub fn insert_later(
+        &mut self,
+        key: u64,
+        place: Place,
+        rule: &'static Rule,
+        row: &Row<'_>,
+        col: Column,
+        what: &'static str,
+    ) {
+        self.keys.prefetch(key);
+        let mut value = self.spare.pop().unwrap_or_default();
+        value.clear();
+        value.push_str(row.get(col).unwrap_or_default());
+        self.deferred.push_back(DeferredKey {
+            key,
+            place,
+            rule,
+            column: row.header().position(col),
+            value,
+            what,
+        });
+        if self.deferred.len() > DEFER {
+            self.run_deferred_key();
         }
     }
 
-    pub fn get(&self, key: u64) -> Option<Place> {
-        self.keys.get(&key).copied()
+    fn run_deferred_key(&mut self) {
+        let Some(d) = self.deferred.pop_front() else {
+            return;
+        };
+        if let Some(first) = self.keys.insert(d.key, d.place) {
+            let at = self.describe(first);
+            let column = d
+                .column
+                .map(|i| (self.header_names.get(i).map_or("", String::as_str), i));
+            self.sink.at(
+                d.rule,
+                Some(d.place.line()),
+                column,
+                Some(&d.value),
+                format!("{} is also used at {at}", d.what),
+            );
+        }
+        self.spare.push(d.value);
+    }
+
+    /// A reusable string for deferred work.
+    pub fn spare_string(&mut self) -> String {
+        let mut s = self.spare.pop().unwrap_or_default();
+        s.clear();
+        s
+    }
+
+    pub fn recycle(&mut self, s: String) {
+        self.spare.push(s);
+    }
+
+    /// The name of a column of the current file by position.
+    pub fn header_name(&self, i: usize) -> &str {
+        self.header_names.get(i).map_or("", String::as_str)
+    }
+
+    /// Runs every deferred check (end of a file).
+    fn flush(&mut self) {
+        while !self.deferred.is_empty() {
+            self.run_deferred_key();
+        }
+        groups::flush_members(self);
     }
 
     /// `file:line` of a place, for messages.
@@ -264,8 +373,8 @@ impl<'p> State<'p> {
         };
         // Typical rows: a user row is 60-120 bytes with two or three keys; a member row ~60.
         match kind {
-            Some(FileKind::Users) => self.keys.reserve((size / 40) as usize),
-            Some(FileKind::Members) => self.memberships.reserve((size / 60) as usize),
+            Some(FileKind::Users) => self.keys.reserve((size / 35) as usize),
+            Some(FileKind::Members) => self.memberships.reserve((size / 50) as usize),
             _ => {}
         }
     }
@@ -386,6 +495,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
 fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
     let notes = reader.take_notes();
     file::notes(&mut st.sink, &notes);
+    st.header_names.clone_from(&reader.header().names);
     let kind = reader.kind();
     let checked = file::header(&mut st.sink, reader.header(), kind);
     let header_line = reader.header().line;
@@ -418,6 +528,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
             _ => {}
         }
     }
+    st.flush();
     let notes = reader.take_notes();
     file::notes(&mut st.sink, &notes);
     if checked && kind == Some(FileKind::Users) {

@@ -5,7 +5,7 @@ use crate::diag::Severity::{Error, Warning};
 use crate::input::{Column, Row};
 use crate::model::address::{domain_of, smtp_problem, split_multi};
 
-use super::engine::State;
+use super::engine::{DeferredMember, State, DEFER};
 use super::index::{base, in_ns, key, Ns, Place};
 use super::Rule;
 
@@ -199,19 +199,36 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
         );
     }
     let group_key = gid.map_or_else(|| key(Ns::GroupName, group), u64::from);
-    membership(st, Some(row), group_key, gid, member, place);
+    let mut text = st.spare_string();
+    text.push_str(member);
+    let job = DeferredMember {
+        gid,
+        group_key,
+        member: text,
+        base: base(member),
+        place,
+        column: row.header().position(Column::Member),
+    };
+    enqueue(st, job);
 }
 
 fn resolve_group(st: &State<'_>, text: &str) -> Option<u32> {
-    group_by_base(st, base(text))
+    group_by_base(st, base(text), text.contains('@'))
 }
 
-fn group_by_base(st: &State<'_>, b: u64) -> Option<u32> {
-    [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
+/// A group by name, alias or address; an address is tried first when the text has an `@`.
+fn group_by_base(st: &State<'_>, b: u64, address: bool) -> Option<u32> {
+    let order = if address {
+        [Ns::GroupAddress, Ns::GroupName, Ns::Alias]
+    } else {
+        [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
+    };
+    order
         .into_iter()
         .find_map(|ns| st.groups.get(&in_ns(ns, b)).copied())
 }
 
+#[derive(Clone, Copy)]
 enum Resolved {
     User(Place),
     Group(u32),
@@ -219,16 +236,16 @@ enum Resolved {
     Unknown,
 }
 
-fn resolve_member(st: &State<'_>, text: &str) -> Resolved {
-    let b = base(text);
-    if let Some(g) = group_by_base(st, b) {
-        return Resolved::Group(g);
-    }
+fn resolve_member(st: &State<'_>, text: &str, b: u64) -> Resolved {
+    // Users first: most members are users, and their slots were prefetched.
     if let Some(p) = [Ns::Upn, Ns::Alias, Ns::UserAddress]
         .into_iter()
         .find_map(|ns| st.get(in_ns(ns, b)))
     {
         return Resolved::User(p);
+    }
+    if let Some(g) = group_by_base(st, b, text.contains('@')) {
+        return Resolved::Group(g);
     }
     match domain_of(text) {
         Some(d) if smtp_problem(text).is_none() && !st.is_internal(d) => Resolved::External,
@@ -236,17 +253,18 @@ fn resolve_member(st: &State<'_>, text: &str) -> Resolved {
     }
 }
 
-/// Resolution, duplicate and nesting bookkeeping for one membership.
-fn membership(
-    st: &mut State<'_>,
-    row: Option<&Row<'_>>,
-    group_key: u64,
-    gid: Option<u32>,
-    member: &str,
-    place: Place,
-) {
+/// The member resolved and its membership key computed; the duplicate check waits for the
+/// membership slot's prefetch.
+pub struct Resolving {
+    job: DeferredMember,
+    resolved: Option<Resolved>,
+    pair: u64,
+}
+
+/// Resolution half of a membership: what the member is, and the pair key to check.
+fn resolve(st: &State<'_>, job: DeferredMember) -> Resolving {
     let resolved = if st.have_users || st.have_groups {
-        Some(resolve_member(st, member))
+        Some(resolve_member(st, &job.member, job.base))
     } else {
         None
     };
@@ -254,27 +272,39 @@ fn membership(
     let member_key = match resolved {
         Some(Resolved::Group(g)) => u64::from(g) | (1 << 63),
         Some(Resolved::User(p)) => p.raw() | (1 << 62),
-        _ => key(Ns::UserAddress, member),
+        _ => in_ns(Ns::UserAddress, job.base),
     };
-    let pair = group_key.rotate_left(17) ^ member_key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let duplicate = !st.memberships.insert(pair);
-    let emit = |st: &mut State<'_>, rule: &'static Rule, msg: String| match row {
-        Some(r) => st.sink.cell(rule, r, Column::Member, msg),
-        None => st
-            .sink
-            .at(rule, Some(place.line()), None, Some(member), msg),
+    let pair = job.group_key.rotate_left(17) ^ member_key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    Resolving {
+        job,
+        resolved,
+        pair,
+    }
+}
+
+/// Duplicate check, nesting edge and findings for one resolved membership.
+fn finish(st: &mut State<'_>, r: Resolving) {
+    let Resolving {
+        job,
+        resolved,
+        pair,
+    } = r;
+    let place = job.place;
+    let member = job.member.as_str();
+    let duplicate = st.memberships.insert(pair, place).is_some();
+    let emit = |st: &mut State<'_>, rule: &'static Rule, msg: String| {
+        let name = job.column.map(|i| st.header_name(i).to_string());
+        let at = name.as_deref().zip(job.column);
+        st.sink.at(rule, Some(place.line()), at, Some(member), msg);
     };
-    if duplicate {
-        emit(
+    match resolved {
+        _ if duplicate => emit(
             st,
             &DUPLICATE_MEMBERSHIP,
             format!("'{member}' is already a member of this group"),
-        );
-        return;
-    }
-    match resolved {
+        ),
         Some(Resolved::Group(g)) => {
-            if let Some(from) = gid {
+            if let Some(from) = job.gid {
                 st.edges.push((from, g, place));
             }
         }
@@ -290,6 +320,42 @@ fn membership(
         ),
         Some(Resolved::User(_)) | None => {}
     }
+    st.recycle(job.member);
+}
+
+/// Queues a membership: resolved DEFER rows later, checked for duplicates DEFER rows after
+/// that, each step after a prefetch of the slot it needs.
+fn enqueue(st: &mut State<'_>, job: DeferredMember) {
+    for ns in [Ns::Upn, Ns::Alias, Ns::UserAddress] {
+        st.prefetch(in_ns(ns, job.base));
+    }
+    st.deferred_members.push_back(job);
+    if st.deferred_members.len() > DEFER {
+        step(st);
+    }
+}
+
+fn step(st: &mut State<'_>) {
+    if let Some(job) = st.deferred_members.pop_front() {
+        let r = resolve(st, job);
+        st.memberships.prefetch(r.pair);
+        st.resolving.push_back(r);
+    }
+    if st.resolving.len() > DEFER {
+        if let Some(r) = st.resolving.pop_front() {
+            finish(st, r);
+        }
+    }
+}
+
+/// Finishes every queued membership (end of a file).
+pub fn flush_members(st: &mut State<'_>) {
+    while !st.deferred_members.is_empty() {
+        step(st);
+    }
+    while let Some(r) = st.resolving.pop_front() {
+        finish(st, r);
+    }
 }
 
 /// Resolves the Members cells of groups files once every group is known.
@@ -298,11 +364,22 @@ pub fn resolve_pending(st: &mut State<'_>) {
     let mut file = usize::MAX;
     for (gid, member, place) in pending {
         if place.file() != file {
+            // Findings go to the file that is entered: finish the previous file's first.
+            flush_members(st);
             file = place.file();
             st.enter_file(file);
         }
-        membership(st, None, u64::from(gid), Some(gid), &member, place);
+        let job = DeferredMember {
+            gid: Some(gid),
+            group_key: u64::from(gid),
+            base: base(&member),
+            member,
+            place,
+            column: None,
+        };
+        enqueue(st, job);
     }
+    flush_members(st);
 }
 
 /// Finds nesting cycles among resolved group-in-group memberships; one finding per cycle.

@@ -164,10 +164,10 @@ pub fn upn_syntax(upn: &str) -> Option<String> {
     if local.is_empty() {
         return Some("the UPN has nothing before '@'".into());
     }
-    if let Some(c) = upn
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "'.-_!#^~@".contains(*c)))
-    {
+    if let Some(c) = upn.chars().find(|&c| {
+        !(c.is_ascii_alphanumeric()
+            || matches!(c, '\'' | '.' | '-' | '_' | '!' | '#' | '^' | '~' | '@'))
+    }) {
         return Some(format!(
             "the UPN contains '{c}' (U+{:04X}), which Entra ID does not allow",
             c as u32
@@ -211,7 +211,28 @@ pub fn upn_length(upn: &str) -> Option<String> {
 pub fn alias_syntax(alias: &str) -> Option<String> {
     if let Some(c) = alias.chars().find(|&c| {
         !(c.is_ascii_alphanumeric()
-            || "!#%*+-/=?^_~$&'`{}|.".contains(c)
+            || matches!(
+                c,
+                '!' | '#'
+                    | '%'
+                    | '*'
+                    | '+'
+                    | '-'
+                    | '/'
+                    | '='
+                    | '?'
+                    | '^'
+                    | '_'
+                    | '~'
+                    | '$'
+                    | '&'
+                    | '\''
+                    | '`'
+                    | '{'
+                    | '}'
+                    | '|'
+                    | '.'
+            )
             || ('\u{a1}'..='\u{ff}').contains(&c))
     }) {
         return Some(format!("the alias contains '{c}' (U+{:04X})", c as u32));
@@ -297,15 +318,14 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
                 }
                 st.note_domain(domain);
             }
-            if let Some(first) = st.insert(key(Ns::Upn, upn), place) {
-                let at = st.describe(first);
-                st.sink.cell(
-                    &UPN_DUPLICATE,
-                    row,
-                    Column::Upn,
-                    format!("the UPN is also used at {at}"),
-                );
-            }
+            st.insert_later(
+                key(Ns::Upn, upn),
+                place,
+                &UPN_DUPLICATE,
+                row,
+                Column::Upn,
+                "the UPN",
+            );
         }
     }
     if let Some(alias) = row.value(Column::Alias) {
@@ -398,15 +418,14 @@ pub fn check_alias(st: &mut State<'_>, row: &Row<'_>, alias: &str, place: Place)
             format!("{n} characters; at most 64"),
         );
     }
-    if let Some(first) = st.insert(key(Ns::Alias, alias), place) {
-        let at = st.describe(first);
-        st.sink.cell(
-            &ALIAS_DUPLICATE,
-            row,
-            Column::Alias,
-            format!("the alias is also used at {at}"),
-        );
-    }
+    st.insert_later(
+        key(Ns::Alias, alias),
+        place,
+        &ALIAS_DUPLICATE,
+        row,
+        Column::Alias,
+        "the alias",
+    );
 }
 
 /// Per-file findings once every row of a users file is read.

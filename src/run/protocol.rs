@@ -82,3 +82,38 @@ pub struct ResultRecord {
 pub const ENV_RESULTS: &str = "CUTOVER_RESULTS";
 pub const ENV_STEP: &str = "CUTOVER_STEP";
 pub const ENV_ONLY_OPS: &str = "CUTOVER_ONLY_OPS";
+
+/// Marks an operation a step discovered at run time: `<step-id>:dyn:<anything>`.
+pub const DYN_MARK: &str = ":dyn:";
+
+/// Whether `op` is a dynamic operation of `step` (not in the step's ops file; resuming such a
+/// step re-runs it whole, which the idempotent script allows).
+pub fn is_dynamic_op(step: &str, op: &str) -> bool {
+    op.strip_prefix(step)
+        .is_some_and(|rest| rest.starts_with(DYN_MARK))
+}
+
+/// The arguments of the version probe, exactly as the runner sends them.
+pub const PROBE_ARGS: [&str; 4] = ["-NoLogo", "-NoProfile", "-NonInteractive", "-Command"];
+/// The probe's command text (one argv element, never through a shell).
+pub const PROBE_COMMAND: &str = "$PSVersionTable.PSVersion.ToString()";
+/// Leading arguments of every step invocation, before the script path.
+pub const STEP_ARGS: [&str; 4] = ["-NoLogo", "-NoProfile", "-NonInteractive", "-File"];
+/// `-WhatIf:$true` as one argument: some Microsoft cmdlets ignore `$WhatIfPreference`.
+pub const WHATIF_ARG: &str = "-WhatIf:$true";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dynamic_ops_need_the_step_prefix_and_the_mark() {
+        assert!(is_dynamic_op(
+            "08-limits",
+            "08-limits:dyn:alice@contoso.com"
+        ));
+        assert!(!is_dynamic_op("08-limits", "08-limits:alice@contoso.com"));
+        assert!(!is_dynamic_op("08-limits", "09-other:dyn:x"));
+        assert!(!is_dynamic_op("08", "08-limits:dyn:x"));
+    }
+}

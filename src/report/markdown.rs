@@ -1,0 +1,116 @@
+//! The Markdown report: run facts, a table of steps, the failures with their hints.
+
+use std::fmt::Write;
+
+use super::summary::{Summary, NOT_DONE};
+
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+}
+
+pub fn render(s: &Summary) -> String {
+    let mut o = String::new();
+    let r = &s.run;
+    let _ = writeln!(o, "# cutover run {}\n", r.id);
+    let verdict = if r.complete {
+        "every operation done"
+    } else {
+        "NOT complete: see failures and steps below"
+    };
+    let _ = writeln!(
+        o,
+        "**Result:** {verdict}{}\n",
+        if r.what_if {
+            " (what-if run: nothing was changed)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(o, "| | |\n|---|---|");
+    let facts = [
+        ("Bundle", r.bundle.clone().unwrap_or_default()),
+        ("Tenant", r.tenant.clone().unwrap_or_default()),
+        (
+            "Source Exchange",
+            r.source_version.clone().unwrap_or_default(),
+        ),
+        ("Started", r.started.clone()),
+        ("Finished", r.finished.clone().unwrap_or_else(|| "-".into())),
+        ("State", r.state.clone()),
+        (
+            "PowerShell",
+            r.pwsh_version.clone().unwrap_or_else(|| "-".into()),
+        ),
+        ("Operations", r.ops.to_string()),
+        ("Generator", r.generator.clone()),
+    ];
+    for (k, v) in facts {
+        let _ = writeln!(o, "| {k} | {} |", cell(&v));
+    }
+    let _ = writeln!(o, "\n## Steps\n");
+    let _ = writeln!(o, "| Step | Runs on | Ops | Done | Failed | Not done | What-if | Exit | Time (s) | Last outcome |");
+    let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    for st in &s.steps {
+        let get = |k: &str| st.by_status.get(k).copied().unwrap_or(0);
+        let done = get("created") + get("updated") + get("unchanged") + get("skipped");
+        let _ = writeln!(
+            o,
+            "| {} {} | {} | {} | {done} | {} | {} | {} | {} | {:.1} | {} |",
+            cell(&st.id),
+            cell(&st.title),
+            cell(&st.runs_on),
+            st.ops,
+            get("failed"),
+            get(NOT_DONE),
+            get("whatif"),
+            st.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
+            st.duration_s,
+            cell(&match (&st.outcome, &st.note) {
+                (Some(oc), Some(n)) => format!("{}: {n}", oc.as_str()),
+                (Some(oc), None) => oc.as_str().to_string(),
+                (None, _) if st.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
+                    "source server: import its results with --import-results".into()
+                }
+                (None, _) => "not run".into(),
+            }),
+        );
+    }
+    let _ = writeln!(o, "\n## Failures ({})\n", s.failures.len());
+    if s.failures.is_empty() {
+        let _ = writeln!(o, "No operation failed.");
+    } else {
+        let _ = writeln!(o, "| Step | Operation | Target | Action | Error | Hint |");
+        let _ = writeln!(o, "|---|---|---|---|---|---|");
+        for f in &s.failures {
+            let hint = f
+                .hint
+                .as_ref()
+                .map_or_else(String::new, |h| format!("**{}**: {}", h.id, h.fix));
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&f.step),
+                cell(&f.op),
+                cell(&f.target),
+                cell(&f.action),
+                cell(&f.error),
+                cell(&hint)
+            );
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let _ = writeln!(o, "\n### Known errors\n");
+        for h in s.failures.iter().filter_map(|f| f.hint.as_ref()) {
+            if !seen.contains(&h.id) {
+                seen.push(h.id);
+                let _ = writeln!(
+                    o,
+                    "- **{}** ({}): {} Fix: {}",
+                    h.id, h.title, h.cause, h.fix
+                );
+            }
+        }
+    }
+    o
+}

@@ -1,0 +1,293 @@
+//! One pwsh process for one step: argv (never through a shell), redacted logs, the records it
+//! appends followed as they arrive, timeout and Ctrl-C.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::journal::{ensure_line_end, Outcome, Tail};
+use super::progress::{ProgressMode, StepProgress};
+use super::protocol::{self, Status};
+use super::redact::Redactor;
+use crate::error::{Error, Result};
+
+const POLL: Duration = Duration::from_millis(20);
+/// How long a step may take to stop after SIGINT before it is killed.
+const GRACE: Duration = Duration::from_secs(3);
+/// How long to wait for the log pipes to close after the step process ended.
+const PUMP_WAIT: Duration = Duration::from_secs(2);
+
+/// Everything one step invocation needs.
+pub struct StepCommand<'a> {
+    pub step: &'a str,
+    pub argv: Vec<OsString>,
+    pub results: &'a Path,
+    pub only_ops: Option<&'a Path>,
+    /// Operations asked for: a missing record for any of them makes the step incomplete.
+    pub requested: Vec<String>,
+    /// Whether `requested` is known (false for a whole step without an ops file).
+    pub requested_known: bool,
+    pub stdout_log: PathBuf,
+    pub stderr_log: PathBuf,
+    pub timeout: Option<Duration>,
+    pub what_if: bool,
+    pub env: &'a [(String, String)],
+}
+
+#[derive(Debug, Default)]
+pub struct StepResult {
+    pub exit_code: Option<i32>,
+    pub outcome_hint: Option<Outcome>,
+    pub duration: Duration,
+    pub by_status: BTreeMap<Status, u64>,
+    pub records: u64,
+    pub missing: u64,
+    /// Records naming another step, lines that are not records.
+    pub stray: u64,
+    pub bad_lines: u64,
+    /// `created`/`updated` records during `--what-if`: the script ignored -WhatIf.
+    pub whatif_violations: u64,
+}
+
+impl StepResult {
+    pub fn outcome(&self) -> Outcome {
+        if let Some(o) = self.outcome_hint {
+            return o;
+        }
+        if self.missing > 0 {
+            Outcome::Incomplete
+        } else if self.exit_code == Some(0) {
+            Outcome::Ok
+        } else {
+            Outcome::ExitNonZero
+        }
+    }
+}
+
+/// The exact argv of a step (program first), in the order `protocol.rs` documents.
+pub fn step_argv(
+    pwsh: &Path,
+    script: &Path,
+    module: Option<&Path>,
+    results: &Path,
+    only_ops: Option<&Path>,
+    secrets: Option<&Path>,
+    what_if: bool,
+) -> Vec<OsString> {
+    let mut argv: Vec<OsString> = vec![pwsh.into()];
+    argv.extend(protocol::STEP_ARGS.iter().map(OsString::from));
+    argv.push(script.into());
+    if let Some(m) = module {
+        argv.push("-ModulePath".into());
+        argv.push(m.into());
+    }
+    argv.push("-ResultsPath".into());
+    argv.push(results.into());
+    if let Some(o) = only_ops {
+        argv.push("-OnlyOpsPath".into());
+        argv.push(o.into());
+    }
+    if let Some(s) = secrets {
+        argv.push("-SecretsPath".into());
+        argv.push(s.into());
+    }
+    if what_if {
+        argv.push(protocol::WHATIF_ARG.into());
+    }
+    argv
+}
+
+pub fn run_step(
+    cmd: &StepCommand<'_>,
+    redactor: &Redactor,
+    progress: ProgressMode,
+    interrupt: &AtomicBool,
+) -> Result<StepResult> {
+    let offset = ensure_line_end(cmd.results)?;
+    let mut tail = Tail::open(cmd.results, offset)?;
+    let (program, args) = cmd
+        .argv
+        .split_first()
+        .ok_or_else(|| Error::Usage("empty command line".into()))?;
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env(protocol::ENV_RESULTS, cmd.results)
+        .env(protocol::ENV_STEP, cmd.step)
+        .env_remove(protocol::ENV_ONLY_OPS);
+    if let Some(o) = cmd.only_ops {
+        command.env(protocol::ENV_ONLY_OPS, o);
+    }
+    for (k, v) in cmd.env {
+        command.env(k, v);
+    }
+    die_with_parent(&mut command);
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(|e| {
+        Error::Environment(format!(
+            "cannot start {}: {e}",
+            Path::new(program).display()
+        ))
+    })?;
+    let out_pump = pump(child.stdout.take(), &cmd.stdout_log, redactor.clone())?;
+    let err_pump = pump(child.stderr.take(), &cmd.stderr_log, redactor.clone())?;
+
+    let mut result = StepResult::default();
+    let mut remaining: HashSet<&str> = cmd.requested.iter().map(String::as_str).collect();
+    let total = cmd.requested_known.then_some(cmd.requested.len() as u64);
+    let mut bar = StepProgress::start(progress, cmd.step, total);
+    let mut on_record = |r: std::result::Result<protocol::ResultRecord, ()>| match r {
+        Ok(rec) if rec.step == cmd.step => {
+            result.records += 1;
+            *result.by_status.entry(rec.status).or_default() += 1;
+            if cmd.what_if && matches!(rec.status, Status::Created | Status::Updated) {
+                result.whatif_violations += 1;
+            }
+            remaining.remove(rec.op.as_str());
+            bar.record(rec.status == Status::Failed);
+        }
+        Ok(_) => result.stray += 1,
+        Err(()) => result.bad_lines += 1,
+    };
+
+    let mut hint = None;
+    let status = loop {
+        tail.poll(&mut on_record)
+            .map_err(|e| Error::io(cmd.results, e))?;
+        if let Some(status) = child.try_wait().map_err(|e| Error::io(program, e))? {
+            break status;
+        }
+        if interrupt.load(Ordering::SeqCst) {
+            hint = Some(Outcome::Interrupted);
+            break stop(&mut child, &mut || {
+                let _ = tail.poll(&mut on_record);
+            })?;
+        }
+        if cmd.timeout.is_some_and(|t| started.elapsed() >= t) {
+            hint = Some(Outcome::TimedOut);
+            break stop(&mut child, &mut || {
+                let _ = tail.poll(&mut on_record);
+            })?;
+        }
+        std::thread::sleep(POLL);
+    };
+    // Log pumps end when the pipes close; a grandchild still holding them is not waited for
+    // beyond PUMP_WAIT (its later output is lost, the step is not).
+    let pump_deadline = Instant::now() + PUMP_WAIT;
+    let _ = join_pump(out_pump, pump_deadline);
+    let _ = join_pump(err_pump, pump_deadline);
+    tail.poll(&mut on_record)
+        .map_err(|e| Error::io(cmd.results, e))?;
+    if tail.unterminated() {
+        on_record(Err(()));
+    }
+    result.outcome_hint = hint;
+    result.duration = started.elapsed();
+    result.exit_code = status.code();
+    result.missing = if cmd.requested_known {
+        remaining.len() as u64
+    } else {
+        0
+    };
+    let outcome = result.outcome();
+    bar.finish(outcome.as_str());
+    Ok(result)
+}
+
+/// SIGINT first (pwsh stops the running pipeline), then kill after a grace period.
+fn stop(child: &mut Child, between: &mut dyn FnMut()) -> Result<ExitStatus> {
+    #[cfg(unix)]
+    {
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped).
+            unsafe {
+                libc::kill(pid, libc::SIGINT);
+            }
+        }
+        let until = Instant::now() + GRACE;
+        while Instant::now() < until {
+            between();
+            if let Some(s) = child.try_wait().map_err(|e| Error::io("pwsh", e))? {
+                return Ok(s);
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+    let _ = child.kill();
+    child.wait().map_err(|e| Error::io("pwsh", e))
+}
+
+/// On Linux the step dies with the runner, so a killed runner never leaves a step writing
+/// records behind the back of the run that resumes it.
+fn die_with_parent(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        let parent = std::process::id();
+        // SAFETY: prctl and getppid are async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The runner may have died between fork and prctl: then no signal will come.
+                if u32::try_from(libc::getppid()).ok() != Some(parent) {
+                    return Err(std::io::Error::other("the runner exited"));
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
+type Pump = JoinHandle<std::io::Result<()>>;
+
+/// Copies a child stream to a log file line by line, redacted before it touches disk.
+fn pump<R: Read + Send + 'static>(
+    stream: Option<R>,
+    log: &Path,
+    redactor: Redactor,
+) -> Result<Option<Pump>> {
+    let Some(stream) = stream else {
+        return Ok(None);
+    };
+    let mut file = File::create(log).map_err(|e| Error::io(log, e))?;
+    Ok(Some(std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                return file.flush();
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\r', '\n']);
+            writeln!(file, "{}", redactor.redact(text))?;
+            file.flush()?;
+        }
+    })))
+}
+
+fn join_pump(p: Option<Pump>, deadline: Instant) -> std::io::Result<()> {
+    let Some(h) = p else {
+        return Ok(());
+    };
+    while !h.is_finished() {
+        if Instant::now() >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep(POLL);
+    }
+    h.join().unwrap_or(Ok(()))
+}

@@ -1,0 +1,320 @@
+//! Open a bundle and prove it is the one that was generated: manifest format, safe paths and the
+//! sha256 of every step, module, data and ops file, before anything runs.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::bundle::manifest::{self, Manifest, Step};
+use crate::error::{Error, Result};
+
+/// A verified bundle: every path below is inside `root` and its hash matched the manifest.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub root: PathBuf,
+    pub manifest: Manifest,
+    pub steps: Vec<BundleStep>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BundleStep {
+    pub step: Step,
+    pub script: PathBuf,
+    /// The planned operation ids from the step's ops file (empty without one).
+    pub planned: Vec<String>,
+}
+
+impl BundleStep {
+    pub fn id(&self) -> &str {
+        &self.step.id
+    }
+
+    pub fn runs_here(&self) -> bool {
+        self.step.runs_on != manifest::RUNS_ON_SOURCE
+    }
+}
+
+impl Bundle {
+    pub fn step(&self, id: &str) -> Option<&BundleStep> {
+        self.steps.iter().find(|s| s.id() == id)
+    }
+
+    /// The module every step imports: `Cutover.psm1` when listed, else the first module.
+    pub fn module_path(&self) -> Option<PathBuf> {
+        let modules = &self.manifest.modules;
+        modules
+            .iter()
+            .find(|m| m.file.ends_with("Cutover.psm1"))
+            .or_else(|| modules.first())
+            .map(|m| self.root.join(&m.file))
+    }
+}
+
+/// Reads `manifest.json` and checks format and hashes; names the first file that differs.
+pub fn open_verified(root: &Path) -> Result<Bundle> {
+    // Absolute, so the command lines in the journal name the files whatever the working folder.
+    let root = &std::path::absolute(root).map_err(|e| Error::io(root, e))?;
+    let manifest = read_manifest(root)?;
+    // Data and modules first: ops files may be checked against the data files' Op column.
+    let mut verified = std::collections::HashMap::new();
+    for f in manifest.modules.iter().chain(&manifest.data) {
+        let path = check_file(root, &f.file, &f.sha256)?;
+        verified.insert(f.file.clone(), path);
+    }
+    let mut steps = Vec::with_capacity(manifest.steps.len());
+    let mut seen = std::collections::HashSet::new();
+    for step in &manifest.steps {
+        if !valid_step_id(&step.id) {
+            return Err(Error::Integrity(format!(
+                "manifest.json: step id {:?} may only use letters, digits, '.', '_' and '-'",
+                step.id
+            )));
+        }
+        if !seen.insert(step.id.clone()) {
+            return Err(Error::Integrity(format!(
+                "manifest.json: step id {} appears twice",
+                step.id
+            )));
+        }
+        let script = check_file(root, &step.file, &step.sha256)?;
+        let planned = match &step.ops_file {
+            Some(ops_file) => verified_ops(root, step, ops_file, &verified)?,
+            None => Vec::new(),
+        };
+        steps.push(BundleStep {
+            step: step.clone(),
+            script,
+            planned,
+        });
+    }
+    Ok(Bundle {
+        root: root.to_path_buf(),
+        manifest,
+        steps,
+    })
+}
+
+/// A step's ops file, verified by its own hash when `data` lists it, else against the `Op`
+/// column of the step's (hashed) data files: every operation row carries its id there.
+fn verified_ops(
+    root: &Path,
+    step: &Step,
+    ops_file: &str,
+    verified: &std::collections::HashMap<String, PathBuf>,
+) -> Result<Vec<String>> {
+    let path = safe_join(root, ops_file)?;
+    if !path.is_file() {
+        return Err(Error::Integrity(format!(
+            "bundle file {ops_file} is missing (listed in manifest.json)"
+        )));
+    }
+    let ops = read_ops_file(&path)?;
+    if verified.contains_key(ops_file) {
+        return Ok(ops);
+    }
+    let mut from_data: Option<Vec<String>> = None;
+    for data in &step.data {
+        if let Some(p) = verified.get(data) {
+            if let Some(column) = op_column(p)? {
+                from_data.get_or_insert_with(Vec::new).extend(column);
+            }
+        }
+    }
+    let Some(mut expected) = from_data else {
+        return Err(Error::Integrity(format!(
+            "ops file {ops_file} of step {} has no sha256 in manifest.json and the step has no \
+             hashed data file with an Op column to check it against",
+            step.id
+        )));
+    };
+    let mut got = ops.clone();
+    expected.sort();
+    got.sort();
+    if expected != got {
+        return Err(Error::Integrity(format!(
+            "bundle file {ops_file} was changed after the bundle was written (it no longer matches \
+             the Op column of {}); regenerate the bundle with `cutover bundle`",
+            step.data.join(", ")
+        )));
+    }
+    Ok(ops)
+}
+
+/// The non-empty values of a CSV's `Op` column, or None without one.
+fn op_column(path: &Path) -> Result<Option<Vec<String>>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers = rdr
+        .headers()
+        .map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?
+        .clone();
+    let Some(col) = headers
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("Op"))
+    else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?;
+        if let Some(v) = rec.get(col).map(str::trim).filter(|v| !v.is_empty()) {
+            out.push(v.to_string());
+        }
+    }
+    Ok(Some(out))
+}
+
+/// Reads and parses `manifest.json` without checking hashes (reports use it on finished runs).
+pub fn read_manifest(root: &Path) -> Result<Manifest> {
+    let path = root.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Usage(format!(
+                "{}: not a bundle (no manifest.json); write one with `cutover bundle`",
+                root.display()
+            ))
+        } else {
+            Error::io(&path, e)
+        }
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Integrity(format!("{}: not valid JSON: {e}", path.display())))?;
+    match value.get("format").and_then(|f| f.as_u64()) {
+        Some(f) if f == u64::from(manifest::FORMAT) => {}
+        Some(f) => {
+            return Err(Error::Integrity(format!(
+                "{}: manifest format {f} is not supported (this cutover reads format {})",
+                path.display(),
+                manifest::FORMAT
+            )))
+        }
+        None => {
+            return Err(Error::Integrity(format!(
+                "{}: no numeric \"format\" field",
+                path.display()
+            )))
+        }
+    }
+    serde_json::from_value(value)
+        .map_err(|e| Error::Integrity(format!("{}: not a valid manifest: {e}", path.display())))
+}
+
+/// Operation ids, one per line; a BOM, `\r` and blank lines are tolerated.
+pub fn read_ops_file(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+fn valid_step_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// Joins a manifest path (relative, `/`-separated) to the root, refusing anything that leaves it.
+pub fn safe_join(root: &Path, rel: &str) -> Result<PathBuf> {
+    let bad = rel.is_empty()
+        || rel.starts_with('/')
+        || rel.contains('\\')
+        || rel.contains(':')
+        || rel
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
+    if bad {
+        return Err(Error::Integrity(format!(
+            "manifest.json: path {rel:?} must be relative to the bundle, '/'-separated, without '..'"
+        )));
+    }
+    Ok(rel.split('/').fold(root.to_path_buf(), |p, c| p.join(c)))
+}
+
+fn check_file(root: &Path, rel: &str, expected: &str) -> Result<PathBuf> {
+    let path = safe_join(root, rel)?;
+    let actual = match sha256_file(&path) {
+        Ok(h) => h,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::Integrity(format!(
+                "bundle file {rel} is missing (listed in manifest.json)"
+            )))
+        }
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    if !actual.eq_ignore_ascii_case(expected.trim()) {
+        return Err(Error::Integrity(format!(
+            "bundle file {rel} was changed after the bundle was written (sha256 {actual}, manifest says {expected}); \
+             regenerate the bundle with `cutover bundle` instead of editing it"
+        )));
+    }
+    Ok(path)
+}
+
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_join_refuses_escapes() {
+        let root = Path::new("/b");
+        assert!(safe_join(root, "steps/01-a.ps1").is_ok());
+        for bad in [
+            "../x",
+            "/etc/passwd",
+            "steps/../../x",
+            "C:/x",
+            "steps\\x",
+            "",
+            "a//b",
+        ] {
+            assert!(safe_join(root, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn step_ids_are_file_name_safe() {
+        assert!(valid_step_id("05-users"));
+        assert!(!valid_step_id("05/users"));
+        assert!(!valid_step_id(".."));
+        assert!(!valid_step_id(""));
+    }
+
+    #[test]
+    fn sha256_of_known_bytes() {
+        assert_eq!(
+            sha256_bytes(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
