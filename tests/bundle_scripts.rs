@@ -1308,3 +1308,72 @@ fn exchange_2007_source_scripts_keep_the_step_contract() {
         }
     }
 }
+
+/// Top-level items of a `@( a, (b), 'c,d' )` literal: commas outside brackets and quotes.
+fn array_items(literal: &str) -> usize {
+    let inner = literal
+        .trim()
+        .strip_prefix("@(")
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not an @() literal: {literal}"));
+    let (mut depth, mut quote, mut items) = (0i32, None, 1);
+    for c in inner.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '{' | '[') => depth += 1,
+            (None, ')' | '}' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => items += 1,
+            _ => {}
+        }
+    }
+    items
+}
+
+#[test]
+fn exchange_2007_export_lines_have_as_many_values_as_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(
+        &project(SourceVersion::Ex2007, IdentityMode::Cloud),
+        &tenant(2),
+        dir.path(),
+    );
+    let text = script_text(&dir.path().join("steps/05-source-export.ps1"));
+    let tree = parse(&text);
+    let nodes = all_nodes(&tree);
+    let mut lines = 0;
+    for branch in nodes.iter().filter(|n| {
+        n.kind() == "if_statement"
+            && n.child_by_field_name("condition")
+                .is_some_and(|c| text_of(c, &text).starts_with("$r.Export -eq "))
+    }) {
+        let body = text_of(*branch, &text);
+        let cmd = |name: &str| -> Vec<String> {
+            all_nodes(&tree)
+                .into_iter()
+                .filter(|n| n.kind() == "command" && ancestors(*n).any(|a| a == *branch))
+                .map(|n| text_of(n, &text).to_string())
+                .filter(|t| t.starts_with(name))
+                .collect()
+        };
+        let new = cmd("New-CutoverCsv -Columns ");
+        assert_eq!(new.len(), 1, "{body}");
+        let columns = array_items(new[0].trim_start_matches("New-CutoverCsv -Columns "));
+        for line in cmd("Add-CutoverCsvLine $csv ") {
+            let arg = line.trim_start_matches("Add-CutoverCsvLine $csv ");
+            let literal = if arg == "$values" {
+                let at = body.find("$values = @(").expect("$values assigned");
+                let rest = &body[at + "$values = ".len()..];
+                rest.lines().next().unwrap().to_string()
+            } else {
+                arg.to_string()
+            };
+            assert_eq!(array_items(&literal), columns, "{line}");
+            lines += 1;
+        }
+    }
+    // Stats, members, and the three kinds of permission row.
+    assert_eq!(lines, 5);
+    assert_eq!(array_items("@('a', (f $x 'b,c'), @(1, 2))"), 3);
+}
