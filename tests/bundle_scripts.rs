@@ -1236,6 +1236,12 @@ fn exchange_2007_source_scripts_keep_the_step_contract() {
                     && text_of(*n, &text) == ". $ModulePath"),
                 "{ctx}"
             );
+            // `cutover run` tells users to pass the .psm1 for every source step: the .ps1
+            // beside it is what a 1.0 step loads.
+            assert!(
+                text.contains("elseif ($ModulePath -like '*.psm1') { $ModulePath = [System.IO.Path]::ChangeExtension($ModulePath, '.ps1') }"),
+                "{ctx}"
+            );
             // -ResultsPath, -OnlyOpsPath and -WhatIf reach the runtime.
             let init = named("Initialize-CutoverStep");
             assert_eq!(init.len(), 1, "{ctx}");
