@@ -208,6 +208,12 @@ fn steps_follow_the_source_version_and_identity_mode() {
         if v == SourceVersion::Ex2003 {
             assert!(readme.contains("Exchange 2003 has no Exchange Management Shell"));
         }
+        assert_eq!(
+            readme.contains("written to Windows PowerShell 1.0")
+                && readme.contains("dot-source `modules/Cutover.ps1`"),
+            v == SourceVersion::Ex2007,
+            "{v}"
+        );
         assert!(readme.contains("ApplicationImpersonation role in\n  February 2025"));
         assert!(
             readme.contains("\"status\":\"created\""),
