@@ -136,6 +136,13 @@ fn manifest_hashes_match_the_files_and_list_every_step() {
                 assert_eq!(s.target, v.target());
             }
         }
+        // The PowerShell 1.0 runtime ships only with the Exchange 2007 scripts that use it.
+        let module_files: Vec<&str> = m.modules.iter().map(|d| d.file.as_str()).collect();
+        if v == SourceVersion::Ex2007 {
+            assert_eq!(module_files, [bundle::MODULE_FILE, bundle::MODULE_PS1_FILE]);
+        } else {
+            assert_eq!(module_files, [bundle::MODULE_FILE]);
+        }
         for d in m.data.iter().chain(&m.modules) {
             let bytes = std::fs::read(dir.path().join(&d.file)).unwrap();
             assert!(bytes.starts_with(BOM), "{}", d.file);
@@ -201,6 +208,12 @@ fn steps_follow_the_source_version_and_identity_mode() {
         if v == SourceVersion::Ex2003 {
             assert!(readme.contains("Exchange 2003 has no Exchange Management Shell"));
         }
+        assert_eq!(
+            readme.contains("written to Windows PowerShell 1.0")
+                && readme.contains("dot-source `modules/Cutover.ps1`"),
+            v == SourceVersion::Ex2007,
+            "{v}"
+        );
         assert!(readme.contains("ApplicationImpersonation role in\n  February 2025"));
         assert!(
             readme.contains("\"status\":\"created\""),
@@ -247,11 +260,23 @@ fn scripts_are_strict_and_avoid_retired_and_unsupported_syntax() {
             assert!(!module.contains(w), "module uses {w}");
         }
         assert!(module.contains("Set-StrictMode -Version 2.0"));
+        if let Ok(bytes) = std::fs::read(dir.path().join(bundle::MODULE_PS1_FILE)) {
+            let runtime = String::from_utf8(bytes).unwrap();
+            for w in NOT_IN_PS2 {
+                assert!(!runtime.contains(w), "Cutover.ps1 uses {w}");
+            }
+        }
         for s in &m.steps {
             let text = script_text(&dir.path().join(&s.file));
             assert!(text.contains("Set-StrictMode -Version 2.0"), "{}", s.id);
             assert!(text.contains("$ErrorActionPreference = 'Stop'"), "{}", s.id);
-            assert!(text.contains("SupportsShouldProcess = $true"), "{}", s.id);
+            // Exchange 2007's shell may be PowerShell 1.0: -WhatIf is a plain switch there.
+            if v == SourceVersion::Ex2007 && s.runs_on == "source-server" {
+                assert!(text.contains("[switch]$WhatIf"), "{}", s.id);
+                assert!(!text.contains("SupportsShouldProcess"), "{}", s.id);
+            } else {
+                assert!(text.contains("SupportsShouldProcess = $true"), "{}", s.id);
+            }
             for w in FORBIDDEN {
                 assert!(!text.contains(w), "{v} {i:?} {}: {w}", s.id);
             }
@@ -275,7 +300,8 @@ fn scripts_are_strict_and_avoid_retired_and_unsupported_syntax() {
                     line.contains("@{ Add = ")
                         || line.contains("$addresses")
                         || line.trim_start().starts_with('#')
-                        || line.contains("ShouldProcess("),
+                        || line.contains("ShouldProcess(")
+                        || line.contains("Test-CutoverWhatIf "),
                     "{}: {line}",
                     s.id
                 );
@@ -434,8 +460,9 @@ fn commands(text: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// PowerShell's own cmdlets the scripts use (not in the Exchange/Graph catalog).
-const CORE: [&str; 20] = [
+const CORE: [&str; 21] = [
     "ConvertTo-Json",
+    "Get-Command",
     "Split-Path",
     "Join-Path",
     "Import-Module",
@@ -650,4 +677,715 @@ fn exchange_online_aliases_always_use_the_add_form() {
         let onprem_2007 = v == SourceVersion::Ex2007 && step.runs_on == "source-server";
         assert_eq!(add_form, !onprem_2007, "{v} {i:?}");
     }
+}
+
+// ---- Exchange 2007: source-server scripts keep to Windows PowerShell 1.0 ----
+
+fn parse(text: &str) -> tree_sitter::Tree {
+    let mut p = tree_sitter::Parser::new();
+    p.set_language(&tree_sitter_pwsh::LANGUAGE.into()).unwrap();
+    p.parse(text, None).unwrap()
+}
+
+/// Every node of the tree, named and anonymous, in document order.
+fn all_nodes(tree: &tree_sitter::Tree) -> Vec<tree_sitter::Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(n) = stack.pop() {
+        out.push(n);
+        let mut c = n.walk();
+        let kids: Vec<_> = n.children(&mut c).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
+fn text_of<'a>(n: tree_sitter::Node<'_>, src: &'a str) -> &'a str {
+    &src[n.byte_range()]
+}
+
+fn line_of(n: tree_sitter::Node<'_>) -> usize {
+    n.start_position().row + 1
+}
+
+/// The command name and `-Parameter` names of a `command` node.
+fn command_parts(n: tree_sitter::Node<'_>, src: &str) -> Option<(String, Vec<String>)> {
+    let name = text_of(n.child_by_field_name("command_name")?, src).to_string();
+    let mut params = Vec::new();
+    if let Some(els) = n.child_by_field_name("command_elements") {
+        let mut c = els.walk();
+        for e in els.children(&mut c) {
+            if e.kind() == "command_parameter" {
+                let p = text_of(e, src).trim_start_matches('-');
+                params.push(p.split(':').next().unwrap_or(p).to_string());
+            }
+        }
+    }
+    Some((name, params))
+}
+
+fn child_kinds(n: tree_sitter::Node<'_>) -> Vec<&'static str> {
+    let mut c = n.walk();
+    let kinds = n.children(&mut c).map(|k| k.kind()).collect();
+    kinds
+}
+
+fn ancestors(n: tree_sitter::Node<'_>) -> impl Iterator<Item = tree_sitter::Node<'_>> {
+    std::iter::successors(n.parent(), |p| p.parent())
+}
+
+/// Cmdlets Windows PowerShell 1.0 does not have.
+const CMDLETS_AFTER_PS1: [&str; 17] = [
+    "Import-Module",
+    "Export-ModuleMember",
+    "New-Module",
+    "Get-Module",
+    "Remove-Module",
+    "Add-Type",
+    "Invoke-Command",
+    "Start-Job",
+    "New-PSSession",
+    "ConvertTo-Json",
+    "ConvertFrom-Json",
+    "ConvertTo-Csv",
+    "ConvertFrom-Csv",
+    "Get-Random",
+    "Select-Xml",
+    "Test-Connection",
+    "Set-StrictMode",
+];
+
+/// Parameters added after 1.0 to cmdlets 1.0 has.
+const PARAMETERS_AFTER_PS1: [(&str, &str); 13] = [
+    ("Import-Csv", "Delimiter"),
+    ("Import-Csv", "Encoding"),
+    ("Import-Csv", "Header"),
+    ("Import-Csv", "UseCulture"),
+    ("Import-Csv", "LiteralPath"),
+    ("Export-Csv", "Delimiter"),
+    ("Export-Csv", "UseCulture"),
+    ("Export-Csv", "Append"),
+    ("Out-File", "NoNewline"),
+    ("Set-Content", "NoNewline"),
+    ("Get-Content", "Raw"),
+    ("Get-Content", "Tail"),
+    ("New-Object", "Property"),
+];
+
+/// Syntax tree kinds of constructs PowerShell 1.0 cannot parse or run.
+const KINDS_AFTER_PS1: [&str; 15] = [
+    "try_statement",
+    "catch_clause",
+    "finally_clause",
+    "data_statement",
+    "class_statement",
+    "enum_statement",
+    "using_statement",
+    "parallel_statement",
+    "inlinescript_statement",
+    "pipeline_chain_tail",
+    "ternary_expression",
+    "null_coalesce_expression",
+    "null_coalesce_argument_expression",
+    "invocation_foreach_expression",
+    "invocation_where_expression",
+];
+
+/// Automatic variables 1.0 lacks, and preferences a 1.0 step must not rely on (its -WhatIf
+/// is a plain switch, so $WhatIfPreference is not set by it).
+const VARIABLES_AFTER_PS1: [&str; 7] = [
+    "psitem",
+    "psscriptroot",
+    "pscommandpath",
+    "pscmdlet",
+    "psboundparameters",
+    "psversiontable",
+    "whatifpreference",
+];
+
+/// Every construct of `text` Windows PowerShell 1.0 does not have, found by walking the
+/// tree-sitter-pwsh syntax tree, as "line: what".
+fn not_in_powershell_1(text: &str) -> Vec<String> {
+    let tree = parse(text);
+    let mut out = Vec::new();
+    for n in all_nodes(&tree) {
+        let t = text_of(n, text);
+        let at = line_of(n);
+        let kind = n.kind();
+        if KINDS_AFTER_PS1.contains(&kind) {
+            out.push(format!("{at}: {kind}"));
+        }
+        match kind {
+            // Named attributes ([CmdletBinding()], [Parameter(Mandatory)], [ValidateX()]);
+            // type constraints ([string]) are type literals and fine.
+            "attribute" if child_kinds(n).contains(&"attribute_name") => {
+                out.push(format!("{at}: attribute {t}"))
+            }
+            "comment" if t.starts_with("<#") => out.push(format!("{at}: block comment")),
+            "block_name" if t.eq_ignore_ascii_case("dynamicparam") => {
+                out.push(format!("{at}: dynamicparam"))
+            }
+            "type_name" => {
+                let lower = t.to_ascii_lowercase();
+                if ["pscustomobject", "ordered"].contains(&lower.as_str()) {
+                    out.push(format!("{at}: [{t}]"));
+                }
+            }
+            "member_name" => {
+                let lower = t.to_ascii_lowercase();
+                if ["new", "foreach", "where", "getnewclosure"].contains(&lower.as_str()) {
+                    out.push(format!("{at}: .{t}"));
+                }
+            }
+            "variable" => {
+                if t.starts_with('@') {
+                    out.push(format!("{at}: splatting {t}"));
+                }
+                let name = t.trim_start_matches(['$', '@']).to_ascii_lowercase();
+                if VARIABLES_AFTER_PS1.contains(&name.as_str()) || name.starts_with("using:") {
+                    out.push(format!("{at}: variable {t}"));
+                }
+            }
+            "command" => {
+                let Some((name, params)) = command_parts(n, text) else {
+                    continue;
+                };
+                if let Some(c) = CMDLETS_AFTER_PS1
+                    .iter()
+                    .find(|c| c.eq_ignore_ascii_case(&name))
+                {
+                    // Set-StrictMode only where the shell is asked first whether it has it.
+                    let guarded = *c == "Set-StrictMode"
+                        && ancestors(n).any(|a| {
+                            a.kind() == "if_statement"
+                                && a.child_by_field_name("condition").is_some_and(|c| {
+                                    text_of(c, text).contains("Get-Command Set-StrictMode")
+                                })
+                        });
+                    if !guarded {
+                        out.push(format!("{at}: cmdlet {name}"));
+                    }
+                }
+                for (cmd, param) in PARAMETERS_AFTER_PS1 {
+                    if cmd.eq_ignore_ascii_case(&name)
+                        && params.iter().any(|p| p.eq_ignore_ascii_case(param))
+                    {
+                        out.push(format!("{at}: {name} -{param}"));
+                    }
+                }
+                // Where-Object Name -eq x (the 3.0 simplified syntax).
+                if [
+                    "Where-Object",
+                    "ForEach-Object",
+                    "where",
+                    "foreach",
+                    "?",
+                    "%",
+                ]
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(&name))
+                    && params.iter().any(|p| {
+                        !["FilterScript", "Process", "Begin", "End"]
+                            .iter()
+                            .any(|ok| ok.eq_ignore_ascii_case(p))
+                    })
+                {
+                    out.push(format!("{at}: {name} without a script block"));
+                }
+            }
+            _ if !n.is_named() && kind.starts_with('-') => {
+                // Operators: -join -split -in -notin -shl -shr and their c/i forms.
+                let op = kind.trim_start_matches('-').to_ascii_lowercase();
+                let base = op
+                    .strip_prefix(['c', 'i'])
+                    .filter(|b| ["split", "in", "notin"].contains(b))
+                    .unwrap_or(&op);
+                if ["join", "split", "in", "notin", "shl", "shr"].contains(&base) {
+                    out.push(format!("{at}: operator {kind}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn bundles_2007() -> Vec<(IdentityMode, tempfile::TempDir, Manifest)> {
+    let t = tenant(20);
+    [IdentityMode::Cloud, IdentityMode::Synced]
+        .into_iter()
+        .map(|i| {
+            let dir = tempfile::tempdir().unwrap();
+            let m = write_bundle(&project(SourceVersion::Ex2007, i), &t, dir.path());
+            (i, dir, m)
+        })
+        .collect()
+}
+
+fn source_steps(m: &Manifest) -> Vec<&bundle::manifest::Step> {
+    m.steps
+        .iter()
+        .filter(|s| s.runs_on == "source-server")
+        .collect()
+}
+
+#[test]
+fn exchange_2007_source_scripts_use_powershell_1_features_only() {
+    for (i, dir, m) in bundles_2007() {
+        let steps = source_steps(&m);
+        let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
+        let mut want = vec!["03-source-impersonation", "05-source-export"];
+        if i == IdentityMode::Synced {
+            want.push("10-aliases");
+        }
+        assert_eq!(ids, want, "{i:?}");
+        let runtime = dir.path().join(bundle::MODULE_PS1_FILE);
+        let mut scripts: Vec<PathBuf> = steps.iter().map(|s| dir.path().join(&s.file)).collect();
+        scripts.push(runtime);
+        for f in scripts {
+            let text = script_text(&f);
+            assert_eq!(parse_errors(&text), Vec::<String>::new(), "{}", f.display());
+            assert_eq!(
+                not_in_powershell_1(&text),
+                Vec::<String>::new(),
+                "{i:?} {}",
+                f.display()
+            );
+        }
+        // The manifest keeps its shell names; the 1.0 runtime is shipped and hashed.
+        for s in steps {
+            assert_eq!(s.shell, "powershell-2.0", "{}", s.id);
+        }
+        assert!(m.modules.iter().any(|d| d.file == bundle::MODULE_PS1_FILE));
+    }
+}
+
+#[test]
+fn the_powershell_1_checker_finds_what_1_0_lacks() {
+    // Guards the test above against passing vacuously: one line per construct it must find.
+    let cases: [(&str, &str); 22] = [
+        ("try { 1 } catch { 2 }", "try_statement"),
+        ("try { 1 } finally { 2 }", "finally_clause"),
+        (
+            "function f { [CmdletBinding()] param() }",
+            "attribute [CmdletBinding()]",
+        ),
+        (
+            "param([Parameter(Mandatory = $true)][string]$a)",
+            "attribute [Parameter",
+        ),
+        (
+            "param([ValidateNotNullOrEmpty()]$a)",
+            "attribute [ValidateNotNullOrEmpty()]",
+        ),
+        ("Import-Module $p -Force", "cmdlet Import-Module"),
+        (
+            "Export-ModuleMember -Function *",
+            "cmdlet Export-ModuleMember",
+        ),
+        ("Add-Type -TypeDefinition $t", "cmdlet Add-Type"),
+        ("Set-StrictMode -Version 2.0", "cmdlet Set-StrictMode"),
+        ("New-Thing @params", "splatting @params"),
+        ("$s = $a -join ';'", "operator -join"),
+        ("$s = -join $a", "operator -join"),
+        ("$a = $s -split ';'", "operator -split"),
+        ("if ($a -notin $b) { }", "operator -notin"),
+        ("Write-Host $PSScriptRoot", "variable $PSScriptRoot"),
+        ("$x | Where-Object { $PSItem }", "variable $PSItem"),
+        ("$PSCmdlet.ShouldProcess('a', 'b')", "variable $PSCmdlet"),
+        (
+            "Import-Csv -Path $p -Delimiter ';'",
+            "Import-Csv -Delimiter",
+        ),
+        (
+            "$x | Out-File -FilePath $p -NoNewline",
+            "Out-File -NoNewline",
+        ),
+        ("<# help #>\nWrite-Host 1", "block comment"),
+        ("$o = [pscustomobject]@{ A = 1 }", "[pscustomobject]"),
+        (
+            "Get-Mailbox | Where-Object Name -eq 'x'",
+            "Where-Object without a script block",
+        ),
+    ];
+    for (code, want) in cases {
+        let found = not_in_powershell_1(code);
+        assert!(
+            found.iter().any(|f| f.contains(want)),
+            "{code:?}: {found:?}"
+        );
+    }
+    // What 1.0 has raises nothing.
+    let fine = "param([string]$a = '', [switch]$WhatIf)\n\
+        if ($null -ne (Get-Command Set-StrictMode -ErrorAction SilentlyContinue)) { Set-StrictMode -Version 2.0 }\n\
+        trap { $e = $_; continue }\n\
+        $x = [string]::Join(';', [string[]]@('a')) -replace 'a', 'b'\n\
+        $h = @\"\nhere\n\"@\n\
+        $o = New-Object PSObject\n\
+        $o | Add-Member -MemberType NoteProperty -Name A -Value 1\n\
+        @(Get-Mailbox -ResultSize Unlimited) | Where-Object { $_.Name -notmatch 'x' }\n";
+    assert_eq!(not_in_powershell_1(fine), Vec::<String>::new());
+    // A 2.0 step as the Exchange 2010 bundle writes it fails the check.
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(
+        &project(SourceVersion::Ex2010, IdentityMode::Synced),
+        &tenant(2),
+        dir.path(),
+    );
+    let found = not_in_powershell_1(&script_text(&dir.path().join("steps/05-source-export.ps1")));
+    for want in [
+        "attribute [CmdletBinding",
+        "cmdlet Import-Module",
+        "block comment",
+        "operator -join",
+    ] {
+        assert!(found.iter().any(|f| f.contains(want)), "{want}: {found:?}");
+    }
+    // The -WhatIf guard of the contract test below: found before a change, missed without it.
+    for (code, want) in [
+        ("if (Test-CutoverWhatIf -Target $a -Action 'x') { return 'whatif' }\nSet-Mailbox -Identity $a", true),
+        ("if ($other) { return 'whatif' }\nSet-Mailbox -Identity $a", false),
+        ("Set-Mailbox -Identity $a\nif (Test-CutoverWhatIf -Target $a -Action 'x') { return 'whatif' }", false),
+    ] {
+        let tree = parse(code);
+        let set = all_nodes(&tree)
+            .into_iter()
+            .find(|n| n.kind() == "command" && text_of(*n, code).starts_with("Set-Mailbox"))
+            .unwrap();
+        assert_eq!(guarded_by_whatif(set, code), want, "{code}");
+    }
+    let found = not_in_powershell_1(&script_text(&dir.path().join(bundle::MODULE_FILE)));
+    assert!(
+        found.iter().any(|f| f.contains("try_statement")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("cmdlet Export-ModuleMember")),
+        "{found:?}"
+    );
+}
+
+/// The text of `function NAME { ... }` in `text`, found in its syntax tree.
+fn function_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let tree = parse(text);
+    all_nodes(&tree)
+        .into_iter()
+        .filter(|n| n.kind() == "function_statement")
+        .find(|n| {
+            let mut c = n.walk();
+            let found = n.children(&mut c).any(|k| {
+                k.kind() == "function_name" && text_of(k, text).eq_ignore_ascii_case(name)
+            });
+            found
+        })
+        .map(|n| text_of(n, text))
+}
+
+#[test]
+fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
+    let ps1 = bundle::MODULE_PS1;
+    let psm1 = bundle::MODULE;
+    // The record, its JSON escaping, the -OnlyOpsPath test, the blank-identity guard and the
+    // transient-error test are the module's own code, letter for letter.
+    for f in [
+        "Resolve-CutoverPath",
+        "ConvertTo-CutoverJsonString",
+        "Write-CutoverResult",
+        "Test-CutoverOp",
+        "Import-CutoverData",
+        "Find-CutoverBlank",
+        "Test-CutoverTransient",
+        "Test-CutoverHasAddress",
+    ] {
+        let a = function_text(ps1, f).unwrap_or_else(|| panic!("Cutover.ps1 lacks {f}"));
+        assert_eq!(Some(a), function_text(psm1, f), "{f} differs");
+    }
+    // Initialize-CutoverStep: the module's lines, plus the hand-made -WhatIf.
+    let init = function_text(ps1, "Initialize-CutoverStep").unwrap();
+    for line in function_text(psm1, "Initialize-CutoverStep")
+        .unwrap()
+        .lines()
+    {
+        if !line.trim_start().starts_with("param(") {
+            assert!(init.contains(line), "Initialize-CutoverStep lost {line:?}");
+        }
+    }
+    assert!(init.contains("$script:CutoverWhatIf = $WhatIfMode"));
+    // Invoke-CutoverRow: the same checks before the body runs.
+    let head = |t: &str| {
+        let f = function_text(t, "Invoke-CutoverRow").unwrap();
+        f[..f.find("$attempt = 0").unwrap()].to_string()
+    };
+    assert_eq!(head(ps1), head(psm1));
+}
+
+#[test]
+fn the_powershell_1_runtime_records_each_operation_once() {
+    // Every way out of Invoke-CutoverRow writes exactly one record, except the skip of an
+    // operation -OnlyOpsPath does not list; the retry loop leaves only by return.
+    let text = bundle::MODULE_PS1;
+    let f = function_text(text, "Invoke-CutoverRow").unwrap();
+    let tree = parse(f);
+    let mut returns = 0;
+    for n in all_nodes(&tree) {
+        if n.kind() != "flow_control_statement" {
+            continue;
+        }
+        let t = text_of(n, f);
+        assert!(!t.starts_with("break"), "{t}");
+        if !t.starts_with("return") {
+            continue;
+        }
+        returns += 1;
+        let prev = n.prev_named_sibling().map(|p| text_of(p, f)).unwrap_or("");
+        let skip = ancestors(n).any(|a| {
+            a.kind() == "if_statement"
+                && a.child_by_field_name("condition")
+                    .is_some_and(|c| text_of(c, f) == "-not (Test-CutoverOp $op)")
+        });
+        assert!(
+            prev.starts_with("Write-CutoverResult ") || skip,
+            "return without a record after {prev:?}"
+        );
+    }
+    assert_eq!(returns, 5);
+    // Errors of the body come back through the trap, not as a failure of the whole step.
+    let trapped = function_text(text, "Invoke-CutoverTrapped").unwrap();
+    let tree = parse(trapped);
+    let traps: Vec<&str> = all_nodes(&tree)
+        .into_iter()
+        .filter(|n| n.kind() == "trap_statement")
+        .map(|n| text_of(n, trapped))
+        .collect();
+    assert_eq!(traps.len(), 1);
+    assert!(
+        traps[0].contains("$outcome['Error'] = $_")
+            && traps[0]
+                .trim_end_matches('}')
+                .trim_end()
+                .ends_with("continue")
+    );
+    let write = function_text(text, "Write-CutoverResult").unwrap();
+    assert_eq!(write.matches("AppendAllText").count(), 1);
+}
+
+/// Whether `n` runs only after a `Test-CutoverWhatIf` check that returns 'whatif' earlier in
+/// one of its enclosing blocks.
+fn guarded_by_whatif(n: tree_sitter::Node<'_>, src: &str) -> bool {
+    let mut cur = n;
+    while let Some(p) = cur.parent() {
+        if p.kind() == "statement_list" {
+            let mut prev = cur.prev_named_sibling();
+            while let Some(s) = prev {
+                if s.kind() == "if_statement"
+                    && s.child_by_field_name("condition")
+                        .is_some_and(|c| text_of(c, src).starts_with("Test-CutoverWhatIf "))
+                    && text_of(s, src).contains("return 'whatif'")
+                {
+                    return true;
+                }
+                prev = s.prev_named_sibling();
+            }
+        }
+        cur = p;
+    }
+    false
+}
+
+#[test]
+fn exchange_2007_source_scripts_keep_the_step_contract() {
+    for (i, dir, m) in bundles_2007() {
+        for s in source_steps(&m) {
+            let text = script_text(&dir.path().join(&s.file));
+            let tree = parse(&text);
+            let nodes = all_nodes(&tree);
+            let ctx = format!("{i:?} {}", s.id);
+            // The runner's parameters, -WhatIf a plain switch.
+            let params: Vec<&str> = nodes
+                .iter()
+                .filter(|n| n.kind() == "script_parameter")
+                .filter(|n| {
+                    n.parent()
+                        .and_then(|p| p.parent())
+                        .is_some_and(|b| b.parent() == Some(tree.root_node()))
+                })
+                .map(|n| text_of(*n, &text))
+                .collect();
+            assert_eq!(
+                params,
+                [
+                    "[switch]$WhatIf",
+                    "[string]$ModulePath = ''",
+                    "[string]$ResultsPath = ''",
+                    "[string]$OnlyOpsPath = ''",
+                    "[string]$SecretsPath = ''",
+                ],
+                "{ctx}"
+            );
+            let mut commands = Vec::new();
+            for n in nodes.iter().filter(|n| n.kind() == "command") {
+                let (name, ps) = command_parts(*n, &text).unwrap_or_default();
+                commands.push((*n, name, ps));
+            }
+            let named = |want: &str| {
+                commands
+                    .iter()
+                    .filter(|(_, n, _)| n == want)
+                    .collect::<Vec<_>>()
+            };
+            // The runtime is dot-sourced from -ModulePath.
+            assert!(
+                nodes.iter().any(|n| n.kind() == "command"
+                    && child_kinds(*n).contains(&"command_invocation_operator")
+                    && text_of(*n, &text) == ". $ModulePath"),
+                "{ctx}"
+            );
+            // `cutover run` tells users to pass the .psm1 for every source step: the .ps1
+            // beside it is what a 1.0 step loads.
+            assert!(
+                text.contains("elseif ($ModulePath -like '*.psm1') { $ModulePath = [System.IO.Path]::ChangeExtension($ModulePath, '.ps1') }"),
+                "{ctx}"
+            );
+            // -ResultsPath, -OnlyOpsPath and -WhatIf reach the runtime.
+            let init = named("Initialize-CutoverStep");
+            assert_eq!(init.len(), 1, "{ctx}");
+            assert_eq!(
+                init[0].2,
+                ["Step", "ResultsPath", "OnlyOpsPath", "WhatIfMode"],
+                "{ctx}"
+            );
+            let init_text = text_of(init[0].0, &text);
+            for v in [
+                "$ResultsPath",
+                "$OnlyOpsPath",
+                "$WhatIf.IsPresent",
+                &format!("'{}'", s.id),
+            ] {
+                assert!(init_text.contains(v), "{ctx}: {v}");
+            }
+            // Data come from the step's data file at run time.
+            let data = named("Import-CutoverData");
+            assert_eq!(data.len(), 1, "{ctx}");
+            assert!(
+                text_of(data[0].0, &text).contains(&format!("'{}.csv'", s.id)),
+                "{ctx}"
+            );
+            // Every row goes through Invoke-CutoverRow (one record each); any other record is
+            // for an object found at run time, never the row's own operation.
+            let loops: Vec<_> = nodes
+                .iter()
+                .filter(|n| {
+                    n.kind() == "foreach_statement"
+                        && text_of(**n, &text).starts_with("foreach ($row in $Rows)")
+                })
+                .collect();
+            assert_eq!(loops.len(), 1, "{ctx}");
+            let rows = named("Invoke-CutoverRow");
+            assert_eq!(rows.len(), 1, "{ctx}");
+            assert!(ancestors(rows[0].0).any(|a| a == *loops[0]), "{ctx}");
+            assert!(
+                text_of(rows[0].0, &text).starts_with("Invoke-CutoverRow -Row $row "),
+                "{ctx}"
+            );
+            for (n, _, _) in named("Write-CutoverResult") {
+                let t = text_of(*n, &text);
+                assert!(t.starts_with("Write-CutoverResult -Op $Op "), "{ctx}: {t}");
+                assert!(!ancestors(*n).any(|a| a == rows[0].0), "{ctx}: {t}");
+            }
+            // Nothing changes without asking Test-CutoverWhatIf first.
+            let changes: Vec<_> = commands
+                .iter()
+                .filter(|(_, name, _)| {
+                    [
+                        "Add-", "Set-", "New-", "Remove-", "Enable-", "Disable-", "Update-",
+                    ]
+                    .iter()
+                    .any(|v| name.starts_with(v))
+                        && !name.contains("-Cutover")
+                        // The shell's own, changing nothing in Exchange or AD.
+                        && !["Set-StrictMode", "New-Object", "Add-Member"].contains(&name.as_str())
+                })
+                .collect();
+            if s.id != "05-source-export" {
+                assert!(!changes.is_empty(), "{ctx}");
+            }
+            for (n, name, _) in changes {
+                assert!(
+                    guarded_by_whatif(*n, &text),
+                    "{ctx}: {name} runs under -WhatIf"
+                );
+            }
+        }
+    }
+}
+
+/// Top-level items of a `@( a, (b), 'c,d' )` literal: commas outside brackets and quotes.
+fn array_items(literal: &str) -> usize {
+    let inner = literal
+        .trim()
+        .strip_prefix("@(")
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("not an @() literal: {literal}"));
+    let (mut depth, mut quote, mut items) = (0i32, None, 1);
+    for c in inner.chars() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '{' | '[') => depth += 1,
+            (None, ')' | '}' | ']') => depth -= 1,
+            (None, ',') if depth == 0 => items += 1,
+            _ => {}
+        }
+    }
+    items
+}
+
+#[test]
+fn exchange_2007_export_lines_have_as_many_values_as_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write_bundle(
+        &project(SourceVersion::Ex2007, IdentityMode::Cloud),
+        &tenant(2),
+        dir.path(),
+    );
+    let text = script_text(&dir.path().join("steps/05-source-export.ps1"));
+    let tree = parse(&text);
+    let nodes = all_nodes(&tree);
+    let mut lines = 0;
+    for branch in nodes.iter().filter(|n| {
+        n.kind() == "if_statement"
+            && n.child_by_field_name("condition")
+                .is_some_and(|c| text_of(c, &text).starts_with("$r.Export -eq "))
+    }) {
+        let body = text_of(*branch, &text);
+        let cmd = |name: &str| -> Vec<String> {
+            all_nodes(&tree)
+                .into_iter()
+                .filter(|n| n.kind() == "command" && ancestors(*n).any(|a| a == *branch))
+                .map(|n| text_of(n, &text).to_string())
+                .filter(|t| t.starts_with(name))
+                .collect()
+        };
+        let new = cmd("New-CutoverCsv -Columns ");
+        assert_eq!(new.len(), 1, "{body}");
+        let columns = array_items(new[0].trim_start_matches("New-CutoverCsv -Columns "));
+        for line in cmd("Add-CutoverCsvLine $csv ") {
+            let arg = line.trim_start_matches("Add-CutoverCsvLine $csv ");
+            let literal = if arg == "$values" {
+                let at = body.find("$values = @(").expect("$values assigned");
+                let rest = &body[at + "$values = ".len()..];
+                rest.lines().next().unwrap().to_string()
+            } else {
+                arg.to_string()
+            };
+            assert_eq!(array_items(&literal), columns, "{line}");
+            lines += 1;
+        }
+    }
+    // Stats, members, and the three kinds of permission row.
+    assert_eq!(lines, 5);
+    assert_eq!(array_items("@('a', (f $x 'b,c'), @(1, 2))"), 3);
 }

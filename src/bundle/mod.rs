@@ -29,6 +29,10 @@ static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 /// The shared step runtime, kept in `ps-modules/` and embedded.
 pub const MODULE: &str = include_str!("../../ps-modules/Cutover.psm1");
 pub const MODULE_FILE: &str = "modules/Cutover.psm1";
+/// The same runtime for Exchange 2007's shell, which may be PowerShell 1.0 (no modules): a
+/// script the 2007 source-server steps dot-source.
+pub const MODULE_PS1: &str = include_str!("../../ps-modules/Cutover.ps1");
+pub const MODULE_PS1_FILE: &str = "modules/Cutover.ps1";
 pub const MIGRATIONWIZ_FILE: &str = "data/migrationwiz-bulk-add.csv";
 pub const DEPLOYMENTPRO_FILE: &str = "data/deploymentpro-users.csv";
 
@@ -144,13 +148,27 @@ fn handlebars() -> Result<Handlebars<'static>> {
     Ok(hb)
 }
 
-fn template_for(kind: StepKind, version: SourceVersion) -> &'static str {
-    match kind {
+/// Whether a step runs in Exchange 2007's shell, which may be Windows PowerShell 1.0: its
+/// script keeps to 1.0 and dot-sources `Cutover.ps1` instead of importing the module.
+pub fn powershell_1(version: SourceVersion, runs_on: &str) -> bool {
+    version == SourceVersion::Ex2007 && runs_on == manifest::RUNS_ON_SOURCE
+}
+
+fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result<&'static str> {
+    if powershell_1(version, runs_on) {
+        return match kind {
+            StepKind::SourceImpersonation => Ok("steps/source-impersonation-2007"),
+            StepKind::SourceExport => Ok("steps/source-export-2007"),
+            StepKind::Aliases => Ok("steps/aliases-2007"),
+            _ => Err(Error::Other(anyhow::anyhow!(
+                "step {} has no PowerShell 1.0 script for Exchange 2007's shell",
+                kind.id()
+            ))),
+        };
+    }
+    Ok(match kind {
         StepKind::Preflight => "steps/preflight",
         StepKind::StateExport => "steps/state-export",
-        StepKind::SourceImpersonation if version == SourceVersion::Ex2007 => {
-            "steps/source-impersonation-2007"
-        }
         StepKind::SourceImpersonation => "steps/source-impersonation",
         StepKind::SourceThrottling => "steps/source-throttling",
         StepKind::SourceExport => "steps/source-export",
@@ -169,7 +187,7 @@ fn template_for(kind: StepKind, version: SourceVersion) -> &'static str {
         StepKind::DnsRecords => "steps/dns-records",
         StepKind::MailFlow => "steps/mail-flow",
         StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
-    }
+    })
 }
 
 /// A step's script text (without BOM). Depends on the plan's settings, never on its data.
@@ -187,14 +205,11 @@ pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Resu
         "target": step.place.target,
         "jump_box": step.place.runs_on == manifest::RUNS_ON_JUMP_BOX,
         "tenant_literal": tenant,
-        "is2007": v == SourceVersion::Ex2007,
-        // Exchange 2007's own shell (not Exchange Online, whatever the source).
-        "onprem2007": v == SourceVersion::Ex2007 && step.place.runs_on == manifest::RUNS_ON_SOURCE,
         "is2010": v == SourceVersion::Ex2010,
         "synced": plan.identity == IdentityMode::Synced,
         "revert_file": format!("steps/{}.ps1", StepKind::SourceThrottlingRevert.id()),
     });
-    hb.render(template_for(step.kind, v), &ctx)
+    hb.render(template_for(step.kind, v, step.place.runs_on)?, &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering {}: {e}", step.id)))
 }
 
@@ -306,10 +321,20 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
         });
     }
     let module = format!("{BOM}{}", crlf(MODULE));
-    let modules = vec![DataFile {
+    let mut modules = vec![DataFile {
         file: MODULE_FILE.to_string(),
         sha256: write_file(out, MODULE_FILE, module.as_bytes())?,
     }];
+    if steps
+        .iter()
+        .any(|s| powershell_1(plan.source_version, &s.runs_on))
+    {
+        let ps1 = format!("{BOM}{}", crlf(MODULE_PS1));
+        modules.push(DataFile {
+            file: MODULE_PS1_FILE.to_string(),
+            sha256: write_file(out, MODULE_PS1_FILE, ps1.as_bytes())?,
+        });
+    }
     write_file(out, "plan.json", plan.to_json()?.as_bytes())?;
     write_file(out, "PLAN.md", markdown::render(plan).as_bytes())?;
     let readme = render_readme(&hb, project, plan, &steps, opts)?;
@@ -352,6 +377,7 @@ fn render_readme(
         "synced": plan.identity == IdentityMode::Synced,
         "has_secrets": opts.has_secrets,
         "has_revert": plan.step(StepKind::SourceThrottlingRevert).is_some(),
+        "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
     });
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))

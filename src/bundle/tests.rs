@@ -18,11 +18,27 @@ fn every_template_is_registered() {
         StepKind::MailFlow,
     ] {
         for v in SourceVersion::ALL {
-            assert!(hb.has_template(template_for(k, v)), "{k:?} {v}");
+            let place = k.place(v, IdentityMode::Synced);
+            let name = template_for(k, v, place.runs_on);
+            // Exchange 2007 has PowerShell 1.0 scripts only for the source steps its plans hold.
+            if powershell_1(v, place.runs_on) && k != StepKind::SourceImpersonation {
+                assert!(name.is_err(), "{k:?} {v}");
+                continue;
+            }
+            assert!(hb.has_template(name.unwrap()), "{k:?} {v}");
         }
+    }
+    for k in [
+        StepKind::SourceImpersonation,
+        StepKind::SourceExport,
+        StepKind::Aliases,
+    ] {
+        let name = template_for(k, SourceVersion::Ex2007, manifest::RUNS_ON_SOURCE).unwrap();
+        assert!(name.ends_with("-2007") && hb.has_template(name), "{k:?}");
     }
     assert!(hb.has_template("README.md"));
     assert!(hb.has_template("header"));
+    assert!(hb.has_template("header-2007"));
 }
 
 #[test]

@@ -1,0 +1,197 @@
+# Cutover.ps1: the runtime of the Exchange 2007 source-server steps, dot-sourced by each one.
+# Exchange 2007's shell may be Windows PowerShell 1.0, which has no modules, no try/catch, no
+# advanced functions, no splatting and no -join/-split: this file is the subset of Cutover.psm1
+# those steps need, written to 1.0 (and so also loads in 2.0). Errors are caught with trap,
+# which resumes after the failed statement. Keep it in step with Cutover.psm1: same records,
+# same -OnlyOpsPath rule, same blank-identity guard, same retry of transient errors.
+
+$script:CutoverStep = ''
+$script:CutoverResults = ''
+$script:CutoverOnly = $null
+$script:CutoverWhatIf = $false
+$script:CutoverUtf8 = New-Object System.Text.UTF8Encoding($false)
+$script:CutoverStatuses = @('created', 'updated', 'unchanged', 'skipped', 'failed', 'whatif')
+
+function Resolve-CutoverPath {
+    param([string]$Path)
+    $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+}
+
+function ConvertTo-CutoverJsonString {
+    # A JSON string literal (quotes included) for any value; $null becomes null.
+    param($Value)
+    if ($null -eq $Value) { return 'null' }
+    $text = [string]$Value
+    $sb = New-Object System.Text.StringBuilder
+    [void]$sb.Append('"')
+    foreach ($c in $text.ToCharArray()) {
+        $code = [int]$c
+        if ($c -eq [char]34) { [void]$sb.Append('\"') }
+        elseif ($c -eq [char]92) { [void]$sb.Append('\\') }
+        elseif ($code -lt 32 -or $code -eq 0x2028 -or $code -eq 0x2029) {
+            [void]$sb.Append('\u')
+            [void]$sb.Append($code.ToString('x4'))
+        }
+        else { [void]$sb.Append($c) }
+    }
+    [void]$sb.Append('"')
+    $sb.ToString()
+}
+
+function Initialize-CutoverStep {
+    # WhatIfMode is the step's own -WhatIf switch: a 1.0 script has no ShouldProcess.
+    param([string]$Step, [string]$ResultsPath, [string]$OnlyOpsPath, [bool]$WhatIfMode)
+    if ([string]::IsNullOrEmpty($ResultsPath)) { $ResultsPath = $env:CUTOVER_RESULTS }
+    if ([string]::IsNullOrEmpty($ResultsPath)) {
+        throw 'No results file: pass -ResultsPath FILE (or set CUTOVER_RESULTS).'
+    }
+    if ([string]::IsNullOrEmpty($OnlyOpsPath)) { $OnlyOpsPath = $env:CUTOVER_ONLY_OPS }
+    $script:CutoverStep = $Step
+    $script:CutoverResults = Resolve-CutoverPath $ResultsPath
+    $script:CutoverWhatIf = $WhatIfMode
+    $script:CutoverOnly = $null
+    if (-not [string]::IsNullOrEmpty($OnlyOpsPath)) {
+        $script:CutoverOnly = @{}
+        foreach ($line in [System.IO.File]::ReadAllLines((Resolve-CutoverPath $OnlyOpsPath))) {
+            $id = $line.Trim()
+            if ($id.Length -gt 0) { $script:CutoverOnly[$id] = $true }
+        }
+    }
+}
+
+function Get-CutoverOutputDirectory {
+    # Files a step produces (exports) go beside the results file.
+    Split-Path -Parent $script:CutoverResults
+}
+
+function Test-CutoverOp {
+    param([string]$Op)
+    if ($null -eq $script:CutoverOnly) { return $true }
+    $script:CutoverOnly.ContainsKey($Op)
+}
+
+function Test-CutoverWhatIf {
+    # The hand-made ShouldProcess: $true (and a "What if" line) when the step runs with -WhatIf.
+    param([string]$Target, [string]$Action)
+    if (-not $script:CutoverWhatIf) { return $false }
+    Write-Host ('What if: ' + $Action + ' on ' + $Target)
+    $true
+}
+
+function Write-CutoverResult {
+    param([string]$Op, [string]$Action, [string]$Target, [string]$Status, $ErrorText = $null)
+    $at = [DateTime]::UtcNow.ToString('s', [System.Globalization.CultureInfo]::InvariantCulture) + 'Z'
+    $line = '{"step":' + (ConvertTo-CutoverJsonString $script:CutoverStep) +
+        ',"op":' + (ConvertTo-CutoverJsonString $Op) +
+        ',"action":' + (ConvertTo-CutoverJsonString $Action) +
+        ',"target":' + (ConvertTo-CutoverJsonString $Target) +
+        ',"status":' + (ConvertTo-CutoverJsonString $Status) +
+        ',"error":' + (ConvertTo-CutoverJsonString $ErrorText) +
+        ',"at":' + (ConvertTo-CutoverJsonString $at) + '}'
+    # Appended and closed per record, so a crash loses at most the operation in flight.
+    [System.IO.File]::AppendAllText($script:CutoverResults, $line + [char]10, $script:CutoverUtf8)
+    Write-Host ($Status + ' ' + $Op)
+}
+
+function Import-CutoverData {
+    param([string]$Path)
+    if (-not (Test-Path -LiteralPath $Path)) { throw ('Data file not found: ' + $Path) }
+    @(Import-Csv -Path $Path)
+}
+
+function Find-CutoverBlank {
+    # The first of the named columns that is missing or blank, else $null. A blank identity
+    # given to a Get- cmdlet matches every object, so it never reaches one.
+    param($Row, [string[]]$Columns)
+    foreach ($name in $Columns) {
+        $p = $Row.PSObject.Properties[$name]
+        if ($null -eq $p -or $null -eq $p.Value -or ([string]$p.Value).Trim().Length -eq 0) {
+            return $name
+        }
+    }
+    $null
+}
+
+function Test-CutoverTransient {
+    param($ErrorRecord)
+    $text = [string]$ErrorRecord
+    if ($text -match 'write scope') { return $false }
+    # Words, not bare status numbers: an address such as user503@ must not look transient.
+    $text -match 'TooManyRequests|Too many requests|throttl|Micro delay|ServerBusy|Server Busy|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|timed out|temporarily unavailable|try again later'
+}
+
+function Invoke-CutoverTrapped {
+    # PowerShell 1.0's try/catch: runs $Body with $Argument and returns a table with its
+    # Output, or with the Error that stopped it. The trap catches what $Body throws (and what
+    # its cmdlets write, $ErrorActionPreference being Stop); 'continue' resumes after the
+    # statement that failed, so the table is returned either way.
+    param([scriptblock]$Body, $Argument)
+    $outcome = @{ Output = $null; Error = $null }
+    trap {
+        $outcome['Error'] = $_
+        continue
+    }
+    $outcome['Output'] = & $Body $Argument
+    $outcome
+}
+
+function Invoke-CutoverRow {
+    # Runs one operation: skips it unless -OnlyOpsPath lists it, refuses blank required
+    # columns, retries transient errors with back-off, and writes exactly one record.
+    # $Body gets the row and returns a status: created updated unchanged skipped whatif.
+    param($Row, [string]$Action, [string]$TargetColumn, [string[]]$Required, [scriptblock]$Body)
+    $op = [string]$Row.Op
+    if ($op.Trim().Length -eq 0) {
+        Write-CutoverResult -Op '' -Action $Action -Target '' -Status 'failed' -ErrorText 'Data row without an Op id.'
+        return
+    }
+    if (-not (Test-CutoverOp $op)) { return }
+    $target = ''
+    $tp = $Row.PSObject.Properties[$TargetColumn]
+    if ($null -ne $tp -and $null -ne $tp.Value) { $target = [string]$tp.Value }
+    $blank = Find-CutoverBlank -Row $Row -Columns $Required
+    if ($null -ne $blank) {
+        Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText ('Column ' + $blank + ' is blank: refusing to pass an empty identity to a cmdlet.')
+        return
+    }
+    $attempt = 0
+    while ($true) {
+        $attempt++
+        $outcome = Invoke-CutoverTrapped -Body $Body -Argument $Row
+        $err = $outcome['Error']
+        if ($null -eq $err) {
+            $status = [string]$outcome['Output']
+            if ($script:CutoverStatuses -contains $status) {
+                Write-CutoverResult -Op $op -Action $Action -Target $target -Status $status
+                return
+            }
+            $err = 'Step returned an unknown status: ' + $status
+        }
+        if ($attempt -lt 4 -and (Test-CutoverTransient $err)) {
+            Start-Sleep -Seconds ([int][Math]::Pow(2, $attempt) * 5)
+            continue
+        }
+        Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText ([string]$err)
+        return
+    }
+}
+
+function Test-CutoverHasAddress {
+    # Whether a recipient's EmailAddresses already holds Address ("smtp:a@b", "x500:/o=..."),
+    # ignoring case and the primary/secondary prefix case.
+    param($Addresses, [string]$Address)
+    $want = $Address.ToLowerInvariant()
+    foreach ($a in @($Addresses)) {
+        if ($null -eq $a) { continue }
+        if (([string]$a).ToLowerInvariant() -eq $want) { return $true }
+    }
+    $false
+}
+
+function Join-CutoverValues {
+    # Multi-valued properties joined with ';' (Export-Csv would write the collection's type name).
+    param($Values)
+    $parts = @()
+    foreach ($v in @($Values)) { if ($null -ne $v) { $parts += [string]$v } }
+    [string]::Join(';', [string[]]$parts)
+}
