@@ -3,8 +3,9 @@
 use crate::diag::Finding;
 use crate::model::{Mailbox, Origin, RecipientKind};
 use crate::project::Project;
+use crate::rules::Rule;
 
-use super::findings::finding;
+use super::findings::*;
 use super::join::Usage;
 use super::size::human;
 
@@ -57,14 +58,14 @@ fn limit_bytes(value: f64, unit: f64) -> u64 {
 }
 
 fn at(
-    code: &'static str,
+    rule: &'static Rule,
     origin: &Origin,
     column: Option<&str>,
     value: Option<String>,
     msg: String,
 ) -> Finding {
     finding(
-        code,
+        rule,
         Some(&origin.file),
         Some(origin.line),
         column.map(str::to_string),
@@ -93,7 +94,7 @@ pub fn check_mailbox(
     let stats_at = u.primary_origin.as_ref().unwrap_or(&m.origin);
     if u.primary_bytes > limit {
         out.push(at(
-            "M003",
+            &M003,
             stats_at,
             Some("TotalItemSize"),
             Some(u.primary_bytes.to_string()),
@@ -108,7 +109,7 @@ pub fn check_mailbox(
     if u.archive_bytes > limit {
         let o = u.archive_origin.as_ref().unwrap_or(&m.origin);
         out.push(at(
-            "M004",
+            &M004,
             o,
             Some("TotalItemSize"),
             Some(u.archive_bytes.to_string()),
@@ -132,7 +133,7 @@ pub fn check_mailbox(
         }
         if !why.is_empty() {
             out.push(at(
-                "M005",
+                &M005,
                 &m.origin,
                 None,
                 None,
@@ -158,7 +159,7 @@ pub fn check_mailbox(
         // Average above the limit means at least one item above it; anything less is unknowable.
         if items > 0 && u128::from(bytes) > u128::from(large) * u128::from(items) {
             out.push(at(
-                "M006",
+                &M006,
                 origin.as_ref().unwrap_or(&m.origin),
                 Some("ItemCount"),
                 Some(items.to_string()),
@@ -181,7 +182,7 @@ pub fn check_mailbox(
             if let Some(d) = domain_of(t) {
                 if !project.accepts_domain(&d) {
                     out.push(at(
-                        "M007",
+                        &M007,
                         &m.origin,
                         Some(column),
                         Some(t.to_string()),

@@ -17,178 +17,194 @@ macro_rules! rule {
     };
 }
 
-pub static RULES: &[Rule] = &[
-    rule!(
+pub const M001: Rule = rule!(
         "M001",
-        "stats-value-malformed",
-        Error,
-        "A size or count in the statistics export cannot be read exactly",
-        "Re-export with Get-MailboxStatistics | Export-Csv so TotalItemSize keeps its byte count, e.g. `1.234 GB (1,325,012,345 bytes)`",
-        "Sizes are taken from the exact byte count Exchange prints in parentheses. A rounded figure \
-         (`1.2 GB`), a value whose rounded figure and byte count disagree, or text that is not a size \
-         is reported and the row is left out of totals rather than guessed at."
-    ),
-    rule!(
+    "stats-value-malformed",
+    Error,
+    "A size or count in the statistics export cannot be read exactly",
+    "Re-export with Get-MailboxStatistics | Export-Csv so TotalItemSize keeps its byte count, e.g. `1.234 GB (1,325,012,345 bytes)`",
+    "Sizes are taken from the exact byte count Exchange prints in parentheses. A rounded figure \
+     (`1.2 GB`), a value whose rounded figure and byte count disagree, or text that is not a size \
+     is reported and the row is left out of totals rather than guessed at."
+);
+
+pub const M002: Rule = rule!(
         "M002",
-        "stats-unmatched",
-        Warning,
-        "A statistics row joins to no mailbox in the mailbox export",
-        "Export statistics and mailboxes from the same organisation at the same time, or add the mailbox to mailboxes.csv",
-        "Statistics rows join to mailboxes by MailboxGuid = ExchangeGuid (or ArchiveGuid for archive rows) \
-         when both files carry GUIDs, else by primary address, alias or display name. A row that joins to \
-         nothing is data that no migration batch will carry, and it is left out of the estimate."
-    ),
-    rule!(
+    "stats-unmatched",
+    Warning,
+    "A statistics row joins to no mailbox in the mailbox export",
+    "Export statistics and mailboxes from the same organisation at the same time, or add the mailbox to mailboxes.csv",
+    "Statistics rows join to mailboxes by MailboxGuid = ExchangeGuid (or ArchiveGuid for archive rows) \
+     when both files carry GUIDs, else by primary address, alias or display name. A row that joins to \
+     nothing is data that no migration batch will carry, and it is left out of the estimate."
+);
+
+pub const M003: Rule = rule!(
         "M003",
-        "mailbox-over-limit",
-        Error,
-        "The mailbox is larger than the target licence's mailbox size",
-        "Assign a licence with a larger mailbox (or set --mailbox-limit-gb), or move old mail to the archive before migrating",
-        "Exchange Online mailboxes are 50 GB with Exchange Online Plan 1 and Microsoft 365 Business plans, \
-         100 GB with Exchange Online Plan 2 and E3/E5 (m365-facts 3.2). A larger source mailbox fails \
-         to migrate once the target fills. The limit is the size of the licence of the mailbox's \
-         user (users.csv LicenseSku, else `[tenant] licence_sku`) when it is one of those plans; \
-         `[audit] mailbox_limit_gb` / `--mailbox-limit-gb` set to anything but 50 overrides it."
-    ),
-    rule!(
+    "mailbox-over-limit",
+    Error,
+    "The mailbox is larger than the target licence's mailbox size",
+    "Assign a licence with a larger mailbox (or set --mailbox-limit-gb), or move old mail to the archive before migrating",
+    "Exchange Online mailboxes are 50 GB with Exchange Online Plan 1 and Microsoft 365 Business plans, \
+     100 GB with Exchange Online Plan 2 and E3/E5 (m365-facts 3.2). A larger source mailbox fails \
+     to migrate once the target fills. The limit is the size of the licence of the mailbox's \
+     user (users.csv LicenseSku, else `[tenant] licence_sku`) when it is one of those plans; \
+     `[audit] mailbox_limit_gb` / `--mailbox-limit-gb` set to anything but 50 overrides it."
+);
+
+pub const M004: Rule = rule!(
         "M004",
-        "archive-needs-auto-expanding",
-        Warning,
-        "The archive is larger than a standard archive holds",
-        "Enable auto-expanding archiving (Enable-Mailbox -AutoExpandingArchive) and a licence that includes it before migrating the archive",
-        "Exchange Online archives hold 50 GB (or 100 GB with Plan 2) unless auto-expanding archiving is \
-         enabled, which grows them up to 1.5 TB (m365-facts 3.2). The limit checked is the project's \
-         mailbox limit."
-    ),
-    rule!(
+    "archive-needs-auto-expanding",
+    Warning,
+    "The archive is larger than a standard archive holds",
+    "Enable auto-expanding archiving (Enable-Mailbox -AutoExpandingArchive) and a licence that includes it before migrating the archive",
+    "Exchange Online archives hold 50 GB (or 100 GB with Plan 2) unless auto-expanding archiving is \
+     enabled, which grows them up to 1.5 TB (m365-facts 3.2). The limit checked is the project's \
+     mailbox limit."
+);
+
+pub const M005: Rule = rule!(
         "M005",
-        "shared-mailbox-needs-licence",
-        Warning,
-        "This shared mailbox needs a licence in Exchange Online",
-        "Assign an Exchange Online Plan 2 licence (or remove the archive / hold / old mail first)",
-        "Shared mailboxes need no licence, except when they hold more than 50 GB, use an archive or are \
-         on litigation hold: then an Exchange Online Plan 2 licence is required \
-         (learn.microsoft.com/microsoft-365/admin/email/remove-license-from-shared-mailbox; m365-facts 3.2)."
-    ),
-    rule!(
+    "shared-mailbox-needs-licence",
+    Warning,
+    "This shared mailbox needs a licence in Exchange Online",
+    "Assign an Exchange Online Plan 2 licence (or remove the archive / hold / old mail first)",
+    "Shared mailboxes need no licence, except when they hold more than 50 GB, use an archive or are \
+     on litigation hold: then an Exchange Online Plan 2 licence is required \
+     (learn.microsoft.com/microsoft-365/admin/email/remove-license-from-shared-mailbox; m365-facts 3.2)."
+);
+
+pub const M006: Rule = rule!(
         "M006",
-        "items-too-large",
-        Warning,
-        "The mailbox holds at least one item larger than the item size limit",
-        "Find the large items (e.g. Search-Mailbox / a content search by size) and remove or export them before migrating",
-        "Items above the limit (`[audit] large_item_mb`, default 150 MB, the Exchange Online message \
-         ceiling, m365-facts 3.1) are skipped by the migration. Statistics give totals only, so this \
-         rule fires only when it is certain: the average item size is above the limit, so at least \
-         one item is. Mailboxes with a few large items among many small ones cannot be detected from \
-         statistics; check them with a size search."
-    ),
-    rule!(
+    "items-too-large",
+    Warning,
+    "The mailbox holds at least one item larger than the item size limit",
+    "Find the large items (e.g. Search-Mailbox / a content search by size) and remove or export them before migrating",
+    "Items above the limit (`[audit] large_item_mb`, default 150 MB, the Exchange Online message \
+     ceiling, m365-facts 3.1) are skipped by the migration. Statistics give totals only, so this \
+     rule fires only when it is certain: the average item size is above the limit, so at least \
+     one item is. Mailboxes with a few large items among many small ones cannot be detected from \
+     statistics; check them with a size search."
+);
+
+pub const M007: Rule = rule!(
         "M007",
-        "forwarding-external",
-        Warning,
-        "The mailbox forwards mail to an address outside the accepted domains",
-        "Confirm the forwarding is wanted: Exchange Online's outbound spam policy blocks automatic external forwarding by default",
-        "ForwardingSmtpAddress (or a ForwardingAddress written as an address) whose domain is not one \
-         of the project's domains sends mail outside the organisation. In Exchange Online the default \
-         outbound spam policy (Automatic - System-controlled, now the same as Off) blocks automatic \
-         external forwarding, and senders get NDR 5.7.520 \
-         (learn.microsoft.com/defender-office-365/outbound-spam-policies-external-email-forwarding). \
-         The rule needs `[tenant] domains` to say anything."
-    ),
-    rule!(
+    "forwarding-external",
+    Warning,
+    "The mailbox forwards mail to an address outside the accepted domains",
+    "Confirm the forwarding is wanted: Exchange Online's outbound spam policy blocks automatic external forwarding by default",
+    "ForwardingSmtpAddress (or a ForwardingAddress written as an address) whose domain is not one \
+     of the project's domains sends mail outside the organisation. In Exchange Online the default \
+     outbound spam policy (Automatic - System-controlled, now the same as Off) blocks automatic \
+     external forwarding, and senders get NDR 5.7.520 \
+     (learn.microsoft.com/defender-office-365/outbound-spam-policies-external-email-forwarding). \
+     The rule needs `[tenant] domains` to say anything."
+);
+
+pub const M008: Rule = rule!(
         "M008",
-        "mailbox-unnamed",
-        Error,
-        "The mailbox row has no identity, address, alias or display name",
-        "Fill in Identity (or PrimarySmtpAddress) for the row",
-        "A mailbox that cannot be named cannot be joined to its statistics or permissions, and a blank \
-         identity given to a Get- cmdlet returns every object (m365-facts 4.6)."
-    ),
-    rule!(
+    "mailbox-unnamed",
+    Error,
+    "The mailbox row has no identity, address, alias or display name",
+    "Fill in Identity (or PrimarySmtpAddress) for the row",
+    "A mailbox that cannot be named cannot be joined to its statistics or permissions, and a blank \
+     identity given to a Get- cmdlet returns every object (m365-facts 4.6)."
+);
+
+pub const M009: Rule = rule!(
         "M009",
-        "stats-duplicate",
-        Warning,
-        "A second statistics row for the same mailbox (primary or archive)",
-        "Remove the duplicate row; keep one primary and at most one archive row per mailbox",
-        "Counting both rows would double the mailbox's data in the estimate, so the later row is ignored."
-    ),
-    rule!(
+    "stats-duplicate",
+    Warning,
+    "A second statistics row for the same mailbox (primary or archive)",
+    "Remove the duplicate row; keep one primary and at most one archive row per mailbox",
+    "Counting both rows would double the mailbox's data in the estimate, so the later row is ignored."
+);
+
+pub const M010: Rule = rule!(
         "M010",
-        "mailbox-without-stats",
-        Warning,
-        "The mailbox has no statistics row",
-        "Export statistics for every mailbox (Get-Mailbox -ResultSize Unlimited | Get-MailboxStatistics)",
-        "Without its statistics the mailbox counts as empty in the estimate and its size rules \
-         cannot run. Reported only when a statistics file is given."
-    ),
-    rule!(
+    "mailbox-without-stats",
+    Warning,
+    "The mailbox has no statistics row",
+    "Export statistics for every mailbox (Get-Mailbox -ResultSize Unlimited | Get-MailboxStatistics)",
+    "Without its statistics the mailbox counts as empty in the estimate and its size rules \
+     cannot run. Reported only when a statistics file is given."
+);
+
+pub const P001: Rule = rule!(
         "P001",
-        "permission-orphaned-sid",
-        Warning,
-        "The permission is granted to an unresolved SID (a deleted account)",
-        "Remove the stale permission on the source (Remove-MailboxPermission) or ignore it: it will not be migrated",
-        "Exchange shows a trustee as a bare SID `S-1-5-21-...` when the account it named has been \
-         deleted. No destination user exists for it, so the grant is dropped, and said so here."
-    ),
-    rule!(
+    "permission-orphaned-sid",
+    Warning,
+    "The permission is granted to an unresolved SID (a deleted account)",
+    "Remove the stale permission on the source (Remove-MailboxPermission) or ignore it: it will not be migrated",
+    "Exchange shows a trustee as a bare SID `S-1-5-21-...` when the account it named has been \
+     deleted. No destination user exists for it, so the grant is dropped, and said so here."
+);
+
+pub const P002: Rule = rule!(
         "P002",
-        "permission-principal-not-migrated",
-        Warning,
-        "The permission is granted to a principal that is not being migrated",
-        "Add the principal to the users or mailboxes being migrated, or accept that the grant is dropped",
-        "A trustee (DOMAIN\\user, UPN, address, alias or display name) that maps to no user or mailbox \
-         in the inputs has no destination identity, so its permission cannot be granted in Exchange \
-         Online. Well-known system principals (NT AUTHORITY\\SELF, SYSTEM, BUILTIN\\*, Exchange's own \
-         groups, Domain/Enterprise Admins) are ignored, not reported."
-    ),
-    rule!(
-        "P003",
-        "permission-mailbox-not-migrated",
-        Warning,
-        "The permission is on a mailbox that is not in the mailbox export",
-        "Export permissions and mailboxes together, or add the mailbox to mailboxes.csv",
-        "A grant on a mailbox that is not migrated has nowhere to go in Exchange Online."
-    ),
-    rule!(
-        "P004",
-        "delegates-same-batch",
-        Info,
-        "These mailboxes grant each other access and must move in the same batch",
-        "Keep the group together (cutover estimate prints batches that do)",
-        "Delegates (FullAccess, Send As, Send on Behalf) split across an on-premises and a cloud \
-         mailbox lose access until both have moved, so mailboxes connected by permissions form one \
-         migration batch."
-    ),
-    rule!(
-        "P005",
-        "permission-deny-not-carried",
-        Info,
-        "A Deny permission entry is not carried over",
-        "Recreate the restriction by hand in Exchange Online if it still matters",
-        "Only Allow grants are migrated: Add-MailboxPermission -Deny exists in Exchange Online, but a \
-         deny usually guards an on-premises arrangement (an admin group) that does not exist there."
-    ),
+    "permission-principal-not-migrated",
+    Warning,
+    "The permission is granted to a principal that is not being migrated",
+    "Add the principal to the users or mailboxes being migrated, or accept that the grant is dropped",
+    "A trustee (DOMAIN\\user, UPN, address, alias or display name) that maps to no user or mailbox \
+     in the inputs has no destination identity, so its permission cannot be granted in Exchange \
+     Online. Well-known system principals (NT AUTHORITY\\SELF, SYSTEM, BUILTIN\\*, Exchange's own \
+     groups, Domain/Enterprise Admins) are ignored, not reported."
+);
+
+pub const P003: Rule = rule!(
+    "P003",
+    "permission-mailbox-not-migrated",
+    Warning,
+    "The permission is on a mailbox that is not in the mailbox export",
+    "Export permissions and mailboxes together, or add the mailbox to mailboxes.csv",
+    "A grant on a mailbox that is not migrated has nowhere to go in Exchange Online."
+);
+
+pub const P004: Rule = rule!(
+    "P004",
+    "delegates-same-batch",
+    Info,
+    "These mailboxes grant each other access and must move in the same batch",
+    "Keep the group together (cutover estimate prints batches that do)",
+    "Delegates (FullAccess, Send As, Send on Behalf) split across an on-premises and a cloud \
+     mailbox lose access until both have moved, so mailboxes connected by permissions form one \
+     migration batch."
+);
+
+pub const P005: Rule = rule!(
+    "P005",
+    "permission-deny-not-carried",
+    Info,
+    "A Deny permission entry is not carried over",
+    "Recreate the restriction by hand in Exchange Online if it still matters",
+    "Only Allow grants are migrated: Add-MailboxPermission -Deny exists in Exchange Online, but a \
+     deny usually guards an on-premises arrangement (an admin group) that does not exist there."
+);
+
+/// Every audit rule, in code order (`cutover rules` lists them).
+pub static RULES: &[Rule] = &[
+    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, P001, P002, P003, P004, P005,
 ];
 
-/// A finding for `code` with the registry's severity and hint.
+/// A finding for `rule` with the registry's severity and hint.
 pub fn finding(
-    code: &'static str,
+    rule: &'static Rule,
     file: Option<&str>,
     line: Option<u64>,
     column: Option<String>,
     value: Option<String>,
     message: String,
 ) -> Finding {
-    let rule = RULES.iter().find(|r| r.code == code);
     Finding {
-        code,
-        severity: rule.map_or(Severity::Error, |r| r.severity),
+        code: rule.code,
+        severity: rule.severity,
         file: file.map(str::to_string),
         line,
         column,
         value,
         message,
-        hint: rule.map_or_else(String::new, |r| r.hint.to_string()),
+        hint: rule.hint.to_string(),
     }
 }
 
@@ -215,7 +231,7 @@ mod tests {
 
     #[test]
     fn finding_takes_severity_and_hint_from_the_registry() {
-        let f = finding("P004", Some("p.csv"), Some(3), None, None, "m".into());
+        let f = finding(&P004, Some("p.csv"), Some(3), None, None, "m".into());
         assert_eq!(f.severity, Severity::Info);
         assert!(f.hint.starts_with("Keep the group together"));
     }

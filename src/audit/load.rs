@@ -16,7 +16,7 @@ use crate::model::{
 };
 use crate::project::Project;
 
-use super::findings::finding;
+use super::findings::*;
 use super::principal::{is_orphaned_sid, is_system_principal};
 use super::rows::{read_table, Columns, RawRow, Table};
 use super::size::{parse_size, Size};
@@ -195,7 +195,7 @@ pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
         .find_map(get);
         let Some(identity) = identity else {
             out.findings.push(finding(
-                "M008",
+                &M008,
                 Some(&t.file),
                 Some(row.line),
                 Some(c.header(mbx::IDENTITY)),
@@ -271,7 +271,7 @@ pub fn stats_from(t: &Table) -> Loaded<MailboxStats> {
         let get = |f| c.get(row, f);
         let bad = |field: usize, raw: &str, why: String| {
             finding(
-                "M001",
+                &M001,
                 Some(&t.file),
                 Some(row.line),
                 Some(c.header(field)),
@@ -410,7 +410,7 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
         };
         let Some(mailbox) = get(perm::MAILBOX) else {
             if !granted.is_empty() || !sob.is_empty() {
-                out.findings.push(blank("P003", perm::MAILBOX, "mailbox"));
+                out.findings.push(blank(&P003, perm::MAILBOX, "mailbox"));
             }
             continue;
         };
@@ -418,7 +418,7 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
         match get(perm::USER) {
             Some(user) => grants.extend(granted.iter().map(|&r| (user.to_string(), r))),
             None if !granted.is_empty() => {
-                out.findings.push(blank("P002", perm::USER, "trustee"));
+                out.findings.push(blank(&P002, perm::USER, "trustee"));
             }
             None => {}
         }
@@ -444,13 +444,13 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
             };
             if deny {
                 out.findings.push(at(
-                    "P005",
+                    &P005,
                     format!("deny {right:?} for {trustee} on {mailbox} is not migrated"),
                 ));
                 continue;
             }
             if is_orphaned_sid(&trustee) {
-                out.findings.push(at("P001", format!("{right:?} on {mailbox} is granted to the unresolved SID {trustee}; not migrated")));
+                out.findings.push(at(&P001, format!("{right:?} on {mailbox} is granted to the unresolved SID {trustee}; not migrated")));
                 continue;
             }
             out.records.push(Permission {

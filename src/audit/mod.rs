@@ -130,7 +130,7 @@ pub fn audit(
             .and_then(|user| user.licence_sku.as_deref());
         if !stats.is_empty() && u.primary_origin.is_none() {
             findings.push(findings::finding(
-                "M010",
+                &findings::M010,
                 Some(&m.origin.file),
                 Some(m.origin.line),
                 None,

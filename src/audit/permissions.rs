@@ -11,7 +11,7 @@ use crate::diag::Finding;
 use crate::model::{Mailbox, Permission, PermissionRight, User};
 use crate::project::Project;
 
-use super::findings::finding;
+use super::findings::*;
 use super::join::{eq_lower, KeyIndex, MailboxIndex};
 use super::principal::{is_orphaned_sid, is_system_principal};
 use super::PermissionGrant;
@@ -30,7 +30,7 @@ pub fn all_permissions(
             }
             if is_orphaned_sid(t) {
                 findings.push(finding(
-                    "P001",
+                    &P001,
                     Some(&m.origin.file),
                     Some(m.origin.line),
                     Some("GrantSendOnBehalfTo".into()),
@@ -167,7 +167,7 @@ pub fn analyse(
         };
         let Some(mi) = mix.resolve(&p.mailbox) else {
             out.findings.push(at(
-                "P003",
+                &P003,
                 "Identity",
                 &p.mailbox,
                 format!(
@@ -192,7 +192,7 @@ pub fn analyse(
                 "is not among the users or mailboxes being migrated"
             };
             out.findings.push(at(
-                "P002",
+                &P002,
                 "User",
                 &p.trustee,
                 format!(
@@ -268,7 +268,7 @@ pub fn delegate_findings(mailboxes: &[Mailbox], groups: &[Vec<usize>]) -> Vec<Fi
                 .map(|m| m.identity.as_str())
                 .collect();
             Some(finding(
-                "P004",
+                &P004,
                 Some(&first.origin.file),
                 Some(first.origin.line),
                 None,
