@@ -170,3 +170,50 @@ fn plan_permissions_maps_every_grant_and_reports_the_rest() {
     let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
     assert_eq!(codes, ["P002", "P003"]);
 }
+
+/// The repro of issue 4's review: a users file among lint's positional files maps trustees
+/// exactly as `--users` does.
+#[test]
+fn a_users_file_given_positionally_maps_permission_trustees() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let users = write(
+        "users.csv",
+        "UserPrincipalName,DisplayName,Alias,UsageLocation\nann@contoso.com,Ann,ann,US\nzed@contoso.com,Zed,zed,US\n",
+    );
+    let mb = write(
+        "mb1.csv",
+        "Identity,Alias,DisplayName,PrimarySmtpAddress,ExchangeGuid,RecipientTypeDetails\ncontoso.com/Users/Ann,ann,Ann,ann@contoso.com,11111111-1111-1111-1111-111111111111,UserMailbox\n",
+    );
+    let rp = write(
+        "rp.csv",
+        "Identity,Trustee,AccessControlType,AccessRights,IsInherited,InheritanceType\ncontoso.com/Users/Ann,CONTOSO\\zed,Allow,SendAs,False,None\n",
+    );
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = assert_cmd::Command::cargo_bin("cutover")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "--domain", "contoso.com", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let positional = run(&[users.as_os_str(), mb.as_os_str(), rp.as_os_str()]);
+    assert!(positional.contains("\"findings\""), "{positional}");
+    assert!(!positional.contains("P002"), "{positional}");
+    let flag = run(&[
+        "--users".as_ref(),
+        users.as_os_str(),
+        mb.as_os_str(),
+        rp.as_os_str(),
+    ]);
+    assert!(!flag.contains("P002"), "{flag}");
+    // Without any users file the trustee is not among those migrated.
+    let without = run(&[mb.as_os_str(), rp.as_os_str()]);
+    assert!(without.contains("P002"), "{without}");
+}

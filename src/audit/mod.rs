@@ -40,10 +40,13 @@ pub struct AuditInputs {
 /// `cutover lint` was given, read with the same input layer. Called by `lint`.
 ///
 /// Cross-file rules need the mailbox export: when none is among `files`, the project's
-/// mailbox file is read for context (its own row findings are not repeated).
+/// mailbox file is read for context (its own row findings are not repeated). Users files
+/// among `files` map permission trustees (their own findings are lint's); when there are
+/// none, the project's users file does.
 pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<Vec<Finding>> {
     let mut inputs = AuditInputs::default();
     let mut have_mailboxes = false;
+    let mut have_users = false;
     for (path, kind) in files {
         match kind {
             FileKind::Mailboxes => {
@@ -62,6 +65,13 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
                 inputs.permissions.extend(l.records);
                 inputs.findings.extend(l.findings);
             }
+            FileKind::Users => {
+                have_users = true;
+                // A users file lint cannot read is reported by lint; it just maps nobody here.
+                inputs
+                    .users
+                    .extend(load::load_user_keys(path, project).unwrap_or_default());
+            }
             _ => {}
         }
     }
@@ -77,8 +87,10 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
             }
         }
     }
-    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
-        inputs.users = load::load_user_keys(p, project).unwrap_or_default();
+    if !have_users {
+        if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
+            inputs.users = load::load_user_keys(p, project).unwrap_or_default();
+        }
     }
     let mut findings = inputs.findings;
     if have_mailboxes {
