@@ -148,8 +148,8 @@ pub const P002: Rule = rule!(
     "Add the principal to the users or mailboxes being migrated, or accept that the grant is dropped",
     "A trustee (DOMAIN\\user, UPN, address, alias or display name) that maps to no user or mailbox \
      in the inputs has no destination identity, so its permission cannot be granted in Exchange \
-     Online. Well-known system principals (NT AUTHORITY\\SELF, SYSTEM, BUILTIN\\*, Exchange's own \
-     groups, Domain/Enterprise Admins) are ignored, not reported."
+     Online. The source's own accounts (NT AUTHORITY\\*, BUILTIN\\*, well-known SIDs) are ignored; \
+     built-in and admin groups by name are P006."
 );
 
 pub const P003: Rule = rule!(
@@ -182,9 +182,35 @@ pub const P005: Rule = rule!(
      deny usually guards an on-premises arrangement (an admin group) that does not exist there."
 );
 
+pub const P006: Rule = rule!(
+    "P006",
+    "permission-builtin-principal",
+    Info,
+    "A grant to a built-in or admin group is not carried over",
+    "Give the access in Exchange Online through a role group or admin role if it is still needed",
+    "Everyone, Authenticated Users, Domain Admins, Enterprise Admins, Administrators and Exchange's \
+     own groups (Exchange Servers, Organization Management, ...) do not exist in Exchange Online, so \
+     an explicit (non-inherited) grant to one of them has no destination. It is reported so the \
+     drop is never silent; a real account that happens to carry such a name and is among the users \
+     or mailboxes being migrated is mapped as usual. Inherited rows, NT AUTHORITY\\*, BUILTIN\\* and \
+     well-known SIDs are the source's own plumbing and ignored."
+);
+
+pub const P007: Rule = rule!(
+    "P007",
+    "permission-unnamed",
+    Error,
+    "The permission row grants a right but names no mailbox or no trustee",
+    "Fill in Identity and User (or Trustee) for the row, or remove the row",
+    "A grant that cannot be named cannot be migrated, and a blank identity given to a cmdlet \
+     matches every object or none (m365-facts 4.6), so a blank mailbox or trustee is an error, \
+     as a blank mailbox identity is (M008)."
+);
+
 /// Every audit rule, in code order (`cutover rules` lists them).
 pub static RULES: &[Rule] = &[
-    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, P001, P002, P003, P004, P005,
+    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, P001, P002, P003, P004, P005, P006,
+    P007,
 ];
 
 /// A finding for `rule` with the registry's severity and hint.

@@ -256,7 +256,9 @@ mod tests {
              shared,CONTOSO\\big,FullAccess,False\n\
              shared,CONTOSO\\ghost,FullAccess,False\n\
              nowhere,CONTOSO\\big,FullAccess,False\n\
-             shared,CONTOSO\\quiet,FullAccess,True\n",
+             shared,CONTOSO\\quiet,FullAccess,True\n\
+             shared,Everyone,FullAccess,False\n\
+             shared,,FullAccess,False\n",
         ));
         let project = Project {
             domains: vec!["contoso.com".into()],

@@ -13,7 +13,7 @@ use crate::project::Project;
 
 use super::findings::*;
 use super::join::{eq_lower, KeyIndex, MailboxIndex};
-use super::principal::{is_orphaned_sid, is_system_principal};
+use super::principal::{is_builtin_name, is_ignored_principal, is_orphaned_sid};
 use super::PermissionGrant;
 
 /// Every source grant: the permissions export plus `GrantSendOnBehalfTo` from the mailbox export.
@@ -25,7 +25,7 @@ pub fn all_permissions(
     let mut findings = Vec::new();
     for m in mailboxes {
         for t in &m.send_on_behalf {
-            if is_system_principal(t) {
+            if is_ignored_principal(t) {
                 continue;
             }
             if is_orphaned_sid(t) {
@@ -48,6 +48,7 @@ pub fn all_permissions(
                 trustee: t.clone(),
                 right: PermissionRight::SendOnBehalf,
                 automapping: false,
+                trustee_column: "GrantSendOnBehalfTo".into(),
             });
         }
     }
@@ -155,9 +156,9 @@ pub fn analyse(
     let mut out = PermissionAnalysis::default();
     let mut seen = HashSet::new();
     for p in permissions {
-        let at = |code, column: &str, value: &str, msg: String| {
+        let at = |rule, column: &str, value: &str, msg: String| {
             finding(
-                code,
+                rule,
                 Some(&p.origin.file),
                 Some(p.origin.line),
                 Some(column.to_string()),
@@ -186,14 +187,23 @@ pub fn analyse(
             .and_then(user_upn)
             .or_else(|| trustee_mailbox.and_then(mailbox_principal));
         let (Some(trustee), Some(mailbox)) = (principal, mailbox_target(mi)) else {
-            let why = if trustee_mailbox.is_some() || uix.resolve(&p.trustee).is_some() {
-                "has no destination UPN or address in an accepted domain"
+            let known = trustee_mailbox.is_some() || uix.resolve(&p.trustee).is_some();
+            let (rule, why) = if known {
+                (
+                    &P002,
+                    "has no destination UPN or address in an accepted domain",
+                )
+            } else if is_builtin_name(&p.trustee) {
+                (
+                    &P006,
+                    "is a built-in or admin group, which Exchange Online does not have",
+                )
             } else {
-                "is not among the users or mailboxes being migrated"
+                (&P002, "is not among the users or mailboxes being migrated")
             };
             out.findings.push(at(
-                &P002,
-                "User",
+                rule,
+                &p.trustee_column,
                 &p.trustee,
                 format!(
                     "{:?} on '{}' cannot be mapped: '{}' {why}",
@@ -434,6 +444,56 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.code == "P002" && f.message.contains("no destination")));
+    }
+
+    #[test]
+    fn builtin_groups_are_reported_and_a_real_account_of_such_a_name_is_mapped() {
+        let (m, _) = fixture();
+        let p = permissions_from(
+            &Table::from_csv_text(
+                "p.csv",
+                "Identity,Trustee,AccessRights\n\
+                 Sales,CONTOSO\\Domain Admins,FullAccess\n\
+                 Sales,Everyone,FullAccess\n\
+                 Sales,CONTOSO\\administrators,FullAccess\n\
+                 Sales,CONTOSO\\zed,FullAccess\n",
+                b',',
+            )
+            .unwrap(),
+        )
+        .records;
+        let users = [user(
+            "administrators@contoso.com",
+            "administrators",
+            "Admin",
+        )];
+        let project = Project {
+            domains: vec!["contoso.com".into()],
+            ..Default::default()
+        };
+        let a = analyse(
+            &MailboxIndex::new(&m),
+            &UserIndex::new(&users),
+            &m,
+            &users,
+            &p,
+            &project,
+        );
+        let got: Vec<(&str, Option<u64>, Option<&str>)> = a
+            .findings
+            .iter()
+            .map(|f| (f.code, f.line, f.column.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("P006", Some(2), Some("Trustee")),
+                ("P006", Some(3), Some("Trustee")),
+                ("P002", Some(5), Some("Trustee"))
+            ]
+        );
+        assert_eq!(a.grants.len(), 1);
+        assert_eq!(a.grants[0].trustee, "administrators@contoso.com");
     }
 
     #[test]

@@ -67,4 +67,6 @@ pub struct Permission {
     pub right: PermissionRight,
     /// FullAccess only: whether Outlook should map the mailbox automatically.
     pub automapping: bool,
+    /// The header the trustee was read from, as the file wrote it (findings name it).
+    pub trustee_column: String,
 }
