@@ -71,7 +71,8 @@ fn hours_by_hand_one_migration_at_a_time() {
 
 #[test]
 fn default_concurrency_is_three_per_mbps_and_splits_the_link() {
-    // 2 Mbps: 6 migrations at 1/3 Mbps = 150,000,000 B/h each. Ann 3 h, Ben 9 h side by side.
+    // 2 Mbps: concurrency 6, but only 2 mailboxes run, at 1 Mbps = 450,000,000 B/h each:
+    // Ann 1 h, Ben 3 h side by side. The full link (900,000,000 B/h) moves 1.8e9 B in 2 h.
     let v = json(&mut estimate(&[
         "--bandwidth-mbps",
         "2",
@@ -79,13 +80,14 @@ fn default_concurrency_is_three_per_mbps_and_splits_the_link() {
         "json",
     ]));
     assert_eq!(v["assumptions"]["concurrency"], 6);
+    assert_eq!(v["assumptions"]["in_flight"], 2);
     assert!(v["assumptions"]["concurrency_source"]
         .as_str()
         .unwrap()
         .contains("3 per 1 Mbps"));
-    assert_eq!(v["mailboxes"][0]["hours"], 3.0);
-    assert_eq!(v["mailboxes"][1]["hours"], 9.0);
-    assert_eq!(v["hours"]["total"], 9.0);
+    assert_eq!(v["mailboxes"][0]["hours"], 1.0);
+    assert_eq!(v["mailboxes"][1]["hours"], 3.0);
+    assert_eq!(v["hours"]["total"], 2.0);
 }
 
 #[test]
@@ -155,12 +157,15 @@ fn table_prints_the_assumptions_beside_the_schedule() {
     .stdout(predicate::str::contains(
         "assumed 25% of each mailbox is newer than 90 days",
     ))
-    .stdout(predicate::str::contains("hours = bytes / (bandwidth_mbps"));
+    .stdout(predicate::str::contains(
+        "the link stays full while any runs, so elapsed = total bytes / (1 Mbps",
+    ));
 }
 
 #[test]
 fn settings_come_from_cutover_toml() {
-    // 1 Mbps, concurrency 2 from the file: 225,000,000 B/h each: Ann 2 h, Ben 6 h.
+    // 1 Mbps, concurrency 2 from the file, 2 mailboxes: 225,000,000 B/h each: Ann 2 h, Ben 6 h;
+    // the link moves 1.8e9 B in 4 h.
     let v = json(
         cutover()
             .arg("estimate")
@@ -172,6 +177,7 @@ fn settings_come_from_cutover_toml() {
     assert_eq!(v["assumptions"]["prestage_days"], 30);
     assert_eq!(v["mailboxes"][0]["hours"], 2.0);
     assert_eq!(v["mailboxes"][1]["hours"], 6.0);
+    assert_eq!(v["hours"]["total"], 4.0);
 }
 
 #[test]

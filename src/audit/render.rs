@@ -65,8 +65,9 @@ pub fn table(e: &Estimate) -> String {
     );
     let _ = writeln!(
         s,
-        "{} Mbps shared by {} concurrent migrations ({}): {:.3} Mbps, {} per migration-hour",
+        "{} Mbps shared by {} migrations at once (concurrency {}, {}): {:.3} Mbps, {} per migration-hour",
         a.bandwidth_mbps,
+        a.in_flight,
         a.concurrency,
         a.concurrency_source,
         a.per_migration_mbps,
