@@ -244,3 +244,32 @@ fn usage_errors_exit_2_without_a_backtrace() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn an_input_of_the_wrong_kind_or_without_its_columns_is_a_usage_error() {
+    let users = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/users-playbook.csv");
+    let run = |mailboxes: &Path, stats: &Path| {
+        cutover()
+            .arg("estimate")
+            .arg("--mailboxes")
+            .arg(mailboxes)
+            .arg("--stats")
+            .arg(stats)
+            .args(["--bandwidth-mbps", "1"])
+            .assert()
+            .code(2)
+            .stdout("")
+    };
+    run(&dir().join("mailboxes.csv"), &users).stderr(predicate::str::contains("--stats").and(
+        predicate::str::contains("the header is that of a users file, not a mailbox-stats file"),
+    ));
+    run(&users, &dir().join("stats.csv")).stderr(predicate::str::contains(
+        "the header is that of a users file, not a mailboxes file",
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let no_size = tmp.path().join("stats.csv");
+    std::fs::write(&no_size, "MailboxGuid,ItemCount\nabc,1\n").unwrap();
+    run(&dir().join("mailboxes.csv"), &no_size).stderr(predicate::str::contains(
+        "needs the column(s) TotalItemSize",
+    ));
+}
