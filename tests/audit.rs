@@ -80,9 +80,39 @@ fn own_exports_give_every_audit_finding_at_its_physical_line() {
 }
 
 #[test]
-fn forwarding_rule_is_silent_without_accepted_domains() {
+fn without_accepted_domains_the_forwarding_rule_says_it_was_skipped() {
     let findings = audit::lint_inputs(&Project::default(), &files()).unwrap();
     assert!(!findings.iter().any(|f| f.code == "M007"));
+    let skipped: Vec<&cutover::diag::Finding> =
+        findings.iter().filter(|f| f.code == "M011").collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].severity, cutover::diag::Severity::Info);
+    assert!(
+        skipped[0].message.contains("no accepted domains") && skipped[0].message.contains("M007"),
+        "{}",
+        skipped[0].message
+    );
+    // With domains the check runs and says nothing about skipping.
+    let findings = audit::lint_inputs(&project(), &files()).unwrap();
+    assert!(!findings.iter().any(|f| f.code == "M011"));
+}
+
+#[test]
+fn statistics_without_any_mailbox_export_say_which_checks_were_skipped() {
+    let only_stats = [(fixture("own-stats.csv"), FileKind::MailboxStats)];
+    let findings = audit::lint_inputs(&project(), &only_stats).unwrap();
+    let skipped: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.code == "M011")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(skipped.len(), 1, "{findings:?}");
+    assert!(
+        skipped[0].contains("no mailbox export") && skipped[0].contains("M003"),
+        "{}",
+        skipped[0]
+    );
+    assert!(!findings.iter().any(|f| f.code == "M003"));
 }
 
 #[test]

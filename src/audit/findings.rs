@@ -130,6 +130,29 @@ pub const M010: Rule = rule!(
      cannot run. Reported only when a statistics file is given."
 );
 
+pub const M011: Rule = rule!(
+    "M011",
+    "check-skipped",
+    Info,
+    "A check could not run for lack of an input or a setting",
+    "Give the input or setting the message names, then run again",
+    "Some rules need more than the file in hand: external forwarding (M007) needs the accepted \
+     domains (`[tenant] domains` or --domain); sizes against the licence (M003, M004), shared \
+     mailbox licences (M005), large items (M006) and joins (M002, M010) need the mailbox export \
+     beside the statistics; large items need an ItemCount column. Rather than stay silent, the \
+     audit says which checks it skipped and why."
+);
+
+pub const M012: Rule = rule!(
+    "M012",
+    "stats-item-count-blank",
+    Warning,
+    "The statistics row has no ItemCount",
+    "Re-export with Get-MailboxStatistics | Export-Csv, which always writes ItemCount",
+    "A blank ItemCount is counted as 0 items: the estimate's item total is short by the \
+     mailbox's items, and the large-item check (M006) cannot run for it."
+);
+
 pub const P001: Rule = rule!(
         "P001",
     "permission-orphaned-sid",
@@ -209,8 +232,8 @@ pub const P007: Rule = rule!(
 
 /// Every audit rule, in code order (`cutover rules` lists them).
 pub static RULES: &[Rule] = &[
-    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, P001, P002, P003, P004, P005, P006,
-    P007,
+    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, M011, M012, P001, P002, P003, P004,
+    P005, P006, P007,
 ];
 
 /// A finding for `rule` with the registry's severity and hint.

@@ -267,6 +267,16 @@ mod st {
 pub fn stats_from(t: &Table) -> Loaded<MailboxStats> {
     let c = Columns::resolve(&t.headers, &st::SYNONYMS);
     let mut out = Loaded::default();
+    if !c.has(st::ITEMS) && !t.rows.is_empty() {
+        out.findings.push(finding(
+            &M011,
+            Some(&t.file),
+            None,
+            None,
+            None,
+            "the file has no ItemCount column: items are counted as 0 and large items (M006) were not checked".into(),
+        ));
+    }
     for row in &t.rows {
         let get = |f| c.get(row, f);
         let bad = |field: usize, raw: &str, why: String| {
@@ -297,6 +307,17 @@ pub fn stats_from(t: &Table) -> Loaded<MailboxStats> {
             }
         };
         let items = match get(st::ITEMS).map(parse_size) {
+            None if c.has(st::ITEMS) => {
+                out.findings.push(finding(
+                    &M012,
+                    Some(&t.file),
+                    Some(row.line),
+                    Some(c.header(st::ITEMS)),
+                    None,
+                    "ItemCount is blank; counted as 0 items".into(),
+                ));
+                0
+            }
             None => 0,
             Some(Ok(Size::Bytes(n))) => n,
             Some(_) => {
@@ -577,6 +598,23 @@ mod tests {
         );
         assert_eq!(l.findings[1].column.as_deref(), Some("TotalItemSize"));
         assert_eq!(l.findings[1].value.as_deref(), Some("1.2 GB"));
+    }
+
+    #[test]
+    fn a_blank_item_count_is_a_finding_and_a_missing_column_a_skipped_check() {
+        let l = stats_from(&table(
+            "MailboxGuid,TotalItemSize,ItemCount\naaaa-1,1024,\nbbbb-2,1024,3\n",
+        ));
+        let got: Vec<(&str, Option<u64>)> = l.findings.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(got, [("M012", Some(2))]);
+        assert_eq!(l.records.len(), 2);
+        assert_eq!(l.records[0].items, 0);
+        let l = stats_from(&table(
+            "MailboxGuid,TotalItemSize\naaaa-1,1024\nbbbb-2,1024\n",
+        ));
+        let got: Vec<(&str, Option<u64>)> = l.findings.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(got, [("M011", None)]);
+        assert!(l.findings[0].message.contains("no ItemCount column"));
     }
 
     #[test]

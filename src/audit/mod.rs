@@ -93,6 +93,9 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
         }
     }
     let mut findings = inputs.findings;
+    if !have_mailboxes {
+        findings.extend(skipped_without_mailboxes(files));
+    }
     if have_mailboxes {
         findings.extend(
             audit(
@@ -110,6 +113,59 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
         findings.retain(|f| f.file.as_deref() != Some(context.as_str()));
     }
     Ok(findings)
+}
+
+/// M011 for each statistics or permissions file whose cross-file checks need a mailbox export
+/// that neither the lint run nor the project gave.
+fn skipped_without_mailboxes(files: &[(PathBuf, FileKind)]) -> Vec<Finding> {
+    files
+        .iter()
+        .filter_map(|(path, kind)| {
+            let what = match kind {
+                FileKind::MailboxStats => {
+                    "joins to mailboxes (M002, M010), sizes against the licence (M003, M004), shared mailbox licences (M005) and large items (M006)"
+                }
+                FileKind::Permissions => {
+                    "mapping the grants (P002, P003, P006) and delegate batches (P004)"
+                }
+                _ => return None,
+            };
+            Some(findings::finding(
+                &findings::M011,
+                Some(&path.display().to_string()),
+                None,
+                None,
+                None,
+                format!(
+                    "no mailbox export (give mailboxes.csv or [inputs] mailboxes): {what} were not checked"
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// M011 when the accepted domains are unknown and a mailbox forwards: M007 cannot tell
+/// internal from external.
+fn skipped_forwarding(mailboxes: &[Mailbox], project: &Project) -> Option<Finding> {
+    if !project.domains.is_empty() {
+        return None;
+    }
+    let forwarding: Vec<&Mailbox> = mailboxes
+        .iter()
+        .filter(|m| m.forwarding.is_some() || m.forwarding_recipient.is_some())
+        .collect();
+    let first = forwarding.first()?;
+    Some(findings::finding(
+        &findings::M011,
+        Some(&first.origin.file),
+        None,
+        None,
+        None,
+        format!(
+            "no accepted domains configured ([tenant] domains or --domain): forwarding of {} mailbox(es) was not checked for external addresses (M007)",
+            forwarding.len()
+        ),
+    ))
 }
 
 /// The cross-file audit of the loaded inputs, computed once for lint, estimate and plan.
@@ -152,6 +208,7 @@ pub fn audit(
         }
         checks::check_mailbox(m, u, sku, project, &mut findings);
     }
+    findings.extend(skipped_forwarding(mailboxes, project));
     let (all, sob_findings) = permissions::all_permissions(mailboxes, permissions);
     findings.extend(sob_findings);
     let analysis = permissions::analyse(&ix, &uix, mailboxes, users, &all, project);
@@ -246,7 +303,7 @@ mod tests {
              g-1,False,60 GB (64424509440 bytes),1\n\
              a-1,True,60 GB (64424509440 bytes),1000000\n\
              g-2,False,1 MB (1048576 bytes),10\n\
-             g-2,False,1 MB (1048576 bytes),10\n\
+             g-2,False,1 MB (1048576 bytes),\n\
              g-9,False,1 MB (1048576 bytes),10\n\
              g-3,False,1.5 GB,10\n",
         ));
@@ -265,12 +322,15 @@ mod tests {
             ..Default::default()
         };
         let a = audit(&m.records, &s.records, &p.records, &[], &project);
+        // Without accepted domains, the forwarding check says it was skipped.
+        let no_domains = audit(&m.records, &[], &[], &[], &Project::default());
         let mut codes: Vec<&str> = m
             .findings
             .iter()
             .chain(&s.findings)
             .chain(&p.findings)
             .chain(&a.findings)
+            .chain(&no_domains.findings)
             .map(|f| f.code)
             .collect();
         codes.sort_unstable();
