@@ -18,7 +18,7 @@ macro_rules! rule {
 }
 
 pub const M001: Rule = rule!(
-        "M001",
+    "M001",
     "stats-value-malformed",
     Error,
     "A size or count in the statistics export cannot be read exactly",
@@ -29,7 +29,7 @@ pub const M001: Rule = rule!(
 );
 
 pub const M002: Rule = rule!(
-        "M002",
+    "M002",
     "stats-unmatched",
     Warning,
     "A statistics row joins to no mailbox in the mailbox export",
@@ -40,7 +40,7 @@ pub const M002: Rule = rule!(
 );
 
 pub const M003: Rule = rule!(
-        "M003",
+    "M003",
     "mailbox-over-limit",
     Error,
     "The mailbox is larger than the target licence's mailbox size",
@@ -48,12 +48,13 @@ pub const M003: Rule = rule!(
     "Exchange Online mailboxes are 50 GB with Exchange Online Plan 1 and Microsoft 365 Business plans, \
      100 GB with Exchange Online Plan 2 and E3/E5 (m365-facts 3.2). A larger source mailbox fails \
      to migrate once the target fills. The limit is the size of the licence of the mailbox's \
-     user (users.csv LicenseSku, else `[tenant] licence_sku`) when it is one of those plans; \
-     `[audit] mailbox_limit_gb` / `--mailbox-limit-gb` set to anything but 50 overrides it."
+     user (users.csv LicenseSku, else `[tenant] licence_sku`) when it is one of those plans or \
+     is named in `[audit.licence_limits_gb]` (e.g. `SPE_E3 = 100`); `[audit] mailbox_limit_gb` / \
+     `--mailbox-limit-gb`, when set, overrides every licence."
 );
 
 pub const M004: Rule = rule!(
-        "M004",
+    "M004",
     "archive-needs-auto-expanding",
     Warning,
     "The archive is larger than a standard archive holds",
@@ -64,7 +65,7 @@ pub const M004: Rule = rule!(
 );
 
 pub const M005: Rule = rule!(
-        "M005",
+    "M005",
     "shared-mailbox-needs-licence",
     Warning,
     "This shared mailbox needs a licence in Exchange Online",
@@ -75,7 +76,7 @@ pub const M005: Rule = rule!(
 );
 
 pub const M006: Rule = rule!(
-        "M006",
+    "M006",
     "items-too-large",
     Warning,
     "The mailbox holds at least one item larger than the item size limit",
@@ -88,7 +89,7 @@ pub const M006: Rule = rule!(
 );
 
 pub const M007: Rule = rule!(
-        "M007",
+    "M007",
     "forwarding-external",
     Warning,
     "The mailbox forwards mail to an address outside the accepted domains",
@@ -102,7 +103,7 @@ pub const M007: Rule = rule!(
 );
 
 pub const M008: Rule = rule!(
-        "M008",
+    "M008",
     "mailbox-unnamed",
     Error,
     "The mailbox row has no identity, address, alias or display name",
@@ -112,7 +113,7 @@ pub const M008: Rule = rule!(
 );
 
 pub const M009: Rule = rule!(
-        "M009",
+    "M009",
     "stats-duplicate",
     Warning,
     "A second statistics row for the same mailbox (primary or archive)",
@@ -121,7 +122,7 @@ pub const M009: Rule = rule!(
 );
 
 pub const M010: Rule = rule!(
-        "M010",
+    "M010",
     "mailbox-without-stats",
     Warning,
     "The mailbox has no statistics row",
@@ -154,7 +155,7 @@ pub const M012: Rule = rule!(
 );
 
 pub const P001: Rule = rule!(
-        "P001",
+    "P001",
     "permission-orphaned-sid",
     Warning,
     "The permission is granted to an unresolved SID (a deleted account)",
@@ -164,7 +165,7 @@ pub const P001: Rule = rule!(
 );
 
 pub const P002: Rule = rule!(
-        "P002",
+    "P002",
     "permission-principal-not-migrated",
     Warning,
     "The permission is granted to a principal that is not being migrated",

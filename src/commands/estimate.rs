@@ -17,6 +17,7 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
     let mut project = Project::load(&args.project)?;
     if let Some(gb) = args.mailbox_limit_gb {
         project.mailbox_limit_gb = gb;
+        project.mailbox_limit_set = true;
     }
     let settings = settings(&args, &project)?;
     if project.inputs.mailboxes.is_none() || project.inputs.stats.is_none() {
