@@ -72,7 +72,8 @@ fn hours_by_hand_one_migration_at_a_time() {
 #[test]
 fn default_concurrency_is_three_per_mbps_and_splits_the_link() {
     // 2 Mbps: concurrency 6, but only 2 mailboxes run, at 1 Mbps = 450,000,000 B/h each:
-    // Ann 1 h, Ben 3 h side by side. The full link (900,000,000 B/h) moves 1.8e9 B in 2 h.
+    // Ann (450 MB) ends after 1 h; Ben has 900 MB left alone on the full link (900,000,000
+    // B/h): 2 h in all, which is also 1.8e9 B at the full link.
     let v = json(&mut estimate(&[
         "--bandwidth-mbps",
         "2",
@@ -86,7 +87,7 @@ fn default_concurrency_is_three_per_mbps_and_splits_the_link() {
         .unwrap()
         .contains("3 per 1 Mbps"));
     assert_eq!(v["mailboxes"][0]["hours"], 1.0);
-    assert_eq!(v["mailboxes"][1]["hours"], 3.0);
+    assert_eq!(v["mailboxes"][1]["hours"], 2.0);
     assert_eq!(v["hours"]["total"], 2.0);
 }
 
@@ -164,8 +165,8 @@ fn table_prints_the_assumptions_beside_the_schedule() {
 
 #[test]
 fn settings_come_from_cutover_toml() {
-    // 1 Mbps, concurrency 2 from the file, 2 mailboxes: 225,000,000 B/h each: Ann 2 h, Ben 6 h;
-    // the link moves 1.8e9 B in 4 h.
+    // 1 Mbps, concurrency 2 from the file, 2 mailboxes: 225,000,000 B/h each: Ann ends after
+    // 2 h; Ben has 900 MB left alone at 450,000,000 B/h: 4 h, as 1.8e9 B at the full link.
     let v = json(
         cutover()
             .arg("estimate")
@@ -176,7 +177,7 @@ fn settings_come_from_cutover_toml() {
     assert_eq!(v["assumptions"]["concurrency"], 2);
     assert_eq!(v["assumptions"]["prestage_days"], 30);
     assert_eq!(v["mailboxes"][0]["hours"], 2.0);
-    assert_eq!(v["mailboxes"][1]["hours"], 6.0);
+    assert_eq!(v["mailboxes"][1]["hours"], 4.0);
     assert_eq!(v["hours"]["total"], 4.0);
 }
 

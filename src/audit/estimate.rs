@@ -1,16 +1,19 @@
 //! Transfer time, batches and a schedule from mailbox sizes.
 //!
 //! The model, printed with every estimate:
-//! - the link carries `bandwidth_mbps` megabits (10^6 bits) per second in total; at most
-//!   `concurrency` migrations run at once (default 3 per 1 Mbps, the playbook's guideline) and
-//!   share it evenly, so with `n` mailboxes each moves at `bandwidth / min(concurrency, n)`;
-//! - a mailbox's hours are its bytes (primary + archive `TotalItemSize`) at that share: the time
-//!   it takes while the others run beside it (it speeds up once they finish);
-//! - the link stays full while any migration runs, so the elapsed time is the total bytes at the
-//!   full bandwidth (which is also at least the largest mailbox at the full bandwidth);
+//! - the link carries `bandwidth_mbps` megabits (10^6 bits) per second in total; mailboxes start
+//!   largest first, at most `concurrency` at once (default 3 per 1 Mbps, the playbook's
+//!   guideline), and the running ones share the link evenly, so each moves at
+//!   `bandwidth / running` (with `n` mailboxes, `bandwidth / min(concurrency, n)` at the start);
+//! - a mailbox's hours run from its start to its end, speeding up as the others finish;
+//! - the link stays full while any migration runs, so the elapsed time is the total bytes
+//!   (primary + archive `TotalItemSize`) at the full bandwidth;
 //! - statistics give no item ages, so the share of data newer than `prestage_days` (moved in the
 //!   final pass after the cutover) is an assumed fraction, `recent_fraction`;
 //! - pre-stage starts on a Monday and the cutover is the first Friday evening after it finishes.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::Serialize;
@@ -137,6 +140,45 @@ pub fn concurrency(settings: &Settings) -> (u32, String) {
     }
 }
 
+/// Hours each job (bytes) takes from its start to its end when jobs start largest first, at most
+/// `slots` at once, and the running ones share `link` bytes an hour evenly.
+pub fn shared_hours(jobs: &[u64], slots: u32, link: f64) -> Vec<f64> {
+    if !(link.is_finite() && link > 0.0) {
+        return vec![f64::INFINITY; jobs.len()];
+    }
+    let slots = slots.max(1) as usize;
+    let mut order: Vec<(u64, usize)> = jobs.iter().copied().zip(0..).collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut queue = order.into_iter();
+    let mut start = vec![0.0; jobs.len()];
+    let mut out = vec![0.0; jobs.len()];
+    // Every running job has moved the same bytes since the first start (`moved`), so a job that
+    // started at `moved = m` ends when `moved` reaches `m + bytes`: all ends are whole bytes.
+    let mut running: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::with_capacity(slots);
+    let (mut moved, mut now) = (0u64, 0.0f64);
+    loop {
+        while running.len() < slots {
+            let Some((bytes, i)) = queue.next() else {
+                break;
+            };
+            if let Some(slot) = start.get_mut(i) {
+                *slot = now;
+            }
+            running.push(Reverse((moved.saturating_add(bytes), i)));
+        }
+        let sharing = running.len() as f64;
+        let Some(Reverse((end, i))) = running.pop() else {
+            break;
+        };
+        now += end.saturating_sub(moved) as f64 * sharing / link;
+        moved = end;
+        if let (Some(slot), Some(began)) = (out.get_mut(i), start.get(i)) {
+            *slot = now - began;
+        }
+    }
+    out
+}
+
 /// Packs delegate groups (mailbox positions) into batches of at most `size` mailboxes, largest
 /// group first, each into the first batch with room. A group bigger than `size` is a batch alone.
 pub fn pack_batches(groups: &[Vec<usize>], size: usize) -> Vec<(Vec<usize>, bool)> {
@@ -214,14 +256,17 @@ pub fn estimate(
     let link = s.bandwidth_mbps * 1_000_000.0 / 8.0 * 3600.0;
     let per_migration_mbps = s.bandwidth_mbps / f64::from(in_flight);
     let rate = link / f64::from(in_flight);
-    let hours_at = |bytes: u64, rate: f64| {
-        if rate > 0.0 {
-            bytes as f64 / rate
+    let hours_at = |bytes: u64| {
+        if link > 0.0 {
+            bytes as f64 / link
         } else {
             f64::INFINITY
         }
     };
-    let hours_for = |bytes: u64| hours_at(bytes, rate);
+    let jobs: Vec<u64> = (0..mailboxes.len())
+        .map(|i| usage.get(i).map_or(0, Usage::bytes))
+        .collect();
+    let mailbox_hours = shared_hours(&jobs, conc, link);
     let fraction = s.recent_fraction.clamp(0.0, 1.0);
     let batch_size = s.batch_size.unwrap_or(conc as usize).max(1);
 
@@ -247,7 +292,7 @@ pub fn estimate(
             number: n + 1,
             mailboxes: names,
             bytes,
-            hours: round2(hours_at(bytes, link)),
+            hours: round2(hours_at(bytes)),
             oversized: *oversized,
         });
     }
@@ -265,11 +310,11 @@ pub fn estimate(
             bytes: u.bytes(),
             archive_bytes: u.archive_bytes,
             items: u.items(),
-            hours: round2(hours_for(u.bytes())),
+            hours: round2(mailbox_hours.get(i).copied().unwrap_or(0.0)),
             batch: batch_of.get(i).copied().unwrap_or(0),
         });
     }
-    let total_hours = hours_at(total_bytes, link);
+    let total_hours = hours_at(total_bytes);
     let hours = Hours {
         total: round2(total_hours),
         prestage: round2(total_hours * (1.0 - fraction)),
@@ -286,7 +331,7 @@ pub fn estimate(
             per_migration_mbps,
             bytes_per_hour_per_migration: rate.round(),
             formula: format!(
-                "at most {conc} migrations at once share the link evenly: with {} mailboxes each moves at {} Mbps / {in_flight} = {per_migration_mbps:.3} Mbps; a mailbox's hours = bytes / (that rate * 10^6 / 8 * 3600), while the others run beside it; the link stays full while any runs, so elapsed = total bytes / ({} Mbps * 10^6 / 8 * 3600)",
+                "mailboxes start largest first, at most {conc} at once, and share the link evenly: with {} mailboxes {in_flight} start together at {} Mbps / {in_flight} = {per_migration_mbps:.3} Mbps each, and speed up as others finish; a mailbox's hours run from its start to its end; the link stays full while any runs, so elapsed = total bytes / ({} Mbps * 10^6 / 8 * 3600)",
                 mailboxes.len(),
                 s.bandwidth_mbps,
                 s.bandwidth_mbps
@@ -390,8 +435,9 @@ mod tests {
         assert_eq!(e.total_bytes, 1_650_000_000);
         assert_eq!(e.total_items, 10);
         assert_eq!(e.mailboxes[0].bytes, 1_500_000_000);
-        // 1.5e9 / 2.25e9 = 0.6667 h beside b; 1.5e8 / 2.25e9 = 0.0667 h.
-        assert_eq!(e.mailboxes[0].hours, 0.67);
+        // Both start at 2.25e9 B/h: b ends after 1.5e8 / 2.25e9 = 0.0667 h; a has 1.35e9 B left,
+        // alone on the full link: 0.0667 + 1.35e9 / 4.5e9 = 0.3667 h.
+        assert_eq!(e.mailboxes[0].hours, 0.37);
         assert_eq!(e.mailboxes[1].hours, 0.07);
         // Elapsed: 1.65e9 / 4.5e9 = 0.3667 h; at least a alone at full speed (0.3333 h).
         assert_eq!(e.hours.total, 0.37);
@@ -404,13 +450,14 @@ mod tests {
         let e = estimate(&m, &u, &groups, &settings(1.0, Some(1)));
         assert_eq!(e.assumptions.bytes_per_hour_per_migration, 450_000_000.0);
         assert_eq!(e.mailboxes[0].hours, 3.33);
+        assert_eq!(e.mailboxes[1].hours, 0.33);
         assert_eq!(e.hours.total, 3.67);
     }
 
     #[test]
     fn more_mailboxes_than_slots_share_the_link_by_the_concurrency() {
-        // 3 Mbps, concurrency 2, 3 mailboxes of 675,000,000 B: each at 1.5 Mbps = 675e6 B/h: 1 h.
-        // The link moves 1.35e9 B/h, so all 2.025e9 B take 1.5 h.
+        // 3 Mbps (1.35e9 B/h), concurrency 2, 3 mailboxes of 675,000,000 B: two start at 1.5 Mbps
+        // = 6.75e8 B/h and end after 1 h; the third then has the link alone: 0.5 h. All: 1.5 h.
         let m = [mbx("a"), mbx("b"), mbx("c")];
         let u = [
             used(675_000_000, 0, 1),
@@ -420,8 +467,20 @@ mod tests {
         let groups = vec![vec![0], vec![1], vec![2]];
         let e = estimate(&m, &u, &groups, &settings(3.0, Some(2)));
         assert_eq!(e.assumptions.in_flight, 2);
-        assert!(e.mailboxes.iter().all(|r| r.hours == 1.0));
+        let hours: Vec<f64> = e.mailboxes.iter().map(|r| r.hours).collect();
+        assert_eq!(hours, [1.0, 1.0, 0.5]);
         assert_eq!(e.hours.total, 1.5);
+    }
+
+    #[test]
+    fn shared_hours_by_hand() {
+        // Link 6 B/h. Jobs 6, 3, 0 on 3 slots: all start; 0 ends at once; 3 and 6 run at 3 B/h,
+        // 3 ends at 1 h; 6 has 3 left alone at 6 B/h: 1.5 h.
+        assert_eq!(shared_hours(&[3, 6, 0], 3, 6.0), [1.0, 1.5, 0.0]);
+        // One slot: one after the other, largest first; each at the full link.
+        assert_eq!(shared_hours(&[3, 6], 1, 6.0), [0.5, 1.0]);
+        assert!(shared_hours(&[], 2, 6.0).is_empty());
+        assert!(shared_hours(&[1], 2, 0.0)[0].is_infinite());
     }
 
     #[test]
