@@ -51,7 +51,8 @@ pub fn csv(e: &Estimate) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-pub fn table(e: &Estimate) -> String {
+/// Totals, the link's split, elapsed hours and one line per mailbox (what `demo` shows).
+pub fn overview(e: &Estimate) -> String {
     let a = &e.assumptions;
     let mut s = String::new();
     let _ = writeln!(
@@ -102,6 +103,13 @@ pub fn table(e: &Estimate) -> String {
             m.batch
         );
     }
+    s
+}
+
+/// The full table: the overview, then batches, the schedule and the assumptions.
+pub fn table(e: &Estimate) -> String {
+    let a = &e.assumptions;
+    let mut s = overview(e);
     let _ = writeln!(
         s,
         "\nBatches (delegates kept together, up to {} mailboxes; hours for the batch alone):",

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::audit::estimate::{estimate, Settings, DEFAULT_RECENT_FRACTION};
+use crate::audit::estimate::{estimate, Estimate, Settings, DEFAULT_RECENT_FRACTION};
 use crate::audit::render;
 use crate::cli::{EstimateArgs, TableFormat};
 use crate::diag::{Finding, Severity};
@@ -25,39 +25,7 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
             "estimate needs --mailboxes FILE and --stats FILE (or [inputs] mailboxes and stats in cutover.toml)".into(),
         ));
     }
-    let given = [
-        (
-            &project.inputs.mailboxes,
-            FileKind::Mailboxes,
-            "--mailboxes",
-        ),
-        (&project.inputs.stats, FileKind::MailboxStats, "--stats"),
-        (
-            &project.inputs.permissions,
-            FileKind::Permissions,
-            "--permissions",
-        ),
-    ];
-    for (path, kind, option) in given {
-        if let Some(p) = path {
-            check_input(p, kind, option, &project)?;
-        }
-    }
-    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
-        check_input(p, FileKind::Users, "--users", &project)?;
-    }
-    let inputs = crate::audit::load_project(&project)?;
-    let audit = crate::audit::audit(
-        &inputs.mailboxes,
-        &inputs.stats,
-        &inputs.permissions,
-        &inputs.users,
-        &project,
-    );
-    let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, &settings);
-    let mut findings = inputs.findings;
-    findings.extend(audit.findings);
-    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let (e, findings) = compute(&project, &settings)?;
     let text = match args.format {
         TableFormat::Table => render::table(&e),
         TableFormat::Json => render::json(&e, &findings),
@@ -74,6 +42,45 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Checks and loads the project's inputs, audits them and estimates: the estimate and the
+/// findings about its inputs, in file and line order. `demo` calls it too.
+pub fn compute(project: &Project, settings: &Settings) -> Result<(Estimate, Vec<Finding>)> {
+    let given = [
+        (
+            &project.inputs.mailboxes,
+            FileKind::Mailboxes,
+            "--mailboxes",
+        ),
+        (&project.inputs.stats, FileKind::MailboxStats, "--stats"),
+        (
+            &project.inputs.permissions,
+            FileKind::Permissions,
+            "--permissions",
+        ),
+    ];
+    for (path, kind, option) in given {
+        if let Some(p) = path {
+            check_input(p, kind, option, project)?;
+        }
+    }
+    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
+        check_input(p, FileKind::Users, "--users", project)?;
+    }
+    let inputs = crate::audit::load_project(project)?;
+    let audit = crate::audit::audit(
+        &inputs.mailboxes,
+        &inputs.stats,
+        &inputs.permissions,
+        &inputs.users,
+        project,
+    );
+    let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, settings);
+    let mut findings = inputs.findings;
+    findings.extend(audit.findings);
+    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Ok((e, findings))
 }
 
 fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
