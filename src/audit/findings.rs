@@ -21,8 +21,8 @@ pub const M001: Rule = rule!(
     "M001",
     "stats-value-malformed",
     Error,
-    "A size or count in the statistics export cannot be read exactly",
-    "Re-export with Get-MailboxStatistics | Export-Csv so TotalItemSize keeps its byte count, e.g. `1.234 GB (1,325,012,345 bytes)`",
+    "a size or count in the statistics export cannot be read exactly",
+    "re-export with Get-MailboxStatistics | Export-Csv so TotalItemSize keeps its byte count, e.g. `1.234 GB (1,325,012,345 bytes)`",
     "Sizes are taken from the exact byte count Exchange prints in parentheses. A rounded figure \
      (`1.2 GB`), a value whose rounded figure and byte count disagree, or text that is not a size \
      is reported and the row is left out of totals rather than guessed at."
@@ -32,8 +32,8 @@ pub const M002: Rule = rule!(
     "M002",
     "stats-unmatched",
     Warning,
-    "A statistics row joins to no mailbox in the mailbox export",
-    "Export statistics and mailboxes from the same organisation at the same time, or add the mailbox to mailboxes.csv",
+    "a statistics row joins to no mailbox in the mailbox export",
+    "export statistics and mailboxes from the same organisation at the same time, or add the mailbox to mailboxes.csv",
     "Statistics rows join to mailboxes by MailboxGuid = ExchangeGuid (or ArchiveGuid for archive rows) \
      when both files carry GUIDs, else by primary address, alias or display name. A row that joins to \
      nothing is data that no migration batch will carry, and it is left out of the estimate."
@@ -43,8 +43,8 @@ pub const M003: Rule = rule!(
     "M003",
     "mailbox-over-limit",
     Error,
-    "The mailbox is larger than the target licence's mailbox size",
-    "Assign a licence with a larger mailbox (or set --mailbox-limit-gb), or move old mail to the archive before migrating",
+    "the mailbox is larger than the target licence's mailbox size",
+    "assign a licence with a larger mailbox (or set --mailbox-limit-gb), or move old mail to the archive before migrating",
     "Exchange Online mailboxes are 50 GB with Exchange Online Plan 1 and Microsoft 365 Business plans, \
      100 GB with Exchange Online Plan 2 and E3/E5 (m365-facts 3.2). A larger source mailbox fails \
      to migrate once the target fills. The limit is the size of the licence of the mailbox's \
@@ -57,8 +57,8 @@ pub const M004: Rule = rule!(
     "M004",
     "archive-needs-auto-expanding",
     Warning,
-    "The archive is larger than a standard archive holds",
-    "Enable auto-expanding archiving (Enable-Mailbox -AutoExpandingArchive) and a licence that includes it before migrating the archive",
+    "the archive is larger than a standard archive holds",
+    "enable auto-expanding archiving (Enable-Mailbox -AutoExpandingArchive) and a licence that includes it before migrating the archive",
     "Exchange Online archives hold 50 GB (or 100 GB with Plan 2) unless auto-expanding archiving is \
      enabled, which grows them up to 1.5 TB (m365-facts 3.2). The limit checked is the project's \
      mailbox limit."
@@ -68,8 +68,8 @@ pub const M005: Rule = rule!(
     "M005",
     "shared-mailbox-needs-licence",
     Warning,
-    "This shared mailbox needs a licence in Exchange Online",
-    "Assign an Exchange Online Plan 2 licence (or remove the archive / hold / old mail first)",
+    "this shared mailbox needs a licence in Exchange Online",
+    "assign an Exchange Online Plan 2 licence (or remove the archive / hold / old mail first)",
     "Shared mailboxes need no licence, except when they hold more than 50 GB, use an archive or are \
      on litigation hold: then an Exchange Online Plan 2 licence is required \
      (learn.microsoft.com/microsoft-365/admin/email/remove-license-from-shared-mailbox; m365-facts 3.2)."
@@ -79,8 +79,8 @@ pub const M006: Rule = rule!(
     "M006",
     "items-too-large",
     Warning,
-    "The mailbox holds at least one item larger than the item size limit",
-    "Find the large items (e.g. Search-Mailbox / a content search by size) and remove or export them before migrating",
+    "the mailbox holds at least one item larger than the item size limit",
+    "find the large items (e.g. Search-Mailbox / a content search by size) and remove or export them before migrating",
     "Items above the limit (`[audit] large_item_mb`, default 150 MB, the Exchange Online message \
      ceiling, m365-facts 3.1) are skipped by the migration. Statistics give totals only, so this \
      rule fires only when it is certain: the average item size is above the limit, so at least \
@@ -92,8 +92,8 @@ pub const M007: Rule = rule!(
     "M007",
     "forwarding-external",
     Warning,
-    "The mailbox forwards mail to an address outside the accepted domains",
-    "Confirm the forwarding is wanted: Exchange Online's outbound spam policy blocks automatic external forwarding by default",
+    "the mailbox forwards mail to an address outside the accepted domains",
+    "confirm the forwarding is wanted: Exchange Online's outbound spam policy blocks automatic external forwarding by default",
     "ForwardingSmtpAddress (or a ForwardingAddress written as an address) whose domain is not one \
      of the project's domains sends mail outside the organisation. In Exchange Online the default \
      outbound spam policy (Automatic - System-controlled, now the same as Off) blocks automatic \
@@ -106,8 +106,8 @@ pub const M008: Rule = rule!(
     "M008",
     "mailbox-unnamed",
     Error,
-    "The mailbox row has no identity, address, alias or display name",
-    "Fill in Identity (or PrimarySmtpAddress) for the row",
+    "the mailbox row has no identity, address, alias or display name",
+    "fill in Identity (or PrimarySmtpAddress) for the row",
     "A mailbox that cannot be named cannot be joined to its statistics or permissions, and a blank \
      identity given to a Get- cmdlet returns every object (m365-facts 4.6)."
 );
@@ -116,8 +116,8 @@ pub const M009: Rule = rule!(
     "M009",
     "stats-duplicate",
     Warning,
-    "A second statistics row for the same mailbox (primary or archive)",
-    "Remove the duplicate row; keep one primary and at most one archive row per mailbox",
+    "a second statistics row for the same mailbox (primary or archive)",
+    "remove the duplicate row; keep one primary and at most one archive row per mailbox",
     "Counting both rows would double the mailbox's data in the estimate, so the later row is ignored."
 );
 
@@ -125,8 +125,8 @@ pub const M010: Rule = rule!(
     "M010",
     "mailbox-without-stats",
     Warning,
-    "The mailbox has no statistics row",
-    "Export statistics for every mailbox (Get-Mailbox -ResultSize Unlimited | Get-MailboxStatistics)",
+    "the mailbox has no statistics row",
+    "export statistics for every mailbox (Get-Mailbox -ResultSize Unlimited | Get-MailboxStatistics)",
     "Without its statistics the mailbox counts as empty in the estimate and its size rules \
      cannot run. Reported only when a statistics file is given."
 );
@@ -135,8 +135,8 @@ pub const M011: Rule = rule!(
     "M011",
     "check-skipped",
     Info,
-    "A check could not run for lack of an input or a setting",
-    "Give the input or setting the message names, then run again",
+    "a check could not run for lack of an input or a setting",
+    "give the input or setting the message names, then run again",
     "Some rules need more than the file in hand: external forwarding (M007) needs the accepted \
      domains (`[tenant] domains` or --domain); sizes against the licence (M003, M004), shared \
      mailbox licences (M005), large items (M006) and joins (M002, M010) need the mailbox export \
@@ -148,8 +148,8 @@ pub const M012: Rule = rule!(
     "M012",
     "stats-item-count-blank",
     Warning,
-    "The statistics row has no ItemCount",
-    "Re-export with Get-MailboxStatistics | Export-Csv, which always writes ItemCount",
+    "the statistics row has no ItemCount",
+    "re-export with Get-MailboxStatistics | Export-Csv, which always writes ItemCount",
     "A blank ItemCount is counted as 0 items: the estimate's item total is short by the \
      mailbox's items, and the large-item check (M006) cannot run for it."
 );
@@ -158,8 +158,8 @@ pub const P001: Rule = rule!(
     "P001",
     "permission-orphaned-sid",
     Warning,
-    "The permission is granted to an unresolved SID (a deleted account)",
-    "Remove the stale permission on the source (Remove-MailboxPermission) or ignore it: it will not be migrated",
+    "the permission is granted to an unresolved SID (a deleted account)",
+    "remove the stale permission on the source (Remove-MailboxPermission) or ignore it: it will not be migrated",
     "Exchange shows a trustee as a bare SID `S-1-5-21-...` when the account it named has been \
      deleted. No destination user exists for it, so the grant is dropped, and said so here."
 );
@@ -168,8 +168,8 @@ pub const P002: Rule = rule!(
     "P002",
     "permission-principal-not-migrated",
     Warning,
-    "The permission is granted to a principal that is not being migrated",
-    "Add the principal to the users or mailboxes being migrated, or accept that the grant is dropped",
+    "the permission is granted to a principal that is not being migrated",
+    "add the principal to the users or mailboxes being migrated, or accept that the grant is dropped",
     "A trustee (DOMAIN\\user, UPN, address, alias or display name) that maps to no user or mailbox \
      in the inputs has no destination identity, so its permission cannot be granted in Exchange \
      Online. The source's own accounts (NT AUTHORITY\\*, BUILTIN\\*, well-known SIDs) are ignored; \
@@ -180,8 +180,8 @@ pub const P003: Rule = rule!(
     "P003",
     "permission-mailbox-not-migrated",
     Warning,
-    "The permission is on a mailbox that is not in the mailbox export",
-    "Export permissions and mailboxes together, or add the mailbox to mailboxes.csv",
+    "the permission is on a mailbox that is not in the mailbox export",
+    "export permissions and mailboxes together, or add the mailbox to mailboxes.csv",
     "A grant on a mailbox that is not migrated has nowhere to go in Exchange Online."
 );
 
@@ -189,8 +189,8 @@ pub const P004: Rule = rule!(
     "P004",
     "delegates-same-batch",
     Info,
-    "These mailboxes grant each other access and must move in the same batch",
-    "Keep the group together (cutover estimate prints batches that do)",
+    "these mailboxes grant each other access and must move in the same batch",
+    "keep the group together (cutover estimate prints batches that do)",
     "Delegates (FullAccess, Send As, Send on Behalf) split across an on-premises and a cloud \
      mailbox lose access until both have moved, so mailboxes connected by permissions form one \
      migration batch."
@@ -200,8 +200,8 @@ pub const P005: Rule = rule!(
     "P005",
     "permission-deny-not-carried",
     Info,
-    "A Deny permission entry is not carried over",
-    "Recreate the restriction by hand in Exchange Online if it still matters",
+    "a Deny permission entry is not carried over",
+    "recreate the restriction by hand in Exchange Online if it still matters",
     "Only Allow grants are migrated: Add-MailboxPermission -Deny exists in Exchange Online, but a \
      deny usually guards an on-premises arrangement (an admin group) that does not exist there."
 );
@@ -210,8 +210,8 @@ pub const P006: Rule = rule!(
     "P006",
     "permission-builtin-principal",
     Info,
-    "A grant to a built-in or admin group is not carried over",
-    "Give the access in Exchange Online through a role group or admin role if it is still needed",
+    "a grant to a built-in or admin group is not carried over",
+    "give the access in Exchange Online through a role group or admin role if it is still needed",
     "Everyone, Authenticated Users, Domain Admins, Enterprise Admins, Administrators and Exchange's \
      own groups (Exchange Servers, Organization Management, ...) do not exist in Exchange Online, so \
      an explicit (non-inherited) grant to one of them has no destination. It is reported so the \
@@ -224,8 +224,8 @@ pub const P007: Rule = rule!(
     "P007",
     "permission-unnamed",
     Error,
-    "The permission row grants a right but names no mailbox or no trustee",
-    "Fill in Identity and User (or Trustee) for the row, or remove the row",
+    "the permission row grants a right but names no mailbox or no trustee",
+    "fill in Identity and User (or Trustee) for the row, or remove the row",
     "A grant that cannot be named cannot be migrated, and a blank identity given to a cmdlet \
      matches every object or none (m365-facts 4.6), so a blank mailbox or trustee is an error, \
      as a blank mailbox identity is (M008)."
@@ -276,6 +276,14 @@ mod tests {
                 r.name
             );
             assert!(!r.hint.is_empty() && !r.explanation.is_empty());
+            // Lower case first, as every lint rule's text is.
+            for text in [r.summary, r.hint] {
+                assert!(
+                    text.starts_with(|c: char| c.is_ascii_lowercase()),
+                    "{}: {text}",
+                    r.code
+                );
+            }
         }
     }
 
@@ -283,6 +291,6 @@ mod tests {
     fn finding_takes_severity_and_hint_from_the_registry() {
         let f = finding(&P004, Some("p.csv"), Some(3), None, None, "m".into());
         assert_eq!(f.severity, Severity::Info);
-        assert!(f.hint.starts_with("Keep the group together"));
+        assert!(f.hint.starts_with("keep the group together"));
     }
 }
