@@ -274,3 +274,43 @@ fn an_input_of_the_wrong_kind_or_without_its_columns_is_a_usage_error() {
         "needs the column(s) TotalItemSize",
     ));
 }
+
+#[test]
+fn csv_neutralises_cells_a_spreadsheet_would_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mailboxes = tmp.path().join("mailboxes.csv");
+    std::fs::write(
+        &mailboxes,
+        "Identity,ExchangeGuid,RecipientTypeDetails\n\
+         \"contoso.com/Users/Lee, Ann \"\"AL\"\"\",11111111-1111-1111-1111-111111111111,UserMailbox\n\
+         =cmd|calc,22222222-2222-2222-2222-222222222222,UserMailbox\n",
+    )
+    .unwrap();
+    let stats = tmp.path().join("stats.csv");
+    std::fs::write(
+        &stats,
+        "MailboxGuid,TotalItemSize,ItemCount\n\
+         11111111-1111-1111-1111-111111111111,1024,1\n\
+         22222222-2222-2222-2222-222222222222,1024,1\n",
+    )
+    .unwrap();
+    let out = cutover()
+        .arg("estimate")
+        .arg("--mailboxes")
+        .arg(&mailboxes)
+        .arg("--stats")
+        .arg(&stats)
+        .args(["--bandwidth-mbps", "1", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[1],
+        "\"contoso.com/Users/Lee, Ann \"\"AL\"\"\",,1024,0,1,0.00,1"
+    );
+    assert_eq!(rows[2], "'=cmd|calc,,1024,0,1,0.00,1");
+}
