@@ -247,3 +247,23 @@ fn a_users_file_given_positionally_maps_permission_trustees() {
     let without = run(&[mb.as_os_str(), rp.as_os_str()]);
     assert!(without.contains("P002"), "{without}");
 }
+
+#[test]
+fn audit_findings_are_capped_per_rule_and_file_like_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.csv");
+    let mut text = String::from("MailboxGuid,TotalItemSize,ItemCount\n");
+    for i in 0..150 {
+        text.push_str(&format!("g-{i},1.5 GB,1\n"));
+    }
+    std::fs::write(&stats, text).unwrap();
+    let mut p = project();
+    p.inputs.mailboxes = Some(fixture("own-mailboxes.csv"));
+    let findings = audit::lint_inputs(&p, &[(stats, FileKind::MailboxStats)]).unwrap();
+    let m001: Vec<&cutover::diag::Finding> = findings.iter().filter(|f| f.code == "M001").collect();
+    assert_eq!(m001.len(), 101);
+    assert_eq!(m001.iter().filter(|f| f.line.is_some()).count(), 100);
+    assert!(m001
+        .iter()
+        .any(|f| f.line.is_none() && f.message.starts_with("50 more M001 findings")));
+}

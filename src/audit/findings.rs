@@ -1,6 +1,8 @@
 //! The audit rules: codes `M0xx` (mailboxes and statistics) and `P0xx` (permissions).
 //! Each is registered here once; `finding` takes severity and hint from the registry.
 
+use std::collections::HashMap;
+
 use crate::diag::{Finding, Severity};
 use crate::rules::Rule;
 
@@ -258,6 +260,50 @@ pub fn finding(
     }
 }
 
+/// Findings of one rule in one file beyond this are counted, not listed: the same cap as
+/// lint's, so a badly damaged export of 100,000 mailboxes stays readable.
+pub const CAP_PER_RULE: usize = 100;
+
+/// Keeps the first `CAP_PER_RULE` findings of each rule in each file, in order, and adds one
+/// finding per (file, rule) over the cap saying how many more there were, as lint does.
+pub fn cap(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut counts: HashMap<(Option<String>, &'static str), usize> = HashMap::new();
+    let mut out = Vec::with_capacity(findings.len());
+    for f in findings {
+        let n = counts.entry((f.file.clone(), f.code)).or_insert(0);
+        *n += 1;
+        if *n <= CAP_PER_RULE {
+            out.push(f);
+        }
+    }
+    let mut over: Vec<((Option<String>, &'static str), usize)> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > CAP_PER_RULE)
+        .collect();
+    over.sort();
+    for ((file, code), n) in over {
+        // Every audit finding is made from a rule of RULES (see `finding`).
+        if let Some(rule) = RULES.iter().find(|r| r.code == code) {
+            out.push(Finding {
+                code: rule.code,
+                severity: rule.severity,
+                file,
+                line: None,
+                column: None,
+                value: None,
+                message: format!(
+                    "{} more {} findings in this file were not listed ({})",
+                    n - CAP_PER_RULE,
+                    rule.code,
+                    rule.summary
+                ),
+                hint: rule.hint.to_string(),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +338,36 @@ mod tests {
         let f = finding(&P004, Some("p.csv"), Some(3), None, None, "m".into());
         assert_eq!(f.severity, Severity::Info);
         assert!(f.hint.starts_with("keep the group together"));
+    }
+
+    #[test]
+    fn cap_keeps_a_hundred_per_rule_and_file_and_counts_the_rest() {
+        let f =
+            |rule, file: &str, line| finding(rule, Some(file), Some(line), None, None, "m".into());
+        let mut all: Vec<Finding> = (1..=150).map(|l| f(&M001, "s.csv", l)).collect();
+        all.extend((1..=100).map(|l| f(&M012, "s.csv", l)));
+        all.extend((1..=101).map(|l| f(&M001, "t.csv", l)));
+        let capped = cap(all);
+        let count = |code: &str, file: &str, listed: bool| {
+            capped
+                .iter()
+                .filter(|x| x.code == code && x.file.as_deref() == Some(file))
+                .filter(|x| x.line.is_some() == listed)
+                .count()
+        };
+        assert_eq!(count("M001", "s.csv", true), 100);
+        assert_eq!(count("M012", "s.csv", true), 100);
+        assert_eq!(count("M012", "s.csv", false), 0);
+        assert_eq!(count("M001", "t.csv", true), 100);
+        let more: Vec<&str> = capped
+            .iter()
+            .filter(|x| x.line.is_none())
+            .map(|x| x.message.as_str())
+            .collect();
+        assert_eq!(more.len(), 2);
+        assert!(more[0].starts_with("50 more M001 findings"), "{}", more[0]);
+        assert!(more[1].starts_with("1 more M001 findings"), "{}", more[1]);
+        // The first hundred are kept in order.
+        assert_eq!(capped[99].line, Some(100));
     }
 }

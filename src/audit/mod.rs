@@ -112,7 +112,7 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
     if let Some(context) = context_only {
         findings.retain(|f| f.file.as_deref() != Some(context.as_str()));
     }
-    Ok(findings)
+    Ok(findings::cap(findings))
 }
 
 /// M011 for each statistics or permissions file whose cross-file checks need a mailbox export
@@ -273,7 +273,7 @@ pub fn plan_permissions(
     let uix = permissions::UserIndex::new(&tenant.users);
     let analysis = permissions::analyse(&ix, &uix, &tenant.mailboxes, &tenant.users, &all, project);
     findings.extend(analysis.findings);
-    (analysis.grants, findings)
+    (analysis.grants, findings::cap(findings))
 }
 
 #[cfg(test)]

@@ -79,6 +79,7 @@ pub fn compute(project: &Project, settings: &Settings) -> Result<(Estimate, Vec<
     let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, settings);
     let mut findings = inputs.findings;
     findings.extend(audit.findings);
+    let mut findings = crate::audit::findings::cap(findings);
     findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     Ok((e, findings))
 }
