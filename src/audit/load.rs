@@ -484,6 +484,7 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
                 right,
                 automapping: right == PermissionRight::FullAccess
                     && get(perm::AUTOMAP).map_or(true, |v| parse_bool(Some(v))),
+                mailbox_column: c.header(perm::MAILBOX),
                 trustee_column: c.header(field),
             });
         }

@@ -48,6 +48,7 @@ pub fn all_permissions(
                 trustee: t.clone(),
                 right: PermissionRight::SendOnBehalf,
                 automapping: false,
+                mailbox_column: "Identity".into(),
                 trustee_column: "GrantSendOnBehalfTo".into(),
             });
         }
@@ -169,7 +170,7 @@ pub fn analyse(
         let Some(mi) = mix.resolve(&p.mailbox) else {
             out.findings.push(at(
                 &P003,
-                "Identity",
+                &p.mailbox_column,
                 &p.mailbox,
                 format!(
                     "{:?} for {} is on '{}', which is not in the mailbox export",
@@ -403,6 +404,8 @@ mod tests {
         );
         let codes: Vec<(&str, Option<u64>)> = a.findings.iter().map(|f| (f.code, f.line)).collect();
         assert_eq!(codes, [("P002", Some(3)), ("P003", Some(5))]);
+        let columns: Vec<Option<&str>> = a.findings.iter().map(|f| f.column.as_deref()).collect();
+        assert_eq!(columns, [Some("User"), Some("Identity")]);
         let groups = components(m.len(), &a.edges);
         assert_eq!(groups, [vec![0, 1, 2], vec![3]]);
         let d = delegate_findings(&m, &groups);
@@ -452,11 +455,12 @@ mod tests {
         let p = permissions_from(
             &Table::from_csv_text(
                 "p.csv",
-                "Identity,Trustee,AccessRights\n\
+                "Mailbox,Trustee,AccessRights\n\
                  Sales,CONTOSO\\Domain Admins,FullAccess\n\
                  Sales,Everyone,FullAccess\n\
                  Sales,CONTOSO\\administrators,FullAccess\n\
-                 Sales,CONTOSO\\zed,FullAccess\n",
+                 Sales,CONTOSO\\zed,FullAccess\n\
+                 Gone,CONTOSO\\zed,FullAccess\n",
                 b',',
             )
             .unwrap(),
@@ -489,7 +493,8 @@ mod tests {
             [
                 ("P006", Some(2), Some("Trustee")),
                 ("P006", Some(3), Some("Trustee")),
-                ("P002", Some(5), Some("Trustee"))
+                ("P002", Some(5), Some("Trustee")),
+                ("P003", Some(6), Some("Mailbox"))
             ]
         );
         assert_eq!(a.grants.len(), 1);
