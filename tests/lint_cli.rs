@@ -244,6 +244,31 @@ fn passwords_are_never_printed_in_any_format() {
 }
 
 #[test]
+fn passwords_swallowed_by_a_quote_or_in_unknown_kinds_are_never_printed() {
+    let cases: [(&str, &[&str]); 3] = [
+        ("password-unterminated.csv", &[]),
+        ("password-unknown-kind.csv", &[]),
+        ("password-unknown-kind.csv", &["--kind", "groups"]),
+    ];
+    for (file, extra) in cases {
+        for format in ["human", "json", "sarif"] {
+            let out = Command::cargo_bin("cutover")
+                .unwrap()
+                .args(["lint", "--usage-location", "US", "--format", format])
+                .args(extra)
+                .arg(fixture(file))
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(out.status.code(), Some(1), "{file} {format}: {text}");
+            for secret in ["Sup3rSecret", "An0therSecret", "Hunter2Secret", "#NAME?"] {
+                assert!(!text.contains(secret), "{file} {extra:?} {format}: {text}");
+            }
+        }
+    }
+}
+
+#[test]
 fn sarif_is_version_2_1_0_with_locations() {
     let out = Command::cargo_bin("cutover")
         .unwrap()

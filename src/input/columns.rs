@@ -155,7 +155,15 @@ static USERS: Synonyms = &[
     (C::DisplayName, &["displayname"]),
     (
         C::Password,
-        &["password", "initialpassword", "passwordprofile", "pwd"],
+        &[
+            "password",
+            "initialpassword",
+            "temporarypassword",
+            "newpassword",
+            "passwordprofile",
+            "passwd",
+            "pwd",
+        ],
     ),
     (C::Alias, &["alias", "mailnickname", "nickname"]),
     (C::UsageLocation, &["usagelocation"]),
@@ -433,6 +441,15 @@ pub fn normalise(header: &str) -> String {
         .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '\u{a0}'))
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// Whether a header names a password, in a file of any kind (or of none): such a column's
+/// values are never shown.
+pub fn is_secret_header(header: &str) -> bool {
+    let n = normalise(header);
+    USERS
+        .iter()
+        .any(|(c, names)| c.is_secret() && names.contains(&n.as_str()))
 }
 
 pub fn lookup(kind: FileKind, header: &str) -> Option<Column> {

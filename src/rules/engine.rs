@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 
 use crate::diag::{Finding, Severity};
 use crate::error::Result;
-use crate::input::{self, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
+use crate::input::{self, columns, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
 use crate::project::Project;
 
 use super::index::{KeyMap, KeyTable, Place};
@@ -421,13 +421,18 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     st.have_groups = kinds.contains(&Some(FileKind::Groups));
     for (i, r) in opened.iter().enumerate() {
         if let Ok(r) = r {
-            st.secrets[i] = r
-                .header()
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_some_and(Column::is_secret))
-                .map(|(i, _)| i)
+            let h = r.header();
+            // By meaning in the file's kind, and by name whatever the kind: a `Password` column
+            // in a file of unknown or forced kind is still a password.
+            st.secrets[i] = (0..h.len())
+                .filter(|&c| {
+                    h.columns
+                        .get(c)
+                        .copied()
+                        .flatten()
+                        .is_some_and(Column::is_secret)
+                        || h.names.get(c).is_some_and(|n| columns::is_secret_header(n))
+                })
                 .collect();
         }
     }
@@ -530,6 +535,11 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
     }
     st.flush();
     let notes = reader.take_notes();
+    for n in &notes {
+        if let input::Note::UnterminatedQuote { line } = n {
+            st.sink.scrub_line(*line);
+        }
+    }
     file::notes(&mut st.sink, &notes);
     if checked && kind == Some(FileKind::Users) {
         users::finish_file(

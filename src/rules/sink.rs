@@ -49,6 +49,9 @@ impl Sink {
             return;
         }
         let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i));
+        // A value spanning lines may be the rest of the file an open quote swallowed, later
+        // rows' passwords included: the message says what is wrong, the value is not shown.
+        let value = value.filter(|v| !v.contains(['\n', '\r']));
         self.findings.push(Finding {
             code: rule.code,
             severity: rule.severity,
@@ -59,6 +62,19 @@ impl Sink {
             message,
             hint: rule.hint.to_string(),
         });
+    }
+
+    /// Drops the values of the current file's findings on a line whose record an unterminated
+    /// quote ran into: the cells there hold other columns' text (a password among them).
+    pub fn scrub_line(&mut self, line: u64) {
+        for f in self.findings.iter_mut().rev() {
+            if f.file != self.file {
+                break;
+            }
+            if f.line == Some(line) {
+                f.value = None;
+            }
+        }
     }
 
     /// A finding about a whole file.
