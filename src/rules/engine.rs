@@ -12,7 +12,7 @@ use crate::input::{self, columns, Column, Encoding, FileKind, OpenError, Options
 use crate::project::Project;
 
 use super::index::{KeyMap, KeyTable, Place};
-use super::sink::Sink;
+use super::sink::{Sink, Unlisted};
 use super::{damage, file, groups, users, Rule};
 
 /// What to lint: the project's inputs plus `files` (forced to `kind` when given).
@@ -44,20 +44,25 @@ fn delimiter_str<S: Serializer>(d: &Option<u8>, s: S) -> std::result::Result<S::
 pub struct LintReport {
     pub files: Vec<FileSummary>,
     pub findings: Vec<Finding>,
+    /// Findings over the per-rule cap: counted in the summary, not listed.
+    #[serde(skip)]
+    pub unlisted: Unlisted,
 }
 
 impl LintReport {
     fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
     }
+    /// Every error found, listed or not.
     pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
+        self.count(Severity::Error) + self.unlisted.errors
     }
     pub fn warnings(&self) -> usize {
-        self.count(Severity::Warning)
+        self.count(Severity::Warning) + self.unlisted.warnings
     }
+    /// Every info found; the "N more" notes are not findings and not counted.
     pub fn infos(&self) -> usize {
-        self.count(Severity::Info)
+        (self.count(Severity::Info) + self.unlisted.infos).saturating_sub(self.unlisted.notes)
     }
     /// Whether a file could not be read at all (the command exits 2).
     pub fn has_unreadable(&self) -> bool {
@@ -479,7 +484,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     }
     groups::cycles(&mut st);
     drop(opened);
-    let mut findings = st.sink.finish(&names);
+    let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {
         findings.extend(crate::audit::lint_inputs(project, &audit_files)?);
     }
@@ -493,6 +498,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     Ok(LintReport {
         files: summaries,
         findings,
+        unlisted,
     })
 }
 
@@ -549,4 +555,37 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::quiet_project;
+
+    #[test]
+    fn the_summary_counts_findings_over_the_cap_and_not_the_note() {
+        let mut text = String::from("UserPrincipalName,DisplayName\n");
+        for i in 0..250 {
+            text.push_str(&format!("bad user{i}@contoso.com,A{i}\n"));
+        }
+        let input = Input {
+            source: Source::Memory {
+                name: "many.csv".into(),
+                bytes: text.into_bytes(),
+            },
+            kind: None,
+        };
+        let r = lint_inputs(&quiet_project(), &[input]).unwrap();
+        let listed = r.findings.iter().filter(|f| f.code == "U002").count();
+        assert_eq!(listed, 101);
+        assert_eq!(r.errors(), 250);
+        assert_eq!((r.warnings(), r.infos()), (0, 0));
+        let note = r
+            .findings
+            .iter()
+            .find(|f| f.severity == Severity::Info)
+            .unwrap();
+        assert_eq!(note.code, "U002");
+        assert!(note.message.starts_with("150 more U002 errors"), "{note:?}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diag::Finding;
+use crate::diag::{Finding, Severity};
 use crate::input::{Column, Row};
 
 use super::Rule;
@@ -94,8 +94,9 @@ impl Sink {
         self.at(rule, Some(row.line()), None, None, message);
     }
 
-    /// Adds one finding per (file, rule) that went over the cap, saying how many were dropped.
-    pub fn finish(mut self, files: &[String]) -> Vec<Finding> {
+    /// Adds one info note per (file, rule) that went over the cap, saying how many were not
+    /// listed; returns the findings and the counts of the unlisted ones.
+    pub fn finish(mut self, files: &[String]) -> (Vec<Finding>, Unlisted) {
         let mut over: Vec<((usize, &'static str), u32)> = self
             .counts
             .iter()
@@ -103,25 +104,43 @@ impl Sink {
             .map(|(k, n)| (*k, *n))
             .collect();
         over.sort();
+        let mut unlisted = Unlisted::default();
         for ((idx, code), n) in over {
             if let Some(rule) = super::by_code(code) {
+                let more = (n - CAP_PER_RULE) as usize;
+                match rule.severity {
+                    Severity::Error => unlisted.errors += more,
+                    Severity::Warning => unlisted.warnings += more,
+                    Severity::Info => unlisted.infos += more,
+                }
+                unlisted.notes += 1;
                 self.findings.push(Finding {
                     code: rule.code,
-                    severity: rule.severity,
+                    severity: Severity::Info,
                     file: files.get(idx).cloned(),
                     line: None,
                     column: None,
                     value: None,
                     message: format!(
-                        "{} more {} findings in this file were not listed ({})",
-                        n - CAP_PER_RULE,
+                        "{more} more {} {}s in this file were not listed ({})",
                         rule.code,
+                        rule.severity.as_str(),
                         rule.summary
                     ),
                     hint: rule.hint.to_string(),
                 });
             }
         }
-        self.findings
+        (self.findings, unlisted)
     }
+}
+
+/// Findings counted but not listed (over the per-rule cap), and the notes that say so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unlisted {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// The "N more" notes among the listed findings (infos that are not findings).
+    pub notes: usize,
 }
