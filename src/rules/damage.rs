@@ -109,6 +109,18 @@ pub fn is_identity(c: Column) -> bool {
     )
 }
 
+/// Sizes and quotas: a French-locale export groups digits with (narrow) no-break spaces
+/// (`1\u{a0}234,5 Mo`), which the audit's size parser reads; not damage.
+fn is_size(cell: &Cell<'_>) -> bool {
+    use Column::*;
+    cell.column
+        .is_some_and(|c| matches!(c, TotalItemSize | TotalDeletedItemSize | ProhibitSendQuota))
+        || {
+            let n = crate::input::columns::normalise(cell.header);
+            n.ends_with("quota") || n.ends_with("itemsize")
+        }
+}
+
 /// Columns where a typographic quote or dash cannot belong.
 fn is_address_like(c: Column) -> bool {
     use Column::*;
@@ -242,7 +254,7 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
         control |= c.is_control();
         lookalike |= is_lookalike(c);
     }
-    if invisible {
+    if invisible && !is_size(cell) {
         let rule = if identity {
             &INVISIBLE_IN_ID
         } else {
@@ -342,6 +354,13 @@ mod tests {
     fn d005_d006_invisible_characters() {
         assert_eq!(one("Alias", "ann\u{200b}"), ["D005"]);
         assert_eq!(one("Department", "Sales\u{a0}EU"), ["D006"]);
+        // Sizes and quotas grouped the French way are not damage.
+        assert_eq!(
+            one("IssueWarningQuota", "1\u{a0}234\u{a0}567 octets"),
+            Vec::<&str>::new()
+        );
+        let stats = "MailboxGuid,TotalItemSize,ItemCount\n1b2c,\"1,5 Go (1\u{202f}610\u{202f}612\u{202f}736 octets)\",10\n";
+        assert!(lint_one(stats.as_bytes()).iter().all(|f| f.code != "D006"));
     }
 
     #[test]
