@@ -334,10 +334,16 @@ mod tests {
         for i in 0..5000 {
             big.extend_from_slice(format!("u{i}@contoso.com,User {i}\n").as_bytes());
         }
+        let mut late = big.clone();
+        // Windows-1252 first seen past the sniffed prefix: still the whole file's encoding.
+        late.extend_from_slice(b"late@contoso.com,Zo\xEB\n");
+        assert_eq!(codes(&lint_one(&late)), ["F010"]);
+        // After a real UTF-8 character, a bad byte is damage in that record.
+        big.extend_from_slice("zoe@contoso.com,Zoë\n".as_bytes());
         big.extend_from_slice(b"late@contoso.com,Zo\xEB\n");
         let r = lint_one(&big);
         assert_eq!(codes(&r), ["D009", "F012"]);
-        assert_eq!(r[1].line, Some(5002));
+        assert_eq!(r[1].line, Some(5003));
     }
 
     #[test]
