@@ -234,6 +234,26 @@ impl<R: Read> Read for Utf8OrAnsi<R> {
             }
             self.out.clear();
             self.out_pos = 0;
+            if self.carry.is_empty() && !self.ansi() {
+                // UTF-8 and (so far) ASCII are read straight into the caller's buffer.
+                let n = self.inner.read(buf)?;
+                if n == 0 {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                if self.decided {
+                    return Ok(n);
+                }
+                let Some(i) = buf[..n].iter().position(|b| !b.is_ascii()) else {
+                    return Ok(n);
+                };
+                let tail = buf[i..n].to_vec();
+                self.push(&tail, false);
+                if i > 0 {
+                    return Ok(i);
+                }
+                continue;
+            }
             let n = self.inner.read(&mut self.chunk)?;
             let mut data = std::mem::take(&mut self.carry);
             let chunk = std::mem::take(&mut self.chunk);
