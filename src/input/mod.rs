@@ -321,9 +321,23 @@ impl<'a> Row<'a> {
     }
 
     /// The raw cell for a column (untrimmed), if the file has that column and this row
-    /// reaches it.
+    /// reaches it; of several synonyms of the column, the first non-blank one.
     pub fn get(&self, c: Column) -> Option<&'a str> {
-        self.cell(self.header.position(c)?)
+        self.cell(self.position(c)?)
+    }
+
+    /// The position this row's value of a column comes from: the best-named header, or a
+    /// later synonym when that cell is blank.
+    pub fn position(&self, c: Column) -> Option<usize> {
+        match self.header.positions_of(c) {
+            [] => None,
+            [only] => Some(*only),
+            all => all
+                .iter()
+                .copied()
+                .find(|&i| self.cell(i).is_some_and(|v| !v.trim().is_empty()))
+                .or(all.first().copied()),
+        }
     }
 
     /// The cell trimmed, `None` when absent or blank.

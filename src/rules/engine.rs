@@ -270,7 +270,7 @@ impl<'p> State<'p> {
             key,
             place,
             rule,
-            column: row.header().position(col),
+            column: row.position(col),
             value,
             what,
         });

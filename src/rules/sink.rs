@@ -85,7 +85,9 @@ impl Sink {
     /// A finding about a row's column, showing the cell.
     pub fn cell(&mut self, rule: &'static Rule, row: &Row<'_>, c: Column, message: String) {
         let h = row.header();
-        let column = h.position(c).map(|i| (h.name_of(c), i));
+        let column = row
+            .position(c)
+            .map(|i| (h.names.get(i).map_or("", String::as_str), i));
         self.at(rule, Some(row.line()), column, row.get(c), message);
     }
 
