@@ -244,6 +244,10 @@ impl<R: Read> Read for Utf8OrAnsi<R> {
                 if self.decided {
                     return Ok(n);
                 }
+                // `is_ascii` is the vectorised scan; find the byte only when there is one.
+                if buf[..n].is_ascii() {
+                    return Ok(n);
+                }
                 let Some(i) = buf[..n].iter().position(|b| !b.is_ascii()) else {
                     return Ok(n);
                 };
