@@ -248,6 +248,13 @@ impl Reader {
         &self.notes
     }
 
+    /// Once the rows are read: the line of the last record when the file holds an odd number
+    /// of quotes, so that record may hold text an open quote swallowed (even without the
+    /// line break that makes it an unterminated-quote note).
+    pub fn open_quote_line(&self) -> Option<u64> {
+        (self.finished && self.csv.get_ref().odd() && self.rows > 0).then_some(self.last_line)
+    }
+
     /// Takes the notes gathered so far.
     pub fn take_notes(&mut self) -> Vec<Note> {
         std::mem::take(&mut self.notes)

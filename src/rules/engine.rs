@@ -546,6 +546,9 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
             st.sink.scrub_line(*line);
         }
     }
+    if let Some(line) = reader.open_quote_line() {
+        st.sink.scrub_line(line);
+    }
     file::notes(&mut st.sink, &notes);
     if checked && kind == Some(FileKind::Users) {
         users::finish_file(
@@ -587,5 +590,13 @@ mod tests {
             .unwrap();
         assert_eq!(note.code, "U002");
         assert!(note.message.starts_with("150 more U002 errors"), "{note:?}");
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_of_the_file_shows_no_value() {
+        let text = "UserPrincipalName,DisplayName,Password\na@contoso.com,\"Ann,Sup3rSecret! ";
+        let r = crate::rules::testing::lint_one(text.as_bytes());
+        assert!(r.iter().any(|f| f.code == "D004"), "{r:?}");
+        assert!(!format!("{r:?}").contains("Sup3rSecret"), "{r:?}");
     }
 }
