@@ -131,23 +131,24 @@ mod mbx {
     pub const FWD_ADDR: usize = 13;
     pub const SOB: usize = 14;
     pub const NAME: usize = 15;
-    pub const SYNONYMS: [&[&str]; 16] = [
-        &["identity"],
-        &["alias", "mailnickname"],
-        &["displayname"],
-        &["primarysmtpaddress", "windowsemailaddress", "mail"],
-        &["userprincipalname", "upn"],
-        &["exchangeguid"],
-        &["recipienttypedetails", "recipienttype"],
-        &["emailaddresses", "proxyaddresses"],
-        &["archiveguid"],
-        &["archivestatus"],
-        &["archivedatabase", "archivename"],
-        &["litigationholdenabled"],
-        &["forwardingsmtpaddress"],
-        &["forwardingaddress"],
-        &["grantsendonbehalfto"],
-        &["name", "samaccountname"],
+    use crate::input::Column as C;
+    pub const FIELDS: [C; 16] = [
+        C::Identity,
+        C::Alias,
+        C::DisplayName,
+        C::PrimarySmtp,
+        C::Upn,
+        C::ExchangeGuid,
+        C::RecipientTypeDetails,
+        C::EmailAddresses,
+        C::ArchiveGuid,
+        C::ArchiveStatus,
+        C::ArchiveDatabase,
+        C::LitigationHold,
+        C::ForwardingSmtpAddress,
+        C::ForwardingAddress,
+        C::GrantSendOnBehalfTo,
+        C::Name,
     ];
 }
 
@@ -175,7 +176,7 @@ fn recipient_kind(kind: Option<&str>) -> RecipientKind {
 }
 
 pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
-    let c = Columns::resolve(&t.headers, &mbx::SYNONYMS);
+    let c = Columns::resolve(&t.headers, FileKind::Mailboxes, mbx::FIELDS);
     let mut out = Loaded::default();
     for row in &t.rows {
         let get = |f| c.get(row, f);
@@ -246,26 +247,20 @@ mod st {
     pub const TOTAL: usize = 4;
     pub const DELETED: usize = 5;
     pub const ITEMS: usize = 6;
-    pub const SYNONYMS: [&[&str]; 7] = [
-        &["mailboxguid", "exchangeguid", "guid"],
-        &[
-            "identity",
-            "mailbox",
-            "primarysmtpaddress",
-            "userprincipalname",
-            "alias",
-        ],
-        &["displayname"],
-        &["isarchivemailbox"],
-        // Also the Microsoft 365 admin center's mailbox usage report (plain byte counts).
-        &["totalitemsize", "storageusedbyte"],
-        &["totaldeleteditemsize", "deleteditemsizebyte"],
-        &["itemcount"],
+    use crate::input::Column as C;
+    pub const FIELDS: [C; 7] = [
+        C::MailboxGuid,
+        C::Identity,
+        C::DisplayName,
+        C::IsArchiveMailbox,
+        C::TotalItemSize,
+        C::TotalDeletedItemSize,
+        C::ItemCount,
     ];
 }
 
 pub fn stats_from(t: &Table) -> Loaded<MailboxStats> {
-    let c = Columns::resolve(&t.headers, &st::SYNONYMS);
+    let c = Columns::resolve(&t.headers, FileKind::MailboxStats, st::FIELDS);
     let mut out = Loaded::default();
     if !c.has(st::ITEMS) && !t.rows.is_empty() {
         out.findings.push(finding(
@@ -370,16 +365,17 @@ mod perm {
     pub const CONTROL: usize = 6;
     pub const AUTOMAP: usize = 7;
     pub const SOB: usize = 8;
-    pub const SYNONYMS: [&[&str]; 9] = [
-        &["identity", "mailbox"],
-        &["user", "trustee"],
-        &["accessrights"],
-        &["extendedrights"],
-        &["isinherited"],
-        &["deny"],
-        &["accesscontroltype"],
-        &["automapping"],
-        &["grantsendonbehalfto"],
+    use crate::input::Column as C;
+    pub const FIELDS: [C; 9] = [
+        C::Identity,
+        C::User,
+        C::AccessRights,
+        C::ExtendedRights,
+        C::IsInherited,
+        C::Deny,
+        C::AccessControlType,
+        C::AutoMapping,
+        C::GrantSendOnBehalfTo,
     ];
 }
 
@@ -410,7 +406,7 @@ fn rights(access: Option<&str>, extended: Option<&str>) -> Vec<PermissionRight> 
 }
 
 pub fn permissions_from(t: &Table) -> Loaded<Permission> {
-    let c = Columns::resolve(&t.headers, &perm::SYNONYMS);
+    let c = Columns::resolve(&t.headers, FileKind::Permissions, perm::FIELDS);
     let mut out = Loaded::default();
     for row in &t.rows {
         let get = |f| c.get(row, f);
@@ -503,22 +499,19 @@ pub fn load_user_keys(path: &Path, project: &Project) -> Result<Vec<User>> {
 }
 
 pub fn user_keys_from(t: &Table) -> Vec<User> {
-    const SYNONYMS: [&[&str]; 6] = [
-        &["userprincipalname", "upn", "username"],
-        &["displayname", "name"],
-        &["alias", "mailnickname"],
-        &["primarysmtpaddress", "mail", "emailaddress", "email"],
-        &["emailaddresses", "proxyaddresses"],
-        &[
-            "licensesku",
-            "licencesku",
-            "license",
-            "licence",
-            "sku",
-            "skupartnumber",
+    use crate::input::Column as C;
+    let c = Columns::resolve(
+        &t.headers,
+        FileKind::Users,
+        [
+            C::Upn,
+            C::DisplayName,
+            C::Alias,
+            C::PrimarySmtp,
+            C::EmailAddresses,
+            C::LicenceSku,
         ],
-    ];
-    let c = Columns::resolve(&t.headers, &SYNONYMS);
+    );
     t.rows
         .iter()
         .filter_map(|row| {
