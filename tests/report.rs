@@ -152,6 +152,8 @@ fn html_is_self_contained_and_shows_the_failure_table() {
     // Error text is escaped, never markup; secrets are masked.
     assert!(html.contains("Set-X failed &lt;b&gt;"));
     assert!(!html.contains(SECRET));
+    // A clean process end with failed operations is not "ok".
+    assert!(html.contains("<td>finished with failures</td>"), "{html}");
 }
 
 #[test]

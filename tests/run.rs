@@ -746,3 +746,117 @@ fn a_process_left_behind_holding_the_logs_does_not_hang_the_runner() {
         .code(0);
     assert!(started.elapsed().as_secs() < 10);
 }
+
+fn gated(root: &Path) -> std::path::PathBuf {
+    BundleBuilder::new()
+        .step("06-domains", 2)
+        .gate()
+        .step("07-users", 3)
+        .step("17-mail-flow", 1)
+        .post_cutover()
+        .build(&root.join("bundle"))
+}
+
+#[test]
+fn a_gate_step_with_failures_stops_the_run_until_resumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = gated(tmp.path());
+    let fail = scenario(
+        tmp.path(),
+        "fail",
+        json!({"steps": {"06-domains": {"fail": ["06-domains:op1"], "error": "contoso.com is not verified yet"}}}),
+    );
+    cutover(Some(&fail))
+        .arg("run")
+        .arg(&bundle)
+        .env("FAKE_PWSH_ARGS_LOG", tmp.path().join("args.log"))
+        .assert()
+        .code(1)
+        // The process ended cleanly, but the step did not succeed: never "ok".
+        .stdout(predicate::str::contains(
+            "06-domains: finished with failures (1 created, 1 failed; exit 0",
+        ))
+        .stdout(predicate::str::contains(
+            "07-users: not started (gate step 06-domains has failed or unfinished operations)",
+        ))
+        .stdout(predicate::str::contains(
+            "17-mail-flow: skipped (post-cutover step",
+        ))
+        .stderr(predicate::str::contains(
+            "stopped after gate step 06-domains",
+        ))
+        .stderr(predicate::str::contains("--resume --continue-past-gates"));
+    assert_eq!(args_log(tmp.path()).len(), 2, "probe + the gate step only");
+    let run = latest_run(&bundle);
+    assert!(!successes_per_op(&run).contains_key("07-users:op1"));
+
+    // Resumed once the cause is fixed: the gate's failure is redone, then the run goes on.
+    cutover(None)
+        .args(["run", "--resume"])
+        .arg(&bundle)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("07-users: ok (3 created"))
+        .stdout(predicate::str::contains(
+            "17-mail-flow: skipped (post-cutover",
+        ));
+    let ok = successes_per_op(&run);
+    assert_eq!(ok.get("06-domains:op1"), Some(&1));
+    assert_eq!(ok.get("07-users:op3"), Some(&1));
+    assert!(
+        !ok.contains_key("17-mail-flow:op1"),
+        "post-cutover step must wait"
+    );
+}
+
+#[test]
+fn continue_past_gates_goes_on_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = gated(tmp.path());
+    let fail = scenario(
+        tmp.path(),
+        "fail",
+        json!({"steps": {"06-domains": {"fail": ["06-domains:op2"]}}}),
+    );
+    cutover(Some(&fail))
+        .args(["run", "--continue-past-gates"])
+        .arg(&bundle)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "WARNING: gate step 06-domains has failed or unfinished operations",
+        ))
+        .stdout(predicate::str::contains("07-users: ok (3 created"));
+}
+
+#[test]
+fn post_cutover_steps_run_only_when_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = gated(tmp.path());
+    cutover(None)
+        .args(["run", "--phase", "post-cutover"])
+        .arg(&bundle)
+        .env("FAKE_PWSH_ARGS_LOG", tmp.path().join("args.log"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("17-mail-flow: ok (1 created"))
+        .stdout(predicate::str::contains("07-users").not());
+    assert_eq!(
+        args_log(tmp.path()).len(),
+        2,
+        "probe + the post-cutover step"
+    );
+
+    cutover(None)
+        .args(["run", "--step", "17-mail-flow"])
+        .arg(&bundle)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("17-mail-flow: ok (1 created"));
+
+    cutover(None)
+        .args(["run", "--phase", "post-cutover", "--step", "07-users"])
+        .arg(&bundle)
+        .assert()
+        .code(2);
+}

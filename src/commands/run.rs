@@ -1,14 +1,22 @@
 use std::time::Duration;
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunPhase};
 use crate::error::{Error, Exit, Result};
-use crate::run::{self, Mode, ProgressMode, RunOptions, StepStatus};
+use crate::run::journal::Outcome;
+use crate::run::protocol::Status;
+use crate::run::{self, Mode, Phase, ProgressMode, RunOptions, StepStatus};
 
 pub fn run(args: RunArgs) -> Result<Exit> {
     if let Some(pair) = &args.import_results {
-        if !args.steps.is_empty() || args.what_if || args.resume || args.retry_failed {
+        if !args.steps.is_empty()
+            || args.what_if
+            || args.resume
+            || args.retry_failed
+            || args.continue_past_gates
+            || args.phase.is_some()
+        {
             return Err(Error::Usage(
-                "--import-results records a file and runs nothing: use it without --step, --what-if, --resume or --retry-failed".into(),
+                "--import-results records a file and runs nothing: use it without --step, --what-if, --resume, --retry-failed, --continue-past-gates or --phase".into(),
             ));
         }
         let [step, file] = pair.as_slice() else {
@@ -46,6 +54,11 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         timeout: args.timeout.map(Duration::from_secs),
         progress: ProgressMode::Auto,
         env: Vec::new(),
+        continue_past_gates: args.continue_past_gates,
+        phase: match args.phase {
+            Some(RunPhase::PostCutover) => Phase::PostCutover,
+            Some(RunPhase::Migrate) | None => Phase::Migrate,
+        },
     };
     let outcome = run::run_bundle(&opts)?;
     for s in &outcome.steps {
@@ -79,9 +92,15 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
                 .iter()
                 .map(|(st, n)| format!("{n} {}", st.as_str()))
                 .collect();
+            let failed = by_status.get(&Status::Failed).copied().unwrap_or(0);
+            // "ok" is about the process; a step with failed operations did not succeed.
+            let label = if *outcome == Outcome::Ok && failed > 0 {
+                "finished with failures"
+            } else {
+                outcome.as_str()
+            };
             let mut line = format!(
-                "{id}: {} ({}; exit {}; {duration_s:.1} s)",
-                outcome.as_str(),
+                "{id}: {label} ({}; exit {}; {duration_s:.1} s)",
                 if counts.is_empty() {
                     "no records".to_string()
                 } else {
@@ -104,5 +123,8 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
             format!("{id}: not run here (source server; see the instructions above)")
         }
         StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
+        StepStatus::HeldByGate(gate) => {
+            format!("{id}: not started (gate step {gate} has failed or unfinished operations)")
+        }
     }
 }

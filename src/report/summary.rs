@@ -71,6 +71,26 @@ pub struct StepSummary {
     pub note: Option<String>,
 }
 
+impl StepSummary {
+    /// The "Last outcome" cell: the last process's outcome and note. A clean process end with
+    /// failed operations reads "finished with failures", never "ok".
+    pub fn outcome_text(&self) -> String {
+        let failed = self.by_status.get("failed").copied().unwrap_or(0);
+        let oc = match self.outcome {
+            Some(Outcome::Ok) if failed > 0 => "finished with failures",
+            Some(oc) => oc.as_str(),
+            None if self.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
+                return "runs on the source server: import its results with --import-results".into()
+            }
+            None => return "not run".into(),
+        };
+        match &self.note {
+            Some(n) => format!("{oc}: {n}"),
+            None => oc.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Failure {
     pub step: String,

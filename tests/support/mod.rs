@@ -63,6 +63,8 @@ pub struct StepSpec {
     pub id: String,
     pub runs_on: String,
     pub ops: Option<Vec<String>>,
+    pub gate: bool,
+    pub phase: Option<String>,
 }
 
 /// Writes a bundle the way the contract describes it; the scripts' text does not matter.
@@ -101,6 +103,8 @@ impl BundleBuilder {
             id: id.into(),
             runs_on: "jump-box".into(),
             ops: Some(ops),
+            gate: false,
+            phase: None,
         });
         self
     }
@@ -111,6 +115,8 @@ impl BundleBuilder {
             id: id.into(),
             runs_on: "jump-box".into(),
             ops: None,
+            gate: false,
+            phase: None,
         });
         self
     }
@@ -121,7 +127,25 @@ impl BundleBuilder {
             id: id.into(),
             runs_on: "source-server".into(),
             ops: Some(ops),
+            gate: false,
+            phase: None,
         });
+        self
+    }
+
+    /// Marks the last step added as a gate (the runner stops after it when it has failures).
+    pub fn gate(mut self) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.gate = true;
+        }
+        self
+    }
+
+    /// Marks the last step added as a post-cutover step.
+    pub fn post_cutover(mut self) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.phase = Some("post-cutover".into());
+        }
         self
     }
 
@@ -161,7 +185,7 @@ impl BundleBuilder {
                 }
                 None => (Value::Null, 0),
             };
-            steps.push(json!({
+            let mut step = json!({
                 "id": s.id,
                 "title": format!("Step {}", s.id),
                 "file": file,
@@ -173,7 +197,15 @@ impl BundleBuilder {
                 "ops_file": ops_file,
                 "data": [data_rel],
                 "changes": true,
-            }));
+            });
+            // Only when set, so the default-less manifests of older bundles stay covered.
+            if s.gate {
+                step["gate"] = Value::Bool(true);
+            }
+            if let Some(p) = &s.phase {
+                step["phase"] = Value::String(p.clone());
+            }
+            steps.push(step);
         }
         let manifest = json!({
             "format": 1,
