@@ -420,7 +420,11 @@ fn what_if_passes_the_switch_and_expects_whatif_records() {
         .arg(&bundle)
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("5 whatif"));
+        .stdout(predicate::str::contains("5 whatif"))
+        // The source-server command is printed as the operator must type it: what-if too.
+        .stderr(predicate::str::contains(
+            "& .\\steps\\01-export.ps1 -ModulePath .\\modules\\Cutover.psm1 -ResultsPath .\\01-export.results.jsonl -WhatIf\n",
+        ));
     let run = latest_run(&bundle);
     let meta = run_json(&run);
     assert_eq!(meta["what_if"], true);
@@ -859,4 +863,22 @@ fn post_cutover_steps_run_only_when_asked_for() {
         .arg(&bundle)
         .assert()
         .code(2);
+}
+
+#[test]
+fn a_2007_source_step_is_told_to_load_the_plain_script_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .source_version("2007")
+        .source_step("01-export", 2)
+        .step("05-users", 1)
+        .build(&tmp.path().join("bundle"));
+    cutover(None)
+        .arg("run")
+        .arg(&bundle)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "& .\\steps\\01-export.ps1 -ModulePath .\\modules\\Cutover.ps1 -ResultsPath .\\01-export.results.jsonl\n",
+        ));
 }

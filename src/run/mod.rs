@@ -233,7 +233,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             continue;
         }
         if !step.runs_here() {
-            let text = source_server_instructions(&bundle, step);
+            let text = source_server_instructions(&bundle, step, opts.what_if);
             eprintln!("{text}");
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
@@ -579,25 +579,34 @@ pub fn step_done(
     planned_done && recorded_done && (!needs_clean_end || last_clean)
 }
 
-/// How to run a source-server step by hand, and how to bring its results back.
-pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep) -> String {
+/// How to run a source-server step by hand, and how to bring its results back. In a what-if run
+/// the printed command carries `-WhatIf` too: the operator copies it as printed.
+pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: bool) -> String {
     let win = |p: &str| format!(".\\{}", p.replace('/', "\\"));
-    let module = bundle
-        .manifest
-        .modules
+    let modules = &bundle.manifest.modules;
+    // Exchange 2007's shell may be PowerShell 1.0, which has no modules: its scripts dot-source
+    // the plain-script copy, so name that file.
+    let wanted = if bundle.manifest.source_version == "2007" {
+        "Cutover.ps1"
+    } else {
+        "Cutover.psm1"
+    };
+    let module = modules
         .iter()
-        .find(|m| m.file.ends_with("Cutover.psm1"))
-        .or_else(|| bundle.manifest.modules.first())
+        .find(|m| m.file.ends_with(wanted))
+        .or_else(|| modules.iter().find(|m| m.file.ends_with("Cutover.psm1")))
+        .or_else(|| modules.first())
         .map(|m| format!(" -ModulePath {}", win(&m.file)))
         .unwrap_or_default();
     let results = format!("{}.results.jsonl", step.id());
     format!(
         "{id}: runs on the source Exchange server, not here. Copy the bundle folder there and, in a \
          PowerShell window on the server (the Exchange Management Shell for Exchange 2007 and later), \
-         from the bundle folder run:\n    & {script}{module} -ResultsPath .\\{results}\n\
+         from the bundle folder run:\n    & {script}{module} -ResultsPath .\\{results}{whatif}\n\
          then copy {results} back and record it:\n    cutover run {bundle} --import-results {id} {results}",
         id = step.id(),
         script = win(&step.step.file),
         bundle = bundle.root.display(),
+        whatif = if what_if { " -WhatIf" } else { "" },
     )
 }

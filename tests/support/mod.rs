@@ -75,6 +75,7 @@ pub struct StepSpec {
 pub struct BundleBuilder {
     steps: Vec<StepSpec>,
     hash_ops: bool,
+    source_version: String,
 }
 
 impl Default for BundleBuilder {
@@ -88,7 +89,14 @@ impl BundleBuilder {
         BundleBuilder {
             steps: Vec::new(),
             hash_ops: false,
+            source_version: "2016".into(),
         }
+    }
+
+    /// The manifest's source version; "2007" also ships `modules/Cutover.ps1`, as bundles do.
+    pub fn source_version(mut self, v: &str) -> Self {
+        self.source_version = v.into();
+        self
     }
 
     pub fn hash_ops_files(mut self) -> Self {
@@ -160,6 +168,14 @@ impl BundleBuilder {
             "modules/Cutover.psm1",
             "\u{feff}function Write-CutoverResult { param($Record) }\n".as_bytes(),
         );
+        let mut modules = vec![json!({"file": "modules/Cutover.psm1", "sha256": module})];
+        if self.source_version == "2007" {
+            let ps1 = write(
+                "modules/Cutover.ps1",
+                "\u{feff}function Write-CutoverResult { param($Record) }\n".as_bytes(),
+            );
+            modules.push(json!({"file": "modules/Cutover.ps1", "sha256": ps1}));
+        }
         let mut data = Vec::new();
         let mut steps = Vec::new();
         for s in &self.steps {
@@ -210,12 +226,12 @@ impl BundleBuilder {
         let manifest = json!({
             "format": 1,
             "generator": "cutover test",
-            "source_version": "2016",
+            "source_version": self.source_version,
             "identity": "cloud",
             "tenant": "contoso.onmicrosoft.com",
             "steps": steps,
             "data": data,
-            "modules": [{"file": "modules/Cutover.psm1", "sha256": module}],
+            "modules": modules,
         });
         std::fs::write(
             root.join("manifest.json"),
