@@ -257,23 +257,42 @@ fn garbage_and_secrets_on_stdout_are_logs_and_redacted() {
             "stdout": ["{\"step\":\"05-users\",\"op\":\"05-users:op9\",\"status\":\"created\"}",
                        "\u{1b}[31mgarbage \u{0}\u{7f}",
                        "creating ann@contoso.com with Tr0ub4dor&3x",
+                       "Generated password for bob@contoso.com: Zq8#kLm2!pQr",
                        "Password=Sup3rSecret!"],
             "stderr": [format!("Authorization: Bearer {jwt}")]
-        }}),
+        },
+        // The step writes error texts into results.jsonl itself: the runner masks them after.
+        "steps": {"06-licences": {
+            "fail": ["06-licences:op2"],
+            "error": "Update-MgUser ann@contoso.com -Password Tr0ub4dor&3x failed; pwd=Zq8#kLm2!pQr"
+        }}}),
     );
     cutover(Some(&s))
         .args(["run", "--secrets"])
         .arg(&secrets)
         .arg(&bundle)
         .assert()
-        .code(0);
+        .code(1);
     let run = latest_run(&bundle);
     let out = std::fs::read_to_string(run.join("logs/05-users.1.stdout.log")).unwrap();
     let err = std::fs::read_to_string(run.join("logs/05-users.1.stderr.log")).unwrap();
     assert!(out.contains("garbage"));
     assert!(out.contains("creating ann@contoso.com with ***"), "{out}");
     assert!(out.contains("Password=***"));
-    for secret in ["Tr0ub4dor&3x", "Sup3rSecret!", jwt] {
+    assert!(
+        out.contains("Generated password for bob@contoso.com: ***"),
+        "{out}"
+    );
+    let failed = records(&run)
+        .into_iter()
+        .find(|r| r["op"] == "06-licences:op2")
+        .unwrap();
+    assert_eq!(
+        failed["error"],
+        "Update-MgUser ann@contoso.com -Password *** failed; pwd=***"
+    );
+    assert_eq!(records(&run).len(), 8, "every record kept");
+    for secret in ["Tr0ub4dor&3x", "Sup3rSecret!", "Zq8#kLm2!pQr", jwt] {
         for f in std::fs::read_dir(&run).unwrap().flatten() {
             if f.path().is_file() {
                 let text = std::fs::read_to_string(f.path()).unwrap();

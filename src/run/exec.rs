@@ -190,6 +190,10 @@ pub fn run_step(
     if tail.unterminated() {
         on_record(Err(()));
     }
+    drop(tail);
+    // The step writes its records itself, error texts and all: once it has ended, mask in them
+    // what the logs mask (its records before `offset` were masked when their step ended).
+    super::journal::redact_records_from(cmd.results, offset, redactor)?;
     result.outcome_hint = hint;
     result.duration = started.elapsed();
     result.exit_code = status.code();
