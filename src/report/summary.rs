@@ -257,7 +257,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
                     op: r.op.clone(),
                     target: redactor.redact(&r.target),
                     action: r.action.clone(),
-                    hint: known_errors::explain(&error).map(Hint::from),
+                    hint: known_errors::explain(&r.step, &error).map(Hint::from),
                     error,
                 });
             }
