@@ -240,6 +240,52 @@ fn a_hung_step_is_killed_at_the_timeout_and_the_journal_kept() {
 }
 
 #[test]
+fn idle_timeout_stops_a_silent_step_but_not_a_busy_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = three_steps(tmp.path());
+    // Busy: a record every 400 ms for 2 s, longer than the idle limit in total.
+    let slow = scenario(
+        tmp.path(),
+        "slow",
+        json!({"steps": {"05-users": {"delay_ms": 400}}}),
+    );
+    cutover(Some(&slow))
+        .args(["run", "--idle-timeout", "1s"])
+        .arg(&bundle)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("05-users: ok (5 created"));
+
+    // Silent after two records: stopped, the journal kept, the reason noted.
+    let hang = scenario(
+        tmp.path(),
+        "hang",
+        json!({"steps": {"05-users": {"hang_after": 2}}}),
+    );
+    let started = std::time::Instant::now();
+    cutover(Some(&hang))
+        .args(["run", "--idle-timeout", "1s"])
+        .arg(&bundle)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("05-users: timed-out"));
+    assert!(started.elapsed().as_secs() < 20);
+    let run = latest_run(&bundle);
+    assert_eq!(successes_per_op(&run).len(), 2);
+    let note = run_json(&run)["invocations"][0]["note"].clone();
+    assert!(note.as_str().unwrap().contains("--idle-timeout"), "{note}");
+
+    cutover(None)
+        .args(["run", "--idle-timeout", "0"])
+        .arg(&bundle)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--idle-timeout"));
+}
+
+#[test]
 fn garbage_and_secrets_on_stdout_are_logs_and_redacted() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = three_steps(tmp.path());

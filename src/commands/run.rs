@@ -39,6 +39,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     if args.timeout == Some(0) {
         return Err(Error::Usage("--timeout must be at least 1 second".into()));
     }
+    let idle_timeout = args.idle_timeout.as_deref().map(parse_idle).transpose()?;
     let mode = match (args.resume, args.retry_failed) {
         (_, true) => Mode::RetryFailed,
         (true, false) => Mode::Resume,
@@ -52,6 +53,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         secrets: args.secrets.clone(),
         mode,
         timeout: args.timeout.map(Duration::from_secs),
+        idle_timeout,
         progress: ProgressMode::Auto,
         env: Vec::new(),
         continue_past_gates: args.continue_past_gates,
@@ -76,6 +78,27 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         );
     }
     Ok(outcome.exit())
+}
+
+/// `--idle-timeout`: minutes, or a number with an `s`, `m` or `h` suffix; at least 1 second.
+fn parse_idle(text: &str) -> Result<Duration> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 'm'),
+    };
+    let secs = match (num.trim().parse::<u64>(), unit) {
+        (Ok(n), 's') => Some(n),
+        (Ok(n), 'm') => n.checked_mul(60),
+        (Ok(n), 'h') => n.checked_mul(3600),
+        _ => None,
+    };
+    match secs {
+        Some(s) if s > 0 => Ok(Duration::from_secs(s)),
+        _ => Err(Error::Usage(format!(
+            "--idle-timeout {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h), at least 1 second"
+        ))),
+    }
 }
 
 pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
@@ -125,6 +148,21 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
         StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
         StepStatus::HeldByGate(gate) => {
             format!("{id}: not started (gate step {gate} has failed or unfinished operations)")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_timeout_takes_minutes_or_a_unit() {
+        assert_eq!(parse_idle("30").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_idle("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_idle("2H").unwrap(), Duration::from_secs(7200));
+        for bad in ["0", "0s", "", "m", "-1", "1.5", "3d", "ten"] {
+            assert!(parse_idle(bad).is_err(), "{bad}");
         }
     }
 }

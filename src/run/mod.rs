@@ -59,6 +59,9 @@ pub struct RunOptions {
     pub secrets: Option<PathBuf>,
     pub mode: Mode,
     pub timeout: Option<Duration>,
+    /// Stop a step that writes no record and no output line for this long (off by default: a
+    /// step may legitimately read for a long time before its first record).
+    pub idle_timeout: Option<Duration>,
     pub progress: ProgressMode,
     /// Extra environment for the step processes (the demo names its fake scenario here).
     pub env: Vec<(String, String)>,
@@ -91,6 +94,7 @@ impl RunOptions {
             secrets: None,
             mode: Mode::Fresh,
             timeout: None,
+            idle_timeout: None,
             progress: ProgressMode::Auto,
             env: Vec::new(),
             continue_past_gates: false,
@@ -496,6 +500,7 @@ fn run_one(
         stdout_log,
         stderr_log,
         timeout: opts.timeout,
+        idle_timeout: opts.idle_timeout,
         what_if: opts.what_if,
         env: &opts.env,
     };
@@ -525,7 +530,12 @@ fn run_one(
             res.whatif_violations
         );
     }
-    if outcome == Outcome::TimedOut {
+    if outcome == Outcome::TimedOut && res.idle {
+        notes.push(format!(
+            "stopped after {} s without a record or an output line (--idle-timeout)",
+            opts.idle_timeout.map_or(0, |t| t.as_secs())
+        ));
+    } else if outcome == Outcome::TimedOut {
         notes.push(format!(
             "stopped after the --timeout of {} s",
             opts.timeout.map_or(0, |t| t.as_secs())
