@@ -194,6 +194,24 @@ fn a_clean_run_reports_complete() {
 }
 
 #[test]
+fn a_post_cutover_step_not_run_yet_is_named_and_does_not_spoil_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 2)
+        .step("17-mail-flow", 1)
+        .post_cutover()
+        .build(&tmp.path().join("bundle"));
+    cutover(None).arg("run").arg(&bundle).assert().code(0);
+    let v: Value = serde_json::from_str(&report(&bundle, "json")).unwrap();
+    assert_eq!(v["run"]["complete"], true);
+    let md = report(&bundle, "md");
+    assert!(
+        md.contains("| post-cutover step, not run yet: run it after the MX change with --phase post-cutover |"),
+        "{md}"
+    );
+}
+
+#[test]
 fn reporting_something_that_is_not_a_run_is_a_usage_error() {
     let tmp = tempfile::tempdir().unwrap();
     cutover(None)
