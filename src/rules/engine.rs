@@ -476,6 +476,15 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     drop(opened);
     let mut findings = st.sink.finish(&names);
     if !audit_files.is_empty() {
+        // The users files of this run map permission trustees for the audit.
+        let users = inputs
+            .iter()
+            .zip(&kinds)
+            .filter_map(|(i, k)| match (&i.source, k) {
+                (Source::Path(p), Some(FileKind::Users)) => Some((p.clone(), FileKind::Users)),
+                _ => None,
+            });
+        audit_files.extend(users);
         findings.extend(crate::audit::lint_inputs(project, &audit_files)?);
     }
     let pos = |f: &Finding| {
