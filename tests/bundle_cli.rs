@@ -106,7 +106,7 @@ fn synced_identities_need_no_secrets_and_set_aliases_on_premises() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["identity"], "synced");
     let steps = m["steps"].as_array().unwrap();
-    let aliases = steps.iter().find(|s| s["id"] == "10-aliases").unwrap();
+    let aliases = steps.iter().find(|s| s["id"] == "11-aliases").unwrap();
     assert_eq!(aliases["runs_on"], "source-server");
     assert_eq!(aliases["target"], "exchange2010");
     assert!(steps.iter().all(|s| s["id"] != "07-users"));

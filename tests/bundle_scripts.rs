@@ -178,7 +178,7 @@ fn steps_follow_the_source_version_and_identity_mode() {
         );
         assert_eq!(has("07-users"), i == IdentityMode::Cloud);
         assert_eq!(has("07-users-verify"), i == IdentityMode::Synced);
-        let aliases = m.steps.iter().find(|s| s.id == "10-aliases");
+        let aliases = m.steps.iter().find(|s| s.id == "11-aliases");
         match (v, i) {
             (SourceVersion::Ex2003, IdentityMode::Synced) => assert!(aliases.is_none()),
             (_, IdentityMode::Synced) => assert_eq!(aliases.unwrap().runs_on, "source-server"),
@@ -662,7 +662,7 @@ fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
         !ids.contains(&"07-users") && !ids.contains(&"08-licences"),
         "{ids:?}"
     );
-    assert!(ids.contains(&"10-aliases"));
+    assert!(ids.contains(&"11-aliases"));
     let md = std::fs::read_to_string(dir.path().join("PLAN.md")).unwrap();
     assert!(md.contains("- unchanged users:ensure:user0@contoso.com"));
 }
@@ -670,7 +670,7 @@ fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
 #[test]
 fn exchange_online_aliases_always_use_the_add_form() {
     for (v, i, dir, m) in bundles() {
-        let step = m.steps.iter().find(|s| s.id == "10-aliases");
+        let step = m.steps.iter().find(|s| s.id == "11-aliases");
         let Some(step) = step else { continue };
         let text = script_text(&dir.path().join(&step.file));
         let add_form = text.contains("-EmailAddresses @{ Add = $r.Address }");
@@ -936,7 +936,7 @@ fn exchange_2007_source_scripts_use_powershell_1_features_only() {
         let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
         let mut want = vec!["03-source-impersonation", "05-source-export"];
         if i == IdentityMode::Synced {
-            want.push("10-aliases");
+            want.push("11-aliases");
         }
         assert_eq!(ids, want, "{i:?}");
         let runtime = dir.path().join(bundle::MODULE_PS1_FILE);

@@ -177,6 +177,8 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::UsersVerify => "steps/users-verify",
         StepKind::Licences => "steps/licences",
         StepKind::MailboxesVerify => "steps/mailboxes-verify",
+        StepKind::SharedMailboxes => "steps/shared-mailboxes",
+        StepKind::SharedMailboxesVerify => "steps/shared-mailboxes-verify",
         StepKind::Aliases => "steps/aliases",
         StepKind::Groups => "steps/groups",
         StepKind::GroupAliases => "steps/group-aliases",
@@ -298,9 +300,8 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             ops_file: Some(ops_rel),
             data: vec![data_rel],
             changes: step.changes,
-            // Set per step by the plan (FIXBUNDLE); until then nothing gates and all migrates.
-            gate: false,
-            phase: crate::bundle::manifest::PHASE_MIGRATE.to_string(),
+            gate: step.gate,
+            phase: step.phase.to_string(),
         });
     }
     let mw = csv_bytes(
@@ -311,7 +312,11 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     )?;
     let dp = csv_bytes(
         &["UserPrincipalName"],
-        plan.mailboxes.iter().map(|m| [m.destination.as_str()]),
+        // DeploymentPro configures a person's Outlook: shared and resource mailboxes have none.
+        plan.mailboxes
+            .iter()
+            .filter(|m| m.user)
+            .map(|m| [m.destination.as_str()]),
     )?;
     for (rel, bytes) in [(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)] {
         let sha256 = write_file(out, rel, &bytes)?;
@@ -372,6 +377,7 @@ fn render_readme(
         "steps": steps.iter().map(|s| json!({
             "id": s.id, "title": s.title, "file": s.file, "runs_on": s.runs_on,
             "shell": s.shell, "target": s.target, "ops": s.ops, "changes": s.changes,
+            "gate": s.gate, "post_cutover": s.phase == manifest::PHASE_POST_CUTOVER,
         })).collect::<Vec<_>>(),
         "manual": plan.manual.iter().map(|m| json!({"title": m.title, "text": m.text})).collect::<Vec<_>>(),
         "synced": plan.identity == IdentityMode::Synced,
