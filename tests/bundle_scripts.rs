@@ -1097,6 +1097,8 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
         "Import-CutoverData",
         "Find-CutoverBlank",
         "Test-CutoverTransient",
+        "Test-CutoverNotFound",
+        "Get-CutoverRetryDelay",
         "Test-CutoverHasAddress",
     ] {
         let a = function_text(ps1, f).unwrap_or_else(|| panic!("Cutover.ps1 lacks {f}"));
@@ -1119,6 +1121,38 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
         f[..f.find("$attempt = 0").unwrap()].to_string()
     };
     assert_eq!(head(ps1), head(psm1));
+}
+
+#[test]
+fn operations_on_just_created_objects_retry_not_found_within_a_budget() {
+    for text in [bundle::MODULE, bundle::MODULE_PS1] {
+        let row = function_text(text, "Invoke-CutoverRow").unwrap();
+        assert!(row.contains("[switch]$RetryNotFound"));
+        assert!(row.contains("Get-CutoverRetryDelay -ErrorRecord $err -Attempt $attempt -RetryNotFound $RetryNotFound.IsPresent"));
+        let delay = function_text(text, "Get-CutoverRetryDelay").unwrap();
+        assert!(delay.contains("Test-CutoverNotFound $ErrorRecord"));
+        assert!(delay.contains("$Attempt -lt 6"), "bounded attempts");
+        assert!(
+            delay.contains("$script:CutoverNotFoundBudget"),
+            "bounded per step"
+        );
+        assert!(text.contains("$script:CutoverNotFoundBudget = 600"));
+    }
+    // Graph after New-MgUser, Exchange Online after licensing; never where not-found is the
+    // normal answer (ensure steps look first and create).
+    let dir = tempfile::tempdir().unwrap();
+    let m = write_bundle(
+        &project(SourceVersion::Ex2016, IdentityMode::Cloud),
+        &tenant(2),
+        dir.path(),
+    );
+    for s in &m.steps {
+        let text = script_text(&dir.path().join(&s.file));
+        let retries = text.contains("-RetryNotFound");
+        let want =
+            ["08-licences", "11-aliases", "15-members", "17-permissions"].contains(&s.id.as_str());
+        assert_eq!(retries, want, "{}", s.id);
+    }
 }
 
 #[test]
