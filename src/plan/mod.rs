@@ -702,9 +702,12 @@ impl<'a> Builder<'a> {
             let require_auth = !g.accept_external.unwrap_or(false);
             let change = self.change(|s| match s.groups.get(&key) {
                 None => Change::Create,
+                // Graph does not show a group's sender authentication, so a Graph-only snapshot
+                // leaves it unknown: unknown is an update (the step compares at run time), never
+                // a silent "unchanged" that drops the external-mail fix.
                 Some(sg) => match sg.require_sender_authentication {
-                    Some(v) if v != require_auth => Change::Update,
-                    _ => Change::Unchanged,
+                    Some(v) if v == require_auth => Change::Unchanged,
+                    _ => Change::Update,
                 },
             });
             let id = format!("groups:ensure:{key}");

@@ -252,6 +252,30 @@ fn gate_and_phase_per_step() {
 }
 
 #[test]
+fn a_group_whose_sender_authentication_the_state_does_not_show_is_updated() {
+    let state = |rsa: &str| {
+        State::from_json(&format!(
+            r#"{{"version":1,"groups":[{{"primary_smtp":"sales@contoso.com"{rsa}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let change = |s: &State| {
+        let p = build(&project(), &tenant(), Some(s)).unwrap();
+        p.step(StepKind::Groups).unwrap().ops[0].change
+    };
+    // The sample group accepts external mail, so it wants require_sender_authentication false.
+    assert_eq!(change(&state("")), Change::Update);
+    assert_eq!(
+        change(&state(r#","require_sender_authentication":true"#)),
+        Change::Update
+    );
+    assert_eq!(
+        change(&state(r#","require_sender_authentication":false"#)),
+        Change::Unchanged
+    );
+}
+
+#[test]
 fn steps_are_in_run_order_and_ids_unique() {
     let p = build(&project(), &tenant(), None).unwrap();
     let order: Vec<&str> = p.steps.iter().map(|s| s.id).collect();
