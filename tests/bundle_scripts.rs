@@ -1124,6 +1124,31 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
 }
 
 #[test]
+fn mailbox_checks_look_recipients_up_by_a_documented_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    for identity in [IdentityMode::Cloud, IdentityMode::Synced] {
+        let m = write_bundle(
+            &project(SourceVersion::Ex2016, identity),
+            &tenant(2),
+            dir.path().join(identity.as_str()).as_path(),
+        );
+        let text = |id: &str| {
+            let s = m.steps.iter().find(|s| s.id == id).unwrap();
+            script_text(&dir.path().join(identity.as_str()).join(&s.file))
+        };
+        let verify = text("09-mailboxes-verify");
+        assert!(verify.contains("Get-EXORecipient -UserPrincipalName $r.UserPrincipalName"));
+        assert!(!verify.contains("Get-Recipient -Identity"));
+        let shared = if identity == IdentityMode::Cloud {
+            "10-shared-mailboxes"
+        } else {
+            "10-shared-mailboxes-verify"
+        };
+        assert!(text(shared).contains("Get-EXORecipient -PrimarySmtpAddress $r.PrimarySmtpAddress"));
+    }
+}
+
+#[test]
 fn operations_on_just_created_objects_retry_not_found_within_a_budget() {
     for text in [bundle::MODULE, bundle::MODULE_PS1] {
         let row = function_text(text, "Invoke-CutoverRow").unwrap();
