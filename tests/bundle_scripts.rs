@@ -215,6 +215,44 @@ fn steps_follow_the_source_version_and_identity_mode() {
             "{v}"
         );
         assert!(readme.contains("ApplicationImpersonation role in\n  February 2025"));
+        // Only what this bundle has: no source example or section without a source step, and
+        // the step ids named in the prose exist.
+        let source = m.steps.iter().any(|s| s.runs_on == "source-server");
+        assert_eq!(
+            readme.contains("**Source-server steps**"),
+            source,
+            "{v} {i:?}"
+        );
+        assert_eq!(
+            readme.contains("05-source-export"),
+            has("05-source-export"),
+            "{v} {i:?}"
+        );
+        assert_eq!(
+            readme.contains("` runs on the source server"),
+            aliases.is_some_and(|a| a.runs_on == "source-server"),
+            "{v} {i:?}"
+        );
+        if source {
+            assert!(readme.contains("-ResultsPath .\\results-0"), "{v} {i:?}");
+        }
+        assert!(!readme.contains("C:\\cutover"));
+        assert!(readme.contains("Unblock-File") && readme.contains("-Scope Process"));
+        assert_eq!(
+            readme.contains("2010 needs **SP1 or later**"),
+            v == SourceVersion::Ex2010
+        );
+        assert!(readme.contains("Enable-OrganizationCustomization"));
+        assert!(readme.contains("A **gate** step") && readme.contains("--phase post-cutover"));
+        for id in [
+            "10-aliases",
+            "11-groups",
+            "13-members",
+            "16-dns-records",
+            "17-mail-flow",
+        ] {
+            assert!(!readme.contains(id), "{v} {i:?}: stale step id {id}");
+        }
         assert!(
             readme.contains("\"status\":\"created\""),
             "protocol documented"

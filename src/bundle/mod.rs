@@ -367,6 +367,19 @@ fn render_readme(
     opts: &BundleOptions,
 ) -> Result<String> {
     let esc = markdown::escape;
+    let source_steps: Vec<&Step> = steps
+        .iter()
+        .filter(|s| s.runs_on == manifest::RUNS_ON_SOURCE)
+        .collect();
+    // The example names a step this bundle really has, with its results file beside it.
+    let source_example = source_steps.first().map(|s| {
+        json!({
+            "file": format!(".\\{}", s.file.replace('/', "\\")),
+            "results": format!(".\\results-{}.jsonl", s.id.split('-').next().unwrap_or(&s.id)),
+        })
+    });
+    let has = |kind: StepKind| steps.iter().any(|s| s.id == kind.id());
+    let aliases_on_source = source_steps.iter().any(|s| s.id == StepKind::Aliases.id());
     let ctx = json!({
         "generator": plan.generator,
         "source_version": plan.source_version.as_str(),
@@ -383,6 +396,28 @@ fn render_readme(
         "synced": plan.identity == IdentityMode::Synced,
         "has_secrets": opts.has_secrets,
         "has_revert": plan.step(StepKind::SourceThrottlingRevert).is_some(),
+        "has_source": !source_steps.is_empty(),
+        "source_example": source_example,
+        "has_source_export": has(StepKind::SourceExport),
+        "aliases_on_source": aliases_on_source,
+        "is2010": plan.source_version == SourceVersion::Ex2010,
+        "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
+        "id": {
+            "preflight": StepKind::Preflight.id(),
+            "source_export": StepKind::SourceExport.id(),
+            "users": StepKind::Users.id(),
+            "users_verify": StepKind::UsersVerify.id(),
+            "mailboxes_verify": StepKind::MailboxesVerify.id(),
+            "shared": StepKind::SharedMailboxes.id(),
+            "shared_verify": StepKind::SharedMailboxesVerify.id(),
+            "aliases": StepKind::Aliases.id(),
+            "groups": StepKind::Groups.id(),
+            "members": StepKind::Members.id(),
+            "limits": StepKind::Limits.id(),
+            "dns": StepKind::DnsRecords.id(),
+            "mail_flow": StepKind::MailFlow.id(),
+            "revert": StepKind::SourceThrottlingRevert.id(),
+        },
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
     });
     hb.render("README.md", &ctx)
