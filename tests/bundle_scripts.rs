@@ -1162,6 +1162,32 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
 }
 
 #[test]
+fn preflight_pairs_the_exchange_module_with_powershell_and_mail_flow_falls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = write_bundle(
+        &project(SourceVersion::Ex2016, IdentityMode::Cloud),
+        &tenant(2),
+        dir.path(),
+    );
+    let text = |id: &str| {
+        let s = m.steps.iter().find(|s| s.id == id).unwrap();
+        script_text(&dir.path().join(&s.file))
+    };
+    let pre = text("01-preflight");
+    assert!(pre.contains("$have -ge [version]'3.10.0' -and $ps -lt [version]'7.6'"));
+    assert!(pre.contains("$have -ge [version]'3.5.0' -and $ps -lt [version]'7.4'"));
+    assert!(pre.contains("Install-Module ExchangeOnlineManagement -RequiredVersion 3.9.2"));
+    let flow = text("19-mail-flow");
+    assert!(flow.contains("Get-Command -Name 'Get-MessageTraceV2'"));
+    let v2 = flow.find("Get-MessageTraceV2 -StartDate").unwrap();
+    let v1 = flow.find("Get-MessageTrace -StartDate").unwrap();
+    assert!(
+        v2 < v1,
+        "V2 first, the retiring cmdlet only as the fallback"
+    );
+}
+
+#[test]
 fn mailbox_checks_look_recipients_up_by_a_documented_parameter() {
     let dir = tempfile::tempdir().unwrap();
     for identity in [IdentityMode::Cloud, IdentityMode::Synced] {
