@@ -1188,6 +1188,20 @@ fn preflight_pairs_the_exchange_module_with_powershell_and_mail_flow_falls_back(
 }
 
 #[test]
+fn the_source_export_never_grows_an_array_with_plus_equals() {
+    let dir = tempfile::tempdir().unwrap();
+    for v in [SourceVersion::Ex2010, SourceVersion::Ex2016] {
+        let out = dir.path().join(v.as_str());
+        write_bundle(&project(v, IdentityMode::Cloud), &tenant(2), &out);
+        let text = script_text(&out.join("steps/05-source-export.ps1"));
+        assert!(!text.contains(" += "), "{v}: quadratic array growth");
+        assert!(text.contains("New-Object System.Collections.ArrayList"));
+        assert_eq!(text.matches("[void]$out.Add(").count(), 4);
+        assert_eq!(text.matches("[void]$stats.Add(").count(), 2);
+    }
+}
+
+#[test]
 fn mailbox_checks_look_recipients_up_by_a_documented_parameter() {
     let dir = tempfile::tempdir().unwrap();
     for identity in [IdentityMode::Cloud, IdentityMode::Synced] {
