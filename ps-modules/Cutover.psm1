@@ -222,12 +222,25 @@ function Get-CutoverBytes {
 
 # ---- jump box only (PowerShell 7, Microsoft Graph and ExchangeOnlineManagement v3) ----
 
+function Get-CutoverCertificateTenant {
+    # Certificate (app-only) sign-in, the same rule for Graph and Exchange Online: it is used
+    # when CUTOVER_APP_ID and CUTOVER_CERT_THUMBPRINT are both set, and then needs the tenant's
+    # .onmicrosoft.com domain (the bundle's tenant, or CUTOVER_TENANT_ID), which Exchange Online
+    # requires as -Organization and Graph accepts as -TenantId. $null: interactive sign-in.
+    param([string]$Tenant)
+    if (-not ($env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT)) { return $null }
+    if ($env:CUTOVER_TENANT_ID) { return [string]$env:CUTOVER_TENANT_ID }
+    if ($Tenant) { return $Tenant }
+    throw 'Certificate sign-in (CUTOVER_APP_ID, CUTOVER_CERT_THUMBPRINT) needs the tenant: set CUTOVER_TENANT_ID, or [tenant] name in cutover.toml, to the .onmicrosoft.com domain.'
+}
+
 function Connect-CutoverGraph {
-    # Certificate (app-only) when CUTOVER_APP_ID, CUTOVER_CERT_THUMBPRINT and CUTOVER_TENANT_ID
-    # are set; else an interactive modern-auth sign-in with the scopes the step needs.
+    # Certificate (app-only) when Get-CutoverCertificateTenant says so; else an interactive
+    # modern-auth sign-in with the scopes the step needs.
     param([string[]]$Scopes, [string]$Tenant)
-    if ($env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT -and $env:CUTOVER_TENANT_ID) {
-        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $env:CUTOVER_TENANT_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome
+    $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
+    if ($certTenant) {
+        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $certTenant -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome
     }
     elseif ($Tenant) {
         Connect-MgGraph -Scopes $Scopes -TenantId $Tenant -NoWelcome
@@ -238,11 +251,12 @@ function Connect-CutoverGraph {
 }
 
 function Connect-CutoverExchange {
-    # Exchange Online over REST (ExchangeOnlineManagement v3): certificate when CUTOVER_APP_ID
-    # and CUTOVER_CERT_THUMBPRINT are set, else interactive (MFA works). Never Basic auth.
+    # Exchange Online over REST (ExchangeOnlineManagement v3): certificate when
+    # Get-CutoverCertificateTenant says so, else interactive (MFA works). Never Basic auth.
     param([string]$Tenant)
-    if ($env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT -and $Tenant) {
-        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $Tenant -ShowBanner:$false
+    $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
+    if ($certTenant) {
+        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $certTenant -ShowBanner:$false
     }
     elseif ($env:CUTOVER_ADMIN_UPN) {
         Connect-ExchangeOnline -UserPrincipalName $env:CUTOVER_ADMIN_UPN -ShowBanner:$false

@@ -1188,6 +1188,28 @@ fn preflight_pairs_the_exchange_module_with_powershell_and_mail_flow_falls_back(
 }
 
 #[test]
+fn graph_and_exchange_choose_certificate_sign_in_by_the_same_rule() {
+    let m = bundle::MODULE;
+    let graph = function_text(m, "Connect-CutoverGraph").unwrap();
+    let exo = function_text(m, "Connect-CutoverExchange").unwrap();
+    for f in [graph, exo] {
+        assert!(f.contains("$certTenant = Get-CutoverCertificateTenant -Tenant $Tenant"));
+        assert!(
+            !f.contains("$env:CUTOVER_TENANT_ID"),
+            "one rule, in one place"
+        );
+    }
+    assert!(graph.contains("-TenantId $certTenant -CertificateThumbprint"));
+    assert!(exo.contains("-Organization $certTenant"));
+    let rule = function_text(m, "Get-CutoverCertificateTenant").unwrap();
+    assert!(rule.contains("$env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT"));
+    assert!(
+        rule.contains("throw"),
+        "no silent fall-back to interactive sign-in"
+    );
+}
+
+#[test]
 fn the_source_export_never_grows_an_array_with_plus_equals() {
     let dir = tempfile::tempdir().unwrap();
     for v in [SourceVersion::Ex2010, SourceVersion::Ex2016] {

@@ -429,31 +429,56 @@ pub fn password_count(tenant: &Tenant) -> usize {
     tenant.users.iter().filter(|u| u.password.is_some()).count()
 }
 
+/// An absolute form of `p` that resolves symbolic links and `..` through its nearest existing
+/// ancestor, so a path into a folder that does not exist yet still compares correctly.
+fn resolved(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let mut rest = Vec::new();
+    let mut base = p.as_path();
+    loop {
+        if let Ok(c) = fs::canonicalize(base) {
+            return rest.iter().rev().fold(c, |acc: PathBuf, n| acc.join(n));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return p,
+        }
+    }
+}
+
 /// Writes `UserPrincipalName,Password` for every user with a password to `path`, a file only
 /// its owner can read (mode 0600 set when it is created, before any byte is written). Refuses
-/// a path inside the bundle folder, and an existing file.
+/// a path inside the bundle folder, and an existing file. A missing folder on the way is
+/// created (owner-only on Unix).
 pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usize> {
-    let abs = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map(|d| d.join(p))
-                .unwrap_or_else(|_| p.to_path_buf())
-        };
-        let parent = p.parent().and_then(|d| fs::canonicalize(d).ok());
-        match (parent, p.file_name()) {
-            (Some(d), Some(n)) => d.join(n),
-            _ => p,
-        }
-    };
-    let bundle_abs = fs::canonicalize(bundle).unwrap_or_else(|_| abs(bundle));
-    let target = abs(path);
-    if target.starts_with(&bundle_abs) {
+    let target = resolved(path);
+    if target.starts_with(resolved(bundle)) {
         return Err(Error::Usage(format!(
             "--secrets-out {} is inside the bundle folder: passwords must stay outside it",
             path.display()
         )));
+    }
+    if let Some(parent) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut dirs = fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            dirs.mode(0o700);
+        }
+        dirs.create(parent).map_err(io(parent))?;
     }
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
