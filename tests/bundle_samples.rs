@@ -195,7 +195,7 @@ fn sample_mailbox_export_addresses_become_the_alias_step() {
 fn sample_manifest_marks_gates_and_the_post_cutover_check() {
     let dir = tempfile::tempdir().unwrap();
     for identity in ["cloud", "synced"] {
-        let (_, m) = sample_bundle(dir.path(), identity);
+        let (out, m) = sample_bundle(dir.path(), identity);
         let steps = m["steps"].as_array().unwrap();
         let gates: Vec<&str> = steps
             .iter()
@@ -213,6 +213,8 @@ fn sample_manifest_marks_gates_and_the_post_cutover_check() {
         };
         // The samples set no licence, so there is no 09-mailboxes-verify (plan tests cover it).
         assert!(!step_ids(&m).contains(&"09-mailboxes-verify".to_string()));
+        let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+        assert!(!readme.contains("09-mailboxes-verify") && readme.contains("No licence is set"));
         assert_eq!(gates, want);
         for s in steps {
             let post = s["id"] == "19-mail-flow";

@@ -243,6 +243,11 @@ fn steps_follow_the_source_version_and_identity_mode() {
             v == SourceVersion::Ex2010
         );
         assert!(readme.contains("Enable-OrganizationCustomization"));
+        assert_eq!(
+            readme.contains("09-mailboxes-verify"),
+            has("09-mailboxes-verify"),
+            "{v} {i:?}"
+        );
         assert!(readme.contains("A **gate** step") && readme.contains("--phase post-cutover"));
         for id in [
             "10-aliases",

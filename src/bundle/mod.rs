@@ -399,6 +399,7 @@ fn render_readme(
         "has_source": !source_steps.is_empty(),
         "source_example": source_example,
         "has_source_export": has(StepKind::SourceExport),
+        "has_mailboxes_verify": has(StepKind::MailboxesVerify),
         "aliases_on_source": aliases_on_source,
         "is2010": plan.source_version == SourceVersion::Ex2010,
         "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
