@@ -611,6 +611,28 @@ impl<'a> Builder<'a> {
             // No shell on 2003: the synced addresses are set in AD by hand (see EX2003_MANUAL).
             return;
         }
+        // Synced: the alias step writes to the on-premises mailbox, which already has every
+        // address the source export lists for it (Entra Connect carries them to the tenant).
+        let on_premises: HashSet<(String, String)> =
+            if self.project.identity == IdentityMode::Synced {
+                self.tenant
+                    .mailboxes
+                    .iter()
+                    .flat_map(|m| {
+                        let names = [&m.upn, &m.primary_smtp]
+                            .into_iter()
+                            .flatten()
+                            .map(|n| lower(n))
+                            .collect::<Vec<_>>();
+                        m.proxy_addresses.iter().flat_map(move |p| {
+                            let key = proxy_key(&format!("{}:{}", p.kind, p.address.trim()));
+                            names.clone().into_iter().map(move |n| (n, key.clone()))
+                        })
+                    })
+                    .collect()
+            } else {
+                HashSet::new()
+            };
         let mut ops = Vec::new();
         let mut seen = HashSet::new();
         for u in &self.tenant.users {
@@ -622,6 +644,11 @@ impl<'a> Builder<'a> {
                 }
                 let address = format!("{}:{}", p.kind, p.address.trim());
                 let key = proxy_key(&address);
+                if on_premises.contains(&(lower(identity), key.clone()))
+                    || on_premises.contains(&(mbx.clone(), key.clone()))
+                {
+                    continue;
+                }
                 if key == format!("smtp:{mbx}") || key == format!("smtp:{}", lower(identity)) {
                     continue;
                 }

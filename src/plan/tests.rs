@@ -205,6 +205,38 @@ fn synced_shared_mailboxes_are_verified_not_created() {
 }
 
 #[test]
+fn synced_aliases_leave_out_what_the_on_premises_mailbox_already_has() {
+    use crate::model::RecipientKind;
+    let mut t = with_resources();
+    // alice's export lists her users-file alias and an X500; bob's export has none.
+    let mut alice = mailbox("alice@contoso.com", RecipientKind::User);
+    alice
+        .proxy_addresses
+        .push(crate::model::address::parse_proxy(
+            "smtp:ALT.alice@contoso.com",
+        ));
+    t.mailboxes[0] = alice;
+    crate::model::load::join_mailbox_addresses(&mut t);
+    let synced = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let ids = |p: &Plan| -> Vec<String> {
+        p.step(StepKind::Aliases)
+            .map(|s| s.ops.iter().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
+    };
+    let s = ids(&build(&synced, &t, None).unwrap());
+    assert_eq!(s, ["aliases:add:bob@contoso.com:smtp:alt.bob@contoso.com"]);
+    // Cloud: the new mailbox needs them all, the export's X500 included.
+    let c = ids(&build(&project(), &t, None).unwrap());
+    assert!(c.contains(&"aliases:add:alice@contoso.com:smtp:alt.alice@contoso.com".to_string()));
+    assert!(
+        c.contains(&"aliases:add:alice@contoso.com:x500:/o=contoso/cn=recipients/cn=x".to_string())
+    );
+}
+
+#[test]
 fn step_numbers_are_unique_and_file_names_sort_in_run_order() {
     for identity in [IdentityMode::Cloud, IdentityMode::Synced] {
         let project = Project {
