@@ -215,6 +215,11 @@ fn sample_manifest_marks_gates_and_the_post_cutover_check() {
         assert!(!step_ids(&m).contains(&"09-mailboxes-verify".to_string()));
         let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
         assert!(!readme.contains("09-mailboxes-verify") && readme.contains("No licence is set"));
+        // Synced: every sample alias comes from the export, so it is already on premises.
+        assert_eq!(
+            readme.contains("the inputs name no address the source mailboxes lack"),
+            identity == "synced"
+        );
         assert_eq!(gates, want);
         for s in steps {
             let post = s["id"] == "19-mail-flow";
