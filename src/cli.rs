@@ -218,6 +218,23 @@ pub struct RunArgs {
     /// Kill a step that runs longer than this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// Stop a step that writes no result record and no output line for this long: MINUTES, or
+    /// a number with s, m or h (90s, 30m, 2h). Off by default.
+    #[arg(long, value_name = "MINUTES")]
+    pub idle_timeout: Option<String>,
+    /// Go on after a gate step (domains, users, mailboxes verified) that has failed operations.
+    #[arg(long)]
+    pub continue_past_gates: bool,
+    /// migrate (default: every step but the post-cutover ones) or post-cutover (only those,
+    /// after the MX change). Naming steps with --step overrides it.
+    #[arg(long, value_enum, value_name = "PHASE", conflicts_with = "steps")]
+    pub phase: Option<RunPhase>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunPhase {
+    Migrate,
+    PostCutover,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

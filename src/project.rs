@@ -1,5 +1,6 @@
 //! `cutover.toml` and command-line flags merged into one `Project`. Flags win over the file.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -176,6 +177,12 @@ pub struct Project {
     pub max_receive_mb: u32,
     /// Audit thresholds.
     pub mailbox_limit_gb: f64,
+    /// Whether `mailbox_limit_gb` was set (`[audit] mailbox_limit_gb`, --mailbox-limit-gb):
+    /// a limit set on purpose wins over every licence's size, even when it is the default 50.
+    pub mailbox_limit_set: bool,
+    /// Mailbox size in GB per licence SKU part number (`[audit.licence_limits_gb]`), over the
+    /// sizes cutover knows.
+    pub licence_limits_gb: BTreeMap<String, f64>,
     pub large_item_mb: f64,
     /// Estimate settings.
     pub bandwidth_mbps: Option<f64>,
@@ -199,6 +206,8 @@ impl Default for Project {
             max_send_mb: 150,
             max_receive_mb: 150,
             mailbox_limit_gb: 50.0,
+            mailbox_limit_set: false,
+            licence_limits_gb: BTreeMap::new(),
             large_item_mb: 150.0,
             bandwidth_mbps: None,
             concurrency: None,
@@ -239,6 +248,7 @@ struct FileLimits {
 #[serde(deny_unknown_fields)]
 struct FileAudit {
     mailbox_limit_gb: Option<f64>,
+    licence_limits_gb: Option<BTreeMap<String, f64>>,
     large_item_mb: Option<f64>,
 }
 
@@ -333,6 +343,10 @@ impl Project {
         }
         if let Some(v) = file.audit.mailbox_limit_gb {
             p.mailbox_limit_gb = v;
+            p.mailbox_limit_set = true;
+        }
+        if let Some(v) = file.audit.licence_limits_gb {
+            p.licence_limits_gb = v;
         }
         if let Some(v) = file.audit.large_item_mb {
             p.large_item_mb = v;
@@ -416,6 +430,13 @@ impl Project {
                 )));
             }
         }
+        for (sku, gb) in &self.licence_limits_gb {
+            if !(gb.is_finite() && *gb > 0.0) {
+                return Err(Error::Usage(format!(
+                    "[audit.licence_limits_gb] {sku} = {gb}: a mailbox size must be a positive number of GB"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -465,6 +486,28 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_mailbox_limit_is_remembered_and_licence_sizes_are_read() {
+        let p = Project::from_toml(
+            "[audit]\nmailbox_limit_gb = 50\n[audit.licence_limits_gb]\nSPE_E3 = 100\nMY_SKU = 25.5\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert!(p.mailbox_limit_set);
+        assert_eq!(p.mailbox_limit_gb, 50.0);
+        assert_eq!(p.licence_limits_gb.get("MY_SKU"), Some(&25.5));
+        let p = Project::from_toml("[audit]\nlarge_item_mb = 100\n", Path::new("")).unwrap();
+        assert!(!p.mailbox_limit_set);
+        assert!(p.licence_limits_gb.is_empty());
+        assert_eq!(
+            p,
+            Project {
+                large_item_mb: 100.0,
+                ..Default::default()
+            }
+        );
+    }
+
+    #[test]
     fn unknown_keys_and_bad_values_are_usage_errors() {
         assert!(Project::from_toml("[tenant]\nnmae='x'\n", Path::new("")).is_err());
         assert!("2008".parse::<SourceVersion>().is_err());
@@ -476,6 +519,10 @@ mod tests {
         assert!(p.validate().is_err());
         p.max_send_mb = 150;
         p.tenant = Some("contoso.com".into());
+        assert!(p.validate().is_err());
+        p.tenant = None;
+        assert!(p.validate().is_ok());
+        p.licence_limits_gb.insert("SPE_E3".into(), 0.0);
         assert!(p.validate().is_err());
     }
 }

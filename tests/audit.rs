@@ -80,9 +80,39 @@ fn own_exports_give_every_audit_finding_at_its_physical_line() {
 }
 
 #[test]
-fn forwarding_rule_is_silent_without_accepted_domains() {
+fn without_accepted_domains_the_forwarding_rule_says_it_was_skipped() {
     let findings = audit::lint_inputs(&Project::default(), &files()).unwrap();
     assert!(!findings.iter().any(|f| f.code == "M007"));
+    let skipped: Vec<&cutover::diag::Finding> =
+        findings.iter().filter(|f| f.code == "M011").collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].severity, cutover::diag::Severity::Info);
+    assert!(
+        skipped[0].message.contains("no accepted domains") && skipped[0].message.contains("M007"),
+        "{}",
+        skipped[0].message
+    );
+    // With domains the check runs and says nothing about skipping.
+    let findings = audit::lint_inputs(&project(), &files()).unwrap();
+    assert!(!findings.iter().any(|f| f.code == "M011"));
+}
+
+#[test]
+fn statistics_without_any_mailbox_export_say_which_checks_were_skipped() {
+    let only_stats = [(fixture("own-stats.csv"), FileKind::MailboxStats)];
+    let findings = audit::lint_inputs(&project(), &only_stats).unwrap();
+    let skipped: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.code == "M011")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(skipped.len(), 1, "{findings:?}");
+    assert!(
+        skipped[0].contains("no mailbox export") && skipped[0].contains("M003"),
+        "{}",
+        skipped[0]
+    );
+    assert!(!findings.iter().any(|f| f.code == "M003"));
 }
 
 #[test]
@@ -169,4 +199,71 @@ fn plan_permissions_maps_every_grant_and_reports_the_rest() {
     );
     let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
     assert_eq!(codes, ["P002", "P003"]);
+}
+
+/// The repro of issue 4's review: a users file among lint's positional files maps trustees
+/// exactly as `--users` does.
+#[test]
+fn a_users_file_given_positionally_maps_permission_trustees() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let users = write(
+        "users.csv",
+        "UserPrincipalName,DisplayName,Alias,UsageLocation\nann@contoso.com,Ann,ann,US\nzed@contoso.com,Zed,zed,US\n",
+    );
+    let mb = write(
+        "mb1.csv",
+        "Identity,Alias,DisplayName,PrimarySmtpAddress,ExchangeGuid,RecipientTypeDetails\ncontoso.com/Users/Ann,ann,Ann,ann@contoso.com,11111111-1111-1111-1111-111111111111,UserMailbox\n",
+    );
+    let rp = write(
+        "rp.csv",
+        "Identity,Trustee,AccessControlType,AccessRights,IsInherited,InheritanceType\ncontoso.com/Users/Ann,CONTOSO\\zed,Allow,SendAs,False,None\n",
+    );
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = assert_cmd::Command::cargo_bin("cutover")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "--domain", "contoso.com", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let positional = run(&[users.as_os_str(), mb.as_os_str(), rp.as_os_str()]);
+    assert!(positional.contains("\"findings\""), "{positional}");
+    assert!(!positional.contains("P002"), "{positional}");
+    let flag = run(&[
+        "--users".as_ref(),
+        users.as_os_str(),
+        mb.as_os_str(),
+        rp.as_os_str(),
+    ]);
+    assert!(!flag.contains("P002"), "{flag}");
+    // Without any users file the trustee is not among those migrated.
+    let without = run(&[mb.as_os_str(), rp.as_os_str()]);
+    assert!(without.contains("P002"), "{without}");
+}
+
+#[test]
+fn audit_findings_are_capped_per_rule_and_file_like_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.csv");
+    let mut text = String::from("MailboxGuid,TotalItemSize,ItemCount\n");
+    for i in 0..150 {
+        text.push_str(&format!("g-{i},1.5 GB,1\n"));
+    }
+    std::fs::write(&stats, text).unwrap();
+    let mut p = project();
+    p.inputs.mailboxes = Some(fixture("own-mailboxes.csv"));
+    let findings = audit::lint_inputs(&p, &[(stats, FileKind::MailboxStats)]).unwrap();
+    let m001: Vec<&cutover::diag::Finding> = findings.iter().filter(|f| f.code == "M001").collect();
+    assert_eq!(m001.len(), 101);
+    assert_eq!(m001.iter().filter(|f| f.line.is_some()).count(), 100);
+    assert!(m001
+        .iter()
+        .any(|f| f.line.is_none() && f.message.starts_with("50 more M001 findings")));
 }

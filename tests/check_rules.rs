@@ -472,6 +472,88 @@ fn ps030_powershell_2_limits() {
     assert!(!has(ps2, Exchange2010, "PS030"));
 }
 
+/// Exchange 2007's shell may be Windows PowerShell 1.0: what 2.0 added is refused there, with
+/// messages naming 1.0, and still accepted for Exchange 2010. The same cases as the generator's
+/// own 1.0 test (tests/bundle_scripts.rs), through `cutover check`.
+#[test]
+fn ps030_powershell_1_limits_for_exchange2007() {
+    let features: [(&str, &str); 21] = [
+        ("try { 1 } catch { 2 }", "try/catch/finally"),
+        ("try { 1 } finally { 2 }", "try/catch/finally"),
+        ("function f { [CmdletBinding()] param() }", "attributes"),
+        (
+            "param([Parameter(Mandatory = $true)][string]$a)",
+            "attributes",
+        ),
+        ("param([ValidateNotNullOrEmpty()]$a)", "attributes"),
+        ("Import-Module $p -Force", "Import-Module"),
+        ("Export-ModuleMember -Function *", "Export-ModuleMember"),
+        ("Add-Type -TypeDefinition $t", "Add-Type"),
+        ("Set-StrictMode -Version 2.0", "Set-StrictMode"),
+        ("New-Item @params", "splatting"),
+        ("$s = $a -join ';'", "-join"),
+        ("$s = -join $a", "-join"),
+        ("$a = $s -split ';'", "-split"),
+        ("$PSCmdlet.ShouldProcess('a', 'b')", "$PSCmdlet"),
+        ("Write-Host $PSBoundParameters.Count", "$PSBoundParameters"),
+        (
+            "Import-Csv -Path $p -Delimiter ';'",
+            "Import-Csv -Delimiter",
+        ),
+        (
+            "New-Object PSObject -Property @{ A = 1 }",
+            "New-Object -Property",
+        ),
+        ("<# help #>\nWrite-Host 1", "block comments"),
+        ("$s = { 1 }.GetNewClosure()", "GetNewClosure"),
+        ("data { 'x' }", "data sections"),
+        ("function f { dynamicparam { } }", "dynamicparam"),
+    ];
+    for (src, what) in features {
+        let src = format!("{src}\n");
+        let found: Vec<Finding> = check(&src, Exchange2007)
+            .into_iter()
+            .filter(|f| f.code == "PS030")
+            .collect();
+        assert!(
+            found
+                .iter()
+                .any(|f| f.message.contains(what) && f.message.contains("Windows PowerShell 1.0")),
+            "{src}: {found:?}"
+        );
+        assert!(!has(&src, Exchange2010, "PS030"), "{src}: fine in 2.0");
+    }
+    // What 3.0 added is refused for 2007 too.
+    for src in [
+        "if ($a -notin $b) { }\n",
+        "$x | Where-Object { $PSItem }\n",
+        "Write-Host $PSScriptRoot\n",
+    ] {
+        assert!(has(src, Exchange2007, "PS030"), "{src}");
+    }
+    // What 1.0 has raises nothing: type constraints, trap, a guarded Set-StrictMode, [string]::Join,
+    // here-strings, New-Object + Add-Member, the 1.0 common parameters.
+    let fine = "param([string]$a = '', [switch]$WhatIf)\n\
+        if ($null -ne (Get-Command Set-StrictMode -ErrorAction SilentlyContinue)) { Set-StrictMode -Version 2.0 }\n\
+        trap { $e = $_; continue }\n\
+        $x = [string]::Join(';', [string[]]@('a')) -replace 'a', 'b'\n\
+        $h = @\"\nhere\n\"@\n\
+        $o = New-Object PSObject\n\
+        $o | Add-Member -MemberType NoteProperty -Name A -Value 1\n\
+        @(Get-Mailbox -ResultSize Unlimited -ErrorAction Stop) | Where-Object { $_.Name -notmatch 'x' }\n";
+    let found: Vec<Finding> = check(fine, Exchange2007)
+        .into_iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+    // -WarningAction came with 2.0; -ErrorAction was there in 1.0.
+    assert!(has(
+        "Get-Mailbox -WarningAction SilentlyContinue\n",
+        Exchange2007,
+        "PS030"
+    ));
+}
+
 #[test]
 fn ps030_windows_powershell_limits_on_later_servers() {
     let src = "$rows | Export-Csv -Path a.csv -Encoding utf8BOM\n";

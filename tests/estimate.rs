@@ -71,7 +71,9 @@ fn hours_by_hand_one_migration_at_a_time() {
 
 #[test]
 fn default_concurrency_is_three_per_mbps_and_splits_the_link() {
-    // 2 Mbps: 6 migrations at 1/3 Mbps = 150,000,000 B/h each. Ann 3 h, Ben 9 h side by side.
+    // 2 Mbps: concurrency 6, but only 2 mailboxes run, at 1 Mbps = 450,000,000 B/h each:
+    // Ann (450 MB) ends after 1 h; Ben has 900 MB left alone on the full link (900,000,000
+    // B/h): 2 h in all, which is also 1.8e9 B at the full link.
     let v = json(&mut estimate(&[
         "--bandwidth-mbps",
         "2",
@@ -79,13 +81,14 @@ fn default_concurrency_is_three_per_mbps_and_splits_the_link() {
         "json",
     ]));
     assert_eq!(v["assumptions"]["concurrency"], 6);
+    assert_eq!(v["assumptions"]["in_flight"], 2);
     assert!(v["assumptions"]["concurrency_source"]
         .as_str()
         .unwrap()
         .contains("3 per 1 Mbps"));
-    assert_eq!(v["mailboxes"][0]["hours"], 3.0);
-    assert_eq!(v["mailboxes"][1]["hours"], 9.0);
-    assert_eq!(v["hours"]["total"], 9.0);
+    assert_eq!(v["mailboxes"][0]["hours"], 1.0);
+    assert_eq!(v["mailboxes"][1]["hours"], 2.0);
+    assert_eq!(v["hours"]["total"], 2.0);
 }
 
 #[test]
@@ -155,12 +158,15 @@ fn table_prints_the_assumptions_beside_the_schedule() {
     .stdout(predicate::str::contains(
         "assumed 25% of each mailbox is newer than 90 days",
     ))
-    .stdout(predicate::str::contains("hours = bytes / (bandwidth_mbps"));
+    .stdout(predicate::str::contains(
+        "the link stays full while any runs, so elapsed = total bytes / (1 Mbps",
+    ));
 }
 
 #[test]
 fn settings_come_from_cutover_toml() {
-    // 1 Mbps, concurrency 2 from the file: 225,000,000 B/h each: Ann 2 h, Ben 6 h.
+    // 1 Mbps, concurrency 2 from the file, 2 mailboxes: 225,000,000 B/h each: Ann ends after
+    // 2 h; Ben has 900 MB left alone at 450,000,000 B/h: 4 h, as 1.8e9 B at the full link.
     let v = json(
         cutover()
             .arg("estimate")
@@ -171,7 +177,8 @@ fn settings_come_from_cutover_toml() {
     assert_eq!(v["assumptions"]["concurrency"], 2);
     assert_eq!(v["assumptions"]["prestage_days"], 30);
     assert_eq!(v["mailboxes"][0]["hours"], 2.0);
-    assert_eq!(v["mailboxes"][1]["hours"], 6.0);
+    assert_eq!(v["mailboxes"][1]["hours"], 4.0);
+    assert_eq!(v["hours"]["total"], 4.0);
 }
 
 #[test]
@@ -237,4 +244,73 @@ fn usage_errors_exit_2_without_a_backtrace() {
         .arg(dir().join("stats.csv"))
         .assert()
         .code(2);
+}
+
+#[test]
+fn an_input_of_the_wrong_kind_or_without_its_columns_is_a_usage_error() {
+    let users = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/users-playbook.csv");
+    let run = |mailboxes: &Path, stats: &Path| {
+        cutover()
+            .arg("estimate")
+            .arg("--mailboxes")
+            .arg(mailboxes)
+            .arg("--stats")
+            .arg(stats)
+            .args(["--bandwidth-mbps", "1"])
+            .assert()
+            .code(2)
+            .stdout("")
+    };
+    run(&dir().join("mailboxes.csv"), &users).stderr(predicate::str::contains("--stats").and(
+        predicate::str::contains("the header is that of a users file, not a mailbox-stats file"),
+    ));
+    run(&users, &dir().join("stats.csv")).stderr(predicate::str::contains(
+        "the header is that of a users file, not a mailboxes file",
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let no_size = tmp.path().join("stats.csv");
+    std::fs::write(&no_size, "MailboxGuid,ItemCount\nabc,1\n").unwrap();
+    run(&dir().join("mailboxes.csv"), &no_size).stderr(predicate::str::contains(
+        "needs the column(s) TotalItemSize",
+    ));
+}
+
+#[test]
+fn csv_neutralises_cells_a_spreadsheet_would_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mailboxes = tmp.path().join("mailboxes.csv");
+    std::fs::write(
+        &mailboxes,
+        "Identity,ExchangeGuid,RecipientTypeDetails\n\
+         \"contoso.com/Users/Lee, Ann \"\"AL\"\"\",11111111-1111-1111-1111-111111111111,UserMailbox\n\
+         =cmd|calc,22222222-2222-2222-2222-222222222222,UserMailbox\n",
+    )
+    .unwrap();
+    let stats = tmp.path().join("stats.csv");
+    std::fs::write(
+        &stats,
+        "MailboxGuid,TotalItemSize,ItemCount\n\
+         11111111-1111-1111-1111-111111111111,1024,1\n\
+         22222222-2222-2222-2222-222222222222,1024,1\n",
+    )
+    .unwrap();
+    let out = cutover()
+        .arg("estimate")
+        .arg("--mailboxes")
+        .arg(&mailboxes)
+        .arg("--stats")
+        .arg(&stats)
+        .args(["--bandwidth-mbps", "1", "--format", "csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        rows[1],
+        "\"contoso.com/Users/Lee, Ann \"\"AL\"\"\",,1024,0,1,0.00,1"
+    );
+    assert_eq!(rows[2], "'=cmd|calc,,1024,0,1,0.00,1");
 }

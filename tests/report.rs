@@ -152,6 +152,8 @@ fn html_is_self_contained_and_shows_the_failure_table() {
     // Error text is escaped, never markup; secrets are masked.
     assert!(html.contains("Set-X failed &lt;b&gt;"));
     assert!(!html.contains(SECRET));
+    // A clean process end with failed operations is not "ok".
+    assert!(html.contains("<td>finished with failures</td>"), "{html}");
 }
 
 #[test]
@@ -189,6 +191,24 @@ fn a_clean_run_reports_complete() {
     let html = report(&bundle, "html");
     assert!(html.contains("No operation failed."));
     assert!(html.contains("Every operation done."));
+}
+
+#[test]
+fn a_post_cutover_step_not_run_yet_is_named_and_does_not_spoil_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 2)
+        .step("17-mail-flow", 1)
+        .post_cutover()
+        .build(&tmp.path().join("bundle"));
+    cutover(None).arg("run").arg(&bundle).assert().code(0);
+    let v: Value = serde_json::from_str(&report(&bundle, "json")).unwrap();
+    assert_eq!(v["run"]["complete"], true);
+    let md = report(&bundle, "md");
+    assert!(
+        md.contains("| post-cutover step, not run yet: run it after the MX change with --phase post-cutover |"),
+        "{md}"
+    );
 }
 
 #[test]

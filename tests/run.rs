@@ -240,6 +240,52 @@ fn a_hung_step_is_killed_at_the_timeout_and_the_journal_kept() {
 }
 
 #[test]
+fn idle_timeout_stops_a_silent_step_but_not_a_busy_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = three_steps(tmp.path());
+    // Busy: a record every 400 ms for 2 s, longer than the idle limit in total.
+    let slow = scenario(
+        tmp.path(),
+        "slow",
+        json!({"steps": {"05-users": {"delay_ms": 400}}}),
+    );
+    cutover(Some(&slow))
+        .args(["run", "--idle-timeout", "1s"])
+        .arg(&bundle)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("05-users: ok (5 created"));
+
+    // Silent after two records: stopped, the journal kept, the reason noted.
+    let hang = scenario(
+        tmp.path(),
+        "hang",
+        json!({"steps": {"05-users": {"hang_after": 2}}}),
+    );
+    let started = std::time::Instant::now();
+    cutover(Some(&hang))
+        .args(["run", "--idle-timeout", "1s"])
+        .arg(&bundle)
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("05-users: timed-out"));
+    assert!(started.elapsed().as_secs() < 20);
+    let run = latest_run(&bundle);
+    assert_eq!(successes_per_op(&run).len(), 2);
+    let note = run_json(&run)["invocations"][0]["note"].clone();
+    assert!(note.as_str().unwrap().contains("--idle-timeout"), "{note}");
+
+    cutover(None)
+        .args(["run", "--idle-timeout", "0"])
+        .arg(&bundle)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--idle-timeout"));
+}
+
+#[test]
 fn garbage_and_secrets_on_stdout_are_logs_and_redacted() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = three_steps(tmp.path());
@@ -257,23 +303,42 @@ fn garbage_and_secrets_on_stdout_are_logs_and_redacted() {
             "stdout": ["{\"step\":\"05-users\",\"op\":\"05-users:op9\",\"status\":\"created\"}",
                        "\u{1b}[31mgarbage \u{0}\u{7f}",
                        "creating ann@contoso.com with Tr0ub4dor&3x",
+                       "Generated password for bob@contoso.com: Zq8#kLm2!pQr",
                        "Password=Sup3rSecret!"],
             "stderr": [format!("Authorization: Bearer {jwt}")]
-        }}),
+        },
+        // The step writes error texts into results.jsonl itself: the runner masks them after.
+        "steps": {"06-licences": {
+            "fail": ["06-licences:op2"],
+            "error": "Update-MgUser ann@contoso.com -Password Tr0ub4dor&3x failed; pwd=Zq8#kLm2!pQr"
+        }}}),
     );
     cutover(Some(&s))
         .args(["run", "--secrets"])
         .arg(&secrets)
         .arg(&bundle)
         .assert()
-        .code(0);
+        .code(1);
     let run = latest_run(&bundle);
     let out = std::fs::read_to_string(run.join("logs/05-users.1.stdout.log")).unwrap();
     let err = std::fs::read_to_string(run.join("logs/05-users.1.stderr.log")).unwrap();
     assert!(out.contains("garbage"));
     assert!(out.contains("creating ann@contoso.com with ***"), "{out}");
     assert!(out.contains("Password=***"));
-    for secret in ["Tr0ub4dor&3x", "Sup3rSecret!", jwt] {
+    assert!(
+        out.contains("Generated password for bob@contoso.com: ***"),
+        "{out}"
+    );
+    let failed = records(&run)
+        .into_iter()
+        .find(|r| r["op"] == "06-licences:op2")
+        .unwrap();
+    assert_eq!(
+        failed["error"],
+        "Update-MgUser ann@contoso.com -Password *** failed; pwd=***"
+    );
+    assert_eq!(records(&run).len(), 8, "every record kept");
+    for secret in ["Tr0ub4dor&3x", "Sup3rSecret!", "Zq8#kLm2!pQr", jwt] {
         for f in std::fs::read_dir(&run).unwrap().flatten() {
             if f.path().is_file() {
                 let text = std::fs::read_to_string(f.path()).unwrap();
@@ -420,7 +485,11 @@ fn what_if_passes_the_switch_and_expects_whatif_records() {
         .arg(&bundle)
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("5 whatif"));
+        .stdout(predicate::str::contains("5 whatif"))
+        // The source-server command is printed as the operator must type it: what-if too.
+        .stderr(predicate::str::contains(
+            "& .\\steps\\01-export.ps1 -ModulePath .\\modules\\Cutover.psm1 -ResultsPath .\\01-export.results.jsonl -WhatIf\n",
+        ));
     let run = latest_run(&bundle);
     let meta = run_json(&run);
     assert_eq!(meta["what_if"], true);
@@ -745,4 +814,136 @@ fn a_process_left_behind_holding_the_logs_does_not_hang_the_runner() {
         .assert()
         .code(0);
     assert!(started.elapsed().as_secs() < 10);
+}
+
+fn gated(root: &Path) -> std::path::PathBuf {
+    BundleBuilder::new()
+        .step("06-domains", 2)
+        .gate()
+        .step("07-users", 3)
+        .step("17-mail-flow", 1)
+        .post_cutover()
+        .build(&root.join("bundle"))
+}
+
+#[test]
+fn a_gate_step_with_failures_stops_the_run_until_resumed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = gated(tmp.path());
+    let fail = scenario(
+        tmp.path(),
+        "fail",
+        json!({"steps": {"06-domains": {"fail": ["06-domains:op1"], "error": "contoso.com is not verified yet"}}}),
+    );
+    cutover(Some(&fail))
+        .arg("run")
+        .arg(&bundle)
+        .env("FAKE_PWSH_ARGS_LOG", tmp.path().join("args.log"))
+        .assert()
+        .code(1)
+        // The process ended cleanly, but the step did not succeed: never "ok".
+        .stdout(predicate::str::contains(
+            "06-domains: finished with failures (1 created, 1 failed; exit 0",
+        ))
+        .stdout(predicate::str::contains(
+            "07-users: not started (gate step 06-domains has failed or unfinished operations)",
+        ))
+        .stdout(predicate::str::contains(
+            "17-mail-flow: skipped (post-cutover step",
+        ))
+        .stderr(predicate::str::contains(
+            "stopped after gate step 06-domains",
+        ))
+        .stderr(predicate::str::contains("--resume --continue-past-gates"));
+    assert_eq!(args_log(tmp.path()).len(), 2, "probe + the gate step only");
+    let run = latest_run(&bundle);
+    assert!(!successes_per_op(&run).contains_key("07-users:op1"));
+
+    // Resumed once the cause is fixed: the gate's failure is redone, then the run goes on.
+    cutover(None)
+        .args(["run", "--resume"])
+        .arg(&bundle)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("07-users: ok (3 created"))
+        .stdout(predicate::str::contains(
+            "17-mail-flow: skipped (post-cutover",
+        ));
+    let ok = successes_per_op(&run);
+    assert_eq!(ok.get("06-domains:op1"), Some(&1));
+    assert_eq!(ok.get("07-users:op3"), Some(&1));
+    assert!(
+        !ok.contains_key("17-mail-flow:op1"),
+        "post-cutover step must wait"
+    );
+}
+
+#[test]
+fn continue_past_gates_goes_on_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = gated(tmp.path());
+    let fail = scenario(
+        tmp.path(),
+        "fail",
+        json!({"steps": {"06-domains": {"fail": ["06-domains:op2"]}}}),
+    );
+    cutover(Some(&fail))
+        .args(["run", "--continue-past-gates"])
+        .arg(&bundle)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "WARNING: gate step 06-domains has failed or unfinished operations",
+        ))
+        .stdout(predicate::str::contains("07-users: ok (3 created"));
+}
+
+#[test]
+fn post_cutover_steps_run_only_when_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = gated(tmp.path());
+    cutover(None)
+        .args(["run", "--phase", "post-cutover"])
+        .arg(&bundle)
+        .env("FAKE_PWSH_ARGS_LOG", tmp.path().join("args.log"))
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("17-mail-flow: ok (1 created"))
+        .stdout(predicate::str::contains("07-users").not());
+    assert_eq!(
+        args_log(tmp.path()).len(),
+        2,
+        "probe + the post-cutover step"
+    );
+
+    cutover(None)
+        .args(["run", "--step", "17-mail-flow"])
+        .arg(&bundle)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("17-mail-flow: ok (1 created"));
+
+    cutover(None)
+        .args(["run", "--phase", "post-cutover", "--step", "07-users"])
+        .arg(&bundle)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_2007_source_step_is_told_to_load_the_plain_script_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .source_version("2007")
+        .source_step("01-export", 2)
+        .step("05-users", 1)
+        .build(&tmp.path().join("bundle"));
+    cutover(None)
+        .arg("run")
+        .arg(&bundle)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "& .\\steps\\01-export.ps1 -ModulePath .\\modules\\Cutover.ps1 -ResultsPath .\\01-export.results.jsonl\n",
+        ));
 }

@@ -3,8 +3,9 @@
 use crate::diag::Finding;
 use crate::model::{Mailbox, Origin, RecipientKind};
 use crate::project::Project;
+use crate::rules::Rule;
 
-use super::findings::finding;
+use super::findings::*;
 use super::join::Usage;
 use super::size::human;
 
@@ -29,19 +30,24 @@ pub const LICENCE_MAILBOX_GB: &[(&str, f64)] = &[
 ];
 
 /// The mailbox limit for a mailbox whose user has `sku` (else the project's licence): a limit
-/// set in the project (anything but the default 50 GB) wins; else the licence's size when known;
-/// else the default.
+/// set in the project wins; else the licence's size, from `[audit.licence_limits_gb]` first,
+/// then the sizes m365-facts gives; else the default.
 pub fn mailbox_limit(project: &Project, sku: Option<&str>) -> (f64, String) {
     let default = Project::default().mailbox_limit_gb;
-    if project.mailbox_limit_gb != default {
+    // A value other than the default set without the flag (older callers) is deliberate too.
+    if project.mailbox_limit_set || project.mailbox_limit_gb != default {
         return (project.mailbox_limit_gb, "the project's limit".into());
     }
     let known = sku.or(project.licence_sku.as_deref()).and_then(|s| {
         let s = s.trim();
-        LICENCE_MAILBOX_GB
+        let configured = project
+            .licence_limits_gb
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(s))
-            .map(|(k, gb)| (*gb, format!("the {k} licence's mailbox")))
+            .map(|(k, gb)| (k.as_str(), *gb));
+        configured
+            .chain(LICENCE_MAILBOX_GB.iter().copied())
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(s))
+            .map(|(k, gb)| (gb, format!("the {k} licence's mailbox")))
     });
     known.unwrap_or((default, "the default licence mailbox".into()))
 }
@@ -57,14 +63,14 @@ fn limit_bytes(value: f64, unit: f64) -> u64 {
 }
 
 fn at(
-    code: &'static str,
+    rule: &'static Rule,
     origin: &Origin,
     column: Option<&str>,
     value: Option<String>,
     msg: String,
 ) -> Finding {
     finding(
-        code,
+        rule,
         Some(&origin.file),
         Some(origin.line),
         column.map(str::to_string),
@@ -93,7 +99,7 @@ pub fn check_mailbox(
     let stats_at = u.primary_origin.as_ref().unwrap_or(&m.origin);
     if u.primary_bytes > limit {
         out.push(at(
-            "M003",
+            &M003,
             stats_at,
             Some("TotalItemSize"),
             Some(u.primary_bytes.to_string()),
@@ -108,7 +114,7 @@ pub fn check_mailbox(
     if u.archive_bytes > limit {
         let o = u.archive_origin.as_ref().unwrap_or(&m.origin);
         out.push(at(
-            "M004",
+            &M004,
             o,
             Some("TotalItemSize"),
             Some(u.archive_bytes.to_string()),
@@ -132,7 +138,7 @@ pub fn check_mailbox(
         }
         if !why.is_empty() {
             out.push(at(
-                "M005",
+                &M005,
                 &m.origin,
                 None,
                 None,
@@ -158,7 +164,7 @@ pub fn check_mailbox(
         // Average above the limit means at least one item above it; anything less is unknowable.
         if items > 0 && u128::from(bytes) > u128::from(large) * u128::from(items) {
             out.push(at(
-                "M006",
+                &M006,
                 origin.as_ref().unwrap_or(&m.origin),
                 Some("ItemCount"),
                 Some(items.to_string()),
@@ -181,7 +187,7 @@ pub fn check_mailbox(
             if let Some(d) = domain_of(t) {
                 if !project.accepts_domain(&d) {
                     out.push(at(
-                        "M007",
+                        &M007,
                         &m.origin,
                         Some(column),
                         Some(t.to_string()),
@@ -294,6 +300,22 @@ mod tests {
             mailbox_limit(&Project::default(), Some("UNKNOWN_SKU")).0,
             50.0
         );
+        // An explicit 50 GB is a choice, not the default: the licence does not override it.
+        let explicit_default = Project {
+            mailbox_limit_set: true,
+            ..Default::default()
+        };
+        assert_eq!(mailbox_limit(&explicit_default, Some("SPE_E5")).0, 50.0);
+        // The project's licence table comes before the built-in sizes.
+        let table = Project {
+            licence_limits_gb: [("spe_e3".to_string(), 75.0), ("MY_SKU".to_string(), 20.0)]
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        };
+        assert_eq!(mailbox_limit(&table, Some("SPE_E3")).0, 75.0);
+        assert_eq!(mailbox_limit(&table, Some("my_sku")).0, 20.0);
+        assert_eq!(mailbox_limit(&table, Some("SPE_E5")).0, 100.0);
     }
 
     #[test]

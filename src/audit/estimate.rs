@@ -1,14 +1,19 @@
 //! Transfer time, batches and a schedule from mailbox sizes.
 //!
 //! The model, printed with every estimate:
-//! - the link carries `bandwidth_mbps` megabits (10^6 bits) per second in total, shared evenly by
-//!   `concurrency` migrations running at once (default 3 per 1 Mbps, the playbook's guideline),
-//!   so one migration moves `bandwidth_mbps * 10^6 / 8 / concurrency` bytes a second;
-//! - a mailbox's hours are its bytes (primary + archive `TotalItemSize`) at that rate;
-//! - mailboxes run longest first on `concurrency` slots; the elapsed time is the busiest slot;
+//! - the link carries `bandwidth_mbps` megabits (10^6 bits) per second in total; mailboxes start
+//!   largest first, at most `concurrency` at once (default 3 per 1 Mbps, the playbook's
+//!   guideline), and the running ones share the link evenly, so each moves at
+//!   `bandwidth / running` (with `n` mailboxes, `bandwidth / min(concurrency, n)` at the start);
+//! - a mailbox's hours run from its start to its end, speeding up as the others finish;
+//! - the link stays full while any migration runs, so the elapsed time is the total bytes
+//!   (primary + archive `TotalItemSize`) at the full bandwidth;
 //! - statistics give no item ages, so the share of data newer than `prestage_days` (moved in the
 //!   final pass after the cutover) is an assumed fraction, `recent_fraction`;
 //! - pre-stage starts on a Monday and the cutover is the first Friday evening after it finishes.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::Serialize;
@@ -46,6 +51,8 @@ pub struct Assumptions {
     pub bandwidth_mbps: f64,
     pub concurrency: u32,
     pub concurrency_source: String,
+    /// Migrations running at once: the concurrency, or fewer when there are fewer mailboxes.
+    pub in_flight: u32,
     pub per_migration_mbps: f64,
     pub bytes_per_hour_per_migration: f64,
     pub formula: String,
@@ -75,7 +82,7 @@ pub struct Batch {
     pub number: usize,
     pub mailboxes: Vec<String>,
     pub bytes: u64,
-    /// Elapsed hours for the batch alone at the given concurrency.
+    /// Elapsed hours for the batch alone: its bytes at the full bandwidth.
     pub hours: f64,
     /// A delegate group larger than the batch size, kept whole.
     pub oversized: bool,
@@ -133,26 +140,43 @@ pub fn concurrency(settings: &Settings) -> (u32, String) {
     }
 }
 
-/// Elapsed time for jobs (bytes) run longest first on `slots` parallel slots: the busiest slot.
-pub fn makespan_bytes(jobs: &[u64], slots: u32) -> u64 {
-    let slots = slots.max(1) as usize;
-    let mut sorted = jobs.to_vec();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    if sorted.len() <= slots {
-        return sorted.first().copied().unwrap_or(0);
+/// Hours each job (bytes) takes from its start to its end when jobs start largest first, at most
+/// `slots` at once, and the running ones share `link` bytes an hour evenly.
+pub fn shared_hours(jobs: &[u64], slots: u32, link: f64) -> Vec<f64> {
+    if !(link.is_finite() && link > 0.0) {
+        return vec![f64::INFINITY; jobs.len()];
     }
-    // Min-heap of slot loads.
-    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<u64>> =
-        (0..slots).map(|_| std::cmp::Reverse(0)).collect();
-    for j in sorted {
-        if let Some(std::cmp::Reverse(load)) = heap.pop() {
-            heap.push(std::cmp::Reverse(load.saturating_add(j)));
+    let slots = slots.max(1) as usize;
+    let mut order: Vec<(u64, usize)> = jobs.iter().copied().zip(0..).collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut queue = order.into_iter();
+    let mut start = vec![0.0; jobs.len()];
+    let mut out = vec![0.0; jobs.len()];
+    // Every running job has moved the same bytes since the first start (`moved`), so a job that
+    // started at `moved = m` ends when `moved` reaches `m + bytes`: all ends are whole bytes.
+    let mut running: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::with_capacity(slots);
+    let (mut moved, mut now) = (0u64, 0.0f64);
+    loop {
+        while running.len() < slots {
+            let Some((bytes, i)) = queue.next() else {
+                break;
+            };
+            if let Some(slot) = start.get_mut(i) {
+                *slot = now;
+            }
+            running.push(Reverse((moved.saturating_add(bytes), i)));
+        }
+        let sharing = running.len() as f64;
+        let Some(Reverse((end, i))) = running.pop() else {
+            break;
+        };
+        now += end.saturating_sub(moved) as f64 * sharing / link;
+        moved = end;
+        if let (Some(slot), Some(began)) = (out.get_mut(i), start.get(i)) {
+            *slot = now - began;
         }
     }
-    heap.into_iter()
-        .map(|std::cmp::Reverse(l)| l)
-        .max()
-        .unwrap_or(0)
+    out
 }
 
 /// Packs delegate groups (mailbox positions) into batches of at most `size` mailboxes, largest
@@ -225,15 +249,24 @@ pub fn estimate(
     s: &Settings,
 ) -> Estimate {
     let (conc, source) = concurrency(s);
-    let per_migration_mbps = s.bandwidth_mbps / f64::from(conc);
-    let rate = per_migration_mbps * 1_000_000.0 / 8.0 * 3600.0;
-    let hours_for = |bytes: u64| {
-        if rate > 0.0 {
-            bytes as f64 / rate
+    // Migrations in flight at once: never more than there are mailboxes.
+    let in_flight = u32::try_from(mailboxes.len())
+        .unwrap_or(u32::MAX)
+        .clamp(1, conc);
+    let link = s.bandwidth_mbps * 1_000_000.0 / 8.0 * 3600.0;
+    let per_migration_mbps = s.bandwidth_mbps / f64::from(in_flight);
+    let rate = link / f64::from(in_flight);
+    let hours_at = |bytes: u64| {
+        if link > 0.0 {
+            bytes as f64 / link
         } else {
             f64::INFINITY
         }
     };
+    let jobs: Vec<u64> = (0..mailboxes.len())
+        .map(|i| usage.get(i).map_or(0, Usage::bytes))
+        .collect();
+    let mailbox_hours = shared_hours(&jobs, conc, link);
     let fraction = s.recent_fraction.clamp(0.0, 1.0);
     let batch_size = s.batch_size.unwrap_or(conc as usize).max(1);
 
@@ -242,7 +275,6 @@ pub fn estimate(
     let mut batches = Vec::with_capacity(packed.len());
     for (n, (members, oversized)) in packed.iter().enumerate() {
         let mut bytes = 0u64;
-        let mut jobs = Vec::with_capacity(members.len());
         let mut names = Vec::with_capacity(members.len());
         for &i in members {
             if let Some(slot) = batch_of.get_mut(i) {
@@ -250,7 +282,6 @@ pub fn estimate(
             }
             let b = usage.get(i).map_or(0, Usage::bytes);
             bytes = bytes.saturating_add(b);
-            jobs.push(b);
             names.push(
                 mailboxes
                     .get(i)
@@ -261,31 +292,29 @@ pub fn estimate(
             number: n + 1,
             mailboxes: names,
             bytes,
-            hours: round2(hours_for(makespan_bytes(&jobs, conc))),
+            hours: round2(hours_at(bytes)),
             oversized: *oversized,
         });
     }
 
     let mut rows = Vec::with_capacity(mailboxes.len());
     let (mut total_bytes, mut total_items, mut deleted) = (0u64, 0u64, 0u64);
-    let mut jobs = Vec::with_capacity(mailboxes.len());
     for (i, m) in mailboxes.iter().enumerate() {
         let u = usage.get(i).cloned().unwrap_or_default();
         total_bytes = total_bytes.saturating_add(u.bytes());
         total_items = total_items.saturating_add(u.items());
         deleted = deleted.saturating_add(u.deleted_bytes);
-        jobs.push(u.bytes());
         rows.push(MailboxEstimate {
             identity: m.identity.clone(),
             primary_smtp: m.primary_smtp.clone(),
             bytes: u.bytes(),
             archive_bytes: u.archive_bytes,
             items: u.items(),
-            hours: round2(hours_for(u.bytes())),
+            hours: round2(mailbox_hours.get(i).copied().unwrap_or(0.0)),
             batch: batch_of.get(i).copied().unwrap_or(0),
         });
     }
-    let total_hours = hours_for(makespan_bytes(&jobs, conc));
+    let total_hours = hours_at(total_bytes);
     let hours = Hours {
         total: round2(total_hours),
         prestage: round2(total_hours * (1.0 - fraction)),
@@ -298,9 +327,15 @@ pub fn estimate(
             bandwidth_mbps: s.bandwidth_mbps,
             concurrency: conc,
             concurrency_source: source,
+            in_flight,
             per_migration_mbps,
             bytes_per_hour_per_migration: rate.round(),
-            formula: "hours = bytes / (bandwidth_mbps * 10^6 / 8 / concurrency * 3600); elapsed = busiest of `concurrency` slots, longest mailbox first".into(),
+            formula: format!(
+                "mailboxes start largest first, at most {conc} at once, and share the link evenly: with {} mailboxes {in_flight} start together at {} Mbps / {in_flight} = {per_migration_mbps:.3} Mbps each, and speed up as others finish; a mailbox's hours run from its start to its end; the link stays full while any runs, so elapsed = total bytes / ({} Mbps * 10^6 / 8 * 3600)",
+                mailboxes.len(),
+                s.bandwidth_mbps,
+                s.bandwidth_mbps
+            ),
             data: "bytes = TotalItemSize of the primary mailbox plus the archive, exact from the export; Recoverable Items (TotalDeletedItemSize) not counted; no protocol overhead or throttling modelled".into(),
             prestage_days: s.prestage_days,
             recent_fraction: fraction,
@@ -387,33 +422,65 @@ mod tests {
 
     #[test]
     fn hand_computed_hours() {
-        // 10 Mbps shared by 30 migrations: 10e6/8/30 = 41,666.67 B/s = 150,000,000 B/h each.
+        // 10 Mbps, concurrency 30, but only 2 mailboxes: each moves at 10 / 2 = 5 Mbps
+        // = 625,000 B/s = 2,250,000,000 B/h. The link (4.5e9 B/h) moves all 1.65e9 B in 0.3667 h.
         let m = [mbx("a"), mbx("b")];
         let u = [used(1_200_000_000, 300_000_000, 7), used(150_000_000, 0, 3)];
         let groups = vec![vec![0], vec![1]];
         let e = estimate(&m, &u, &groups, &settings(10.0, None));
-        assert_eq!(e.assumptions.bytes_per_hour_per_migration, 150_000_000.0);
+        assert_eq!(e.assumptions.concurrency, 30);
+        assert_eq!(e.assumptions.in_flight, 2);
+        assert_eq!(e.assumptions.per_migration_mbps, 5.0);
+        assert_eq!(e.assumptions.bytes_per_hour_per_migration, 2_250_000_000.0);
         assert_eq!(e.total_bytes, 1_650_000_000);
         assert_eq!(e.total_items, 10);
         assert_eq!(e.mailboxes[0].bytes, 1_500_000_000);
-        assert_eq!(e.mailboxes[0].hours, 10.0);
-        assert_eq!(e.mailboxes[1].hours, 1.0);
-        // Two mailboxes on 30 slots run side by side: the larger decides.
-        assert_eq!(e.hours.total, 10.0);
-        assert_eq!(e.hours.prestage, 9.0);
-        assert_eq!(e.hours.final_pass, 1.0);
+        // Both start at 2.25e9 B/h: b ends after 1.5e8 / 2.25e9 = 0.0667 h; a has 1.35e9 B left,
+        // alone on the full link: 0.0667 + 1.35e9 / 4.5e9 = 0.3667 h.
+        assert_eq!(e.mailboxes[0].hours, 0.37);
+        assert_eq!(e.mailboxes[1].hours, 0.07);
+        // Elapsed: 1.65e9 / 4.5e9 = 0.3667 h; at least a alone at full speed (0.3333 h).
+        assert_eq!(e.hours.total, 0.37);
+        assert_eq!(e.hours.prestage, 0.33);
+        assert_eq!(e.hours.final_pass, 0.04);
+        // Batches of up to 30: one batch, alone on the full link.
+        let batch_hours: Vec<f64> = e.batches.iter().map(|b| b.hours).collect();
+        assert_eq!(batch_hours, [0.37]);
         // 1 Mbps, concurrency 1: 125,000 B/s = 450,000,000 B/h; both in a row = 1.65e9/4.5e8 h.
         let e = estimate(&m, &u, &groups, &settings(1.0, Some(1)));
         assert_eq!(e.assumptions.bytes_per_hour_per_migration, 450_000_000.0);
+        assert_eq!(e.mailboxes[0].hours, 3.33);
+        assert_eq!(e.mailboxes[1].hours, 0.33);
         assert_eq!(e.hours.total, 3.67);
     }
 
     #[test]
-    fn makespan_longest_first() {
-        assert_eq!(makespan_bytes(&[], 3), 0);
-        assert_eq!(makespan_bytes(&[5, 3, 3, 2, 2, 1], 2), 8);
-        assert_eq!(makespan_bytes(&[7, 1], 4), 7);
-        assert_eq!(makespan_bytes(&[4, 4, 4], 1), 12);
+    fn more_mailboxes_than_slots_share_the_link_by_the_concurrency() {
+        // 3 Mbps (1.35e9 B/h), concurrency 2, 3 mailboxes of 675,000,000 B: two start at 1.5 Mbps
+        // = 6.75e8 B/h and end after 1 h; the third then has the link alone: 0.5 h. All: 1.5 h.
+        let m = [mbx("a"), mbx("b"), mbx("c")];
+        let u = [
+            used(675_000_000, 0, 1),
+            used(675_000_000, 0, 1),
+            used(675_000_000, 0, 1),
+        ];
+        let groups = vec![vec![0], vec![1], vec![2]];
+        let e = estimate(&m, &u, &groups, &settings(3.0, Some(2)));
+        assert_eq!(e.assumptions.in_flight, 2);
+        let hours: Vec<f64> = e.mailboxes.iter().map(|r| r.hours).collect();
+        assert_eq!(hours, [1.0, 1.0, 0.5]);
+        assert_eq!(e.hours.total, 1.5);
+    }
+
+    #[test]
+    fn shared_hours_by_hand() {
+        // Link 6 B/h. Jobs 6, 3, 0 on 3 slots: all start; 0 ends at once; 3 and 6 run at 3 B/h,
+        // 3 ends at 1 h; 6 has 3 left alone at 6 B/h: 1.5 h.
+        assert_eq!(shared_hours(&[3, 6, 0], 3, 6.0), [1.0, 1.5, 0.0]);
+        // One slot: one after the other, largest first; each at the full link.
+        assert_eq!(shared_hours(&[3, 6], 1, 6.0), [0.5, 1.0]);
+        assert!(shared_hours(&[], 2, 6.0).is_empty());
+        assert!(shared_hours(&[1], 2, 0.0)[0].is_infinite());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::diag::Finding;
 use crate::model::{Mailbox, MailboxStats, Origin};
 
-use super::findings::finding;
+use super::findings::*;
 use super::principal::lookup_keys;
 
 /// FNV-1a: the keys are names from the user's own files, so the hash needs speed, not
@@ -300,7 +300,7 @@ pub fn join_stats(
                 .or(s.mailbox_guid.as_deref())
                 .unwrap_or("(unnamed)");
             findings.push(at(
-                "M002",
+                &M002,
                 format!(
                     "statistics for '{name}' join to no mailbox in the mailbox export; left out"
                 ),
@@ -317,7 +317,7 @@ pub fn join_stats(
         if let Some(first) = slot {
             let which = if archive { "archive" } else { "primary" };
             findings.push(at(
-                "M009",
+                &M009,
                 format!(
                     "a second {which} statistics row for '{}' (first on line {}); ignored",
                     mailboxes.get(i).map_or("", |m| m.identity.as_str()),

@@ -16,8 +16,8 @@ use crate::model::{
 };
 use crate::project::Project;
 
-use super::findings::finding;
-use super::principal::{is_orphaned_sid, is_system_principal};
+use super::findings::*;
+use super::principal::{is_ignored_principal, is_orphaned_sid};
 use super::rows::{read_table, Columns, RawRow, Table};
 use super::size::{parse_size, Size};
 
@@ -131,23 +131,24 @@ mod mbx {
     pub const FWD_ADDR: usize = 13;
     pub const SOB: usize = 14;
     pub const NAME: usize = 15;
-    pub const SYNONYMS: [&[&str]; 16] = [
-        &["identity"],
-        &["alias", "mailnickname"],
-        &["displayname"],
-        &["primarysmtpaddress", "windowsemailaddress", "mail"],
-        &["userprincipalname", "upn"],
-        &["exchangeguid"],
-        &["recipienttypedetails", "recipienttype"],
-        &["emailaddresses", "proxyaddresses"],
-        &["archiveguid"],
-        &["archivestatus"],
-        &["archivedatabase", "archivename"],
-        &["litigationholdenabled"],
-        &["forwardingsmtpaddress"],
-        &["forwardingaddress"],
-        &["grantsendonbehalfto"],
-        &["name", "samaccountname"],
+    use crate::input::Column as C;
+    pub const FIELDS: [C; 16] = [
+        C::Identity,
+        C::Alias,
+        C::DisplayName,
+        C::PrimarySmtp,
+        C::Upn,
+        C::ExchangeGuid,
+        C::RecipientTypeDetails,
+        C::EmailAddresses,
+        C::ArchiveGuid,
+        C::ArchiveStatus,
+        C::ArchiveDatabase,
+        C::LitigationHold,
+        C::ForwardingSmtpAddress,
+        C::ForwardingAddress,
+        C::GrantSendOnBehalfTo,
+        C::Name,
     ];
 }
 
@@ -175,7 +176,7 @@ fn recipient_kind(kind: Option<&str>) -> RecipientKind {
 }
 
 pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
-    let c = Columns::resolve(&t.headers, &mbx::SYNONYMS);
+    let c = Columns::resolve(&t.headers, FileKind::Mailboxes, mbx::FIELDS);
     let mut out = Loaded::default();
     for row in &t.rows {
         let get = |f| c.get(row, f);
@@ -195,7 +196,7 @@ pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
         .find_map(get);
         let Some(identity) = identity else {
             out.findings.push(finding(
-                "M008",
+                &M008,
                 Some(&t.file),
                 Some(row.line),
                 Some(c.header(mbx::IDENTITY)),
@@ -246,32 +247,36 @@ mod st {
     pub const TOTAL: usize = 4;
     pub const DELETED: usize = 5;
     pub const ITEMS: usize = 6;
-    pub const SYNONYMS: [&[&str]; 7] = [
-        &["mailboxguid", "exchangeguid", "guid"],
-        &[
-            "identity",
-            "mailbox",
-            "primarysmtpaddress",
-            "userprincipalname",
-            "alias",
-        ],
-        &["displayname"],
-        &["isarchivemailbox"],
-        // Also the Microsoft 365 admin center's mailbox usage report (plain byte counts).
-        &["totalitemsize", "storageusedbyte"],
-        &["totaldeleteditemsize", "deleteditemsizebyte"],
-        &["itemcount"],
+    use crate::input::Column as C;
+    pub const FIELDS: [C; 7] = [
+        C::MailboxGuid,
+        C::Identity,
+        C::DisplayName,
+        C::IsArchiveMailbox,
+        C::TotalItemSize,
+        C::TotalDeletedItemSize,
+        C::ItemCount,
     ];
 }
 
 pub fn stats_from(t: &Table) -> Loaded<MailboxStats> {
-    let c = Columns::resolve(&t.headers, &st::SYNONYMS);
+    let c = Columns::resolve(&t.headers, FileKind::MailboxStats, st::FIELDS);
     let mut out = Loaded::default();
+    if !c.has(st::ITEMS) && !t.rows.is_empty() {
+        out.findings.push(finding(
+            &M011,
+            Some(&t.file),
+            None,
+            None,
+            None,
+            "the file has no ItemCount column: items are counted as 0 and large items (M006) were not checked".into(),
+        ));
+    }
     for row in &t.rows {
         let get = |f| c.get(row, f);
         let bad = |field: usize, raw: &str, why: String| {
             finding(
-                "M001",
+                &M001,
                 Some(&t.file),
                 Some(row.line),
                 Some(c.header(field)),
@@ -297,6 +302,17 @@ pub fn stats_from(t: &Table) -> Loaded<MailboxStats> {
             }
         };
         let items = match get(st::ITEMS).map(parse_size) {
+            None if c.has(st::ITEMS) => {
+                out.findings.push(finding(
+                    &M012,
+                    Some(&t.file),
+                    Some(row.line),
+                    Some(c.header(st::ITEMS)),
+                    None,
+                    "ItemCount is blank; counted as 0 items".into(),
+                ));
+                0
+            }
             None => 0,
             Some(Ok(Size::Bytes(n))) => n,
             Some(_) => {
@@ -349,16 +365,17 @@ mod perm {
     pub const CONTROL: usize = 6;
     pub const AUTOMAP: usize = 7;
     pub const SOB: usize = 8;
-    pub const SYNONYMS: [&[&str]; 9] = [
-        &["identity", "mailbox"],
-        &["user", "trustee"],
-        &["accessrights"],
-        &["extendedrights"],
-        &["isinherited"],
-        &["deny"],
-        &["accesscontroltype"],
-        &["automapping"],
-        &["grantsendonbehalfto"],
+    use crate::input::Column as C;
+    pub const FIELDS: [C; 9] = [
+        C::Identity,
+        C::User,
+        C::AccessRights,
+        C::ExtendedRights,
+        C::IsInherited,
+        C::Deny,
+        C::AccessControlType,
+        C::AutoMapping,
+        C::GrantSendOnBehalfTo,
     ];
 }
 
@@ -389,7 +406,7 @@ fn rights(access: Option<&str>, extended: Option<&str>) -> Vec<PermissionRight> 
 }
 
 pub fn permissions_from(t: &Table) -> Loaded<Permission> {
-    let c = Columns::resolve(&t.headers, &perm::SYNONYMS);
+    let c = Columns::resolve(&t.headers, FileKind::Permissions, perm::FIELDS);
     let mut out = Loaded::default();
     for row in &t.rows {
         let get = |f| c.get(row, f);
@@ -398,9 +415,9 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
         }
         let granted = rights(get(perm::ACCESS), get(perm::EXTENDED));
         let sob = split_multi(get(perm::SOB));
-        let blank = |code, field, what: &str| {
+        let blank = |field, what: &str| {
             finding(
-                code,
+                &P007,
                 Some(&t.file),
                 Some(row.line),
                 Some(c.header(field)),
@@ -410,47 +427,50 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
         };
         let Some(mailbox) = get(perm::MAILBOX) else {
             if !granted.is_empty() || !sob.is_empty() {
-                out.findings.push(blank("P003", perm::MAILBOX, "mailbox"));
+                out.findings.push(blank(perm::MAILBOX, "mailbox"));
             }
             continue;
         };
-        let mut grants: Vec<(String, PermissionRight)> = Vec::new();
+        let mut grants: Vec<(String, PermissionRight, usize)> = Vec::new();
         match get(perm::USER) {
-            Some(user) => grants.extend(granted.iter().map(|&r| (user.to_string(), r))),
+            Some(user) => grants.extend(granted.iter().map(|&r| (user.to_string(), r, perm::USER))),
             None if !granted.is_empty() => {
-                out.findings.push(blank("P002", perm::USER, "trustee"));
+                out.findings.push(blank(perm::USER, "trustee"));
             }
             None => {}
         }
-        grants.extend(sob.into_iter().map(|u| (u, PermissionRight::SendOnBehalf)));
+        grants.extend(
+            sob.into_iter()
+                .map(|u| (u, PermissionRight::SendOnBehalf, perm::SOB)),
+        );
         if grants.is_empty() {
             continue;
         }
         let deny = parse_bool(get(perm::DENY))
             || get(perm::CONTROL).is_some_and(|v| v.eq_ignore_ascii_case("deny"));
-        for (trustee, right) in grants {
-            if is_system_principal(&trustee) {
+        for (trustee, right, field) in grants {
+            if is_ignored_principal(&trustee) {
                 continue;
             }
-            let at = |code, msg: String| {
+            let at = |rule, msg: String| {
                 finding(
-                    code,
+                    rule,
                     Some(&t.file),
                     Some(row.line),
-                    Some(c.header(perm::USER)),
+                    Some(c.header(field)),
                     Some(trustee.clone()),
                     msg,
                 )
             };
             if deny {
                 out.findings.push(at(
-                    "P005",
+                    &P005,
                     format!("deny {right:?} for {trustee} on {mailbox} is not migrated"),
                 ));
                 continue;
             }
             if is_orphaned_sid(&trustee) {
-                out.findings.push(at("P001", format!("{right:?} on {mailbox} is granted to the unresolved SID {trustee}; not migrated")));
+                out.findings.push(at(&P001, format!("{right:?} on {mailbox} is granted to the unresolved SID {trustee}; not migrated")));
                 continue;
             }
             out.records.push(Permission {
@@ -460,6 +480,8 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
                 right,
                 automapping: right == PermissionRight::FullAccess
                     && get(perm::AUTOMAP).map_or(true, |v| parse_bool(Some(v))),
+                mailbox_column: c.header(perm::MAILBOX),
+                trustee_column: c.header(field),
             });
         }
     }
@@ -477,22 +499,19 @@ pub fn load_user_keys(path: &Path, project: &Project) -> Result<Vec<User>> {
 }
 
 pub fn user_keys_from(t: &Table) -> Vec<User> {
-    const SYNONYMS: [&[&str]; 6] = [
-        &["userprincipalname", "upn", "username"],
-        &["displayname", "name"],
-        &["alias", "mailnickname"],
-        &["primarysmtpaddress", "mail", "emailaddress", "email"],
-        &["emailaddresses", "proxyaddresses"],
-        &[
-            "licensesku",
-            "licencesku",
-            "license",
-            "licence",
-            "sku",
-            "skupartnumber",
+    use crate::input::Column as C;
+    let c = Columns::resolve(
+        &t.headers,
+        FileKind::Users,
+        [
+            C::Upn,
+            C::DisplayName,
+            C::Alias,
+            C::PrimarySmtp,
+            C::EmailAddresses,
+            C::LicenceSku,
         ],
-    ];
-    let c = Columns::resolve(&t.headers, &SYNONYMS);
+    );
     t.rows
         .iter()
         .filter_map(|row| {
@@ -520,6 +539,7 @@ pub fn user_keys_from(t: &Table) -> Vec<User> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::Severity;
 
     fn table(text: &str) -> Table {
         Table::from_csv_text("t.csv", text, b',').unwrap()
@@ -572,6 +592,23 @@ mod tests {
         );
         assert_eq!(l.findings[1].column.as_deref(), Some("TotalItemSize"));
         assert_eq!(l.findings[1].value.as_deref(), Some("1.2 GB"));
+    }
+
+    #[test]
+    fn a_blank_item_count_is_a_finding_and_a_missing_column_a_skipped_check() {
+        let l = stats_from(&table(
+            "MailboxGuid,TotalItemSize,ItemCount\naaaa-1,1024,\nbbbb-2,1024,3\n",
+        ));
+        let got: Vec<(&str, Option<u64>)> = l.findings.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(got, [("M012", Some(2))]);
+        assert_eq!(l.records.len(), 2);
+        assert_eq!(l.records[0].items, 0);
+        let l = stats_from(&table(
+            "MailboxGuid,TotalItemSize\naaaa-1,1024\nbbbb-2,1024\n",
+        ));
+        let got: Vec<(&str, Option<u64>)> = l.findings.iter().map(|f| (f.code, f.line)).collect();
+        assert_eq!(got, [("M011", None)]);
+        assert!(l.findings[0].message.contains("no ItemCount column"));
     }
 
     #[test]
@@ -651,7 +688,39 @@ mod tests {
         let l = permissions_from(&t);
         assert!(l.records.is_empty());
         let got: Vec<(&str, Option<u64>)> = l.findings.iter().map(|f| (f.code, f.line)).collect();
-        assert_eq!(got, [("P003", Some(2)), ("P002", Some(3))]);
+        // A blank mailbox or trustee is an error (issue 2), not a mapping warning.
+        assert_eq!(got, [("P007", Some(2)), ("P007", Some(3))]);
+        assert!(l.findings.iter().all(|f| f.severity == Severity::Error));
+        assert_eq!(l.findings[1].column.as_deref(), Some("User"));
+    }
+
+    #[test]
+    fn only_inherited_rows_and_the_sources_own_accounts_are_ignored() {
+        let t = table(
+            "Identity,User,AccessRights,IsInherited\n\
+             ann,NT AUTHORITY\\SELF,FullAccess,False\n\
+             ann,BUILTIN\\Administrators,FullAccess,False\n\
+             ann,S-1-5-18,FullAccess,False\n\
+             ann,CONTOSO\\Domain Admins,FullAccess,True\n\
+             ann,CONTOSO\\Domain Admins,FullAccess,False\n\
+             ann,Everyone,FullAccess,False\n\
+             ann,CONTOSO\\administrators,FullAccess,False\n",
+        );
+        let l = permissions_from(&t);
+        assert!(l.findings.is_empty());
+        let kept: Vec<(&str, u64)> = l
+            .records
+            .iter()
+            .map(|p| (p.trustee.as_str(), p.origin.line))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("CONTOSO\\Domain Admins", 6),
+                ("Everyone", 7),
+                ("CONTOSO\\administrators", 8)
+            ]
+        );
     }
 
     #[test]

@@ -40,10 +40,13 @@ pub struct AuditInputs {
 /// `cutover lint` was given, read with the same input layer. Called by `lint`.
 ///
 /// Cross-file rules need the mailbox export: when none is among `files`, the project's
-/// mailbox file is read for context (its own row findings are not repeated).
+/// mailbox file is read for context (its own row findings are not repeated). Users files
+/// among `files` map permission trustees (their own findings are lint's); when there are
+/// none, the project's users file does.
 pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<Vec<Finding>> {
     let mut inputs = AuditInputs::default();
     let mut have_mailboxes = false;
+    let mut have_users = false;
     for (path, kind) in files {
         match kind {
             FileKind::Mailboxes => {
@@ -62,6 +65,13 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
                 inputs.permissions.extend(l.records);
                 inputs.findings.extend(l.findings);
             }
+            FileKind::Users => {
+                have_users = true;
+                // A users file lint cannot read is reported by lint; it just maps nobody here.
+                inputs
+                    .users
+                    .extend(load::load_user_keys(path, project).unwrap_or_default());
+            }
             _ => {}
         }
     }
@@ -77,10 +87,15 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
             }
         }
     }
-    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
-        inputs.users = load::load_user_keys(p, project).unwrap_or_default();
+    if !have_users {
+        if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
+            inputs.users = load::load_user_keys(p, project).unwrap_or_default();
+        }
     }
     let mut findings = inputs.findings;
+    if !have_mailboxes {
+        findings.extend(skipped_without_mailboxes(files));
+    }
     if have_mailboxes {
         findings.extend(
             audit(
@@ -97,7 +112,60 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
     if let Some(context) = context_only {
         findings.retain(|f| f.file.as_deref() != Some(context.as_str()));
     }
-    Ok(findings)
+    Ok(findings::cap(findings))
+}
+
+/// M011 for each statistics or permissions file whose cross-file checks need a mailbox export
+/// that neither the lint run nor the project gave.
+fn skipped_without_mailboxes(files: &[(PathBuf, FileKind)]) -> Vec<Finding> {
+    files
+        .iter()
+        .filter_map(|(path, kind)| {
+            let what = match kind {
+                FileKind::MailboxStats => {
+                    "joins to mailboxes (M002, M010), sizes against the licence (M003, M004), shared mailbox licences (M005) and large items (M006)"
+                }
+                FileKind::Permissions => {
+                    "mapping the grants (P002, P003, P006) and delegate batches (P004)"
+                }
+                _ => return None,
+            };
+            Some(findings::finding(
+                &findings::M011,
+                Some(&path.display().to_string()),
+                None,
+                None,
+                None,
+                format!(
+                    "no mailbox export (give mailboxes.csv or [inputs] mailboxes): {what} were not checked"
+                ),
+            ))
+        })
+        .collect()
+}
+
+/// M011 when the accepted domains are unknown and a mailbox forwards: M007 cannot tell
+/// internal from external.
+fn skipped_forwarding(mailboxes: &[Mailbox], project: &Project) -> Option<Finding> {
+    if !project.domains.is_empty() {
+        return None;
+    }
+    let forwarding: Vec<&Mailbox> = mailboxes
+        .iter()
+        .filter(|m| m.forwarding.is_some() || m.forwarding_recipient.is_some())
+        .collect();
+    let first = forwarding.first()?;
+    Some(findings::finding(
+        &findings::M011,
+        Some(&first.origin.file),
+        None,
+        None,
+        None,
+        format!(
+            "no accepted domains configured ([tenant] domains or --domain): forwarding of {} mailbox(es) was not checked for external addresses (M007)",
+            forwarding.len()
+        ),
+    ))
 }
 
 /// The cross-file audit of the loaded inputs, computed once for lint, estimate and plan.
@@ -130,7 +198,7 @@ pub fn audit(
             .and_then(|user| user.licence_sku.as_deref());
         if !stats.is_empty() && u.primary_origin.is_none() {
             findings.push(findings::finding(
-                "M010",
+                &findings::M010,
                 Some(&m.origin.file),
                 Some(m.origin.line),
                 None,
@@ -140,6 +208,7 @@ pub fn audit(
         }
         checks::check_mailbox(m, u, sku, project, &mut findings);
     }
+    findings.extend(skipped_forwarding(mailboxes, project));
     let (all, sob_findings) = permissions::all_permissions(mailboxes, permissions);
     findings.extend(sob_findings);
     let analysis = permissions::analyse(&ix, &uix, mailboxes, users, &all, project);
@@ -204,7 +273,7 @@ pub fn plan_permissions(
     let uix = permissions::UserIndex::new(&tenant.users);
     let analysis = permissions::analyse(&ix, &uix, &tenant.mailboxes, &tenant.users, &all, project);
     findings.extend(analysis.findings);
-    (analysis.grants, findings)
+    (analysis.grants, findings::cap(findings))
 }
 
 #[cfg(test)]
@@ -234,7 +303,7 @@ mod tests {
              g-1,False,60 GB (64424509440 bytes),1\n\
              a-1,True,60 GB (64424509440 bytes),1000000\n\
              g-2,False,1 MB (1048576 bytes),10\n\
-             g-2,False,1 MB (1048576 bytes),10\n\
+             g-2,False,1 MB (1048576 bytes),\n\
              g-9,False,1 MB (1048576 bytes),10\n\
              g-3,False,1.5 GB,10\n",
         ));
@@ -244,19 +313,24 @@ mod tests {
              shared,CONTOSO\\big,FullAccess,False\n\
              shared,CONTOSO\\ghost,FullAccess,False\n\
              nowhere,CONTOSO\\big,FullAccess,False\n\
-             shared,CONTOSO\\quiet,FullAccess,True\n",
+             shared,CONTOSO\\quiet,FullAccess,True\n\
+             shared,Everyone,FullAccess,False\n\
+             shared,,FullAccess,False\n",
         ));
         let project = Project {
             domains: vec!["contoso.com".into()],
             ..Default::default()
         };
         let a = audit(&m.records, &s.records, &p.records, &[], &project);
+        // Without accepted domains, the forwarding check says it was skipped.
+        let no_domains = audit(&m.records, &[], &[], &[], &Project::default());
         let mut codes: Vec<&str> = m
             .findings
             .iter()
             .chain(&s.findings)
             .chain(&p.findings)
             .chain(&a.findings)
+            .chain(&no_domains.findings)
             .map(|f| f.code)
             .collect();
         codes.sort_unstable();

@@ -11,9 +11,9 @@ use crate::diag::Finding;
 use crate::model::{Mailbox, Permission, PermissionRight, User};
 use crate::project::Project;
 
-use super::findings::finding;
+use super::findings::*;
 use super::join::{eq_lower, KeyIndex, MailboxIndex};
-use super::principal::{is_orphaned_sid, is_system_principal};
+use super::principal::{is_builtin_name, is_ignored_principal, is_orphaned_sid};
 use super::PermissionGrant;
 
 /// Every source grant: the permissions export plus `GrantSendOnBehalfTo` from the mailbox export.
@@ -25,12 +25,12 @@ pub fn all_permissions(
     let mut findings = Vec::new();
     for m in mailboxes {
         for t in &m.send_on_behalf {
-            if is_system_principal(t) {
+            if is_ignored_principal(t) {
                 continue;
             }
             if is_orphaned_sid(t) {
                 findings.push(finding(
-                    "P001",
+                    &P001,
                     Some(&m.origin.file),
                     Some(m.origin.line),
                     Some("GrantSendOnBehalfTo".into()),
@@ -48,6 +48,8 @@ pub fn all_permissions(
                 trustee: t.clone(),
                 right: PermissionRight::SendOnBehalf,
                 automapping: false,
+                mailbox_column: "Identity".into(),
+                trustee_column: "GrantSendOnBehalfTo".into(),
             });
         }
     }
@@ -155,9 +157,9 @@ pub fn analyse(
     let mut out = PermissionAnalysis::default();
     let mut seen = HashSet::new();
     for p in permissions {
-        let at = |code, column: &str, value: &str, msg: String| {
+        let at = |rule, column: &str, value: &str, msg: String| {
             finding(
-                code,
+                rule,
                 Some(&p.origin.file),
                 Some(p.origin.line),
                 Some(column.to_string()),
@@ -167,8 +169,8 @@ pub fn analyse(
         };
         let Some(mi) = mix.resolve(&p.mailbox) else {
             out.findings.push(at(
-                "P003",
-                "Identity",
+                &P003,
+                &p.mailbox_column,
                 &p.mailbox,
                 format!(
                     "{:?} for {} is on '{}', which is not in the mailbox export",
@@ -186,14 +188,23 @@ pub fn analyse(
             .and_then(user_upn)
             .or_else(|| trustee_mailbox.and_then(mailbox_principal));
         let (Some(trustee), Some(mailbox)) = (principal, mailbox_target(mi)) else {
-            let why = if trustee_mailbox.is_some() || uix.resolve(&p.trustee).is_some() {
-                "has no destination UPN or address in an accepted domain"
+            let known = trustee_mailbox.is_some() || uix.resolve(&p.trustee).is_some();
+            let (rule, why) = if known {
+                (
+                    &P002,
+                    "has no destination UPN or address in an accepted domain",
+                )
+            } else if is_builtin_name(&p.trustee) {
+                (
+                    &P006,
+                    "is a built-in or admin group, which Exchange Online does not have",
+                )
             } else {
-                "is not among the users or mailboxes being migrated"
+                (&P002, "is not among the users or mailboxes being migrated")
             };
             out.findings.push(at(
-                "P002",
-                "User",
+                rule,
+                &p.trustee_column,
                 &p.trustee,
                 format!(
                     "{:?} on '{}' cannot be mapped: '{}' {why}",
@@ -268,7 +279,7 @@ pub fn delegate_findings(mailboxes: &[Mailbox], groups: &[Vec<usize>]) -> Vec<Fi
                 .map(|m| m.identity.as_str())
                 .collect();
             Some(finding(
-                "P004",
+                &P004,
                 Some(&first.origin.file),
                 Some(first.origin.line),
                 None,
@@ -393,6 +404,8 @@ mod tests {
         );
         let codes: Vec<(&str, Option<u64>)> = a.findings.iter().map(|f| (f.code, f.line)).collect();
         assert_eq!(codes, [("P002", Some(3)), ("P003", Some(5))]);
+        let columns: Vec<Option<&str>> = a.findings.iter().map(|f| f.column.as_deref()).collect();
+        assert_eq!(columns, [Some("User"), Some("Identity")]);
         let groups = components(m.len(), &a.edges);
         assert_eq!(groups, [vec![0, 1, 2], vec![3]]);
         let d = delegate_findings(&m, &groups);
@@ -434,6 +447,58 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.code == "P002" && f.message.contains("no destination")));
+    }
+
+    #[test]
+    fn builtin_groups_are_reported_and_a_real_account_of_such_a_name_is_mapped() {
+        let (m, _) = fixture();
+        let p = permissions_from(
+            &Table::from_csv_text(
+                "p.csv",
+                "Mailbox,Trustee,AccessRights\n\
+                 Sales,CONTOSO\\Domain Admins,FullAccess\n\
+                 Sales,Everyone,FullAccess\n\
+                 Sales,CONTOSO\\administrators,FullAccess\n\
+                 Sales,CONTOSO\\zed,FullAccess\n\
+                 Gone,CONTOSO\\zed,FullAccess\n",
+                b',',
+            )
+            .unwrap(),
+        )
+        .records;
+        let users = [user(
+            "administrators@contoso.com",
+            "administrators",
+            "Admin",
+        )];
+        let project = Project {
+            domains: vec!["contoso.com".into()],
+            ..Default::default()
+        };
+        let a = analyse(
+            &MailboxIndex::new(&m),
+            &UserIndex::new(&users),
+            &m,
+            &users,
+            &p,
+            &project,
+        );
+        let got: Vec<(&str, Option<u64>, Option<&str>)> = a
+            .findings
+            .iter()
+            .map(|f| (f.code, f.line, f.column.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("P006", Some(2), Some("Trustee")),
+                ("P006", Some(3), Some("Trustee")),
+                ("P002", Some(5), Some("Trustee")),
+                ("P003", Some(6), Some("Mailbox"))
+            ]
+        );
+        assert_eq!(a.grants.len(), 1);
+        assert_eq!(a.grants[0].trustee, "administrators@contoso.com");
     }
 
     #[test]

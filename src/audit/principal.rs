@@ -1,9 +1,10 @@
-//! Trustees as Exchange prints them: well-known system principals (ignored), orphaned SIDs
-//! (flagged), and the keys a trustee can be matched by.
+//! Trustees as Exchange prints them: the machine's own accounts (ignored), built-in and admin
+//! groups (reported), orphaned SIDs (flagged), and the keys a trustee can be matched by.
 
 /// Groups and accounts Exchange and Active Directory grant mailbox rights to on their own.
-/// Matched on the part after `DOMAIN\`.
-const SYSTEM_NAMES: &[&str] = &[
+/// Matched on the part after `DOMAIN\`, so a real account of that name would match too: these
+/// are only ever reported (P006), never dropped silently.
+const BUILTIN_NAMES: &[&str] = &[
     "self",
     "system",
     "network service",
@@ -51,17 +52,20 @@ fn is_well_known_sid(s: &str) -> bool {
     ) || s.starts_with("s-1-5-32-")
 }
 
-/// `NT AUTHORITY\SELF`, `BUILTIN\Administrators`, `CONTOSO\Exchange Servers`, their SIDs, ...
-pub fn is_system_principal(trustee: &str) -> bool {
+/// `NT AUTHORITY\SELF`, `NT AUTHORITY\SYSTEM`, `BUILTIN\Administrators` and the well-known
+/// SIDs, by full name: principals of the source machine or domain that no migration carries
+/// and nobody needs told about.
+pub fn is_ignored_principal(trustee: &str) -> bool {
     let t = trustee.trim().to_ascii_lowercase();
-    if t.starts_with("nt authority\\") || t.starts_with("builtin\\") {
-        return true;
-    }
-    if is_well_known_sid(&t) {
-        return true;
-    }
+    t.starts_with("nt authority\\") || t.starts_with("builtin\\") || is_well_known_sid(&t)
+}
+
+/// `Everyone`, `CONTOSO\Domain Admins`, `CONTOSO\Exchange Servers`, ...: a built-in or admin
+/// group by its name alone (the part after `DOMAIN\`).
+pub fn is_builtin_name(trustee: &str) -> bool {
+    let t = trustee.trim().to_ascii_lowercase();
     let name = t.rsplit('\\').next().unwrap_or(&t);
-    SYSTEM_NAMES.contains(&name)
+    BUILTIN_NAMES.contains(&name)
 }
 
 /// `S-1-5-21-<domain>-<rid>`: an account SID Exchange could not resolve to a name, i.e. a
@@ -119,20 +123,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn system_principals() {
+    fn ignored_principals_by_full_name_only() {
         for t in [
             "NT AUTHORITY\\SELF",
             "nt authority\\system",
             "BUILTIN\\Administrators",
+            "S-1-5-10",
+            "S-1-5-32-544",
+            "S-1-1-0",
+        ] {
+            assert!(is_ignored_principal(t), "{t}");
+        }
+        for t in [
+            "CONTOSO\\Domain Admins",
+            "CONTOSO\\Exchange Servers",
+            "Everyone",
+            "CONTOSO\\administrators",
+            "CONTOSO\\system",
+            "CONTOSO\\bob",
+            "S-1-5-21-1-2-3-1107",
+        ] {
+            assert!(!is_ignored_principal(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn builtin_names() {
+        for t in [
             "CONTOSO\\Exchange Servers",
             "CONTOSO\\Exchange Trusted Subsystem",
             "CONTOSO\\Organization Management",
             "CONTOSO\\Domain Admins",
-            "S-1-5-10",
-            "S-1-5-32-544",
+            "CONTOSO\\administrators",
             "Everyone",
         ] {
-            assert!(is_system_principal(t), "{t}");
+            assert!(is_builtin_name(t), "{t}");
         }
         for t in [
             "CONTOSO\\bob",
@@ -140,7 +165,7 @@ mod tests {
             "S-1-5-21-1-2-3-1107",
             "Exchange",
         ] {
-            assert!(!is_system_principal(t), "{t}");
+            assert!(!is_builtin_name(t), "{t}");
         }
     }
 

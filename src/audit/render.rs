@@ -26,6 +26,17 @@ pub fn json(e: &Estimate, findings: &[Finding]) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return
+/// first) gets a leading `'`, so opening the CSV in Excel shows the text instead of running it.
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// One row per mailbox; text from the exports is neutralised against formula injection.
 pub fn csv(e: &Estimate) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -39,8 +50,8 @@ pub fn csv(e: &Estimate) -> anyhow::Result<String> {
     ])?;
     for m in &e.mailboxes {
         w.write_record([
-            m.identity.as_str(),
-            m.primary_smtp.as_deref().unwrap_or_default(),
+            neutralise(&m.identity).as_ref(),
+            neutralise(m.primary_smtp.as_deref().unwrap_or_default()).as_ref(),
             &m.bytes.to_string(),
             &m.archive_bytes.to_string(),
             &m.items.to_string(),
@@ -51,7 +62,8 @@ pub fn csv(e: &Estimate) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
-pub fn table(e: &Estimate) -> String {
+/// Totals, the link's split, elapsed hours and one line per mailbox (what `demo` shows).
+pub fn overview(e: &Estimate) -> String {
     let a = &e.assumptions;
     let mut s = String::new();
     let _ = writeln!(
@@ -65,8 +77,9 @@ pub fn table(e: &Estimate) -> String {
     );
     let _ = writeln!(
         s,
-        "{} Mbps shared by {} concurrent migrations ({}): {:.3} Mbps, {} per migration-hour",
+        "{} Mbps shared by {} migrations at once (concurrency {}, {}): {:.3} Mbps, {} per migration-hour",
         a.bandwidth_mbps,
+        a.in_flight,
         a.concurrency,
         a.concurrency_source,
         a.per_migration_mbps,
@@ -101,6 +114,13 @@ pub fn table(e: &Estimate) -> String {
             m.batch
         );
     }
+    s
+}
+
+/// The full table: the overview, then batches, the schedule and the assumptions.
+pub fn table(e: &Estimate) -> String {
+    let a = &e.assumptions;
+    let mut s = overview(e);
     let _ = writeln!(
         s,
         "\nBatches (delegates kept together, up to {} mailboxes; hours for the batch alone):",
@@ -139,4 +159,26 @@ pub fn table(e: &Estimate) -> String {
         let _ = writeln!(s, "  - {line}");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        for (cell, want) in [
+            ("=cmd|calc", "'=cmd|calc"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("ann@contoso.com", "ann@contoso.com"),
+            ("contoso.com/Users/Lee, Ann", "contoso.com/Users/Lee, Ann"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), want, "{cell:?}");
+        }
+    }
 }

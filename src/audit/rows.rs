@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::input::{self, FileKind, OpenError, Options, Reader};
+use crate::input::{self, Column, FileKind, Header, OpenError, Options, Reader};
 
 /// One record: its cells in header order and the 1-based physical line it starts on.
 /// (`StringRecord` keeps a row's cells in one buffer: one allocation per row, not per cell.)
@@ -90,71 +90,47 @@ fn collect(file: &str, mut reader: Reader) -> Result<Table> {
     })
 }
 
-/// Lower-case with separators dropped, so `Primary SMTP Address` matches `primarysmtpaddress`.
-pub fn normalise_header(h: &str) -> String {
-    h.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Where each field a loader reads sits in a file, resolved once from the header. A field may
-/// sit in several columns (a file joining `Get-MailboxPermission`'s `User` and
-/// `Get-RecipientPermission`'s `Trustee`): the first non-blank one, in synonym order, wins.
+/// Where each field a loader reads sits in a file, resolved once from the header through the
+/// input layer's synonym table (the same names `cutover lint` reads). A field may sit in
+/// several columns (a file joining `Get-MailboxPermission`'s `User` and
+/// `Get-RecipientPermission`'s `Trustee`): the first non-blank one, best name first, wins.
 pub struct Columns<const N: usize> {
-    positions: [Vec<usize>; N],
-    names: [&'static str; N],
-    headers: Vec<String>,
+    header: Header,
+    fields: [Column; N],
 }
 
 impl<const N: usize> Columns<N> {
-    /// `synonyms[i]` lists the normalised header names field `i` goes by, best first.
-    pub fn resolve(headers: &[String], synonyms: &[&[&'static str]; N]) -> Self {
-        let normalised: Vec<String> = headers.iter().map(|h| normalise_header(h)).collect();
-        let mut names = [""; N];
-        let positions = std::array::from_fn(|i| {
-            let names_i = synonyms.get(i).copied().unwrap_or_default();
-            if let Some(slot) = names.get_mut(i) {
-                *slot = names_i.first().copied().unwrap_or_default();
-            }
-            names_i
-                .iter()
-                .flat_map(|n| normalised.iter().enumerate().filter(move |(_, h)| *h == n))
-                .map(|(p, _)| p)
-                .collect()
-        });
+    /// `fields[i]` is the column field `i` reads in a file of `kind`.
+    pub fn resolve(headers: &[String], kind: FileKind, fields: [Column; N]) -> Self {
         Columns {
-            positions,
-            names,
-            headers: headers.to_vec(),
+            header: Header::new(headers.to_vec(), Some(kind), 1),
+            fields,
         }
     }
 
+    fn positions(&self, field: usize) -> &[usize] {
+        self.fields
+            .get(field)
+            .map_or(&[], |&c| self.header.positions_of(c))
+    }
+
     pub fn has(&self, field: usize) -> bool {
-        self.positions.get(field).is_some_and(|p| !p.is_empty())
+        !self.positions(field).is_empty()
     }
 
     /// The trimmed cell, `None` when the column is missing or the cell is blank.
     pub fn get<'r>(&self, row: &'r RawRow, field: usize) -> Option<&'r str> {
-        self.positions.get(field)?.iter().find_map(|&i| {
+        self.positions(field).iter().find_map(|&i| {
             let v = row.cells.get(i)?.trim();
             (!v.is_empty()).then_some(v)
         })
     }
 
-    /// The header as the file wrote it (for findings).
+    /// The header as the file wrote it (for findings), else the column's canonical name.
     pub fn header(&self, field: usize) -> String {
-        self.positions
+        self.fields
             .get(field)
-            .and_then(|p| p.first())
-            .and_then(|&i| self.headers.get(i).cloned())
-            .unwrap_or_else(|| {
-                self.names
-                    .get(field)
-                    .copied()
-                    .unwrap_or_default()
-                    .to_string()
-            })
+            .map_or_else(String::new, |&c| self.header.name_of(c).to_string())
     }
 }
 
@@ -189,20 +165,24 @@ mod tests {
 
     #[test]
     fn columns_resolve_synonyms_and_blank_cells_are_none() {
-        let t =
-            Table::from_csv_text("f", "Primary SMTP Address,Trustee\na@x.com, \n", b',').unwrap();
+        let t = Table::from_csv_text("f", "Mailbox,Trustee\na@x.com, \n", b',').unwrap();
         let c = Columns::resolve(
             &t.headers,
-            &[&["primarysmtpaddress"], &["user", "trustee"], &["nothing"]],
+            FileKind::Permissions,
+            [Column::Identity, Column::User, Column::Deny],
         );
         assert_eq!(c.get(&t.rows[0], 0), Some("a@x.com"));
         assert_eq!(c.get(&t.rows[0], 1), None);
         assert!(!c.has(2));
         assert_eq!(c.header(1), "Trustee");
-        assert_eq!(c.header(2), "nothing");
+        assert_eq!(c.header(2), "Deny");
         let t = Table::from_csv_text("f", "User,Trustee\n,bob\nann,\n", b',').unwrap();
-        let c = Columns::resolve(&t.headers, &[&["user", "trustee"]]);
+        let c = Columns::resolve(&t.headers, FileKind::Permissions, [Column::User]);
         assert_eq!(c.get(&t.rows[0], 0), Some("bob"));
         assert_eq!(c.get(&t.rows[1], 0), Some("ann"));
+        // Headers normalise as the input layer does: case, spaces and punctuation ignored.
+        let t = Table::from_csv_text("f", "Storage Used (Byte)\n42\n", b',').unwrap();
+        let c = Columns::resolve(&t.headers, FileKind::MailboxStats, [Column::TotalItemSize]);
+        assert_eq!(c.get(&t.rows[0], 0), Some("42"));
     }
 }

@@ -93,16 +93,17 @@ impl Cmdlet {
     }
 }
 
-/// PowerShell's common parameters with their aliases and the version that added them.
+/// PowerShell's common parameters with their aliases and the version that added them
+/// (1.0 had all but the Warning pair, which 2.0 added).
 const COMMON: &[(&str, &[&str], PsVersion)] = &[
-    ("Verbose", &["vb"], PsVersion::V2),
-    ("Debug", &["db"], PsVersion::V2),
-    ("ErrorAction", &["ea"], PsVersion::V2),
+    ("Verbose", &["vb"], PsVersion::V1),
+    ("Debug", &["db"], PsVersion::V1),
+    ("ErrorAction", &["ea"], PsVersion::V1),
     ("WarningAction", &["wa"], PsVersion::V2),
-    ("ErrorVariable", &["ev"], PsVersion::V2),
+    ("ErrorVariable", &["ev"], PsVersion::V1),
     ("WarningVariable", &["wv"], PsVersion::V2),
-    ("OutVariable", &["ov"], PsVersion::V2),
-    ("OutBuffer", &["ob"], PsVersion::V2),
+    ("OutVariable", &["ov"], PsVersion::V1),
+    ("OutBuffer", &["ob"], PsVersion::V1),
     ("PipelineVariable", &["pv"], PsVersion::V4),
     ("InformationAction", &["infa"], PsVersion::V5),
     ("InformationVariable", &["iv"], PsVersion::V5),

@@ -354,8 +354,27 @@ pub const WRITERS: &[&str] = &[
     "Add-Content",
 ];
 
-/// Cmdlets that arrived after PowerShell 2.0 (the Exchange 2007/2010 shells) or 5.1.
+/// Cmdlets that arrived after PowerShell 1.0 (Exchange 2007's shell), 2.0 (Exchange 2010's)
+/// or 5.1. A command run only inside `if (Get-Command NAME ...)` is not reported.
 pub const NEWER_CMDLETS: &[(&str, PsVersion)] = &[
+    ("Import-Module", PsVersion::V2),
+    ("Export-ModuleMember", PsVersion::V2),
+    ("New-Module", PsVersion::V2),
+    ("Get-Module", PsVersion::V2),
+    ("Remove-Module", PsVersion::V2),
+    ("Add-Type", PsVersion::V2),
+    ("Invoke-Command", PsVersion::V2),
+    ("Start-Job", PsVersion::V2),
+    ("New-PSSession", PsVersion::V2),
+    ("Import-PSSession", PsVersion::V2),
+    ("ConvertTo-Csv", PsVersion::V2),
+    ("ConvertFrom-Csv", PsVersion::V2),
+    ("Get-Random", PsVersion::V2),
+    ("Select-Xml", PsVersion::V2),
+    ("Test-Connection", PsVersion::V2),
+    ("Set-StrictMode", PsVersion::V2),
+    ("Send-MailMessage", PsVersion::V2),
+    ("Out-GridView", PsVersion::V2),
     ("ConvertTo-Json", PsVersion::V3),
     ("ConvertFrom-Json", PsVersion::V3),
     ("Invoke-RestMethod", PsVersion::V3),
@@ -369,8 +388,16 @@ pub const NEWER_CMDLETS: &[(&str, PsVersion)] = &[
     ("Get-Error", PsVersion::V7),
 ];
 
-/// Parameters of core cmdlets that arrived after PowerShell 2.0.
+/// Parameters of core cmdlets that arrived after PowerShell 1.0 or 2.0.
 pub const NEWER_PARAMETERS: &[(&str, &str, PsVersion)] = &[
+    ("Import-Csv", "Delimiter", PsVersion::V2),
+    ("Import-Csv", "Header", PsVersion::V2),
+    ("Import-Csv", "UseCulture", PsVersion::V2),
+    ("Import-Csv", "LiteralPath", PsVersion::V2),
+    ("Export-Csv", "Delimiter", PsVersion::V2),
+    ("Export-Csv", "UseCulture", PsVersion::V2),
+    ("New-Object", "Property", PsVersion::V2),
+    ("Get-Content", "Tail", PsVersion::V3),
     ("Import-Csv", "Encoding", PsVersion::V3),
     ("Export-Csv", "Append", PsVersion::V3),
     ("Get-Content", "Raw", PsVersion::V3),

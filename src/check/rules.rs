@@ -165,11 +165,16 @@ pub const SHELL_VERSION: Rule = Rule {
     name: "shell-version",
     severity: Severity::Error,
     summary: "the script uses PowerShell newer than the target's shell",
-    hint: "write it the PowerShell 2.0 way for Exchange 2007/2010, or the Windows PowerShell 5.1 way for later servers",
-    explanation: "The Exchange 2007 and 2010 management shells run on Windows PowerShell 2.0: \
-        no ConvertTo-Json, [pscustomobject], [ordered], $PSItem, -in/-notin, .ForEach()/.Where(), \
-        classes, enums or using statements, no Import-Csv -Encoding. Exchange 2013 and later \
-        run on Windows PowerShell 5.1, which has no utf8BOM encoding name, ternary or && operators.",
+    hint: "write it the PowerShell 1.0 way for Exchange 2007, the 2.0 way for Exchange 2010, or the Windows PowerShell 5.1 way for later servers",
+    explanation: "Exchange 2010's management shell runs on Windows PowerShell 2.0: no \
+        ConvertTo-Json, [pscustomobject], [ordered], $PSItem, -in/-notin, .ForEach()/.Where(), \
+        classes, enums or using statements, no Import-Csv -Encoding. Exchange 2007's may still be \
+        Windows PowerShell 1.0, which also lacks what 2.0 added: try/catch/finally (use trap), \
+        attributes such as [CmdletBinding()] and [Parameter()], modules (Import-Module, \
+        Export-ModuleMember), Add-Type, splatting, -join and -split, $PSCmdlet, \
+        $PSBoundParameters, $PSVersionTable, <# #> block comments, Set-StrictMode (unless \
+        guarded by Get-Command). Exchange 2013 and later run on Windows PowerShell 5.1, which \
+        has no utf8BOM encoding name, ternary or && operators.",
 };
 
 pub const EXCHANGE2007: Rule = Rule {
@@ -180,5 +185,5 @@ pub const EXCHANGE2007: Rule = Rule {
     hint: "test the script on an Exchange 2007 server before relying on it",
     explanation: "Microsoft's current docs start at Exchange 2010, so the catalog has no \
         Exchange 2007 lists; 2010's are the closest. Some 2010 cmdlets and parameters do not \
-        exist in 2007, and its shell may even be PowerShell 1.0.",
+        exist in 2007. Its shell may be PowerShell 1.0: PS030 checks the language against 1.0.",
 };

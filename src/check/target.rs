@@ -20,6 +20,7 @@ pub enum Target {
 /// The oldest PowerShell a target's scripts must run in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PsVersion {
+    V1,
     V2,
     V3,
     V4,
@@ -31,6 +32,7 @@ pub enum PsVersion {
 impl PsVersion {
     pub fn as_str(self) -> &'static str {
         match self {
+            PsVersion::V1 => "1.0",
             PsVersion::V2 => "2.0",
             PsVersion::V3 => "3.0",
             PsVersion::V4 => "4.0",
@@ -75,12 +77,14 @@ impl Target {
         }
     }
 
-    /// The shell the target's scripts run in, at its oldest: the Exchange 2007 and 2010
-    /// management shells run on Windows PowerShell 2.0 (2007 even on 1.0); later on-premises
-    /// versions run on Windows PowerShell, never PowerShell 6+; jump-box steps may use pwsh 7.
+    /// The shell the target's scripts run in, at its oldest: Exchange 2007's management shell
+    /// may still be Windows PowerShell 1.0 (it shipped on 1.0; 2.0 is an optional update), 2010's
+    /// is 2.0; later on-premises versions run on Windows PowerShell, never PowerShell 6+;
+    /// jump-box steps may use pwsh 7.
     pub fn min_shell(self) -> PsVersion {
         match self {
-            Target::Exchange2007 | Target::Exchange2010 => PsVersion::V2,
+            Target::Exchange2007 => PsVersion::V1,
+            Target::Exchange2010 => PsVersion::V2,
             Target::Exchange2013
             | Target::Exchange2016
             | Target::Exchange2019
@@ -92,6 +96,7 @@ impl Target {
     /// The shell as the manifest names it, for messages.
     pub fn shell_label(self) -> &'static str {
         match self.min_shell() {
+            PsVersion::V1 => "Windows PowerShell 1.0",
             PsVersion::V2 => "Windows PowerShell 2.0",
             PsVersion::V7 => "PowerShell 7",
             _ => "Windows PowerShell 5.1",

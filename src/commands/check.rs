@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::bundle::manifest::{Manifest, FORMAT};
-use crate::check::{self, Target};
+use crate::check::{self, PsVersion, Target};
 use crate::cli::{CheckArgs, FindingFormat};
 use crate::diag::{self, Finding, Severity};
 use crate::error::{Error, Exit, Result};
@@ -97,7 +97,8 @@ fn read_script(path: &Path) -> Result<String> {
 }
 
 /// Every step of a bundle with its manifest target; the modules once, against the step target
-/// with the oldest shell (a module imported on an Exchange 2010 server must be PowerShell 2.0).
+/// with the oldest shell that loads it (a .psm1 imported on an Exchange 2010 server must be
+/// PowerShell 2.0; the .ps1 runtime a 2007 step dot-sources must be 1.0).
 fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
     let manifest_path = dir.join("manifest.json");
     let bytes = std::fs::read(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
@@ -135,12 +136,20 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
             targets: vec![target],
         });
     }
-    let oldest = jobs
+    // A .psm1 is imported, so only shells with modules (2.0 and later) load it; the plain
+    // .ps1 runtime is what a PowerShell 1.0 step dot-sources instead.
+    let targets: Vec<Target> = jobs
         .iter()
         .flat_map(|j| j.targets.iter().copied())
-        .min_by_key(|t| t.min_shell());
-    if let Some(target) = oldest {
-        for module in &manifest.modules {
+        .collect();
+    for module in &manifest.modules {
+        let is_module = module.file.to_ascii_lowercase().ends_with(".psm1");
+        let oldest = targets
+            .iter()
+            .copied()
+            .filter(|t| !is_module || t.min_shell() >= PsVersion::V2)
+            .min_by_key(|t| t.min_shell());
+        if let Some(target) = oldest {
             let path = inside(dir, &module.file, &manifest_path)?;
             jobs.push(Job {
                 text: read_script(&path)?,

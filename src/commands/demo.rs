@@ -1,8 +1,10 @@
-//! `cutover demo`: lint, plan and bundle the built-in samples, then show a run and its report
+//! `cutover demo`: lint, estimate, plan and bundle the built-in samples, then show a run and its report
 //! against the demo's stand-in for pwsh (said loudly: nothing runs PowerShell or touches a tenant).
 
 use std::path::{Path, PathBuf};
 
+use crate::audit::estimate::{Settings, DEFAULT_RECENT_FRACTION};
+use crate::audit::render;
 use crate::bundle::pipeline::{make, Outcome};
 use crate::cli::{DemoArgs, ReportFormat};
 use crate::demo::{self, stand_in};
@@ -39,6 +41,24 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
     if report.errors() > 0 {
         return Ok(Exit::Findings);
     }
+
+    println!("\n$ cutover estimate --config {}\n", config.display());
+    let settings = Settings {
+        // samples/cutover.toml sets it; the demo test fails if it ever does not.
+        bandwidth_mbps: project.bandwidth_mbps.ok_or_else(|| {
+            Error::Other(anyhow::anyhow!(
+                "samples/cutover.toml has no [estimate] bandwidth_mbps"
+            ))
+        })?,
+        concurrency: project.concurrency,
+        prestage_days: project.prestage_days,
+        recent_fraction: DEFAULT_RECENT_FRACTION,
+        batch_size: None,
+        start: chrono::Utc::now().date_naive(),
+    };
+    let (e, _) = super::estimate::compute(&project, &settings)?;
+    print!("{}", render::overview(&e));
+    println!("(the full table adds delegate batches, a schedule and the assumptions behind it)");
 
     let bundle = dir.join("bundle");
     let secrets = dir.join("secrets.csv");

@@ -1,20 +1,23 @@
 //! `cutover estimate`: data volume, transfer time, batches and a schedule from the exports.
 
 use std::io::Write;
+use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::audit::estimate::{estimate, Settings, DEFAULT_RECENT_FRACTION};
+use crate::audit::estimate::{estimate, Estimate, Settings, DEFAULT_RECENT_FRACTION};
 use crate::audit::render;
 use crate::cli::{EstimateArgs, TableFormat};
 use crate::diag::{Finding, Severity};
 use crate::error::{Error, Exit, Result};
+use crate::input::{self, columns, FileKind, OpenError, Options};
 use crate::project::Project;
 
 pub fn run(args: EstimateArgs) -> Result<Exit> {
     let mut project = Project::load(&args.project)?;
     if let Some(gb) = args.mailbox_limit_gb {
         project.mailbox_limit_gb = gb;
+        project.mailbox_limit_set = true;
     }
     let settings = settings(&args, &project)?;
     if project.inputs.mailboxes.is_none() || project.inputs.stats.is_none() {
@@ -22,18 +25,7 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
             "estimate needs --mailboxes FILE and --stats FILE (or [inputs] mailboxes and stats in cutover.toml)".into(),
         ));
     }
-    let inputs = crate::audit::load_project(&project)?;
-    let audit = crate::audit::audit(
-        &inputs.mailboxes,
-        &inputs.stats,
-        &inputs.permissions,
-        &inputs.users,
-        &project,
-    );
-    let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, &settings);
-    let mut findings = inputs.findings;
-    findings.extend(audit.findings);
-    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let (e, findings) = compute(&project, &settings)?;
     let text = match args.format {
         TableFormat::Table => render::table(&e),
         TableFormat::Json => render::json(&e, &findings),
@@ -50,6 +42,46 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
     } else {
         Exit::Clean
     })
+}
+
+/// Checks and loads the project's inputs, audits them and estimates: the estimate and the
+/// findings about its inputs, in file and line order. `demo` calls it too.
+pub fn compute(project: &Project, settings: &Settings) -> Result<(Estimate, Vec<Finding>)> {
+    let given = [
+        (
+            &project.inputs.mailboxes,
+            FileKind::Mailboxes,
+            "--mailboxes",
+        ),
+        (&project.inputs.stats, FileKind::MailboxStats, "--stats"),
+        (
+            &project.inputs.permissions,
+            FileKind::Permissions,
+            "--permissions",
+        ),
+    ];
+    for (path, kind, option) in given {
+        if let Some(p) = path {
+            check_input(p, kind, option, project)?;
+        }
+    }
+    if let Some(p) = project.inputs.users.as_deref().filter(|p| p.is_file()) {
+        check_input(p, FileKind::Users, "--users", project)?;
+    }
+    let inputs = crate::audit::load_project(project)?;
+    let audit = crate::audit::audit(
+        &inputs.mailboxes,
+        &inputs.stats,
+        &inputs.permissions,
+        &inputs.users,
+        project,
+    );
+    let e = estimate(&inputs.mailboxes, &audit.usage, &audit.groups, settings);
+    let mut findings = inputs.findings;
+    findings.extend(audit.findings);
+    let mut findings = crate::audit::findings::cap(findings);
+    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Ok((e, findings))
 }
 
 fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
@@ -93,6 +125,43 @@ fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
         batch_size: args.batch_size,
         start,
     })
+}
+
+/// Refuses an input that is not what its option says: a header of another kind (a users file
+/// given as `--stats` would otherwise be one M001 per row and 0 bytes), or a header without
+/// the columns the kind cannot do without. `cutover lint` reports the same in detail.
+fn check_input(path: &Path, kind: FileKind, option: &str, project: &Project) -> Result<()> {
+    let opts = Options {
+        kind: Some(kind),
+        delimiter: project.delimiter,
+    };
+    let name = path.display();
+    let reader = match input::open(path, &opts) {
+        Ok(r) => r,
+        // No grants is a valid permissions export; no mailboxes or statistics is not.
+        Err(OpenError::Empty) if kind == FileKind::Permissions => return Ok(()),
+        Err(OpenError::Unreadable(e)) => return Err(Error::io(path, e)),
+        Err(e) => return Err(Error::Usage(format!("{option} {name}: {e}"))),
+    };
+    let header = reader.header();
+    if let Some(found) = columns::infer_kind(&header.names).filter(|k| *k != kind) {
+        return Err(Error::Usage(format!(
+            "{option} {name}: the header is that of a {found} file, not a {kind} file (run `cutover lint {name}` to see how it was read)"
+        )));
+    }
+    let missing: Vec<&str> = columns::required(kind)
+        .iter()
+        .filter(|c| !header.has(**c))
+        .map(|c| c.canonical())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "{option} {name}: a {kind} file needs the column(s) {}; the header has {}",
+            missing.join(", "),
+            header.names.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// The findings in lint's human form on standard error, so the table or CSV stays clean.

@@ -36,6 +36,26 @@ members = "members.csv"
 # Message size limits in MB; Exchange Online allows at most 150.
 max_send_mb = 150
 max_receive_mb = 150
+
+[audit]
+# Mailbox size in GB for the size findings (--mailbox-limit-gb). When set it wins over every
+# licence; unset, each mailbox gets its licence's size (50 GB Exchange Online Plan 1 and
+# Business plans, 100 GB Plan 2, E3, E5), else 50.
+# mailbox_limit_gb = 50
+# Items larger than this many MB cannot move (Exchange Online's message ceiling is 150).
+# large_item_mb = 150
+
+# Mailbox size in GB per licence (SKU part number), over the sizes cutover knows.
+# [audit.licence_limits_gb]
+# SPE_E3 = 100
+
+[estimate]
+# Bandwidth to Exchange Online in Mbps (--bandwidth-mbps); cutover estimate needs it.
+# bandwidth_mbps = 10
+# Migrations at once (--concurrency); default 3 per 1 Mbps, the playbook's guideline.
+# concurrency = 30
+# Items older than this many days are pre-staged before the cutover (--prestage-days).
+# prestage_days = 90
 "#;
 
 const FILES: [(&str, FileKind); 3] = [
@@ -96,6 +116,29 @@ mod tests {
         assert_eq!(p.tenant.as_deref(), Some("contoso.onmicrosoft.com"));
         assert_eq!(p.usage_location.as_deref(), Some("US"));
         assert_eq!(p.inputs.users.as_deref(), Some(Path::new("/p/users.csv")));
+    }
+
+    /// Every commented-out setting is valid as written once uncommented.
+    #[test]
+    fn template_settings_are_valid_when_uncommented() {
+        let uncommented: String = TEMPLATE
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") || rest.starts_with('[') => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let p = Project::from_toml(&uncommented, Path::new("/p")).unwrap();
+        assert_eq!(p.bandwidth_mbps, Some(10.0));
+        assert_eq!(p.concurrency, Some(30));
+        assert_eq!(p.prestage_days, 90);
+        assert!(p.mailbox_limit_set);
+        assert_eq!(p.licence_limits_gb.get("SPE_E3"), Some(&100.0));
+        assert_eq!(
+            p.inputs.stats.as_deref(),
+            Some(Path::new("/p/mailbox-stats.csv"))
+        );
     }
 
     #[test]

@@ -1,14 +1,22 @@
 use std::time::Duration;
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunPhase};
 use crate::error::{Error, Exit, Result};
-use crate::run::{self, Mode, ProgressMode, RunOptions, StepStatus};
+use crate::run::journal::Outcome;
+use crate::run::protocol::Status;
+use crate::run::{self, Mode, Phase, ProgressMode, RunOptions, StepStatus};
 
 pub fn run(args: RunArgs) -> Result<Exit> {
     if let Some(pair) = &args.import_results {
-        if !args.steps.is_empty() || args.what_if || args.resume || args.retry_failed {
+        if !args.steps.is_empty()
+            || args.what_if
+            || args.resume
+            || args.retry_failed
+            || args.continue_past_gates
+            || args.phase.is_some()
+        {
             return Err(Error::Usage(
-                "--import-results records a file and runs nothing: use it without --step, --what-if, --resume or --retry-failed".into(),
+                "--import-results records a file and runs nothing: use it without --step, --what-if, --resume, --retry-failed, --continue-past-gates or --phase".into(),
             ));
         }
         let [step, file] = pair.as_slice() else {
@@ -31,6 +39,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     if args.timeout == Some(0) {
         return Err(Error::Usage("--timeout must be at least 1 second".into()));
     }
+    let idle_timeout = args.idle_timeout.as_deref().map(parse_idle).transpose()?;
     let mode = match (args.resume, args.retry_failed) {
         (_, true) => Mode::RetryFailed,
         (true, false) => Mode::Resume,
@@ -44,8 +53,14 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         secrets: args.secrets.clone(),
         mode,
         timeout: args.timeout.map(Duration::from_secs),
+        idle_timeout,
         progress: ProgressMode::Auto,
         env: Vec::new(),
+        continue_past_gates: args.continue_past_gates,
+        phase: match args.phase {
+            Some(RunPhase::PostCutover) => Phase::PostCutover,
+            Some(RunPhase::Migrate) | None => Phase::Migrate,
+        },
     };
     let outcome = run::run_bundle(&opts)?;
     for s in &outcome.steps {
@@ -65,6 +80,27 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     Ok(outcome.exit())
 }
 
+/// `--idle-timeout`: minutes, or a number with an `s`, `m` or `h` suffix; at least 1 second.
+fn parse_idle(text: &str) -> Result<Duration> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 'm'),
+    };
+    let secs = match (num.trim().parse::<u64>(), unit) {
+        (Ok(n), 's') => Some(n),
+        (Ok(n), 'm') => n.checked_mul(60),
+        (Ok(n), 'h') => n.checked_mul(3600),
+        _ => None,
+    };
+    match secs {
+        Some(s) if s > 0 => Ok(Duration::from_secs(s)),
+        _ => Err(Error::Usage(format!(
+            "--idle-timeout {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h), at least 1 second"
+        ))),
+    }
+}
+
 pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
     match status {
         StepStatus::Ran {
@@ -79,9 +115,15 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
                 .iter()
                 .map(|(st, n)| format!("{n} {}", st.as_str()))
                 .collect();
+            let failed = by_status.get(&Status::Failed).copied().unwrap_or(0);
+            // "ok" is about the process; a step with failed operations did not succeed.
+            let label = if *outcome == Outcome::Ok && failed > 0 {
+                "finished with failures"
+            } else {
+                outcome.as_str()
+            };
             let mut line = format!(
-                "{id}: {} ({}; exit {}; {duration_s:.1} s)",
-                outcome.as_str(),
+                "{id}: {label} ({}; exit {}; {duration_s:.1} s)",
                 if counts.is_empty() {
                     "no records".to_string()
                 } else {
@@ -104,5 +146,23 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
             format!("{id}: not run here (source server; see the instructions above)")
         }
         StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
+        StepStatus::HeldByGate(gate) => {
+            format!("{id}: not started (gate step {gate} has failed or unfinished operations)")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_timeout_takes_minutes_or_a_unit() {
+        assert_eq!(parse_idle("30").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_idle("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_idle("2H").unwrap(), Duration::from_secs(7200));
+        for bad in ["0", "0s", "", "m", "-1", "1.5", "3d", "ten"] {
+            assert!(parse_idle(bad).is_err(), "{bad}");
+        }
     }
 }

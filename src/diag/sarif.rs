@@ -12,6 +12,36 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// A path as the URI SARIF wants: percent-encoded, `/`-separated, and a `file:` URI when
+/// absolute (`/srv/x.csv` -> `file:///srv/x.csv`, `C:\x.csv` -> `file:///C:/x.csv`).
+pub fn artifact_uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let b = p.as_bytes();
+    let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    let (prefix, rest) = if drive {
+        ("file:///", p.get(2..).unwrap_or_default())
+    } else if let Some(unc) = p.strip_prefix("//") {
+        ("file://", unc)
+    } else if p.starts_with('/') {
+        ("file://", p.as_str())
+    } else {
+        ("", p.as_str())
+    };
+    let mut out = String::from(prefix);
+    if drive {
+        out.push(char::from(b[0]));
+        out.push(':');
+    }
+    for byte in rest.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// Findings of any stage as a SARIF log.
 pub fn render(findings: &[Finding]) -> Value {
     let mut codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
@@ -49,7 +79,7 @@ pub fn render(findings: &[Finding]) -> Value {
                 "message": {"text": text},
             });
             if let Some(file) = &f.file {
-                let mut loc = json!({"artifactLocation": {"uri": file.replace('\\', "/")}});
+                let mut loc = json!({"artifactLocation": {"uri": artifact_uri(file)}});
                 if let Some(line) = f.line {
                     loc["region"] = json!({"startLine": line});
                 }
@@ -96,5 +126,20 @@ mod tests {
         let loc = &run["results"][0]["locations"][0]["physicalLocation"];
         assert_eq!(loc["artifactLocation"]["uri"], "dir/users.csv");
         assert_eq!(loc["region"]["startLine"], 7);
+    }
+
+    #[test]
+    fn artifact_uris_are_percent_encoded_and_absolute_paths_are_file_uris() {
+        assert_eq!(artifact_uri("my users #1.csv"), "my%20users%20%231.csv");
+        assert_eq!(artifact_uri("in/Zoë.csv"), "in/Zo%C3%AB.csv");
+        assert_eq!(artifact_uri("/srv/in/a b.csv"), "file:///srv/in/a%20b.csv");
+        assert_eq!(
+            artifact_uri("C:\\Mig\\users 1.csv"),
+            "file:///C:/Mig/users%201.csv"
+        );
+        assert_eq!(
+            artifact_uri("\\\\srv\\share\\u.csv"),
+            "file://srv/share/u.csv"
+        );
     }
 }

@@ -66,10 +66,13 @@ pub enum Column {
     IsInherited,
     Deny,
     AutoMapping,
+    ArchiveDatabase,
+    GrantSendOnBehalfTo,
+    AccessControlType,
 }
 
 impl Column {
-    pub const COUNT: usize = Column::AutoMapping as usize + 1;
+    pub const COUNT: usize = Column::AccessControlType as usize + 1;
 
     /// The header cutover writes for this column (templates, exports).
     pub fn canonical(self) -> &'static str {
@@ -126,6 +129,9 @@ impl Column {
             IsInherited => "IsInherited",
             Deny => "Deny",
             AutoMapping => "AutoMapping",
+            ArchiveDatabase => "ArchiveDatabase",
+            GrantSendOnBehalfTo => "GrantSendOnBehalfTo",
+            AccessControlType => "AccessControlType",
         }
     }
 
@@ -152,10 +158,18 @@ static USERS: Synonyms = &[
     ),
     (C::FirstName, &["firstname", "givenname"]),
     (C::LastName, &["lastname", "surname", "sn", "familyname"]),
-    (C::DisplayName, &["displayname"]),
+    (C::DisplayName, &["displayname", "name"]),
     (
         C::Password,
-        &["password", "initialpassword", "passwordprofile", "pwd"],
+        &[
+            "password",
+            "initialpassword",
+            "temporarypassword",
+            "newpassword",
+            "passwordprofile",
+            "passwd",
+            "pwd",
+        ],
     ),
     (C::Alias, &["alias", "mailnickname", "nickname"]),
     (C::UsageLocation, &["usagelocation"]),
@@ -254,14 +268,14 @@ static MEMBERS: Synonyms = &[
         C::Member,
         &[
             "member",
-            "alias",
             "memberaddress",
             "membersmtpaddress",
             "primarysmtpaddress",
+            "emailaddress",
+            "userprincipalname",
             "memberidentity",
             "user",
-            "userprincipalname",
-            "emailaddress",
+            "alias",
         ],
     ),
     (
@@ -277,11 +291,11 @@ static MEMBERS: Synonyms = &[
 
 static MAILBOXES: Synonyms = &[
     (C::Identity, &["identity"]),
-    (C::Alias, &["alias"]),
+    (C::Alias, &["alias", "mailnickname"]),
     (C::DisplayName, &["displayname"]),
     (
         C::PrimarySmtp,
-        &["primarysmtpaddress", "windowsemailaddress"],
+        &["primarysmtpaddress", "windowsemailaddress", "mail"],
     ),
     (C::Upn, &["userprincipalname", "upn"]),
     (C::ExchangeGuid, &["exchangeguid"]),
@@ -300,15 +314,31 @@ static MAILBOXES: Synonyms = &[
         &["delivertomailboxandforward"],
     ),
     (C::ProhibitSendQuota, &["prohibitsendquota"]),
+    (C::ArchiveDatabase, &["archivedatabase", "archivename"]),
+    (C::GrantSendOnBehalfTo, &["grantsendonbehalfto"]),
+    (C::Name, &["name", "samaccountname"]),
 ];
 
 static STATS: Synonyms = &[
-    (C::MailboxGuid, &["mailboxguid", "guid", "exchangeguid"]),
-    (C::Identity, &["identity", "mailbox"]),
+    (C::MailboxGuid, &["mailboxguid", "exchangeguid", "guid"]),
+    (
+        C::Identity,
+        &[
+            "identity",
+            "mailbox",
+            "primarysmtpaddress",
+            "userprincipalname",
+            "alias",
+        ],
+    ),
     (C::DisplayName, &["displayname"]),
     (C::IsArchiveMailbox, &["isarchivemailbox"]),
-    (C::TotalItemSize, &["totalitemsize"]),
-    (C::TotalDeletedItemSize, &["totaldeleteditemsize"]),
+    // Also the Microsoft 365 admin center's mailbox usage report (plain byte counts).
+    (C::TotalItemSize, &["totalitemsize", "storageusedbyte"]),
+    (
+        C::TotalDeletedItemSize,
+        &["totaldeleteditemsize", "deleteditemsizebyte"],
+    ),
     (C::ItemCount, &["itemcount"]),
     (C::DeletedItemCount, &["deleteditemcount"]),
 ];
@@ -321,6 +351,8 @@ static PERMISSIONS: Synonyms = &[
     (C::IsInherited, &["isinherited"]),
     (C::Deny, &["deny"]),
     (C::AutoMapping, &["automapping"]),
+    (C::AccessControlType, &["accesscontroltype"]),
+    (C::GrantSendOnBehalfTo, &["grantsendonbehalfto"]),
 ];
 
 fn synonyms(kind: FileKind) -> Synonyms {
@@ -412,17 +444,25 @@ fn signatures(kind: FileKind) -> &'static [&'static [Column]] {
         FileKind::Users => &[&[C::Upn]],
         FileKind::Groups => &[&[C::Name]],
         FileKind::Members => &[&[C::Group, C::Member]],
+        // Properties only a mailbox has: Get-User and Get-Recipient exports also carry
+        // Identity and RecipientTypeDetails, and are not mailbox exports.
         FileKind::Mailboxes => &[
-            &[C::Identity, C::ExchangeGuid],
-            &[C::Identity, C::RecipientTypeDetails],
+            &[C::ExchangeGuid],
+            &[C::ArchiveGuid],
+            &[C::ArchiveStatus],
+            &[C::ArchiveDatabase],
+            &[C::LitigationHold],
+            &[C::ProhibitSendQuota],
+            &[C::ForwardingSmtpAddress],
+            &[C::DeliverToMailboxAndForward],
         ],
         FileKind::MailboxStats => &[&[C::TotalItemSize], &[C::ItemCount]],
         FileKind::Permissions => &[&[C::User, C::AccessRights], &[C::User, C::ExtendedRights]],
     }
 }
 
-/// Lower-cases and drops separators; `Name [displayName] Required` (Entra bulk template)
-/// becomes `displayname`.
+/// Lower-cases and keeps only letters and digits; `Name [displayName] Required` (Entra bulk
+/// template) becomes `displayname`, `Storage Used (Byte)` `storageusedbyte`.
 pub fn normalise(header: &str) -> String {
     let h = header.trim();
     let h = match (h.find('['), h.find(']')) {
@@ -430,35 +470,81 @@ pub fn normalise(header: &str) -> String {
         _ => h,
     };
     h.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-' | '.' | '\u{a0}'))
+        .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
 }
 
-pub fn lookup(kind: FileKind, header: &str) -> Option<Column> {
+/// Whether a header names a password, in a file of any kind (or of none): such a column's
+/// values are never shown.
+pub fn is_secret_header(header: &str) -> bool {
     let n = normalise(header);
-    synonyms(kind)
+    USERS
         .iter()
-        .find(|(_, names)| names.contains(&n.as_str()))
-        .map(|(c, _)| *c)
+        .any(|(c, names)| c.is_secret() && names.contains(&n.as_str()))
 }
 
-/// The kind whose signature the headers carry, preferring the one that explains most headers.
-pub fn infer_kind<S: AsRef<str>>(headers: &[S]) -> Option<FileKind> {
-    let mut best: Option<(usize, FileKind)> = None;
+/// The column a header names in a kind, and the synonym's rank (0: the best name).
+fn lookup_ranked(kind: FileKind, normalised: &str) -> Option<(Column, usize)> {
+    synonyms(kind).iter().find_map(|(c, names)| {
+        names
+            .iter()
+            .position(|n| *n == normalised)
+            .map(|rank| (*c, rank))
+    })
+}
+
+pub fn lookup(kind: FileKind, header: &str) -> Option<Column> {
+    lookup_ranked(kind, &normalise(header)).map(|(c, _)| c)
+}
+
+/// What the headers say about a file's kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inference {
+    Kind(FileKind),
+    /// Several kinds fit equally well.
+    Ambiguous(Vec<FileKind>),
+    Unknown,
+}
+
+/// The kind whose signature the headers carry, preferring the one that explains most headers,
+/// then the one whose signature is the most specific (`Group` + `Member` over `Name`).
+pub fn infer<S: AsRef<str>>(headers: &[S]) -> Inference {
+    let mut scored: Vec<((usize, usize), FileKind)> = Vec::new();
     for kind in FileKind::ALL {
         let cols: Vec<Column> = headers
             .iter()
             .filter_map(|h| lookup(kind, h.as_ref()))
             .collect();
-        let signed = signatures(kind)
+        let signature = signatures(kind)
             .iter()
-            .any(|sig| sig.iter().all(|c| cols.contains(c)));
-        if signed && best.map_or(true, |(n, _)| cols.len() > n) {
-            best = Some((cols.len(), kind));
+            .filter(|sig| sig.iter().all(|c| cols.contains(c)))
+            .map(|sig| sig.len())
+            .max();
+        if let Some(sig) = signature {
+            scored.push(((cols.len(), sig), kind));
         }
     }
-    best.map(|(_, k)| k)
+    let Some(best) = scored.iter().map(|(s, _)| *s).max() else {
+        return Inference::Unknown;
+    };
+    let kinds: Vec<FileKind> = scored
+        .into_iter()
+        .filter(|(s, _)| *s == best)
+        .map(|(_, k)| k)
+        .collect();
+    match kinds.as_slice() {
+        [k] => Inference::Kind(*k),
+        _ => Inference::Ambiguous(kinds),
+    }
+}
+
+/// The kind the headers name, `None` when none or several fit.
+pub fn infer_kind<S: AsRef<str>>(headers: &[S]) -> Option<FileKind> {
+    match infer(headers) {
+        Inference::Kind(k) => Some(k),
+        Inference::Ambiguous(_) | Inference::Unknown => None,
+    }
 }
 
 /// A file's header row resolved against its kind.
@@ -468,8 +554,10 @@ pub struct Header {
     pub names: Vec<String>,
     /// The column each position maps to (`None`: not a column cutover reads).
     pub columns: Vec<Option<Column>>,
-    index: Vec<Option<usize>>,
-    /// Later positions whose column was already named by an earlier one: (position, first).
+    /// Per column, the positions naming it, best synonym first (`RecipientTypeDetails`
+    /// before `RecipientType`); a row's value is the first non-blank one.
+    positions: Vec<Vec<usize>>,
+    /// Later positions repeating an earlier header name: (position, first).
     pub duplicates: Vec<(usize, usize)>,
     /// Line the header row is on.
     pub line: u64,
@@ -477,35 +565,52 @@ pub struct Header {
 
 impl Header {
     pub fn new(names: Vec<String>, kind: Option<FileKind>, line: u64) -> Header {
-        let mut index = vec![None; Column::COUNT];
+        let normalised: Vec<String> = names.iter().map(|n| normalise(n)).collect();
+        let mut ranked: Vec<Vec<(usize, usize)>> = vec![Vec::new(); Column::COUNT];
         let mut columns = Vec::with_capacity(names.len());
         let mut duplicates = Vec::new();
-        for (i, name) in names.iter().enumerate() {
-            let col = kind.and_then(|k| lookup(k, name));
-            if let Some(c) = col {
-                match index[c as usize] {
-                    Some(first) => duplicates.push((i, first)),
-                    None => index[c as usize] = Some(i),
-                }
-            } else if let Some(first) = names[..i]
-                .iter()
-                .position(|n| normalise(n) == normalise(name) && !n.trim().is_empty())
-            {
+        for (i, n) in normalised.iter().enumerate() {
+            // Only the same name twice is a duplicate; two synonyms of one column (Exchange
+            // exports carry `PrimarySmtpAddress` and `WindowsEmailAddress`) are alternatives.
+            let first = normalised
+                .get(..i)
+                .and_then(|before| before.iter().position(|m| m == n))
+                .filter(|_| !n.is_empty());
+            if let Some(first) = first {
                 duplicates.push((i, first));
             }
-            columns.push(col);
+            let col = kind.and_then(|k| lookup_ranked(k, n));
+            if let (Some((c, rank)), None) = (col, first) {
+                if let Some(slot) = ranked.get_mut(c as usize) {
+                    slot.push((rank, i));
+                }
+            }
+            columns.push(col.map(|(c, _)| c));
         }
+        let positions = ranked
+            .into_iter()
+            .map(|mut v| {
+                v.sort_unstable();
+                v.into_iter().map(|(_, i)| i).collect()
+            })
+            .collect();
         Header {
             names,
             columns,
-            index,
+            positions,
             duplicates,
             line,
         }
     }
 
+    /// The position of a column's best-named header.
     pub fn position(&self, c: Column) -> Option<usize> {
-        self.index.get(c as usize).copied().flatten()
+        self.positions_of(c).first().copied()
+    }
+
+    /// Every position naming a column, best synonym first.
+    pub fn positions_of(&self, c: Column) -> &[usize] {
+        self.positions.get(c as usize).map_or(&[], Vec::as_slice)
     }
 
     pub fn has(&self, c: Column) -> bool {
@@ -596,6 +701,135 @@ mod tests {
         );
     }
 
+    /// Header rows of real exports and templates, and the kind each must be read as.
+    const REAL_EXPORTS: &[(&str, &str, Option<FileKind>)] = &[
+        (
+            "Get-Mailbox",
+            "Name,Alias,DisplayName,PrimarySmtpAddress,WindowsEmailAddress,UserPrincipalName,RecipientType,RecipientTypeDetails,ExchangeGuid,Identity,EmailAddresses,ArchiveGuid,ArchiveStatus,ArchiveDatabase,LitigationHoldEnabled,ForwardingAddress,ForwardingSmtpAddress,DeliverToMailboxAndForward,GrantSendOnBehalfTo,ProhibitSendQuota",
+            Some(FileKind::Mailboxes),
+        ),
+        (
+            "Get-Mailbox, own selection",
+            "Name,Alias,DisplayName,PrimarySmtpAddress,RecipientTypeDetails,ForwardingSmtpAddress,LitigationHoldEnabled,ArchiveDatabase,GrantSendOnBehalfTo",
+            Some(FileKind::Mailboxes),
+        ),
+        (
+            "Get-DistributionGroup",
+            "Name,Alias,DisplayName,PrimarySmtpAddress,EmailAddresses,GroupType,RecipientType,RecipientTypeDetails,RequireSenderAuthenticationEnabled,Identity",
+            Some(FileKind::Groups),
+        ),
+        (
+            "Get-DistributionGroupMember joined with its group",
+            "Group,Name,Alias,PrimarySmtpAddress,RecipientType",
+            Some(FileKind::Members),
+        ),
+        (
+            "Get-MailboxStatistics",
+            "DisplayName,MailboxGuid,ItemCount,TotalItemSize,TotalDeletedItemSize,DeletedItemCount,IsArchiveMailbox,LastLogonTime,Database",
+            Some(FileKind::MailboxStats),
+        ),
+        (
+            "admin center mailbox usage report",
+            "Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Created Date,Last Activity Date,Item Count,Storage Used (Byte),Issue Warning Quota (Byte),Prohibit Send Quota (Byte),Prohibit Send/Receive Quota (Byte),Deleted Item Count,Deleted Item Size (Byte),Report Period",
+            Some(FileKind::MailboxStats),
+        ),
+        (
+            "Get-MailboxPermission",
+            "Identity,User,AccessRights,IsInherited,Deny",
+            Some(FileKind::Permissions),
+        ),
+        (
+            "Get-RecipientPermission",
+            "Identity,Trustee,AccessControlType,AccessRights,IsInherited,InheritanceType",
+            Some(FileKind::Permissions),
+        ),
+        (
+            "Get-ADPermission",
+            "Identity,User,Deny,AccessRights,ExtendedRights,IsInherited,Properties,ChildObjectTypes,InheritedObjectType,InheritanceType",
+            Some(FileKind::Permissions),
+        ),
+        (
+            "permissions joined (User + Trustee)",
+            "Identity,User,Trustee,AccessRights,ExtendedRights,IsInherited,Deny,AccessControlType",
+            Some(FileKind::Permissions),
+        ),
+        (
+            "Get-User",
+            "Identity,Name,Alias,FirstName,LastName,DisplayName,UserPrincipalName,WindowsEmailAddress,RecipientType,RecipientTypeDetails,Department,Title,City,CountryOrRegion",
+            Some(FileKind::Users),
+        ),
+        (
+            "Get-User with a mailbox's addresses",
+            "Identity,Name,Alias,GivenName,Surname,DisplayName,PrimarySmtpAddress,WindowsEmailAddress,EmailAddresses,UserPrincipalName,RecipientType,RecipientTypeDetails",
+            Some(FileKind::Users),
+        ),
+        (
+            "admin-center template",
+            "User Name,First Name,Last Name,Display Name,Job Title,Department,Office Number,Office Phone,Mobile Phone,Fax,Alternate email address,Address,City,State or Province,ZIP or Postal Code,Country or Region",
+            Some(FileKind::Users),
+        ),
+        (
+            "playbook users",
+            "UserPrincipalName,FirstName,LastName,DisplayName,Password",
+            Some(FileKind::Users),
+        ),
+        ("playbook DLs", "Name,Address", Some(FileKind::Groups)),
+        ("playbook members", "DL,Alias", Some(FileKind::Members)),
+        ("unknown", "Login,Password", None),
+    ];
+
+    #[test]
+    fn real_export_headers_infer_their_kinds() {
+        for (what, header, want) in REAL_EXPORTS {
+            let names: Vec<&str> = header.split(',').collect();
+            assert_eq!(infer_kind(&names), *want, "{what}");
+            let Some(kind) = want else { continue };
+            let h = Header::new(names.iter().map(|n| n.to_string()).collect(), *want, 1);
+            assert_eq!(h.duplicates, [], "{what}: synonyms are not duplicates");
+            assert!(h.columns.iter().any(Option::is_some), "{what} as {kind}");
+        }
+    }
+
+    #[test]
+    fn synonyms_that_are_different_columns_prefer_the_better_one() {
+        let names = |s: &str| s.split(',').map(str::to_string).collect::<Vec<_>>();
+        let h = Header::new(
+            names("RecipientType,RecipientTypeDetails,WindowsEmailAddress,PrimarySmtpAddress"),
+            Some(FileKind::Mailboxes),
+            1,
+        );
+        assert_eq!(h.position(Column::RecipientTypeDetails), Some(1));
+        assert_eq!(h.position(Column::PrimarySmtp), Some(3));
+        let h = Header::new(
+            names("GroupType,RecipientType,RecipientTypeDetails"),
+            Some(FileKind::Groups),
+            1,
+        );
+        assert_eq!(h.positions_of(Column::GroupType), [0, 2, 1]);
+        // A member is read by its address before its alias.
+        let h = Header::new(
+            names("Group,Name,Alias,PrimarySmtpAddress,RecipientType"),
+            Some(FileKind::Members),
+            1,
+        );
+        assert_eq!(h.positions_of(Column::Member), [3, 2]);
+    }
+
+    #[test]
+    fn an_exact_tie_is_ambiguous() {
+        // `Name` signs a groups file and `ItemCount` a statistics file, one header each.
+        let Inference::Ambiguous(mut kinds) = infer(&["Name", "ItemCount"]) else {
+            panic!("not ambiguous");
+        };
+        kinds.sort_by_key(|k| k.to_string());
+        assert_eq!(kinds, [FileKind::Groups, FileKind::MailboxStats]);
+        assert_eq!(infer_kind(&["Name", "ItemCount"]), None);
+        let r = crate::rules::testing::lint_one(b"Name,ItemCount\nx,1\n");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].code, "F005");
+        assert!(r[0].message.contains("several kinds"), "{}", r[0].message);
+    }
+
     #[test]
     fn headers_are_trimmed_case_insensitive_and_bracketed_names_work() {
         assert_eq!(
@@ -624,7 +858,17 @@ mod tests {
             Some(FileKind::Users),
             1,
         );
-        assert_eq!(h.duplicates, vec![(1, 0), (3, 2)]);
-        assert_eq!(h.position(Column::Upn), Some(0));
+        // Two synonyms of one column are alternatives (best name first), not duplicates;
+        // the same name twice is.
+        assert_eq!(h.duplicates, vec![(3, 2)]);
+        assert_eq!(h.positions_of(Column::Upn), [1, 0]);
+        assert_eq!(h.position(Column::Upn), Some(1));
+        let h = Header::new(
+            vec!["DisplayName".into(), "Display Name".into()],
+            Some(FileKind::Users),
+            1,
+        );
+        assert_eq!(h.duplicates, vec![(1, 0)]);
+        assert_eq!(h.positions_of(Column::DisplayName), [0]);
     }
 }

@@ -4,6 +4,8 @@
 //! `Out-File`) or the ANSI code page (Windows-1252 in the US); see m365-facts 5.1 and 5.3.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -150,6 +152,123 @@ impl<R: Read> Read for DecodeReader<R> {
     }
 }
 
+/// Passes UTF-8 through until the first non-ASCII sequence decides the file: a valid
+/// multi-byte character makes it UTF-8 for good (later bad bytes are damage, reported per
+/// record); an invalid byte before any makes it Windows-1252 from there on (the ASCII before
+/// reads the same in both), and `switched` says so. Line breaks are untouched either way.
+pub struct Utf8OrAnsi<R> {
+    inner: R,
+    switched: Arc<AtomicBool>,
+    decided: bool,
+    carry: Vec<u8>,
+    chunk: Vec<u8>,
+    out: Vec<u8>,
+    out_pos: usize,
+    eof: bool,
+}
+
+impl<R: Read> Utf8OrAnsi<R> {
+    pub fn new(inner: R, switched: Arc<AtomicBool>) -> Self {
+        Utf8OrAnsi {
+            inner,
+            switched,
+            decided: false,
+            carry: Vec::new(),
+            chunk: vec![0; 64 * 1024],
+            out: Vec::new(),
+            out_pos: 0,
+            eof: false,
+        }
+    }
+
+    fn ansi(&self) -> bool {
+        self.switched.load(Ordering::Relaxed)
+    }
+
+    /// Appends `data` to the output, deciding the encoding if this is where it shows.
+    fn push(&mut self, data: &[u8], at_end: bool) {
+        if self.ansi() {
+            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(data);
+            self.out.extend_from_slice(text.as_bytes());
+            return;
+        }
+        let first = match data.iter().position(|b| !b.is_ascii()) {
+            Some(i) if !self.decided => i,
+            _ => {
+                self.out.extend_from_slice(data);
+                return;
+            }
+        };
+        let (ascii, rest) = data.split_at(first);
+        let window = rest.get(..4).unwrap_or(rest);
+        match std::str::from_utf8(window) {
+            Err(e) if e.valid_up_to() == 0 && e.error_len().is_none() && !at_end => {
+                // The first character is cut by the read: decide with the next bytes.
+                self.out.extend_from_slice(ascii);
+                self.carry.extend_from_slice(rest);
+            }
+            Err(e) if e.valid_up_to() == 0 => {
+                self.switched.store(true, Ordering::Relaxed);
+                self.out.extend_from_slice(ascii);
+                self.push(rest, at_end);
+            }
+            _ => {
+                self.decided = true;
+                self.out.extend_from_slice(data);
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Utf8OrAnsi<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.out_pos < self.out.len() {
+                let n = buf.len().min(self.out.len() - self.out_pos);
+                buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+                self.out_pos += n;
+                return Ok(n);
+            }
+            if self.eof || buf.is_empty() {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.out_pos = 0;
+            if self.carry.is_empty() && !self.ansi() {
+                // UTF-8 and (so far) ASCII are read straight into the caller's buffer.
+                let n = self.inner.read(buf)?;
+                if n == 0 {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                if self.decided {
+                    return Ok(n);
+                }
+                // `is_ascii` is the vectorised scan; find the byte only when there is one.
+                if buf[..n].is_ascii() {
+                    return Ok(n);
+                }
+                let Some(i) = buf[..n].iter().position(|b| !b.is_ascii()) else {
+                    return Ok(n);
+                };
+                let tail = buf[i..n].to_vec();
+                self.push(&tail, false);
+                if i > 0 {
+                    return Ok(i);
+                }
+                continue;
+            }
+            let n = self.inner.read(&mut self.chunk)?;
+            let mut data = std::mem::take(&mut self.carry);
+            let chunk = std::mem::take(&mut self.chunk);
+            data.extend_from_slice(&chunk[..n]);
+            self.chunk = chunk;
+            self.eof = n == 0;
+            self.push(&data, self.eof);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +308,45 @@ mod tests {
         assert_eq!(decode(&le, Encoding::Utf16Le), "Zoë’s,x\n");
         assert_eq!(decode(&be, Encoding::Utf16Be), "Zoë’s,x\n");
         assert_eq!(decode(b"Zo\xEB\x92s", Encoding::Windows1252), "Zoë’s");
+    }
+
+    fn adaptive(bytes: &[u8], read_size: usize) -> (String, bool) {
+        /// Hands out at most `n` bytes per read, to cut characters at read boundaries.
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.1.min(buf.len()).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut out = Vec::new();
+        Utf8OrAnsi::new(Trickle(bytes, read_size), flag.clone())
+            .read_to_end(&mut out)
+            .unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        (text, flag.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn late_ansi_bytes_switch_to_1252_unless_utf8_was_seen() {
+        let mut late = b"a,b\n".repeat(30_000);
+        late.extend_from_slice(b"Zo\xEB,M\xFCller\n");
+        for size in [1, 2, 3, 7, 64 * 1024] {
+            let (text, switched) = adaptive(&late, size);
+            assert!(switched, "{size}");
+            assert!(text.ends_with("a,b\nZoë,Müller\n"), "{size}");
+            assert_eq!(text.lines().count(), 30_001);
+            let (text, switched) = adaptive("a\nZoë\nb\n".as_bytes(), size);
+            assert_eq!((text.as_str(), switched), ("a\nZoë\nb\n", false), "{size}");
+            // After a real UTF-8 character, bad bytes are damage, passed on as they are.
+            let (_, switched) = adaptive(b"Zo\xC3\xAB\nZo\xEB\n", size);
+            assert!(!switched, "{size}");
+        }
+        // A lead byte cut off by the end of the file is not UTF-8.
+        assert_eq!(adaptive(b"ab\xC3", 2), ("abÃ".to_string(), true));
     }
 
     #[test]

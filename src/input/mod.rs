@@ -8,6 +8,8 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use csv::{ByteRecord, StringRecord};
 
@@ -68,6 +70,8 @@ pub struct Reader {
     header: Header,
     kind: Option<FileKind>,
     encoding: Encoding,
+    /// Set when a file that began as ASCII turned out to be Windows-1252 past the sniffed prefix.
+    late_ansi: Arc<AtomicBool>,
     delimiter: u8,
     line_offset: u64,
     notes: Vec<Note>,
@@ -115,8 +119,10 @@ fn from_reader(mut source: Box<dyn Read>, opts: &Options) -> Result<Reader, Open
         notes.push(Note::AssumedWindows1252);
     }
     let chained: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(source));
+    let late_ansi = Arc::new(AtomicBool::new(false));
     let text: Box<dyn Read> = match encoding {
-        Encoding::Utf8 | Encoding::Utf8Bom => chained,
+        Encoding::Utf8 => Box::new(encoding::Utf8OrAnsi::new(chained, late_ansi.clone())),
+        Encoding::Utf8Bom => chained,
         other => Box::new(encoding::DecodeReader::new(chained, other)),
     };
     let mut buf = BufReader::with_capacity(256 * 1024, text);
@@ -161,6 +167,7 @@ fn from_reader(mut source: Box<dyn Read>, opts: &Options) -> Result<Reader, Open
         header,
         kind,
         encoding,
+        late_ansi,
         delimiter,
         line_offset,
         notes,
@@ -241,6 +248,13 @@ impl Reader {
         &self.notes
     }
 
+    /// Once the rows are read: the line of the last record when the file holds an odd number
+    /// of quotes, so that record may hold text an open quote swallowed (even without the
+    /// line break that makes it an unterminated-quote note).
+    pub fn open_quote_line(&self) -> Option<u64> {
+        (self.finished && self.csv.get_ref().odd() && self.rows > 0).then_some(self.last_line)
+    }
+
     /// Takes the notes gathered so far.
     pub fn take_notes(&mut self) -> Vec<Note> {
         std::mem::take(&mut self.notes)
@@ -274,6 +288,10 @@ impl Reader {
                 });
             }
             return Ok(None);
+        }
+        if self.encoding == Encoding::Utf8 && self.late_ansi.load(Ordering::Relaxed) {
+            self.encoding = Encoding::Windows1252;
+            self.notes.push(Note::AssumedWindows1252);
         }
         let line = start_line(&self.csv, &bytes) + self.line_offset;
         self.last_had_newline = memchr::memchr(b'\n', bytes.as_slice()).is_some();
@@ -310,9 +328,23 @@ impl<'a> Row<'a> {
     }
 
     /// The raw cell for a column (untrimmed), if the file has that column and this row
-    /// reaches it.
+    /// reaches it; of several synonyms of the column, the first non-blank one.
     pub fn get(&self, c: Column) -> Option<&'a str> {
-        self.cell(self.header.position(c)?)
+        self.cell(self.position(c)?)
+    }
+
+    /// The position this row's value of a column comes from: the best-named header, or a
+    /// later synonym when that cell is blank.
+    pub fn position(&self, c: Column) -> Option<usize> {
+        match self.header.positions_of(c) {
+            [] => None,
+            [only] => Some(*only),
+            all => all
+                .iter()
+                .copied()
+                .find(|&i| self.cell(i).is_some_and(|v| !v.trim().is_empty()))
+                .or(all.first().copied()),
+        }
     }
 
     /// The cell trimmed, `None` when absent or blank.
@@ -513,6 +545,23 @@ mod tests {
         assert_eq!(r.encoding(), Encoding::Windows1252);
         assert_eq!(r.notes(), &[Note::AssumedWindows1252]);
         assert_eq!(rows[0].1[1], "Zoë");
+    }
+
+    #[test]
+    fn ansi_bytes_past_the_sniffed_prefix_are_1252_with_the_right_lines() {
+        let mut text = b"UPN,DisplayName\n".to_vec();
+        for i in 0..5000 {
+            text.extend_from_slice(format!("u{i}@x.com,User {i}\n").as_bytes());
+        }
+        assert!(text.len() > PREFIX);
+        text.extend_from_slice(b"zoe@x.com,Zo\xEB\n");
+        let (r, rows) = read_all(&text, &Options::default());
+        assert_eq!(r.encoding(), Encoding::Windows1252);
+        assert_eq!(r.notes(), &[Note::AssumedWindows1252]);
+        assert_eq!(
+            rows.last().unwrap(),
+            &(5002, vec!["zoe@x.com".into(), "Zoë".into()])
+        );
     }
 
     #[test]

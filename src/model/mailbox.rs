@@ -67,4 +67,8 @@ pub struct Permission {
     pub right: PermissionRight,
     /// FullAccess only: whether Outlook should map the mailbox automatically.
     pub automapping: bool,
+    /// The headers the mailbox and the trustee were read from, as the file wrote them
+    /// (findings name them).
+    pub mailbox_column: String,
+    pub trustee_column: String,
 }

@@ -202,14 +202,7 @@ pub fn render(s: &Summary) -> String {
          <th>Exit code</th><th>Time (s)</th><th>Attempts</th><th>Last outcome</th></tr></thead><tbody>\n",
     );
     for st in &s.steps {
-        let outcome = match (&st.outcome, &st.note) {
-            (Some(oc), Some(n)) => format!("{}: {n}", oc.as_str()),
-            (Some(oc), None) => oc.as_str().to_string(),
-            (None, _) if st.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
-                "runs on the source server: import its results with --import-results".into()
-            }
-            (None, _) => "not run".into(),
-        };
+        let outcome = st.outcome_text();
         let _ = writeln!(
             o,
             r#"<tr><td><b>{}</b><br><span class="muted">{}</span></td><td>{}<br><span class="muted">{}</span></td><td class="num">{}</td><td class="num">{}</td><td class="num">{:.1}</td><td class="num">{}</td><td>{}</td></tr>"#,

@@ -67,14 +67,7 @@ pub fn render(s: &Summary) -> String {
             get("whatif"),
             st.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
             st.duration_s,
-            cell(&match (&st.outcome, &st.note) {
-                (Some(oc), Some(n)) => format!("{}: {n}", oc.as_str()),
-                (Some(oc), None) => oc.as_str().to_string(),
-                (None, _) if st.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
-                    "source server: import its results with --import-results".into()
-                }
-                (None, _) => "not run".into(),
-            }),
+            cell(&st.outcome_text()),
         );
     }
     let _ = writeln!(o, "\n## Failures ({})\n", s.failures.len());

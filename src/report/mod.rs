@@ -50,7 +50,7 @@ fn csv_rows(loaded: &summary::Loaded) -> Result<String> {
             ),
             None => ("", String::new(), summary::NOT_DONE, String::new(), ""),
         };
-        let hint = known_errors::explain(&error).map_or("", |k| k.id);
+        let hint = known_errors::explain(row.step, &error).map_or("", |k| k.id);
         w.write_record([row.step, row.op, action, &target, status, &error, hint, at])
             .map_err(io)?;
     }

@@ -69,6 +69,33 @@ pub struct StepSummary {
     pub outcome: Option<Outcome>,
     #[serde(skip)]
     pub note: Option<String>,
+    /// A post-cutover step (run on request only).
+    #[serde(skip)]
+    pub post_cutover: bool,
+}
+
+impl StepSummary {
+    /// The "Last outcome" cell: the last process's outcome and note. A clean process end with
+    /// failed operations reads "finished with failures", never "ok".
+    pub fn outcome_text(&self) -> String {
+        let failed = self.by_status.get("failed").copied().unwrap_or(0);
+        let oc = match self.outcome {
+            Some(Outcome::Ok) if failed > 0 => "finished with failures",
+            Some(oc) => oc.as_str(),
+            None if self.post_cutover => {
+                return "post-cutover step, not run yet: run it after the MX change with --phase post-cutover"
+                    .into()
+            }
+            None if self.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
+                return "runs on the source server: import its results with --import-results".into()
+            }
+            None => return "not run".into(),
+        };
+        match &self.note {
+            Some(n) => format!("{oc}: {n}"),
+            None => oc.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +140,8 @@ pub struct Loaded {
     pub records: Records,
     /// Planned operations per step id, from the bundle (empty when the bundle is gone).
     pub planned: BTreeMap<String, Vec<String>>,
+    /// Steps the manifest marks post-cutover (run only on request, after the MX change).
+    pub post_cutover: HashSet<String>,
     pub tenant: Option<String>,
     pub source_version: Option<String>,
 }
@@ -123,6 +152,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
     let meta = run.read_meta()?;
     let records = Records::read(&run.results())?;
     let mut planned = BTreeMap::new();
+    let mut post_cutover = HashSet::new();
     let (mut tenant, mut source_version) = (None, None);
     if let Some(manifest) = run.bundle().and_then(|b| verify::read_manifest(b).ok()) {
         tenant = manifest.tenant.clone();
@@ -136,6 +166,9 @@ pub fn load(path: &Path) -> Result<Loaded> {
                     .and_then(|p| verify::read_ops_file(&p).ok())
                     .unwrap_or_default();
                 planned.insert(step.id.clone(), ops);
+                if step.phase == crate::bundle::manifest::PHASE_POST_CUTOVER {
+                    post_cutover.insert(step.id.clone());
+                }
             }
         }
     }
@@ -144,6 +177,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
         meta,
         records,
         planned,
+        post_cutover,
         tenant,
         source_version,
     })
@@ -237,7 +271,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
                     op: r.op.clone(),
                     target: redactor.redact(&r.target),
                     action: r.action.clone(),
-                    hint: known_errors::explain(&error).map(Hint::from),
+                    hint: known_errors::explain(&r.step, &error).map(Hint::from),
                     error,
                 });
             }
@@ -257,7 +291,11 @@ pub fn summarize(loaded: &Loaded) -> Summary {
             .map(|(_, v)| v)
             .sum::<u64>();
         let ran_here = runs_on != crate::bundle::manifest::RUNS_ON_SOURCE;
-        let step_ok = done == ops && last.map_or(!ran_here || ops > 0, |i| i.outcome.is_clean());
+        let post_cutover = loaded.post_cutover.contains(id);
+        // A post-cutover step not run yet does not make the migration run incomplete (the
+        // runner's exit code agrees); once run, it counts like any other.
+        let step_ok = (post_cutover && last.is_none())
+            || (done == ops && last.map_or(!ran_here || ops > 0, |i| i.outcome.is_clean()));
         complete &= step_ok;
         steps.push(StepSummary {
             id: id.to_string(),
@@ -276,6 +314,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
             note: last
                 .and_then(|i| i.note.as_deref())
                 .map(|n| redactor.redact(n)),
+            post_cutover,
         });
     }
     let m = &loaded.meta;

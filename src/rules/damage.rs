@@ -109,6 +109,18 @@ pub fn is_identity(c: Column) -> bool {
     )
 }
 
+/// Sizes and quotas: a French-locale export groups digits with (narrow) no-break spaces
+/// (`1\u{a0}234,5 Mo`), which the audit's size parser reads; not damage.
+fn is_size(cell: &Cell<'_>) -> bool {
+    use Column::*;
+    cell.column
+        .is_some_and(|c| matches!(c, TotalItemSize | TotalDeletedItemSize | ProhibitSendQuota))
+        || {
+            let n = crate::input::columns::normalise(cell.header);
+            n.ends_with("quota") || n.ends_with("itemsize")
+        }
+}
+
 /// Columns where a typographic quote or dash cannot belong.
 fn is_address_like(c: Column) -> bool {
     use Column::*;
@@ -210,19 +222,25 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
     let at = Some((cell.header, cell.index));
     let mut emit = |rule: &'static Rule, msg: String| sink.at(rule, Some(line), at, Some(v), msg);
     let printable_ascii = v.bytes().all(|b| (0x20..0x7f).contains(&b));
-    let first = v.as_bytes()[0];
+    let trimmed = v.trim();
+    let first = trimmed.as_bytes().first().copied().unwrap_or_default();
+    let mut specific = false;
     if (first == b'S' || first == b'M' || first == b'D') && is_type_name(v) {
         emit(&TYPE_NAME, "the value is a .NET type name".into());
+        specific = true;
     } else if first == b'#' && is_excel_error(v) {
         emit(&EXCEL_ERROR, "the value is an Excel error".into());
+        specific = true;
     } else if first.is_ascii_digit() && is_scientific(v) {
         emit(&SCIENTIFIC, "the value is in scientific notation".into());
+        specific = true;
     }
     if !secret && (v.starts_with([' ', '\t']) || v.ends_with([' ', '\t'])) {
         emit(&WHITESPACE, "leading or trailing white space".into());
     }
     if printable_ascii {
-        if col.is_some_and(is_name) && v.contains('?') && has_lossy_question_mark(v) {
+        // `#NAME?` already has its own finding: the more specific one is enough.
+        if !specific && col.is_some_and(is_name) && v.contains('?') && has_lossy_question_mark(v) {
             emit(&LOSSY_EXPORT, "a '?' follows a letter".into());
         }
         return;
@@ -236,7 +254,7 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
         control |= c.is_control();
         lookalike |= is_lookalike(c);
     }
-    if invisible {
+    if invisible && !is_size(cell) {
         let rule = if identity {
             &INVISIBLE_IN_ID
         } else {
@@ -259,7 +277,10 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
             "contains a typographic quote or dash".into(),
         );
     }
-    if (col.is_some_and(is_name) || v.contains('\u{fffd}')) && has_lossy_question_mark(v) {
+    if !specific
+        && (col.is_some_and(is_name) || v.contains('\u{fffd}'))
+        && has_lossy_question_mark(v)
+    {
         emit(&LOSSY_EXPORT, "'?' or U+FFFD where a letter was".into());
     }
 }
@@ -305,6 +326,8 @@ mod tests {
         assert!(is_excel_error("#REF!"));
         assert!(!is_excel_error("#general"));
         assert_eq!(one("Department", "#VALUE!"), ["D002"]);
+        // Not also D009 for the `E?`: one finding per cell.
+        assert_eq!(one("FirstName", "#NAME?"), ["D002"]);
     }
 
     #[test]
@@ -320,6 +343,10 @@ mod tests {
     #[test]
     fn d004_whitespace() {
         assert_eq!(one("Department", " Sales"), ["D004"]);
+        // The damage under the spaces is still named.
+        assert_eq!(one("EmailAddresses", " System.Object[] "), ["D001", "D004"]);
+        assert_eq!(one("Department", " #NAME?"), ["D002", "D004"]);
+        assert_eq!(one("Mobile Phone", "4.47911E+11 "), ["D003", "D004"]);
         assert_eq!(one("Password", " Pa55 word! "), Vec::<&str>::new());
     }
 
@@ -327,6 +354,13 @@ mod tests {
     fn d005_d006_invisible_characters() {
         assert_eq!(one("Alias", "ann\u{200b}"), ["D005"]);
         assert_eq!(one("Department", "Sales\u{a0}EU"), ["D006"]);
+        // Sizes and quotas grouped the French way are not damage.
+        assert_eq!(
+            one("IssueWarningQuota", "1\u{a0}234\u{a0}567 octets"),
+            Vec::<&str>::new()
+        );
+        let stats = "MailboxGuid,TotalItemSize,ItemCount\n1b2c,\"1,5 Go (1\u{202f}610\u{202f}612\u{202f}736 octets)\",10\n";
+        assert!(lint_one(stats.as_bytes()).iter().all(|f| f.code != "D006"));
     }
 
     #[test]

@@ -8,11 +8,11 @@ use serde::{Serialize, Serializer};
 
 use crate::diag::{Finding, Severity};
 use crate::error::Result;
-use crate::input::{self, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
+use crate::input::{self, columns, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
 use crate::project::Project;
 
 use super::index::{KeyMap, KeyTable, Place};
-use super::sink::Sink;
+use super::sink::{Sink, Unlisted};
 use super::{damage, file, groups, users, Rule};
 
 /// What to lint: the project's inputs plus `files` (forced to `kind` when given).
@@ -44,20 +44,25 @@ fn delimiter_str<S: Serializer>(d: &Option<u8>, s: S) -> std::result::Result<S::
 pub struct LintReport {
     pub files: Vec<FileSummary>,
     pub findings: Vec<Finding>,
+    /// Findings over the per-rule cap: counted in the summary, not listed.
+    #[serde(skip)]
+    pub unlisted: Unlisted,
 }
 
 impl LintReport {
     fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
     }
+    /// Every error found, listed or not.
     pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
+        self.count(Severity::Error) + self.unlisted.errors
     }
     pub fn warnings(&self) -> usize {
-        self.count(Severity::Warning)
+        self.count(Severity::Warning) + self.unlisted.warnings
     }
+    /// Every info found; the "N more" notes are not findings and not counted.
     pub fn infos(&self) -> usize {
-        self.count(Severity::Info)
+        (self.count(Severity::Info) + self.unlisted.infos).saturating_sub(self.unlisted.notes)
     }
     /// Whether a file could not be read at all (the command exits 2).
     pub fn has_unreadable(&self) -> bool {
@@ -265,7 +270,7 @@ impl<'p> State<'p> {
             key,
             place,
             rule,
-            column: row.header().position(col),
+            column: row.position(col),
             value,
             what,
         });
@@ -421,13 +426,18 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     st.have_groups = kinds.contains(&Some(FileKind::Groups));
     for (i, r) in opened.iter().enumerate() {
         if let Ok(r) = r {
-            st.secrets[i] = r
-                .header()
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_some_and(Column::is_secret))
-                .map(|(i, _)| i)
+            let h = r.header();
+            // By meaning in the file's kind, and by name whatever the kind: a `Password` column
+            // in a file of unknown or forced kind is still a password.
+            st.secrets[i] = (0..h.len())
+                .filter(|&c| {
+                    h.columns
+                        .get(c)
+                        .copied()
+                        .flatten()
+                        .is_some_and(Column::is_secret)
+                        || h.names.get(c).is_some_and(|n| columns::is_secret_header(n))
+                })
                 .collect();
         }
     }
@@ -474,8 +484,17 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     }
     groups::cycles(&mut st);
     drop(opened);
-    let mut findings = st.sink.finish(&names);
+    let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {
+        // The users files of this run map permission trustees for the audit.
+        let users = inputs
+            .iter()
+            .zip(&kinds)
+            .filter_map(|(i, k)| match (&i.source, k) {
+                (Source::Path(p), Some(FileKind::Users)) => Some((p.clone(), FileKind::Users)),
+                _ => None,
+            });
+        audit_files.extend(users);
         findings.extend(crate::audit::lint_inputs(project, &audit_files)?);
     }
     let pos = |f: &Finding| {
@@ -488,6 +507,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     Ok(LintReport {
         files: summaries,
         findings,
+        unlisted,
     })
 }
 
@@ -530,6 +550,14 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
     }
     st.flush();
     let notes = reader.take_notes();
+    for n in &notes {
+        if let input::Note::UnterminatedQuote { line } = n {
+            st.sink.scrub_line(*line);
+        }
+    }
+    if let Some(line) = reader.open_quote_line() {
+        st.sink.scrub_line(line);
+    }
     file::notes(&mut st.sink, &notes);
     if checked && kind == Some(FileKind::Users) {
         users::finish_file(
@@ -539,4 +567,45 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::quiet_project;
+
+    #[test]
+    fn the_summary_counts_findings_over_the_cap_and_not_the_note() {
+        let mut text = String::from("UserPrincipalName,DisplayName\n");
+        for i in 0..250 {
+            text.push_str(&format!("bad user{i}@contoso.com,A{i}\n"));
+        }
+        let input = Input {
+            source: Source::Memory {
+                name: "many.csv".into(),
+                bytes: text.into_bytes(),
+            },
+            kind: None,
+        };
+        let r = lint_inputs(&quiet_project(), &[input]).unwrap();
+        let listed = r.findings.iter().filter(|f| f.code == "U002").count();
+        assert_eq!(listed, 101);
+        assert_eq!(r.errors(), 250);
+        assert_eq!((r.warnings(), r.infos()), (0, 0));
+        let note = r
+            .findings
+            .iter()
+            .find(|f| f.severity == Severity::Info)
+            .unwrap();
+        assert_eq!(note.code, "U002");
+        assert!(note.message.starts_with("150 more U002 errors"), "{note:?}");
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_of_the_file_shows_no_value() {
+        let text = "UserPrincipalName,DisplayName,Password\na@contoso.com,\"Ann,Sup3rSecret! ";
+        let r = crate::rules::testing::lint_one(text.as_bytes());
+        assert!(r.iter().any(|f| f.code == "D004"), "{r:?}");
+        assert!(!format!("{r:?}").contains("Sup3rSecret"), "{r:?}");
+    }
 }

@@ -64,9 +64,9 @@ pub const DUPLICATE_COLUMN: Rule = Rule {
     code: "F007",
     name: "duplicate-column",
     severity: Error,
-    summary: "two columns have the same meaning",
+    summary: "two columns have the same name",
     hint: "delete or rename one of the columns",
-    explanation: "Import-Csv refuses a header that names a member twice, and two synonyms of one column (`UPN` and `UserPrincipalName`) leave it unclear which value counts. cutover reads the first.",
+    explanation: "Import-Csv refuses a header that names a member twice (names compared ignoring case, spaces and punctuation); cutover reads the first. Two different names for one column, as Exchange exports carry (`PrimarySmtpAddress` and `WindowsEmailAddress`, `User` and `Trustee`), are not duplicates: each row's value is the first non-blank one, the better-known name first.",
 };
 
 pub const RAGGED_ROW: Rule = Rule {
@@ -183,13 +183,18 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
                 format!("line {} holds values, not column names", h.line),
             );
         } else {
-            sink.at(
-                &UNKNOWN_KIND,
-                Some(h.line),
-                None,
-                None,
-                format!("no file kind matches the headers {}", h.names.join(", ")),
-            );
+            let message = match columns::infer(&h.names) {
+                columns::Inference::Ambiguous(kinds) => format!(
+                    "the headers fit several kinds equally well ({}); pass --kind",
+                    kinds
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => format!("no file kind matches the headers {}", h.names.join(", ")),
+            };
+            sink.at(&UNKNOWN_KIND, Some(h.line), None, None, message);
         }
         return false;
     };
@@ -202,7 +207,7 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
             Some((name, later)),
             None,
             format!(
-                "column {} ('{name}') means the same as column {} ('{first_name}')",
+                "column {} ('{name}') repeats the name of column {} ('{first_name}')",
                 later + 1,
                 first + 1
             ),
@@ -305,8 +310,14 @@ mod tests {
     fn f006_missing_and_f007_duplicate_columns() {
         let r = lint_one(b"UserPrincipalName\nann@contoso.com\n");
         assert_eq!(codes(&r), ["F006"]);
-        let r = lint_one(b"UPN,DisplayName,UserPrincipalName\nann@contoso.com,Ann,x\n");
+        let r = lint_one(b"UPN,DisplayName,Display Name\nann@contoso.com,Ann,x\n");
         assert_eq!(codes(&r), ["F007"]);
+        assert_eq!(r[0].column.as_deref(), Some("Display Name"));
+        // Synonyms of one column are not duplicates: the first non-blank one counts.
+        let r = lint_one(b"UPN,DisplayName,UserPrincipalName\nann@contoso.com,Ann,\n");
+        assert_eq!(codes(&r), Vec::<&str>::new());
+        let r = lint_one(b"UPN,DisplayName,UserPrincipalName\n,Ann,bad user@contoso.com\n");
+        assert_eq!(codes(&r), ["U002"]);
         assert_eq!(r[0].column.as_deref(), Some("UserPrincipalName"));
     }
 
@@ -334,10 +345,16 @@ mod tests {
         for i in 0..5000 {
             big.extend_from_slice(format!("u{i}@contoso.com,User {i}\n").as_bytes());
         }
+        let mut late = big.clone();
+        // Windows-1252 first seen past the sniffed prefix: still the whole file's encoding.
+        late.extend_from_slice(b"late@contoso.com,Zo\xEB\n");
+        assert_eq!(codes(&lint_one(&late)), ["F010"]);
+        // After a real UTF-8 character, a bad byte is damage in that record.
+        big.extend_from_slice("zoe@contoso.com,Zoë\n".as_bytes());
         big.extend_from_slice(b"late@contoso.com,Zo\xEB\n");
         let r = lint_one(&big);
         assert_eq!(codes(&r), ["D009", "F012"]);
-        assert_eq!(r[1].line, Some(5002));
+        assert_eq!(r[1].line, Some(5003));
     }
 
     #[test]

@@ -207,7 +207,7 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
         member: text,
         base: base(member),
         place,
-        column: row.header().position(Column::Member),
+        column: row.position(Column::Member),
     };
     enqueue(st, job);
 }

@@ -19,7 +19,7 @@ mod sink;
 pub mod users;
 
 pub use engine::{lint, lint_inputs, FileSummary, Input, LintReport, LintRequest, Source};
-pub use sink::REDACTED;
+pub use sink::{Unlisted, REDACTED};
 
 /// A rule's fixed description. Messages may add detail; the code and severity never change.
 #[derive(Debug, Clone, Copy, Serialize)]

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::diag::Finding;
+use crate::diag::{Finding, Severity};
 use crate::input::{Column, Row};
 
 use super::Rule;
@@ -49,6 +49,9 @@ impl Sink {
             return;
         }
         let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i));
+        // A value spanning lines may be the rest of the file an open quote swallowed, later
+        // rows' passwords included: the message says what is wrong, the value is not shown.
+        let value = value.filter(|v| !v.contains(['\n', '\r']));
         self.findings.push(Finding {
             code: rule.code,
             severity: rule.severity,
@@ -61,6 +64,19 @@ impl Sink {
         });
     }
 
+    /// Drops the values of the current file's findings on a line whose record an unterminated
+    /// quote ran into: the cells there hold other columns' text (a password among them).
+    pub fn scrub_line(&mut self, line: u64) {
+        for f in self.findings.iter_mut().rev() {
+            if f.file != self.file {
+                break;
+            }
+            if f.line == Some(line) {
+                f.value = None;
+            }
+        }
+    }
+
     /// A finding about a whole file.
     pub fn file(&mut self, rule: &'static Rule, message: String) {
         self.at(rule, None, None, None, message);
@@ -69,7 +85,9 @@ impl Sink {
     /// A finding about a row's column, showing the cell.
     pub fn cell(&mut self, rule: &'static Rule, row: &Row<'_>, c: Column, message: String) {
         let h = row.header();
-        let column = h.position(c).map(|i| (h.name_of(c), i));
+        let column = row
+            .position(c)
+            .map(|i| (h.names.get(i).map_or("", String::as_str), i));
         self.at(rule, Some(row.line()), column, row.get(c), message);
     }
 
@@ -78,8 +96,9 @@ impl Sink {
         self.at(rule, Some(row.line()), None, None, message);
     }
 
-    /// Adds one finding per (file, rule) that went over the cap, saying how many were dropped.
-    pub fn finish(mut self, files: &[String]) -> Vec<Finding> {
+    /// Adds one info note per (file, rule) that went over the cap, saying how many were not
+    /// listed; returns the findings and the counts of the unlisted ones.
+    pub fn finish(mut self, files: &[String]) -> (Vec<Finding>, Unlisted) {
         let mut over: Vec<((usize, &'static str), u32)> = self
             .counts
             .iter()
@@ -87,25 +106,43 @@ impl Sink {
             .map(|(k, n)| (*k, *n))
             .collect();
         over.sort();
+        let mut unlisted = Unlisted::default();
         for ((idx, code), n) in over {
             if let Some(rule) = super::by_code(code) {
+                let more = (n - CAP_PER_RULE) as usize;
+                match rule.severity {
+                    Severity::Error => unlisted.errors += more,
+                    Severity::Warning => unlisted.warnings += more,
+                    Severity::Info => unlisted.infos += more,
+                }
+                unlisted.notes += 1;
                 self.findings.push(Finding {
                     code: rule.code,
-                    severity: rule.severity,
+                    severity: Severity::Info,
                     file: files.get(idx).cloned(),
                     line: None,
                     column: None,
                     value: None,
                     message: format!(
-                        "{} more {} findings in this file were not listed ({})",
-                        n - CAP_PER_RULE,
+                        "{more} more {} {}s in this file were not listed ({})",
                         rule.code,
+                        rule.severity.as_str(),
                         rule.summary
                     ),
                     hint: rule.hint.to_string(),
                 });
             }
         }
-        self.findings
+        (self.findings, unlisted)
     }
+}
+
+/// Findings counted but not listed (over the per-rule cap), and the notes that say so.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unlisted {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// The "N more" notes among the listed findings (infos that are not findings).
+    pub notes: usize,
 }

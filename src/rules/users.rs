@@ -182,7 +182,10 @@ pub fn upn_syntax(upn: &str) -> Option<String> {
     if local.contains("..") {
         return Some("the UPN has two '.' in a row".into());
     }
-    domain_problem(domain).map(|p| format!("the UPN's domain {p}"))
+    if domain.is_empty() {
+        return Some("the UPN has nothing after '@'".into());
+    }
+    domain_problem(domain).map(|p| format!("the UPN {p}"))
 }
 
 /// UPN length problems (m365-facts 4.1).
@@ -254,10 +257,13 @@ pub fn password_problem(pw: &str) -> Option<String> {
         .chars()
         .find(|&c| !c.is_ascii_alphanumeric() && !SYMBOLS.contains(c))
     {
-        return Some(format!(
-            "the password contains a character that is not allowed (U+{:04X})",
-            c as u32
-        ));
+        // Naming the character would disclose part of the password.
+        let class = if c.is_ascii_control() {
+            "a control character"
+        } else {
+            "a symbol outside the allowed set"
+        };
+        return Some(format!("the password contains {class}"));
     }
     if !(8..=256).contains(&n) {
         return Some(format!(
@@ -437,7 +443,11 @@ pub fn finish_file(st: &mut State<'_>, header_line: u64, password_column: Option
             Some(header_line),
             password_column,
             None,
-            format!("{} rows hold a plaintext password", s.passwords),
+            if s.passwords == 1 {
+                "1 row holds a plaintext password".to_string()
+            } else {
+                format!("{} rows hold a plaintext password", s.passwords)
+            },
         );
     }
     if let Some(line) = s.first_no_location {
@@ -447,8 +457,12 @@ pub fn finish_file(st: &mut State<'_>, header_line: u64, password_column: Option
             None,
             None,
             format!(
-                "{} users have no usage location (first at line {line})",
-                s.no_location
+                "{} no usage location (first at line {line})",
+                if s.no_location == 1 {
+                    "1 user has".to_string()
+                } else {
+                    format!("{} users have", s.no_location)
+                }
             ),
         );
     }
@@ -479,6 +493,14 @@ mod tests {
         assert!(upn_syntax("ann%x@contoso.com").is_some());
         assert!(upn_syntax("ann@contoso").is_some());
         assert!(upn_syntax("o’brien@contoso.com").is_some());
+        assert_eq!(
+            upn_syntax("ann@").as_deref(),
+            Some("the UPN has nothing after '@'")
+        );
+        assert_eq!(
+            upn_syntax("ann@contoso").as_deref(),
+            Some("the UPN has a domain without a '.'")
+        );
     }
 
     #[test]
@@ -548,6 +570,10 @@ mod tests {
             assert!(!format!("{f:?}").contains("hunter2"));
         }
         assert_eq!(r[1].value.as_deref(), Some("***"));
+        // The message names the class of the bad character, never the character itself.
+        let m = password_problem("Pa55word\u{7}x").unwrap();
+        assert_eq!(m, "the password contains a control character");
+        assert!(!m.contains("U+"), "{m}");
     }
 
     #[test]
@@ -563,7 +589,13 @@ mod tests {
             b"UPN,DisplayName\na@contoso.com,A\nb@contoso.com,B\n",
         );
         assert_eq!(codes(&r), ["U015"]);
-        assert!(r[0].message.starts_with("2 users"));
+        assert!(r[0].message.starts_with("2 users have"));
+        let r = lint_with(&none, b"UPN,DisplayName\na@contoso.com,A\n");
+        assert!(
+            r[0].message.starts_with("1 user has no"),
+            "{}",
+            r[0].message
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,8 @@ pub struct StepCommand<'a> {
     pub stdout_log: PathBuf,
     pub stderr_log: PathBuf,
     pub timeout: Option<Duration>,
+    /// Stop the step when it has written no record and no output line for this long.
+    pub idle_timeout: Option<Duration>,
     pub what_if: bool,
     pub env: &'a [(String, String)],
 }
@@ -53,6 +56,8 @@ pub struct StepResult {
     pub bad_lines: u64,
     /// `created`/`updated` records during `--what-if`: the script ignored -WhatIf.
     pub whatif_violations: u64,
+    /// Stopped by the idle timeout (outcome `timed-out`).
+    pub idle: bool,
 }
 
 impl StepResult {
@@ -132,14 +137,27 @@ pub fn run_step(
     }
     die_with_parent(&mut command);
     let started = Instant::now();
+    // Milliseconds after `started` of the last record or output line (the log pumps update it).
+    let activity = Arc::new(AtomicU64::new(0));
     let mut child = command.spawn().map_err(|e| {
         Error::Environment(format!(
             "cannot start {}: {e}",
             Path::new(program).display()
         ))
     })?;
-    let out_pump = pump(child.stdout.take(), &cmd.stdout_log, redactor.clone())?;
-    let err_pump = pump(child.stderr.take(), &cmd.stderr_log, redactor.clone())?;
+    let out_pump = pump(
+        child.stdout.take(),
+        &cmd.stdout_log,
+        redactor.clone(),
+        Activity(Arc::clone(&activity), started),
+    )?;
+    let err_pump = pump(
+        child.stderr.take(),
+        &cmd.stderr_log,
+        redactor.clone(),
+        Activity(Arc::clone(&activity), started),
+    )?;
+    let seen = Activity(Arc::clone(&activity), started);
 
     let mut result = StepResult::default();
     let mut remaining: HashSet<&str> = cmd.requested.iter().map(String::as_str).collect();
@@ -147,6 +165,7 @@ pub fn run_step(
     let mut bar = StepProgress::start(progress, cmd.step, total);
     let mut on_record = |r: std::result::Result<protocol::ResultRecord, ()>| match r {
         Ok(rec) if rec.step == cmd.step => {
+            seen.touch();
             result.records += 1;
             *result.by_status.entry(rec.status).or_default() += 1;
             if cmd.what_if && matches!(rec.status, Status::Created | Status::Updated) {
@@ -160,6 +179,7 @@ pub fn run_step(
     };
 
     let mut hint = None;
+    let mut idle_stop = false;
     let status = loop {
         tail.poll(&mut on_record)
             .map_err(|e| Error::io(cmd.results, e))?;
@@ -172,8 +192,13 @@ pub fn run_step(
                 let _ = tail.poll(&mut on_record);
             })?;
         }
-        if cmd.timeout.is_some_and(|t| started.elapsed() >= t) {
+        let idle = cmd.idle_timeout.is_some_and(|t| {
+            let last = Duration::from_millis(activity.load(Ordering::Relaxed));
+            started.elapsed().saturating_sub(last) >= t
+        });
+        if idle || cmd.timeout.is_some_and(|t| started.elapsed() >= t) {
             hint = Some(Outcome::TimedOut);
+            idle_stop = idle;
             break stop(&mut child, &mut || {
                 let _ = tail.poll(&mut on_record);
             })?;
@@ -190,7 +215,12 @@ pub fn run_step(
     if tail.unterminated() {
         on_record(Err(()));
     }
+    drop(tail);
+    // The step writes its records itself, error texts and all: once it has ended, mask in them
+    // what the logs mask (its records before `offset` were masked when their step ended).
+    super::journal::redact_records_from(cmd.results, offset, redactor)?;
     result.outcome_hint = hint;
+    result.idle = idle_stop;
     result.duration = started.elapsed();
     result.exit_code = status.code();
     result.missing = if cmd.requested_known {
@@ -253,11 +283,23 @@ fn die_with_parent(command: &mut Command) {
 
 type Pump = JoinHandle<std::io::Result<()>>;
 
+/// Marks the step as active now (a record or an output line arrived).
+#[derive(Clone)]
+struct Activity(Arc<AtomicU64>, Instant);
+
+impl Activity {
+    fn touch(&self) {
+        let ms = u64::try_from(self.1.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.store(ms, Ordering::Relaxed);
+    }
+}
+
 /// Copies a child stream to a log file line by line, redacted before it touches disk.
 fn pump<R: Read + Send + 'static>(
     stream: Option<R>,
     log: &Path,
     redactor: Redactor,
+    activity: Activity,
 ) -> Result<Option<Pump>> {
     let Some(stream) = stream else {
         return Ok(None);
@@ -271,6 +313,7 @@ fn pump<R: Read + Send + 'static>(
             if reader.read_until(b'\n', &mut line)? == 0 {
                 return file.flush();
             }
+            activity.touch();
             let text = String::from_utf8_lossy(&line);
             let text = text.trim_end_matches(['\r', '\n']);
             writeln!(file, "{}", redactor.redact(text))?;

@@ -6,7 +6,8 @@
 //! The child writes its records straight into `results.jsonl` (`-ResultsPath` names it):
 //! a record is durable the moment the step flushes it, whatever happens to the runner, and
 //! no copy can lag behind. The runner only reads the file while a step runs (progress), and
-//! writes to it only for `--import-results`, when no step is running.
+//! writes to it only when no step is running: for `--import-results`, and after each step to
+//! mask secrets in the records that step wrote (`redact_records_from`).
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{ResultRecord, Status};
+use super::redact::Redactor;
 use crate::error::{Error, Result};
 
 pub const RUNS_DIR: &str = "runs";
@@ -389,6 +391,79 @@ pub fn ensure_line_end(path: &Path) -> Result<u64> {
     Ok(len)
 }
 
+/// Masks secrets in the `error` and `target` of the records from byte `offset` on (the ones the
+/// step that just ended wrote), and in lines there that are not records. Every line stays; lines
+/// with nothing to mask stay byte for byte. The file is replaced whole (temp file, sync, rename),
+/// so a kill at any point leaves either the old or the new file, never a mix. Returns the number
+/// of lines changed (0: the file was not touched).
+pub fn redact_records_from(path: &Path, offset: u64, redactor: &Redactor) -> Result<usize> {
+    let io = |e| Error::io(path, e);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(io(e)),
+    };
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    let (head, tail) = bytes.split_at(start);
+    let mut out = Vec::with_capacity(tail.len());
+    let mut changed = 0;
+    for line in tail.split_inclusive(|&b| b == b'\n') {
+        let (body, end) = match line.strip_suffix(b"\n") {
+            Some(b) => (b, &b"\n"[..]),
+            None => (line, &b""[..]),
+        };
+        match redact_line(body, redactor) {
+            Some(new) => {
+                changed += 1;
+                out.extend_from_slice(new.as_bytes());
+            }
+            None => out.extend_from_slice(body),
+        }
+        out.extend_from_slice(end);
+    }
+    if changed == 0 {
+        return Ok(0);
+    }
+    let tmp = path.with_file_name(format!(".{RESULTS_FILE}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(head)?;
+        f.write_all(&out)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(io)?;
+    Ok(changed)
+}
+
+/// The line with its secrets masked, or None when there is nothing to mask.
+fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    // Fast path for the common clean line: without JSON escapes a field's text is the raw text,
+    // so a line the redactor leaves alone has no field to mask either.
+    if !text.contains('\\') && redactor.redact(text) == text {
+        return None;
+    }
+    if let Ok(serde_json::Value::Object(mut rec)) = serde_json::from_str(text) {
+        let mut any = false;
+        for key in ["error", "target"] {
+            if let Some(serde_json::Value::String(v)) = rec.get_mut(key) {
+                let masked = redactor.redact(v);
+                if masked != *v {
+                    *v = masked;
+                    any = true;
+                }
+            }
+        }
+        return any.then(|| serde_json::Value::Object(rec).to_string());
+    }
+    // Not a record (cut short by a kill, or stray text): mask the raw text.
+    let masked = redactor.redact(text);
+    (masked != text).then_some(masked)
+}
+
 /// Appends records (one JSON line each) and syncs them to disk.
 pub fn append_records(path: &Path, records: &[ResultRecord]) -> Result<()> {
     ensure_line_end(path)?;
@@ -462,6 +537,44 @@ impl Tail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_rewrites_only_new_records_and_keeps_every_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RESULTS_FILE);
+        let old = "{\"step\":\"05-users\",\"op\":\"a\",\"action\":\"x\",\"target\":\"t\",\"status\":\"failed\",\"error\":\"Password=Old-Secret1\",\"at\":\"z\"}\n";
+        let clean = "{\"step\":\"05-users\",\"op\":\"b\",\"action\":\"x\",\"target\":\"t\",\"status\":\"created\",\"error\":null,\"at\":\"z\"}\n";
+        let leaky = "{\"step\":\"05-users\",\"op\":\"c\",\"action\":\"x\",\"target\":\"t\",\"status\":\"failed\",\"error\":\"bad value Zq8#kLm2!pQr for the user\",\"at\":\"z\",\"extra\":1}\n";
+        let cut = "{\"step\":\"05-users\",\"op\":\"d\",\"error\":\"Zq8#kLm2!pQr";
+        std::fs::write(&path, format!("{old}{clean}{leaky}{cut}")).unwrap();
+        let r = Redactor::with_secrets(vec!["Zq8#kLm2!pQr".into(), "Old-Secret1".into()]);
+        let n = redact_records_from(&path, old.len() as u64, &r).unwrap();
+        assert_eq!(n, 2);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        assert_eq!(lines.len(), 4);
+        // Before the offset: another step's records, untouched; clean lines byte for byte.
+        assert_eq!(lines[0], old);
+        assert_eq!(lines[1], clean);
+        let v: serde_json::Value = serde_json::from_str(lines[2]).unwrap();
+        assert_eq!(v["error"], "bad value *** for the user");
+        assert_eq!(v["op"], "c");
+        assert_eq!(v["extra"], 1, "unknown fields are kept");
+        assert_eq!(
+            lines[3],
+            "{\"step\":\"05-users\",\"op\":\"d\",\"error\":\"***"
+        );
+        assert!(!dir.path().join(format!(".{RESULTS_FILE}.tmp")).exists());
+        // From offset 0 the first line is masked too; then nothing is left to mask.
+        assert_eq!(
+            redact_records_from(&path, 0, &Redactor::patterns_only()).unwrap(),
+            1
+        );
+        assert_eq!(
+            redact_records_from(&path, 0, &Redactor::patterns_only()).unwrap(),
+            0
+        );
+    }
 
     fn rec(op: &str, status: Status) -> ResultRecord {
         ResultRecord {

@@ -4,7 +4,11 @@
 //! one process per step, into a journal under `BUNDLE/runs/<timestamp>/` (see `journal`).
 //! A step whose process did not finish its work (crash, timeout, Ctrl-C) stops the run: later
 //! steps usually need its results. A step that finished with failed operations does not: those
-//! failures are per operation and `--retry-failed` redoes them.
+//! failures are per operation and `--retry-failed` redoes them. Except a gate step (manifest
+//! `gate`: domains verified, users present, mailboxes provisioned): later steps act on what it
+//! checks, so any failed or missing operation there stops the run unless
+//! `continue_past_gates`. Post-cutover steps (manifest `phase`) run only when asked for by
+//! `Phase::PostCutover` or by naming them.
 //!
 //! Library use (e.g. a demo with the test-only fake pwsh, said loudly to be one):
 //!
@@ -55,10 +59,30 @@ pub struct RunOptions {
     pub secrets: Option<PathBuf>,
     pub mode: Mode,
     pub timeout: Option<Duration>,
+    /// Stop a step that writes no record and no output line for this long (off by default: a
+    /// step may legitimately read for a long time before its first record).
+    pub idle_timeout: Option<Duration>,
     pub progress: ProgressMode,
     /// Extra environment for the step processes (the demo names its fake scenario here).
     pub env: Vec<(String, String)>,
+    /// Go on after a gate step with failed operations (warning only).
+    pub continue_past_gates: bool,
+    /// Which steps a run without `steps` selects.
+    pub phase: Phase,
 }
+
+/// The part of the migration a run covers when no step is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Phase {
+    /// Every step except post-cutover ones (reported as skipped).
+    #[default]
+    Migrate,
+    /// Only the post-cutover steps (after the MX change).
+    PostCutover,
+}
+
+const POST_CUTOVER_SKIP: &str =
+    "post-cutover step: run it after the MX change with --phase post-cutover";
 
 impl RunOptions {
     pub fn new(bundle: impl Into<PathBuf>) -> RunOptions {
@@ -70,8 +94,11 @@ impl RunOptions {
             secrets: None,
             mode: Mode::Fresh,
             timeout: None,
+            idle_timeout: None,
             progress: ProgressMode::Auto,
             env: Vec::new(),
+            continue_past_gates: false,
+            phase: Phase::Migrate,
         }
     }
 }
@@ -91,6 +118,8 @@ pub enum StepStatus {
     SourceServer(String),
     /// Not started because an earlier step did not finish.
     NotReached,
+    /// Not started because this gate step (its id) has failed or missing operations.
+    HeldByGate(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -173,17 +202,42 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         if opts.what_if { ", what-if" } else { "" }
     );
 
+    let named = !opts.steps.is_empty();
+    let post_cutover = |s: &BundleStep| s.step.phase == crate::bundle::manifest::PHASE_POST_CUTOVER;
     let selected: Vec<&BundleStep> = bundle
         .steps
         .iter()
-        .filter(|s| opts.steps.is_empty() || opts.steps.iter().any(|id| id == s.id()))
+        .filter(|s| {
+            if named {
+                opts.steps.iter().any(|id| id == s.id())
+            } else {
+                // A migrate run lists post-cutover steps (as skipped, with the reason).
+                opts.phase == Phase::Migrate || post_cutover(s)
+            }
+        })
         .collect();
     let module = bundle.module_path();
     let mut outcomes = Vec::new();
     let mut stopped = false;
+    let mut held_by: Option<String> = None;
     for step in &selected {
+        if !named && opts.phase == Phase::Migrate && post_cutover(step) {
+            eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            outcomes.push(StepOutcome {
+                id: step.id().to_string(),
+                status: StepStatus::Skipped(POST_CUTOVER_SKIP),
+            });
+            continue;
+        }
+        if let Some(gate) = &held_by {
+            outcomes.push(StepOutcome {
+                id: step.id().to_string(),
+                status: StepStatus::HeldByGate(gate.clone()),
+            });
+            continue;
+        }
         if !step.runs_here() {
-            let text = source_server_instructions(&bundle, step);
+            let text = source_server_instructions(&bundle, step, opts.what_if);
             eprintln!("{text}");
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
@@ -233,6 +287,12 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             id: step.id().to_string(),
             status,
         });
+        if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
+            let last = Records::read(&run.results())?.last_status();
+            if !step_done(step, &last, &meta.invocations, opts.what_if) {
+                held_by = gate_check(step, opts);
+            }
+        }
     }
 
     let interrupted = INTERRUPTED.load(Ordering::SeqCst);
@@ -250,13 +310,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             whatif_violations,
             ..
         } => *outcome == Outcome::Ok && *whatif_violations == 0,
-        StepStatus::NotReached => false,
+        StepStatus::NotReached | StepStatus::HeldByGate(_) => false,
         StepStatus::Skipped(_) | StepStatus::SourceServer(_) => true,
     });
     let all_done = ran_cleanly
         && selected
             .iter()
             .filter(|s| s.runs_here())
+            .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
         eprintln!(
@@ -271,6 +332,30 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         interrupted,
         all_done,
     })
+}
+
+/// After a gate step with failed or missing operations: the gate's id when the run must stop
+/// there, with the message saying how to go on.
+fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
+    let id = step.id();
+    if opts.continue_past_gates {
+        eprintln!(
+            "cutover: WARNING: gate step {id} has failed or unfinished operations; going on because of --continue-past-gates"
+        );
+        return None;
+    }
+    // --resume, not --retry-failed alone: retry-failed redoes the failures but never starts
+    // the steps this stop held back.
+    eprintln!(
+        "cutover: stopped after gate step {id}: it has failed or unfinished operations, and the \
+         later steps depend on it. Fix the cause (see `cutover report`), then continue with\n    \
+         cutover run {root} --resume\n\
+         (redoes {id}'s failed operations and goes on only when they succeed; --retry-failed redoes \
+         the failures only), or go on anyway with\n    \
+         cutover run {root} --resume --continue-past-gates",
+        root = opts.bundle.display(),
+    );
+    Some(id.to_string())
 }
 
 fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
@@ -415,6 +500,7 @@ fn run_one(
         stdout_log,
         stderr_log,
         timeout: opts.timeout,
+        idle_timeout: opts.idle_timeout,
         what_if: opts.what_if,
         env: &opts.env,
     };
@@ -444,7 +530,12 @@ fn run_one(
             res.whatif_violations
         );
     }
-    if outcome == Outcome::TimedOut {
+    if outcome == Outcome::TimedOut && res.idle {
+        notes.push(format!(
+            "stopped after {} s without a record or an output line (--idle-timeout)",
+            opts.idle_timeout.map_or(0, |t| t.as_secs())
+        ));
+    } else if outcome == Outcome::TimedOut {
         notes.push(format!(
             "stopped after the --timeout of {} s",
             opts.timeout.map_or(0, |t| t.as_secs())
@@ -498,25 +589,34 @@ pub fn step_done(
     planned_done && recorded_done && (!needs_clean_end || last_clean)
 }
 
-/// How to run a source-server step by hand, and how to bring its results back.
-pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep) -> String {
+/// How to run a source-server step by hand, and how to bring its results back. In a what-if run
+/// the printed command carries `-WhatIf` too: the operator copies it as printed.
+pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: bool) -> String {
     let win = |p: &str| format!(".\\{}", p.replace('/', "\\"));
-    let module = bundle
-        .manifest
-        .modules
+    let modules = &bundle.manifest.modules;
+    // Exchange 2007's shell may be PowerShell 1.0, which has no modules: its scripts dot-source
+    // the plain-script copy, so name that file.
+    let wanted = if bundle.manifest.source_version == "2007" {
+        "Cutover.ps1"
+    } else {
+        "Cutover.psm1"
+    };
+    let module = modules
         .iter()
-        .find(|m| m.file.ends_with("Cutover.psm1"))
-        .or_else(|| bundle.manifest.modules.first())
+        .find(|m| m.file.ends_with(wanted))
+        .or_else(|| modules.iter().find(|m| m.file.ends_with("Cutover.psm1")))
+        .or_else(|| modules.first())
         .map(|m| format!(" -ModulePath {}", win(&m.file)))
         .unwrap_or_default();
     let results = format!("{}.results.jsonl", step.id());
     format!(
         "{id}: runs on the source Exchange server, not here. Copy the bundle folder there and, in a \
          PowerShell window on the server (the Exchange Management Shell for Exchange 2007 and later), \
-         from the bundle folder run:\n    & {script}{module} -ResultsPath .\\{results}\n\
+         from the bundle folder run:\n    & {script}{module} -ResultsPath .\\{results}{whatif}\n\
          then copy {results} back and record it:\n    cutover run {bundle} --import-results {id} {results}",
         id = step.id(),
         script = win(&step.step.file),
         bundle = bundle.root.display(),
+        whatif = if what_if { " -WhatIf" } else { "" },
     )
 }

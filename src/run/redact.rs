@@ -24,12 +24,20 @@ pub struct Redactor {
 fn patterns() -> &'static [(Regex, &'static str)] {
     static P: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     P.get_or_init(|| {
-        let table: [(&str, &str); 6] = [
+        let table: [(&str, &str); 7] = [
+            // "Generated password for ann@contoso.com: x", "Password (temporary) = x": words
+            // between the key and its separator; kept short so prose is not swallowed.
+            // First: after it, the key=value form below finds only `***` to mask again.
+            (
+                r#"(?i)\b(passwords?\b[^:=*\r\n]{0,60}?[:=]\s*)("[^"]*"|'[^']*'|\S+)"#,
+                "${1}***",
+            ),
             // "password 'x'" / password "x" in prose (error texts quoting the value).
             (r#"(?i)(\bpassword\s+)('[^']*'|"[^"]*")"#, "${1}***"),
-            // key=value / key: value / Key = 'value' (hashtables, connection strings, logs).
+            // key=value / key: value / Key = 'value' / "key": "value" (hashtables, connection
+            // strings, JSON, logs).
             (
-                r#"(?i)\b((?:[a-z_]*password|passwd|pwd|client_?secret|secret|api_?key|access_?token|refresh_?token|token)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s;,&'"]+)"#,
+                r#"(?i)\b((?:[a-z_]*password|passwd|pwd|client_?secret|secret|api_?key|access_?token|refresh_?token|token)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s;,&'"]+)"#,
                 "${1}***",
             ),
             // -Password 'x', -AccessToken $t's value printed by a transcript, -ClientSecret x.
@@ -207,6 +215,14 @@ mod tests {
             ),
             ("the password 'Abc!234x' is too short", "the password *** is too short"),
             ("password does not comply", "password does not comply"),
+            (
+                "Generated password for ann@contoso.com: Zq8#kLm2!pQr",
+                "Generated password for ann@contoso.com: ***",
+            ),
+            ("New password (temporary) = 'a b c' done", "New password (temporary) = *** done"),
+            ("pwd=abc123;server=x", "pwd=***;server=x"),
+            ("the secret: hunter22", "the secret: ***"),
+            ("{\"client_secret\": \"xyz\"}", "{\"client_secret\": ***}"),
             ("nothing secret here", "nothing secret here"),
         ];
         for (input, want) in cases {

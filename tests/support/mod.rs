@@ -63,6 +63,8 @@ pub struct StepSpec {
     pub id: String,
     pub runs_on: String,
     pub ops: Option<Vec<String>>,
+    pub gate: bool,
+    pub phase: Option<String>,
 }
 
 /// Writes a bundle the way the contract describes it; the scripts' text does not matter.
@@ -73,6 +75,7 @@ pub struct StepSpec {
 pub struct BundleBuilder {
     steps: Vec<StepSpec>,
     hash_ops: bool,
+    source_version: String,
 }
 
 impl Default for BundleBuilder {
@@ -86,7 +89,14 @@ impl BundleBuilder {
         BundleBuilder {
             steps: Vec::new(),
             hash_ops: false,
+            source_version: "2016".into(),
         }
+    }
+
+    /// The manifest's source version; "2007" also ships `modules/Cutover.ps1`, as bundles do.
+    pub fn source_version(mut self, v: &str) -> Self {
+        self.source_version = v.into();
+        self
     }
 
     pub fn hash_ops_files(mut self) -> Self {
@@ -101,6 +111,8 @@ impl BundleBuilder {
             id: id.into(),
             runs_on: "jump-box".into(),
             ops: Some(ops),
+            gate: false,
+            phase: None,
         });
         self
     }
@@ -111,6 +123,8 @@ impl BundleBuilder {
             id: id.into(),
             runs_on: "jump-box".into(),
             ops: None,
+            gate: false,
+            phase: None,
         });
         self
     }
@@ -121,7 +135,25 @@ impl BundleBuilder {
             id: id.into(),
             runs_on: "source-server".into(),
             ops: Some(ops),
+            gate: false,
+            phase: None,
         });
+        self
+    }
+
+    /// Marks the last step added as a gate (the runner stops after it when it has failures).
+    pub fn gate(mut self) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.gate = true;
+        }
+        self
+    }
+
+    /// Marks the last step added as a post-cutover step.
+    pub fn post_cutover(mut self) -> Self {
+        if let Some(s) = self.steps.last_mut() {
+            s.phase = Some("post-cutover".into());
+        }
         self
     }
 
@@ -136,6 +168,14 @@ impl BundleBuilder {
             "modules/Cutover.psm1",
             "\u{feff}function Write-CutoverResult { param($Record) }\n".as_bytes(),
         );
+        let mut modules = vec![json!({"file": "modules/Cutover.psm1", "sha256": module})];
+        if self.source_version == "2007" {
+            let ps1 = write(
+                "modules/Cutover.ps1",
+                "\u{feff}function Write-CutoverResult { param($Record) }\n".as_bytes(),
+            );
+            modules.push(json!({"file": "modules/Cutover.ps1", "sha256": ps1}));
+        }
         let mut data = Vec::new();
         let mut steps = Vec::new();
         for s in &self.steps {
@@ -161,7 +201,7 @@ impl BundleBuilder {
                 }
                 None => (Value::Null, 0),
             };
-            steps.push(json!({
+            let mut step = json!({
                 "id": s.id,
                 "title": format!("Step {}", s.id),
                 "file": file,
@@ -173,17 +213,25 @@ impl BundleBuilder {
                 "ops_file": ops_file,
                 "data": [data_rel],
                 "changes": true,
-            }));
+            });
+            // Only when set, so the default-less manifests of older bundles stay covered.
+            if s.gate {
+                step["gate"] = Value::Bool(true);
+            }
+            if let Some(p) = &s.phase {
+                step["phase"] = Value::String(p.clone());
+            }
+            steps.push(step);
         }
         let manifest = json!({
             "format": 1,
             "generator": "cutover test",
-            "source_version": "2016",
+            "source_version": self.source_version,
             "identity": "cloud",
             "tenant": "contoso.onmicrosoft.com",
             "steps": steps,
             "data": data,
-            "modules": [{"file": "modules/Cutover.psm1", "sha256": module}],
+            "modules": modules,
         });
         std::fs::write(
             root.join("manifest.json"),

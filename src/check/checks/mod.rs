@@ -504,7 +504,7 @@ impl Checker<'_, '_> {
             .iter()
             .find(|(c, _)| c.eq_ignore_ascii_case(name))
         {
-            if *since > version {
+            if *since > version && !guarded_by_get_command(cmd.node, name, self.src) {
                 self.shell(cmd.line, None, name, *since);
             }
         }
@@ -550,6 +550,23 @@ impl Checker<'_, '_> {
             }
         }
     }
+}
+
+/// Whether the command runs only inside `if (... Get-Command NAME ...) { }`: a script that asks
+/// the shell first may use what a newer shell has.
+fn guarded_by_get_command(node: tree_sitter::Node<'_>, name: &str, src: &str) -> bool {
+    let probe = format!("get-command {}", name.to_ascii_lowercase());
+    std::iter::successors(node.parent(), |p| p.parent()).any(|a| {
+        a.kind() == "if_statement"
+            && a.child_by_field_name("condition").is_some_and(|c| {
+                script::text(c, src)
+                    .to_ascii_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .contains(&probe)
+            })
+    })
 }
 
 fn short(raw: &str) -> String {

@@ -63,10 +63,41 @@ impl Checker<'_, '_> {
                         .trim_matches(['{', '}'])
                         .to_ascii_lowercase();
                     match name.as_str() {
+                        _ if t.starts_with('@') => Some(("splatting (@name)", PsVersion::V2)),
                         "psitem" => Some(("$PSItem", PsVersion::V3)),
                         "psscriptroot" if !module => {
                             Some(("$PSScriptRoot outside a module", PsVersion::V3))
                         }
+                        "psscriptroot" => Some(("$PSScriptRoot", PsVersion::V2)),
+                        "pscommandpath" => Some(("$PSCommandPath", PsVersion::V3)),
+                        "pscmdlet" => Some(("$PSCmdlet", PsVersion::V2)),
+                        "psboundparameters" => Some(("$PSBoundParameters", PsVersion::V2)),
+                        "psversiontable" => Some(("$PSVersionTable", PsVersion::V2)),
+                        n if n.starts_with("using:") => Some(("$using: variables", PsVersion::V3)),
+                        _ => None,
+                    }
+                }
+                "try_statement" | "catch_clause" | "finally_clause" => {
+                    Some(("try/catch/finally (use trap)", PsVersion::V2))
+                }
+                "data_statement" => Some(("data sections", PsVersion::V2)),
+                // Named attributes ([CmdletBinding()], [Parameter()], [ValidateX()]); type
+                // constraints such as [string] are type literals and fine in 1.0.
+                "attribute" if has_child(node, "attribute_name") => Some((
+                    "attributes such as [CmdletBinding()] and [Parameter()]",
+                    PsVersion::V2,
+                )),
+                "comment" if t.starts_with("<#") => Some(("block comments <# #>", PsVersion::V2)),
+                "block_name" if t.eq_ignore_ascii_case("dynamicparam") => {
+                    Some(("dynamicparam blocks", PsVersion::V2))
+                }
+                kind if !node.is_named() && kind.starts_with('-') => {
+                    match kind.trim_start_matches('-').to_ascii_lowercase().as_str() {
+                        "join" => Some(("the -join operator", PsVersion::V2)),
+                        "split" | "isplit" | "csplit" => {
+                            Some(("the -split operator", PsVersion::V2))
+                        }
+                        "shl" | "shr" => Some(("the -shl/-shr operators", PsVersion::V3)),
                         _ => None,
                     }
                 }
@@ -112,9 +143,16 @@ fn member_call(node: Node<'_>, src: &str) -> Option<(&'static str, PsVersion)> {
     let name = script::text(member, src).to_ascii_lowercase();
     let t = script::text(node, src);
     match name.as_str() {
+        "getnewclosure" => Some(("the .GetNewClosure() method", PsVersion::V2)),
         "foreach" => Some(("the .ForEach() method", PsVersion::V4)),
         "where" => Some(("the .Where() method", PsVersion::V4)),
         "new" if t.contains("]::") => Some(("[Type]::new()", PsVersion::V5)),
         _ => None,
     }
+}
+
+fn has_child(node: Node<'_>, kind: &str) -> bool {
+    let mut c = node.walk();
+    let found = node.children(&mut c).any(|k| k.kind() == kind);
+    found
 }
