@@ -11,6 +11,8 @@ $script:CutoverOnly = $null
 $script:CutoverWhatIf = $false
 $script:CutoverUtf8 = New-Object System.Text.UTF8Encoding($false)
 $script:CutoverStatuses = @('created', 'updated', 'unchanged', 'skipped', 'failed', 'whatif')
+# Seconds a step may spend waiting for objects it has just created to appear (RetryNotFound).
+$script:CutoverNotFoundBudget = 600
 
 function Resolve-CutoverPath {
     param([string]$Path)
@@ -120,6 +122,37 @@ function Test-CutoverTransient {
     $text -match 'TooManyRequests|Too many requests|throttl|Micro delay|ServerBusy|Server Busy|ServiceUnavailable|Service Unavailable|GatewayTimeout|Gateway Timeout|timed out|temporarily unavailable|try again later'
 }
 
+function Test-CutoverNotFound {
+    # The error may be a record or (PowerShell 1.0 runtime) the text of one.
+    param($ErrorRecord)
+    $text = [string]$ErrorRecord
+    if ($ErrorRecord -is [System.Management.Automation.ErrorRecord] -and $null -ne $ErrorRecord.Exception) {
+        $text = $text + ' ' + $ErrorRecord.Exception.GetType().FullName
+    }
+    $text -match 'ManagementObjectNotFound|couldn''t be found|could not be found|Request_ResourceNotFound|ResourceNotFound|does not exist'
+}
+
+function Get-CutoverRetryDelay {
+    # Seconds to wait before trying an operation again, or -1 to record its failure now.
+    # Transient service errors: three retries with back-off. With -RetryNotFound (operations on
+    # objects this run has just created or licensed), "not found" is Graph replication delay or
+    # Exchange Online still provisioning the mailbox: up to five retries with back-off, within
+    # a budget per step so a long list of missing objects cannot stall the run. What is still
+    # missing then fails, and `cutover run --retry-failed` tries it again later.
+    param($ErrorRecord, [int]$Attempt, [bool]$RetryNotFound)
+    if ($Attempt -lt 4 -and (Test-CutoverTransient $ErrorRecord)) {
+        return ([int][Math]::Pow(2, $Attempt) * 5)
+    }
+    if ($RetryNotFound -and $Attempt -lt 6 -and (Test-CutoverNotFound $ErrorRecord)) {
+        $delay = [int][Math]::Pow(2, $Attempt - 1) * 10
+        if ($delay -le $script:CutoverNotFoundBudget) {
+            $script:CutoverNotFoundBudget = $script:CutoverNotFoundBudget - $delay
+            return $delay
+        }
+    }
+    -1
+}
+
 function Invoke-CutoverTrapped {
     # PowerShell 1.0's try/catch: runs $Body with $Argument and returns a table with its
     # Output, or with the Error that stopped it. The trap catches what $Body throws (and what
@@ -137,9 +170,10 @@ function Invoke-CutoverTrapped {
 
 function Invoke-CutoverRow {
     # Runs one operation: skips it unless -OnlyOpsPath lists it, refuses blank required
-    # columns, retries transient errors with back-off, and writes exactly one record.
+    # columns, retries transient errors (and, with -RetryNotFound, not-found errors on objects
+    # this run just created or licensed) with back-off, and writes exactly one record.
     # $Body gets the row and returns a status: created updated unchanged skipped whatif.
-    param($Row, [string]$Action, [string]$TargetColumn, [string[]]$Required, [scriptblock]$Body)
+    param($Row, [string]$Action, [string]$TargetColumn, [string[]]$Required, [scriptblock]$Body, [switch]$RetryNotFound)
     $op = [string]$Row.Op
     if ($op.Trim().Length -eq 0) {
         Write-CutoverResult -Op '' -Action $Action -Target '' -Status 'failed' -ErrorText 'Data row without an Op id.'
@@ -167,8 +201,9 @@ function Invoke-CutoverRow {
             }
             $err = 'Step returned an unknown status: ' + $status
         }
-        if ($attempt -lt 4 -and (Test-CutoverTransient $err)) {
-            Start-Sleep -Seconds ([int][Math]::Pow(2, $attempt) * 5)
+        $delay = Get-CutoverRetryDelay -ErrorRecord $err -Attempt $attempt -RetryNotFound $RetryNotFound.IsPresent
+        if ($delay -ge 0) {
+            Start-Sleep -Seconds $delay
             continue
         }
         Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText ([string]$err)

@@ -14,6 +14,8 @@ $script:CutoverResults = ''
 $script:CutoverOnly = $null
 $script:CutoverUtf8 = New-Object System.Text.UTF8Encoding($false)
 $script:CutoverStatuses = @('created', 'updated', 'unchanged', 'skipped', 'failed', 'whatif')
+# Seconds a step may spend waiting for objects it has just created to appear (RetryNotFound).
+$script:CutoverNotFoundBudget = 600
 
 function Resolve-CutoverPath {
     param([string]$Path)
@@ -106,10 +108,34 @@ function Find-CutoverBlank {
 }
 
 function Test-CutoverNotFound {
+    # The error may be a record or (PowerShell 1.0 runtime) the text of one.
     param($ErrorRecord)
     $text = [string]$ErrorRecord
-    if ($null -ne $ErrorRecord.Exception) { $text = $text + ' ' + $ErrorRecord.Exception.GetType().FullName }
+    if ($ErrorRecord -is [System.Management.Automation.ErrorRecord] -and $null -ne $ErrorRecord.Exception) {
+        $text = $text + ' ' + $ErrorRecord.Exception.GetType().FullName
+    }
     $text -match 'ManagementObjectNotFound|couldn''t be found|could not be found|Request_ResourceNotFound|ResourceNotFound|does not exist'
+}
+
+function Get-CutoverRetryDelay {
+    # Seconds to wait before trying an operation again, or -1 to record its failure now.
+    # Transient service errors: three retries with back-off. With -RetryNotFound (operations on
+    # objects this run has just created or licensed), "not found" is Graph replication delay or
+    # Exchange Online still provisioning the mailbox: up to five retries with back-off, within
+    # a budget per step so a long list of missing objects cannot stall the run. What is still
+    # missing then fails, and `cutover run --retry-failed` tries it again later.
+    param($ErrorRecord, [int]$Attempt, [bool]$RetryNotFound)
+    if ($Attempt -lt 4 -and (Test-CutoverTransient $ErrorRecord)) {
+        return ([int][Math]::Pow(2, $Attempt) * 5)
+    }
+    if ($RetryNotFound -and $Attempt -lt 6 -and (Test-CutoverNotFound $ErrorRecord)) {
+        $delay = [int][Math]::Pow(2, $Attempt - 1) * 10
+        if ($delay -le $script:CutoverNotFoundBudget) {
+            $script:CutoverNotFoundBudget = $script:CutoverNotFoundBudget - $delay
+            return $delay
+        }
+    }
+    -1
 }
 
 function Test-CutoverTransient {
@@ -122,9 +148,10 @@ function Test-CutoverTransient {
 
 function Invoke-CutoverRow {
     # Runs one operation: skips it unless -OnlyOpsPath lists it, refuses blank required
-    # columns, retries transient errors with back-off, and writes exactly one record.
+    # columns, retries transient errors (and, with -RetryNotFound, not-found errors on objects
+    # this run just created or licensed) with back-off, and writes exactly one record.
     # $Body gets the row and returns a status: created updated unchanged skipped whatif.
-    param($Row, [string]$Action, [string]$TargetColumn, [string[]]$Required, [scriptblock]$Body)
+    param($Row, [string]$Action, [string]$TargetColumn, [string[]]$Required, [scriptblock]$Body, [switch]$RetryNotFound)
     $op = [string]$Row.Op
     if ($op.Trim().Length -eq 0) {
         Write-CutoverResult -Op '' -Action $Action -Target '' -Status 'failed' -ErrorText 'Data row without an Op id.'
@@ -152,8 +179,9 @@ function Invoke-CutoverRow {
         }
         catch {
             $err = $_
-            if ($attempt -lt 4 -and (Test-CutoverTransient $err)) {
-                Start-Sleep -Seconds ([int][Math]::Pow(2, $attempt) * 5)
+            $delay = Get-CutoverRetryDelay -ErrorRecord $err -Attempt $attempt -RetryNotFound $RetryNotFound.IsPresent
+            if ($delay -ge 0) {
+                Start-Sleep -Seconds $delay
                 continue
             }
             Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText ([string]$err)
@@ -194,12 +222,25 @@ function Get-CutoverBytes {
 
 # ---- jump box only (PowerShell 7, Microsoft Graph and ExchangeOnlineManagement v3) ----
 
+function Get-CutoverCertificateTenant {
+    # Certificate (app-only) sign-in, the same rule for Graph and Exchange Online: it is used
+    # when CUTOVER_APP_ID and CUTOVER_CERT_THUMBPRINT are both set, and then needs the tenant's
+    # .onmicrosoft.com domain (the bundle's tenant, or CUTOVER_TENANT_ID), which Exchange Online
+    # requires as -Organization and Graph accepts as -TenantId. $null: interactive sign-in.
+    param([string]$Tenant)
+    if (-not ($env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT)) { return $null }
+    if ($env:CUTOVER_TENANT_ID) { return [string]$env:CUTOVER_TENANT_ID }
+    if ($Tenant) { return $Tenant }
+    throw 'Certificate sign-in (CUTOVER_APP_ID, CUTOVER_CERT_THUMBPRINT) needs the tenant: set CUTOVER_TENANT_ID, or [tenant] name in cutover.toml, to the .onmicrosoft.com domain.'
+}
+
 function Connect-CutoverGraph {
-    # Certificate (app-only) when CUTOVER_APP_ID, CUTOVER_CERT_THUMBPRINT and CUTOVER_TENANT_ID
-    # are set; else an interactive modern-auth sign-in with the scopes the step needs.
+    # Certificate (app-only) when Get-CutoverCertificateTenant says so; else an interactive
+    # modern-auth sign-in with the scopes the step needs.
     param([string[]]$Scopes, [string]$Tenant)
-    if ($env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT -and $env:CUTOVER_TENANT_ID) {
-        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $env:CUTOVER_TENANT_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome
+    $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
+    if ($certTenant) {
+        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $certTenant -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome
     }
     elseif ($Tenant) {
         Connect-MgGraph -Scopes $Scopes -TenantId $Tenant -NoWelcome
@@ -210,11 +251,12 @@ function Connect-CutoverGraph {
 }
 
 function Connect-CutoverExchange {
-    # Exchange Online over REST (ExchangeOnlineManagement v3): certificate when CUTOVER_APP_ID
-    # and CUTOVER_CERT_THUMBPRINT are set, else interactive (MFA works). Never Basic auth.
+    # Exchange Online over REST (ExchangeOnlineManagement v3): certificate when
+    # Get-CutoverCertificateTenant says so, else interactive (MFA works). Never Basic auth.
     param([string]$Tenant)
-    if ($env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT -and $Tenant) {
-        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $Tenant -ShowBanner:$false
+    $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
+    if ($certTenant) {
+        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $certTenant -ShowBanner:$false
     }
     elseif ($env:CUTOVER_ADMIN_UPN) {
         Connect-ExchangeOnline -UserPrincipalName $env:CUTOVER_ADMIN_UPN -ShowBanner:$false

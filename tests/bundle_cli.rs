@@ -106,7 +106,7 @@ fn synced_identities_need_no_secrets_and_set_aliases_on_premises() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(m["identity"], "synced");
     let steps = m["steps"].as_array().unwrap();
-    let aliases = steps.iter().find(|s| s["id"] == "10-aliases").unwrap();
+    let aliases = steps.iter().find(|s| s["id"] == "11-aliases").unwrap();
     assert_eq!(aliases["runs_on"], "source-server");
     assert_eq!(aliases["target"], "exchange2010");
     assert!(steps.iter().all(|s| s["id"] != "07-users"));
@@ -180,4 +180,35 @@ fn every_version_and_identity_mode_bundles_the_fixture_into_parseable_scripts() 
             assert!(scripts >= 10, "{version} {identity}: {scripts} scripts");
         }
     }
+}
+
+#[test]
+fn secrets_out_into_a_new_folder_creates_it_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let secrets = dir.path().join("new/sub/secrets.csv");
+    bundle(&out)
+        .arg("--secrets-out")
+        .arg(&secrets)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&secrets)
+        .unwrap()
+        .contains("alice@contoso.com"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&secrets), 0o600);
+        assert_eq!(mode(&dir.path().join("new/sub")), 0o700);
+    }
+    // Into a folder that would be inside the bundle: refused, and no folder made there.
+    let out2 = dir.path().join("b2");
+    bundle(&out2)
+        .arg("--secrets-out")
+        .arg(out2.join("later/secrets.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("inside the bundle"));
+    assert!(!out2.join("later").exists());
 }

@@ -104,3 +104,131 @@ fn samples_bundle_for_every_version_and_identity_mode() {
         }
     }
 }
+
+fn sample_bundle(dir: &Path, identity: &str) -> (PathBuf, serde_json::Value) {
+    let samples = dir.join("samples");
+    if !samples.exists() {
+        cutover::demo::write_samples(&samples).unwrap();
+    }
+    let out = dir.join(format!("b-{identity}"));
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["bundle", "--config"])
+        .arg(samples.join("cutover.toml"))
+        .args(["--source-version", "2016", "--identity", identity, "--out"])
+        .arg(&out)
+        .arg("--secrets-out")
+        .arg(dir.join(format!("s-{identity}.csv")))
+        .assert()
+        .success();
+    let m = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    (out, m)
+}
+
+fn step_ids(m: &serde_json::Value) -> Vec<String> {
+    m["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn sample_shared_and_room_mailboxes_are_created_migrated_and_granted_in_that_order() {
+    let dir = tempfile::tempdir().unwrap();
+    for (identity, step) in [
+        ("cloud", "10-shared-mailboxes"),
+        ("synced", "10-shared-mailboxes-verify"),
+    ] {
+        let (out, m) = sample_bundle(dir.path(), identity);
+        let ids = step_ids(&m);
+        let at = |id: &str| ids.iter().position(|s| s == id);
+        assert!(at(step).is_some(), "{identity}: {ids:?}");
+        assert!(at(step) < at("17-permissions"), "{identity}: {ids:?}");
+        let data = std::fs::read_to_string(out.join(format!("data/{step}.csv"))).unwrap();
+        assert!(
+            data.contains("sales@contoso.com") && data.contains(",Shared"),
+            "{data}"
+        );
+        assert!(
+            data.contains("boardroom@contoso.com") && data.contains(",Room"),
+            "{data}"
+        );
+        let mw = std::fs::read_to_string(out.join("data/migrationwiz-bulk-add.csv")).unwrap();
+        assert!(
+            mw.contains("sales@contoso.com,sales@contoso.com\r\n"),
+            "{mw}"
+        );
+        assert!(
+            mw.contains("boardroom@contoso.com,boardroom@contoso.com\r\n"),
+            "{mw}"
+        );
+        assert!(
+            mw.contains("ann.lee@contoso.com,ann.lee@contoso.com\r\n"),
+            "{mw}"
+        );
+        let dp = std::fs::read_to_string(out.join("data/deploymentpro-users.csv")).unwrap();
+        assert!(
+            dp.contains("ann.lee@contoso.com")
+                && !dp.contains("sales@")
+                && !dp.contains("boardroom@"),
+            "{dp}"
+        );
+    }
+}
+
+#[test]
+fn sample_mailbox_export_addresses_become_the_alias_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, m) = sample_bundle(dir.path(), "cloud");
+    assert!(step_ids(&m).contains(&"11-aliases".to_string()));
+    let data = std::fs::read_to_string(out.join("data/11-aliases.csv")).unwrap();
+    assert!(
+        data.contains("ann.lee@contoso.com,x500:/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ann.lee"),
+        "{data}"
+    );
+    assert!(data.contains("sales@contoso.com,x500:"), "{data}");
+}
+
+#[test]
+fn sample_manifest_marks_gates_and_the_post_cutover_check() {
+    let dir = tempfile::tempdir().unwrap();
+    for identity in ["cloud", "synced"] {
+        let (out, m) = sample_bundle(dir.path(), identity);
+        let steps = m["steps"].as_array().unwrap();
+        let gates: Vec<&str> = steps
+            .iter()
+            .filter(|s| s["gate"] == true)
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        let want: &[&str] = if identity == "cloud" {
+            &["06-domains", "07-users", "10-shared-mailboxes"]
+        } else {
+            &[
+                "06-domains",
+                "07-users-verify",
+                "10-shared-mailboxes-verify",
+            ]
+        };
+        // The samples set no licence, so there is no 09-mailboxes-verify (plan tests cover it).
+        assert!(!step_ids(&m).contains(&"09-mailboxes-verify".to_string()));
+        let readme = std::fs::read_to_string(out.join("README.md")).unwrap();
+        assert!(!readme.contains("09-mailboxes-verify") && readme.contains("No licence is set"));
+        // Synced: every sample alias comes from the export, so it is already on premises.
+        assert_eq!(
+            readme.contains("the inputs name no address the source mailboxes lack"),
+            identity == "synced"
+        );
+        assert_eq!(gates, want);
+        for s in steps {
+            let post = s["id"] == "19-mail-flow";
+            assert_eq!(
+                s["phase"],
+                if post { "post-cutover" } else { "migrate" },
+                "{}",
+                s["id"]
+            );
+        }
+    }
+}

@@ -178,7 +178,7 @@ fn steps_follow_the_source_version_and_identity_mode() {
         );
         assert_eq!(has("07-users"), i == IdentityMode::Cloud);
         assert_eq!(has("07-users-verify"), i == IdentityMode::Synced);
-        let aliases = m.steps.iter().find(|s| s.id == "10-aliases");
+        let aliases = m.steps.iter().find(|s| s.id == "11-aliases");
         match (v, i) {
             (SourceVersion::Ex2003, IdentityMode::Synced) => assert!(aliases.is_none()),
             (_, IdentityMode::Synced) => assert_eq!(aliases.unwrap().runs_on, "source-server"),
@@ -215,6 +215,49 @@ fn steps_follow_the_source_version_and_identity_mode() {
             "{v}"
         );
         assert!(readme.contains("ApplicationImpersonation role in\n  February 2025"));
+        // Only what this bundle has: no source example or section without a source step, and
+        // the step ids named in the prose exist.
+        let source = m.steps.iter().any(|s| s.runs_on == "source-server");
+        assert_eq!(
+            readme.contains("**Source-server steps**"),
+            source,
+            "{v} {i:?}"
+        );
+        assert_eq!(
+            readme.contains("05-source-export"),
+            has("05-source-export"),
+            "{v} {i:?}"
+        );
+        assert_eq!(
+            readme.contains("` runs on the source server"),
+            aliases.is_some_and(|a| a.runs_on == "source-server"),
+            "{v} {i:?}"
+        );
+        if source {
+            assert!(readme.contains("-ResultsPath .\\results-0"), "{v} {i:?}");
+        }
+        assert!(!readme.contains("C:\\cutover"));
+        assert!(readme.contains("Unblock-File") && readme.contains("-Scope Process"));
+        assert_eq!(
+            readme.contains("2010 needs **SP1 or later**"),
+            v == SourceVersion::Ex2010
+        );
+        assert!(readme.contains("Enable-OrganizationCustomization"));
+        assert_eq!(
+            readme.contains("09-mailboxes-verify"),
+            has("09-mailboxes-verify"),
+            "{v} {i:?}"
+        );
+        assert!(readme.contains("A **gate** step") && readme.contains("--phase post-cutover"));
+        for id in [
+            "10-aliases",
+            "11-groups",
+            "13-members",
+            "16-dns-records",
+            "17-mail-flow",
+        ] {
+            assert!(!readme.contains(id), "{v} {i:?}: stale step id {id}");
+        }
         assert!(
             readme.contains("\"status\":\"created\""),
             "protocol documented"
@@ -662,7 +705,7 @@ fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
         !ids.contains(&"07-users") && !ids.contains(&"08-licences"),
         "{ids:?}"
     );
-    assert!(ids.contains(&"10-aliases"));
+    assert!(ids.contains(&"11-aliases"));
     let md = std::fs::read_to_string(dir.path().join("PLAN.md")).unwrap();
     assert!(md.contains("- unchanged users:ensure:user0@contoso.com"));
 }
@@ -670,7 +713,7 @@ fn operations_the_state_shows_in_place_are_not_in_the_bundle() {
 #[test]
 fn exchange_online_aliases_always_use_the_add_form() {
     for (v, i, dir, m) in bundles() {
-        let step = m.steps.iter().find(|s| s.id == "10-aliases");
+        let step = m.steps.iter().find(|s| s.id == "11-aliases");
         let Some(step) = step else { continue };
         let text = script_text(&dir.path().join(&step.file));
         let add_form = text.contains("-EmailAddresses @{ Add = $r.Address }");
@@ -936,7 +979,7 @@ fn exchange_2007_source_scripts_use_powershell_1_features_only() {
         let ids: Vec<&str> = steps.iter().map(|s| s.id.as_str()).collect();
         let mut want = vec!["03-source-impersonation", "05-source-export"];
         if i == IdentityMode::Synced {
-            want.push("10-aliases");
+            want.push("11-aliases");
         }
         assert_eq!(ids, want, "{i:?}");
         let runtime = dir.path().join(bundle::MODULE_PS1_FILE);
@@ -1097,6 +1140,8 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
         "Import-CutoverData",
         "Find-CutoverBlank",
         "Test-CutoverTransient",
+        "Test-CutoverNotFound",
+        "Get-CutoverRetryDelay",
         "Test-CutoverHasAddress",
     ] {
         let a = function_text(ps1, f).unwrap_or_else(|| panic!("Cutover.ps1 lacks {f}"));
@@ -1119,6 +1164,125 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
         f[..f.find("$attempt = 0").unwrap()].to_string()
     };
     assert_eq!(head(ps1), head(psm1));
+}
+
+#[test]
+fn preflight_pairs_the_exchange_module_with_powershell_and_mail_flow_falls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = write_bundle(
+        &project(SourceVersion::Ex2016, IdentityMode::Cloud),
+        &tenant(2),
+        dir.path(),
+    );
+    let text = |id: &str| {
+        let s = m.steps.iter().find(|s| s.id == id).unwrap();
+        script_text(&dir.path().join(&s.file))
+    };
+    let pre = text("01-preflight");
+    assert!(pre.contains("$have -ge [version]'3.10.0' -and $ps -lt [version]'7.6'"));
+    assert!(pre.contains("$have -ge [version]'3.5.0' -and $ps -lt [version]'7.4'"));
+    assert!(pre.contains("Install-Module ExchangeOnlineManagement -RequiredVersion 3.9.2"));
+    let flow = text("19-mail-flow");
+    assert!(flow.contains("Get-Command -Name 'Get-MessageTraceV2'"));
+    let v2 = flow.find("Get-MessageTraceV2 -StartDate").unwrap();
+    let v1 = flow.find("Get-MessageTrace -StartDate").unwrap();
+    assert!(
+        v2 < v1,
+        "V2 first, the retiring cmdlet only as the fallback"
+    );
+}
+
+#[test]
+fn graph_and_exchange_choose_certificate_sign_in_by_the_same_rule() {
+    let m = bundle::MODULE;
+    let graph = function_text(m, "Connect-CutoverGraph").unwrap();
+    let exo = function_text(m, "Connect-CutoverExchange").unwrap();
+    for f in [graph, exo] {
+        assert!(f.contains("$certTenant = Get-CutoverCertificateTenant -Tenant $Tenant"));
+        assert!(
+            !f.contains("$env:CUTOVER_TENANT_ID"),
+            "one rule, in one place"
+        );
+    }
+    assert!(graph.contains("-TenantId $certTenant -CertificateThumbprint"));
+    assert!(exo.contains("-Organization $certTenant"));
+    let rule = function_text(m, "Get-CutoverCertificateTenant").unwrap();
+    assert!(rule.contains("$env:CUTOVER_APP_ID -and $env:CUTOVER_CERT_THUMBPRINT"));
+    assert!(
+        rule.contains("throw"),
+        "no silent fall-back to interactive sign-in"
+    );
+}
+
+#[test]
+fn the_source_export_never_grows_an_array_with_plus_equals() {
+    let dir = tempfile::tempdir().unwrap();
+    for v in [SourceVersion::Ex2010, SourceVersion::Ex2016] {
+        let out = dir.path().join(v.as_str());
+        write_bundle(&project(v, IdentityMode::Cloud), &tenant(2), &out);
+        let text = script_text(&out.join("steps/05-source-export.ps1"));
+        assert!(!text.contains(" += "), "{v}: quadratic array growth");
+        assert!(text.contains("New-Object System.Collections.ArrayList"));
+        assert_eq!(text.matches("[void]$out.Add(").count(), 4);
+        assert_eq!(text.matches("[void]$stats.Add(").count(), 2);
+    }
+}
+
+#[test]
+fn mailbox_checks_look_recipients_up_by_a_documented_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    for identity in [IdentityMode::Cloud, IdentityMode::Synced] {
+        let m = write_bundle(
+            &project(SourceVersion::Ex2016, identity),
+            &tenant(2),
+            dir.path().join(identity.as_str()).as_path(),
+        );
+        let text = |id: &str| {
+            let s = m.steps.iter().find(|s| s.id == id).unwrap();
+            script_text(&dir.path().join(identity.as_str()).join(&s.file))
+        };
+        let verify = text("09-mailboxes-verify");
+        assert!(verify.contains("Get-EXORecipient -UserPrincipalName $r.UserPrincipalName"));
+        assert!(!verify.contains("Get-Recipient -Identity"));
+        let shared = if identity == IdentityMode::Cloud {
+            "10-shared-mailboxes"
+        } else {
+            "10-shared-mailboxes-verify"
+        };
+        assert!(text(shared).contains("Get-EXORecipient -PrimarySmtpAddress $r.PrimarySmtpAddress"));
+    }
+}
+
+#[test]
+fn operations_on_just_created_objects_retry_not_found_within_a_budget() {
+    for text in [bundle::MODULE, bundle::MODULE_PS1] {
+        let row = function_text(text, "Invoke-CutoverRow").unwrap();
+        assert!(row.contains("[switch]$RetryNotFound"));
+        assert!(row.contains("Get-CutoverRetryDelay -ErrorRecord $err -Attempt $attempt -RetryNotFound $RetryNotFound.IsPresent"));
+        let delay = function_text(text, "Get-CutoverRetryDelay").unwrap();
+        assert!(delay.contains("Test-CutoverNotFound $ErrorRecord"));
+        assert!(delay.contains("$Attempt -lt 6"), "bounded attempts");
+        assert!(
+            delay.contains("$script:CutoverNotFoundBudget"),
+            "bounded per step"
+        );
+        assert!(text.contains("$script:CutoverNotFoundBudget = 600"));
+    }
+    // Graph after New-MgUser, Exchange Online after licensing; never where not-found is the
+    // normal answer (ensure steps look first and create).
+    let dir = tempfile::tempdir().unwrap();
+    let m = write_bundle(
+        &project(SourceVersion::Ex2016, IdentityMode::Cloud),
+        &tenant(2),
+        dir.path(),
+    );
+    for s in &m.steps {
+        let text = script_text(&dir.path().join(&s.file));
+        let retries = text.contains("-RetryNotFound");
+        let want =
+            ["08-licences", "11-aliases", "15-members", "17-permissions"].contains(&s.id.as_str());
+        assert_eq!(retries, want, "{}", s.id);
+    }
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn exchange_2007_source_scripts() {
     snapshot(
         SourceVersion::Ex2007,
         IdentityMode::Synced,
-        &["03-source-impersonation", "05-source-export", "10-aliases"],
+        &["03-source-impersonation", "05-source-export", "11-aliases"],
     );
 }
 
@@ -46,7 +46,7 @@ fn exchange_2010_source_scripts() {
             "03-source-impersonation",
             "04-source-throttling",
             "05-source-export",
-            "10-aliases",
+            "11-aliases",
             "90-source-throttling-revert",
         ],
     );
@@ -62,6 +62,11 @@ fn exchange_2016_synced_differences() {
     snapshot(
         SourceVersion::Ex2016,
         IdentityMode::Synced,
-        &["07-users-verify", "09-mailboxes-verify", "10-aliases"],
+        &[
+            "07-users-verify",
+            "09-mailboxes-verify",
+            "10-shared-mailboxes-verify",
+            "11-aliases",
+        ],
     );
 }

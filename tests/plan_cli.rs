@@ -50,7 +50,7 @@ fn plan_writes_versioned_json_and_a_readable_plan_md() {
     }
     let md = std::fs::read_to_string(out.path().join("PLAN.md")).unwrap();
     assert!(md.contains("## 07-users"));
-    assert!(md.find("## 07-users").unwrap() < md.find("## 13-members").unwrap());
+    assert!(md.find("## 07-users").unwrap() < md.find("## 15-members").unwrap());
     let all = format!("{md}{json}");
     assert!(!all.contains("Pw!Fixture"), "password in the plan");
 }

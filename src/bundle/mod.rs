@@ -177,6 +177,8 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::UsersVerify => "steps/users-verify",
         StepKind::Licences => "steps/licences",
         StepKind::MailboxesVerify => "steps/mailboxes-verify",
+        StepKind::SharedMailboxes => "steps/shared-mailboxes",
+        StepKind::SharedMailboxesVerify => "steps/shared-mailboxes-verify",
         StepKind::Aliases => "steps/aliases",
         StepKind::Groups => "steps/groups",
         StepKind::GroupAliases => "steps/group-aliases",
@@ -298,9 +300,8 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             ops_file: Some(ops_rel),
             data: vec![data_rel],
             changes: step.changes,
-            // Set per step by the plan (FIXBUNDLE); until then nothing gates and all migrates.
-            gate: false,
-            phase: crate::bundle::manifest::PHASE_MIGRATE.to_string(),
+            gate: step.gate,
+            phase: step.phase.to_string(),
         });
     }
     let mw = csv_bytes(
@@ -311,7 +312,11 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     )?;
     let dp = csv_bytes(
         &["UserPrincipalName"],
-        plan.mailboxes.iter().map(|m| [m.destination.as_str()]),
+        // DeploymentPro configures a person's Outlook: shared and resource mailboxes have none.
+        plan.mailboxes
+            .iter()
+            .filter(|m| m.user)
+            .map(|m| [m.destination.as_str()]),
     )?;
     for (rel, bytes) in [(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)] {
         let sha256 = write_file(out, rel, &bytes)?;
@@ -362,6 +367,19 @@ fn render_readme(
     opts: &BundleOptions,
 ) -> Result<String> {
     let esc = markdown::escape;
+    let source_steps: Vec<&Step> = steps
+        .iter()
+        .filter(|s| s.runs_on == manifest::RUNS_ON_SOURCE)
+        .collect();
+    // The example names a step this bundle really has, with its results file beside it.
+    let source_example = source_steps.first().map(|s| {
+        json!({
+            "file": format!(".\\{}", s.file.replace('/', "\\")),
+            "results": format!(".\\results-{}.jsonl", s.id.split('-').next().unwrap_or(&s.id)),
+        })
+    });
+    let has = |kind: StepKind| steps.iter().any(|s| s.id == kind.id());
+    let aliases_on_source = source_steps.iter().any(|s| s.id == StepKind::Aliases.id());
     let ctx = json!({
         "generator": plan.generator,
         "source_version": plan.source_version.as_str(),
@@ -372,11 +390,35 @@ fn render_readme(
         "steps": steps.iter().map(|s| json!({
             "id": s.id, "title": s.title, "file": s.file, "runs_on": s.runs_on,
             "shell": s.shell, "target": s.target, "ops": s.ops, "changes": s.changes,
+            "gate": s.gate, "post_cutover": s.phase == manifest::PHASE_POST_CUTOVER,
         })).collect::<Vec<_>>(),
         "manual": plan.manual.iter().map(|m| json!({"title": m.title, "text": m.text})).collect::<Vec<_>>(),
         "synced": plan.identity == IdentityMode::Synced,
         "has_secrets": opts.has_secrets,
         "has_revert": plan.step(StepKind::SourceThrottlingRevert).is_some(),
+        "has_source": !source_steps.is_empty(),
+        "source_example": source_example,
+        "has_source_export": has(StepKind::SourceExport),
+        "has_mailboxes_verify": has(StepKind::MailboxesVerify),
+        "aliases_on_source": aliases_on_source,
+        "is2010": plan.source_version == SourceVersion::Ex2010,
+        "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
+        "id": {
+            "preflight": StepKind::Preflight.id(),
+            "source_export": StepKind::SourceExport.id(),
+            "users": StepKind::Users.id(),
+            "users_verify": StepKind::UsersVerify.id(),
+            "mailboxes_verify": StepKind::MailboxesVerify.id(),
+            "shared": StepKind::SharedMailboxes.id(),
+            "shared_verify": StepKind::SharedMailboxesVerify.id(),
+            "aliases": StepKind::Aliases.id(),
+            "groups": StepKind::Groups.id(),
+            "members": StepKind::Members.id(),
+            "limits": StepKind::Limits.id(),
+            "dns": StepKind::DnsRecords.id(),
+            "mail_flow": StepKind::MailFlow.id(),
+            "revert": StepKind::SourceThrottlingRevert.id(),
+        },
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
     });
     hb.render("README.md", &ctx)
@@ -388,31 +430,56 @@ pub fn password_count(tenant: &Tenant) -> usize {
     tenant.users.iter().filter(|u| u.password.is_some()).count()
 }
 
+/// An absolute form of `p` that resolves symbolic links and `..` through its nearest existing
+/// ancestor, so a path into a folder that does not exist yet still compares correctly.
+fn resolved(p: &Path) -> PathBuf {
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let mut rest = Vec::new();
+    let mut base = p.as_path();
+    loop {
+        if let Ok(c) = fs::canonicalize(base) {
+            return rest.iter().rev().fold(c, |acc: PathBuf, n| acc.join(n));
+        }
+        match (base.parent(), base.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                base = parent;
+            }
+            _ => return p,
+        }
+    }
+}
+
 /// Writes `UserPrincipalName,Password` for every user with a password to `path`, a file only
 /// its owner can read (mode 0600 set when it is created, before any byte is written). Refuses
-/// a path inside the bundle folder, and an existing file.
+/// a path inside the bundle folder, and an existing file. A missing folder on the way is
+/// created (owner-only on Unix).
 pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usize> {
-    let abs = |p: &Path| -> PathBuf {
-        let p = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir()
-                .map(|d| d.join(p))
-                .unwrap_or_else(|_| p.to_path_buf())
-        };
-        let parent = p.parent().and_then(|d| fs::canonicalize(d).ok());
-        match (parent, p.file_name()) {
-            (Some(d), Some(n)) => d.join(n),
-            _ => p,
-        }
-    };
-    let bundle_abs = fs::canonicalize(bundle).unwrap_or_else(|_| abs(bundle));
-    let target = abs(path);
-    if target.starts_with(&bundle_abs) {
+    let target = resolved(path);
+    if target.starts_with(resolved(bundle)) {
         return Err(Error::Usage(format!(
             "--secrets-out {} is inside the bundle folder: passwords must stay outside it",
             path.display()
         )));
+    }
+    if let Some(parent) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        let mut dirs = fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            dirs.mode(0o700);
+        }
+        dirs.create(parent).map_err(io(parent))?;
     }
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -51,6 +51,8 @@ fn an_operation_id_with_a_line_break_is_refused() {
         title: kind.title(),
         place: kind.place(SourceVersion::Ex2016, IdentityMode::Cloud),
         changes: true,
+        gate: kind.gate(),
+        phase: kind.phase(),
         columns: &["UserPrincipalName"],
         ops: vec![Op {
             id: "users:ensure:a\nb@contoso.com".into(),

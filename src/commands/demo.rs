@@ -89,7 +89,7 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
     );
 
     // A member added before its mailbox exists is the commonest first-run failure.
-    let fail_op = first_op(&bundle, &manifest, "13-members")?;
+    let fail_op = first_op(&bundle, &manifest, crate::plan::StepKind::Members.id())?;
     println!("\n{}", banner("below"));
     let pwsh = stand_in::install(&dir.join("demo-pwsh"))?;
     println!(

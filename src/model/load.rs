@@ -1,6 +1,7 @@
 //! Rows to typed records. Loaders trust nothing but judge nothing either: `lint` reports
 //! problems; here a row without its identity is skipped so nothing downstream acts on a blank.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -61,7 +62,46 @@ pub fn load_tenant(project: &Project) -> Result<Tenant> {
     if let Some(p) = &project.inputs.permissions {
         t.permissions = crate::audit::load::load_permissions(p, project)?.records;
     }
+    join_mailbox_addresses(&mut t);
     Ok(t)
+}
+
+/// Gives each user the SMTP and X500 addresses of its mailbox in the source export (matched by
+/// UPN or primary address), so the export closes the loop: old addresses keep receiving mail,
+/// and the X500 entries (the old legacyExchangeDN among them) keep replies to old mail and
+/// cached Outlook recipients deliverable. Addresses the user row already has are kept once.
+pub fn join_mailbox_addresses(t: &mut Tenant) {
+    if t.mailboxes.is_empty() {
+        return;
+    }
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for (i, m) in t.mailboxes.iter().enumerate() {
+        for k in [&m.upn, &m.primary_smtp].into_iter().flatten() {
+            let k = k.trim().to_lowercase();
+            if !k.is_empty() {
+                by_key.entry(k).or_insert(i);
+            }
+        }
+    }
+    for u in &mut t.users {
+        let found = [Some(&u.upn), u.primary_smtp.as_ref()]
+            .into_iter()
+            .flatten()
+            .find_map(|k| by_key.get(&k.trim().to_lowercase()));
+        let Some(m) = found.and_then(|&i| t.mailboxes.get(i)) else {
+            continue;
+        };
+        if u.primary_smtp.is_none() {
+            u.primary_smtp = m.primary_smtp.clone();
+        }
+        let key = |p: &ProxyAddress| format!("{}:{}", p.kind, p.address.trim().to_lowercase());
+        let mut have: HashSet<String> = u.proxy_addresses.iter().map(key).collect();
+        for p in &m.proxy_addresses {
+            if (p.kind == "smtp" || p.kind == "x500") && have.insert(key(p)) {
+                u.proxy_addresses.push(p.clone());
+            }
+        }
+    }
 }
 
 /// Streams one file as `kind`, handing each row and its origin to `f`.
@@ -245,6 +285,93 @@ mod tests {
         assert!(!t.mailboxes.is_empty());
         assert!(!t.stats.is_empty());
         assert!(!t.permissions.is_empty());
+    }
+
+    #[test]
+    fn users_get_the_secondary_and_x500_addresses_of_their_exported_mailbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let project = crate::demo::write_samples(dir.path()).unwrap();
+        let t = load_tenant(&project).unwrap();
+        let ann = t
+            .users
+            .iter()
+            .find(|u| u.upn == "ann.lee@contoso.com")
+            .unwrap();
+        let got: Vec<String> = ann
+            .proxy_addresses
+            .iter()
+            .filter(|p| !p.primary)
+            .map(|p| format!("{}:{}", p.kind, p.address))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "smtp:ann.lee@contoso.onmicrosoft.com",
+                "x500:/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ann.lee",
+            ]
+        );
+        assert_eq!(ann.primary_smtp.as_deref(), Some("ann.lee@contoso.com"));
+    }
+
+    #[test]
+    fn the_join_matches_by_primary_address_and_keeps_an_address_once() {
+        let mut t = Tenant::default();
+        let origin = Origin {
+            file: Arc::from("u.csv"),
+            line: 2,
+        };
+        t.users.push(User {
+            origin: origin.clone(),
+            upn: "ann@contoso.com".into(),
+            display_name: "Ann".into(),
+            first_name: None,
+            last_name: None,
+            alias: None,
+            usage_location: None,
+            password: None,
+            primary_smtp: Some("Ann.Lee@Contoso.com".into()),
+            proxy_addresses: vec![parse_proxy("smtp:old@contoso.com")],
+            licence_sku: None,
+        });
+        t.mailboxes.push(crate::model::Mailbox {
+            origin,
+            identity: "contoso.com/Users/Ann".into(),
+            alias: None,
+            display_name: None,
+            primary_smtp: Some("ann.lee@contoso.com".into()),
+            upn: Some("ann.lee@contoso.local".into()),
+            exchange_guid: None,
+            proxy_addresses: [
+                "SMTP:ann.lee@contoso.com",
+                "smtp:OLD@contoso.com",
+                "X400:c=US",
+                "x500:/o=C/cn=ann",
+            ]
+            .into_iter()
+            .map(parse_proxy)
+            .collect(),
+            kind: crate::model::RecipientKind::User,
+            archive: false,
+            archive_guid: None,
+            litigation_hold: false,
+            forwarding: None,
+            forwarding_recipient: None,
+            send_on_behalf: Vec::new(),
+        });
+        join_mailbox_addresses(&mut t);
+        let got: Vec<String> = t.users[0]
+            .proxy_addresses
+            .iter()
+            .map(|p| format!("{}:{}", p.kind, p.address))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "smtp:old@contoso.com",
+                "smtp:ann.lee@contoso.com",
+                "x500:/o=C/cn=ann"
+            ]
+        );
     }
 
     #[test]

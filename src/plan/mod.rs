@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::audit::PermissionGrant;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
-use crate::model::{PermissionRight, Tenant, User};
+use crate::model::{Mailbox, PermissionRight, RecipientKind, Tenant, User};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod markdown;
@@ -71,6 +71,10 @@ pub struct PlannedStep {
     #[serde(flatten)]
     pub place: StepPlace,
     pub changes: bool,
+    /// Later steps cannot succeed when this one failed (see `StepKind::gate`).
+    pub gate: bool,
+    /// `migrate` or `post-cutover` (see `StepKind::phase`).
+    pub phase: &'static str,
     pub columns: &'static [&'static str],
     pub ops: Vec<Op>,
 }
@@ -87,6 +91,9 @@ impl PlannedStep {
 pub struct MailboxPair {
     pub source: String,
     pub destination: String,
+    /// A person's mailbox (DeploymentPro configures Outlook for these only), not a shared,
+    /// room or equipment mailbox.
+    pub user: bool,
 }
 
 /// Work the bundle cannot script for this source version, with what to do instead.
@@ -178,6 +185,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.source_steps();
     b.domains();
     b.users();
+    b.shared_mailboxes();
     b.aliases();
     b.groups_contacts_members();
     b.limits();
@@ -210,15 +218,47 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
 
 fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
     let mut seen = HashSet::new();
-    tenant
-        .users
-        .iter()
-        .filter(|u| !u.upn.trim().is_empty() && seen.insert(lower(&u.upn)))
-        .map(|u| MailboxPair {
+    let mut pairs = Vec::new();
+    for u in &tenant.users {
+        if u.upn.trim().is_empty() || !seen.insert(lower(&u.upn)) {
+            continue;
+        }
+        seen.insert(user_address(u));
+        pairs.push(MailboxPair {
             source: user_address(u),
             destination: u.upn.trim().to_string(),
-        })
-        .collect()
+            user: true,
+        });
+    }
+    for m in resource_mailboxes(tenant) {
+        let address = mailbox_address(m);
+        if seen.insert(address.clone()) {
+            pairs.push(MailboxPair {
+                source: address.clone(),
+                destination: address,
+                user: false,
+            });
+        }
+    }
+    pairs
+}
+
+/// The export's shared, room and equipment mailboxes that have an address to create them by.
+fn resource_mailboxes(tenant: &Tenant) -> impl Iterator<Item = &Mailbox> {
+    tenant
+        .mailboxes
+        .iter()
+        .filter(|m| m.kind != RecipientKind::User && !mailbox_address(m).is_empty())
+}
+
+/// The address a mailbox from the export is known by: its primary SMTP address, else its UPN.
+fn mailbox_address(m: &Mailbox) -> String {
+    m.primary_smtp
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+        .or(m.upn.as_deref())
+        .map(lower)
+        .unwrap_or_default()
 }
 
 struct Builder<'a> {
@@ -274,6 +314,8 @@ impl<'a> Builder<'a> {
             title: kind.title(),
             place: kind.place(self.project.source_version, self.project.identity),
             changes: kind.changes(),
+            gate: kind.gate(),
+            phase: kind.phase(),
             columns: kind.columns(),
             ops,
         });
@@ -506,12 +548,91 @@ impl<'a> Builder<'a> {
         self.push(StepKind::MailboxesVerify, mbx_ops);
     }
 
+    /// Shared, room and equipment mailboxes have no user row, so the users step never makes
+    /// them; without them their mail has nowhere to go and their permissions nothing to land on.
+    /// Synced: Entra Connect brings them from AD, so the step only verifies them.
+    fn shared_mailboxes(&mut self) {
+        let synced = self.project.identity == IdentityMode::Synced;
+        let mut ops = Vec::new();
+        let mut seen = HashSet::new();
+        for m in resource_mailboxes(self.tenant) {
+            let address = mailbox_address(m);
+            if !seen.insert(address.clone()) {
+                continue;
+            }
+            let kind = match m.kind {
+                RecipientKind::Room => "Room",
+                RecipientKind::Equipment => "Equipment",
+                _ => "Shared",
+            };
+            if synced {
+                ops.push(op(
+                    format!("shared-mailboxes:verify:{address}"),
+                    "verify",
+                    &address,
+                    Change::Check,
+                    [address.clone(), kind.to_string()],
+                ));
+                continue;
+            }
+            let change = self.change(|s| {
+                if s.mailbox_addresses.contains_key(&address) {
+                    Change::Unchanged
+                } else {
+                    Change::Create
+                }
+            });
+            let alias = opt(&m.alias);
+            let display = opt(&m.display_name);
+            let name = [&display, &alias]
+                .into_iter()
+                .find(|v| !v.is_empty())
+                .cloned()
+                .unwrap_or_else(|| address.split('@').next().unwrap_or(&address).to_string());
+            ops.push(op(
+                format!("shared-mailboxes:ensure:{address}"),
+                "ensure",
+                &address,
+                change,
+                [name, display, alias, address.clone(), kind.to_string()],
+            ));
+        }
+        let kind = if synced {
+            StepKind::SharedMailboxesVerify
+        } else {
+            StepKind::SharedMailboxes
+        };
+        self.push(kind, ops);
+    }
+
     fn aliases(&mut self) {
         if self.project.identity == IdentityMode::Synced && !self.project.source_version.has_shell()
         {
             // No shell on 2003: the synced addresses are set in AD by hand (see EX2003_MANUAL).
             return;
         }
+        // Synced: the alias step writes to the on-premises mailbox, which already has every
+        // address the source export lists for it (Entra Connect carries them to the tenant).
+        let on_premises: HashSet<(String, String)> =
+            if self.project.identity == IdentityMode::Synced {
+                self.tenant
+                    .mailboxes
+                    .iter()
+                    .flat_map(|m| {
+                        let names = [&m.upn, &m.primary_smtp]
+                            .into_iter()
+                            .flatten()
+                            .map(|n| lower(n))
+                            .collect::<Vec<_>>();
+                        m.proxy_addresses.iter().flat_map(move |p| {
+                            let key = proxy_key(&format!("{}:{}", p.kind, p.address.trim()));
+                            names.clone().into_iter().map(move |n| (n, key.clone()))
+                        })
+                    })
+                    .collect()
+            } else {
+                HashSet::new()
+            };
         let mut ops = Vec::new();
         let mut seen = HashSet::new();
         for u in &self.tenant.users {
@@ -523,6 +644,11 @@ impl<'a> Builder<'a> {
                 }
                 let address = format!("{}:{}", p.kind, p.address.trim());
                 let key = proxy_key(&address);
+                if on_premises.contains(&(lower(identity), key.clone()))
+                    || on_premises.contains(&(mbx.clone(), key.clone()))
+                {
+                    continue;
+                }
                 if key == format!("smtp:{mbx}") || key == format!("smtp:{}", lower(identity)) {
                     continue;
                 }
@@ -548,6 +674,29 @@ impl<'a> Builder<'a> {
                     change,
                     [identity.to_string(), address],
                 ));
+            }
+        }
+        // Cloud shared and resource mailboxes are new objects: their old addresses (X500 for
+        // replies to old mail) are added like a user's. Synced ones carry theirs from AD.
+        if self.project.identity == IdentityMode::Cloud {
+            for m in resource_mailboxes(self.tenant) {
+                let mbx = mailbox_address(m);
+                for p in &m.proxy_addresses {
+                    if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
+                        continue;
+                    }
+                    let address = format!("{}:{}", p.kind, p.address.trim());
+                    let key = proxy_key(&address);
+                    let id = format!("aliases:add:{mbx}:{key}");
+                    if key == format!("smtp:{mbx}") || !seen.insert(id.clone()) {
+                        continue;
+                    }
+                    let change = self.change(|s| match s.mailbox_addresses.get(&mbx) {
+                        Some(set) if set.contains(&key) => Change::Unchanged,
+                        _ => Change::Create,
+                    });
+                    ops.push(op(id, "add", &mbx, change, [mbx.clone(), address]));
+                }
             }
         }
         self.push(StepKind::Aliases, ops);
@@ -580,9 +729,12 @@ impl<'a> Builder<'a> {
             let require_auth = !g.accept_external.unwrap_or(false);
             let change = self.change(|s| match s.groups.get(&key) {
                 None => Change::Create,
+                // Graph does not show a group's sender authentication, so a Graph-only snapshot
+                // leaves it unknown: unknown is an update (the step compares at run time), never
+                // a silent "unchanged" that drops the external-mail fix.
                 Some(sg) => match sg.require_sender_authentication {
-                    Some(v) if v != require_auth => Change::Update,
-                    _ => Change::Unchanged,
+                    Some(v) if v == require_auth => Change::Unchanged,
+                    _ => Change::Update,
                 },
             });
             let id = format!("groups:ensure:{key}");

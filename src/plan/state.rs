@@ -16,7 +16,9 @@
 //!             "members":["alice@contoso.com"]}],
 //!  "contacts":[{"external_email_address":"partner@example.net"}]}
 //! ```
-//! Addresses and UPNs compare case-insensitively.
+//! Addresses and UPNs compare case-insensitively. What a snapshot does not show is never taken
+//! as already in place: the bundle's own export (Graph only) has no `require_sender_authentication`
+//! and no `contacts`, so those groups plan as updates and those contacts as creates.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

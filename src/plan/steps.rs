@@ -1,10 +1,12 @@
 //! The steps a bundle can hold: where each runs, in which shell, against which target.
-//! Ids are fixed per kind (`06-users` is always the users step), so a resumed run, an ops
+//! Ids are fixed per kind (`07-users` is always the users step), so a resumed run, an ops
 //! file and a reviewer's notes keep meaning the same thing across bundles.
 
 use serde::Serialize;
 
-use crate::bundle::manifest::{RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE};
+use crate::bundle::manifest::{
+    PHASE_MIGRATE, PHASE_POST_CUTOVER, RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE,
+};
 use crate::project::{IdentityMode, SourceVersion};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -20,6 +22,8 @@ pub enum StepKind {
     UsersVerify,
     Licences,
     MailboxesVerify,
+    SharedMailboxes,
+    SharedMailboxesVerify,
     Aliases,
     Groups,
     GroupAliases,
@@ -55,15 +59,17 @@ impl StepKind {
             StepKind::UsersVerify => "07-users-verify",
             StepKind::Licences => "08-licences",
             StepKind::MailboxesVerify => "09-mailboxes-verify",
-            StepKind::Aliases => "10-aliases",
-            StepKind::Groups => "11-groups",
-            StepKind::GroupAliases => "11-groups-aliases",
-            StepKind::Contacts => "12-contacts",
-            StepKind::Members => "13-members",
-            StepKind::Limits => "14-limits",
-            StepKind::Permissions => "15-permissions",
-            StepKind::DnsRecords => "16-dns-records",
-            StepKind::MailFlow => "17-mail-flow",
+            StepKind::SharedMailboxes => "10-shared-mailboxes",
+            StepKind::SharedMailboxesVerify => "10-shared-mailboxes-verify",
+            StepKind::Aliases => "11-aliases",
+            StepKind::Groups => "12-groups",
+            StepKind::GroupAliases => "13-groups-aliases",
+            StepKind::Contacts => "14-contacts",
+            StepKind::Members => "15-members",
+            StepKind::Limits => "16-limits",
+            StepKind::Permissions => "17-permissions",
+            StepKind::DnsRecords => "18-dns-records",
+            StepKind::MailFlow => "19-mail-flow",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
         }
     }
@@ -81,6 +87,7 @@ impl StepKind {
             StepKind::UsersVerify => "users",
             StepKind::Licences => "licences",
             StepKind::MailboxesVerify => "mailboxes",
+            StepKind::SharedMailboxes | StepKind::SharedMailboxesVerify => "shared-mailboxes",
             StepKind::Aliases => "aliases",
             StepKind::Groups => "groups",
             StepKind::GroupAliases => "group-aliases",
@@ -112,6 +119,10 @@ impl StepKind {
             StepKind::UsersVerify => "Verify synced users exist in Entra ID",
             StepKind::Licences => "Set usage location and assign licences",
             StepKind::MailboxesVerify => "Verify each licensed user has an Exchange Online mailbox",
+            StepKind::SharedMailboxes => "Ensure shared, room and equipment mailboxes",
+            StepKind::SharedMailboxesVerify => {
+                "Verify synced shared, room and equipment mailboxes in Exchange Online"
+            }
             StepKind::Aliases => "Add secondary addresses (aliases)",
             StepKind::Groups => "Ensure distribution groups",
             StepKind::GroupAliases => "Add the groups' secondary addresses",
@@ -146,6 +157,10 @@ impl StepKind {
             ],
             StepKind::UsersVerify | StepKind::MailboxesVerify => &["UserPrincipalName"],
             StepKind::Licences => &["UserPrincipalName", "SkuPartNumber", "UsageLocation"],
+            StepKind::SharedMailboxes => {
+                &["Name", "DisplayName", "Alias", "PrimarySmtpAddress", "Type"]
+            }
+            StepKind::SharedMailboxesVerify => &["PrimarySmtpAddress", "Type"],
             StepKind::Aliases | StepKind::GroupAliases => &["Identity", "Address"],
             StepKind::Groups => &[
                 "Name",
@@ -171,9 +186,33 @@ impl StepKind {
                 | StepKind::SourceExport
                 | StepKind::UsersVerify
                 | StepKind::MailboxesVerify
+                | StepKind::SharedMailboxesVerify
                 | StepKind::DnsRecords
                 | StepKind::MailFlow
         )
+    }
+
+    /// Later steps fail for sure when one of this step's operations failed (no verified
+    /// domain, no user, no mailbox): the runner stops after a gate step that failed.
+    pub fn gate(self) -> bool {
+        matches!(
+            self,
+            StepKind::Domains
+                | StepKind::Users
+                | StepKind::UsersVerify
+                | StepKind::MailboxesVerify
+                | StepKind::SharedMailboxes
+                | StepKind::SharedMailboxesVerify
+        )
+    }
+
+    /// `post-cutover` for the checks that only make sense after the MX records point to
+    /// Exchange Online; everything else belongs to the migration.
+    pub fn phase(self) -> &'static str {
+        match self {
+            StepKind::MailFlow => PHASE_POST_CUTOVER,
+            _ => PHASE_MIGRATE,
+        }
     }
 
     pub fn place(self, version: SourceVersion, identity: IdentityMode) -> StepPlace {
@@ -207,6 +246,8 @@ impl StepKind {
             | StepKind::Licences
             | StepKind::DnsRecords => graph,
             StepKind::MailboxesVerify
+            | StepKind::SharedMailboxes
+            | StepKind::SharedMailboxesVerify
             | StepKind::Aliases
             | StepKind::Groups
             | StepKind::GroupAliases

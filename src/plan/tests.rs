@@ -107,6 +107,206 @@ fn ids_come_from_content_not_row_order() {
     assert!(a.contains("source-throttling:assign:contoso\\svc-mig"));
 }
 
+fn mailbox(address: &str, kind: crate::model::RecipientKind) -> crate::model::Mailbox {
+    crate::model::Mailbox {
+        origin: origin(9),
+        identity: format!("contoso.com/Users/{address}"),
+        alias: address.split('@').next().map(str::to_string),
+        display_name: None,
+        primary_smtp: Some(address.to_uppercase()),
+        upn: None,
+        exchange_guid: None,
+        proxy_addresses: vec![
+            crate::model::address::parse_proxy(&format!("SMTP:{address}")),
+            crate::model::address::parse_proxy("X500:/o=Contoso/cn=Recipients/cn=x"),
+        ],
+        kind,
+        archive: false,
+        archive_guid: None,
+        litigation_hold: false,
+        forwarding: None,
+        forwarding_recipient: None,
+        send_on_behalf: Vec::new(),
+    }
+}
+
+fn with_resources() -> Tenant {
+    use crate::model::RecipientKind;
+    let mut t = tenant();
+    t.mailboxes = vec![
+        mailbox("alice@contoso.com", RecipientKind::User),
+        mailbox("info@contoso.com", RecipientKind::Shared),
+        mailbox("boardroom@contoso.com", RecipientKind::Room),
+        mailbox("beamer@contoso.com", RecipientKind::Equipment),
+    ];
+    t
+}
+
+#[test]
+fn shared_room_and_equipment_mailboxes_are_ensured_before_permissions_and_migrated() {
+    let p = build(&project(), &with_resources(), None).unwrap();
+    let step = p
+        .step(StepKind::SharedMailboxes)
+        .expect("a shared-mailbox step");
+    let rows: Vec<(&str, &[String])> = step
+        .ops
+        .iter()
+        .map(|o| (o.id.as_str(), o.values.as_slice()))
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[0].0, "shared-mailboxes:ensure:info@contoso.com");
+    assert_eq!(
+        rows[0].1,
+        ["info", "", "info", "info@contoso.com", "Shared"]
+    );
+    assert_eq!(rows[1].1[4], "Room");
+    assert_eq!(rows[2].1[4], "Equipment");
+    assert!(step.gate && step.changes);
+    let pos = |k: StepKind| p.steps.iter().position(|s| s.kind == k);
+    assert!(pos(StepKind::SharedMailboxes) < pos(StepKind::Aliases));
+    let perm = pos(StepKind::Permissions);
+    assert!(perm.is_none() || pos(StepKind::SharedMailboxes) < perm);
+    // Their X500 addresses follow them (replies to old mail).
+    let aliases = p.step(StepKind::Aliases).unwrap();
+    assert!(aliases
+        .ops
+        .iter()
+        .any(|o| o.id == "aliases:add:info@contoso.com:x500:/o=contoso/cn=recipients/cn=x"));
+    let pairs: Vec<(&str, &str, bool)> = p
+        .mailboxes
+        .iter()
+        .map(|m| (m.source.as_str(), m.destination.as_str(), m.user))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("alice@contoso.com", "alice@contoso.com", true),
+            ("bob@contoso.com", "bob@contoso.com", true),
+            ("info@contoso.com", "info@contoso.com", false),
+            ("boardroom@contoso.com", "boardroom@contoso.com", false),
+            ("beamer@contoso.com", "beamer@contoso.com", false),
+        ]
+    );
+}
+
+#[test]
+fn synced_shared_mailboxes_are_verified_not_created() {
+    let project = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let p = build(&project, &with_resources(), None).unwrap();
+    assert!(p.step(StepKind::SharedMailboxes).is_none());
+    let step = p.step(StepKind::SharedMailboxesVerify).unwrap();
+    assert!(step.gate && !step.changes);
+    assert_eq!(step.id, "10-shared-mailboxes-verify");
+    assert_eq!(step.ops[0].values, ["info@contoso.com", "Shared"]);
+    assert!(step.ops.iter().all(|o| o.change == Change::Check));
+}
+
+#[test]
+fn synced_aliases_leave_out_what_the_on_premises_mailbox_already_has() {
+    use crate::model::RecipientKind;
+    let mut t = with_resources();
+    // alice's export lists her users-file alias and an X500; bob's export has none.
+    let mut alice = mailbox("alice@contoso.com", RecipientKind::User);
+    alice
+        .proxy_addresses
+        .push(crate::model::address::parse_proxy(
+            "smtp:ALT.alice@contoso.com",
+        ));
+    t.mailboxes[0] = alice;
+    crate::model::load::join_mailbox_addresses(&mut t);
+    let synced = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let ids = |p: &Plan| -> Vec<String> {
+        p.step(StepKind::Aliases)
+            .map(|s| s.ops.iter().map(|o| o.id.clone()).collect())
+            .unwrap_or_default()
+    };
+    let s = ids(&build(&synced, &t, None).unwrap());
+    assert_eq!(s, ["aliases:add:bob@contoso.com:smtp:alt.bob@contoso.com"]);
+    // Cloud: the new mailbox needs them all, the export's X500 included.
+    let c = ids(&build(&project(), &t, None).unwrap());
+    assert!(c.contains(&"aliases:add:alice@contoso.com:smtp:alt.alice@contoso.com".to_string()));
+    assert!(
+        c.contains(&"aliases:add:alice@contoso.com:x500:/o=contoso/cn=recipients/cn=x".to_string())
+    );
+}
+
+#[test]
+fn step_numbers_are_unique_and_file_names_sort_in_run_order() {
+    for identity in [IdentityMode::Cloud, IdentityMode::Synced] {
+        let project = Project {
+            identity,
+            ..project()
+        };
+        let p = build(&project, &with_resources(), None).unwrap();
+        let numbers: Vec<&str> = p.steps.iter().map(|s| &s.id[..2]).collect();
+        let unique: BTreeSet<&str> = numbers.iter().copied().collect();
+        assert_eq!(unique.len(), numbers.len(), "{numbers:?}");
+        let files: Vec<String> = p.steps.iter().map(|s| format!("{}.ps1", s.id)).collect();
+        let mut sorted = files.clone();
+        sorted.sort();
+        assert_eq!(files, sorted);
+        assert!(p.step(StepKind::GroupAliases).is_some());
+    }
+}
+
+#[test]
+fn gate_and_phase_per_step() {
+    let p = build(&project(), &with_resources(), None).unwrap();
+    let gates: Vec<&str> = p.steps.iter().filter(|s| s.gate).map(|s| s.id).collect();
+    assert_eq!(
+        gates,
+        [
+            "06-domains",
+            "07-users",
+            "09-mailboxes-verify",
+            "10-shared-mailboxes"
+        ]
+    );
+    let post: Vec<&str> = p
+        .steps
+        .iter()
+        .filter(|s| s.phase == crate::bundle::manifest::PHASE_POST_CUTOVER)
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(post, ["19-mail-flow"]);
+    let synced = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let p = build(&synced, &with_resources(), None).unwrap();
+    assert!(p.step(StepKind::UsersVerify).is_some_and(|s| s.gate));
+}
+
+#[test]
+fn a_group_whose_sender_authentication_the_state_does_not_show_is_updated() {
+    let state = |rsa: &str| {
+        State::from_json(&format!(
+            r#"{{"version":1,"groups":[{{"primary_smtp":"sales@contoso.com"{rsa}}}]}}"#
+        ))
+        .unwrap()
+    };
+    let change = |s: &State| {
+        let p = build(&project(), &tenant(), Some(s)).unwrap();
+        p.step(StepKind::Groups).unwrap().ops[0].change
+    };
+    // The sample group accepts external mail, so it wants require_sender_authentication false.
+    assert_eq!(change(&state("")), Change::Update);
+    assert_eq!(
+        change(&state(r#","require_sender_authentication":true"#)),
+        Change::Update
+    );
+    assert_eq!(
+        change(&state(r#","require_sender_authentication":false"#)),
+        Change::Unchanged
+    );
+}
+
 #[test]
 fn steps_are_in_run_order_and_ids_unique() {
     let p = build(&project(), &tenant(), None).unwrap();

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use cutover::audit::PermissionGrant;
 use cutover::bundle::{self, BundleOptions};
 use cutover::model::{
-    Group, GroupKind, Membership, Origin, PermissionRight, ProxyAddress, Secret, Tenant, User,
+    Group, GroupKind, Mailbox, Membership, Origin, PermissionRight, ProxyAddress, RecipientKind,
+    Secret, Tenant, User,
 };
 use cutover::plan::{self, Change, Op, Plan, PlannedStep, StepKind};
 use cutover::project::{IdentityMode, Project, SourceVersion};
@@ -125,11 +126,48 @@ pub fn tenant(n: usize) -> Tenant {
         group: "sales".into(),
         member: "partner@example.net".into(),
     });
+    let mailboxes = vec![
+        resource_mailbox(3, "helpdesk@contoso.com", &bad[1], RecipientKind::Shared),
+        resource_mailbox(4, "boardroom@contoso.com", &bad[2], RecipientKind::Room),
+    ];
     Tenant {
         users,
         groups,
         memberships,
+        mailboxes,
         ..Default::default()
+    }
+}
+
+/// A shared or resource mailbox as the source export lists it (no user row of its own).
+pub fn resource_mailbox(line: u64, address: &str, display: &str, kind: RecipientKind) -> Mailbox {
+    Mailbox {
+        origin: origin("mailboxes.csv", line),
+        identity: format!("contoso.com/Users/{display}"),
+        alias: address.split('@').next().map(str::to_string),
+        display_name: Some(display.to_string()),
+        primary_smtp: Some(address.to_string()),
+        upn: Some(address.to_string()),
+        exchange_guid: None,
+        proxy_addresses: vec![
+            ProxyAddress {
+                primary: true,
+                kind: "smtp".into(),
+                address: address.to_string(),
+            },
+            ProxyAddress {
+                primary: false,
+                kind: "x500".into(),
+                address: format!("/o=Org/ou=First/cn=Recipients/cn={display}"),
+            },
+        ],
+        kind,
+        archive: false,
+        archive_guid: None,
+        litigation_hold: false,
+        forwarding: None,
+        forwarding_recipient: None,
+        send_on_behalf: Vec::new(),
     }
 }
 
@@ -159,6 +197,8 @@ pub fn add_permissions(p: &mut Plan, grants: &[PermissionGrant]) {
         title: kind.title(),
         place: kind.place(p.source_version, p.identity),
         changes: kind.changes(),
+        gate: kind.gate(),
+        phase: kind.phase(),
         columns: kind.columns(),
         ops: grants
             .iter()
