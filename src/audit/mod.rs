@@ -4,6 +4,7 @@
 //! `permissions` turn them into findings and grants, `estimate` into hours and a schedule.
 
 pub mod checks;
+mod collide;
 pub mod estimate;
 pub mod findings;
 pub mod join;
@@ -47,6 +48,8 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
     let mut inputs = AuditInputs::default();
     let mut have_mailboxes = false;
     let mut have_users = false;
+    let mut have_groups = false;
+    let mut groups = Vec::new();
     for (path, kind) in files {
         match kind {
             FileKind::Mailboxes => {
@@ -64,6 +67,11 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
                 let l = load::load_permissions(path, project)?;
                 inputs.permissions.extend(l.records);
                 inputs.findings.extend(l.findings);
+            }
+            FileKind::Groups => {
+                have_groups = true;
+                // Unreadable groups files are lint's to report; here they add no addresses.
+                groups.extend(crate::model::load::load_groups(project, path).unwrap_or_default());
             }
             FileKind::Users => {
                 have_users = true;
@@ -92,7 +100,13 @@ pub fn lint_inputs(project: &Project, files: &[(PathBuf, FileKind)]) -> Result<V
             inputs.users = load::load_user_keys(p, project).unwrap_or_default();
         }
     }
+    if !have_groups {
+        if let Some(p) = project.inputs.groups.as_deref().filter(|p| p.is_file()) {
+            groups = crate::model::load::load_groups(project, p).unwrap_or_default();
+        }
+    }
     let mut findings = inputs.findings;
+    findings.extend(collide::mailbox_group_addresses(&inputs.mailboxes, &groups));
     if !have_mailboxes {
         findings.extend(skipped_without_mailboxes(files));
     }
