@@ -338,6 +338,21 @@ mod tests {
         let a = audit(&m.records, &s.records, &p.records, &[], &project);
         // Without accepted domains, the forwarding check says it was skipped.
         let no_domains = audit(&m.records, &[], &[], &[], &Project::default());
+        // A group that took the shared mailbox's address.
+        let groups = [crate::model::Group {
+            origin: crate::model::Origin {
+                file: "g.csv".into(),
+                line: 2,
+            },
+            name: "Shared".into(),
+            display_name: None,
+            alias: None,
+            primary_smtp: Some("shared@contoso.com".into()),
+            proxy_addresses: Vec::new(),
+            kind: crate::model::GroupKind::Distribution,
+            accept_external: None,
+        }];
+        let collisions = collide::mailbox_group_addresses(&m.records, &groups);
         let mut codes: Vec<&str> = m
             .findings
             .iter()
@@ -345,6 +360,7 @@ mod tests {
             .chain(&p.findings)
             .chain(&a.findings)
             .chain(&no_domains.findings)
+            .chain(&collisions)
             .map(|f| f.code)
             .collect();
         codes.sort_unstable();
