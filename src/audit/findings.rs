@@ -156,6 +156,19 @@ pub const M012: Rule = rule!(
      mailbox's items, and the large-item check (M006) cannot run for it."
 );
 
+pub const M013: Rule = rule!(
+    "M013",
+    "mailbox-address-is-a-group",
+    Error,
+    "a mailbox's address is also a distribution group's address",
+    "give the group (or the mailbox) another address in the source, export again, and lint again",
+    "An SMTP address belongs to one recipient. When the groups file gives a group an address that \
+     the mailbox export gives a mailbox (a shared mailbox and a DL both called sales@, say), \
+     whichever is created first in Exchange Online takes it: the other's creation fails with \
+     'proxy address is already being used', and permissions meant for the mailbox land on the \
+     group or fail (m365-facts 4.4)."
+);
+
 pub const P001: Rule = rule!(
     "P001",
     "permission-orphaned-sid",
@@ -235,8 +248,8 @@ pub const P007: Rule = rule!(
 
 /// Every audit rule, in code order (`cutover rules` lists them).
 pub static RULES: &[Rule] = &[
-    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, M011, M012, P001, P002, P003, P004,
-    P005, P006, P007,
+    M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, M011, M012, M013, P001, P002, P003,
+    P004, P005, P006, P007,
 ];
 
 /// A finding for `rule` with the registry's severity and hint.
