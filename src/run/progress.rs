@@ -114,6 +114,12 @@ impl StepProgress {
 
     pub fn finish(self, outcome: &str) {
         let line = self.line();
+        // A clean exit with failed operations is not "ok" (the step summary says the same).
+        let outcome = if outcome == "ok" && self.failed > 0 {
+            "finished with failures"
+        } else {
+            outcome
+        };
         match self.kind {
             Kind::Bar(bar) => {
                 bar.finish_and_clear();
