@@ -5,7 +5,9 @@
 //! resumed run knows what it already did. Steps come in run order; each op becomes one row
 //! of its step's data file and exactly one result record at run time.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -217,7 +219,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
 }
 
 fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut pairs = Vec::new();
     for u in &tenant.users {
         if u.upn.trim().is_empty() || !seen.insert(lower(&u.upn)) {
@@ -457,7 +459,7 @@ impl<'a> Builder<'a> {
         let mut users_ops = Vec::new();
         let mut lic_ops = Vec::new();
         let mut mbx_ops = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for u in &self.tenant.users {
             let upn = u.upn.trim();
             let key = upn.to_lowercase();
@@ -554,7 +556,7 @@ impl<'a> Builder<'a> {
     fn shared_mailboxes(&mut self) {
         let synced = self.project.identity == IdentityMode::Synced;
         let mut ops = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for m in resource_mailboxes(self.tenant) {
             let address = mailbox_address(m);
             if !seen.insert(address.clone()) {
@@ -631,10 +633,10 @@ impl<'a> Builder<'a> {
                     })
                     .collect()
             } else {
-                HashSet::new()
+                HashSet::default()
             };
         let mut ops = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for u in &self.tenant.users {
             let identity = u.upn.trim();
             let mbx = user_address(u);
@@ -704,9 +706,9 @@ impl<'a> Builder<'a> {
 
     fn groups_contacts_members(&mut self) {
         // Every name a group or user may be called by in the members file, to its address.
-        let mut groups: HashMap<String, String> = HashMap::new();
+        let mut groups: HashMap<String, String> = HashMap::default();
         let mut group_ops = Vec::new();
-        let mut group_ids = HashSet::new();
+        let mut group_ids = HashSet::default();
         for g in &self.tenant.groups {
             let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
             for n in [
@@ -760,7 +762,7 @@ impl<'a> Builder<'a> {
             ));
         }
         let alias_ops = self.group_aliases();
-        let mut users: HashMap<String, String> = HashMap::new();
+        let mut users: HashMap<String, String> = HashMap::default();
         for u in &self.tenant.users {
             let addr = user_address(u);
             for n in [Some(&u.upn), u.alias.as_ref(), u.primary_smtp.as_ref()]
@@ -777,7 +779,7 @@ impl<'a> Builder<'a> {
         }
         let mut contacts = BTreeSet::new();
         let mut member_ops = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
             let Some(group) = groups.get(&lower(&m.group)).cloned() else {
                 self.notes.push(format!(
@@ -841,7 +843,7 @@ impl<'a> Builder<'a> {
     /// Secondary SMTP and X500 addresses of each group (old addresses keep receiving mail).
     fn group_aliases(&self) -> Vec<Op> {
         let mut ops = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for g in &self.tenant.groups {
             let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
             for p in &g.proxy_addresses {
@@ -888,7 +890,7 @@ impl<'a> Builder<'a> {
     fn permissions(&mut self) {
         let (grants, findings) = crate::audit::plan_permissions(self.tenant, self.project);
         self.findings.extend(findings);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let ops = grants
             .iter()
             .filter_map(|g: &PermissionGrant| {
