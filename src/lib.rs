@@ -19,6 +19,7 @@ pub mod project;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod spreadsheet;
 pub mod synth;
 
 pub use error::{Error, Exit};

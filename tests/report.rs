@@ -230,3 +230,20 @@ fn reporting_something_that_is_not_a_run_is_a_usage_error() {
         .code(2)
         .stderr(predicate::str::contains("no runs yet"));
 }
+
+#[test]
+fn csv_cells_that_start_like_formulas_are_neutralised() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 2)
+        .build(&tmp.path().join("bundle"));
+    let s = scenario(
+        tmp.path(),
+        "formula",
+        json!({"steps": {"05-users": {"fail": ["05-users:op1"], "error": "=HYPERLINK(\"http://evil\",\"x\")"}}}),
+    );
+    cutover(Some(&s)).arg("run").arg(&bundle).assert().code(1);
+    let csv = report(&latest_run(&bundle), "csv");
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    assert!(!csv.contains(",\"=HYPERLINK("), "{csv}");
+}

@@ -243,14 +243,15 @@ fn a_hung_step_is_killed_at_the_timeout_and_the_journal_kept() {
 fn idle_timeout_stops_a_silent_step_but_not_a_busy_one() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = three_steps(tmp.path());
-    // Busy: a record every 400 ms for 2 s, longer than the idle limit in total.
+    // Busy: a record every 800 ms for 4 s, longer than the 3 s idle limit in total, with
+    // room to spare on a loaded machine between records.
     let slow = scenario(
         tmp.path(),
         "slow",
-        json!({"steps": {"05-users": {"delay_ms": 400}}}),
+        json!({"steps": {"05-users": {"delay_ms": 800}}}),
     );
     cutover(Some(&slow))
-        .args(["run", "--idle-timeout", "1s"])
+        .args(["run", "--idle-timeout", "3s"])
         .arg(&bundle)
         .timeout(std::time::Duration::from_secs(30))
         .assert()
@@ -265,7 +266,7 @@ fn idle_timeout_stops_a_silent_step_but_not_a_busy_one() {
     );
     let started = std::time::Instant::now();
     cutover(Some(&hang))
-        .args(["run", "--idle-timeout", "1s"])
+        .args(["run", "--idle-timeout", "3s"])
         .arg(&bundle)
         .timeout(std::time::Duration::from_secs(30))
         .assert()
@@ -758,8 +759,9 @@ fn ctrl_c_stops_the_step_and_leaves_a_resumable_journal() {
 fn a_second_runner_on_the_same_bundle_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = BundleBuilder::new()
-        .step("05-users", 100)
+        .step("05-users", 500)
         .build(&tmp.path().join("bundle"));
+    // 500 records 20 ms apart: the first runner holds the lock for about 10 s.
     let slow = scenario(tmp.path(), "slow", json!({"default": {"delay_ms": 20}}));
     let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
         .arg("run")
@@ -774,6 +776,10 @@ fn a_second_runner_on_the_same_bundle_is_refused() {
     while !bundle.join("runs/.lock").exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    assert!(
+        bundle.join("runs/.lock").exists(),
+        "the first runner never took the lock"
+    );
     cutover(None)
         .args(["run", "--resume"])
         .arg(&bundle)

@@ -26,16 +26,6 @@ pub fn json(e: &Estimate, findings: &[Finding]) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
-/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return
-/// first) gets a leading `'`, so opening the CSV in Excel shows the text instead of running it.
-fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
 /// One row per mailbox; text from the exports is neutralised against formula injection.
 pub fn csv(e: &Estimate) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -50,8 +40,8 @@ pub fn csv(e: &Estimate) -> anyhow::Result<String> {
     ])?;
     for m in &e.mailboxes {
         w.write_record([
-            neutralise(&m.identity).as_ref(),
-            neutralise(m.primary_smtp.as_deref().unwrap_or_default()).as_ref(),
+            crate::spreadsheet::neutralise(&m.identity).as_ref(),
+            crate::spreadsheet::neutralise(m.primary_smtp.as_deref().unwrap_or_default()).as_ref(),
             &m.bytes.to_string(),
             &m.archive_bytes.to_string(),
             &m.items.to_string(),
@@ -159,26 +149,4 @@ pub fn table(e: &Estimate) -> String {
         let _ = writeln!(s, "  - {line}");
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised_and_others_kept() {
-        for (cell, want) in [
-            ("=cmd|calc", "'=cmd|calc"),
-            ("+1", "'+1"),
-            ("-2", "'-2"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("\tx", "'\tx"),
-            ("\rx", "'\rx"),
-            ("ann@contoso.com", "ann@contoso.com"),
-            ("contoso.com/Users/Lee, Ann", "contoso.com/Users/Lee, Ann"),
-            ("", ""),
-        ] {
-            assert_eq!(neutralise(cell), want, "{cell:?}");
-        }
-    }
 }

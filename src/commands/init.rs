@@ -38,7 +38,7 @@ max_send_mb = 150
 max_receive_mb = 150
 
 [audit]
-# Mailbox size in GB for the size findings (--mailbox-limit-gb). When set it wins over every
+# Mailbox size in GB for the size findings (cutover estimate --mailbox-limit-gb). When set it wins over every
 # licence; unset, each mailbox gets its licence's size (50 GB Exchange Online Plan 1 and
 # Business plans, 100 GB Plan 2, E3, E5), else 50.
 # mailbox_limit_gb = 50

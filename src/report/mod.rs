@@ -51,8 +51,15 @@ fn csv_rows(loaded: &summary::Loaded) -> Result<String> {
             None => ("", String::new(), summary::NOT_DONE, String::new(), ""),
         };
         let hint = known_errors::explain(row.step, &error).map_or("", |k| k.id);
-        w.write_record([row.step, row.op, action, &target, status, &error, hint, at])
-            .map_err(io)?;
+        // Targets and error texts come from the tenant and the scripts: never formulas.
+        let cells = [row.step, row.op, action, &target, status, &error, hint, at];
+        w.write_record(
+            cells
+                .map(crate::spreadsheet::neutralise)
+                .iter()
+                .map(|c| c.as_ref()),
+        )
+        .map_err(io)?;
     }
     let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

@@ -51,8 +51,9 @@ impl StepProgress {
             }
             ProgressMode::Auto | ProgressMode::Plain => {
                 eprintln!(
-                    "{step}: started ({} operations)",
-                    total.map_or_else(|| "all".to_string(), |t| t.to_string())
+                    "{step}: started ({} operation{})",
+                    total.map_or_else(|| "all".to_string(), |t| t.to_string()),
+                    if total == Some(1) { "" } else { "s" }
                 );
                 Kind::Plain {
                     last: Instant::now(),
