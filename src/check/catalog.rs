@@ -295,7 +295,7 @@ fn bind(candidates: &[(&str, Vec<&str>)], written: &str) -> Option<ParamMatch> {
         .map(|one| ParamMatch::Found((*one).to_string()))
 }
 
-fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+pub(crate) fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
     name.len() >= prefix.len()
         && name
             .as_bytes()

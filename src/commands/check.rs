@@ -14,6 +14,9 @@ use crate::cli::{CheckArgs, FindingFormat};
 use crate::diag::{self, Finding, Severity};
 use crate::error::{Error, Exit, Result};
 
+use super::json_text;
+use crate::diag::human::plural;
+
 /// One script to check and the target it runs against.
 struct Job {
     path: PathBuf,
@@ -211,14 +214,6 @@ fn human(findings: &[Finding], files: usize) -> String {
     out
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 /// The lint JSON shape, fields in this order.
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -268,10 +263,4 @@ fn json_report(findings: &[Finding], jobs: &[Job]) -> Result<String> {
         },
     };
     json_text(&report)
-}
-
-fn json_text(v: &impl Serialize) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(v).map_err(anyhow::Error::from)?;
-    s.push('\n');
-    Ok(s)
 }

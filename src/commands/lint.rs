@@ -5,6 +5,8 @@ use crate::diag;
 use crate::error::{Error, Exit, Result};
 use crate::input::FileKind;
 use crate::project::Project;
+
+use super::json_text;
 use crate::rules::{self, LintRequest};
 
 pub fn run(args: LintArgs) -> Result<Exit> {
@@ -52,10 +54,4 @@ pub fn run(args: LintArgs) -> Result<Exit> {
     }
     let failing = report.errors() > 0 || (args.strict && report.warnings() > 0);
     Ok(if failing { Exit::Findings } else { Exit::Clean })
-}
-
-fn json_text(v: &serde_json::Value) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| Error::Other(e.into()))?;
-    s.push('\n');
-    Ok(s)
 }

@@ -40,6 +40,13 @@ pub fn dispatch(cli: Cli) -> i32 {
     }
 }
 
+/// Pretty JSON with a final newline, as every `--format json` prints it.
+pub(crate) fn json_text(v: &impl serde::Serialize) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(v).map_err(anyhow::Error::from)?;
+    s.push('\n');
+    Ok(s)
+}
+
 fn report_error(e: &Error) {
     let mut msg = format!("cutover: error: {e}");
     if let Error::Other(inner) = e {

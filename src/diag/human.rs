@@ -58,7 +58,8 @@ pub fn finding(out: &mut String, f: &Finding) {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `1 file`, `2 files`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {

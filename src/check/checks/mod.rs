@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use tree_sitter::Tree;
 
-use crate::check::catalog::{match_param, Catalog, Cmdlet, ParamMatch};
+use crate::check::catalog::{match_param, starts_with_ignore_case, Catalog, Cmdlet, ParamMatch};
 use crate::check::known;
 use crate::check::rules;
 use crate::check::script::{self, Arg, Command, ResolvedSplat, Script, Value};
@@ -617,13 +617,4 @@ const COMMON_NAMES: &[&str] = &[
 
 fn is_common(written: &str) -> bool {
     COMMON_NAMES.iter().any(|c| c.eq_ignore_ascii_case(written))
-}
-
-fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
-    name.len() >= prefix.len()
-        && name
-            .as_bytes()
-            .iter()
-            .zip(prefix.as_bytes())
-            .all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
