@@ -71,6 +71,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             Some(RunPhase::PostCutover) => Phase::PostCutover,
             Some(RunPhase::Migrate) | None => Phase::Migrate,
         },
+        rehearsal: None,
     };
     let outcome = run::run_bundle(&opts)?;
     for s in &outcome.steps {

@@ -73,7 +73,24 @@ pub struct RunOptions {
     pub continue_past_gates: bool,
     /// Which steps a run without `steps` selects.
     pub phase: Phase,
+    /// A rehearsal against the simulated tenant (`cutover rehearse`), else `None`.
+    pub rehearsal: Option<Rehearsal>,
 }
+
+/// How a rehearsal changes a run: its own runs folder, source-server steps run here too (in a
+/// session with the simulated Exchange cmdlets, as the Exchange Management Shell has them), and
+/// optionally every step started from a session (`& ./steps/NN.ps1`) instead of `pwsh -File`.
+#[derive(Debug, Clone)]
+pub struct Rehearsal {
+    pub meta: journal::RehearsalMeta,
+    /// `launch.ps1 -Script STEP -Shell none|exchange ...`: starts a step from a session.
+    pub launcher: PathBuf,
+    /// Jump-box steps through the launcher too (source-server steps always are).
+    pub session: bool,
+}
+
+/// Where a rehearsal's runs live (`BUNDLE/rehearsals/<id>`).
+pub const REHEARSALS_DIR: &str = "rehearsals";
 
 /// The part of the migration a run covers when no step is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,6 +131,7 @@ impl RunOptions {
             env: Vec::new(),
             continue_past_gates: false,
             phase: Phase::Migrate,
+            rehearsal: None,
         }
     }
 }
@@ -256,7 +274,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             });
             continue;
         }
-        if !step.runs_here() {
+        if !step.runs_here() && opts.rehearsal.is_none() {
             let text = source_server_instructions(&bundle, step, opts.what_if);
             eprintln!("{text}");
             outcomes.push(StepOutcome {
@@ -379,9 +397,13 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
 }
 
 fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
+    let runs = match opts.rehearsal {
+        Some(_) => REHEARSALS_DIR,
+        None => journal::RUNS_DIR,
+    };
     let existing = match opts.mode {
         Mode::Fresh => None,
-        Mode::Resume | Mode::RetryFailed => RunDir::latest(&bundle.root)?,
+        Mode::Resume | Mode::RetryFailed => RunDir::latest_in(&bundle.root, runs)?,
     };
     if let Some(run) = existing {
         let mut meta = run.read_meta()?;
@@ -410,8 +432,9 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
     if opts.mode == Mode::Resume {
         eprintln!("cutover: no earlier run to resume; starting a new one");
     }
-    let run = RunDir::create(&bundle.root)?;
-    let meta = new_meta(&run, bundle, opts.what_if, Some(pwsh.clone()));
+    let run = RunDir::create_in(&bundle.root, runs)?;
+    let mut meta = new_meta(&run, bundle, opts.what_if, Some(pwsh.clone()));
+    meta.rehearsal = opts.rehearsal.as_ref().map(|r| r.meta.clone());
     run.write_meta(&meta)?;
     Ok((run, meta))
 }
@@ -442,6 +465,7 @@ pub(crate) fn new_meta(
             })
             .collect(),
         invocations: Vec::new(),
+        rehearsal: None,
     }
 }
 
@@ -485,15 +509,33 @@ fn run_one(
         pending_path.to_string_lossy().into_owned(),
     ));
     env.push((ENV_WAITS.into(), waits_path.to_string_lossy().into_owned()));
-    let argv = exec::step_argv(
+    // A rehearsal starts source-server steps (and, in session mode, every step) through its
+    // launcher: `-File launch.ps1 -Script STEP -Shell ...` then the step's own arguments.
+    let launcher = opts
+        .rehearsal
+        .as_ref()
+        .filter(|r| r.session || !step.runs_here())
+        .map(|r| &r.launcher);
+    let mut argv = exec::step_argv(
         &pwsh.path,
-        &step.script,
+        launcher.unwrap_or(&step.script),
         module,
         &results,
         only_ops_path.as_deref(),
         secrets,
         opts.what_if,
     );
+    if launcher.is_some() {
+        let at = 1 + protocol::STEP_ARGS.len() + 1;
+        let shell = if step.runs_here() { "none" } else { "exchange" };
+        let extra = [
+            "-Script".into(),
+            step.script.clone().into_os_string(),
+            "-Shell".into(),
+            shell.into(),
+        ];
+        argv.splice(at..at, extra);
+    }
     let log_name = |stream: &str| format!("{id}.{attempt}.{stream}.log");
     let stdout_log = run.logs().join(log_name("stdout"));
     let stderr_log = run.logs().join(log_name("stderr"));
