@@ -71,9 +71,11 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         "report:  cutover report {} --format html --out report.html",
         outcome.run_dir.display()
     );
-    if outcome.exit() != Exit::Clean && !outcome.interrupted {
+    if let Some(next) = &outcome.next {
+        println!("next:    {next}");
+    } else if outcome.exit() != Exit::Clean {
         println!(
-            "next:    cutover run {} --resume   (or --retry-failed for the failures only)",
+            "next:    cutover run {} --resume   (redoes what failed or did not run, then goes on)",
             args.bundle.display()
         );
     }
@@ -142,9 +144,8 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
             line
         }
         StepStatus::Skipped(why) => format!("{id}: skipped ({why})"),
-        StepStatus::SourceServer(_) => {
-            format!("{id}: not run here (source server; see the instructions above)")
-        }
+        // The instructions start with the step id.
+        StepStatus::SourceServer(text) => text.clone(),
         StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
         StepStatus::HeldByGate(gate) => {
             format!("{id}: not started (gate step {gate} has failed or unfinished operations)")

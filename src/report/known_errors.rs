@@ -634,7 +634,7 @@ mod tests {
             ("04-source-throttling", "Expected one account named svc-mig, found 0", "CUTOVER-NOT-ONE-MATCH"),
             ("03-source-impersonation", "Some grants failed: see the dyn records of this step.", "CUTOVER-SOME-OPERATIONS-FAILED"),
             ("01-preflight", "Module Microsoft.Graph.Users 2.1.0 is older than 2.25.0: Update-Module Microsoft.Graph.Users", "CUTOVER-PREFLIGHT"),
-            ("01-preflight", "PowerShell 7.1.3 is too old: install PowerShell 7.2 or later.", "CUTOVER-PREFLIGHT"),
+            ("01-preflight", "PowerShell 7.1.3 is too old: install PowerShell 7.4 or later.", "CUTOVER-PREFLIGHT"),
             ("04-source-throttling", "The association did not take effect.", "CUTOVER-SOURCE-NOT-EFFECTIVE"),
             ("05-source-export", "Unknown export: Folders", "CUTOVER-BUNDLE-MISMATCH"),
             // The verification error Graph gives is quoted after cutover's own text: ours wins.
