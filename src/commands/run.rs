@@ -54,7 +54,11 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         mode,
         timeout: args.timeout.map(Duration::from_secs),
         idle_timeout,
-        progress: ProgressMode::Auto,
+        progress: if super::quiet() {
+            ProgressMode::Hidden
+        } else {
+            ProgressMode::Auto
+        },
         env: Vec::new(),
         continue_past_gates: args.continue_past_gates,
         phase: match args.phase {
@@ -63,14 +67,23 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         },
     };
     let outcome = run::run_bundle(&opts)?;
+    let quiet = super::quiet();
     for s in &outcome.steps {
-        println!("{}", step_line(&s.id, &s.status));
+        // Quiet: only what did not succeed.
+        if !(quiet
+            && matches!(s.status, StepStatus::Ran { outcome: Outcome::Ok, ref by_status, .. } if !by_status.contains_key(&Status::Failed)))
+            && !(quiet && matches!(s.status, StepStatus::Skipped(_)))
+        {
+            println!("{}", step_line(&s.id, &s.status));
+        }
     }
-    println!("journal: {}", outcome.run_dir.display());
-    println!(
-        "report:  cutover report {} --format html --out report.html",
-        outcome.run_dir.display()
-    );
+    if !quiet {
+        println!("journal: {}", outcome.run_dir.display());
+        println!(
+            "report:  cutover report {} --format html --out report.html",
+            outcome.run_dir.display()
+        );
+    }
     if let Some(next) = &outcome.next {
         println!("next:    {next}");
     } else if outcome.exit() != Exit::Clean {

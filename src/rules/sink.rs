@@ -20,9 +20,18 @@ pub struct Sink {
     file_idx: usize,
     file: Option<String>,
     secret_columns: Vec<usize>,
+    /// Codes `--select` / `--ignore` silenced: never listed, never counted.
+    silenced: Vec<&'static str>,
 }
 
 impl Sink {
+    pub fn silencing(codes: Vec<&'static str>) -> Sink {
+        Sink {
+            silenced: codes,
+            ..Sink::default()
+        }
+    }
+
     /// Subsequent findings belong to this file; `secret` lists header positions never shown.
     pub fn enter(&mut self, idx: usize, file: &str, secret: Vec<usize>) {
         self.file_idx = idx;
@@ -45,7 +54,7 @@ impl Sink {
         value: Option<&str>,
         message: String,
     ) {
-        if !self.keep(rule) {
+        if self.silenced.contains(&rule.code) || !self.keep(rule) {
             return;
         }
         let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i));

@@ -199,13 +199,17 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let (run, mut meta) = open_run(&bundle, opts, &pwsh)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
-    eprintln!(
-        "cutover: run {} with PowerShell {} ({}){}",
-        run.path.display(),
-        pwsh.version,
-        pwsh.path.display(),
-        if opts.what_if { ", what-if" } else { "" }
-    );
+    // --quiet hides progress and these lines alike.
+    let chatty = !matches!(opts.progress, ProgressMode::Hidden);
+    if chatty {
+        eprintln!(
+            "cutover: run {} with PowerShell {} ({}){}",
+            run.path.display(),
+            pwsh.version,
+            pwsh.path.display(),
+            if opts.what_if { ", what-if" } else { "" }
+        );
+    }
 
     let named = !opts.steps.is_empty();
     let post_cutover = |s: &BundleStep| s.step.phase == crate::bundle::manifest::PHASE_POST_CUTOVER;
@@ -228,7 +232,9 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let mut next = None;
     for step in &selected {
         if !named && opts.phase == Phase::Migrate && post_cutover(step) {
-            eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            if chatty {
+                eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::Skipped(POST_CUTOVER_SKIP),
@@ -245,7 +251,9 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         if !step.runs_here() {
             let text = source_server_instructions(&bundle, step, opts.what_if);
             // The full instructions go with the step summaries (the caller prints them).
-            eprintln!("{}: runs on the source server, not here", step.id());
+            if chatty {
+                eprintln!("{}: runs on the source server, not here", step.id());
+            }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::SourceServer(text),
@@ -269,7 +277,9 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         );
         let status = match plan {
             StepPlan::Skip(why) => {
-                eprintln!("{}: skipped ({why})", step.id());
+                if chatty {
+                    eprintln!("{}: skipped ({why})", step.id());
+                }
                 StepStatus::Skipped(why)
             }
             StepPlan::Whole | StepPlan::Only(_) => {
