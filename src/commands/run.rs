@@ -70,10 +70,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     let quiet = super::quiet();
     for s in &outcome.steps {
         // Quiet: only what did not succeed.
-        if !(quiet
-            && matches!(s.status, StepStatus::Ran { outcome: Outcome::Ok, ref by_status, .. } if !by_status.contains_key(&Status::Failed)))
-            && !(quiet && matches!(s.status, StepStatus::Skipped(_)))
-        {
+        if !(quiet && succeeded(&s.status)) {
             println!("{}", step_line(&s.id, &s.status));
         }
     }
@@ -113,6 +110,17 @@ fn parse_idle(text: &str) -> Result<Duration> {
         _ => Err(Error::Usage(format!(
             "--idle-timeout {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h), at least 1 second"
         ))),
+    }
+}
+
+/// A step that needs no attention: ran cleanly without failed operations, or was skipped.
+fn succeeded(status: &StepStatus) -> bool {
+    match status {
+        StepStatus::Ran {
+            outcome, by_status, ..
+        } => *outcome == Outcome::Ok && !by_status.contains_key(&Status::Failed),
+        StepStatus::Skipped(_) => true,
+        _ => false,
     }
 }
 
