@@ -213,7 +213,8 @@ pub struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// PowerShell scripts to check (functions defined in any of them are known to all).
+    /// PowerShell scripts to check (functions defined in any of them are known to all; `-`
+    /// reads standard input).
     #[arg(required_unless_present = "bundle")]
     pub files: Vec<PathBuf>,
     /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline

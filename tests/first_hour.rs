@@ -92,6 +92,17 @@ fn a_dash_lints_standard_input() {
 }
 
 #[test]
+fn a_dash_checks_a_script_from_standard_input() {
+    cutover()
+        .args(["check", "--target", "exchangeOnline", "-"])
+        .write_stdin("Connect-MsolService\nGet-Mailbox -ResultSize Unlimited\n")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("<stdin>:1:"))
+        .stdout(predicate::str::contains("Connect-MsolService"));
+}
+
+#[test]
 fn select_and_ignore_silence_rules_from_flags_and_cutover_toml() {
     let mailboxes = sample("mailboxes.csv");
     let with = cutover().arg("lint").arg(&mailboxes).output().unwrap();

@@ -336,7 +336,7 @@ pub static CATALOG: &[KnownError] = &[
         patterns: &[r"couldn't be found on '"],
         scope: &[r"^\d+-(aliases|permissions|limits|mailboxes)", r"\bmailbox"],
         cause: "Exchange Online creates the mailbox asynchronously after an Exchange licence is assigned: minutes, and up to 24 hours before it is a support case.",
-        fix: "Wait, then `cutover run BUNDLE --retry-failed`. If it still fails after 24 hours, check the user's licence includes Exchange Online.",
+        fix: "Wait, then `cutover run BUNDLE --resume` (it redoes the failures and, past a gate step such as 09-mailboxes-verify, goes on). If it still fails after 24 hours, check the user's licence includes Exchange Online.",
         transient: true,
         example: "The operation couldn't be performed because object 'ann@contoso.com' couldn't be found on 'AM0PR01A001DC01.EURPR01A001.PROD.OUTLOOK.COM'.",
         example_step: "10-aliases",
