@@ -58,9 +58,9 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
     }
 }
 
-/// Inputs from this size on are a large tenant (about 100,000 users): stage lines even when
-/// standard error is not a terminal.
-const LARGE_INPUTS: u64 = 20 << 20;
+/// Inputs from this size on are a large tenant (about 75,000 users with their groups and
+/// members; a bundle then takes seconds): stage lines even when standard error is not a terminal.
+const LARGE_INPUTS: u64 = 10 << 20;
 
 /// What `bundle` is doing, on standard error: a spinner with the elapsed time on a terminal,
 /// plain stage lines for large inputs otherwise, nothing with --quiet.

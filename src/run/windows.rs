@@ -107,3 +107,28 @@ pub fn process_alive(pid: u32) -> bool {
         !ok || code == STILL_ACTIVE as u32
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// Runs only on Windows (`cargo test --lib run::windows` there); CI type-checks it.
+    #[test]
+    fn closing_the_job_ends_the_step_and_what_it_started() {
+        let mut child = std::process::Command::new("cmd")
+            .args(["/C", "ping -n 60 127.0.0.1 > NUL"])
+            .spawn()
+            .expect("start cmd");
+        let job = StepJob::tie(&child).expect("job object");
+        assert!(child.try_wait().unwrap().is_none(), "still running");
+        assert!(process_alive(child.id()));
+        drop(job);
+        let until = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < until, "the step outlived its job");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(!process_alive(child.id()));
+    }
+}
