@@ -540,8 +540,12 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         if !file::row_shape(&mut st.sink, &row) {
             continue;
         }
+        st.sink.begin_row(&row);
         damage::check_row(&mut st.sink, &row, &secret);
-        if !checked {
+        // A row with too few or too many fields has its cells under the wrong headers: in a
+        // file with a password column any of them may be the password, so only the damage
+        // checks (values masked) see it, and no rule indexes or quotes its cells.
+        if !checked || (row.width() != row.header().len() && st.sink.has_secrets()) {
             continue;
         }
         match kind {
@@ -610,5 +614,21 @@ mod tests {
         let r = crate::rules::testing::lint_one(text.as_bytes());
         assert!(r.iter().any(|f| f.code == "D004"), "{r:?}");
         assert!(!format!("{r:?}").contains("Sup3rSecret"), "{r:?}");
+    }
+
+    #[test]
+    fn a_short_or_long_row_of_a_file_with_passwords_never_shows_its_cells() {
+        let text = "UserPrincipalName,DisplayName,UsageLocation,Password\n\
+                    ann@contoso.com,Ann,Hunter2!Secretxx\n\
+                    bob@contoso.com,Bob,US,Pa55word!Bob,Extra!Secret9\n\
+                    cy@contoso.com,Cy,Zz9!Same-Pass,Zz9!Same-Pass\n";
+        let r = crate::rules::testing::lint_one(text.as_bytes());
+        assert_eq!(r.iter().filter(|f| f.code == "F008").count(), 2, "{r:?}");
+        let shown = format!("{r:?}");
+        for secret in ["Hunter2!Secretxx", "Extra!Secret9", "Pa55word!Bob", "Zz9!Same-Pass"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // The well-formed row is still checked: its bad country code is reported, masked.
+        assert!(r.iter().any(|f| f.code == "U014" && f.line == Some(4)), "{r:?}");
     }
 }
