@@ -203,7 +203,8 @@ pub struct RunArgs {
     /// PowerShell 7 executable (else CUTOVER_PWSH, else pwsh on PATH).
     #[arg(long, value_name = "PATH")]
     pub pwsh: Option<PathBuf>,
-    /// Secrets file handed to the users step at run time.
+    /// Secrets file handed to the users step at run time; its values are masked in everything
+    /// the run records (with --import-results too).
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
     /// Continue the latest run: skip operations that already succeeded.

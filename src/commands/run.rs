@@ -22,7 +22,17 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         let [step, file] = pair.as_slice() else {
             return Err(Error::Usage("--import-results needs STEP FILE".into()));
         };
-        let out = run::import_results(&args.bundle, step, file.as_ref())?;
+        let redactor = match &args.secrets {
+            Some(p) if !p.is_file() => {
+                return Err(Error::Usage(format!(
+                    "--secrets {}: no such file",
+                    p.display()
+                )))
+            }
+            Some(p) => run::redact::Redactor::from_secrets_file(p)?,
+            None => run::redact::Redactor::patterns_only(),
+        };
+        let out = run::import_results_masked(&args.bundle, step, file.as_ref(), &redactor)?;
         println!(
             "{step}: imported {} records ({} failed, {} planned operations without a record) into {}",
             out.records,

@@ -625,10 +625,18 @@ mod tests {
         let r = crate::rules::testing::lint_one(text.as_bytes());
         assert_eq!(r.iter().filter(|f| f.code == "F008").count(), 2, "{r:?}");
         let shown = format!("{r:?}");
-        for secret in ["Hunter2!Secretxx", "Extra!Secret9", "Pa55word!Bob", "Zz9!Same-Pass"] {
+        for secret in [
+            "Hunter2!Secretxx",
+            "Extra!Secret9",
+            "Pa55word!Bob",
+            "Zz9!Same-Pass",
+        ] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         // The well-formed row is still checked: its bad country code is reported, masked.
-        assert!(r.iter().any(|f| f.code == "U014" && f.line == Some(4)), "{r:?}");
+        assert!(
+            r.iter().any(|f| f.code == "U014" && f.line == Some(4)),
+            "{r:?}"
+        );
     }
 }

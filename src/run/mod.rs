@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-pub use import::{import_results, ImportOutcome};
+pub use import::{import_results, import_results_masked, ImportOutcome};
 use journal::{Invocation, Outcome, Records, RunDir, RunMeta, RunState, StepMeta};
 pub use progress::ProgressMode;
 use protocol::{is_dynamic_op, Status};
@@ -191,7 +191,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let pwsh = pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?;
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
-    let (run, mut meta) = open_run(&bundle, opts, &pwsh)?;
+    let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     eprintln!(
@@ -358,7 +358,12 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
     Some(id.to_string())
 }
 
-fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
+fn open_run(
+    bundle: &Bundle,
+    opts: &RunOptions,
+    pwsh: &pwsh::Pwsh,
+    redactor: &redact::Redactor,
+) -> Result<(RunDir, RunMeta)> {
     let existing = match opts.mode {
         Mode::Fresh => None,
         Mode::Resume | Mode::RetryFailed => RunDir::latest(&bundle.root)?,
@@ -374,6 +379,9 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
             )));
         }
         resume::close_stale(&mut meta.invocations);
+        // A runner killed while a step ran never masked that step's records: mask the whole
+        // journal before anything (this run, a report) reads it.
+        journal::redact_records_from(&run.results(), 0, redactor)?;
         meta.state = RunState::Running;
         meta.finished = None;
         meta.pwsh = Some(pwsh.clone());
