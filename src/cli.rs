@@ -230,6 +230,10 @@ pub struct RunArgs {
     /// after the MX change). Naming steps with --step overrides it.
     #[arg(long, value_enum, value_name = "PHASE", conflicts_with = "steps")]
     pub phase: Option<RunPhase>,
+    /// Refuse to run unless the bundle digest (printed by `cutover bundle`, shown in PLAN.md)
+    /// is this one: the review handshake.
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

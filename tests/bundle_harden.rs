@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
+use sha2::Digest;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -75,4 +76,54 @@ fn secrets_out_through_a_symlink_into_the_bundle_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("inside the bundle"));
     assert!(!out.join("new").exists());
+}
+
+/// 9.12: `cutover plan --out DIR` never writes through a symbolic link at DIR/plan.json.
+#[cfg(unix)]
+#[test]
+fn plan_out_refuses_a_symlinked_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p");
+    std::fs::create_dir(&out).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("plan.json")).unwrap();
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["plan", "--config"])
+        .arg(fixture("cutover.toml"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a symbolic link"));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+}
+
+/// 9.13: `bundle` prints the digest, PLAN.md shows it, and it is sha256 of manifest.json.
+#[test]
+fn bundle_prints_the_digest_and_plan_md_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let secrets = dir.path().join("s.csv");
+    let assert = bundle(&out)
+        .arg("--secrets-out")
+        .arg(&secrets)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+    let digest: String = sha2::Sha256::digest(&manifest)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        stdout.contains(&format!("bundle digest: {digest}")),
+        "{stdout}"
+    );
+    let plan = std::fs::read_to_string(out.join("PLAN.md")).unwrap();
+    assert!(
+        plan.contains(&format!("cutover run BUNDLE --expect-digest {digest}")),
+        "{plan}"
+    );
 }

@@ -159,3 +159,181 @@ fn imported_results_are_masked_with_the_secrets_file() {
         .unwrap();
     assert_eq!(failed["error"], "Set-Mailbox: the value *** was refused");
 }
+
+/// 9.11: a step's script changed while an earlier step runs is not executed: each step's files
+/// are hashed again right before its process starts.
+#[test]
+fn a_step_changed_during_the_run_is_refused_before_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 40)
+        .step("06-licences", 3)
+        .build(&tmp.path().join("bundle"));
+    let slow = scenario(
+        tmp.path(),
+        "slow",
+        json!({"steps": {"05-users": {"delay_ms": 25}}}),
+    );
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .arg("run")
+        .arg(&bundle)
+        .env("CUTOVER_PWSH", fake_pwsh())
+        .env("FAKE_PWSH_SCENARIO", &slow)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_records(&bundle, 1);
+    std::fs::write(
+        bundle.join("steps/06-licences.ps1"),
+        "\u{feff}Remove-Everything\n",
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("steps/06-licences.ps1 was changed"),
+        "{stderr}"
+    );
+    let run = latest_run(&bundle);
+    assert!(
+        records(&run).iter().all(|r| r["step"] == "05-users"),
+        "the changed step did not run"
+    );
+    let meta = run_json(&run);
+    assert_eq!(meta["state"], "interrupted");
+    assert!(meta["invocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["step"] == "05-users"));
+}
+
+/// 9.12: a symbolic link anywhere in a bundle is refused, even to identical bytes.
+#[cfg(unix)]
+#[test]
+fn symlinks_in_a_bundle_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for link in ["data/05-users.csv", "steps/05-users.ps1", "steps", "runs"] {
+        let root = tmp.path().join(link.replace('/', "_"));
+        let bundle = BundleBuilder::new().step("05-users", 2).build(&root);
+        let path = bundle.join(link);
+        let elsewhere = tmp.path().join(format!("moved-{}", link.replace('/', "_")));
+        if link == "runs" {
+            std::fs::create_dir(&elsewhere).unwrap();
+        } else {
+            std::fs::rename(&path, &elsewhere).unwrap();
+        }
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        cutover(None)
+            .arg("run")
+            .arg(&bundle)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "bundle path {link} is a symbolic link"
+            )));
+        assert_eq!(
+            std::fs::read_dir(&elsewhere).map_or(0, |d| d.count()),
+            if link == "runs" || link == "steps" {
+                usize::from(link == "steps")
+            } else {
+                0
+            },
+            "nothing written through the link"
+        );
+    }
+}
+
+/// 9.13: the digest `cutover run --expect-digest` checks is the sha256 of manifest.json; a
+/// manifest changed in any way (here only a title) is refused.
+#[test]
+fn expect_digest_pins_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 2)
+        .build(&tmp.path().join("bundle"));
+    let digest = sha256(&std::fs::read(bundle.join("manifest.json")).unwrap());
+    cutover(None)
+        .arg("run")
+        .arg(&bundle)
+        .args(["--expect-digest", &"0".repeat(64)])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "bundle digest is {digest}"
+        )));
+    assert!(latest_run_if_any(&bundle).is_none(), "nothing ran");
+    cutover(None)
+        .arg("run")
+        .arg(&bundle)
+        .args([
+            "--expect-digest",
+            &format!("sha256:{}", digest.to_uppercase()),
+        ])
+        .assert()
+        .code(0);
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
+    std::fs::write(
+        bundle.join("manifest.json"),
+        manifest.replace("Step 05-users", "Step 05-users (harmless)"),
+    )
+    .unwrap();
+    cutover(None)
+        .args(["run", "--resume"])
+        .arg(&bundle)
+        .args(["--expect-digest", &digest])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not the bundle that was reviewed"));
+}
+
+/// 9.15: the commands printed for copy and paste keep a bundle path with blanks, `$` and a
+/// quote as one shell word.
+#[cfg(unix)]
+#[test]
+fn printed_commands_quote_the_bundle_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .source_step("01-export", 1)
+        .step("05-users", 2)
+        .build(&tmp.path().join("my bundle $(id) it's"));
+    let fail = scenario(
+        tmp.path(),
+        "fail",
+        json!({"steps": {"05-users": {"fail": ["05-users:op1"]}}}),
+    );
+    let out = cutover(Some(&fail))
+        .arg("run")
+        .arg(&bundle)
+        .assert()
+        .code(1);
+    let out = out.get_output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let quoted = format!("'{}'", bundle.display().to_string().replace('\'', r"'\''"));
+    assert!(
+        stdout.contains(&format!("next:    cutover run {quoted} --resume")),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("cutover run {quoted} --import-results 01-export")),
+        "{stderr}"
+    );
+    let run = latest_run(&bundle);
+    let run_quoted = format!("'{}'", run.display().to_string().replace('\'', r"'\''"));
+    assert!(
+        stdout.contains(&format!("cutover report {run_quoted} --format html")),
+        "{stdout}"
+    );
+    // What is printed works when pasted into sh: the quoted path is the bundle.
+    let echoed = std::process::Command::new("sh")
+        .args(["-c", &format!("printf %s {quoted}")])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&echoed.stdout),
+        bundle.display().to_string()
+    );
+}

@@ -341,7 +341,6 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
         });
     }
     write_file(out, "plan.json", plan.to_json()?.as_bytes())?;
-    write_file(out, "PLAN.md", markdown::render(plan).as_bytes())?;
     let readme = render_readme(&hb, project, plan, &steps, opts)?;
     write_file(out, "README.md", readme.as_bytes())?;
     let manifest = Manifest {
@@ -356,7 +355,31 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     };
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.into()))?;
     write_file(out, "manifest.json", json.as_bytes())?;
+    // After the manifest, whose digest it shows (PLAN.md is not in the manifest).
+    let digest = crate::run::verify::bundle_digest(json.as_bytes());
+    let plan_md = format!("{}{}", markdown::render(plan), digest_section(&digest));
+    write_file(out, "PLAN.md", plan_md.as_bytes())?;
     Ok(manifest)
+}
+
+/// The digest of a written bundle (sha256 of its manifest.json), as `cutover run` computes it.
+pub fn written_digest(out: &Path) -> Result<String> {
+    let path = out.join("manifest.json");
+    let bytes = fs::read(&path).map_err(io(&path))?;
+    Ok(crate::run::verify::bundle_digest(&bytes))
+}
+
+/// PLAN.md's closing section: the value a reviewer approves and the runner checks.
+fn digest_section(digest: &str) -> String {
+    format!(
+        "\n## Review handshake\n\n\
+         Bundle digest (sha256 of `manifest.json`, which pins every step, module, data and ops \
+         file):\n\n    {digest}\n\n\
+         Approve this value, and run exactly what you approved with\n\n    \
+         cutover run BUNDLE --expect-digest {digest}\n\n\
+         The runner refuses a bundle with another digest, and checks each step's files again \
+         right before the step starts.\n"
+    )
 }
 
 fn render_readme(

@@ -20,6 +20,7 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
         Outcome::Written {
             plan,
             manifest,
+            digest,
             secrets,
             ignored_passwords,
             ..
@@ -29,6 +30,10 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
                 "wrote {} steps to {} (start with README.md)",
                 manifest.steps.len(),
                 args.out.display()
+            );
+            println!(
+                "bundle digest: {digest}\n  (in PLAN.md; run what was reviewed with `cutover run {} --expect-digest {digest}`)",
+                crate::run::shell::shell_path(&args.out)
             );
             if let Some(path) = &args.secrets_out {
                 if secrets > 0 {

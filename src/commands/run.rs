@@ -4,6 +4,7 @@ use crate::cli::{RunArgs, RunPhase};
 use crate::error::{Error, Exit, Result};
 use crate::run::journal::Outcome;
 use crate::run::protocol::Status;
+use crate::run::shell::shell_path;
 use crate::run::{self, Mode, Phase, ProgressMode, RunOptions, StepStatus};
 
 pub fn run(args: RunArgs) -> Result<Exit> {
@@ -42,7 +43,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         );
         println!(
             "next:    cutover run {} --resume   (continues this run)",
-            args.bundle.display()
+            shell_path(&args.bundle)
         );
         return Ok(out.exit());
     }
@@ -71,6 +72,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             Some(RunPhase::PostCutover) => Phase::PostCutover,
             Some(RunPhase::Migrate) | None => Phase::Migrate,
         },
+        expect_digest: args.expect_digest.clone(),
     };
     let outcome = run::run_bundle(&opts)?;
     for s in &outcome.steps {
@@ -79,12 +81,12 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     println!("journal: {}", outcome.run_dir.display());
     println!(
         "report:  cutover report {} --format html --out report.html",
-        outcome.run_dir.display()
+        shell_path(&outcome.run_dir)
     );
     if outcome.exit() != Exit::Clean && !outcome.interrupted {
         println!(
             "next:    cutover run {} --resume   (or --retry-failed for the failures only)",
-            args.bundle.display()
+            shell_path(&args.bundle)
         );
     }
     Ok(outcome.exit())

@@ -32,6 +32,7 @@ pub mod protocol;
 pub mod pwsh;
 pub mod redact;
 pub mod resume;
+pub mod shell;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -69,6 +70,8 @@ pub struct RunOptions {
     pub continue_past_gates: bool,
     /// Which steps a run without `steps` selects.
     pub phase: Phase,
+    /// Refuse the bundle unless its digest (sha256 of manifest.json) is this one.
+    pub expect_digest: Option<String>,
 }
 
 /// The part of the migration a run covers when no step is named.
@@ -99,6 +102,7 @@ impl RunOptions {
             env: Vec::new(),
             continue_past_gates: false,
             phase: Phase::Migrate,
+            expect_digest: None,
         }
     }
 }
@@ -163,6 +167,9 @@ fn install_interrupt_handler() {
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let bundle = verify::open_verified(&opts.bundle)?;
+    if let Some(digest) = &opts.expect_digest {
+        verify::check_digest(&bundle, digest)?;
+    }
     for id in &opts.steps {
         if bundle.step(id).is_none() {
             let known: Vec<&str> = bundle.steps.iter().map(|s| s.id()).collect();
@@ -195,11 +202,12 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     eprintln!(
-        "cutover: run {} with PowerShell {} ({}){}",
+        "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
         run.path.display(),
         pwsh.version,
         pwsh.path.display(),
-        if opts.what_if { ", what-if" } else { "" }
+        if opts.what_if { ", what-if" } else { "" },
+        bundle.digest
     );
 
     let named = !opts.steps.is_empty();
@@ -266,6 +274,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
                 StepStatus::Skipped(why)
             }
             StepPlan::Whole | StepPlan::Only(_) => {
+                if let Err(e) = verify::recheck_step(&bundle, step) {
+                    stop_run(&run, &mut meta)?;
+                    return Err(e);
+                }
                 let ran = run_one(
                     &run,
                     &mut meta,
@@ -322,7 +334,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     if interrupted {
         eprintln!(
             "cutover: interrupted; the journal is intact. Continue with: cutover run {} --resume",
-            opts.bundle.display()
+            shell::shell_path(&opts.bundle)
         );
     }
     Ok(RunOutcome {
@@ -332,6 +344,13 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         interrupted,
         all_done,
     })
+}
+
+/// Marks the run interrupted (a refusal mid-run: the journal stays resumable).
+fn stop_run(run: &RunDir, meta: &mut RunMeta) -> Result<()> {
+    meta.state = RunState::Interrupted;
+    meta.finished = Some(journal::now());
+    run.write_meta(meta)
 }
 
 /// After a gate step with failed or missing operations: the gate's id when the run must stop
@@ -353,7 +372,7 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
          (redoes {id}'s failed operations and goes on only when they succeed; --retry-failed redoes \
          the failures only), or go on anyway with\n    \
          cutover run {root} --resume --continue-past-gates",
-        root = opts.bundle.display(),
+        root = shell::shell_path(&opts.bundle),
     );
     Some(id.to_string())
 }
@@ -392,7 +411,7 @@ fn open_run(
         return Err(Error::Usage(format!(
             "{}: no run to retry; start one with `cutover run {}`",
             bundle.root.display(),
-            bundle.root.display()
+            shell::shell_path(&bundle.root)
         )));
     }
     if opts.mode == Mode::Resume {
@@ -624,7 +643,7 @@ pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: b
          then copy {results} back and record it:\n    cutover run {bundle} --import-results {id} {results}",
         id = step.id(),
         script = win(&step.step.file),
-        bundle = bundle.root.display(),
+        bundle = shell::shell_path(&bundle.root),
         whatif = if what_if { " -WhatIf" } else { "" },
     )
 }
