@@ -68,6 +68,7 @@ pub static RULES: &[Rule] = &[
     damage::CONTROL,
     damage::LOOKALIKE_QUOTE,
     damage::LOSSY_EXPORT,
+    damage::BIDI_CONTROL,
     file::UNREADABLE,
     file::EMPTY,
     file::BINARY,
