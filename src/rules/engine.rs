@@ -482,7 +482,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     if !pending_resolved {
         groups::resolve_pending(&mut st);
     }
-    groups::cycles(&mut st);
+    super::cycles::report(&mut st);
     drop(opened);
     let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::diag::Severity;
 
 pub mod address;
+mod cycles;
 pub mod damage;
 mod engine;
 pub mod file;
