@@ -33,6 +33,10 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             Some(p) => run::redact::Redactor::from_secrets_file(p)?,
             None => run::redact::Redactor::patterns_only(),
         };
+        if let Some(digest) = &args.expect_digest {
+            let bundle = run::verify::open_verified(&args.bundle)?;
+            run::verify::check_digest(&bundle, digest)?;
+        }
         let out = run::import_results_masked(&args.bundle, step, file.as_ref(), &redactor)?;
         println!(
             "{step}: imported {} records ({} failed, {} planned operations without a record) into {}",

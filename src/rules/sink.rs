@@ -45,8 +45,12 @@ impl Sink {
     }
 
     /// The row about to be checked: its secret cells are masked wherever they show up.
-    pub fn begin_row(&mut self, row: &Row<'_>) {
-        let shifted = row.width() != row.header().len();
+    /// Returns whether the row is masked whole: in a file with a secret column, a row with too
+    /// few or too many fields, or one whose quoted field runs over a line break (its record
+    /// may hold the rest of an earlier row, password included, under other headers).
+    pub fn begin_row(&mut self, row: &Row<'_>) -> bool {
+        let shifted = row.width() != row.header().len()
+            || row.cells().any(|c| c.value.contains(['\n', '\r']));
         self.masked_row = (shifted && self.has_secrets()).then(|| row.line());
         let values: Vec<String> = self
             .secret_columns
@@ -57,6 +61,7 @@ impl Sink {
             .map(str::to_string)
             .collect();
         self.row_secrets = (!values.is_empty()).then(|| (row.line(), values));
+        self.masked_row.is_some()
     }
 
     fn row_secret_in(&self, line: Option<u64>, text: &str) -> bool {
