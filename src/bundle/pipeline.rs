@@ -19,8 +19,6 @@ pub enum Outcome {
         lint: LintReport,
         plan: Box<Plan>,
         manifest: Manifest,
-        /// sha256 of manifest.json: what a reviewer approves (`cutover run --expect-digest`).
-        digest: String,
         /// Passwords written to the secrets file (0 when none).
         secrets: usize,
         /// Passwords in the inputs that were not used (synced identities).
@@ -66,7 +64,6 @@ pub fn make(
         lint,
         plan,
         manifest,
-        digest: super::written_digest(out)?,
         secrets,
         ignored_passwords: if cloud { 0 } else { passwords },
     })

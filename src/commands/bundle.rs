@@ -20,7 +20,6 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
         Outcome::Written {
             plan,
             manifest,
-            digest,
             secrets,
             ignored_passwords,
             ..
@@ -31,6 +30,8 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
                 manifest.steps.len(),
                 args.out.display()
             );
+            // What a reviewer approves and `cutover run --expect-digest` checks.
+            let digest = crate::bundle::written_digest(&args.out)?;
             println!(
                 "bundle digest: {digest}\n  (in PLAN.md; run what was reviewed with `cutover run {} --expect-digest {digest}`)",
                 crate::run::shell::shell_path(&args.out)
