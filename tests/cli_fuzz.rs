@@ -38,7 +38,13 @@ fn budget() -> Duration {
 }
 
 /// Whether the file's time budget is spent (the case is then skipped, and says so once).
+/// Counts the cases run, and says how many every 500 (`--nocapture` shows it).
 fn over_budget() -> bool {
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    if n % 500 == 0 {
+        eprintln!("cli_fuzz: {n} cases started, {:?}", started().elapsed());
+    }
     let over = started().elapsed() > budget();
     if over {
         static SAID: OnceLock<()> = OnceLock::new();

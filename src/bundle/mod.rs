@@ -356,7 +356,7 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.into()))?;
     write_file(out, "manifest.json", json.as_bytes())?;
     // After the manifest, whose digest it shows (PLAN.md is not in the manifest).
-    let digest = crate::run::verify::bundle_digest(json.as_bytes());
+    let digest = manifest::digest(json.as_bytes());
     let plan_md = format!("{}{}", markdown::render(plan), digest_section(&digest));
     write_file(out, "PLAN.md", plan_md.as_bytes())?;
     Ok(manifest)
@@ -366,7 +366,7 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
 pub fn written_digest(out: &Path) -> Result<String> {
     let path = out.join("manifest.json");
     let bytes = fs::read(&path).map_err(io(&path))?;
-    Ok(crate::run::verify::bundle_digest(&bytes))
+    Ok(manifest::digest(&bytes))
 }
 
 /// PLAN.md's closing section: the value a reviewer approves and the runner checks.

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 pub struct Bundle {
     pub root: PathBuf,
     pub manifest: Manifest,
-    /// sha256 of `manifest.json` as read: the bundle digest a reviewer approves (`bundle_digest`).
+    /// sha256 of `manifest.json` as read: the bundle digest a reviewer approves (`manifest::digest`).
     pub digest: String,
     pub steps: Vec<BundleStep>,
 }
@@ -209,7 +209,7 @@ fn read_manifest_and_digest(root: &Path) -> Result<(Manifest, String)> {
     }
     let manifest = serde_json::from_value(value)
         .map_err(|e| Error::Integrity(format!("{}: not a valid manifest: {e}", path.display())))?;
-    Ok((manifest, bundle_digest(text.as_bytes())))
+    Ok((manifest, manifest::digest(text.as_bytes())))
 }
 
 /// Operation ids, one per line; a BOM, `\r` and blank lines are tolerated.
@@ -290,12 +290,6 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The bundle digest: sha256 of `manifest.json`'s bytes. The manifest holds the hash of every
-/// step, module, data and ops file, so this one value pins the whole bundle a reviewer approved.
-pub fn bundle_digest(manifest_json: &[u8]) -> String {
-    sha256_bytes(manifest_json)
 }
 
 /// `--expect-digest`: the hex digest, with or without a `sha256:` prefix, any case.
