@@ -170,7 +170,7 @@ fn script() -> impl Strategy<Value = String> {
         Just("$p = @{Identity='a'; Bogus=1}; Set-Mailbox @p\n".to_string()),
         Just("function f { param($x) }\n".to_string()),
         Just("{ ( [ \" ' @\" ".to_string()),
-        (1usize..3000).prop_map(|n| format!("Set-Mailbox{}\n", " -Bogus 1".repeat(n))),
+        (1usize..1000).prop_map(|n| format!("Set-Mailbox{}\n", " -Bogus 1".repeat(n))),
         (1usize..500).prop_map(|n| format!("{}1{}\n", "(".repeat(n), ")".repeat(n))),
         any::<String>().prop_map(|s| s.chars().take(40).collect()),
     ];
