@@ -50,6 +50,39 @@ fn wait_for_records(bundle: &Path, n: usize) {
     }
 }
 
+/// Starts a run whose step writes a failure carrying the secret and hangs; kills the runner
+/// (SIGKILL: nothing masks) once records are there. Returns the killed run's folder.
+#[cfg(unix)]
+fn killed_run_with_a_secret(tmp: &Path, bundle: &Path, secrets: &Path) -> PathBuf {
+    let hang = scenario(
+        tmp,
+        "hang",
+        json!({"steps": {"05-users": {
+            "fail": ["05-users:op1"],
+            "error": format!("Update-MgUser ann@contoso.com failed with {SECRET}"),
+            "hang_after": 2
+        }}}),
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
+        .arg("run")
+        .arg(bundle)
+        .arg("--secrets")
+        .arg(secrets)
+        .env("CUTOVER_PWSH", fake_pwsh())
+        .env("FAKE_PWSH_SCENARIO", &hang)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_records(bundle, 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run = latest_run(bundle);
+    // The precondition of the defect: the step wrote the secret, and nobody masked it.
+    assert!(!files_containing(&run, SECRET).is_empty());
+    run
+}
+
 /// 9.2: a runner killed while a step ran never masked that step's records; resuming masks the
 /// whole journal before anything reads it, and the report shows no secret.
 #[cfg(unix)]
@@ -60,32 +93,7 @@ fn records_of_a_killed_step_are_masked_when_the_run_resumes() {
         .step("05-users", 5)
         .build(&tmp.path().join("bundle"));
     let secrets = secrets_file(tmp.path());
-    let hang = scenario(
-        tmp.path(),
-        "hang",
-        json!({"steps": {"05-users": {
-            "fail": ["05-users:op1"],
-            "error": format!("Update-MgUser ann@contoso.com failed with {SECRET}"),
-            "hang_after": 2
-        }}}),
-    );
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cutover"))
-        .arg("run")
-        .arg(&bundle)
-        .arg("--secrets")
-        .arg(&secrets)
-        .env("CUTOVER_PWSH", fake_pwsh())
-        .env("FAKE_PWSH_SCENARIO", &hang)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_records(&bundle, 2);
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let run = latest_run(&bundle);
-    // The precondition of the defect: the step wrote the secret, and nobody masked it.
-    assert!(!files_containing(&run, SECRET).is_empty());
+    let run = killed_run_with_a_secret(tmp.path(), &bundle, &secrets);
 
     cutover(None)
         .args(["run", "--resume", "--secrets"])
@@ -111,6 +119,29 @@ fn records_of_a_killed_step_are_masked_when_the_run_resumes() {
             .success()
             .stdout(predicate::str::contains(SECRET).not());
     }
+}
+
+/// 9.2: a fresh run instead of a resume masks the killed run's journal too.
+#[cfg(unix)]
+#[test]
+fn a_fresh_run_masks_the_journal_of_a_killed_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 5)
+        .build(&tmp.path().join("bundle"));
+    let secrets = secrets_file(tmp.path());
+    let killed = killed_run_with_a_secret(tmp.path(), &bundle, &secrets);
+    cutover(None)
+        .args(["run", "--secrets"])
+        .arg(&secrets)
+        .arg(&bundle)
+        .assert()
+        .code(0);
+    assert_ne!(latest_run(&bundle), killed);
+    assert_eq!(
+        files_containing(&bundle.join("runs"), SECRET),
+        Vec::<PathBuf>::new()
+    );
 }
 
 /// 9.3: `--import-results` masks the `--secrets` values in what it records.

@@ -383,6 +383,7 @@ fn open_run(
     pwsh: &pwsh::Pwsh,
     redactor: &redact::Redactor,
 ) -> Result<(RunDir, RunMeta)> {
+    resume::mask_killed_runs(&bundle.root, redactor)?;
     let existing = match opts.mode {
         Mode::Fresh => None,
         Mode::Resume | Mode::RetryFailed => RunDir::latest(&bundle.root)?,
