@@ -10,6 +10,7 @@ mod demo;
 mod estimate;
 mod init;
 mod lint;
+mod output;
 mod plan;
 mod report;
 mod rules;
@@ -26,6 +27,7 @@ pub(crate) fn quiet() -> bool {
 /// Runs a command and maps its outcome to the exit-code contract; never panics on input.
 pub fn dispatch(cli: Cli) -> i32 {
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
+    output::guard();
     let result: Result<Exit> = match cli.command {
         Command::Lint(a) => lint::run(a),
         Command::Rules(a) => rules::run(a),

@@ -32,6 +32,7 @@ pub mod protocol;
 pub mod pwsh;
 pub mod redact;
 pub mod resume;
+pub mod shell;
 pub mod verify;
 #[cfg(windows)]
 mod windows;
@@ -41,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-pub use import::{import_results, ImportOutcome};
+pub use import::{import_results, import_results_masked, ImportOutcome};
 use journal::{Invocation, Outcome, Records, RunDir, RunMeta, RunState, StepMeta};
 pub use progress::ProgressMode;
 use protocol::{is_dynamic_op, Status};
@@ -71,6 +72,8 @@ pub struct RunOptions {
     pub continue_past_gates: bool,
     /// Which steps a run without `steps` selects.
     pub phase: Phase,
+    /// Refuse the bundle unless its digest (sha256 of manifest.json) is this one.
+    pub expect_digest: Option<String>,
 }
 
 /// The part of the migration a run covers when no step is named.
@@ -101,6 +104,7 @@ impl RunOptions {
             env: Vec::new(),
             continue_past_gates: false,
             phase: Phase::Migrate,
+            expect_digest: None,
         }
     }
 }
@@ -168,6 +172,9 @@ fn install_interrupt_handler() {
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let bundle = verify::open_verified(&opts.bundle)?;
+    if let Some(digest) = &opts.expect_digest {
+        verify::check_digest(&bundle, digest)?;
+    }
     for id in &opts.steps {
         if bundle.step(id).is_none() {
             let known: Vec<&str> = bundle.steps.iter().map(|s| s.id()).collect();
@@ -196,18 +203,19 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let pwsh = pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?;
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
-    let (run, mut meta) = open_run(&bundle, opts, &pwsh)?;
+    let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     // --quiet hides progress and these lines alike.
     let chatty = !matches!(opts.progress, ProgressMode::Hidden);
     if chatty {
         eprintln!(
-            "cutover: run {} with PowerShell {} ({}){}",
+            "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
             run.path.display(),
             pwsh.version,
             pwsh.path.display(),
-            if opts.what_if { ", what-if" } else { "" }
+            if opts.what_if { ", what-if" } else { "" },
+            bundle.digest
         );
     }
 
@@ -283,6 +291,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
                 StepStatus::Skipped(why)
             }
             StepPlan::Whole | StepPlan::Only(_) => {
+                if let Err(e) = verify::recheck_step(&bundle, step) {
+                    stop_run(&run, &mut meta)?;
+                    return Err(e);
+                }
                 let ran = run_one(
                     &run,
                     &mut meta,
@@ -342,7 +354,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     if interrupted {
         next = Some(format!(
             "interrupted; the journal is intact. Continue with:\n    cutover run {} --resume",
-            opts.bundle.display()
+            shell::shell_path(&opts.bundle)
         ));
     }
     Ok(RunOutcome {
@@ -353,6 +365,13 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         next,
         all_done,
     })
+}
+
+/// Marks the run interrupted (a refusal mid-run: the journal stays resumable).
+fn stop_run(run: &RunDir, meta: &mut RunMeta) -> Result<()> {
+    meta.state = RunState::Interrupted;
+    meta.finished = Some(journal::now());
+    run.write_meta(meta)
 }
 
 /// After a gate step with failed or missing operations: the gate's id when the run must stop
@@ -374,12 +393,18 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<(String, String)> 
          (redoes {id}'s failed operations and goes on only when they succeed), or go on anyway \
          with\n    \
          cutover run {root} --resume --continue-past-gates",
-        root = opts.bundle.display(),
+        root = shell::shell_path(&opts.bundle),
     );
     Some((id.to_string(), text))
 }
 
-fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
+fn open_run(
+    bundle: &Bundle,
+    opts: &RunOptions,
+    pwsh: &pwsh::Pwsh,
+    redactor: &redact::Redactor,
+) -> Result<(RunDir, RunMeta)> {
+    resume::mask_killed_runs(&bundle.root, redactor)?;
     let existing = match opts.mode {
         Mode::Fresh => None,
         Mode::Resume | Mode::RetryFailed => RunDir::latest(&bundle.root)?,
@@ -395,6 +420,9 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
             )));
         }
         resume::close_stale(&mut meta.invocations);
+        // A runner killed while a step ran never masked that step's records: mask the whole
+        // journal before anything (this run, a report) reads it.
+        journal::redact_records_from(&run.results(), 0, redactor)?;
         meta.state = RunState::Running;
         meta.finished = None;
         meta.pwsh = Some(pwsh.clone());
@@ -405,7 +433,7 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
         return Err(Error::Usage(format!(
             "{}: no run to retry; start one with `cutover run {}`",
             bundle.root.display(),
-            bundle.root.display()
+            shell::shell_path(&bundle.root)
         )));
     }
     if opts.mode == Mode::Resume {
@@ -637,7 +665,7 @@ pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: b
          then copy {results} back and record it:\n    cutover run {bundle} --import-results {id} {results}",
         id = step.id(),
         script = win(&step.step.file),
-        bundle = bundle.root.display(),
+        bundle = shell::shell_path(&bundle.root),
         whatif = if what_if { " -WhatIf" } else { "" },
     )
 }
