@@ -7,14 +7,15 @@
 
 use std::collections::BTreeSet;
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashSet;
 
 use serde::Serialize;
 
 use crate::audit::PermissionGrant;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
-use crate::model::{Mailbox, PermissionRight, RecipientKind, Tenant, User};
+use crate::model::directory::{derived_alias, Recipient, Resolved, TenantDirectory};
+use crate::model::{Group, Mailbox, PermissionRight, RecipientKind, Tenant, User};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod markdown;
@@ -282,11 +283,18 @@ fn user_address(u: &User) -> String {
     lower(u.primary_smtp.as_deref().unwrap_or(&u.upn))
 }
 
+/// The alias the users step sets: the user's own, else the one Exchange would derive (the
+/// directory resolves members by the same name).
 fn mail_nickname(u: &User) -> String {
     match &u.alias {
         Some(a) if !a.trim().is_empty() => a.trim().to_string(),
-        _ => u.upn.split('@').next().unwrap_or(&u.upn).to_string(),
+        _ => derived_alias(&u.upn).unwrap_or(u.upn.trim()).to_string(),
     }
+}
+
+/// The address a group is known by in the tenant: its primary SMTP address, else its name.
+fn group_key(g: &Group) -> String {
+    lower(g.primary_smtp.as_deref().unwrap_or(&g.name))
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -705,28 +713,10 @@ impl<'a> Builder<'a> {
     }
 
     fn groups_contacts_members(&mut self) {
-        // Every name a group or user may be called by in the members file, to its address.
-        let mut groups: HashMap<String, String> = HashMap::default();
         let mut group_ops = Vec::new();
         let mut group_ids = HashSet::default();
         for g in &self.tenant.groups {
-            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
-            for n in [
-                Some(&g.name),
-                g.alias.as_ref(),
-                g.primary_smtp.as_ref(),
-                g.display_name.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                groups.entry(lower(n)).or_insert_with(|| key.clone());
-            }
-            for p in &g.proxy_addresses {
-                groups
-                    .entry(lower(&p.address))
-                    .or_insert_with(|| key.clone());
-            }
+            let key = group_key(g);
             // Exchange Online rejects external senders unless told otherwise.
             let require_auth = !g.accept_external.unwrap_or(false);
             let change = self.change(|s| match s.groups.get(&key) {
@@ -762,48 +752,58 @@ impl<'a> Builder<'a> {
             ));
         }
         let alias_ops = self.group_aliases();
-        let mut users: HashMap<String, String> = HashMap::default();
-        for u in &self.tenant.users {
-            let addr = user_address(u);
-            for n in [Some(&u.upn), u.alias.as_ref(), u.primary_smtp.as_ref()]
-                .into_iter()
-                .flatten()
-            {
-                users.entry(lower(n)).or_insert_with(|| addr.clone());
-            }
-            for p in &u.proxy_addresses {
-                users
-                    .entry(lower(&p.address))
-                    .or_insert_with(|| addr.clone());
-            }
-        }
+        let dir = TenantDirectory::new(self.tenant);
         let mut contacts = BTreeSet::new();
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
-            let Some(group) = groups.get(&lower(&m.group)).cloned() else {
-                self.notes.push(format!(
-                    "{}:{}: group '{}' is not in the groups file; membership of '{}' skipped",
-                    m.origin.file, m.origin.line, m.group, m.member
-                ));
-                continue;
-            };
-            let name = lower(&m.member);
-            let member = if let Some(g) = groups.get(&name) {
-                g.clone()
-            } else if let Some(u) = users.get(&name) {
-                u.clone()
-            } else if let Some((_, domain)) = name.rsplit_once('@') {
-                if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
-                    contacts.insert(name.clone());
+            let at = format!("{}:{}", m.origin.file, m.origin.line);
+            let group = match dir.resolve_group(&m.group) {
+                Resolved::Found(r) => self.recipient_address(r),
+                Resolved::Ambiguous(a, b) => {
+                    self.notes.push(format!(
+                        "{at}: group '{}' names both {} and {}; membership of '{}' skipped",
+                        m.group,
+                        self.describe(a),
+                        self.describe(b),
+                        m.member
+                    ));
+                    continue;
                 }
-                name.clone()
-            } else {
-                self.notes.push(format!(
-                    "{}:{}: member '{}' of '{}' is neither a known user or group nor an address; skipped",
-                    m.origin.file, m.origin.line, m.member, m.group
-                ));
-                continue;
+                Resolved::Missing => {
+                    self.notes.push(format!(
+                        "{at}: group '{}' is not in the groups file; membership of '{}' skipped",
+                        m.group, m.member
+                    ));
+                    continue;
+                }
+            };
+            let member = match dir.resolve(&m.member) {
+                Resolved::Found(r) => self.recipient_address(r),
+                Resolved::Ambiguous(a, b) => {
+                    self.notes.push(format!(
+                        "{at}: member '{}' of '{}' names both {} and {}; skipped",
+                        m.member,
+                        m.group,
+                        self.describe(a),
+                        self.describe(b)
+                    ));
+                    continue;
+                }
+                Resolved::Missing => {
+                    let name = lower(&m.member);
+                    let Some((_, domain)) = name.rsplit_once('@') else {
+                        self.notes.push(format!(
+                            "{at}: member '{}' of '{}' is neither a known user or group nor an address; skipped",
+                            m.member, m.group
+                        ));
+                        continue;
+                    };
+                    if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
+                        contacts.insert(name.clone());
+                    }
+                    name
+                }
             };
             let id = format!("members:add:{group}:{member}");
             if !seen.insert(id.clone()) {
@@ -840,12 +840,34 @@ impl<'a> Builder<'a> {
         self.push(StepKind::Members, member_ops);
     }
 
+    /// The address a recipient of the directory is known by in the tenant (the members
+    /// step's `-Member` and the "already a member?" key).
+    fn recipient_address(&self, r: Recipient) -> String {
+        match r {
+            Recipient::User(i) => self.tenant.users.get(i).map(user_address),
+            Recipient::Group(i) => self.tenant.groups.get(i).map(group_key),
+            Recipient::Mailbox(i) => self.tenant.mailboxes.get(i).map(mailbox_address),
+        }
+        .unwrap_or_default()
+    }
+
+    /// "the user ann@contoso.com (users.csv:2)", for notes.
+    fn describe(&self, r: Recipient) -> String {
+        let (what, origin) = match r {
+            Recipient::User(i) => ("user", self.tenant.users.get(i).map(|u| &u.origin)),
+            Recipient::Group(i) => ("group", self.tenant.groups.get(i).map(|g| &g.origin)),
+            Recipient::Mailbox(i) => ("mailbox", self.tenant.mailboxes.get(i).map(|m| &m.origin)),
+        };
+        let at = origin.map_or(String::new(), |o| format!(" ({}:{})", o.file, o.line));
+        format!("the {what} {}{at}", self.recipient_address(r))
+    }
+
     /// Secondary SMTP and X500 addresses of each group (old addresses keep receiving mail).
     fn group_aliases(&self) -> Vec<Op> {
         let mut ops = Vec::new();
         let mut seen = HashSet::default();
         for g in &self.tenant.groups {
-            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
+            let key = group_key(g);
             for p in &g.proxy_addresses {
                 if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
                     continue;

@@ -174,7 +174,7 @@ fn one(
             }
             st.insert(user_key, place);
         }
-        Owner::Group(gid) => {
+        Owner::Group(_) => {
             if let Some(first) = st.get(user_key).or(upn_owner) {
                 let at = st.describe(first);
                 st.sink.cell(
@@ -193,7 +193,6 @@ fn one(
                 );
             }
             st.insert(group_key, place);
-            st.groups.entry(group_key).or_insert(gid);
         }
     }
 }

@@ -93,6 +93,7 @@ pub static RULES: &[Rule] = &[
     groups::CYCLE,
     groups::DISPLAY_NAME_LENGTH,
     groups::MEMBER_BLANK,
+    groups::AMBIGUOUS,
     users::UPN_BLANK,
     users::UPN_SYNTAX,
     users::UPN_LENGTH,

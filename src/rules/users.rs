@@ -3,6 +3,7 @@
 use crate::diag::Severity::{Error, Warning};
 use crate::input::{country, Column, Row};
 use crate::model::address::domain_problem;
+use crate::model::directory::derived_alias;
 
 use super::engine::State;
 use super::index::{key, Ns, Place};
@@ -334,8 +335,16 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
             );
         }
     }
-    if let Some(alias) = row.value(Column::Alias) {
-        check_alias(st, row, alias, place);
+    match row.value(Column::Alias) {
+        Some(alias) => check_alias(st, row, alias, place),
+        None => {
+            if let Some(derived) = row.value(Column::Upn).and_then(derived_alias) {
+                st.claim_later(key(Ns::DerivedAlias, derived), place);
+            }
+        }
+    }
+    if let (Some(d), Some(_)) = (row.value(Column::DisplayName), row.value(Column::Upn)) {
+        st.claim_later(key(Ns::Display, d), place);
     }
     match row.value(Column::DisplayName) {
         None => st.sink.cell(

@@ -1,0 +1,329 @@
+//! The recipient directory: every name each recipient answers to, and the one `resolve`.
+//!
+//! A recipient is known by the place (file, line) of the row that defines it; the directory
+//! holds 64-bit hashes of its names and that place, never the rows, so lint can build it while
+//! streaming a million users. `lint` fills it row by row, `plan` from a loaded `Tenant`
+//! ([`TenantDirectory`]); both ask [`Directory::resolve`] and so give the same answer.
+//!
+//! Names (m365-facts 4.3, 4.4): a user answers to its UPN, its alias (or, when none is given,
+//! the alias Exchange and Entra derive: the UPN's local part, which is also the `MailNickname`
+//! the users step sets), its primary SMTP address and every SMTP proxy address, and its display
+//! name; a group to its name, alias, addresses and display name; a shared, room or equipment
+//! mailbox from the export to its alias, UPN, addresses and display name.
+//!
+//! Resolution follows Exchange's identity parameters (`-Member`, `-Identity`: "any value that
+//! uniquely identifies the recipient", Add-DistributionGroupMember): one case-blind lookup
+//! among the identity names (UPN, alias, address, name); a value two recipients answer to
+//! "matches multiple entries" and is refused, never taken as the first match. Display names
+//! are looked at only when no identity name matches, with the same ambiguity rule.
+
+pub mod keys;
+
+use std::collections::HashMap;
+
+use keys::{base, in_ns, key, KeyMap, KeyTable, Ns, Place};
+
+use super::{Group, Mailbox, RecipientKind, Tenant, User};
+
+/// What a name resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// One recipient answers to the name.
+    Found(Place),
+    /// Two recipients answer to it (the first two that claimed it).
+    Ambiguous(Place, Place),
+    Missing,
+}
+
+/// The identity names, looked up together: a hit in two of them for two recipients is
+/// ambiguous.
+const EXACT: [Ns; 7] = [
+    Ns::Upn,
+    Ns::UserAddress,
+    Ns::GroupAddress,
+    Ns::MailboxAddress,
+    Ns::GroupName,
+    Ns::Alias,
+    Ns::DerivedAlias,
+];
+
+/// Whether a name in `ns` can be the text: aliases never hold `@`, UPNs and addresses always.
+fn may_hold(ns: Ns, at: bool) -> bool {
+    match ns {
+        Ns::Alias | Ns::DerivedAlias => !at,
+        Ns::Upn | Ns::UserAddress | Ns::GroupAddress | Ns::MailboxAddress => at,
+        Ns::GroupName | Ns::Display => true,
+    }
+}
+
+/// The alias Exchange and Entra give a recipient created without one: the UPN's local part.
+pub fn derived_alias(upn: &str) -> Option<&str> {
+    upn.trim()
+        .split_once('@')
+        .map(|(l, _)| l.trim())
+        .filter(|l| !l.is_empty())
+}
+
+/// Every name of every recipient, keyed by hash, with the place of the recipient's row.
+#[derive(Default)]
+pub struct Directory {
+    keys: KeyTable,
+    /// The second recipient that claimed a key (the first is in `keys`): the witness that the
+    /// name is ambiguous.
+    others: KeyMap<Place>,
+}
+
+impl Directory {
+    pub fn reserve(&mut self, n: usize) {
+        self.keys.reserve(n);
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Records that the recipient at `place` answers to the hashed name `k`; returns the place
+    /// of the recipient that claimed it first (`place` itself when it already had it).
+    pub fn claim_key(&mut self, k: u64, place: Place) -> Option<Place> {
+        let first = self.keys.insert(k, place);
+        if let Some(first) = first {
+            if first != place {
+                self.others.entry(k).or_insert(place);
+            }
+        }
+        first
+    }
+
+    /// [`Self::claim_key`] of `text` in `ns`.
+    pub fn claim(&mut self, ns: Ns, text: &str, place: Place) -> Option<Place> {
+        self.claim_key(key(ns, text), place)
+    }
+
+    /// The recipient that first claimed a hashed name.
+    pub fn get(&self, k: u64) -> Option<Place> {
+        self.keys.get(k)
+    }
+
+    pub fn prefetch(&self, k: u64) {
+        self.keys.prefetch(k);
+    }
+
+    /// Starts loading every slot `resolve_base(b, at, ..)` will read.
+    pub fn prefetch_resolve(&self, b: u64, at: bool) {
+        for ns in EXACT {
+            if may_hold(ns, at) {
+                self.keys.prefetch(in_ns(ns, b));
+            }
+        }
+    }
+
+    /// The recipient a name means, among every recipient.
+    pub fn resolve(&self, text: &str) -> Lookup {
+        self.resolve_base(base(text.trim()), text.contains('@'), |_| true)
+    }
+
+    /// The recipient a name means among those `accept` admits (e.g. only groups, for a
+    /// `-Identity` that takes a group). `b` is [`keys::base`] of the trimmed text, `at` whether
+    /// it holds an `@`.
+    pub fn resolve_base(&self, b: u64, at: bool, accept: impl Fn(Place) -> bool) -> Lookup {
+        let tiers: [&[Ns]; 2] = [&EXACT, &[Ns::Display]];
+        for tier in tiers {
+            let mut found: Option<Place> = None;
+            for &ns in tier {
+                if !may_hold(ns, at) {
+                    continue;
+                }
+                let k = in_ns(ns, b);
+                let Some(first) = self.keys.get(k) else {
+                    continue;
+                };
+                let second = self.others.get(&k).copied();
+                for p in [Some(first), second].into_iter().flatten() {
+                    if !accept(p) {
+                        continue;
+                    }
+                    match found {
+                        None => found = Some(p),
+                        Some(f) if f != p => return Lookup::Ambiguous(f, p),
+                        Some(_) => {}
+                    }
+                }
+            }
+            if let Some(p) = found {
+                return Lookup::Found(p);
+            }
+        }
+        Lookup::Missing
+    }
+}
+
+/// The SMTP addresses of a record (primary first), each once, case-blind.
+fn smtp_addresses<'a>(
+    primary: Option<&'a str>,
+    proxies: &'a [super::ProxyAddress],
+) -> impl Iterator<Item = &'a str> {
+    primary.into_iter().chain(
+        proxies
+            .iter()
+            .filter(|p| p.kind == "smtp")
+            .map(|p| p.address.as_str()),
+    )
+}
+
+/// The names a user answers to.
+pub fn user_names(u: &User) -> impl Iterator<Item = (Ns, &str)> {
+    let alias = match u.alias.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => (Ns::Alias, Some(a)),
+        None => (Ns::DerivedAlias, derived_alias(&u.upn)),
+    };
+    [
+        (Ns::Upn, Some(u.upn.as_str())),
+        (alias.0, alias.1),
+        (Ns::Display, Some(u.display_name.as_str())),
+    ]
+    .into_iter()
+    .filter_map(|(ns, v)| v.map(|v| (ns, v)))
+    .chain(
+        smtp_addresses(u.primary_smtp.as_deref(), &u.proxy_addresses).map(|a| (Ns::UserAddress, a)),
+    )
+}
+
+/// The names a group answers to.
+pub fn group_names(g: &Group) -> impl Iterator<Item = (Ns, &str)> {
+    [
+        (Ns::GroupName, Some(g.name.as_str())),
+        (Ns::Alias, g.alias.as_deref()),
+        (Ns::Display, g.display_name.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(ns, v)| v.map(|v| (ns, v)))
+    .chain(
+        smtp_addresses(g.primary_smtp.as_deref(), &g.proxy_addresses)
+            .map(|a| (Ns::GroupAddress, a)),
+    )
+}
+
+/// The names a shared, room or equipment mailbox of the export answers to.
+pub fn mailbox_names(m: &Mailbox) -> impl Iterator<Item = (Ns, &str)> {
+    [
+        (Ns::Alias, m.alias.as_deref()),
+        (Ns::Display, m.display_name.as_deref()),
+        (Ns::MailboxAddress, m.upn.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(ns, v)| v.map(|v| (ns, v)))
+    .chain(
+        smtp_addresses(m.primary_smtp.as_deref(), &m.proxy_addresses)
+            .map(|a| (Ns::MailboxAddress, a)),
+    )
+}
+
+/// A recipient of a loaded tenant, by position in its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    User(usize),
+    Group(usize),
+    /// A shared, room or equipment mailbox of the mailbox export.
+    Mailbox(usize),
+}
+
+/// The directory of a loaded tenant, with the recipient behind each place.
+pub struct TenantDirectory {
+    pub directory: Directory,
+    recipients: HashMap<u64, Recipient, std::hash::BuildHasherDefault<keys::PassThrough>>,
+}
+
+impl TenantDirectory {
+    /// Every user, group and resource mailbox of the tenant with every name it answers to.
+    /// A user whose UPN repeats an earlier user's is the same account (lint reports it, the
+    /// plan creates it once), so its names are the first one's.
+    pub fn new(t: &Tenant) -> TenantDirectory {
+        let mut d = TenantDirectory {
+            directory: Directory::default(),
+            recipients: HashMap::default(),
+        };
+        d.directory.reserve(t.users.len() * 3 + t.groups.len() * 4);
+        for (i, u) in t.users.iter().enumerate() {
+            if u.upn.trim().is_empty() {
+                continue;
+            }
+            // Places are by list and position: a loaded tenant's origins may repeat.
+            let mut p = Place::new(0, i as u64);
+            if let Some(first) = d.directory.get(key(Ns::Upn, u.upn.trim())) {
+                p = first;
+            } else {
+                d.recipients.insert(p.raw(), Recipient::User(i));
+            }
+            for (ns, n) in user_names(u) {
+                d.directory.claim(ns, n.trim(), p);
+            }
+        }
+        for (i, g) in t.groups.iter().enumerate() {
+            if g.name.trim().is_empty() {
+                continue;
+            }
+            let p = Place::new(1, i as u64);
+            d.recipients.insert(p.raw(), Recipient::Group(i));
+            for (ns, n) in group_names(g) {
+                d.directory.claim(ns, n.trim(), p);
+            }
+        }
+        for (i, m) in t.mailboxes.iter().enumerate() {
+            if m.kind == RecipientKind::User {
+                // A user's mailbox: its addresses join the user (`load::join_mailbox_addresses`).
+                continue;
+            }
+            let p = Place::new(2, i as u64);
+            d.recipients.insert(p.raw(), Recipient::Mailbox(i));
+            for (ns, n) in mailbox_names(m) {
+                d.directory.claim(ns, n.trim(), p);
+            }
+        }
+        d
+    }
+
+    pub fn recipient(&self, p: Place) -> Option<Recipient> {
+        self.recipients.get(&p.raw()).copied()
+    }
+
+    /// What a name means among every recipient.
+    pub fn resolve(&self, text: &str) -> Resolved {
+        self.map(self.directory.resolve(text))
+    }
+
+    /// What a name means among the groups (a group's `-Identity`).
+    pub fn resolve_group(&self, text: &str) -> Resolved {
+        let l = self
+            .directory
+            .resolve_base(base(text.trim()), text.contains('@'), |p| {
+                matches!(self.recipient(p), Some(Recipient::Group(_)))
+            });
+        self.map(l)
+    }
+
+    fn map(&self, l: Lookup) -> Resolved {
+        match l {
+            Lookup::Found(p) => self.recipient(p).map_or(Resolved::Missing, Resolved::Found),
+            Lookup::Ambiguous(a, b) => match (self.recipient(a), self.recipient(b)) {
+                (Some(a), Some(b)) => Resolved::Ambiguous(a, b),
+                _ => Resolved::Missing,
+            },
+            Lookup::Missing => Resolved::Missing,
+        }
+    }
+}
+
+/// [`Lookup`] with the tenant's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    Found(Recipient),
+    Ambiguous(Recipient, Recipient),
+    Missing,
+}
+
+#[cfg(test)]
+mod tests;
