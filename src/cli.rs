@@ -140,6 +140,10 @@ pub struct SynthArgs {
     pub domain: String,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// File layout: cutover's own, or the playbook's hand-made CSVs (users with passwords and
+    /// no alias, DLs `Name,Address`, members `DL,Alias`).
+    #[arg(long, value_enum, default_value_t = crate::synth::Format::Cutover)]
+    pub format: crate::synth::Format,
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }

@@ -263,7 +263,10 @@ impl TenantDirectory {
             }
         }
         for (i, g) in t.groups.iter().enumerate() {
-            if g.name.trim().is_empty() {
+            // A second group of one name is refused (lint G003): it answers to nothing.
+            if g.name.trim().is_empty()
+                || d.directory.get(key(Ns::GroupName, g.name.trim())).is_some()
+            {
                 continue;
             }
             let p = Place::new(1, i as u64);
