@@ -715,7 +715,17 @@ impl<'a> Builder<'a> {
     fn groups_contacts_members(&mut self) {
         let mut group_ops = Vec::new();
         let mut group_ids = HashSet::default();
+        let mut group_names = HashSet::default();
         for g in &self.tenant.groups {
+            // Group names are unique (lint G003): a second group of one name is never created,
+            // and the directory gives it no names.
+            if !group_names.insert(lower(&g.name)) {
+                self.notes.push(format!(
+                    "{}:{}: a group named '{}' comes earlier; this one is left out",
+                    g.origin.file, g.origin.line, g.name
+                ));
+                continue;
+            }
             let key = group_key(g);
             // Exchange Online rejects external senders unless told otherwise.
             let require_auth = !g.accept_external.unwrap_or(false);

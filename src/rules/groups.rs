@@ -140,7 +140,8 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         );
     }
     let name_key = key(Ns::GroupName, name);
-    if let Some(first) = st.insert(name_key, place) {
+    // The second group of a name is never created: it claims none of its names.
+    if let Some(first) = st.get(name_key) {
         let at = st.describe(first);
         st.sink.cell(
             &NAME_DUPLICATE,
@@ -150,6 +151,7 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         );
         return;
     }
+    st.insert(name_key, place);
     let gid = st.add_group(name);
     st.group_at.insert(place.raw(), gid);
     if let Some(d) = row.value(Column::DisplayName) {
@@ -315,6 +317,15 @@ fn finish(st: &mut State<'_>, r: Resolving) {
         st.sink.at(rule, Some(place.line()), at, Some(member), msg);
     };
     match resolved {
+        // An ambiguous name is refused whatever else it matches; never "already a member".
+        Some(Resolved::Ambiguous(a, b)) => {
+            let msg = format!(
+                "'{member}' names two recipients: {} and {}",
+                st.recipient_at(a),
+                st.recipient_at(b)
+            );
+            emit(st, &AMBIGUOUS, msg);
+        }
         _ if duplicate => emit(
             st,
             &DUPLICATE_MEMBERSHIP,
@@ -335,15 +346,7 @@ fn finish(st: &mut State<'_>, r: Resolving) {
             &UNRESOLVED_MEMBER,
             format!("'{member}' matches no user, group or address"),
         ),
-        Some(Resolved::Ambiguous(a, b)) => {
-            let msg = format!(
-                "'{member}' names two recipients: {} and {}",
-                st.recipient_at(a),
-                st.recipient_at(b)
-            );
-            emit(st, &AMBIGUOUS, msg);
-        }
-        Some(Resolved::Recipient(_)) | None => {}
+        Some(Resolved::Recipient(_) | Resolved::Ambiguous(..)) | None => {}
     }
     st.recycle(job.member);
 }
