@@ -188,7 +188,8 @@ fn groups_and_members_resolve_across_files() {
             ("G012", Some(5)),
             ("G006", Some(6)),
             ("G007", Some(7)),
-            ("G008", Some(8)),
+            // A repeat of row 2: ambiguous again, which outranks "already a member".
+            ("G012", Some(8)),
             ("G011", Some(9)),
         ])
     );
