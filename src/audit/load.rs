@@ -191,6 +191,7 @@ pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
             mbx::ALIAS,
             mbx::NAME,
             mbx::DISPLAY,
+            mbx::GUID,
         ]
         .into_iter()
         .find_map(get);

@@ -290,7 +290,8 @@ static MEMBERS: Synonyms = &[
 ];
 
 static MAILBOXES: Synonyms = &[
-    (C::Identity, &["identity"]),
+    // Get-Mailbox's DistinguishedName names the mailbox as well as its Identity does.
+    (C::Identity, &["identity", "distinguishedname"]),
     (C::Alias, &["alias", "mailnickname"]),
     (C::DisplayName, &["displayname"]),
     (
@@ -372,9 +373,25 @@ pub fn required(kind: FileKind) -> &'static [Column] {
         FileKind::Users => &[C::Upn, C::DisplayName],
         FileKind::Groups => &[C::Name],
         FileKind::Members => &[C::Group, C::Member],
-        FileKind::Mailboxes => &[C::Identity],
+        FileKind::Mailboxes => &[],
         FileKind::MailboxStats => &[C::TotalItemSize],
         FileKind::Permissions => &[C::Identity, C::User],
+    }
+}
+
+/// Columns of which a file of this kind needs at least one: what names the record. A mailbox
+/// export names its mailboxes by Identity (or DistinguishedName), Alias, PrimarySmtpAddress,
+/// UserPrincipalName or ExchangeGuid, whichever the export kept.
+pub fn required_one_of(kind: FileKind) -> &'static [Column] {
+    match kind {
+        FileKind::Mailboxes => &[
+            C::Identity,
+            C::Alias,
+            C::PrimarySmtp,
+            C::Upn,
+            C::ExchangeGuid,
+        ],
+        _ => &[],
     }
 }
 
