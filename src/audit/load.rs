@@ -153,7 +153,7 @@ mod mbx {
 }
 
 /// System mailboxes that no migration moves (public folders are a project of their own).
-fn is_system_mailbox(kind: &str) -> bool {
+pub(crate) fn is_system_mailbox(kind: &str) -> bool {
     [
         "discoverymailbox",
         "arbitrationmailbox",
@@ -166,7 +166,7 @@ fn is_system_mailbox(kind: &str) -> bool {
     .contains(&kind.to_ascii_lowercase().as_str())
 }
 
-fn recipient_kind(kind: Option<&str>) -> RecipientKind {
+pub(crate) fn recipient_kind(kind: Option<&str>) -> RecipientKind {
     match kind.map(str::to_ascii_lowercase).as_deref() {
         Some("sharedmailbox" | "shared") => RecipientKind::Shared,
         Some("roommailbox" | "room") => RecipientKind::Room,

@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::audit::PermissionGrant;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
-use crate::model::directory::{derived_alias, Recipient, Resolved, TenantDirectory};
+use crate::model::directory::{
+    derived_alias, resource_mailbox_name, Recipient, Resolved, TenantDirectory,
+};
 use crate::model::{Group, Mailbox, PermissionRight, RecipientKind, Tenant, User};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
@@ -594,11 +596,7 @@ impl<'a> Builder<'a> {
             });
             let alias = opt(&m.alias);
             let display = opt(&m.display_name);
-            let name = [&display, &alias]
-                .into_iter()
-                .find(|v| !v.is_empty())
-                .cloned()
-                .unwrap_or_else(|| address.split('@').next().unwrap_or(&address).to_string());
+            let name = resource_mailbox_name(Some(&display), Some(&alias), &address).to_string();
             ops.push(op(
                 format!("shared-mailboxes:ensure:{address}"),
                 "ensure",
@@ -715,13 +713,24 @@ impl<'a> Builder<'a> {
     fn groups_contacts_members(&mut self) {
         let mut group_ops = Vec::new();
         let mut group_ids = HashSet::default();
-        let mut group_names = HashSet::default();
+        // Exchange Online refuses a second recipient of one Name (lint G013): the shared,
+        // room and equipment mailboxes are made first and keep theirs.
+        let mut group_names: HashSet<String> = resource_mailboxes(self.tenant)
+            .map(|m| {
+                let address = mailbox_address(m);
+                lower(resource_mailbox_name(
+                    m.display_name.as_deref(),
+                    m.alias.as_deref(),
+                    &address,
+                ))
+            })
+            .collect();
         for g in &self.tenant.groups {
             // Group names are unique (lint G003): a second group of one name is never created,
             // and the directory gives it no names.
             if !group_names.insert(lower(&g.name)) {
                 self.notes.push(format!(
-                    "{}:{}: a group named '{}' comes earlier; this one is left out",
+                    "{}:{}: a group or mailbox named '{}' comes earlier; this group is left out",
                     g.origin.file, g.origin.line, g.name
                 ));
                 continue;

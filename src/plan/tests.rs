@@ -482,3 +482,45 @@ fn plan_md_shows_the_values_the_id_does_not() {
         .unwrap();
     assert!(!alias.contains(" — "), "{alias}");
 }
+
+#[test]
+fn a_group_named_like_a_shared_mailbox_is_left_out_and_members_resolve_to_mailboxes() {
+    use crate::model::RecipientKind;
+    let mut t = tenant();
+    let mut shared = mailbox("sales-box@contoso.com", RecipientKind::Shared);
+    shared.display_name = Some("SALES".into());
+    t.mailboxes = vec![shared, mailbox("info@contoso.com", RecipientKind::Shared)];
+    let mut team = t.groups[0].clone();
+    team.name = "Team".into();
+    team.alias = None;
+    team.display_name = None;
+    team.primary_smtp = Some("team@contoso.com".into());
+    team.proxy_addresses.clear();
+    t.groups.push(team);
+    t.memberships = vec![Membership {
+        origin: origin(5),
+        group: "Team".into(),
+        member: "info".into(),
+    }];
+    let p = build(&project(), &t, None).unwrap();
+    let ids = ids(&p);
+    assert!(
+        !ids.iter().any(|i| i == "groups:ensure:sales@contoso.com"),
+        "{ids:?}"
+    );
+    assert!(ids
+        .iter()
+        .any(|i| i == "shared-mailboxes:ensure:sales-box@contoso.com"));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("named 'Sales' comes earlier")),
+        "{:?}",
+        p.notes
+    );
+    assert!(
+        ids.iter()
+            .any(|i| i == "members:add:team@contoso.com:info@contoso.com"),
+        "{ids:?}"
+    );
+}

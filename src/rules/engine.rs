@@ -601,6 +601,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
             Some(FileKind::Users) => users::check(st, &row),
             Some(FileKind::Groups) => groups::check_group(st, &row),
             Some(FileKind::Members) => groups::check_member(st, &row),
+            Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, &row),
             _ => {}
         }
     }

@@ -346,7 +346,7 @@ fn finish(st: &mut State<'_>, r: Resolving) {
             &UNRESOLVED_MEMBER,
             format!("'{member}' matches no user, group or address"),
         ),
-        Some(Resolved::Recipient(_) | Resolved::Ambiguous(..)) | None => {}
+        Some(Resolved::Recipient(_)) | None => {}
     }
     st.recycle(job.member);
 }

@@ -15,6 +15,7 @@ mod engine;
 pub mod file;
 pub mod groups;
 mod index;
+pub mod mailboxes;
 mod sink;
 pub mod users;
 
@@ -94,6 +95,7 @@ pub static RULES: &[Rule] = &[
     groups::DISPLAY_NAME_LENGTH,
     groups::MEMBER_BLANK,
     groups::AMBIGUOUS,
+    mailboxes::NAME_COLLISION,
     users::UPN_BLANK,
     users::UPN_SYNTAX,
     users::UPN_LENGTH,

@@ -207,9 +207,38 @@ pub fn group_names(g: &Group) -> impl Iterator<Item = (Ns, &str)> {
     )
 }
 
+/// The Name a shared, room or equipment mailbox gets in Exchange Online (the
+/// shared-mailboxes step's `-Name`): its display name, else its alias, else the local part of
+/// its address. Names are unique among recipients (`GroupName` holds them all).
+pub fn resource_mailbox_name<'a>(
+    display: Option<&'a str>,
+    alias: Option<&'a str>,
+    address: &'a str,
+) -> &'a str {
+    [display, alias]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| address.split('@').next().unwrap_or(address).trim())
+}
+
+/// The address a mailbox of the export is known by: its primary SMTP address, else its UPN.
+pub fn mailbox_address<'a>(primary: Option<&'a str>, upn: Option<&'a str>) -> Option<&'a str> {
+    primary
+        .map(|p| p.trim().trim_start_matches("SMTP:").trim())
+        .filter(|a| !a.is_empty())
+        .or(upn.map(str::trim))
+        .filter(|a| !a.is_empty())
+}
+
 /// The names a shared, room or equipment mailbox of the export answers to.
 pub fn mailbox_names(m: &Mailbox) -> impl Iterator<Item = (Ns, &str)> {
+    let address = mailbox_address(m.primary_smtp.as_deref(), m.upn.as_deref());
+    let name =
+        address.map(|a| resource_mailbox_name(m.display_name.as_deref(), m.alias.as_deref(), a));
     [
+        (Ns::GroupName, name),
         (Ns::Alias, m.alias.as_deref()),
         (Ns::Display, m.display_name.as_deref()),
         (Ns::MailboxAddress, m.upn.as_deref()),
@@ -238,7 +267,7 @@ pub struct TenantDirectory {
 }
 
 impl TenantDirectory {
-    /// Every user, group and resource mailbox of the tenant with every name it answers to.
+    /// Every user, resource mailbox and group of the tenant with every name it answers to.
     /// A user whose UPN repeats an earlier user's is the same account (lint reports it, the
     /// plan creates it once), so its names are the first one's.
     pub fn new(t: &Tenant) -> TenantDirectory {
@@ -262,8 +291,23 @@ impl TenantDirectory {
                 d.directory.claim(ns, n.trim(), p);
             }
         }
+        for (i, m) in t.mailboxes.iter().enumerate() {
+            // A user's mailbox: its addresses join the user (`load::join_mailbox_addresses`).
+            // One without an address is never created (the plan needs one to make it).
+            if m.kind == RecipientKind::User
+                || mailbox_address(m.primary_smtp.as_deref(), m.upn.as_deref()).is_none()
+            {
+                continue;
+            }
+            let p = Place::new(2, i as u64);
+            d.recipients.insert(p.raw(), Recipient::Mailbox(i));
+            for (ns, n) in mailbox_names(m) {
+                d.directory.claim(ns, n.trim(), p);
+            }
+        }
         for (i, g) in t.groups.iter().enumerate() {
-            // A second group of one name is refused (lint G003): it answers to nothing.
+            // A second recipient of one Name is refused (lint G003, G013; the plan leaves the
+            // group out): it answers to nothing.
             if g.name.trim().is_empty()
                 || d.directory.get(key(Ns::GroupName, g.name.trim())).is_some()
             {
@@ -272,17 +316,6 @@ impl TenantDirectory {
             let p = Place::new(1, i as u64);
             d.recipients.insert(p.raw(), Recipient::Group(i));
             for (ns, n) in group_names(g) {
-                d.directory.claim(ns, n.trim(), p);
-            }
-        }
-        for (i, m) in t.mailboxes.iter().enumerate() {
-            if m.kind == RecipientKind::User {
-                // A user's mailbox: its addresses join the user (`load::join_mailbox_addresses`).
-                continue;
-            }
-            let p = Place::new(2, i as u64);
-            d.recipients.insert(p.raw(), Recipient::Mailbox(i));
-            for (ns, n) in mailbox_names(m) {
                 d.directory.claim(ns, n.trim(), p);
             }
         }
