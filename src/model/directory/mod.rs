@@ -271,12 +271,17 @@ impl TenantDirectory {
     /// A user whose UPN repeats an earlier user's is the same account (lint reports it, the
     /// plan creates it once), so its names are the first one's.
     pub fn new(t: &Tenant) -> TenantDirectory {
+        TenantDirectory::of(&t.users, &t.groups, &t.mailboxes)
+    }
+
+    /// [`Self::new`] of a tenant's lists (the audit has users and mailboxes only).
+    pub fn of(users: &[User], groups: &[Group], mailboxes: &[Mailbox]) -> TenantDirectory {
         let mut d = TenantDirectory {
             directory: Directory::default(),
             recipients: HashMap::default(),
         };
-        d.directory.reserve(t.users.len() * 3 + t.groups.len() * 4);
-        for (i, u) in t.users.iter().enumerate() {
+        d.directory.reserve(users.len() * 3 + groups.len() * 4);
+        for (i, u) in users.iter().enumerate() {
             if u.upn.trim().is_empty() {
                 continue;
             }
@@ -291,7 +296,7 @@ impl TenantDirectory {
                 d.directory.claim(ns, n.trim(), p);
             }
         }
-        for (i, m) in t.mailboxes.iter().enumerate() {
+        for (i, m) in mailboxes.iter().enumerate() {
             // A user's mailbox: its addresses join the user (`load::join_mailbox_addresses`).
             // One without an address is never created (the plan needs one to make it).
             if m.kind == RecipientKind::User
@@ -305,7 +310,7 @@ impl TenantDirectory {
                 d.directory.claim(ns, n.trim(), p);
             }
         }
-        for (i, g) in t.groups.iter().enumerate() {
+        for (i, g) in groups.iter().enumerate() {
             // A second recipient of one Name is refused (lint G003, G013; the plan leaves the
             // group out): it answers to nothing.
             if g.name.trim().is_empty()
