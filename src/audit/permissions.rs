@@ -14,8 +14,8 @@ use crate::project::Project;
 use super::findings::*;
 use super::join::MailboxIndex;
 use super::principal::{is_builtin_name, is_ignored_principal, is_orphaned_sid, lookup_keys};
-use crate::model::directory::{Recipient, Resolved, TenantDirectory};
 use super::PermissionGrant;
+use crate::model::directory::{Recipient, Resolved, TenantDirectory};
 
 /// Every source grant: the permissions export plus `GrantSendOnBehalfTo` from the mailbox export.
 pub fn all_permissions(

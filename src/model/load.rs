@@ -104,17 +104,6 @@ pub fn join_mailbox_addresses(t: &mut Tenant) {
     }
 }
 
-/// The groups of one groups file (for cross-file checks that need only the groups).
-pub fn load_groups(project: &Project, path: &Path) -> Result<Vec<Group>> {
-    let mut groups = Vec::new();
-    for_each_row(project, path, FileKind::Groups, |o, r| {
-        if let Some(g) = group(o, r) {
-            groups.push(g);
-        }
-    })?;
-    Ok(groups)
-}
-
 /// Streams one file as `kind`, handing each row and its origin to `f`.
 pub fn for_each_row(
     project: &Project,

@@ -539,15 +539,12 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     drop(opened);
     let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {
-        // The users files of this run map permission trustees for the audit; its groups files
-        // hold addresses a mailbox must not share.
+        // The users files of this run map permission trustees for the audit.
         let users = inputs
             .iter()
             .zip(&kinds)
             .filter_map(|(i, k)| match (&i.source, k) {
-                (Source::Path(p), Some(k @ (FileKind::Users | FileKind::Groups))) => {
-                    Some((p.clone(), *k))
-                }
+                (Source::Path(p), Some(FileKind::Users)) => Some((p.clone(), FileKind::Users)),
                 _ => None,
             });
         audit_files.extend(users);

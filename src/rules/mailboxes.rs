@@ -21,6 +21,37 @@ pub const NAME_COLLISION: Rule = Rule {
     explanation: "Exchange Online refuses a second recipient with a Name already in use, whatever its type (a shared mailbox `Sales` and a distribution group `Sales`): the second New-DistributionGroup or New-Mailbox fails (New-DistributionGroup -Name, m365-facts 4.3). cutover names a shared, room or equipment mailbox by its display name, else its alias, else its address's local part; the plan keeps the mailbox and leaves the group out.",
 };
 
+/// M013: an address of this mailbox that a group of the groups files also has.
+fn group_addresses(st: &mut State<'_>, row: &Row<'_>, proxies: Option<&str>) {
+    let primary = row
+        .value(Column::PrimarySmtp)
+        .map(|p| p.trim_start_matches("SMTP:").trim());
+    let secondary = proxies
+        .into_iter()
+        .flat_map(split_multi)
+        .map(parse_proxy)
+        .filter(|p| p.kind == "smtp");
+    let mut seen: Vec<String> = Vec::new();
+    let all = primary
+        .map(|a| (a.to_string(), Column::PrimarySmtp))
+        .into_iter()
+        .chain(secondary.map(|p| (p.address.trim().to_string(), Column::EmailAddresses)));
+    for (a, col) in all {
+        let lower = a.to_lowercase();
+        if a.is_empty() || seen.contains(&lower) {
+            continue;
+        }
+        seen.push(lower);
+        if let Some(first) = st.get(key(Ns::GroupAddress, &a)) {
+            let msg = format!(
+                "'{a}' of the mailbox is also an address of {}",
+                st.recipient_at(first)
+            );
+            st.sink.cell(&crate::audit::findings::M013, row, col, msg);
+        }
+    }
+}
+
 /// Adds one row of a mailbox export to the directory.
 pub fn check_mailbox(st: &mut State<'_>, row: &Row<'_>) {
     let kind = row.value(Column::RecipientTypeDetails);
@@ -35,6 +66,7 @@ pub fn check_mailbox(st: &mut State<'_>, row: &Row<'_>) {
     let proxies = row
         .value(Column::EmailAddresses)
         .filter(|c| !crate::rules::damage::is_type_name(c));
+    group_addresses(st, row, proxies);
     if crate::audit::load::recipient_kind(kind) == RecipientKind::User {
         // The user this mailbox belongs to, by UPN or address: its old addresses are the
         // user's too.
