@@ -646,6 +646,32 @@ impl<'a> Builder<'a> {
         for u in &self.tenant.users {
             let identity = u.upn.trim();
             let mbx = user_address(u);
+            // A primary address apart from the UPN (users file or mailbox export) is made the
+            // cloud mailbox's primary; otherwise mail to it bounces once the MX moves. Synced
+            // mailboxes already have it on premises.
+            if self.project.identity == IdentityMode::Cloud && mbx != lower(identity) {
+                let id = format!("aliases:primary:{}:smtp:{mbx}", lower(identity));
+                if seen.insert(id.clone()) {
+                    let change = self.change(|s| {
+                        let has = s
+                            .mailbox_addresses
+                            .get(&lower(identity))
+                            .is_some_and(|set| set.contains(&format!("smtp:{mbx}")));
+                        if has {
+                            Change::Update
+                        } else {
+                            Change::Create
+                        }
+                    });
+                    ops.push(op(
+                        id,
+                        "add",
+                        identity,
+                        change,
+                        [identity.to_string(), format!("SMTP:{mbx}")],
+                    ));
+                }
+            }
             for p in &u.proxy_addresses {
                 if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
                     continue;

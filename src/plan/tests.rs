@@ -524,3 +524,33 @@ fn a_group_named_like_a_shared_mailbox_is_left_out_and_members_resolve_to_mailbo
         "{ids:?}"
     );
 }
+
+#[test]
+fn a_primary_address_apart_from_the_upn_is_applied_in_the_cloud_only() {
+    let mut t = tenant();
+    t.users[0].primary_smtp = Some("Alice.Smith@contoso.com".into());
+    let p = build(&project(), &t, None).unwrap();
+    let aliases = p.step(StepKind::Aliases).unwrap();
+    let primary: Vec<&Op> = aliases
+        .ops
+        .iter()
+        .filter(|o| o.id.starts_with("aliases:primary:"))
+        .collect();
+    assert_eq!(primary.len(), 1, "{:?}", aliases.ops);
+    assert_eq!(
+        primary[0].id,
+        "aliases:primary:alice@contoso.com:smtp:alice.smith@contoso.com"
+    );
+    assert_eq!(
+        primary[0].values,
+        ["alice@contoso.com", "SMTP:alice.smith@contoso.com"]
+    );
+    // Bob's primary is his UPN: nothing to set.
+    assert!(!ids(&p).iter().any(|i| i.starts_with("aliases:primary:bob")));
+    let synced = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let p = build(&synced, &t, None).unwrap();
+    assert!(!ids(&p).iter().any(|i| i.starts_with("aliases:primary:")));
+}
