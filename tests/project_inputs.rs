@@ -83,3 +83,70 @@ fn a_mailbox_export_is_keyed_by_any_of_its_naming_columns() {
     let codes = lint_codes("m.csv", "DisplayName,ProhibitSendQuota\nAnn,Unlimited\n");
     assert!(codes.contains(&"F006".to_string()), "{codes:?}");
 }
+
+/// Issue 8.4: the current legacyExchangeDN of every migrated mailbox and group becomes an X500
+/// address in the tenant (replies to old mail and Outlook's cached recipients keep working).
+#[test]
+fn legacy_exchange_dns_become_x500_addresses_of_users_shared_mailboxes_and_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("groups.csv"),
+        "Name,PrimarySmtpAddress,LegacyExchangeDN\nTeam,team@contoso.com,/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=team\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("mailboxes.csv"),
+        "Identity,Alias,PrimarySmtpAddress,UserPrincipalName,RecipientTypeDetails,ExchangeGuid,LegacyExchangeDN\n\
+         contoso.com/Users/Ann,ann,ann@contoso.com,ann@contoso.com,UserMailbox,11111111-1111-1111-1111-111111111111,/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=ann\n\
+         contoso.com/Users/Desk,desk,desk@contoso.com,desk@contoso.com,SharedMailbox,22222222-2222-2222-2222-222222222222,/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=desk\n",
+    )
+    .unwrap();
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "bundle",
+            "--domain",
+            "contoso.com",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--usage-location",
+            "US",
+            "--users",
+            "users.csv",
+            "--groups",
+            "groups.csv",
+            "--mailboxes",
+            "mailboxes.csv",
+            "--out",
+            "b",
+        ])
+        .assert()
+        .success();
+    let aliases = std::fs::read_to_string(d.join("b/data/11-aliases.csv")).unwrap();
+    assert!(
+        aliases.contains(
+            "ann@contoso.com,x500:/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=ann"
+        ),
+        "{aliases}"
+    );
+    assert!(
+        aliases.contains(
+            "desk@contoso.com,x500:/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=desk"
+        ),
+        "{aliases}"
+    );
+    let groups = std::fs::read_to_string(d.join("b/data/13-groups-aliases.csv")).unwrap();
+    assert!(
+        groups.contains(
+            "team@contoso.com,x500:/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=team"
+        ),
+        "{groups}"
+    );
+}

@@ -68,6 +68,9 @@ pub enum Column {
     AutoMapping,
     ArchiveDatabase,
     GrantSendOnBehalfTo,
+    /// The recipient's current legacyExchangeDN (`/o=.../cn=...`): Outlook's cached recipients
+    /// and replies to old mail address it, so it becomes an X500 address in the tenant.
+    LegacyExchangeDn,
     AccessControlType,
 }
 
@@ -131,6 +134,7 @@ impl Column {
             AutoMapping => "AutoMapping",
             ArchiveDatabase => "ArchiveDatabase",
             GrantSendOnBehalfTo => "GrantSendOnBehalfTo",
+            LegacyExchangeDn => "LegacyExchangeDN",
             AccessControlType => "AccessControlType",
         }
     }
@@ -247,6 +251,7 @@ static GROUPS: Synonyms = &[
     ),
     (C::Members, &["members"]),
     (C::Identity, &["identity"]),
+    (C::LegacyExchangeDn, &["legacyexchangedn"]),
 ];
 
 static MEMBERS: Synonyms = &[
@@ -318,6 +323,7 @@ static MAILBOXES: Synonyms = &[
     (C::ArchiveDatabase, &["archivedatabase", "archivename"]),
     (C::GrantSendOnBehalfTo, &["grantsendonbehalfto"]),
     (C::Name, &["name", "samaccountname"]),
+    (C::LegacyExchangeDn, &["legacyexchangedn"]),
 ];
 
 static STATS: Synonyms = &[
@@ -416,6 +422,7 @@ pub fn canonical_headers(kind: FileKind) -> &'static [Column] {
             C::EmailAddresses,
             C::GroupType,
             C::RequireSenderAuth,
+            C::LegacyExchangeDn,
         ],
         FileKind::Members => &[C::Group, C::Member, C::MemberType],
         FileKind::Mailboxes => &[
@@ -434,6 +441,7 @@ pub fn canonical_headers(kind: FileKind) -> &'static [Column] {
             C::ForwardingAddress,
             C::DeliverToMailboxAndForward,
             C::ProhibitSendQuota,
+            C::LegacyExchangeDn,
         ],
         FileKind::MailboxStats => &[
             C::MailboxGuid,

@@ -190,7 +190,8 @@ fn user(origin: Origin, r: &Row<'_>) -> Option<User> {
 
 fn group(origin: Origin, r: &Row<'_>) -> Option<Group> {
     let name = owned(r, Column::Name)?;
-    let proxy_addresses = proxies(r);
+    let proxy_addresses =
+        crate::audit::load::with_legacy_dn(proxies(r), r.value(Column::LegacyExchangeDn));
     let kind = match r.value(Column::GroupType) {
         Some(t) if t.to_ascii_lowercase().contains("security") => GroupKind::Security,
         _ => GroupKind::Distribution,
