@@ -1,5 +1,6 @@
-//! Issue 8 in the generated scripts, run in a real pwsh against stand-in cmdlets: a primary
-//! address apart from the UPN is applied once (and is `unchanged` on a re-run).
+//! Issue 8 in the generated scripts, run in a real pwsh against stand-in cmdlets appended to
+//! the real module: a primary address apart from the UPN is applied once (`unchanged` on a
+//! re-run); the DNS-records step rewrites its CSV instead of appending duplicates.
 
 mod pwsh;
 
@@ -7,14 +8,75 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-/// Stand-ins for the Exchange Online cmdlets the aliases step calls, appended to the real
-/// module so the step imports them with it. State lives in globals across two runs.
-const STUB: &str = r#"
+/// Stand-ins for the Exchange Online cmdlets the aliases step calls. State lives in globals
+/// across the two runs.
+const ALIASES_STUB: &str = r#"
 if (-not (Test-Path variable:global:Primary)) { $global:Primary = @{ 'ann@contoso.com' = 'ann@contoso.com' }; $global:Calls = @() }
 function Connect-CutoverExchange { param($Tenant) }
 function global:Get-Mailbox { param($Identity) [pscustomobject]@{ PrimarySmtpAddress = $global:Primary[$Identity]; EmailAddresses = @('SMTP:' + $global:Primary[$Identity]) } }
 function global:Set-Mailbox { param($Identity, $WindowsEmailAddress, $EmailAddresses) $global:Calls += ($Identity + ' -WindowsEmailAddress ' + $WindowsEmailAddress); $global:Primary[$Identity] = $WindowsEmailAddress }
 "#;
+
+/// The tenant's service records for any domain, and nothing else of Graph.
+const DNS_STUB: &str = r#"
+$global:Calls = @()
+function Connect-CutoverGraph { param($Scopes, $Tenant) }
+function global:Get-MgDomainServiceConfigurationRecord {
+    param($DomainId, [switch]$All)
+    [pscustomobject]@{ RecordType = 'Mx'; Label = $DomainId; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ mailExchange = ($DomainId.Replace('.', '-') + '.mail.protection.outlook.com'); preference = 0 } }
+    [pscustomobject]@{ RecordType = 'Txt'; Label = $DomainId; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ text = 'v=spf1 include:spf.protection.outlook.com -all' } }
+}
+"#;
+
+fn bundle(d: &Path, domains: &[&str]) {
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName,PrimarySmtpAddress\nann@contoso.com,Ann,ann.lee@contoso.com\n",
+    )
+    .unwrap();
+    let mut cmd = Command::cargo_bin("cutover").unwrap();
+    cmd.current_dir(d).args([
+        "bundle",
+        "--tenant",
+        "contoso.onmicrosoft.com",
+        "--usage-location",
+        "US",
+        "--users",
+        "users.csv",
+        "--out",
+        "b",
+    ]);
+    for dom in domains {
+        cmd.args(["--domain", dom]);
+    }
+    cmd.assert().success();
+}
+
+/// Runs a bundle step twice in one pwsh with `stub` appended to the real module; returns stdout.
+fn run_twice(d: &Path, step: &str, stub: &str) -> String {
+    let module = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1"),
+    )
+    .unwrap();
+    std::fs::write(d.join("Stub.psm1"), format!("{module}\n{stub}")).unwrap();
+    let out = pwsh::command()
+        .current_dir(d)
+        .arg("-Command")
+        .arg(format!(
+            "& ./b/steps/{step}.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./r1.jsonl; \
+             & ./b/steps/{step}.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./r2.jsonl; \
+             'CALLS:' + ($global:Calls -join '|')"
+        ))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
 
 fn records(path: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
@@ -32,55 +94,14 @@ fn records(path: &Path) -> Vec<serde_json::Value> {
 fn the_aliases_step_sets_a_primary_address_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("users.csv"),
-        "UserPrincipalName,DisplayName,PrimarySmtpAddress\nann@contoso.com,Ann,ann.lee@contoso.com\n",
-    )
-    .unwrap();
-    Command::cargo_bin("cutover")
-        .unwrap()
-        .current_dir(d)
-        .args([
-            "bundle",
-            "--domain",
-            "contoso.com",
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--usage-location",
-            "US",
-            "--users",
-            "users.csv",
-            "--out",
-            "b",
-        ])
-        .assert()
-        .success();
-    let module = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1"),
-    )
-    .unwrap();
-    std::fs::write(d.join("Stub.psm1"), format!("{module}\n{STUB}")).unwrap();
-    let out = pwsh::command()
-        .current_dir(d)
-        .arg("-Command")
-        .arg(
-            "& ./b/steps/11-aliases.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./r1.jsonl; \
-             & ./b/steps/11-aliases.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./r2.jsonl; \
-             'CALLS:' + ($global:Calls -join '|')",
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("CALLS:ann@contoso.com -WindowsEmailAddress ann.lee@contoso.com\n")
-            || stdout
-                .trim_end()
-                .ends_with("CALLS:ann@contoso.com -WindowsEmailAddress ann.lee@contoso.com"),
+    bundle(d, &["contoso.com"]);
+    let stdout = run_twice(d, "11-aliases", ALIASES_STUB);
+    let calls = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CALLS:"))
+        .unwrap_or_default();
+    assert_eq!(
+        calls, "ann@contoso.com -WindowsEmailAddress ann.lee@contoso.com",
         "{stdout}"
     );
     let first = records(&d.join("r1.jsonl"));
@@ -92,4 +113,25 @@ fn the_aliases_step_sets_a_primary_address_once() {
     );
     assert_eq!(first[0]["status"], "updated");
     assert_eq!(again[0]["status"], "unchanged");
+}
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_dns_records_step_rewrites_its_csv_on_a_re_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bundle(d, &["contoso.com", "fabrikam.com"]);
+    run_twice(d, "18-dns-records", DNS_STUB);
+    let csv = std::fs::read_to_string(d.join("dns-records.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    // Two domains, two records each, once however often the step runs.
+    assert_eq!(rows.len(), 4, "{csv}");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains("fabrikam.com")).count(),
+        2
+    );
+    assert_eq!(records(&d.join("r2.jsonl")).len(), 2);
 }
