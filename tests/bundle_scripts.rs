@@ -124,7 +124,13 @@ fn manifest_hashes_match_the_files_and_list_every_step() {
                 s.id
             );
             assert!(["source-server", "jump-box"].contains(&s.runs_on.as_str()));
-            assert!(["powershell-2.0", "powershell-5.1", "pwsh-7"].contains(&s.shell.as_str()));
+            assert!([
+                "powershell-1.0",
+                "powershell-2.0",
+                "powershell-5.1",
+                "pwsh-7"
+            ]
+            .contains(&s.shell.as_str()));
             if s.runs_on == "jump-box" {
                 assert_eq!(s.shell, "pwsh-7");
                 assert!(
@@ -995,9 +1001,10 @@ fn exchange_2007_source_scripts_use_powershell_1_features_only() {
                 f.display()
             );
         }
-        // The manifest keeps its shell names; the 1.0 runtime is shipped and hashed.
+        // The manifest names the shell the scripts are written to; the 1.0 runtime is shipped
+        // and hashed.
         for s in steps {
-            assert_eq!(s.shell, "powershell-2.0", "{}", s.id);
+            assert_eq!(s.shell, "powershell-1.0", "{}", s.id);
         }
         assert!(m.modules.iter().any(|d| d.file == bundle::MODULE_PS1_FILE));
     }

@@ -207,10 +207,12 @@ impl StepKind {
     }
 
     /// `post-cutover` for the checks that only make sense after the MX records point to
-    /// Exchange Online; everything else belongs to the migration.
+    /// Exchange Online and for undoing the source-side grants once the last pass is done;
+    /// everything else belongs to the migration.
     pub fn phase(self) -> &'static str {
         match self {
-            StepKind::MailFlow => PHASE_POST_CUTOVER,
+            // The throttling revert runs after the last migration pass, not with the migration.
+            StepKind::MailFlow | StepKind::SourceThrottlingRevert => PHASE_POST_CUTOVER,
             _ => PHASE_MIGRATE,
         }
     }

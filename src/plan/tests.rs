@@ -274,7 +274,7 @@ fn gate_and_phase_per_step() {
         .filter(|s| s.phase == crate::bundle::manifest::PHASE_POST_CUTOVER)
         .map(|s| s.id)
         .collect();
-    assert_eq!(post, ["19-mail-flow"]);
+    assert_eq!(post, ["19-mail-flow", "90-source-throttling-revert"]);
     let synced = Project {
         identity: IdentityMode::Synced,
         ..project()
