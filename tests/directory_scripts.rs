@@ -135,3 +135,66 @@ fn the_dns_records_step_rewrites_its_csv_on_a_re_run() {
     );
     assert_eq!(records(&d.join("r2.jsonl")).len(), 2);
 }
+
+/// Accepted domains and a message trace of the last hour, chosen by `$global:Trace`.
+const FLOW_STUB: &str = r#"
+$global:Calls = @()
+function Connect-CutoverExchange { param($Tenant) }
+function global:Get-AcceptedDomain { param($ResultSize) [pscustomobject]@{ DomainName = 'contoso.com' }; [pscustomobject]@{ DomainName = 'Fabrikam.com' } }
+function global:Get-MessageTraceV2 {
+    param($StartDate, $EndDate, $ResultSize)
+    # Cloud-to-cloud mail between the tenant's own domains, both ways.
+    [pscustomobject]@{ SenderAddress = 'bob@fabrikam.com'; RecipientAddress = 'ann@contoso.com'; Status = 'Delivered' }
+    [pscustomobject]@{ SenderAddress = 'ann@contoso.com'; RecipientAddress = 'bob@FABRIKAM.com'; Status = 'Delivered' }
+    if ($env:CUTOVER_FLOW -eq 'internet') {
+        [pscustomobject]@{ SenderAddress = 'someone@example.net'; RecipientAddress = 'ann@contoso.com'; Status = 'Delivered' }
+        [pscustomobject]@{ SenderAddress = 'ann@contoso.com'; RecipientAddress = 'someone@example.net'; Status = 'Delivered' }
+    }
+}
+"#;
+
+fn mail_flow(d: &Path, flow: &str) -> Vec<serde_json::Value> {
+    let module = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1"),
+    )
+    .unwrap();
+    std::fs::write(d.join("Stub.psm1"), format!("{module}\n{FLOW_STUB}")).unwrap();
+    let results = d.join(format!("flow-{flow}.jsonl"));
+    let out = pwsh::command()
+        .current_dir(d)
+        .env("CUTOVER_FLOW", flow)
+        .arg("-Command")
+        .arg("& ./b/steps/19-mail-flow.ps1 -ModulePath ./Stub.psm1 -ResultsPath $env:CUTOVER_RESULTS")
+        .env("CUTOVER_RESULTS", &results)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    records(&results)
+}
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_mail_flow_check_counts_only_mail_to_and_from_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bundle(d, &["contoso.com"]);
+    let internal = mail_flow(d, "internal");
+    assert_eq!(internal[0]["status"], "failed", "{internal:?}");
+    assert!(
+        internal[0]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("from outside the organisation"),
+        "{internal:?}"
+    );
+    let internet = mail_flow(d, "internet");
+    assert_eq!(internet[0]["status"], "unchanged", "{internet:?}");
+}
