@@ -172,6 +172,7 @@ fn one(
                     format!("'{addr}' is also used at {at}"),
                 );
             }
+            st.dir.note(Ns::UserAddress, addr);
             st.insert(user_key, place);
         }
         Owner::Group(_) => {
@@ -192,6 +193,7 @@ fn one(
                     format!("'{addr}' is also used at {at}"),
                 );
             }
+            st.dir.note(Ns::GroupAddress, addr);
             st.insert(group_key, place);
         }
     }

@@ -151,6 +151,7 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         );
         return;
     }
+    st.dir.note(Ns::GroupName, name);
     st.insert(name_key, place);
     let gid = st.add_group(name);
     st.group_at.insert(place.raw(), gid);
@@ -169,6 +170,7 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         super::users::check_alias(st, row, alias, place);
     }
     if let Some(d) = row.value(Column::DisplayName) {
+        st.dir.note(Ns::Display, d);
         st.claim_later(key(Ns::Display, d), place);
     }
     super::address::check(st, row, super::address::Owner::Group(gid), place);

@@ -139,6 +139,31 @@ impl KeyTable {
         }
     }
 
+    /// Sets `bits` on the place stored for `key` (the directory marks names two recipients
+    /// claimed); no-op when the key is absent.
+    pub fn mark(&mut self, key: u64, bits: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let key = Self::fix(key);
+        let n = self.slots.len();
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i];
+            if k == key {
+                self.places[i] = Place(self.places[i].0 | bits);
+                return;
+            }
+            if k == EMPTY {
+                return;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
     pub fn get(&self, key: u64) -> Option<Place> {
         if self.slots.is_empty() {
             return None;
@@ -213,6 +238,10 @@ impl Place {
     }
     pub fn raw(self) -> u64 {
         self.0
+    }
+    /// Rebuilds a place from [`Place::raw`] (flag bits a table set included).
+    pub fn from_raw(raw: u64) -> Place {
+        Place(raw)
     }
     pub fn file(self) -> usize {
         (self.0 >> 48) as usize

@@ -68,9 +68,20 @@ pub fn derived_alias(upn: &str) -> Option<&str> {
 #[derive(Default)]
 pub struct Directory {
     keys: KeyTable,
-    /// The second recipient that claimed a key (the first is in `keys`): the witness that the
-    /// name is ambiguous.
+    /// The second recipient that claimed a key (the first is in `keys`, its place marked
+    /// [`SHARED`]): the witness that the name is ambiguous.
     others: KeyMap<Place>,
+    /// Namespaces holding at least one key (bit `ns as u8`): `resolve` skips the empty ones.
+    used: u16,
+    /// Whether a group or mailbox Name holds an `@` (else an address is not looked up there).
+    name_with_at: bool,
+}
+
+/// Marks, in the key table, a name a second recipient claimed too. Lines stay far below it.
+const SHARED: u64 = 1 << 47;
+
+fn strip(p: Place) -> Place {
+    Place::from_raw(p.raw() & !SHARED)
 }
 
 impl Directory {
@@ -89,23 +100,41 @@ impl Directory {
     /// Records that the recipient at `place` answers to the hashed name `k`; returns the place
     /// of the recipient that claimed it first (`place` itself when it already had it).
     pub fn claim_key(&mut self, k: u64, place: Place) -> Option<Place> {
-        let first = self.keys.insert(k, place);
-        if let Some(first) = first {
-            if first != place {
-                self.others.entry(k).or_insert(place);
+        let first = self.keys.insert(k, place).map(|p| {
+            let first = strip(p);
+            if first != place && p.raw() & SHARED == 0 {
+                self.keys.mark(k, SHARED);
+                self.others.insert(k, place);
             }
-        }
+            first
+        });
         first
     }
 
-    /// [`Self::claim_key`] of `text` in `ns`.
+    /// [`Self::claim_key`] of `text` in `ns`; records that `ns` is in use.
     pub fn claim(&mut self, ns: Ns, text: &str, place: Place) -> Option<Place> {
+        self.note(ns, text);
         self.claim_key(key(ns, text), place)
+    }
+
+    /// Records that `ns` holds a key for `text` (callers that claim by hash call this).
+    pub fn note(&mut self, ns: Ns, text: &str) {
+        self.used |= 1 << ns as u8;
+        if ns == Ns::GroupName && text.contains('@') {
+            self.name_with_at = true;
+        }
     }
 
     /// The recipient that first claimed a hashed name.
     pub fn get(&self, k: u64) -> Option<Place> {
-        self.keys.get(k)
+        self.keys.get(k).map(strip)
+    }
+
+    /// Whether `resolve` looks a text up in `ns`.
+    fn probes(&self, ns: Ns, at: bool) -> bool {
+        self.used & (1 << ns as u8) != 0
+            && may_hold(ns, at)
+            && !(at && ns == Ns::GroupName && !self.name_with_at)
     }
 
     pub fn prefetch(&self, k: u64) {
@@ -115,7 +144,7 @@ impl Directory {
     /// Starts loading every slot `resolve_base(b, at, ..)` will read.
     pub fn prefetch_resolve(&self, b: u64, at: bool) {
         for ns in EXACT {
-            if may_hold(ns, at) {
+            if self.probes(ns, at) {
                 self.keys.prefetch(in_ns(ns, b));
             }
         }
@@ -134,15 +163,19 @@ impl Directory {
         for tier in tiers {
             let mut found: Option<Place> = None;
             for &ns in tier {
-                if !may_hold(ns, at) {
+                if !self.probes(ns, at) {
                     continue;
                 }
                 let k = in_ns(ns, b);
-                let Some(first) = self.keys.get(k) else {
+                let Some(raw) = self.keys.get(k) else {
                     continue;
                 };
-                let second = self.others.get(&k).copied();
-                for p in [Some(first), second].into_iter().flatten() {
+                let second = if raw.raw() & SHARED != 0 {
+                    self.others.get(&k).copied()
+                } else {
+                    None
+                };
+                for p in [Some(strip(raw)), second].into_iter().flatten() {
                     if !accept(p) {
                         continue;
                     }
