@@ -86,8 +86,10 @@ fn no_input_value_appears_in_any_script_and_no_password_in_any_file() {
             }
         }
         // The values did reach the bundle: as data, where the scripts read them at run time.
+        // (A synced 2003 bundle only verifies UPNs: names, addresses and groups stay in AD.)
+        let carries_names = !(v == SourceVersion::Ex2003 && i == IdentityMode::Synced);
         assert!(
-            data_hits > 0,
+            data_hits > 0 || !carries_names,
             "{v} {i:?}: corpus missing from the data files"
         );
     }

@@ -172,6 +172,16 @@ const EX2003_MANUAL: ManualStep = ManualStep {
            them to the tenant).",
 };
 
+const SYNCED_GROUPS: ManualStep = ManualStep {
+    title: "Synced groups, contacts and memberships",
+    text: "With synced identities Entra Connect brings the distribution groups, mail contacts \
+           and their members from Active Directory, and Exchange Online refuses to change synced \
+           objects (\"out of the current user's write scope\"), so this bundle has no group, \
+           contact or member step. Keep managing them on premises; check in the tenant that \
+           each group from the groups file arrived (Get-DistributionGroup) once sync has run. A \
+           group your Entra Connect scope leaves out must be created in the cloud by hand.",
+};
+
 const DEST_IMPERSONATION: ManualStep = ManualStep {
     title: "Destination access for the migration tool",
     text: "Exchange Online removed the ApplicationImpersonation role (February 2025), so the \
@@ -737,6 +747,14 @@ impl<'a> Builder<'a> {
     }
 
     fn groups_contacts_members(&mut self) {
+        if self.project.identity == IdentityMode::Synced {
+            // Entra Connect syncs the groups, contacts and memberships too: Exchange Online
+            // refuses writes to them (write scope), so the jump box gets no step for them.
+            if !(self.tenant.groups.is_empty() && self.tenant.memberships.is_empty()) {
+                self.manual.push(SYNCED_GROUPS);
+            }
+            return;
+        }
         let mut group_ops = Vec::new();
         let mut group_ids = HashSet::default();
         // Exchange Online refuses a second recipient of one Name (lint G013): the shared,

@@ -251,7 +251,22 @@ fn step_numbers_are_unique_and_file_names_sort_in_run_order() {
         let mut sorted = files.clone();
         sorted.sort();
         assert_eq!(files, sorted);
-        assert!(p.step(StepKind::GroupAliases).is_some());
+        // Synced groups, contacts and memberships come from AD: no jump-box step for them.
+        let synced = identity == IdentityMode::Synced;
+        for kind in [
+            StepKind::Groups,
+            StepKind::GroupAliases,
+            StepKind::Contacts,
+            StepKind::Members,
+        ] {
+            assert_eq!(p.step(kind).is_none(), synced, "{identity:?} {kind:?}");
+        }
+        assert_eq!(
+            p.manual
+                .iter()
+                .any(|m| m.title.starts_with("Synced groups")),
+            synced
+        );
     }
 }
 
