@@ -198,3 +198,107 @@ fn the_mail_flow_check_counts_only_mail_to_and_from_outside() {
     let internet = mail_flow(d, "internet");
     assert_eq!(internet[0]["status"], "unchanged", "{internet:?}");
 }
+
+/// Two mailboxes; the statistics and permissions of `broken` cannot be read.
+const EXPORT_STUB: &str = r#"
+$global:Calls = @()
+function global:New-CutoverStubMailbox { param($Name) [pscustomobject]@{ Identity = ('contoso.com/Users/' + $Name); Alias = $Name; DisplayName = $Name; PrimarySmtpAddress = ($Name + '@contoso.com'); UserPrincipalName = ($Name + '@contoso.com'); ExchangeGuid = [guid]::NewGuid(); RecipientTypeDetails = 'UserMailbox'; EmailAddresses = @('SMTP:' + $Name + '@contoso.com'); ArchiveGuid = ''; ArchiveStatus = 'None'; LitigationHoldEnabled = $false; ForwardingSmtpAddress = $null; ForwardingAddress = $null; DeliverToMailboxAndForward = $false; ProhibitSendQuota = 'Unlimited'; LegacyExchangeDN = ('/o=Contoso/cn=Recipients/cn=' + $Name); DistinguishedName = ('CN=' + $Name + ',DC=contoso,DC=com'); GrantSendOnBehalfTo = @() } }
+function global:Get-Mailbox { param($ResultSize) New-CutoverStubMailbox 'ann'; New-CutoverStubMailbox 'broken' }
+function global:Get-MailboxStatistics {
+    param($Identity, [switch]$Archive)
+    if ($Identity -like '*broken') { Write-Error 'The mailbox database is dismounted.' ; return }
+    [pscustomobject]@{ MailboxGuid = [guid]::NewGuid(); DisplayName = 'ann'; IsArchiveMailbox = $false; TotalItemSize = '1 MB (1,048,576 bytes)'; TotalDeletedItemSize = '0 B (0 bytes)'; ItemCount = 3; DeletedItemCount = 0 }
+}
+function global:Get-MailboxPermission {
+    param($Identity)
+    if ($Identity -like '*broken') { throw 'Access denied.' }
+    [pscustomobject]@{ Identity = $Identity; User = 'CONTOSO\bob'; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false }
+}
+function global:Get-ADPermission { param($Identity) }
+function global:Get-DistributionGroup { param($ResultSize) }
+function global:Get-DistributionGroupMember { param($Identity, $ResultSize) }
+"#;
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_source_export_goes_on_past_a_mailbox_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
+    )
+    .unwrap();
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "bundle",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--domain",
+            "contoso.com",
+            "--usage-location",
+            "US",
+            "--users",
+            "users.csv",
+            "--source-version",
+            "2016",
+            "--out",
+            "b",
+        ])
+        .assert()
+        .success();
+    let module = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1"),
+    )
+    .unwrap();
+    std::fs::write(d.join("Stub.psm1"), format!("{module}\n{EXPORT_STUB}")).unwrap();
+    let out = pwsh::command()
+        .current_dir(d)
+        .arg("-Command")
+        .arg("& ./b/steps/05-source-export.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./export.jsonl")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&d.join("export.jsonl"));
+    let status = |op: &str| {
+        recs.iter()
+            .find(|r| r["op"] == op)
+            .map(|r| {
+                (
+                    r["status"].as_str().unwrap_or("").to_string(),
+                    r["error"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(status("source-export:mailboxes").0, "created");
+    for (op, file) in [
+        ("source-export:mailbox-stats", "mailbox-stats.csv"),
+        ("source-export:permissions", "permissions.csv"),
+    ] {
+        let (s, e) = status(op);
+        assert_eq!(s, "failed", "{op}: {recs:?}");
+        assert!(
+            e.contains("1 mailbox(es) could not be read") && e.contains("broken"),
+            "{e}"
+        );
+        // The mailbox that could be read is in the file all the same.
+        let text = std::fs::read_to_string(d.join(file)).unwrap();
+        assert_eq!(text.lines().count(), 2, "{file}: {text}");
+    }
+    let mailboxes = std::fs::read_to_string(d.join("mailboxes.csv")).unwrap();
+    assert!(
+        mailboxes.contains("/o=Contoso/cn=Recipients/cn=ann"),
+        "{mailboxes}"
+    );
+}
