@@ -225,6 +225,12 @@ function global:Get-DistributionGroupMember { param($Identity, $ResultSize) }
     ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
 )]
 fn the_source_export_goes_on_past_a_mailbox_it_cannot_read() {
+    for (version, runtime) in [("2016", "Cutover.psm1"), ("2007", "Cutover.ps1")] {
+        source_export_goes_on(version, runtime);
+    }
+}
+
+fn source_export_goes_on(version: &str, runtime: &str) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(
@@ -246,26 +252,31 @@ fn the_source_export_goes_on_past_a_mailbox_it_cannot_read() {
             "--users",
             "users.csv",
             "--source-version",
-            "2016",
+            version,
             "--out",
             "b",
         ])
         .assert()
         .success();
     let module = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("ps-modules")
+            .join(runtime),
     )
     .unwrap();
-    std::fs::write(d.join("Stub.psm1"), format!("{module}\n{EXPORT_STUB}")).unwrap();
+    let stub = format!("Stub.{}", runtime.rsplit('.').next().unwrap_or("psm1"));
+    std::fs::write(d.join(&stub), format!("{module}\n{EXPORT_STUB}")).unwrap();
     let out = pwsh::command()
         .current_dir(d)
         .arg("-Command")
-        .arg("& ./b/steps/05-source-export.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./export.jsonl")
+        .arg(format!(
+            "& ./b/steps/05-source-export.ps1 -ModulePath ./{stub} -ResultsPath ./export.jsonl"
+        ))
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}\n{}",
+        "{version}: {}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
@@ -281,24 +292,28 @@ fn the_source_export_goes_on_past_a_mailbox_it_cannot_read() {
             })
             .unwrap_or_default()
     };
-    assert_eq!(status("source-export:mailboxes").0, "created");
+    assert_eq!(
+        status("source-export:mailboxes").0,
+        "created",
+        "{version}: {recs:?}"
+    );
     for (op, file) in [
         ("source-export:mailbox-stats", "mailbox-stats.csv"),
         ("source-export:permissions", "permissions.csv"),
     ] {
         let (s, e) = status(op);
-        assert_eq!(s, "failed", "{op}: {recs:?}");
+        assert_eq!(s, "failed", "{version} {op}: {recs:?}");
         assert!(
             e.contains("1 mailbox(es) could not be read") && e.contains("broken"),
-            "{e}"
+            "{version}: {e}"
         );
         // The mailbox that could be read is in the file all the same.
         let text = std::fs::read_to_string(d.join(file)).unwrap();
-        assert_eq!(text.lines().count(), 2, "{file}: {text}");
+        assert_eq!(text.lines().count(), 2, "{version} {file}: {text}");
     }
     let mailboxes = std::fs::read_to_string(d.join("mailboxes.csv")).unwrap();
     assert!(
         mailboxes.contains("/o=Contoso/cn=Recipients/cn=ann"),
-        "{mailboxes}"
+        "{version}: {mailboxes}"
     );
 }
