@@ -317,3 +317,67 @@ fn source_export_goes_on(version: &str, runtime: &str) {
         "{version}: {mailboxes}"
     );
 }
+
+/// Role assignments of the source organisation: one the bundle made, one made by hand.
+const REVERT_STUB: &str = r#"
+if (-not (Test-Path variable:global:Assignments)) {
+    $global:Calls = @()
+    $global:Assignments = @(
+        [pscustomobject]@{ Identity = 'CutoverMigrationImpersonation-CONTOSO-svc-mig'; Name = 'CutoverMigrationImpersonation-CONTOSO-svc-mig'; Role = 'ApplicationImpersonation'; RoleAssignee = 'CONTOSO\svc-mig' },
+        [pscustomobject]@{ Identity = 'Helpdesk impersonation'; Name = 'Helpdesk impersonation'; Role = 'ApplicationImpersonation'; RoleAssignee = 'CONTOSO\svc-mig' }
+    )
+}
+function global:Get-ManagementRoleAssignment { param($Role, $RoleAssignee) $global:Assignments | Where-Object { $_.Role -eq $Role -and $_.RoleAssignee -eq $RoleAssignee } }
+function global:Remove-ManagementRoleAssignment { param($Identity, [switch]$Confirm) $global:Calls += $Identity; $global:Assignments = @($global:Assignments | Where-Object { $_.Identity -ne $Identity }) }
+"#;
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_impersonation_revert_removes_only_the_bundles_assignment_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("cutover.toml"),
+        "[source]\nversion = \"2016\"\nmigration_account = 'CONTOSO\\svc-mig'\n",
+    )
+    .unwrap();
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "bundle",
+            "--config",
+            "cutover.toml",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--domain",
+            "contoso.com",
+            "--usage-location",
+            "US",
+            "--users",
+            "users.csv",
+            "--out",
+            "b",
+        ])
+        .assert()
+        .success();
+    let stdout = run_twice(d, "91-source-impersonation-revert", REVERT_STUB);
+    let calls = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CALLS:"))
+        .unwrap_or_default();
+    assert_eq!(
+        calls, "CutoverMigrationImpersonation-CONTOSO-svc-mig",
+        "{stdout}"
+    );
+    assert_eq!(records(&d.join("r1.jsonl"))[0]["status"], "updated");
+    assert_eq!(records(&d.join("r2.jsonl"))[0]["status"], "unchanged");
+}

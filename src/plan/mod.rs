@@ -1052,6 +1052,24 @@ impl<'a> Builder<'a> {
                 self.push(StepKind::SourceThrottlingRevert, ops);
             }
         }
+        // The impersonation grant goes once the last pass is done (Exchange 2010 and later:
+        // the RBAC assignment the impersonation step made; 2007's AD rights are by hand).
+        if self.project.source_version >= SourceVersion::Ex2010 {
+            let acct = self
+                .step_ops(StepKind::SourceImpersonation)
+                .and_then(|ops| ops.iter().find(|o| o.action == "grant"))
+                .map(|o| o.target.clone());
+            if let Some(acct) = acct {
+                let ops = vec![op(
+                    format!("source-impersonation-revert:remove:{}", lower(&acct)),
+                    "remove",
+                    &acct,
+                    Change::Update,
+                    [acct.as_str()],
+                )];
+                self.push(StepKind::SourceImpersonationRevert, ops);
+            }
+        }
     }
 
     fn step_ops(&self, kind: StepKind) -> Option<&Vec<Op>> {

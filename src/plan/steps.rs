@@ -34,6 +34,7 @@ pub enum StepKind {
     DnsRecords,
     MailFlow,
     SourceThrottlingRevert,
+    SourceImpersonationRevert,
 }
 
 pub const JUMP_BOX_SHELL: &str = "pwsh-7";
@@ -71,6 +72,7 @@ impl StepKind {
             StepKind::DnsRecords => "18-dns-records",
             StepKind::MailFlow => "19-mail-flow",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
+            StepKind::SourceImpersonationRevert => "91-source-impersonation-revert",
         }
     }
 
@@ -98,6 +100,7 @@ impl StepKind {
             StepKind::DnsRecords => "dns",
             StepKind::MailFlow => "mail-flow",
             StepKind::SourceThrottlingRevert => "source-throttling-revert",
+            StepKind::SourceImpersonationRevert => "source-impersonation-revert",
         }
     }
 
@@ -135,6 +138,9 @@ impl StepKind {
             }
             StepKind::MailFlow => "Mail-flow check after the MX cutover",
             StepKind::SourceThrottlingRevert => "Revert the migration account's throttling policy",
+            StepKind::SourceImpersonationRevert => {
+                "Remove the migration account's impersonation grant on the source"
+            }
         }
     }
 
@@ -143,7 +149,7 @@ impl StepKind {
         match self {
             StepKind::Preflight => &["Check", "Name", "MinimumVersion"],
             StepKind::StateExport => &["Part"],
-            StepKind::SourceImpersonation => &["Account"],
+            StepKind::SourceImpersonation | StepKind::SourceImpersonationRevert => &["Account"],
             StepKind::SourceThrottling | StepKind::SourceThrottlingRevert => &["Policy", "Account"],
             StepKind::SourceExport => &["Export", "File"],
             StepKind::Domains | StepKind::DnsRecords | StepKind::MailFlow => &["Domain"],
@@ -212,7 +218,9 @@ impl StepKind {
     pub fn phase(self) -> &'static str {
         match self {
             // The throttling revert runs after the last migration pass, not with the migration.
-            StepKind::MailFlow | StepKind::SourceThrottlingRevert => PHASE_POST_CUTOVER,
+            StepKind::MailFlow
+            | StepKind::SourceThrottlingRevert
+            | StepKind::SourceImpersonationRevert => PHASE_POST_CUTOVER,
             _ => PHASE_MIGRATE,
         }
     }
@@ -237,7 +245,8 @@ impl StepKind {
             StepKind::SourceImpersonation
             | StepKind::SourceThrottling
             | StepKind::SourceExport
-            | StepKind::SourceThrottlingRevert => source,
+            | StepKind::SourceThrottlingRevert
+            | StepKind::SourceImpersonationRevert => source,
             // Synced objects' addresses are mastered in AD: Exchange Online refuses the write.
             StepKind::Aliases if identity == IdentityMode::Synced => source,
             StepKind::Preflight

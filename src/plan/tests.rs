@@ -289,7 +289,14 @@ fn gate_and_phase_per_step() {
         .filter(|s| s.phase == crate::bundle::manifest::PHASE_POST_CUTOVER)
         .map(|s| s.id)
         .collect();
-    assert_eq!(post, ["19-mail-flow", "90-source-throttling-revert"]);
+    assert_eq!(
+        post,
+        [
+            "19-mail-flow",
+            "90-source-throttling-revert",
+            "91-source-impersonation-revert"
+        ]
+    );
     let synced = Project {
         identity: IdentityMode::Synced,
         ..project()
@@ -361,9 +368,13 @@ fn per_version_steps() {
     assert!(p2007.step(StepKind::SourceThrottlingRevert).is_none());
     let p2016 = with(SourceVersion::Ex2016);
     assert!(p2016.step(StepKind::SourceThrottling).is_some());
+    let last: Vec<StepKind> = p2016.steps.iter().rev().take(2).map(|s| s.kind).collect();
     assert_eq!(
-        p2016.steps.last().unwrap().kind,
-        StepKind::SourceThrottlingRevert
+        last,
+        [
+            StepKind::SourceImpersonationRevert,
+            StepKind::SourceThrottlingRevert
+        ]
     );
     let none = build(
         &Project {
@@ -568,4 +579,26 @@ fn a_primary_address_apart_from_the_upn_is_applied_in_the_cloud_only() {
     };
     let p = build(&synced, &t, None).unwrap();
     assert!(!ids(&p).iter().any(|i| i.starts_with("aliases:primary:")));
+}
+
+#[test]
+fn the_impersonation_grant_is_removed_after_the_migration_on_2010_and_later() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let step = p.step(StepKind::SourceImpersonationRevert).unwrap();
+    assert_eq!(step.phase, crate::bundle::manifest::PHASE_POST_CUTOVER);
+    assert_eq!(step.place.runs_on, crate::bundle::manifest::RUNS_ON_SOURCE);
+    assert_eq!(
+        step.ops[0].id,
+        "source-impersonation-revert:remove:contoso\\svc-mig"
+    );
+    let p2007 = build(
+        &Project {
+            source_version: SourceVersion::Ex2007,
+            ..project()
+        },
+        &tenant(),
+        None,
+    )
+    .unwrap();
+    assert!(p2007.step(StepKind::SourceImpersonationRevert).is_none());
 }
