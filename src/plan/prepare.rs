@@ -28,7 +28,7 @@ pub fn prepare(project: &Project, state: Option<&State>) -> Result<Prepared> {
     if project
         .tenant
         .as_deref()
-        .is_none_or(|t| t.trim().is_empty())
+        .map_or(true, |t| t.trim().is_empty())
     {
         missing.push("the tenant ([tenant] name = \"NAME.onmicrosoft.com\", or --tenant)");
     }

@@ -100,15 +100,14 @@ impl Directory {
     /// Records that the recipient at `place` answers to the hashed name `k`; returns the place
     /// of the recipient that claimed it first (`place` itself when it already had it).
     pub fn claim_key(&mut self, k: u64, place: Place) -> Option<Place> {
-        let first = self.keys.insert(k, place).map(|p| {
+        self.keys.insert(k, place).map(|p| {
             let first = strip(p);
             if first != place && p.raw() & SHARED == 0 {
                 self.keys.mark(k, SHARED);
                 self.others.insert(k, place);
             }
             first
-        });
-        first
+        })
     }
 
     /// [`Self::claim_key`] of `text` in `ns`; records that `ns` is in use.
