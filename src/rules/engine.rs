@@ -155,11 +155,21 @@ struct DeferredKey {
 
 /// A member row waiting for its prefetch (the group is already resolved).
 pub struct DeferredMember {
+    /// The group as the row names it, resolved with the member after a prefetch; `None` when
+    /// the group is known already (a groups file's Members cell).
+    pub group: Option<GroupRef>,
     pub gid: Option<u32>,
     pub group_key: u64,
     pub member: String,
     pub base: u64,
     pub place: Place,
+    pub column: Option<usize>,
+}
+
+/// A member row's group column, waiting for its prefetch.
+pub struct GroupRef {
+    pub text: String,
+    pub base: u64,
     pub column: Option<usize>,
 }
 

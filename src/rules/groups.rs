@@ -5,10 +5,10 @@ use crate::diag::Severity::{Error, Warning};
 use crate::input::{Column, Row};
 use crate::model::address::{domain_of, smtp_problem, split_multi};
 
-use super::engine::{DeferredMember, State, DEFER};
+use super::engine::{DeferredMember, GroupRef, State, DEFER};
 use super::index::{base, in_ns, key, Ns, Place};
 use super::Rule;
-use crate::model::directory::Lookup;
+use crate::model::directory::{Lookup, GROUP_NAMES};
 
 pub const NAME_BLANK: Rule = Rule {
     code: "G001",
@@ -205,35 +205,18 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
         );
         return;
     };
-    let gid = match resolve_group(st, group) {
-        Lookup::Found(p) => st.group_at.get(&p.raw()).copied(),
-        Lookup::Ambiguous(a, b) => {
-            let msg = format!(
-                "'{group}' names two groups: {} and {}",
-                st.recipient_at(a),
-                st.recipient_at(b)
-            );
-            st.sink.cell(&AMBIGUOUS, row, Column::Group, msg);
-            None
-        }
-        Lookup::Missing => {
-            if st.have_groups {
-                st.sink.cell(
-                    &UNKNOWN_GROUP,
-                    row,
-                    Column::Group,
-                    format!("no group is named '{group}'"),
-                );
-            }
-            None
-        }
-    };
-    let group_key = gid.map_or_else(|| key(Ns::GroupName, group), u64::from);
     let mut text = st.spare_string();
     text.push_str(member);
+    let mut group_text = st.spare_string();
+    group_text.push_str(group);
     let job = DeferredMember {
-        gid,
-        group_key,
+        group: Some(GroupRef {
+            base: base(group),
+            text: group_text,
+            column: row.position(Column::Group),
+        }),
+        gid: None,
+        group_key: 0,
         member: text,
         base: base(member),
         place,
@@ -243,11 +226,41 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
 }
 
 /// The group a member row's group column names: `Add-DistributionGroupMember -Identity`
-/// takes a group, so only groups answer.
-fn resolve_group(st: &State<'_>, text: &str) -> Lookup {
-    st.dir.resolve_base(base(text), text.contains('@'), |p| {
-        st.group_at.contains_key(&p.raw())
-    })
+/// takes a group, so only groups answer. Reports an unknown or ambiguous group on the row.
+fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
+    let Some(g) = job.group.take() else { return };
+    let found = st
+        .dir
+        .resolve_among(g.base, g.text.contains('@'), &GROUP_NAMES, |p| {
+            st.group_at.contains_key(&p.raw())
+        });
+    let line = Some(job.place.line());
+    let column = g.column.map(|i| (st.header_name(i).to_string(), i));
+    let at = column.as_ref().map(|(n, i)| (n.as_str(), *i));
+    let text = g.text.as_str();
+    job.gid = match found {
+        Lookup::Found(p) => st.group_at.get(&p.raw()).copied(),
+        Lookup::Ambiguous(a, b) => {
+            let msg = format!(
+                "'{text}' names two groups: {} and {}",
+                st.recipient_at(a),
+                st.recipient_at(b)
+            );
+            st.sink.at(&AMBIGUOUS, line, at, Some(text), msg);
+            None
+        }
+        Lookup::Missing => {
+            if st.have_groups {
+                let msg = format!("no group is named '{text}'");
+                st.sink.at(&UNKNOWN_GROUP, line, at, Some(text), msg);
+            }
+            None
+        }
+    };
+    job.group_key = job
+        .gid
+        .map_or_else(|| in_ns(Ns::GroupName, g.base), u64::from);
+    st.recycle(g.text);
 }
 
 #[derive(Clone, Copy)]
@@ -357,6 +370,10 @@ fn finish(st: &mut State<'_>, r: Resolving) {
 /// that, each step after a prefetch of the slot it needs.
 fn enqueue(st: &mut State<'_>, job: DeferredMember) {
     st.dir.prefetch_resolve(job.base, job.member.contains('@'));
+    if let Some(g) = &job.group {
+        st.dir
+            .prefetch_among(g.base, g.text.contains('@'), &GROUP_NAMES);
+    }
     st.deferred_members.push_back(job);
     if st.deferred_members.len() > DEFER {
         step(st);
@@ -364,7 +381,8 @@ fn enqueue(st: &mut State<'_>, job: DeferredMember) {
 }
 
 fn step(st: &mut State<'_>) {
-    if let Some(job) = st.deferred_members.pop_front() {
+    if let Some(mut job) = st.deferred_members.pop_front() {
+        resolve_group(st, &mut job);
         let r = resolve(st, job);
         st.memberships.prefetch(r.pair);
         st.resolving.push_back(r);
@@ -398,6 +416,7 @@ pub fn resolve_pending(st: &mut State<'_>) {
             st.enter_file(file);
         }
         let job = DeferredMember {
+            group: None,
             gid: Some(gid),
             group_key: u64::from(gid),
             base: base(&member),

@@ -47,6 +47,10 @@ const EXACT: [Ns; 7] = [
     Ns::DerivedAlias,
 ];
 
+/// The identity names a group can have: a group's `-Identity` (which takes groups only) is
+/// looked up among these.
+pub const GROUP_NAMES: [Ns; 3] = [Ns::GroupName, Ns::Alias, Ns::GroupAddress];
+
 /// Whether a name in `ns` can be the text: aliases never hold `@`, UPNs and addresses always.
 fn may_hold(ns: Ns, at: bool) -> bool {
     match ns {
@@ -142,7 +146,12 @@ impl Directory {
 
     /// Starts loading every slot `resolve_base(b, at, ..)` will read.
     pub fn prefetch_resolve(&self, b: u64, at: bool) {
-        for ns in EXACT {
+        self.prefetch_among(b, at, &EXACT);
+    }
+
+    /// Starts loading the slots `resolve_among(b, at, names, ..)` will read.
+    pub fn prefetch_among(&self, b: u64, at: bool, names: &[Ns]) {
+        for &ns in names {
             if self.probes(ns, at) {
                 self.keys.prefetch(in_ns(ns, b));
             }
@@ -158,7 +167,19 @@ impl Directory {
     /// `-Identity` that takes a group). `b` is [`keys::base`] of the trimmed text, `at` whether
     /// it holds an `@`.
     pub fn resolve_base(&self, b: u64, at: bool, accept: impl Fn(Place) -> bool) -> Lookup {
-        let tiers: [&[Ns]; 2] = [&EXACT, &[Ns::Display]];
+        self.resolve_among(b, at, &EXACT, accept)
+    }
+
+    /// [`Self::resolve_base`] among the identity names `names` only (e.g. [`GROUP_NAMES`] for
+    /// a group's `-Identity`: no other namespace holds a group), then display names.
+    pub fn resolve_among(
+        &self,
+        b: u64,
+        at: bool,
+        names: &[Ns],
+        accept: impl Fn(Place) -> bool,
+    ) -> Lookup {
+        let tiers: [&[Ns]; 2] = [names, &[Ns::Display]];
         for tier in tiers {
             let mut found: Option<Place> = None;
             for &ns in tier {
@@ -370,11 +391,12 @@ impl TenantDirectory {
 
     /// What a name means among the groups (a group's `-Identity`).
     pub fn resolve_group(&self, text: &str) -> Resolved {
-        let l = self
-            .directory
-            .resolve_base(base(text.trim()), text.contains('@'), |p| {
-                matches!(self.recipient(p), Some(Recipient::Group(_)))
-            });
+        let l = self.directory.resolve_among(
+            base(text.trim()),
+            text.contains('@'),
+            &GROUP_NAMES,
+            |p| matches!(self.recipient(p), Some(Recipient::Group(_))),
+        );
         self.map(l)
     }
 
