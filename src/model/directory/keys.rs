@@ -54,7 +54,28 @@ pub fn in_ns(ns: Ns, base: u64) -> u64 {
     let mut z = base ^ (ns as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    let h = z ^ (z >> 31);
+    // The lowest bit (which hardly moves a key's slot) says which table holds it: see
+    // [`Ns::small`].
+    if ns.small() {
+        h | 1
+    } else {
+        h & !1
+    }
+}
+
+impl Ns {
+    /// Namespaces of groups and resource mailboxes, a few per cent of the keys: the directory
+    /// keeps them in a table of their own, which stays in cache, so looking a member up there
+    /// (for the ambiguity rule) costs little even when nothing is found.
+    pub fn small(self) -> bool {
+        matches!(self, Ns::GroupName | Ns::GroupAddress | Ns::MailboxAddress)
+    }
+}
+
+/// Whether a key from [`in_ns`] belongs to a small namespace.
+pub fn is_small(key: u64) -> bool {
+    key & 1 == 1
 }
 
 /// An open-addressing set of 64-bit key hashes with a place per key. Keys live in one flat

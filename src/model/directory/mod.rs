@@ -21,7 +21,7 @@ pub mod keys;
 
 use std::collections::HashMap;
 
-use keys::{base, in_ns, key, KeyMap, KeyTable, Ns, Place};
+use keys::{base, in_ns, is_small, key, KeyMap, KeyTable, Ns, Place};
 
 use super::{Group, Mailbox, RecipientKind, Tenant, User};
 
@@ -72,6 +72,8 @@ pub fn derived_alias(upn: &str) -> Option<&str> {
 #[derive(Default)]
 pub struct Directory {
     keys: KeyTable,
+    /// The keys of the small namespaces ([`Ns::small`]).
+    small: KeyTable,
     /// The second recipient that claimed a key (the first is in `keys`, its place marked
     /// [`SHARED`]): the witness that the name is ambiguous.
     others: KeyMap<Place>,
@@ -94,20 +96,36 @@ impl Directory {
     }
 
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.keys.len() + self.small.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
+    }
+
+    fn table(&self, k: u64) -> &KeyTable {
+        if is_small(k) {
+            &self.small
+        } else {
+            &self.keys
+        }
+    }
+
+    fn table_mut(&mut self, k: u64) -> &mut KeyTable {
+        if is_small(k) {
+            &mut self.small
+        } else {
+            &mut self.keys
+        }
     }
 
     /// Records that the recipient at `place` answers to the hashed name `k`; returns the place
     /// of the recipient that claimed it first (`place` itself when it already had it).
     pub fn claim_key(&mut self, k: u64, place: Place) -> Option<Place> {
-        self.keys.insert(k, place).map(|p| {
+        self.table_mut(k).insert(k, place).map(|p| {
             let first = strip(p);
             if first != place && p.raw() & SHARED == 0 {
-                self.keys.mark(k, SHARED);
+                self.table_mut(k).mark(k, SHARED);
                 self.others.insert(k, place);
             }
             first
@@ -130,7 +148,7 @@ impl Directory {
 
     /// The recipient that first claimed a hashed name.
     pub fn get(&self, k: u64) -> Option<Place> {
-        self.keys.get(k).map(strip)
+        self.table(k).get(k).map(strip)
     }
 
     /// Whether `resolve` looks a text up in `ns`.
@@ -141,7 +159,7 @@ impl Directory {
     }
 
     pub fn prefetch(&self, k: u64) {
-        self.keys.prefetch(k);
+        self.table(k).prefetch(k);
     }
 
     /// Starts loading every slot `resolve_base(b, at, ..)` will read.
@@ -153,7 +171,7 @@ impl Directory {
     pub fn prefetch_among(&self, b: u64, at: bool, names: &[Ns]) {
         for &ns in names {
             if self.probes(ns, at) {
-                self.keys.prefetch(in_ns(ns, b));
+                self.prefetch(in_ns(ns, b));
             }
         }
     }
@@ -187,7 +205,7 @@ impl Directory {
                     continue;
                 }
                 let k = in_ns(ns, b);
-                let Some(raw) = self.keys.get(k) else {
+                let Some(raw) = self.table(k).get(k) else {
                     continue;
                 };
                 let second = if raw.raw() & SHARED != 0 {
