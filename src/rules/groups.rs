@@ -234,10 +234,14 @@ fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
         .resolve_among(g.base, g.text.contains('@'), &GROUP_NAMES, |p| {
             st.group_at.contains_key(&p.raw())
         });
-    let line = Some(job.place.line());
-    let column = g.column.map(|i| (st.header_name(i).to_string(), i));
-    let at = column.as_ref().map(|(n, i)| (n.as_str(), *i));
     let text = g.text.as_str();
+    // The column's name is looked up only for a finding (most rows have none).
+    let report = |st: &mut State<'_>, rule: &'static Rule, msg: String| {
+        let column = g.column.map(|i| (st.header_name(i).to_string(), i));
+        let at = column.as_ref().map(|(n, i)| (n.as_str(), *i));
+        st.sink
+            .at(rule, Some(job.place.line()), at, Some(text), msg);
+    };
     job.gid = match found {
         Lookup::Found(p) => st.group_at.get(&p.raw()).copied(),
         Lookup::Ambiguous(a, b) => {
@@ -246,13 +250,12 @@ fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
                 st.recipient_at(a),
                 st.recipient_at(b)
             );
-            st.sink.at(&AMBIGUOUS, line, at, Some(text), msg);
+            report(st, &AMBIGUOUS, msg);
             None
         }
         Lookup::Missing => {
             if st.have_groups {
-                let msg = format!("no group is named '{text}'");
-                st.sink.at(&UNKNOWN_GROUP, line, at, Some(text), msg);
+                report(st, &UNKNOWN_GROUP, format!("no group is named '{text}'"));
             }
             None
         }

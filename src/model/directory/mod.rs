@@ -51,15 +51,6 @@ const EXACT: [Ns; 7] = [
 /// looked up among these.
 pub const GROUP_NAMES: [Ns; 3] = [Ns::GroupName, Ns::Alias, Ns::GroupAddress];
 
-/// Whether a name in `ns` can be the text: aliases never hold `@`, UPNs and addresses always.
-fn may_hold(ns: Ns, at: bool) -> bool {
-    match ns {
-        Ns::Alias | Ns::DerivedAlias => !at,
-        Ns::Upn | Ns::UserAddress | Ns::GroupAddress | Ns::MailboxAddress => at,
-        Ns::GroupName | Ns::Display => true,
-    }
-}
-
 /// The alias Exchange and Entra give a recipient created without one: the UPN's local part.
 pub fn derived_alias(upn: &str) -> Option<&str> {
     upn.trim()
@@ -151,13 +142,6 @@ impl Directory {
         self.table(k).get(k).map(strip)
     }
 
-    /// Whether `resolve` looks a text up in `ns`.
-    fn probes(&self, ns: Ns, at: bool) -> bool {
-        self.used & (1 << ns as u8) != 0
-            && may_hold(ns, at)
-            && !(at && ns == Ns::GroupName && !self.name_with_at)
-    }
-
     pub fn prefetch(&self, k: u64) {
         self.table(k).prefetch(k);
     }
@@ -169,11 +153,31 @@ impl Directory {
 
     /// Starts loading the slots `resolve_among(b, at, names, ..)` will read.
     pub fn prefetch_among(&self, b: u64, at: bool, names: &[Ns]) {
+        let mask = self.mask(at);
         for &ns in names {
-            if self.probes(ns, at) {
+            if mask & (1 << ns as u8) != 0 {
                 self.prefetch(in_ns(ns, b));
             }
         }
+    }
+
+    /// The namespaces `resolve` looks a text in, as bits (`1 << ns`): those holding a key, and
+    /// of those only the ones whose names can be the text (aliases never hold `@`, UPNs and
+    /// addresses always do; a Name may, when one does).
+    fn mask(&self, at: bool) -> u16 {
+        let mut m = self.used;
+        if at {
+            m &= !((1 << Ns::Alias as u8) | (1 << Ns::DerivedAlias as u8));
+            if !self.name_with_at {
+                m &= !(1 << Ns::GroupName as u8);
+            }
+        } else {
+            m &= !((1 << Ns::Upn as u8)
+                | (1 << Ns::UserAddress as u8)
+                | (1 << Ns::GroupAddress as u8)
+                | (1 << Ns::MailboxAddress as u8));
+        }
+        m
     }
 
     /// The recipient a name means, among every recipient.
@@ -198,10 +202,11 @@ impl Directory {
         accept: impl Fn(Place) -> bool,
     ) -> Lookup {
         let tiers: [&[Ns]; 2] = [names, &[Ns::Display]];
+        let mask = self.mask(at);
         for tier in tiers {
             let mut found: Option<Place> = None;
             for &ns in tier {
-                if !self.probes(ns, at) {
+                if mask & (1 << ns as u8) == 0 {
                     continue;
                 }
                 let k = in_ns(ns, b);
