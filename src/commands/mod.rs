@@ -9,6 +9,7 @@ mod demo;
 mod estimate;
 mod init;
 mod lint;
+mod output;
 mod plan;
 mod report;
 mod rules;
@@ -17,6 +18,7 @@ mod synth;
 
 /// Runs a command and maps its outcome to the exit-code contract; never panics on input.
 pub fn dispatch(cli: Cli) -> i32 {
+    output::guard();
     let result: Result<Exit> = match cli.command {
         Command::Lint(a) => lint::run(a),
         Command::Rules(a) => rules::run(a),

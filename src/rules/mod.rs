@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::diag::Severity;
 
 pub mod address;
+mod cycles;
 pub mod damage;
 mod engine;
 pub mod file;
@@ -69,6 +70,7 @@ pub static RULES: &[Rule] = &[
     damage::CONTROL,
     damage::LOOKALIKE_QUOTE,
     damage::LOSSY_EXPORT,
+    damage::BIDI_CONTROL,
     file::UNREADABLE,
     file::EMPTY,
     file::BINARY,
