@@ -3,7 +3,8 @@
 //!
 //!     cargo bench --bench lint
 //!
-//! Sizes: CUTOVER_BENCH_USERS / _GROUPS / _MEMBERSHIPS; data folder: CUTOVER_BENCH_DIR
+//! Sizes: CUTOVER_BENCH_USERS / _GROUPS / _MEMBERSHIPS; layout: CUTOVER_BENCH_FORMAT=playbook
+//! for the playbook's files (members named by derived alias); data folder: CUTOVER_BENCH_DIR
 //! (default: a temporary folder). Peak memory is the process high-water mark (VmHWM) read
 //! after the lint, which runs last.
 
@@ -76,6 +77,10 @@ fn main() {
     let t = Instant::now();
     let mut o = cutover::synth::Options::new(users, Some(groups), Some(memberships));
     o.seed = 7;
+    let playbook = std::env::var("CUTOVER_BENCH_FORMAT").is_ok_and(|f| f == "playbook");
+    if playbook {
+        o.format = cutover::synth::Format::Playbook;
+    }
     let w = cutover::synth::write(dir, &o).expect("synth");
     println!(
         "synth: {users} users, {groups} groups, {memberships} memberships in {:.2} s",
@@ -90,6 +95,8 @@ fn main() {
     let (csv_time, csv_rows) = best_of(3, || csv_parse(&files));
     let project = Project {
         domains: vec!["contoso.com".into()],
+        // The playbook's users file has no UsageLocation column.
+        usage_location: playbook.then(|| "US".into()),
         ..Default::default()
     };
     let inputs: Vec<Input> = files
@@ -105,7 +112,12 @@ fn main() {
     assert_eq!(report.errors(), 0, "synthetic tenant lints clean");
 
     let mb = bytes as f64 / 1e6;
-    println!("input: {rows} rows, {mb:.1} MB");
+    println!(
+        "input: {rows} rows, {mb:.1} MB ({} layout); findings: {} errors, {} warnings",
+        if playbook { "playbook" } else { "cutover" },
+        report.errors(),
+        report.warnings()
+    );
     println!(
         "csv crate parse: {:.3} s ({:.2} M rows/s)",
         csv_time.as_secs_f64(),

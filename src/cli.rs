@@ -176,6 +176,10 @@ pub struct SynthArgs {
     /// Random seed: the same seed writes the same tenant.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// File layout: cutover's own, or the playbook's hand-made CSVs (users with passwords and
+    /// no alias, DLs `Name,Address`, members `DL,Alias`).
+    #[arg(long, value_enum, default_value_t = crate::synth::Format::Cutover)]
+    pub format: crate::synth::Format,
     /// Folder to write users.csv, groups.csv and members.csv into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

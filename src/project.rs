@@ -74,9 +74,9 @@ impl SourceVersion {
     /// Windows PowerShell 1.0/2.0, so their scripts keep to 2.0 (1.0 features for 2007).
     pub fn shell(self) -> &'static str {
         match self {
-            SourceVersion::Ex2003 | SourceVersion::Ex2007 | SourceVersion::Ex2010 => {
-                "powershell-2.0"
-            }
+            // The 2007 scripts keep to PowerShell 1.0, the shell Exchange 2007 shipped with.
+            SourceVersion::Ex2007 => "powershell-1.0",
+            SourceVersion::Ex2003 | SourceVersion::Ex2010 => "powershell-2.0",
             _ => "powershell-5.1",
         }
     }

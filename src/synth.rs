@@ -7,6 +7,18 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The layout of the files written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// cutover's own layout: explicit aliases, group addresses, members by address.
+    #[default]
+    Cutover,
+    /// The playbook's hand-made files: users `UserPrincipalName,FirstName,LastName,
+    /// DisplayName,Password`, DLs `Name,Address`, members `DL,Alias` where Alias is the part
+    /// of the UPN before `@` (the alias Exchange derives, since the users file gives none).
+    Playbook,
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub users: u64,
@@ -14,6 +26,7 @@ pub struct Options {
     pub memberships: u64,
     pub domain: String,
     pub seed: u64,
+    pub format: Format,
 }
 
 impl Options {
@@ -25,6 +38,7 @@ impl Options {
             memberships: memberships.unwrap_or(users),
             domain: "contoso.com".into(),
             seed: 1,
+            format: Format::Cutover,
         }
     }
 }
@@ -141,13 +155,15 @@ pub fn write(dir: &Path, o: &Options) -> Result<Written> {
     // Names are drawn once per user and needed again for the member rows: keep the two
     // name indexes per user (two bytes) rather than the strings.
     let mut names: Vec<(u8, u8)> = Vec::with_capacity(o.users as usize);
+    let playbook = o.format == Format::Playbook;
     let mut w = create(&written.users)?;
     let e = io(&written.users);
-    w.write_all(
+    let header = if playbook {
+        "\u{feff}UserPrincipalName,FirstName,LastName,DisplayName,Password\r\n"
+    } else {
         "\u{feff}UserPrincipalName,FirstName,LastName,DisplayName,Alias,UsageLocation\r\n"
-            .as_bytes(),
-    )
-    .map_err(&e)?;
+    };
+    w.write_all(header.as_bytes()).map_err(&e)?;
     for i in 0..o.users {
         let f = (rng.next() % FIRST.len() as u64) as u8;
         let l = (rng.next() % LAST.len() as u64) as u8;
@@ -155,34 +171,55 @@ pub fn write(dir: &Path, o: &Options) -> Result<Written> {
         let (fd, fa) = FIRST[f as usize];
         let (ld, la) = LAST[l as usize];
         let cc = rng.pick(COUNTRIES);
-        writeln!(
-            w,
-            "{fa}.{la}.{i}@{domain},{fd},{ld},{fd} {ld},{fa}.{la}.{i},{cc}\r"
-        )
+        if playbook {
+            // A synthetic initial password that meets the Entra policy (never a real one).
+            let pw = rng.next() % 1_000_000;
+            writeln!(
+                w,
+                "{fa}.{la}.{i}@{domain},{fd},{ld},{fd} {ld},Synth-{pw:06}!\r"
+            )
+        } else {
+            writeln!(
+                w,
+                "{fa}.{la}.{i}@{domain},{fd},{ld},{fd} {ld},{fa}.{la}.{i},{cc}\r"
+            )
+        }
         .map_err(&e)?;
     }
     w.flush().map_err(&e)?;
     let mut w = create(&written.groups)?;
     let e = io(&written.groups);
-    w.write_all(
+    let header = if playbook {
+        "\u{feff}Name,Address\r\n"
+    } else {
         "\u{feff}Name,DisplayName,Alias,PrimarySmtpAddress,GroupType,RequireSenderAuthenticationEnabled\r\n"
-            .as_bytes(),
-    )
-    .map_err(&e)?;
+    };
+    w.write_all(header.as_bytes()).map_err(&e)?;
+    // The playbook names groups by Name: keep each group's department for its member rows.
+    let mut group_names: Vec<&str> = Vec::with_capacity(o.groups as usize);
     for g in 0..o.groups {
         let dept = rng.pick(DEPARTMENTS);
+        group_names.push(dept);
         let external = if rng.next() % 4 == 0 { "False" } else { "True" };
-        writeln!(
-            w,
-            "{dept} {g:05},{dept} team {g},dl-{g:05},dl-{g:05}@{domain},Distribution,{external}\r"
-        )
+        if playbook {
+            writeln!(w, "{dept} {g:05},dl-{g:05}@{domain}\r")
+        } else {
+            writeln!(
+                w,
+                "{dept} {g:05},{dept} team {g},dl-{g:05},dl-{g:05}@{domain},Distribution,{external}\r"
+            )
+        }
         .map_err(&e)?;
     }
     w.flush().map_err(&e)?;
     let mut w = create(&written.members)?;
     let e = io(&written.members);
-    w.write_all("\u{feff}Group,Member,MemberType\r\n".as_bytes())
-        .map_err(&e)?;
+    let header = if playbook {
+        "\u{feff}DL,Alias\r\n"
+    } else {
+        "\u{feff}Group,Member,MemberType\r\n"
+    };
+    w.write_all(header.as_bytes()).map_err(&e)?;
     let offsets: Vec<u64> = (0..o.groups).map(|_| rng.next() % o.users).collect();
     for j in 0..o.memberships {
         // Group g's k-th member is user (k + offset_g) mod users: unique within a group.
@@ -192,7 +229,13 @@ pub fn write(dir: &Path, o: &Options) -> Result<Written> {
         let (f, l) = names[u as usize];
         let fa = FIRST[f as usize].1;
         let la = LAST[l as usize].1;
-        writeln!(w, "dl-{g:05}@{domain},{fa}.{la}.{u}@{domain},User\r").map_err(&e)?;
+        if playbook {
+            let dept = group_names.get(g as usize).copied().unwrap_or_default();
+            writeln!(w, "{dept} {g:05},{fa}.{la}.{u}\r")
+        } else {
+            writeln!(w, "dl-{g:05}@{domain},{fa}.{la}.{u}@{domain},User\r")
+        }
+        .map_err(&e)?;
     }
     w.flush().map_err(&e)?;
     Ok(written)

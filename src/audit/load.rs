@@ -99,6 +99,25 @@ fn split_multi(s: Option<&str>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// The recipient's current legacyExchangeDN as an X500 address (once): Outlook's cached
+/// recipients and replies to old mail address it, and bounce (IMCEAEX NDR) without it.
+pub fn with_legacy_dn(mut proxies: Vec<ProxyAddress>, dn: Option<&str>) -> Vec<ProxyAddress> {
+    let Some(dn) = dn.map(str::trim).filter(|d| d.starts_with('/')) else {
+        return proxies;
+    };
+    let have = proxies
+        .iter()
+        .any(|p| p.kind == "x500" && p.address.eq_ignore_ascii_case(dn));
+    if !have {
+        proxies.push(ProxyAddress {
+            primary: false,
+            kind: "x500".into(),
+            address: dn.to_string(),
+        });
+    }
+    proxies
+}
+
 fn proxy(entry: &str) -> ProxyAddress {
     match entry.split_once(':') {
         Some((prefix, address)) if !prefix.contains('@') => ProxyAddress {
@@ -131,8 +150,9 @@ mod mbx {
     pub const FWD_ADDR: usize = 13;
     pub const SOB: usize = 14;
     pub const NAME: usize = 15;
+    pub const LEGACY_DN: usize = 16;
     use crate::input::Column as C;
-    pub const FIELDS: [C; 16] = [
+    pub const FIELDS: [C; 17] = [
         C::Identity,
         C::Alias,
         C::DisplayName,
@@ -149,11 +169,12 @@ mod mbx {
         C::ForwardingAddress,
         C::GrantSendOnBehalfTo,
         C::Name,
+        C::LegacyExchangeDn,
     ];
 }
 
 /// System mailboxes that no migration moves (public folders are a project of their own).
-fn is_system_mailbox(kind: &str) -> bool {
+pub(crate) fn is_system_mailbox(kind: &str) -> bool {
     [
         "discoverymailbox",
         "arbitrationmailbox",
@@ -166,7 +187,7 @@ fn is_system_mailbox(kind: &str) -> bool {
     .contains(&kind.to_ascii_lowercase().as_str())
 }
 
-fn recipient_kind(kind: Option<&str>) -> RecipientKind {
+pub(crate) fn recipient_kind(kind: Option<&str>) -> RecipientKind {
     match kind.map(str::to_ascii_lowercase).as_deref() {
         Some("sharedmailbox" | "shared") => RecipientKind::Shared,
         Some("roommailbox" | "room") => RecipientKind::Room,
@@ -191,6 +212,7 @@ pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
             mbx::ALIAS,
             mbx::NAME,
             mbx::DISPLAY,
+            mbx::GUID,
         ]
         .into_iter()
         .find_map(get);
@@ -223,10 +245,13 @@ pub fn mailboxes_from(t: &Table) -> Loaded<Mailbox> {
             primary_smtp: primary,
             upn: get(mbx::UPN).map(str::to_string),
             exchange_guid: norm_guid(get(mbx::GUID)),
-            proxy_addresses: split_multi(get(mbx::ADDRESSES))
-                .iter()
-                .map(|e| proxy(e))
-                .collect(),
+            proxy_addresses: with_legacy_dn(
+                split_multi(get(mbx::ADDRESSES))
+                    .iter()
+                    .map(|e| proxy(e))
+                    .collect(),
+                get(mbx::LEGACY_DN),
+            ),
             kind: recipient_kind(get(mbx::TYPE)),
             archive,
             archive_guid,

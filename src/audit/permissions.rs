@@ -12,9 +12,10 @@ use crate::model::{Mailbox, Permission, PermissionRight, User};
 use crate::project::Project;
 
 use super::findings::*;
-use super::join::{eq_lower, KeyIndex, MailboxIndex};
-use super::principal::{is_builtin_name, is_ignored_principal, is_orphaned_sid};
+use super::join::MailboxIndex;
+use super::principal::{is_builtin_name, is_ignored_principal, is_orphaned_sid, lookup_keys};
 use super::PermissionGrant;
+use crate::model::directory::{Recipient, Resolved, TenantDirectory};
 
 /// Every source grant: the permissions export plus `GrantSendOnBehalfTo` from the mailbox export.
 pub fn all_permissions(
@@ -56,38 +57,17 @@ pub fn all_permissions(
     (out, findings)
 }
 
-fn user_keys(u: &User) -> impl Iterator<Item = &str> {
-    let local = u.upn.split_once('@').map(|(l, _)| l);
-    [
-        Some(u.upn.as_str()),
-        local,
-        u.alias.as_deref(),
-        u.primary_smtp.as_deref(),
-        Some(u.display_name.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .chain(
-        u.proxy_addresses
-            .iter()
-            .filter(|p| p.kind == "smtp")
-            .map(|p| p.address.as_str()),
-    )
+/// The users being migrated, resolved through the recipient directory (the same `resolve` as
+/// lint's member rules and the plan's members step).
+pub struct UserIndex {
+    dir: TenantDirectory,
 }
 
-/// Lookup from the names a user goes by to its position.
-pub struct UserIndex<'a> {
-    users: &'a [User],
-    keys: KeyIndex,
-}
-
-impl<'a> UserIndex<'a> {
-    pub fn new(users: &'a [User]) -> Self {
-        let mut keys = KeyIndex::with_capacity(users.len() * 4);
-        for (i, u) in users.iter().enumerate() {
-            keys.insert(i, user_keys(u));
+impl UserIndex {
+    pub fn new(users: &[User]) -> Self {
+        UserIndex {
+            dir: TenantDirectory::of(users, &[], &[]),
         }
-        UserIndex { users, keys }
     }
 
     /// The user a mailbox belongs to, by its UPN, primary address or alias.
@@ -102,15 +82,23 @@ impl<'a> UserIndex<'a> {
         .find_map(|k| self.resolve(k))
     }
 
-    pub fn resolve(&self, reference: &str) -> Option<usize> {
-        if self.keys.is_empty() {
-            return None;
+    /// What a trustee reference (DOMAIN\name, CN=..., canonical name, address, alias, display
+    /// name) means among the users: the first of its forms that any user answers to.
+    pub fn lookup(&self, reference: &str) -> Resolved {
+        for k in lookup_keys(reference) {
+            match self.dir.resolve(k) {
+                Resolved::Missing => {}
+                found => return found,
+            }
         }
-        self.keys.resolve(reference, |i, key| {
-            self.users
-                .get(i)
-                .is_some_and(|u| user_keys(u).any(|k| eq_lower(k.trim(), key)))
-        })
+        Resolved::Missing
+    }
+
+    pub fn resolve(&self, reference: &str) -> Option<usize> {
+        match self.lookup(reference) {
+            Resolved::Found(Recipient::User(i)) => Some(i),
+            _ => None,
+        }
     }
 }
 
@@ -189,7 +177,16 @@ pub fn analyse(
             .or_else(|| trustee_mailbox.and_then(mailbox_principal));
         let (Some(trustee), Some(mailbox)) = (principal, mailbox_target(mi)) else {
             let known = trustee_mailbox.is_some() || uix.resolve(&p.trustee).is_some();
-            let (rule, why) = if known {
+            let ambiguous = match uix.lookup(&p.trustee) {
+                Resolved::Ambiguous(Recipient::User(a), Recipient::User(b)) => {
+                    let upn = |i: usize| users.get(i).map_or("", |u| u.upn.as_str());
+                    Some(format!("names two users, {} and {}", upn(a), upn(b)))
+                }
+                _ => None,
+            };
+            let (rule, why) = if let (false, Some(why)) = (known, ambiguous.as_deref()) {
+                (&P002, why)
+            } else if known {
                 (
                     &P002,
                     "has no destination UPN or address in an accepted domain",

@@ -41,7 +41,7 @@ pub struct Step {
     pub target: String,
     /// `source-server` or `jump-box`.
     pub runs_on: String,
-    /// `powershell-2.0`, `powershell-5.1` or `pwsh-7`.
+    /// `powershell-1.0` (Exchange 2007), `powershell-2.0`, `powershell-5.1` or `pwsh-7`.
     pub shell: String,
     pub sha256: String,
     /// Number of operations (result records) the step will write when run whole.

@@ -189,6 +189,7 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::DnsRecords => "steps/dns-records",
         StepKind::MailFlow => "steps/mail-flow",
         StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
+        StepKind::SourceImpersonationRevert => "steps/source-impersonation-revert",
     })
 }
 
@@ -419,6 +420,7 @@ fn render_readme(
         "synced": plan.identity == IdentityMode::Synced,
         "has_secrets": opts.has_secrets,
         "has_revert": plan.step(StepKind::SourceThrottlingRevert).is_some(),
+        "has_impersonation_revert": has(StepKind::SourceImpersonationRevert),
         "has_source": !source_steps.is_empty(),
         "source_example": source_example,
         "has_source_export": has(StepKind::SourceExport),
@@ -443,6 +445,7 @@ fn render_readme(
             "dns": StepKind::DnsRecords.id(),
             "mail_flow": StepKind::MailFlow.id(),
             "revert": StepKind::SourceThrottlingRevert.id(),
+            "impersonation_revert": StepKind::SourceImpersonationRevert.id(),
         },
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
     });

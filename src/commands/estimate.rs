@@ -186,6 +186,15 @@ fn check_input(path: &Path, kind: FileKind, option: &str, project: &Project) -> 
         .filter(|c| !header.has(**c))
         .map(|c| c.canonical())
         .collect();
+    let any = columns::required_one_of(kind);
+    if !any.is_empty() && !any.iter().any(|c| header.has(*c)) {
+        let names: Vec<&str> = any.iter().map(|c| c.canonical()).collect();
+        return Err(Error::Usage(format!(
+            "{option} {name}: a {kind} file needs one of the columns {}; the header has {}",
+            names.join(", "),
+            header.names.join(", ")
+        )));
+    }
     if !missing.is_empty() {
         return Err(Error::Usage(format!(
             "{option} {name}: a {kind} file needs the column(s) {}; the header has {}",

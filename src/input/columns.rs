@@ -68,6 +68,9 @@ pub enum Column {
     AutoMapping,
     ArchiveDatabase,
     GrantSendOnBehalfTo,
+    /// The recipient's current legacyExchangeDN (`/o=.../cn=...`): Outlook's cached recipients
+    /// and replies to old mail address it, so it becomes an X500 address in the tenant.
+    LegacyExchangeDn,
     AccessControlType,
 }
 
@@ -131,6 +134,7 @@ impl Column {
             AutoMapping => "AutoMapping",
             ArchiveDatabase => "ArchiveDatabase",
             GrantSendOnBehalfTo => "GrantSendOnBehalfTo",
+            LegacyExchangeDn => "LegacyExchangeDN",
             AccessControlType => "AccessControlType",
         }
     }
@@ -247,6 +251,7 @@ static GROUPS: Synonyms = &[
     ),
     (C::Members, &["members"]),
     (C::Identity, &["identity"]),
+    (C::LegacyExchangeDn, &["legacyexchangedn"]),
 ];
 
 static MEMBERS: Synonyms = &[
@@ -290,7 +295,8 @@ static MEMBERS: Synonyms = &[
 ];
 
 static MAILBOXES: Synonyms = &[
-    (C::Identity, &["identity"]),
+    // Get-Mailbox's DistinguishedName names the mailbox as well as its Identity does.
+    (C::Identity, &["identity", "distinguishedname"]),
     (C::Alias, &["alias", "mailnickname"]),
     (C::DisplayName, &["displayname"]),
     (
@@ -317,6 +323,7 @@ static MAILBOXES: Synonyms = &[
     (C::ArchiveDatabase, &["archivedatabase", "archivename"]),
     (C::GrantSendOnBehalfTo, &["grantsendonbehalfto"]),
     (C::Name, &["name", "samaccountname"]),
+    (C::LegacyExchangeDn, &["legacyexchangedn"]),
 ];
 
 static STATS: Synonyms = &[
@@ -372,9 +379,25 @@ pub fn required(kind: FileKind) -> &'static [Column] {
         FileKind::Users => &[C::Upn, C::DisplayName],
         FileKind::Groups => &[C::Name],
         FileKind::Members => &[C::Group, C::Member],
-        FileKind::Mailboxes => &[C::Identity],
+        FileKind::Mailboxes => &[],
         FileKind::MailboxStats => &[C::TotalItemSize],
         FileKind::Permissions => &[C::Identity, C::User],
+    }
+}
+
+/// Columns of which a file of this kind needs at least one: what names the record. A mailbox
+/// export names its mailboxes by Identity (or DistinguishedName), Alias, PrimarySmtpAddress,
+/// UserPrincipalName or ExchangeGuid, whichever the export kept.
+pub fn required_one_of(kind: FileKind) -> &'static [Column] {
+    match kind {
+        FileKind::Mailboxes => &[
+            C::Identity,
+            C::Alias,
+            C::PrimarySmtp,
+            C::Upn,
+            C::ExchangeGuid,
+        ],
+        _ => &[],
     }
 }
 
@@ -399,6 +422,7 @@ pub fn canonical_headers(kind: FileKind) -> &'static [Column] {
             C::EmailAddresses,
             C::GroupType,
             C::RequireSenderAuth,
+            C::LegacyExchangeDn,
         ],
         FileKind::Members => &[C::Group, C::Member, C::MemberType],
         FileKind::Mailboxes => &[
@@ -417,6 +441,7 @@ pub fn canonical_headers(kind: FileKind) -> &'static [Column] {
             C::ForwardingAddress,
             C::DeliverToMailboxAndForward,
             C::ProhibitSendQuota,
+            C::LegacyExchangeDn,
         ],
         FileKind::MailboxStats => &[
             C::MailboxGuid,

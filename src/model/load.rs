@@ -104,17 +104,6 @@ pub fn join_mailbox_addresses(t: &mut Tenant) {
     }
 }
 
-/// The groups of one groups file (for cross-file checks that need only the groups).
-pub fn load_groups(project: &Project, path: &Path) -> Result<Vec<Group>> {
-    let mut groups = Vec::new();
-    for_each_row(project, path, FileKind::Groups, |o, r| {
-        if let Some(g) = group(o, r) {
-            groups.push(g);
-        }
-    })?;
-    Ok(groups)
-}
-
 /// Streams one file as `kind`, handing each row and its origin to `f`.
 pub fn for_each_row(
     project: &Project,
@@ -201,7 +190,8 @@ fn user(origin: Origin, r: &Row<'_>) -> Option<User> {
 
 fn group(origin: Origin, r: &Row<'_>) -> Option<Group> {
     let name = owned(r, Column::Name)?;
-    let proxy_addresses = proxies(r);
+    let proxy_addresses =
+        crate::audit::load::with_legacy_dn(proxies(r), r.value(Column::LegacyExchangeDn));
     let kind = match r.value(Column::GroupType) {
         Some(t) if t.to_ascii_lowercase().contains("security") => GroupKind::Security,
         _ => GroupKind::Distribution,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 
 pub mod address;
+pub mod directory;
 pub mod load;
 pub mod mailbox;
 

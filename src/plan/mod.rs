@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashSet;
 
 use serde::Serialize;
 
@@ -15,7 +15,10 @@ use crate::audit::PermissionGrant;
 use crate::bundle::manifest::RUNS_ON_JUMP_BOX;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
-use crate::model::{Mailbox, PermissionRight, RecipientKind, Tenant, User};
+use crate::model::directory::{
+    derived_alias, resource_mailbox_name, Recipient, Resolved, TenantDirectory,
+};
+use crate::model::{Group, Mailbox, PermissionRight, RecipientKind, Tenant, User};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 /// The one minimum PowerShell for a bundle: the runner refuses older, preflight checks it, the
@@ -175,6 +178,16 @@ const EX2003_MANUAL: ManualStep = ManualStep {
            them to the tenant).",
 };
 
+const SYNCED_GROUPS: ManualStep = ManualStep {
+    title: "Synced groups, contacts and memberships",
+    text: "With synced identities Entra Connect brings the distribution groups, mail contacts \
+           and their members from Active Directory, and Exchange Online refuses to change synced \
+           objects (\"out of the current user's write scope\"), so this bundle has no group, \
+           contact or member step. Keep managing them on premises; check in the tenant that \
+           each group from the groups file arrived (Get-DistributionGroup) once sync has run. A \
+           group your Entra Connect scope leaves out must be created in the cloud by hand.",
+};
+
 const DEST_IMPERSONATION: ManualStep = ManualStep {
     title: "Destination access for the migration tool",
     text: "Exchange Online removed the ApplicationImpersonation role (February 2025), so the \
@@ -288,11 +301,18 @@ fn user_address(u: &User) -> String {
     lower(u.primary_smtp.as_deref().unwrap_or(&u.upn))
 }
 
+/// The alias the users step sets: the user's own, else the one Exchange would derive (the
+/// directory resolves members by the same name).
 fn mail_nickname(u: &User) -> String {
     match &u.alias {
         Some(a) if !a.trim().is_empty() => a.trim().to_string(),
-        _ => u.upn.split('@').next().unwrap_or(&u.upn).to_string(),
+        _ => derived_alias(&u.upn).unwrap_or(u.upn.trim()).to_string(),
     }
+}
+
+/// The address a group is known by in the tenant: its primary SMTP address, else its name.
+fn group_key(g: &Group) -> String {
+    lower(g.primary_smtp.as_deref().unwrap_or(&g.name))
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -636,11 +656,7 @@ impl<'a> Builder<'a> {
             });
             let alias = opt(&m.alias);
             let display = opt(&m.display_name);
-            let name = [&display, &alias]
-                .into_iter()
-                .find(|v| !v.is_empty())
-                .cloned()
-                .unwrap_or_else(|| address.split('@').next().unwrap_or(&address).to_string());
+            let name = resource_mailbox_name(Some(&display), Some(&alias), &address).to_string();
             ops.push(op(
                 format!("shared-mailboxes:ensure:{address}"),
                 "ensure",
@@ -690,6 +706,32 @@ impl<'a> Builder<'a> {
         for u in &self.tenant.users {
             let identity = u.upn.trim();
             let mbx = user_address(u);
+            // A primary address apart from the UPN (users file or mailbox export) is made the
+            // cloud mailbox's primary; otherwise mail to it bounces once the MX moves. Synced
+            // mailboxes already have it on premises.
+            if self.project.identity == IdentityMode::Cloud && mbx != lower(identity) {
+                let id = format!("aliases:primary:{}:smtp:{mbx}", lower(identity));
+                if seen.insert(id.clone()) {
+                    let change = self.change(|s| {
+                        let has = s
+                            .mailbox_addresses
+                            .get(&lower(identity))
+                            .is_some_and(|set| set.contains(&format!("smtp:{mbx}")));
+                        if has {
+                            Change::Update
+                        } else {
+                            Change::Create
+                        }
+                    });
+                    ops.push(op(
+                        id,
+                        "add",
+                        identity,
+                        change,
+                        [identity.to_string(), format!("SMTP:{mbx}")],
+                    ));
+                }
+            }
             for p in &u.proxy_addresses {
                 if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
                     continue;
@@ -755,28 +797,39 @@ impl<'a> Builder<'a> {
     }
 
     fn groups_contacts_members(&mut self) {
-        // Every name a group or user may be called by in the members file, to its address.
-        let mut groups: HashMap<String, String> = HashMap::default();
+        if self.project.identity == IdentityMode::Synced {
+            // Entra Connect syncs the groups, contacts and memberships too: Exchange Online
+            // refuses writes to them (write scope), so the jump box gets no step for them.
+            if !(self.tenant.groups.is_empty() && self.tenant.memberships.is_empty()) {
+                self.manual.push(SYNCED_GROUPS);
+            }
+            return;
+        }
         let mut group_ops = Vec::new();
         let mut group_ids = HashSet::default();
+        // Exchange Online refuses a second recipient of one Name (lint G013): the shared,
+        // room and equipment mailboxes are made first and keep theirs.
+        let mut group_names: HashSet<String> = resource_mailboxes(self.tenant)
+            .map(|m| {
+                let address = mailbox_address(m);
+                lower(resource_mailbox_name(
+                    m.display_name.as_deref(),
+                    m.alias.as_deref(),
+                    &address,
+                ))
+            })
+            .collect();
         for g in &self.tenant.groups {
-            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
-            for n in [
-                Some(&g.name),
-                g.alias.as_ref(),
-                g.primary_smtp.as_ref(),
-                g.display_name.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                groups.entry(lower(n)).or_insert_with(|| key.clone());
+            // Group names are unique (lint G003): a second group of one name is never created,
+            // and the directory gives it no names.
+            if !group_names.insert(lower(&g.name)) {
+                self.notes.push(format!(
+                    "{}:{}: a group or mailbox named '{}' comes earlier; this group is left out",
+                    g.origin.file, g.origin.line, g.name
+                ));
+                continue;
             }
-            for p in &g.proxy_addresses {
-                groups
-                    .entry(lower(&p.address))
-                    .or_insert_with(|| key.clone());
-            }
+            let key = group_key(g);
             // Exchange Online rejects external senders unless told otherwise.
             let require_auth = !g.accept_external.unwrap_or(false);
             let change = self.change(|s| match s.groups.get(&key) {
@@ -812,48 +865,58 @@ impl<'a> Builder<'a> {
             ));
         }
         let alias_ops = self.group_aliases();
-        let mut users: HashMap<String, String> = HashMap::default();
-        for u in &self.tenant.users {
-            let addr = user_address(u);
-            for n in [Some(&u.upn), u.alias.as_ref(), u.primary_smtp.as_ref()]
-                .into_iter()
-                .flatten()
-            {
-                users.entry(lower(n)).or_insert_with(|| addr.clone());
-            }
-            for p in &u.proxy_addresses {
-                users
-                    .entry(lower(&p.address))
-                    .or_insert_with(|| addr.clone());
-            }
-        }
+        let dir = TenantDirectory::new(self.tenant);
         let mut contacts = BTreeSet::new();
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
-            let Some(group) = groups.get(&lower(&m.group)).cloned() else {
-                self.notes.push(format!(
-                    "{}:{}: group '{}' is not in the groups file; membership of '{}' skipped",
-                    m.origin.file, m.origin.line, m.group, m.member
-                ));
-                continue;
-            };
-            let name = lower(&m.member);
-            let member = if let Some(g) = groups.get(&name) {
-                g.clone()
-            } else if let Some(u) = users.get(&name) {
-                u.clone()
-            } else if let Some((_, domain)) = name.rsplit_once('@') {
-                if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
-                    contacts.insert(name.clone());
+            let at = format!("{}:{}", m.origin.file, m.origin.line);
+            let group = match dir.resolve_group(&m.group) {
+                Resolved::Found(r) => self.recipient_address(r),
+                Resolved::Ambiguous(a, b) => {
+                    self.notes.push(format!(
+                        "{at}: group '{}' names both {} and {}; membership of '{}' skipped",
+                        m.group,
+                        self.describe(a),
+                        self.describe(b),
+                        m.member
+                    ));
+                    continue;
                 }
-                name.clone()
-            } else {
-                self.notes.push(format!(
-                    "{}:{}: member '{}' of '{}' is neither a known user or group nor an address; skipped",
-                    m.origin.file, m.origin.line, m.member, m.group
-                ));
-                continue;
+                Resolved::Missing => {
+                    self.notes.push(format!(
+                        "{at}: group '{}' is not in the groups file; membership of '{}' skipped",
+                        m.group, m.member
+                    ));
+                    continue;
+                }
+            };
+            let member = match dir.resolve(&m.member) {
+                Resolved::Found(r) => self.recipient_address(r),
+                Resolved::Ambiguous(a, b) => {
+                    self.notes.push(format!(
+                        "{at}: member '{}' of '{}' names both {} and {}; skipped",
+                        m.member,
+                        m.group,
+                        self.describe(a),
+                        self.describe(b)
+                    ));
+                    continue;
+                }
+                Resolved::Missing => {
+                    let name = lower(&m.member);
+                    let Some((_, domain)) = name.rsplit_once('@') else {
+                        self.notes.push(format!(
+                            "{at}: member '{}' of '{}' is neither a known user or group nor an address; skipped",
+                            m.member, m.group
+                        ));
+                        continue;
+                    };
+                    if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
+                        contacts.insert(name.clone());
+                    }
+                    name
+                }
             };
             let id = format!("members:add:{group}:{member}");
             if !seen.insert(id.clone()) {
@@ -890,12 +953,34 @@ impl<'a> Builder<'a> {
         self.push(StepKind::Members, member_ops);
     }
 
+    /// The address a recipient of the directory is known by in the tenant (the members
+    /// step's `-Member` and the "already a member?" key).
+    fn recipient_address(&self, r: Recipient) -> String {
+        match r {
+            Recipient::User(i) => self.tenant.users.get(i).map(user_address),
+            Recipient::Group(i) => self.tenant.groups.get(i).map(group_key),
+            Recipient::Mailbox(i) => self.tenant.mailboxes.get(i).map(mailbox_address),
+        }
+        .unwrap_or_default()
+    }
+
+    /// "the user ann@contoso.com (users.csv:2)", for notes.
+    fn describe(&self, r: Recipient) -> String {
+        let (what, origin) = match r {
+            Recipient::User(i) => ("user", self.tenant.users.get(i).map(|u| &u.origin)),
+            Recipient::Group(i) => ("group", self.tenant.groups.get(i).map(|g| &g.origin)),
+            Recipient::Mailbox(i) => ("mailbox", self.tenant.mailboxes.get(i).map(|m| &m.origin)),
+        };
+        let at = origin.map_or(String::new(), |o| format!(" ({}:{})", o.file, o.line));
+        format!("the {what} {}{at}", self.recipient_address(r))
+    }
+
     /// Secondary SMTP and X500 addresses of each group (old addresses keep receiving mail).
     fn group_aliases(&self) -> Vec<Op> {
         let mut ops = Vec::new();
         let mut seen = HashSet::default();
         for g in &self.tenant.groups {
-            let key = lower(g.primary_smtp.as_deref().unwrap_or(&g.name));
+            let key = group_key(g);
             for p in &g.proxy_addresses {
                 if p.primary || !(p.kind == "smtp" || p.kind == "x500") {
                     continue;
@@ -1050,6 +1135,24 @@ impl<'a> Builder<'a> {
                     [POLICY, acct.as_str()],
                 )];
                 self.push(StepKind::SourceThrottlingRevert, ops);
+            }
+        }
+        // The impersonation grant goes once the last pass is done (Exchange 2010 and later:
+        // the RBAC assignment the impersonation step made; 2007's AD rights are by hand).
+        if self.project.source_version >= SourceVersion::Ex2010 {
+            let acct = self
+                .step_ops(StepKind::SourceImpersonation)
+                .and_then(|ops| ops.iter().find(|o| o.action == "grant"))
+                .map(|o| o.target.clone());
+            if let Some(acct) = acct {
+                let ops = vec![op(
+                    format!("source-impersonation-revert:remove:{}", lower(&acct)),
+                    "remove",
+                    &acct,
+                    Change::Update,
+                    [acct.as_str()],
+                )];
+                self.push(StepKind::SourceImpersonationRevert, ops);
             }
         }
     }

@@ -35,6 +35,7 @@ pub enum StepKind {
     DnsRecords,
     MailFlow,
     SourceThrottlingRevert,
+    SourceImpersonationRevert,
 }
 
 pub const JUMP_BOX_SHELL: &str = "pwsh-7";
@@ -73,6 +74,7 @@ impl StepKind {
             StepKind::DnsRecords => "18-dns-records",
             StepKind::MailFlow => "19-mail-flow",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
+            StepKind::SourceImpersonationRevert => "91-source-impersonation-revert",
         }
     }
 
@@ -100,6 +102,7 @@ impl StepKind {
             StepKind::DnsRecords => "dns",
             StepKind::MailFlow => "mail-flow",
             StepKind::SourceThrottlingRevert => "source-throttling-revert",
+            StepKind::SourceImpersonationRevert => "source-impersonation-revert",
         }
     }
 
@@ -142,6 +145,9 @@ impl StepKind {
             }
             StepKind::MailFlow => "Mail-flow check after the MX cutover",
             StepKind::SourceThrottlingRevert => "Revert the migration account's throttling policy",
+            StepKind::SourceImpersonationRevert => {
+                "Remove the migration account's impersonation grant on the source"
+            }
         }
     }
 
@@ -152,7 +158,7 @@ impl StepKind {
                 &["Check", "Name", "MinimumVersion"]
             }
             StepKind::StateExport => &["Part"],
-            StepKind::SourceImpersonation => &["Account"],
+            StepKind::SourceImpersonation | StepKind::SourceImpersonationRevert => &["Account"],
             StepKind::SourceThrottling | StepKind::SourceThrottlingRevert => &["Policy", "Account"],
             StepKind::SourceExport => &["Export", "File"],
             StepKind::Domains | StepKind::DnsRecords | StepKind::MailFlow => &["Domain"],
@@ -219,10 +225,14 @@ impl StepKind {
     }
 
     /// `post-cutover` for the checks that only make sense after the MX records point to
-    /// Exchange Online; everything else belongs to the migration.
+    /// Exchange Online and for undoing the source-side grants once the last pass is done;
+    /// everything else belongs to the migration.
     pub fn phase(self) -> &'static str {
         match self {
-            StepKind::MailFlow => PHASE_POST_CUTOVER,
+            // The throttling revert runs after the last migration pass, not with the migration.
+            StepKind::MailFlow
+            | StepKind::SourceThrottlingRevert
+            | StepKind::SourceImpersonationRevert => PHASE_POST_CUTOVER,
             _ => PHASE_MIGRATE,
         }
     }
@@ -283,7 +293,8 @@ impl StepKind {
             StepKind::SourceImpersonation
             | StepKind::SourceThrottling
             | StepKind::SourceExport
-            | StepKind::SourceThrottlingRevert => source,
+            | StepKind::SourceThrottlingRevert
+            | StepKind::SourceImpersonationRevert => source,
             // Synced objects' addresses are mastered in AD: Exchange Online refuses the write.
             StepKind::Aliases if identity == IdentityMode::Synced => source,
             StepKind::Preflight

@@ -251,7 +251,22 @@ fn step_numbers_are_unique_and_file_names_sort_in_run_order() {
         let mut sorted = files.clone();
         sorted.sort();
         assert_eq!(files, sorted);
-        assert!(p.step(StepKind::GroupAliases).is_some());
+        // Synced groups, contacts and memberships come from AD: no jump-box step for them.
+        let synced = identity == IdentityMode::Synced;
+        for kind in [
+            StepKind::Groups,
+            StepKind::GroupAliases,
+            StepKind::Contacts,
+            StepKind::Members,
+        ] {
+            assert_eq!(p.step(kind).is_none(), synced, "{identity:?} {kind:?}");
+        }
+        assert_eq!(
+            p.manual
+                .iter()
+                .any(|m| m.title.starts_with("Synced groups")),
+            synced
+        );
     }
 }
 
@@ -276,7 +291,14 @@ fn gate_and_phase_per_step() {
         .filter(|s| s.phase == crate::bundle::manifest::PHASE_POST_CUTOVER)
         .map(|s| s.id)
         .collect();
-    assert_eq!(post, ["19-mail-flow"]);
+    assert_eq!(
+        post,
+        [
+            "19-mail-flow",
+            "90-source-throttling-revert",
+            "91-source-impersonation-revert"
+        ]
+    );
     let synced = Project {
         identity: IdentityMode::Synced,
         ..project()
@@ -348,9 +370,13 @@ fn per_version_steps() {
     assert!(p2007.step(StepKind::SourceThrottlingRevert).is_none());
     let p2016 = with(SourceVersion::Ex2016);
     assert!(p2016.step(StepKind::SourceThrottling).is_some());
+    let last: Vec<StepKind> = p2016.steps.iter().rev().take(2).map(|s| s.kind).collect();
     assert_eq!(
-        p2016.steps.last().unwrap().kind,
-        StepKind::SourceThrottlingRevert
+        last,
+        [
+            StepKind::SourceImpersonationRevert,
+            StepKind::SourceThrottlingRevert
+        ]
     );
     let none = build(
         &Project {
@@ -484,4 +510,98 @@ fn plan_md_shows_the_values_the_id_does_not() {
         .find(|l| l.contains("aliases:add:alice"))
         .unwrap();
     assert!(!alias.contains(" — "), "{alias}");
+}
+
+#[test]
+fn a_group_named_like_a_shared_mailbox_is_left_out_and_members_resolve_to_mailboxes() {
+    use crate::model::RecipientKind;
+    let mut t = tenant();
+    let mut shared = mailbox("sales-box@contoso.com", RecipientKind::Shared);
+    shared.display_name = Some("SALES".into());
+    t.mailboxes = vec![shared, mailbox("info@contoso.com", RecipientKind::Shared)];
+    let mut team = t.groups[0].clone();
+    team.name = "Team".into();
+    team.alias = None;
+    team.display_name = None;
+    team.primary_smtp = Some("team@contoso.com".into());
+    team.proxy_addresses.clear();
+    t.groups.push(team);
+    t.memberships = vec![Membership {
+        origin: origin(5),
+        group: "Team".into(),
+        member: "info".into(),
+    }];
+    let p = build(&project(), &t, None).unwrap();
+    let ids = ids(&p);
+    assert!(
+        !ids.iter().any(|i| i == "groups:ensure:sales@contoso.com"),
+        "{ids:?}"
+    );
+    assert!(ids
+        .iter()
+        .any(|i| i == "shared-mailboxes:ensure:sales-box@contoso.com"));
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("named 'Sales' comes earlier")),
+        "{:?}",
+        p.notes
+    );
+    assert!(
+        ids.iter()
+            .any(|i| i == "members:add:team@contoso.com:info@contoso.com"),
+        "{ids:?}"
+    );
+}
+
+#[test]
+fn a_primary_address_apart_from_the_upn_is_applied_in_the_cloud_only() {
+    let mut t = tenant();
+    t.users[0].primary_smtp = Some("Alice.Smith@contoso.com".into());
+    let p = build(&project(), &t, None).unwrap();
+    let aliases = p.step(StepKind::Aliases).unwrap();
+    let primary: Vec<&Op> = aliases
+        .ops
+        .iter()
+        .filter(|o| o.id.starts_with("aliases:primary:"))
+        .collect();
+    assert_eq!(primary.len(), 1, "{:?}", aliases.ops);
+    assert_eq!(
+        primary[0].id,
+        "aliases:primary:alice@contoso.com:smtp:alice.smith@contoso.com"
+    );
+    assert_eq!(
+        primary[0].values,
+        ["alice@contoso.com", "SMTP:alice.smith@contoso.com"]
+    );
+    // Bob's primary is his UPN: nothing to set.
+    assert!(!ids(&p).iter().any(|i| i.starts_with("aliases:primary:bob")));
+    let synced = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let p = build(&synced, &t, None).unwrap();
+    assert!(!ids(&p).iter().any(|i| i.starts_with("aliases:primary:")));
+}
+
+#[test]
+fn the_impersonation_grant_is_removed_after_the_migration_on_2010_and_later() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let step = p.step(StepKind::SourceImpersonationRevert).unwrap();
+    assert_eq!(step.phase, crate::bundle::manifest::PHASE_POST_CUTOVER);
+    assert_eq!(step.place.runs_on, crate::bundle::manifest::RUNS_ON_SOURCE);
+    assert_eq!(
+        step.ops[0].id,
+        "source-impersonation-revert:remove:contoso\\svc-mig"
+    );
+    let p2007 = build(
+        &Project {
+            source_version: SourceVersion::Ex2007,
+            ..project()
+        },
+        &tenant(),
+        None,
+    )
+    .unwrap();
+    assert!(p2007.step(StepKind::SourceImpersonationRevert).is_none());
 }

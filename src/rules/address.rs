@@ -172,9 +172,10 @@ fn one(
                     format!("'{addr}' is also used at {at}"),
                 );
             }
+            st.dir.note(Ns::UserAddress, addr);
             st.insert(user_key, place);
         }
-        Owner::Group(gid) => {
+        Owner::Group(_) => {
             if let Some(first) = st.get(user_key).or(upn_owner) {
                 let at = st.describe(first);
                 st.sink.cell(
@@ -192,8 +193,8 @@ fn one(
                     format!("'{addr}' is also used at {at}"),
                 );
             }
+            st.dir.note(Ns::GroupAddress, addr);
             st.insert(group_key, place);
-            st.groups.entry(group_key).or_insert(gid);
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::project::Project;
 use super::index::{KeyMap, KeyTable, Place};
 use super::sink::{Sink, Unlisted};
 use super::{damage, file, groups, users, Rule};
+use crate::model::directory::Directory;
 
 /// What to lint: the project's inputs plus `files` (forced to `kind` when given).
 pub struct LintRequest<'a> {
@@ -172,7 +173,9 @@ pub const DEFER: usize = 16;
 struct DeferredKey {
     key: u64,
     place: Place,
-    rule: &'static Rule,
+    /// The rule a second claimant breaks; `None` for names recipients may share (derived
+    /// aliases, display names), which the directory records for resolution only.
+    rule: Option<&'static Rule>,
     column: Option<usize>,
     value: String,
     what: &'static str,
@@ -180,11 +183,21 @@ struct DeferredKey {
 
 /// A member row waiting for its prefetch (the group is already resolved).
 pub struct DeferredMember {
+    /// The group as the row names it, resolved with the member after a prefetch; `None` when
+    /// the group is known already (a groups file's Members cell).
+    pub group: Option<GroupRef>,
     pub gid: Option<u32>,
     pub group_key: u64,
     pub member: String,
     pub base: u64,
     pub place: Place,
+    pub column: Option<usize>,
+}
+
+/// A member row's group column, waiting for its prefetch.
+pub struct GroupRef {
+    pub text: String,
+    pub base: u64,
     pub column: Option<usize>,
 }
 
@@ -200,10 +213,11 @@ pub struct FileStats {
 pub struct State<'p> {
     pub project: &'p Project,
     pub sink: Sink,
-    /// UPNs, aliases and addresses, each with where it was first seen.
-    keys: KeyTable,
-    /// Group names, aliases and addresses to the group's number.
-    pub groups: KeyMap<u32>,
+    /// Every name of every recipient (UPNs, aliases, addresses, names, display names), each
+    /// with the place of the row that first claimed it.
+    pub dir: Directory,
+    /// The place of each group's row to the group's number.
+    pub group_at: KeyMap<u32>,
     pub group_names: Vec<Box<str>>,
     pub memberships: KeyTable,
     /// Group-in-group memberships for the cycle check.
@@ -214,6 +228,8 @@ pub struct State<'p> {
     pub have_users: bool,
     pub have_groups: bool,
     files: Vec<String>,
+    /// Each file's kind, by the same index.
+    kinds: Vec<Option<FileKind>>,
     /// The current file's header names, for findings raised after the row is gone.
     header_names: Vec<String>,
     deferred: VecDeque<DeferredKey>,
@@ -231,8 +247,8 @@ impl<'p> State<'p> {
         State {
             project,
             sink: Sink::silencing(super::silenced(&project.lint_select, &project.lint_ignore)),
-            keys: KeyTable::default(),
-            groups: KeyMap::default(),
+            dir: Directory::default(),
+            group_at: KeyMap::default(),
             group_names: Vec::new(),
             memberships: KeyTable::default(),
             edges: Vec::new(),
@@ -241,6 +257,7 @@ impl<'p> State<'p> {
             have_users: false,
             have_groups: false,
             files,
+            kinds: Vec::new(),
             header_names: Vec::new(),
             deferred: VecDeque::new(),
             deferred_members: VecDeque::new(),
@@ -265,18 +282,18 @@ impl<'p> State<'p> {
 
     /// Records `key` at `place`; returns the earlier place when the key was already taken.
     pub fn insert(&mut self, key: u64, place: Place) -> Option<Place> {
-        self.keys.insert(key, place)
+        self.dir.claim_key(key, place)
     }
 
     /// Where a key was first seen, counting checks still waiting in the queue.
     pub fn get(&self, key: u64) -> Option<Place> {
-        self.keys
+        self.dir
             .get(key)
             .or_else(|| self.deferred.iter().find(|d| d.key == key).map(|d| d.place))
     }
 
     pub fn prefetch(&self, key: u64) {
-        self.keys.prefetch(key);
+        self.dir.prefetch(key);
     }
 
     /// Records a key that must be unique and reports `rule` (on `col` of this row) when it is
@@ -290,7 +307,37 @@ impl<'p> State<'p> {
         col: Column,
         what: &'static str,
     ) {
-        self.keys.prefetch(key);
+        self.defer(key, place, Some(rule), row, col, what);
+    }
+
+    /// Records a name recipients may share (a derived alias, a display name) a few rows later,
+    /// after a prefetch.
+    pub fn claim_later(&mut self, key: u64, place: Place) {
+        self.dir.prefetch(key);
+        let value = self.spare_string();
+        self.deferred.push_back(DeferredKey {
+            key,
+            place,
+            rule: None,
+            column: None,
+            value,
+            what: "",
+        });
+        if self.deferred.len() > DEFER {
+            self.run_deferred_key();
+        }
+    }
+
+    fn defer(
+        &mut self,
+        key: u64,
+        place: Place,
+        rule: Option<&'static Rule>,
+        row: &Row<'_>,
+        col: Column,
+        what: &'static str,
+    ) {
+        self.dir.prefetch(key);
         let mut value = self.spare.pop().unwrap_or_default();
         value.clear();
         value.push_str(row.get(col).unwrap_or_default());
@@ -311,13 +358,14 @@ impl<'p> State<'p> {
         let Some(d) = self.deferred.pop_front() else {
             return;
         };
-        if let Some(first) = self.keys.insert(d.key, d.place) {
+        let first = self.dir.claim_key(d.key, d.place);
+        if let (Some(first), Some(rule)) = (first, d.rule) {
             let at = self.describe(first);
             let column = d
                 .column
                 .map(|i| (self.header_names.get(i).map_or("", String::as_str), i));
             self.sink.at(
-                d.rule,
+                rule,
                 Some(d.place.line()),
                 column,
                 Some(&d.value),
@@ -349,6 +397,20 @@ impl<'p> State<'p> {
             self.run_deferred_key();
         }
         groups::flush_members(self);
+    }
+
+    /// "the user at users.csv:3": a recipient of the directory, for messages.
+    pub fn recipient_at(&self, p: Place) -> String {
+        let what = if self.group_at.contains_key(&p.raw()) {
+            "the group"
+        } else {
+            match self.kinds.get(p.file()).copied().flatten() {
+                Some(FileKind::Users) => "the user",
+                Some(FileKind::Mailboxes) => "the mailbox",
+                _ => "the recipient",
+            }
+        };
+        format!("{what} at {}", self.describe(p))
     }
 
     /// `file:line` of a place, for messages.
@@ -406,7 +468,7 @@ impl<'p> State<'p> {
         };
         // Typical rows: a user row is 60-120 bytes with two or three keys; a member row ~60.
         match kind {
-            Some(FileKind::Users) => self.keys.reserve((size / 35) as usize),
+            Some(FileKind::Users) => self.dir.reserve((size / 25) as usize),
             Some(FileKind::Members) => self.memberships.reserve((size / 50) as usize),
             _ => {}
         }
@@ -450,6 +512,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
         .map(|(r, i)| r.as_ref().ok().and_then(Reader::kind).or(i.kind))
         .collect();
     let mut st = State::new(project, names.clone());
+    st.kinds.clone_from(&kinds);
     st.have_users = kinds.contains(&Some(FileKind::Users));
     st.have_groups = kinds.contains(&Some(FileKind::Groups));
     for (i, r) in opened.iter().enumerate() {
@@ -514,15 +577,12 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     drop(opened);
     let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {
-        // The users files of this run map permission trustees for the audit; its groups files
-        // hold addresses a mailbox must not share.
+        // The users files of this run map permission trustees for the audit.
         let users = inputs
             .iter()
             .zip(&kinds)
             .filter_map(|(i, k)| match (&i.source, k) {
-                (Source::Path(p), Some(k @ (FileKind::Users | FileKind::Groups))) => {
-                    Some((p.clone(), *k))
-                }
+                (Source::Path(p), Some(FileKind::Users)) => Some((p.clone(), FileKind::Users)),
                 _ => None,
             });
         audit_files.extend(users);
@@ -602,6 +662,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
             Some(FileKind::Users) => users::check(st, &row),
             Some(FileKind::Groups) => groups::check_group(st, &row),
             Some(FileKind::Members) => groups::check_member(st, &row),
+            Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, &row),
             _ => {}
         }
     }

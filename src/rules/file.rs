@@ -226,6 +226,21 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
             );
         }
     }
+    let any = columns::required_one_of(kind);
+    if !any.is_empty() && !any.iter().any(|&c| h.has(c)) {
+        complete = false;
+        let names: Vec<&str> = any.iter().map(|c| c.canonical()).collect();
+        sink.at(
+            &MISSING_COLUMN,
+            Some(h.line),
+            None,
+            None,
+            format!(
+                "a {kind} file needs one of the columns {}",
+                names.join(", ")
+            ),
+        );
+    }
     complete
 }
 

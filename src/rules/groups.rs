@@ -5,9 +5,10 @@ use crate::diag::Severity::{Error, Warning};
 use crate::input::{Column, Row};
 use crate::model::address::{domain_of, smtp_problem, split_multi};
 
-use super::engine::{DeferredMember, State, DEFER};
+use super::engine::{DeferredMember, GroupRef, State, DEFER};
 use super::index::{base, in_ns, key, Ns, Place};
 use super::Rule;
+use crate::model::directory::{Lookup, GROUP_NAMES};
 
 pub const NAME_BLANK: Rule = Rule {
     code: "G001",
@@ -108,6 +109,15 @@ pub const MEMBER_BLANK: Rule = Rule {
     explanation: "A blank identity is always an error: `Add-DistributionGroupMember -Identity ''` or a blank -Member given to a Get- cmdlet selects every object (m365-facts 4.6).",
 };
 
+pub const AMBIGUOUS: Rule = Rule {
+    code: "G012",
+    name: "name-ambiguous",
+    severity: Error,
+    summary: "the name is one that two recipients answer to",
+    hint: "name the member or group by an address or UPN that only it has",
+    explanation: "Exchange resolves -Identity and -Member values among every recipient's name, alias, addresses and UPN; a value that \"matches multiple entries\" is refused (Add-DistributionGroupMember, m365-facts 4.3). cutover resolves the same way, counting the alias a user without one gets (its UPN's local part) and display names when nothing else matches, and never takes the first match.",
+};
+
 /// Per-row checks of a groups file.
 pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
     let place = st.place(row.line());
@@ -130,7 +140,8 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         );
     }
     let name_key = key(Ns::GroupName, name);
-    if let Some(first) = st.insert(name_key, place) {
+    // The second group of a name is never created: it claims none of its names.
+    if let Some(first) = st.get(name_key) {
         let at = st.describe(first);
         st.sink.cell(
             &NAME_DUPLICATE,
@@ -140,8 +151,10 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         );
         return;
     }
+    st.dir.note(Ns::GroupName, name);
+    st.insert(name_key, place);
     let gid = st.add_group(name);
-    st.groups.insert(name_key, gid);
+    st.group_at.insert(place.raw(), gid);
     if let Some(d) = row.value(Column::DisplayName) {
         let n = d.chars().count();
         if n > 256 {
@@ -155,7 +168,10 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
     }
     if let Some(alias) = row.value(Column::Alias) {
         super::users::check_alias(st, row, alias, place);
-        st.groups.entry(key(Ns::Alias, alias)).or_insert(gid);
+    }
+    if let Some(d) = row.value(Column::DisplayName) {
+        st.dir.note(Ns::Display, d);
+        st.claim_later(key(Ns::Display, d), place);
     }
     super::address::check(st, row, super::address::Owner::Group(gid), place);
     if let Some(cell) = row.value(Column::Members) {
@@ -189,21 +205,18 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
         );
         return;
     };
-    let gid = resolve_group(st, group);
-    if gid.is_none() && st.have_groups {
-        st.sink.cell(
-            &UNKNOWN_GROUP,
-            row,
-            Column::Group,
-            format!("no group is named '{group}'"),
-        );
-    }
-    let group_key = gid.map_or_else(|| key(Ns::GroupName, group), u64::from);
     let mut text = st.spare_string();
     text.push_str(member);
+    let mut group_text = st.spare_string();
+    group_text.push_str(group);
     let job = DeferredMember {
-        gid,
-        group_key,
+        group: Some(GroupRef {
+            base: base(group),
+            text: group_text,
+            column: row.position(Column::Group),
+        }),
+        gid: None,
+        group_key: 0,
         member: text,
         base: base(member),
         place,
@@ -212,44 +225,68 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
     enqueue(st, job);
 }
 
-fn resolve_group(st: &State<'_>, text: &str) -> Option<u32> {
-    group_by_base(st, base(text), text.contains('@'))
-}
-
-/// A group by name, alias or address; an address is tried first when the text has an `@`.
-fn group_by_base(st: &State<'_>, b: u64, address: bool) -> Option<u32> {
-    let order = if address {
-        [Ns::GroupAddress, Ns::GroupName, Ns::Alias]
-    } else {
-        [Ns::GroupName, Ns::Alias, Ns::GroupAddress]
+/// The group a member row's group column names: `Add-DistributionGroupMember -Identity`
+/// takes a group, so only groups answer. Reports an unknown or ambiguous group on the row.
+fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
+    let Some(g) = job.group.take() else { return };
+    let found = st
+        .dir
+        .resolve_among(g.base, g.text.contains('@'), &GROUP_NAMES, |p| {
+            st.group_at.contains_key(&p.raw())
+        });
+    let text = g.text.as_str();
+    // The column's name is looked up only for a finding (most rows have none).
+    let report = |st: &mut State<'_>, rule: &'static Rule, msg: String| {
+        let column = g.column.map(|i| (st.header_name(i).to_string(), i));
+        let at = column.as_ref().map(|(n, i)| (n.as_str(), *i));
+        st.sink
+            .at(rule, Some(job.place.line()), at, Some(text), msg);
     };
-    order
-        .into_iter()
-        .find_map(|ns| st.groups.get(&in_ns(ns, b)).copied())
+    job.gid = match found {
+        Lookup::Found(p) => st.group_at.get(&p.raw()).copied(),
+        Lookup::Ambiguous(a, b) => {
+            let msg = format!(
+                "'{text}' names two groups: {} and {}",
+                st.recipient_at(a),
+                st.recipient_at(b)
+            );
+            report(st, &AMBIGUOUS, msg);
+            None
+        }
+        Lookup::Missing => {
+            if st.have_groups {
+                report(st, &UNKNOWN_GROUP, format!("no group is named '{text}'"));
+            }
+            None
+        }
+    };
+    job.group_key = job
+        .gid
+        .map_or_else(|| in_ns(Ns::GroupName, g.base), u64::from);
+    st.recycle(g.text);
 }
 
 #[derive(Clone, Copy)]
 enum Resolved {
-    User(Place),
+    /// A recipient that is not a group (user, mailbox), by the place of its row.
+    Recipient(Place),
     Group(u32),
+    Ambiguous(Place, Place),
     External,
     Unknown,
 }
 
 fn resolve_member(st: &State<'_>, text: &str, b: u64) -> Resolved {
-    // Users first: most members are users, and their slots were prefetched.
-    if let Some(p) = [Ns::Upn, Ns::Alias, Ns::UserAddress]
-        .into_iter()
-        .find_map(|ns| st.get(in_ns(ns, b)))
-    {
-        return Resolved::User(p);
-    }
-    if let Some(g) = group_by_base(st, b, text.contains('@')) {
-        return Resolved::Group(g);
-    }
-    match domain_of(text) {
-        Some(d) if smtp_problem(text).is_none() && !st.is_internal(d) => Resolved::External,
-        _ => Resolved::Unknown,
+    match st.dir.resolve_base(b, text.contains('@'), |_| true) {
+        Lookup::Found(p) => match st.group_at.get(&p.raw()) {
+            Some(&g) => Resolved::Group(g),
+            None => Resolved::Recipient(p),
+        },
+        Lookup::Ambiguous(a, b) => Resolved::Ambiguous(a, b),
+        Lookup::Missing => match domain_of(text) {
+            Some(d) if smtp_problem(text).is_none() && !st.is_internal(d) => Resolved::External,
+            _ => Resolved::Unknown,
+        },
     }
 }
 
@@ -271,7 +308,7 @@ fn resolve(st: &State<'_>, job: DeferredMember) -> Resolving {
     // A member named by UPN, alias or address is one member: key it by what it resolved to.
     let member_key = match resolved {
         Some(Resolved::Group(g)) => u64::from(g) | (1 << 63),
-        Some(Resolved::User(p)) => p.raw() | (1 << 62),
+        Some(Resolved::Recipient(p)) => p.raw() | (1 << 62),
         _ => in_ns(Ns::UserAddress, job.base),
     };
     let pair = job.group_key.rotate_left(17) ^ member_key.wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -298,6 +335,15 @@ fn finish(st: &mut State<'_>, r: Resolving) {
         st.sink.at(rule, Some(place.line()), at, Some(member), msg);
     };
     match resolved {
+        // An ambiguous name is refused whatever else it matches; never "already a member".
+        Some(Resolved::Ambiguous(a, b)) => {
+            let msg = format!(
+                "'{member}' names two recipients: {} and {}",
+                st.recipient_at(a),
+                st.recipient_at(b)
+            );
+            emit(st, &AMBIGUOUS, msg);
+        }
         _ if duplicate => emit(
             st,
             &DUPLICATE_MEMBERSHIP,
@@ -318,7 +364,7 @@ fn finish(st: &mut State<'_>, r: Resolving) {
             &UNRESOLVED_MEMBER,
             format!("'{member}' matches no user, group or address"),
         ),
-        Some(Resolved::User(_)) | None => {}
+        Some(Resolved::Recipient(_)) | None => {}
     }
     st.recycle(job.member);
 }
@@ -326,8 +372,10 @@ fn finish(st: &mut State<'_>, r: Resolving) {
 /// Queues a membership: resolved DEFER rows later, checked for duplicates DEFER rows after
 /// that, each step after a prefetch of the slot it needs.
 fn enqueue(st: &mut State<'_>, job: DeferredMember) {
-    for ns in [Ns::Upn, Ns::Alias, Ns::UserAddress] {
-        st.prefetch(in_ns(ns, job.base));
+    st.dir.prefetch_resolve(job.base, job.member.contains('@'));
+    if let Some(g) = &job.group {
+        st.dir
+            .prefetch_among(g.base, g.text.contains('@'), &GROUP_NAMES);
     }
     st.deferred_members.push_back(job);
     if st.deferred_members.len() > DEFER {
@@ -336,7 +384,8 @@ fn enqueue(st: &mut State<'_>, job: DeferredMember) {
 }
 
 fn step(st: &mut State<'_>) {
-    if let Some(job) = st.deferred_members.pop_front() {
+    if let Some(mut job) = st.deferred_members.pop_front() {
+        resolve_group(st, &mut job);
         let r = resolve(st, job);
         st.memberships.prefetch(r.pair);
         st.resolving.push_back(r);
@@ -370,6 +419,7 @@ pub fn resolve_pending(st: &mut State<'_>) {
             st.enter_file(file);
         }
         let job = DeferredMember {
+            group: None,
             gid: Some(gid),
             group_key: u64::from(gid),
             base: base(&member),

@@ -16,6 +16,7 @@ mod engine;
 pub mod file;
 pub mod groups;
 mod index;
+pub mod mailboxes;
 mod sink;
 pub mod users;
 
@@ -135,6 +136,8 @@ pub static RULES: &[Rule] = &[
     groups::CYCLE,
     groups::DISPLAY_NAME_LENGTH,
     groups::MEMBER_BLANK,
+    groups::AMBIGUOUS,
+    mailboxes::NAME_COLLISION,
     users::UPN_BLANK,
     users::UPN_SYNTAX,
     users::UPN_LENGTH,

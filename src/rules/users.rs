@@ -3,6 +3,7 @@
 use crate::diag::Severity::{Error, Warning};
 use crate::input::{country, Column, Row};
 use crate::model::address::domain_problem;
+use crate::model::directory::derived_alias;
 
 use super::engine::State;
 use super::index::{key, Ns, Place};
@@ -324,6 +325,7 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
                 }
                 st.note_domain(domain);
             }
+            st.dir.note(Ns::Upn, upn);
             st.insert_later(
                 key(Ns::Upn, upn),
                 place,
@@ -334,8 +336,18 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>) {
             );
         }
     }
-    if let Some(alias) = row.value(Column::Alias) {
-        check_alias(st, row, alias, place);
+    match row.value(Column::Alias) {
+        Some(alias) => check_alias(st, row, alias, place),
+        None => {
+            if let Some(derived) = row.value(Column::Upn).and_then(derived_alias) {
+                st.dir.note(Ns::DerivedAlias, derived);
+                st.claim_later(key(Ns::DerivedAlias, derived), place);
+            }
+        }
+    }
+    if let (Some(d), Some(_)) = (row.value(Column::DisplayName), row.value(Column::Upn)) {
+        st.dir.note(Ns::Display, d);
+        st.claim_later(key(Ns::Display, d), place);
     }
     match row.value(Column::DisplayName) {
         None => st.sink.cell(
@@ -424,6 +436,7 @@ pub fn check_alias(st: &mut State<'_>, row: &Row<'_>, alias: &str, place: Place)
             format!("{n} characters; at most 64"),
         );
     }
+    st.dir.note(Ns::Alias, alias);
     st.insert_later(
         key(Ns::Alias, alias),
         place,

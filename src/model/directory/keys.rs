@@ -1,0 +1,325 @@
+//! The key indexes the recipient directory (and lint, while streaming) keeps: 64-bit hashes
+//! of case-folded keys, each with the packed place it was first seen. Memory grows with the
+//! number of keys, not rows.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+
+/// Namespaces a key lives in; the same text in two namespaces is two keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Ns {
+    Upn = 1,
+    Alias = 2,
+    /// SMTP addresses of users (primary and proxy).
+    UserAddress = 3,
+    /// SMTP addresses of groups.
+    GroupAddress = 4,
+    GroupName = 5,
+    /// The alias Exchange / Entra derive when none is given: the UPN's local part. Not unique
+    /// (two domains may share a local part); a name two recipients answer to is ambiguous.
+    DerivedAlias = 6,
+    /// Display names: the lowest tier of resolution, never unique.
+    Display = 7,
+    /// SMTP addresses of shared, room and equipment mailboxes from a mailbox export.
+    MailboxAddress = 8,
+}
+
+/// A hash of `ns` and the case-folded text.
+pub fn key(ns: Ns, text: &str) -> u64 {
+    in_ns(ns, base(text))
+}
+
+/// The case-folded text hashed once; [`in_ns`] places it in a namespace, so looking one value
+/// up in several namespaces hashes the text once.
+pub fn base(text: &str) -> u64 {
+    let mut h = foldhash::fast::FixedState::with_seed(0x0063_7574_6f76_6572).build_hasher();
+    if text.is_ascii() {
+        for chunk in text.as_bytes().chunks(32) {
+            let mut buf = [0u8; 32];
+            for (d, s) in buf.iter_mut().zip(chunk) {
+                *d = s.to_ascii_lowercase();
+            }
+            h.write(&buf[..chunk.len()]);
+        }
+    } else {
+        h.write(text.to_lowercase().as_bytes());
+    }
+    h.write_u8(0xff);
+    h.finish()
+}
+
+/// Mixes a namespace into a base hash (splitmix64 finaliser: every bit depends on both).
+pub fn in_ns(ns: Ns, base: u64) -> u64 {
+    let mut z = base ^ (ns as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    let h = z ^ (z >> 31);
+    // The lowest bit (which hardly moves a key's slot) says which table holds it: see
+    // [`Ns::small`].
+    if ns.small() {
+        h | 1
+    } else {
+        h & !1
+    }
+}
+
+impl Ns {
+    /// Namespaces of groups and resource mailboxes, a few per cent of the keys: the directory
+    /// keeps them in a table of their own, which stays in cache, so looking a member up there
+    /// (for the ambiguity rule) costs little even when nothing is found.
+    pub fn small(self) -> bool {
+        matches!(self, Ns::GroupName | Ns::GroupAddress | Ns::MailboxAddress)
+    }
+}
+
+/// Whether a key from [`in_ns`] belongs to a small namespace.
+pub fn is_small(key: u64) -> bool {
+    key & 1 == 1
+}
+
+/// An open-addressing set of 64-bit key hashes with a place per key. Keys live in one flat
+/// array (8 bytes a slot, linear probing, any size) so a million-user table stays close to
+/// the cache; places sit in a parallel array read only when a key repeats.
+#[derive(Default)]
+pub struct KeyTable {
+    slots: Vec<u64>,
+    places: Vec<Place>,
+    len: usize,
+}
+
+/// Slot value meaning "empty"; a key equal to it is stored as 1.
+const EMPTY: u64 = 0;
+
+impl KeyTable {
+    fn fix(key: u64) -> u64 {
+        if key == EMPTY {
+            1
+        } else {
+            key
+        }
+    }
+
+    /// First slot for a key: multiply-shift maps the hash onto any table size.
+    fn home(&self, key: u64) -> usize {
+        ((u128::from(key) * self.slots.len() as u128) >> 64) as usize
+    }
+
+    /// Room for `n` more keys without growing.
+    pub fn reserve(&mut self, n: usize) {
+        let want = (self.len + n) * 4 / 3 + 16;
+        if want > self.slots.len() {
+            self.resize(want);
+        }
+    }
+
+    fn resize(&mut self, size: usize) {
+        let old_slots = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
+        let old_places = std::mem::replace(&mut self.places, vec![Place(0); size]);
+        self.len = 0;
+        for (k, p) in old_slots.into_iter().zip(old_places) {
+            if k != EMPTY {
+                self.insert(k, p);
+            }
+        }
+    }
+
+    /// Records the key at `place` unless present; returns the earlier place if it was.
+    pub fn insert(&mut self, key: u64, place: Place) -> Option<Place> {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.resize((self.slots.len() * 2).max(64));
+        }
+        let key = Self::fix(key);
+        let n = self.slots.len();
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i];
+            if k == key {
+                return Some(self.places[i]);
+            }
+            if k == EMPTY {
+                self.slots[i] = key;
+                self.places[i] = place;
+                self.len += 1;
+                return None;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    /// Asks the CPU to start loading the key's slot; a later insert or get then finds it in
+    /// cache. Lint issues this a few rows ahead of the real access.
+    pub fn prefetch(&self, key: u64) {
+        let i = self.home(Self::fix(key));
+        if let (Some(slot), Some(place)) = (self.slots.get(i), self.places.get(i)) {
+            prefetch(slot);
+            prefetch(place);
+        }
+    }
+
+    /// Sets `bits` on the place stored for `key` (the directory marks names two recipients
+    /// claimed); no-op when the key is absent.
+    pub fn mark(&mut self, key: u64, bits: u64) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let key = Self::fix(key);
+        let n = self.slots.len();
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i];
+            if k == key {
+                self.places[i] = Place(self.places[i].0 | bits);
+                return;
+            }
+            if k == EMPTY {
+                return;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    pub fn get(&self, key: u64) -> Option<Place> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let key = Self::fix(key);
+        let n = self.slots.len();
+        let mut i = self.home(key);
+        loop {
+            let k = self.slots[i];
+            if k == key {
+                return Some(self.places[i]);
+            }
+            if k == EMPTY {
+                return None;
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+fn prefetch<T>(r: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint with no architectural effect, and the pointer comes from
+    // a valid reference.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (r as *const T).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = r;
+}
+
+/// The keys are already hashes: pass them through.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// A file index and line packed in 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place(u64);
+
+impl Place {
+    pub fn new(file: usize, line: u64) -> Place {
+        Place(((file as u64 & 0xffff) << 48) | (line & 0xffff_ffff_ffff))
+    }
+    pub fn raw(self) -> u64 {
+        self.0
+    }
+    /// Rebuilds a place from [`Place::raw`] (flag bits a table set included).
+    pub fn from_raw(raw: u64) -> Place {
+        Place(raw)
+    }
+    pub fn file(self) -> usize {
+        (self.0 >> 48) as usize
+    }
+    pub fn line(self) -> u64 {
+        self.0 & 0xffff_ffff_ffff
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_fold_case_and_separate_namespaces() {
+        assert_eq!(
+            key(Ns::Upn, "Ann@Contoso.com"),
+            key(Ns::Upn, "ann@contoso.COM")
+        );
+        assert_ne!(
+            key(Ns::Upn, "ann@contoso.com"),
+            key(Ns::Alias, "ann@contoso.com")
+        );
+        assert_ne!(key(Ns::Upn, "ann"), key(Ns::Upn, "anna"));
+        assert_eq!(key(Ns::GroupName, "ÉQUIPE"), key(Ns::GroupName, "équipe"));
+        let long = "x".repeat(100);
+        assert_ne!(key(Ns::Upn, &long), key(Ns::Upn, &long[1..]));
+    }
+
+    #[test]
+    fn key_table_inserts_finds_and_grows() {
+        let mut t = KeyTable::default();
+        for i in 0..10_000u64 {
+            assert_eq!(
+                t.insert(key(Ns::Upn, &i.to_string()), Place::new(0, i)),
+                None
+            );
+        }
+        assert_eq!(t.len(), 10_000);
+        assert_eq!(
+            t.insert(key(Ns::Upn, "42"), Place::new(1, 1)),
+            Some(Place::new(0, 42))
+        );
+        assert_eq!(t.get(key(Ns::Upn, "9999")), Some(Place::new(0, 9999)));
+        assert_eq!(t.get(key(Ns::Alias, "9999")), None);
+        // The reserved empty value is still a key like any other.
+        assert_eq!(t.insert(0, Place::new(0, 1)), None);
+        assert_eq!(t.get(0), Some(Place::new(0, 1)));
+        let mut r = KeyTable::default();
+        r.reserve(100);
+        assert!(r.is_empty());
+        assert_eq!(r.get(5), None);
+    }
+
+    #[test]
+    fn places_round_trip() {
+        let p = Place::new(3, 1_000_000_007);
+        assert_eq!((p.file(), p.line()), (3, 1_000_000_007));
+    }
+}
