@@ -257,7 +257,8 @@ impl StepKind {
             StepKind::SourceImpersonation
             | StepKind::SourceThrottling
             | StepKind::SourceExport
-            | StepKind::SourceThrottlingRevert => &[],
+            | StepKind::SourceThrottlingRevert
+            | StepKind::SourceImpersonationRevert => &[],
             StepKind::PreflightExchange
             | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
