@@ -18,6 +18,7 @@ pub static RULES: &[Rule] = &[
     RESULT_SIZE,
     EMAIL_REPLACE,
     SHELL_VERSION,
+    ANSI_ENCODING,
     EXCHANGE2007,
 ];
 
@@ -175,6 +176,18 @@ pub const SHELL_VERSION: Rule = Rule {
         $PSBoundParameters, $PSVersionTable, <# #> block comments, Set-StrictMode (unless \
         guarded by Get-Command). Exchange 2013 and later run on Windows PowerShell 5.1, which \
         has no utf8BOM encoding name, ternary or && operators.",
+};
+
+pub const ANSI_ENCODING: Rule = Rule {
+    code: "PS031",
+    name: "utf8-without-bom",
+    severity: Severity::Warning,
+    summary: "a UTF-8 script without a byte-order mark runs in Windows PowerShell",
+    hint: "save the script as UTF-8 with BOM",
+    explanation: "Windows PowerShell (5.1 and older) reads a script without a byte-order mark \
+        in the ANSI code page, so UTF-8 accents and typographic quotes turn into other \
+        characters: names change, and a quote PowerShell 7 accepts may no longer close a \
+        string. The findings for such a file are for the text Windows PowerShell sees.",
 };
 
 pub const EXCHANGE2007: Rule = Rule {

@@ -41,6 +41,8 @@ pub struct Checker<'a, 't> {
     pub functions: HashSet<String>,
     pub catalog: &'static Catalog,
     pub findings: Vec<Finding>,
+    /// The line of the first syntax error, once `run` has found them.
+    pub first_error: Option<usize>,
 }
 
 impl Checker<'_, '_> {
@@ -82,7 +84,10 @@ impl Checker<'_, '_> {
                     .into(),
             );
         }
-        for (line, what) in syntax_errors_in(self.tree, self.src) {
+        let errors = syntax_errors_in(self.tree, self.src);
+        // Past a syntax error the tree is guesswork: names read there are not reported unknown.
+        self.first_error = errors.iter().map(|(line, _)| *line).min();
+        for (line, what) in errors {
             self.add(&rules::SYNTAX, Some(line), None, what);
         }
         let mut unknown_seen = HashSet::new();
@@ -179,7 +184,12 @@ impl Checker<'_, '_> {
         }
         self.check_core_patterns(cmd, &name, &given);
         let known = known::is_core(&name) || self.functions.contains(&name.to_ascii_lowercase());
-        if !known && looks_like_verb_noun(&name) && unknown_seen.insert(name.to_ascii_lowercase()) {
+        let after_error = self.first_error.is_some_and(|l| cmd.line >= l);
+        if !known
+            && !after_error
+            && looks_like_verb_noun(&name)
+            && unknown_seen.insert(name.to_ascii_lowercase())
+        {
             self.add(
                 &rules::UNKNOWN_COMMAND,
                 Some(cmd.line),
@@ -409,8 +419,11 @@ impl Checker<'_, '_> {
         };
         keys.is_some_and(|k| {
             !k.is_empty()
-                && k.iter()
-                    .all(|k| k.eq_ignore_ascii_case("Add") || k.eq_ignore_ascii_case("Remove"))
+                && k.iter().all(|k| {
+                    ["Add", "Remove", "+", "-"]
+                        .iter()
+                        .any(|op| k.eq_ignore_ascii_case(op))
+                })
         })
     }
 
