@@ -149,22 +149,39 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
         let path = inside(dir, &step.file, &manifest_path)?;
         jobs.push(Job::read(path, vec![target])?);
     }
-    // A .psm1 is imported, so only shells with modules (2.0 and later) load it; the plain
-    // .ps1 runtime is what a PowerShell 1.0 step dot-sources instead.
-    let targets: Vec<Target> = jobs
+    // A module is checked against the targets of every step that loads it (a step names the
+    // module's file), so that the jump-box connection functions are not "missing" on the
+    // source server: a cmdlet any of those targets has is accepted, and the language is checked
+    // against the oldest shell among them. A .psm1 is imported, so only shells with modules
+    // (2.0 and later) load it; the plain .ps1 runtime is what a 1.0 step dot-sources instead.
+    let steps: Vec<(String, Target)> = jobs
         .iter()
-        .flat_map(|j| j.targets.iter().copied())
+        .flat_map(|j| {
+            let text = j.text.to_ascii_lowercase();
+            j.targets.iter().map(move |t| (text.clone(), *t))
+        })
         .collect();
     for module in &manifest.modules {
-        let is_module = module.file.to_ascii_lowercase().ends_with(".psm1");
-        let oldest = targets
-            .iter()
-            .copied()
-            .filter(|t| !is_module || t.min_shell() >= PsVersion::V2)
-            .min_by_key(|t| t.min_shell());
-        if let Some(target) = oldest {
+        let lower = module.file.to_ascii_lowercase();
+        let is_module = lower.ends_with(".psm1");
+        let file_name = lower.rsplit('/').next().unwrap_or(&lower).to_string();
+        let shell_ok = |t: &Target| !is_module || t.min_shell() >= PsVersion::V2;
+        let mut targets: Vec<Target> = Vec::new();
+        for (text, target) in &steps {
+            if text.contains(&file_name) && shell_ok(target) && !targets.contains(target) {
+                targets.push(*target);
+            }
+        }
+        if targets.is_empty() {
+            for (_, target) in &steps {
+                if shell_ok(target) && !targets.contains(target) {
+                    targets.push(*target);
+                }
+            }
+        }
+        if !targets.is_empty() {
             let path = inside(dir, &module.file, &manifest_path)?;
-            jobs.push(Job::read(path, vec![target])?);
+            jobs.push(Job::read(path, targets)?);
         }
     }
     Ok(jobs)
