@@ -155,6 +155,8 @@ pub fn check_source_for(
         catalog: catalog::Catalog::get(),
         findings: Vec::new(),
         first_error: None,
+        errors: checks::ErrorFacts::read(&script.nodes, text),
+        unset_identity_vars: None,
     };
     checker.run();
     let mut findings = checker.findings;

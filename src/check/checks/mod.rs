@@ -1,9 +1,11 @@
 //! The checks themselves: each reads the `Script` facts and adds findings for one rule.
 
 mod capped;
+mod errors;
 mod shell;
 mod syntax;
 
+pub use errors::ErrorFacts;
 pub use syntax::syntax_errors_in;
 
 use std::collections::HashSet;
@@ -43,6 +45,9 @@ pub struct Checker<'a, 't> {
     pub findings: Vec<Finding>,
     /// The line of the first syntax error, once `run` has found them.
     pub first_error: Option<usize>,
+    pub errors: ErrorFacts,
+    /// Variables only ever used as `-Identity` values (read on first need).
+    pub unset_identity_vars: Option<Vec<String>>,
 }
 
 impl Checker<'_, '_> {
@@ -345,6 +350,8 @@ impl Checker<'_, '_> {
                 })
                 .map(|(g, _)| g)
         };
+        self.check_errors_reach_catch(cmdlet, cmd, given, &canonical);
+        self.check_identity_variable(given, &canonical);
         if cmdlet.name.eq_ignore_ascii_case("Connect-ExchangeOnline") {
             // `-UseRPSSession:$false` asks for the REST connection, which is fine.
             let rps = bound("UseRPSSession").filter(|g| {
