@@ -4,6 +4,9 @@
 # those steps need, written to 1.0 (and so also loads in 2.0). Errors are caught with trap,
 # which resumes after the failed statement. Keep it in step with Cutover.psm1: same records,
 # same -OnlyOpsPath rule, same blank-identity guard, same retry of transient errors.
+# Errors: PowerShell 1.0 and 2.0 have no $PSDefaultParameterValues, and a preference reaches
+# no other module's function, so every Exchange or PowerShell command called here and in the
+# 2007 steps carries -ErrorAction Stop (its errors then reach the trap).
 
 $script:CutoverStep = ''
 $script:CutoverResults = ''
@@ -95,10 +98,24 @@ function Write-CutoverResult {
     Write-Host ($Status + ' ' + $Op)
 }
 
+function Import-CutoverCsv {
+    # Import-Csv of exactly this file: a path holding [ ] or * is never a wildcard. Import-Csv
+    # has no -LiteralPath before PowerShell 3.0, so the file is read through a copy with a plain
+    # temporary name (1.0 has no try/finally: the copy is removed after a successful read; a
+    # failed one leaves it in the temporary folder).
+    param([string]$Path)
+    $full = Resolve-CutoverPath $Path
+    if (-not [System.IO.File]::Exists($full)) { throw ('Data file not found: ' + $Path) }
+    $copy = [System.IO.Path]::GetTempFileName()
+    [System.IO.File]::Copy($full, $copy, $true)
+    $rows = @(Import-Csv -Path $copy -ErrorAction Stop)
+    [System.IO.File]::Delete($copy)
+    $rows
+}
+
 function Import-CutoverData {
     param([string]$Path)
-    if (-not (Test-Path -LiteralPath $Path)) { throw ('Data file not found: ' + $Path) }
-    @(Import-Csv -Path $Path)
+    Import-CutoverCsv -Path $Path
 }
 
 function Find-CutoverBlank {

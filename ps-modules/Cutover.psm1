@@ -6,7 +6,11 @@
 # Functions marked "jump box" run only in PowerShell 7 with the Graph / Exchange Online modules.
 
 Set-StrictMode -Version 2.0
-# A module has its own scope chain: the step's preference does not reach these functions.
+# A module has its own scope chain: the step's preference does not reach these functions, and
+# this preference reaches only cmdlets, never another module's functions (Connect-ExchangeOnline,
+# Exchange's remote-session commands). So every call to another module's command in this file
+# carries -ErrorAction Stop: the one rule that works in PowerShell 2.0 (the Exchange 2010 shell)
+# as in 7.
 $ErrorActionPreference = 'Stop'
 
 $script:CutoverStep = ''
@@ -88,10 +92,25 @@ function Write-CutoverResult {
     Write-Host ($Status + ' ' + $Op)
 }
 
+function Import-CutoverCsv {
+    # Import-Csv of exactly this file: a path holding [ ] or * is never a wildcard. PowerShell
+    # 3.0 and later have -LiteralPath; 2.0's Import-Csv has only -Path, so there the file is read
+    # through a copy with a plain temporary name.
+    param([string]$Path)
+    $full = Resolve-CutoverPath $Path
+    if (-not [System.IO.File]::Exists($full)) { throw ('Data file not found: ' + $Path) }
+    if ($PSVersionTable.PSVersion.Major -ge 3) { return @(Import-Csv -LiteralPath $full -ErrorAction Stop) }
+    $copy = [System.IO.Path]::GetTempFileName()
+    try {
+        [System.IO.File]::Copy($full, $copy, $true)
+        @(Import-Csv -Path $copy -ErrorAction Stop)
+    }
+    finally { [System.IO.File]::Delete($copy) }
+}
+
 function Import-CutoverData {
     param([string]$Path)
-    if (-not (Test-Path -LiteralPath $Path)) { throw ('Data file not found: ' + $Path) }
-    @(Import-Csv -Path $Path)
+    Import-CutoverCsv -Path $Path
 }
 
 function Find-CutoverBlank {
@@ -240,13 +259,13 @@ function Connect-CutoverGraph {
     param([string[]]$Scopes, [string]$Tenant)
     $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
     if ($certTenant) {
-        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $certTenant -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome
+        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $certTenant -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome -ErrorAction Stop
     }
     elseif ($Tenant) {
-        Connect-MgGraph -Scopes $Scopes -TenantId $Tenant -NoWelcome
+        Connect-MgGraph -Scopes $Scopes -TenantId $Tenant -NoWelcome -ErrorAction Stop
     }
     else {
-        Connect-MgGraph -Scopes $Scopes -NoWelcome
+        Connect-MgGraph -Scopes $Scopes -NoWelcome -ErrorAction Stop
     }
 }
 
@@ -256,13 +275,13 @@ function Connect-CutoverExchange {
     param([string]$Tenant)
     $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
     if ($certTenant) {
-        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $certTenant -ShowBanner:$false
+        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $certTenant -ShowBanner:$false -ErrorAction Stop
     }
     elseif ($env:CUTOVER_ADMIN_UPN) {
-        Connect-ExchangeOnline -UserPrincipalName $env:CUTOVER_ADMIN_UPN -ShowBanner:$false
+        Connect-ExchangeOnline -UserPrincipalName $env:CUTOVER_ADMIN_UPN -ShowBanner:$false -ErrorAction Stop
     }
     else {
-        Connect-ExchangeOnline -ShowBanner:$false
+        Connect-ExchangeOnline -ShowBanner:$false -ErrorAction Stop
     }
 }
 

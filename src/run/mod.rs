@@ -48,6 +48,7 @@ use resume::{is_done, plan_step, StepPlan};
 use verify::{Bundle, BundleStep};
 
 use crate::error::{Error, Exit, Result};
+use crate::plan::StepKind;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -229,7 +230,12 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             });
             continue;
         }
-        if let Some(gate) = &held_by {
+        // The preflight steps (Graph, Exchange Online) all run before the stop, so one run
+        // names everything the jump box lacks.
+        let preflight = [StepKind::PreflightExchange, StepKind::Preflight]
+            .iter()
+            .any(|k| k.id() == step.id());
+        if let Some(gate) = held_by.as_ref().filter(|_| !preflight) {
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::HeldByGate(gate.clone()),
@@ -289,7 +295,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         });
         if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
             let last = Records::read(&run.results())?.last_status();
-            if !step_done(step, &last, &meta.invocations, opts.what_if) {
+            if !step_done(step, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
                 held_by = gate_check(step, opts);
             }
         }
