@@ -46,3 +46,62 @@ fn sizes_with_four_significant_digits_are_read_exactly() {
     assert_eq!(json["files"][0]["kind"], "mailbox-stats");
     assert_eq!(code, 0, "{json:#}");
 }
+
+fn errors(json: &Value) -> Vec<Value> {
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_fullaccess_report_is_read_as_permissions() {
+    let (code, json) = lint(&[&real("fullaccess-report.csv")]);
+    assert_eq!(json["files"][0]["kind"], "permissions", "{json:#}");
+    assert_eq!(json["files"][0]["rows"], 2);
+    assert!(errors(&json).is_empty(), "{json:#}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_dl_membership_report_is_read_as_members_with_or_without_kind() {
+    for args in [vec![], vec!["--kind", "members"]] {
+        let mut all: Vec<&str> = args.clone();
+        let file = real("dl-membership-report.csv");
+        all.push(&file);
+        let (code, json) = lint(&all);
+        assert_eq!(json["files"][0]["kind"], "members", "{json:#}");
+        assert_eq!(json["files"][0]["rows"], 3);
+        assert!(errors(&json).is_empty(), "{json:#}");
+        assert_eq!(code, 0);
+    }
+}
+
+#[test]
+fn a_mailbox_inventory_without_identity_is_read_as_mailboxes() {
+    for args in [vec![], vec!["--kind", "mailboxes"]] {
+        let mut all: Vec<&str> = args.clone();
+        let file = real("mailbox-inventory.csv");
+        all.push(&file);
+        let (code, json) = lint(&all);
+        assert_eq!(json["files"][0]["kind"], "mailboxes", "{json:#}");
+        assert!(errors(&json).is_empty(), "{json:#}");
+        assert_eq!(code, 0);
+    }
+}
+
+#[test]
+fn an_unknown_kind_names_the_closest_kind_and_what_it_lacks() {
+    let (code, json) = lint(&[&real("permissions-no-user.csv")]);
+    assert_eq!(code, 1);
+    let f = &json["findings"][0];
+    assert_eq!(f["code"], "F005");
+    let message = f["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("closest is permissions, which lacks User"),
+        "{message}"
+    );
+}

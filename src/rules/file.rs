@@ -192,7 +192,14 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                _ => format!("no file kind matches the headers {}", h.names.join(", ")),
+                _ => match columns::closest(&h.names) {
+                    Some((closest, lacks)) if !lacks.is_empty() => format!(
+                        "no file kind matches the headers {}; closest is {closest}, which lacks {}",
+                        h.names.join(", "),
+                        lacks.join(" and ")
+                    ),
+                    _ => format!("no file kind matches the headers {}", h.names.join(", ")),
+                },
             };
             sink.at(&UNKNOWN_KIND, Some(h.line), None, None, message);
         }
@@ -213,20 +220,17 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
             ),
         );
     }
-    let mut complete = true;
-    for &c in columns::required(kind) {
-        if !h.has(c) {
-            complete = false;
-            sink.at(
-                &MISSING_COLUMN,
-                Some(h.line),
-                None,
-                None,
-                format!("a {kind} file needs a {} column", c.canonical()),
-            );
-        }
+    let missing = columns::missing_required(kind, h);
+    for what in &missing {
+        sink.at(
+            &MISSING_COLUMN,
+            Some(h.line),
+            None,
+            None,
+            format!("a {kind} file needs a {what} column"),
+        );
     }
-    complete
+    missing.is_empty()
 }
 
 /// Row-shape checks every file gets. Returns false for a blank row (nothing more to check).
