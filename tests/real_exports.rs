@@ -105,3 +105,84 @@ fn an_unknown_kind_names_the_closest_kind_and_what_it_lacks() {
         "{message}"
     );
 }
+
+#[test]
+fn each_repeated_header_row_is_one_finding() {
+    let (code, json) = lint(&[&real("mailboxes-concatenated.csv")]);
+    assert_eq!(code, 1);
+    let found = codes(&json);
+    assert_eq!(
+        found,
+        vec![
+            ("F011".to_string(), Some(1)),
+            ("F015".to_string(), Some(5)),
+            ("F015".to_string(), Some(7)),
+        ],
+        "{json:#}"
+    );
+    let (_, json) = lint(&[&real("users-concatenated.csv")]);
+    let found: Vec<(String, Option<u64>)> = codes(&json)
+        .into_iter()
+        .filter(|(c, _)| c != "U013")
+        .collect();
+    assert_eq!(found, vec![("F015".to_string(), Some(3))], "{json:#}");
+}
+
+#[test]
+fn a_padded_header_and_a_padded_password_are_reported_without_the_password() {
+    let (_, json) = lint(&[&real("users-padded-header.csv")]);
+    let f015: Vec<&Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "F016")
+        .collect();
+    assert_eq!(f015.len(), 1, "{json:#}");
+    assert!(
+        f015[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("' licenseToAssign '"),
+        "{json:#}"
+    );
+    let d004: Vec<&Value> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "D004")
+        .collect();
+    assert_eq!(d004.len(), 1, "{json:#}");
+    assert_eq!(d004[0]["column"], "Password");
+    let text = json.to_string();
+    assert!(
+        !text.contains("Xk4!mP9qLw2z"),
+        "the password was printed: {text}"
+    );
+}
+
+#[test]
+fn a_million_column_header_is_one_finding_in_linear_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("wide.csv");
+    let mut text = String::with_capacity(10_000_000);
+    for i in 0..1_000_000 {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!("c{i}"));
+    }
+    text.push_str("\nv\n");
+    std::fs::write(&path, text).expect("write");
+    let started = std::time::Instant::now();
+    let (code, json) = lint(&[&path.display().to_string()]);
+    let took = started.elapsed();
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&json),
+        vec![("F017".to_string(), Some(1))],
+        "{json:#}"
+    );
+    // Quadratic duplicate detection took over a minute; linear work is a few seconds even in a
+    // debug build on a busy machine.
+    assert!(took.as_secs() < 45, "took {took:?}");
+}

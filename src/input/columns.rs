@@ -409,6 +409,10 @@ fn synonyms(kind: FileKind) -> Synonyms {
     }
 }
 
+/// The most columns a file may have: Excel's limit (16,384). A wider header is not an export
+/// of anything cutover reads, and its rows are not checked.
+pub const MAX_COLUMNS: usize = 16_384;
+
 /// Columns a file of this kind cannot do without: each entry is satisfied by any one of its
 /// columns (a mailbox inventory may name mailboxes by alias or address instead of Identity).
 pub fn required(kind: FileKind) -> &'static [&'static [Column]] {
@@ -682,6 +686,9 @@ pub struct Header {
     positions: Vec<Vec<usize>>,
     /// Later positions repeating an earlier header name: (position, first).
     pub duplicates: Vec<(usize, usize)>,
+    /// Header cells written with leading or trailing white space, as written: Import-Csv keeps
+    /// it in the property name, so `$row.Name` is `$null`.
+    pub padded: Vec<(usize, String)>,
     /// Line the header row is on.
     pub line: u64,
 }
@@ -692,13 +699,23 @@ impl Header {
         let mut ranked: Vec<Vec<(usize, usize)>> = vec![Vec::new(); Column::COUNT];
         let mut columns = Vec::with_capacity(names.len());
         let mut duplicates = Vec::new();
+        // First position of each name: one pass, so a header of a million columns stays linear.
+        let mut seen: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(normalised.len().min(MAX_COLUMNS));
         for (i, n) in normalised.iter().enumerate() {
             // Only the same name twice is a duplicate; two synonyms of one column (Exchange
             // exports carry `PrimarySmtpAddress` and `WindowsEmailAddress`) are alternatives.
-            let first = normalised
-                .get(..i)
-                .and_then(|before| before.iter().position(|m| m == n))
-                .filter(|_| !n.is_empty());
+            let first = if n.is_empty() {
+                None
+            } else {
+                match seen.entry(n.as_str()) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(i);
+                        None
+                    }
+                }
+            };
             if let Some(first) = first {
                 duplicates.push((i, first));
             }
@@ -722,6 +739,7 @@ impl Header {
             columns,
             positions,
             duplicates,
+            padded: Vec::new(),
             line,
         }
     }
