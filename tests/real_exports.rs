@@ -186,3 +186,19 @@ fn a_million_column_header_is_one_finding_in_linear_time() {
     // debug build on a busy machine.
     assert!(took.as_secs() < 45, "took {took:?}");
 }
+
+#[test]
+fn folder_roles_in_a_mailbox_permission_export_are_reported() {
+    let (_, json) = lint(&[&real("permissions-folder-roles.csv")]);
+    let p008: Vec<Option<u64>> = codes(&json)
+        .into_iter()
+        .filter(|(c, _)| c == "P008")
+        .map(|(_, l)| l)
+        .collect();
+    assert_eq!(p008, vec![Some(2), Some(3), Some(5)], "{json:#}");
+    let messages = json.to_string();
+    assert!(
+        messages.contains("Reviewer, CreateItems are folder roles"),
+        "{messages}"
+    );
+}
