@@ -118,3 +118,29 @@ fn utf8_without_bom_for_windows_powershell_is_read_as_it_would_be() {
     assert_eq!(run("exchangeOnline"), Vec::<String>::new());
     assert!(run("exchange2016").contains(&"PS031".to_string()));
 }
+
+#[test]
+fn check_findings_are_capped_per_rule_like_lint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.ps1");
+    let params: Vec<String> = (0..5000).map(|i| format!("-Bogus{i} x")).collect();
+    std::fs::write(&path, format!("Get-Mailbox {}\n", params.join(" "))).expect("write");
+    let out = Command::cargo_bin("cutover")
+        .expect("binary")
+        .args(["check", "--format", "json", "--target", "exchangeOnline"])
+        .arg(&path)
+        .output()
+        .expect("run check");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let ps003 = findings.iter().filter(|f| f["code"] == "PS003").count();
+    assert_eq!(ps003, 101, "100 listed and one saying how many more");
+    assert!(
+        findings.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("4900 more PS003 findings")),
+        "{v:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

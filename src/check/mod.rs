@@ -157,6 +157,7 @@ pub fn check_source_for(
         first_error: None,
         errors: checks::ErrorFacts::read(&script.nodes, text),
         unset_identity_vars: None,
+        counts: std::collections::HashMap::new(),
     };
     checker.run();
     let mut findings = checker.findings;

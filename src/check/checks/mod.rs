@@ -48,10 +48,32 @@ pub struct Checker<'a, 't> {
     pub errors: ErrorFacts,
     /// Variables only ever used as `-Identity` values (read on first need).
     pub unset_identity_vars: Option<Vec<String>>,
+    /// Findings per rule code so far, listed or not.
+    pub counts: std::collections::HashMap<&'static str, usize>,
 }
+
+/// Findings of one rule in one file beyond this are counted, not listed: lint's cap.
+pub const CAP_PER_RULE: usize = 100;
 
 impl Checker<'_, '_> {
     fn add(&mut self, rule: &Rule, line: Option<usize>, column: Option<&str>, message: String) {
+        self.add_listed(rule, line, column, message);
+    }
+
+    /// Adds a finding unless its rule already has `CAP_PER_RULE` in this file (those are
+    /// counted, and `run` says how many more there were). Returns whether it was listed.
+    fn add_listed(
+        &mut self,
+        rule: &Rule,
+        line: Option<usize>,
+        column: Option<&str>,
+        message: String,
+    ) -> bool {
+        let n = self.counts.entry(rule.code).or_insert(0);
+        *n += 1;
+        if *n > CAP_PER_RULE {
+            return false;
+        }
         self.findings.push(Finding {
             code: rule.code,
             severity: rule.severity,
@@ -62,6 +84,7 @@ impl Checker<'_, '_> {
             message,
             hint: rule.hint.to_string(),
         });
+        true
     }
 
     fn add_hint(
@@ -72,9 +95,10 @@ impl Checker<'_, '_> {
         msg: String,
         hint: String,
     ) {
-        self.add(rule, Some(line), column, msg);
-        if let Some(f) = self.findings.last_mut() {
-            f.hint = hint;
+        if self.add_listed(rule, Some(line), column, msg) {
+            if let Some(f) = self.findings.last_mut() {
+                f.hint = hint;
+            }
         }
     }
 
@@ -101,6 +125,37 @@ impl Checker<'_, '_> {
         }
         self.check_capped_getters();
         self.check_syntax_features();
+        self.note_unlisted();
+    }
+
+    /// One finding per rule over the cap, saying how many were not listed (as lint does).
+    fn note_unlisted(&mut self) {
+        let mut over: Vec<(&'static str, usize)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > CAP_PER_RULE)
+            .map(|(c, n)| (*c, *n))
+            .collect();
+        over.sort_unstable();
+        for (code, n) in over {
+            if let Some(rule) = rules::RULES.iter().find(|r| r.code == code) {
+                self.findings.push(Finding {
+                    code: rule.code,
+                    severity: rule.severity,
+                    file: Some(self.file.to_string()),
+                    line: None,
+                    column: None,
+                    value: None,
+                    message: format!(
+                        "{} more {} findings in this file were not listed ({})",
+                        n - CAP_PER_RULE,
+                        rule.code,
+                        rule.summary
+                    ),
+                    hint: rule.hint.to_string(),
+                });
+            }
+        }
     }
 
     /// Direct parameters plus the keys of resolvable splats, in order.
