@@ -144,3 +144,9 @@ fn check_findings_are_capped_per_rule_like_lint() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn the_cmdlets_real_scripts_use_are_in_the_catalog() {
+    assert_eq!(check("catalog-gaps-exchangeOnline.ps1"), (0, vec![]));
+    assert_eq!(check("catalog-gaps-graph.ps1"), (0, vec![]));
+}

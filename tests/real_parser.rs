@@ -219,3 +219,34 @@ fn cutover_check_and_the_real_parser_agree_on_every_script() {
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn every_core_module_command_of_the_real_pwsh_is_known() {
+    let out = pwsh::command()
+        .arg("-Command")
+        .arg(
+            "Get-Command -CommandType Cmdlet,Function -Module Microsoft.PowerShell.*,PSReadLine,\
+             PackageManagement,PowerShellGet | ForEach-Object Name",
+        )
+        .output()
+        .expect("start pwsh");
+    let names = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = names
+        .lines()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(names.len() > 200, "only {} commands listed", names.len());
+    let unknown: Vec<&&str> = names
+        .iter()
+        .filter(|n| !check::is_core_command(n))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "not known to cutover check: {unknown:?}"
+    );
+}

@@ -79,6 +79,12 @@ pub fn syntax_errors(text: &str) -> Vec<(usize, String)> {
     }
 }
 
+/// Whether `name` is a command of the PowerShell 5.1 or 7 core modules (or one of their
+/// aliases cutover resolves).
+pub fn is_core_command(name: &str) -> bool {
+    known::is_core(known::resolve_alias(name))
+}
+
 /// Names of the functions a script defines (`function Verb-Noun`, `filter ...`).
 pub fn defined_functions(text: &str) -> Vec<String> {
     match script::parse(text) {
