@@ -150,3 +150,26 @@ fn the_cmdlets_real_scripts_use_are_in_the_catalog() {
     assert_eq!(check("catalog-gaps-exchangeOnline.ps1"), (0, vec![]));
     assert_eq!(check("catalog-gaps-graph.ps1"), (0, vec![]));
 }
+
+/// Valid PowerShell of every common shape (written for this project; the real parser accepts
+/// all of it, see tests/real_parser.rs): no syntax error may be reported.
+#[test]
+fn the_syntax_survey_has_no_false_syntax_errors() {
+    for i in 1..=8 {
+        let name = format!("syntax-survey-{i}.ps1");
+        let out = Command::cargo_bin("cutover")
+            .expect("binary")
+            .args(["check", "--format", "json", "--target", "graph"])
+            .arg(format!("tests/fixtures/check/real/{name}"))
+            .output()
+            .expect("run check");
+        let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let syntax: Vec<&Value> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "PS001")
+            .collect();
+        assert!(syntax.is_empty(), "{name}: {syntax:#?}");
+    }
+}

@@ -21,8 +21,11 @@ pub struct Parsed {
 ///   (`$svc.AutoDiscoverUrl(“user@contoso.com”)`, `Get-Mailbox –Identity x`), become ASCII;
 /// - a function whose `param(...)` block is followed by a statement on the same line
 ///   (`function F { param($a) $a }`): the space after the block becomes `;`;
-/// - an index after a method call in a command argument (`Write-Host $a.Split('x')[0]`): the
-///   argument is put in parentheses, which PowerShell reads the same way.
+/// - an index or member after a method call in a command argument (`Write-Host
+///   $a.Split('x')[0]`, `$a.Trim().Length`): the argument is put in parentheses, which
+///   PowerShell reads the same way;
+/// - a label after `break` / `continue` (`break outer`): the label is blanked (the checks do
+///   not follow loops).
 pub fn parse(text: &str) -> Option<Parsed> {
     let mut parser = Parser::new();
     parser
@@ -37,6 +40,7 @@ pub fn parse(text: &str) -> Option<Parsed> {
         }
         let mut edits = param_block_fixes(&tree, &src);
         edits.extend(index_after_call_fixes(&tree, &src));
+        edits.extend(loop_label_fixes(&tree, &src));
         if edits.is_empty() {
             break;
         }
@@ -55,6 +59,12 @@ pub fn parse(text: &str) -> Option<Parsed> {
                         src.insert_str(at, what);
                     }
                 }
+                Edit::Blank(len) => {
+                    let end = at + len;
+                    if src.is_char_boundary(at) && src.is_char_boundary(end) && end <= src.len() {
+                        src.replace_range(at..end, &" ".repeat(len));
+                    }
+                }
             }
         }
         tree = parser.parse(&src, None)?;
@@ -62,11 +72,42 @@ pub fn parse(text: &str) -> Option<Parsed> {
     Some(Parsed { tree, src })
 }
 
+/// `break outer` / `continue outer`: the grammar has no label there.
+fn loop_label_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
+    let mut fixes = Vec::new();
+    for node in nodes(tree) {
+        if !node.is_error() {
+            continue;
+        }
+        let t = text(node, src);
+        let lower = t.to_ascii_lowercase();
+        let Some(keyword) = ["break", "continue"]
+            .into_iter()
+            .find(|k| lower.starts_with(k))
+        else {
+            continue;
+        };
+        let rest = &t[keyword.len()..];
+        let label = rest.trim_start_matches([' ', '\t']);
+        let gap = rest.len() - label.len();
+        let len = label
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if gap > 0 && len > 0 {
+            fixes.push((node.start_byte() + keyword.len() + gap, Edit::Blank(len)));
+        }
+    }
+    fixes
+}
+
 /// A change to the source at a byte offset (see `parse`).
 enum Edit {
     /// Replace the one ASCII byte there.
     Replace(&'static str),
     Insert(&'static str),
+    /// Replace this many bytes (ASCII, on one line) with spaces.
+    Blank(usize),
 }
 
 /// Typographic quotes and dashes as the ASCII characters PowerShell's tokenizer takes them for
@@ -104,7 +145,7 @@ fn param_block_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
 }
 
 /// `Cmd $a.Split('x')[0]`: the grammar reads the argument as `$a.Split` and `('x')`, then fails
-/// on `[`. The argument (from its first token to the end of the index and any member access or
+/// on `[` (or on `.` in `$a.Trim().Length`). The argument (from its first token to the end of the index and any member access or
 /// call that follows without a space) is wrapped in parentheses.
 fn index_after_call_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
     let mut fixes = Vec::new();
@@ -119,7 +160,7 @@ fn index_after_call_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
         for pair in kids.windows(2) {
             let (command, bracket) = (pair[0], pair[1]);
             if command.kind() == "command"
-                && bracket.kind() == "["
+                && matches!(bracket.kind(), "[" | ".")
                 && bracket.start_byte() == command.end_byte()
             {
                 let mut c2 = command.walk();
@@ -133,7 +174,7 @@ fn index_after_call_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
             }
         }
         // ... or starts with the `[`, inside the command's elements.
-        if kids.first().is_some_and(|k| k.kind() == "[") {
+        if kids.first().is_some_and(|k| matches!(k.kind(), "[" | ".")) {
             // The parent is the command's elements, or an ERROR holding them flattened.
             if let Some(parent) = node.parent() {
                 let mut c2 = parent.walk();
