@@ -155,7 +155,7 @@ fn the_cmdlets_real_scripts_use_are_in_the_catalog() {
 /// all of it, see tests/real_parser.rs): no syntax error may be reported.
 #[test]
 fn the_syntax_survey_has_no_false_syntax_errors() {
-    for i in 1..=8 {
+    for i in 1..=10 {
         let name = format!("syntax-survey-{i}.ps1");
         let out = Command::cargo_bin("cutover")
             .expect("binary")
