@@ -16,6 +16,7 @@ pub mod input;
 pub mod model;
 pub mod plan;
 pub mod project;
+pub mod rehearse;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -917,18 +917,51 @@ impl<'a> Builder<'a> {
     fn limits(&mut self) {
         let send = format!("{}MB", self.project.max_send_mb);
         let receive = format!("{}MB", self.project.max_receive_mb);
-        let ops = ["mailboxes", "mailbox-plans"]
-            .into_iter()
-            .map(|scope| {
-                op(
-                    format!("limits:set:{scope}"),
+        // Every mailbox this plan provisions (licensed users, shared/room/equipment), by
+        // identity, one operation each: a listing would silently miss those still being
+        // provisioned. Two listing operations remain: the mailbox plans (which set the values
+        // for mailboxes created later) and the mailboxes beyond the plan, said to be such.
+        let mut ops = Vec::new();
+        let mut seen = HashSet::default();
+        let planned = [
+            StepKind::MailboxesVerify,
+            StepKind::SharedMailboxes,
+            StepKind::SharedMailboxesVerify,
+        ];
+        for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
+            for o in &s.ops {
+                let identity = o.target.trim();
+                if identity.is_empty() || !seen.insert(lower(identity)) {
+                    continue;
+                }
+                ops.push(op(
+                    format!("limits:set:mailbox:{}", lower(identity)),
                     "set",
-                    scope,
+                    identity,
                     Change::Update,
-                    [scope.to_string(), send.clone(), receive.clone()],
-                )
-            })
-            .collect();
+                    [
+                        "mailbox".to_string(),
+                        identity.to_string(),
+                        send.clone(),
+                        receive.clone(),
+                    ],
+                ));
+            }
+        }
+        for scope in ["other-mailboxes", "mailbox-plans"] {
+            ops.push(op(
+                format!("limits:set:{scope}"),
+                "set",
+                scope,
+                Change::Update,
+                [
+                    scope.to_string(),
+                    String::new(),
+                    send.clone(),
+                    receive.clone(),
+                ],
+            ));
+        }
         self.push(StepKind::Limits, ops);
     }
 

@@ -133,7 +133,9 @@ impl StepKind {
             StepKind::GroupAliases => "Add the groups' secondary addresses",
             StepKind::Contacts => "Ensure mail contacts for external members",
             StepKind::Members => "Add group members (users, contacts, nested groups)",
-            StepKind::Limits => "Message size limits on every mailbox and mailbox plan",
+            StepKind::Limits => {
+                "Message size limits on every planned mailbox, the mailboxes beyond the plan and every mailbox plan"
+            }
             StepKind::Permissions => "Grant mailbox permissions (FullAccess, SendAs, SendOnBehalf)",
             StepKind::DnsRecords => {
                 "Read the DNS records the tenant expects (MX, SPF, autodiscover)"
@@ -179,7 +181,7 @@ impl StepKind {
             ],
             StepKind::Contacts => &["Name", "ExternalEmailAddress"],
             StepKind::Members => &["Group", "Member"],
-            StepKind::Limits => &["Scope", "MaxSendSize", "MaxReceiveSize"],
+            StepKind::Limits => &["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
         }
     }
