@@ -420,7 +420,14 @@ pub fn required(kind: FileKind) -> &'static [&'static [Column]] {
         FileKind::Users => &[&[C::Upn], &[C::DisplayName]],
         FileKind::Groups => &[&[C::Name]],
         FileKind::Members => &[&[C::Group], &[C::Member]],
-        FileKind::Mailboxes => &[&[C::Identity, C::PrimarySmtp, C::Upn, C::Alias, C::Name]],
+        FileKind::Mailboxes => &[&[
+            C::Identity,
+            C::PrimarySmtp,
+            C::Upn,
+            C::Alias,
+            C::ExchangeGuid,
+            C::Name,
+        ]],
         FileKind::MailboxStats => &[&[C::TotalItemSize]],
         FileKind::Permissions => &[&[C::Identity], &[C::User]],
     }
