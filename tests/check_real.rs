@@ -83,7 +83,7 @@ fn an_identity_variable_never_set_is_a_warning() {
 fn a_module_command_in_try_needs_erroraction_stop_or_a_default() {
     assert_eq!(
         check("try-without-stop-exchangeOnline.ps1"),
-        (0, pairs(&[("PS022", 4)]))
+        (0, pairs(&[("PS022", 4), ("PS022", 14)]))
     );
     assert_eq!(check("try-with-default-graph.ps1"), (0, vec![]));
 }

@@ -175,7 +175,9 @@ pub const TRY_WITHOUT_STOP: Rule = Rule {
         not help reliably: module functions have their own scope chain and see it only when the \
         script runs in the global scope (pwsh -File), not when it is started from a session. \
         -ErrorAction Stop on the call, or $PSDefaultParameterValues['*:ErrorAction'] = 'Stop' \
-        (or $global:ErrorActionPreference = 'Stop') before the try, makes them terminating.",
+        (or $global:ErrorActionPreference = 'Stop') before the try, makes them terminating. \
+        A call that silences its errors on purpose (-ErrorAction SilentlyContinue or Ignore) is \
+        not reported.",
 };
 
 pub const IDENTITY_UNSET: Rule = Rule {

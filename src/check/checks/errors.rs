@@ -99,9 +99,14 @@ impl Checker<'_, '_> {
             .find(|(_, n)| n.as_deref() == Some("ErrorAction"))
             .map(|(g, _)| g);
         if let Some(g) = action {
-            // Stop, or a value not known here (a variable): nothing to say.
+            // Stop, a value not known here (a variable), or errors deliberately silenced
+            // (a probe such as `Get-Mailbox x -ErrorAction SilentlyContinue`): nothing to say.
             let literal = g.value.and_then(|v| v.literal.clone());
-            if literal.map_or(true, |l| l.eq_ignore_ascii_case("stop")) {
+            if literal.map_or(true, |l| {
+                ["stop", "silentlycontinue", "ignore"]
+                    .iter()
+                    .any(|ok| l.eq_ignore_ascii_case(ok))
+            }) {
                 return;
             }
         }
