@@ -167,14 +167,24 @@ fn cutover_check_and_the_real_parser_agree_on_every_script() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().expect("tempdir");
     let mut cases = generated(work.path());
-    for module in ["Cutover.psm1", "Cutover.ps1"] {
-        let bytes = std::fs::read(root.join("ps-modules").join(module)).expect("read module");
-        cases.push(case(
-            format!("ps-modules/{module}"),
+    // Every PowerShell file the project ships in ps-modules/ (the step runtime, the simulated
+    // tenant), read as the oldest shell that loads it would.
+    let mut shipped = Vec::new();
+    fixtures(&root.join("ps-modules"), &mut shipped);
+    assert!(
+        shipped.len() >= 2,
+        "ps-modules holds {} scripts",
+        shipped.len()
+    );
+    for mut c in shipped {
+        let bytes = std::fs::read(&c.label).expect("read module");
+        c = case(
+            c.label,
             &bytes,
             &[Target::Exchange2007, Target::Graph],
             true,
-        ));
+        );
+        cases.push(c);
     }
     fixtures(&root.join("tests/fixtures"), &mut cases);
     let generated_count = cases.iter().filter(|c| c.must_parse).count();

@@ -25,7 +25,9 @@ pub struct Parsed {
 ///   $a.Split('x')[0]`, `$a.Trim().Length`): the argument is put in parentheses, which
 ///   PowerShell reads the same way;
 /// - a label after `break` / `continue` (`break outer`): the label is blanked (the checks do
-///   not follow loops).
+///   not follow loops);
+/// - `default` on the same line as the clause before it (`'a' { 1 } default { 2 }`): a `;`
+///   goes between them.
 pub fn parse(text: &str) -> Option<Parsed> {
     let mut parser = Parser::new();
     parser
@@ -41,6 +43,7 @@ pub fn parse(text: &str) -> Option<Parsed> {
         let mut edits = param_block_fixes(&tree, &src);
         edits.extend(index_after_call_fixes(&tree, &src));
         edits.extend(loop_label_fixes(&tree, &src));
+        edits.extend(switch_default_fixes(&tree, &src));
         if edits.is_empty() {
             break;
         }
@@ -70,6 +73,31 @@ pub fn parse(text: &str) -> Option<Parsed> {
         tree = parser.parse(&src, None)?;
     }
     Some(Parsed { tree, src })
+}
+
+/// `switch ($x) { 'a' { 1 } default { 2 } }`: the grammar wants a separator before `default`.
+fn switch_default_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
+    let mut fixes = Vec::new();
+    for node in nodes(tree) {
+        if !node.is_error() || node.parent().map(|p| p.kind()) != Some("switch_clause") {
+            continue;
+        }
+        let mut c = node.walk();
+        let kids: Vec<Node<'_>> = node.children(&mut c).collect();
+        for pair in kids.windows(2) {
+            let (block, word) = (pair[0], pair[1]);
+            if block.kind() == "statement_block"
+                && text(word, src).trim().eq_ignore_ascii_case("default")
+            {
+                let at = block.end_byte();
+                fixes.push(match src.as_bytes().get(at) {
+                    Some(b' ' | b'\t') => (at, Edit::Replace(";")),
+                    _ => (at, Edit::Insert(";")),
+                });
+            }
+        }
+    }
+    fixes
 }
 
 /// `break outer` / `continue outer`: the grammar has no label there.
