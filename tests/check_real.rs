@@ -156,7 +156,7 @@ fn the_cmdlets_real_scripts_use_are_in_the_catalog() {
 /// all, and the one true warning (cookbook getters without -ResultSize Unlimited).
 #[test]
 fn the_syntax_survey_has_no_false_errors() {
-    for i in 1..=12 {
+    for i in 1..=13 {
         let name = format!("syntax-survey-{i}.ps1");
         let out = Command::cargo_bin("cutover")
             .expect("binary")
