@@ -20,6 +20,9 @@ pub fn run(args: RehearseArgs) -> Result<Exit> {
     opts.session = args.session;
     opts.what_if = args.what_if;
     opts.secrets = args.secrets;
+    if let Some(w) = args.wait.as_deref() {
+        opts.wait = super::run::parse_duration("--wait", w, true)?;
+    }
     opts.progress = ProgressMode::Auto;
     opts.mode = match (args.resume, args.retry_failed) {
         (_, true) => Mode::RetryFailed,

@@ -105,6 +105,8 @@ pub struct RehearseOptions {
     pub progress: run::ProgressMode,
     pub secrets: Option<PathBuf>,
     pub timeout: Option<std::time::Duration>,
+    /// Each step's wait budget (`cutover run --wait`), in the simulation's virtual time.
+    pub wait: std::time::Duration,
 }
 
 impl RehearseOptions {
@@ -120,6 +122,7 @@ impl RehearseOptions {
             mode: run::Mode::Fresh,
             progress: run::ProgressMode::Plain,
             secrets: None,
+            wait: run::DEFAULT_WAIT,
             timeout: None,
         }
     }
@@ -505,6 +508,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     ropts.progress = opts.progress;
     ropts.secrets = opts.secrets.clone();
     ropts.timeout = opts.timeout;
+    ropts.wait = opts.wait;
     ropts.env = vec![
         (
             "PSModulePath".into(),

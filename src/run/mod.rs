@@ -743,7 +743,9 @@ pub fn step_done(
         dynamic |= is_dynamic_op(id, op);
         is_done(s, what_if) && !(what_if && matches!(s, Status::Created | Status::Updated))
     });
-    let needs_clean_end = dynamic || step.step.ops_file.is_none();
+    // Without an ops file the list is complete only after a clean end. Discovered operations
+    // belong to a planned one that succeeds only when they all did.
+    let needs_clean_end = step.step.ops_file.is_none() || (dynamic && step.planned.is_empty());
     let last_clean = invocations
         .iter()
         .rev()
