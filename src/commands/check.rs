@@ -107,8 +107,25 @@ fn parse_targets(list: &str) -> Result<Vec<Target>> {
     Ok(targets)
 }
 
-/// The script as the oldest shell among `targets` reads it (see `check::decode_script`).
+/// The script as the oldest shell among `targets` reads it (see `check::decode_script`); a
+/// path of `-` is standard input.
 fn read_script(path: &Path, targets: &[Target]) -> Result<check::Decoded> {
+    if path.as_os_str() == "-" {
+        use std::io::Read;
+        const LIMIT: u64 = 256 << 20;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(LIMIT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        if bytes.len() as u64 > LIMIT {
+            return Err(Error::Usage(
+                "standard input is over 256 MiB: save the script to a file".into(),
+            ));
+        }
+        return Ok(check::decode_script(&bytes, check::reads_as_ansi(targets)));
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     Ok(check::decode_script(&bytes, check::reads_as_ansi(targets)))
 }
@@ -206,11 +223,21 @@ fn inside(dir: &Path, file: &str, manifest_path: &Path) -> Result<PathBuf> {
 }
 
 fn display(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "<stdin>".into();
+    }
     path.display().to_string()
 }
 
 fn human(findings: &[Finding], files: usize) -> String {
-    let mut out = diag::human::findings(findings);
+    let colour = diag::human::colour_stdout();
+    let mut out = String::new();
+    for f in findings {
+        diag::human::finding_styled(&mut out, f, colour);
+    }
+    if super::quiet() {
+        return out;
+    }
     if !findings.is_empty() {
         out.push('\n');
     }
