@@ -153,9 +153,9 @@ pub fn run_step(
             Path::new(program).display()
         ))
     })?;
-    let echo = (progress != ProgressMode::Hidden).then(|| cmd.step.to_string());
     #[cfg(windows)]
     let _job = super::windows::tie_or_warn(&child);
+    let echo = (progress != ProgressMode::Hidden).then(|| cmd.step.to_string());
     let out_pump = pump(
         child.stdout.take(),
         &cmd.stdout_log,
