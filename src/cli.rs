@@ -225,6 +225,9 @@ pub struct RehearseArgs {
     /// Initial passwords file from `cutover bundle --secrets-out`.
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
+    /// Go on after a gate step with failed operations.
+    #[arg(long)]
+    pub continue_past_gates: bool,
 }
 
 #[derive(Debug, Args)]

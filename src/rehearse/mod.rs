@@ -105,6 +105,8 @@ pub struct RehearseOptions {
     pub progress: run::ProgressMode,
     pub secrets: Option<PathBuf>,
     pub timeout: Option<std::time::Duration>,
+    /// Go on after a gate step with failed operations.
+    pub continue_past_gates: bool,
 }
 
 impl RehearseOptions {
@@ -121,6 +123,7 @@ impl RehearseOptions {
             progress: run::ProgressMode::Plain,
             secrets: None,
             timeout: None,
+            continue_past_gates: false,
         }
     }
 }
@@ -505,6 +508,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     ropts.progress = opts.progress;
     ropts.secrets = opts.secrets.clone();
     ropts.timeout = opts.timeout;
+    ropts.continue_past_gates = opts.continue_past_gates;
     ropts.env = vec![
         (
             "PSModulePath".into(),
