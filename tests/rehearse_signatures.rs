@@ -9,14 +9,33 @@ use rehearse_support::pwsh;
 use serde_json::Value;
 
 const COMMON: [&str; 14] = [
-    "Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ErrorVariable",
-    "WarningVariable", "OutVariable", "OutBuffer", "PipelineVariable", "InformationVariable",
-    "ProgressAction", "WhatIf", "Confirm",
+    "Verbose",
+    "Debug",
+    "ErrorAction",
+    "WarningAction",
+    "InformationAction",
+    "ErrorVariable",
+    "WarningVariable",
+    "OutVariable",
+    "OutBuffer",
+    "PipelineVariable",
+    "InformationVariable",
+    "ProgressAction",
+    "WhatIf",
+    "Confirm",
 ];
-const ONPREM: [&str; 5] = ["exchange2010", "exchange2013", "exchange2016", "exchange2019", "exchangeSE"];
+const ONPREM: [&str; 5] = [
+    "exchange2010",
+    "exchange2013",
+    "exchange2016",
+    "exchange2019",
+    "exchangeSE",
+];
 /// Documented exceptions (see tools/sim-signatures.py): mandatory on premises, not online.
-const ONLINE_NOT_MANDATORY: [(&str, &str); 2] =
-    [("New-Mailbox", "Password"), ("New-Mailbox", "UserPrincipalName")];
+const ONLINE_NOT_MANDATORY: [(&str, &str); 2] = [
+    ("New-Mailbox", "Password"),
+    ("New-Mailbox", "UserPrincipalName"),
+];
 
 fn ps_type(p: &Value) -> &'static str {
     if p["switch"].as_bool() == Some(true) {
@@ -49,7 +68,10 @@ fn ps_type(p: &Value) -> &'static str {
 }
 
 #[test]
-#[cfg_attr(not(cutover_test_pwsh), ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH")]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
 fn every_simulated_command_has_the_catalog_signature() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let catalog: Value = serde_json::from_str(
@@ -82,7 +104,11 @@ ConvertTo-Json -InputObject $out -Depth 8 -Compress
         .env("SIM_DIR", root.join("ps-modules/CutoverSim"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let seen: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(seen.len() >= 60, "only {} commands", seen.len());
     let mut problems = Vec::new();
@@ -97,7 +123,12 @@ ConvertTo-Json -InputObject $out -Depth 8 -Compress
             _ => Some("exchangeOnline"),
         };
         let applies = |p: &Value| {
-            let a: BTreeSet<&str> = p["applicable"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).collect();
+            let a: BTreeSet<&str> = p["applicable"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .collect();
             match env {
                 None => true,
                 Some("onprem") => ONPREM.iter().any(|e| a.contains(e)),
@@ -112,64 +143,140 @@ ConvertTo-Json -InputObject $out -Depth 8 -Compress
             .map(|(k, v)| (k.as_str(), v))
             .collect();
         let have = f["params"].as_object().unwrap();
-        let have_names: BTreeSet<&str> = have.keys().map(|k| k.as_str()).filter(|k| !COMMON.contains(k)).collect();
+        let have_names: BTreeSet<&str> = have
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| !COMMON.contains(k))
+            .collect();
         let want_names: BTreeSet<&str> = want.keys().copied().collect();
         if have_names != want_names {
-            problems.push(format!("{module}/{command}: parameters differ: extra {:?}, missing {:?}", &have_names - &want_names, &want_names - &have_names));
+            problems.push(format!(
+                "{module}/{command}: parameters differ: extra {:?}, missing {:?}",
+                &have_names - &want_names,
+                &want_names - &have_names
+            ));
             continue;
         }
-        let documented_should = c["parameters"].get("WhatIf").is_some() || c["parameters"].get("Confirm").is_some();
+        let documented_should =
+            c["parameters"].get("WhatIf").is_some() || c["parameters"].get("Confirm").is_some();
         if f["should"].as_bool() != Some(documented_should) {
-            problems.push(format!("{module}/{command}: SupportsShouldProcess {} but the docs say {documented_should}", f["should"]));
+            problems.push(format!(
+                "{module}/{command}: SupportsShouldProcess {} but the docs say {documented_should}",
+                f["should"]
+            ));
         }
-        let all_sets: BTreeSet<&str> = want.values().flat_map(|p| p["sets"].as_array().into_iter().flatten().filter_map(|x| x.as_str())).filter(|s| *s != "__AllParameterSets").collect();
+        let all_sets: BTreeSet<&str> = want
+            .values()
+            .flat_map(|p| {
+                p["sets"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str())
+            })
+            .filter(|s| *s != "__AllParameterSets")
+            .collect();
         for (name, p) in &want {
             let h = &have[*name];
             if h["type"].as_str() != Some(ps_type(p)) {
-                problems.push(format!("{module}/{command} -{name}: type {} not {}", h["type"], ps_type(p)));
+                problems.push(format!(
+                    "{module}/{command} -{name}: type {} not {}",
+                    h["type"],
+                    ps_type(p)
+                ));
             }
-            let aliases: BTreeSet<&str> = p["aliases"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).collect();
-            let h_aliases: BTreeSet<&str> = h["aliases"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).collect();
+            let aliases: BTreeSet<&str> = p["aliases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .collect();
+            let h_aliases: BTreeSet<&str> = h["aliases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .collect();
             if aliases != h_aliases {
-                problems.push(format!("{module}/{command} -{name}: aliases {h_aliases:?} not {aliases:?}"));
+                problems.push(format!(
+                    "{module}/{command} -{name}: aliases {h_aliases:?} not {aliases:?}"
+                ));
             }
-            let mut req: BTreeSet<&str> = p["required_in_sets"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).collect();
+            let mut req: BTreeSet<&str> = p["required_in_sets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .collect();
             if env == Some("exchangeOnline") && ONLINE_NOT_MANDATORY.contains(&(command, *name)) {
                 req.clear();
             }
-            let sets: BTreeSet<&str> = p["sets"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).filter(|s| all_sets.contains(s)).collect();
+            let sets: BTreeSet<&str> = p["sets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str())
+                .filter(|s| all_sets.contains(s))
+                .collect();
             let h_sets = h["sets"].as_object().unwrap();
             if sets.is_empty() {
-                let m = h_sets.get("__AllParameterSets").and_then(|s| s["mandatory"].as_bool());
-                let want_m = req.contains("__AllParameterSets") || (!req.is_empty() && all_sets.is_empty());
+                let m = h_sets
+                    .get("__AllParameterSets")
+                    .and_then(|s| s["mandatory"].as_bool());
+                let want_m =
+                    req.contains("__AllParameterSets") || (!req.is_empty() && all_sets.is_empty());
                 if m != Some(want_m) {
-                    problems.push(format!("{module}/{command} -{name}: mandatory {m:?} not {want_m}"));
+                    problems.push(format!(
+                        "{module}/{command} -{name}: mandatory {m:?} not {want_m}"
+                    ));
                 }
                 continue;
             }
             let h_names: BTreeSet<&str> = h_sets.keys().map(|k| k.as_str()).collect();
             if h_names != sets {
-                problems.push(format!("{module}/{command} -{name}: sets {h_names:?} not {sets:?}"));
+                problems.push(format!(
+                    "{module}/{command} -{name}: sets {h_names:?} not {sets:?}"
+                ));
                 continue;
             }
             for s in &sets {
                 let m = h_sets[*s]["mandatory"].as_bool().unwrap_or(false);
                 if m != req.contains(s) {
-                    problems.push(format!("{module}/{command} -{name} in {s}: mandatory {m} not {}", req.contains(s)));
+                    problems.push(format!(
+                        "{module}/{command} -{name} in {s}: mandatory {m} not {}",
+                        req.contains(s)
+                    ));
                 }
                 if let Some(pos) = p["positions"].get(*s).and_then(|x| x.as_i64()) {
                     if h_sets[*s]["position"].as_i64() != Some(pos) {
-                        problems.push(format!("{module}/{command} -{name} in {s}: position {} not {pos}", h_sets[*s]["position"]));
+                        problems.push(format!(
+                            "{module}/{command} -{name} in {s}: position {} not {pos}",
+                            h_sets[*s]["position"]
+                        ));
                     }
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     // Each command the bundles call is simulated (a bundle step calling anything else fails the
     // rehearsal loudly instead of passing over it).
     let names: BTreeSet<&str> = seen.iter().filter_map(|f| f["command"].as_str()).collect();
-    for c in ["New-MgUser", "Set-MgUserLicense", "Get-EXORecipient", "Set-Mailbox", "Add-DistributionGroupMember", "Add-RecipientPermission", "Get-MailboxStatistics", "Get-ADPermission"] {
+    for c in [
+        "New-MgUser",
+        "Set-MgUserLicense",
+        "Get-EXORecipient",
+        "Set-Mailbox",
+        "Add-DistributionGroupMember",
+        "Add-RecipientPermission",
+        "Get-MailboxStatistics",
+        "Get-ADPermission",
+    ] {
         assert!(names.contains(c), "{c} is not simulated");
     }
 }

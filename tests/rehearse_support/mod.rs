@@ -182,3 +182,16 @@ pub fn first_then_unchanged(dir: &Path, project: &Path, version: &str, identity:
         );
     }
 }
+
+/// The samples without their one name collision (the group and the shared mailbox both named
+/// "Sales", which Exchange Online refuses): for tests about resuming, not about collisions.
+pub fn samples_project_without_collision(dir: &Path) -> PathBuf {
+    let p = samples_project(dir);
+    let groups = std::fs::read_to_string(p.join("groups.csv")).unwrap();
+    std::fs::write(
+        p.join("groups.csv"),
+        groups.replacen("\nSales,", "\nSales Team,", 1),
+    )
+    .unwrap();
+    p
+}
