@@ -337,4 +337,8 @@ pub struct DemoArgs {
     /// Where to write the demo bundle (default: a new temporary folder that is kept).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// PowerShell 7 for the demo's rehearsal (else CUTOVER_PWSH, else pwsh on PATH; without one
+    /// the demo shows its labelled stand-in run).
+    #[arg(long, value_name = "PATH")]
+    pub pwsh: Option<PathBuf>,
 }
