@@ -262,6 +262,11 @@ pub struct RunArgs {
     /// a number with s, m or h (90s, 30m, 2h). Off by default.
     #[arg(long, value_name = "MINUTES")]
     pub idle_timeout: Option<String>,
+    /// How long each step may wait for objects the services are still provisioning (new users,
+    /// mailboxes after licensing, groups, contacts) before it records them failed: MINUTES, or a
+    /// number with s, m or h (90s, 30m, 2h); 0 waits not at all. Default 30m.
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
     /// Go on after a gate step (domains, users, mailboxes verified) that has failed operations.
     #[arg(long)]
     pub continue_past_gates: bool,

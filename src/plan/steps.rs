@@ -13,6 +13,7 @@ use crate::project::{IdentityMode, SourceVersion};
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
     Preflight,
+    PreflightExchange,
     StateExport,
     SourceImpersonation,
     SourceThrottling,
@@ -50,6 +51,7 @@ impl StepKind {
     pub fn id(self) -> &'static str {
         match self {
             StepKind::Preflight => "01-preflight",
+            StepKind::PreflightExchange => "00-preflight-exchange",
             StepKind::StateExport => "02-state-export",
             StepKind::SourceImpersonation => "03-source-impersonation",
             StepKind::SourceThrottling => "04-source-throttling",
@@ -77,7 +79,7 @@ impl StepKind {
     /// The op-id prefix (`users` in `users:ensure:alice@contoso.com`).
     pub fn op_prefix(self) -> &'static str {
         match self {
-            StepKind::Preflight => "preflight",
+            StepKind::Preflight | StepKind::PreflightExchange => "preflight",
             StepKind::StateExport => "state",
             StepKind::SourceImpersonation => "source-impersonation",
             StepKind::SourceThrottling => "source-throttling",
@@ -103,7 +105,10 @@ impl StepKind {
 
     pub fn title(self) -> &'static str {
         match self {
-            StepKind::Preflight => "Preflight: PowerShell, modules and connections on the jump box",
+            StepKind::Preflight => "Preflight: PowerShell, the Graph modules and the Graph sign-in",
+            StepKind::PreflightExchange => {
+                "Preflight: the Exchange Online module and sign-in (a process of its own)"
+            }
             StepKind::StateExport => "Export the tenant's current state (for cutover plan --state)",
             StepKind::SourceImpersonation => {
                 "Grant the migration account impersonation on the source"
@@ -128,7 +133,9 @@ impl StepKind {
             StepKind::GroupAliases => "Add the groups' secondary addresses",
             StepKind::Contacts => "Ensure mail contacts for external members",
             StepKind::Members => "Add group members (users, contacts, nested groups)",
-            StepKind::Limits => "Message size limits on every mailbox and mailbox plan",
+            StepKind::Limits => {
+                "Message size limits on every planned mailbox, the mailboxes beyond the plan and every mailbox plan"
+            }
             StepKind::Permissions => "Grant mailbox permissions (FullAccess, SendAs, SendOnBehalf)",
             StepKind::DnsRecords => {
                 "Read the DNS records the tenant expects (MX, SPF, autodiscover)"
@@ -141,7 +148,9 @@ impl StepKind {
     /// Columns of the step's data file after `Op`.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            StepKind::Preflight => &["Check", "Name", "MinimumVersion"],
+            StepKind::Preflight | StepKind::PreflightExchange => {
+                &["Check", "Name", "MinimumVersion"]
+            }
             StepKind::StateExport => &["Part"],
             StepKind::SourceImpersonation => &["Account"],
             StepKind::SourceThrottling | StepKind::SourceThrottlingRevert => &["Policy", "Account"],
@@ -172,7 +181,7 @@ impl StepKind {
             ],
             StepKind::Contacts => &["Name", "ExternalEmailAddress"],
             StepKind::Members => &["Group", "Member"],
-            StepKind::Limits => &["Scope", "MaxSendSize", "MaxReceiveSize"],
+            StepKind::Limits => &["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
         }
     }
@@ -182,6 +191,7 @@ impl StepKind {
         !matches!(
             self,
             StepKind::Preflight
+                | StepKind::PreflightExchange
                 | StepKind::StateExport
                 | StepKind::SourceExport
                 | StepKind::UsersVerify
@@ -197,7 +207,9 @@ impl StepKind {
     pub fn gate(self) -> bool {
         matches!(
             self,
-            StepKind::Domains
+            StepKind::Preflight
+                | StepKind::PreflightExchange
+                | StepKind::Domains
                 | StepKind::Users
                 | StepKind::UsersVerify
                 | StepKind::MailboxesVerify
@@ -212,6 +224,42 @@ impl StepKind {
         match self {
             StepKind::MailFlow => PHASE_POST_CUTOVER,
             _ => PHASE_MIGRATE,
+        }
+    }
+
+    /// The PowerShell modules the step's script imports (by calling their commands), with the
+    /// oldest version that has every command and parameter it uses. Preflight checks the union
+    /// over a bundle's steps, and the bundle README lists it.
+    pub fn modules(self) -> &'static [(&'static str, &'static str)] {
+        const AUTH: (&str, &str) = ("Microsoft.Graph.Authentication", "2.0.0");
+        const USERS: (&str, &str) = ("Microsoft.Graph.Users", "2.0.0");
+        const ACTIONS: (&str, &str) = ("Microsoft.Graph.Users.Actions", "2.0.0");
+        const DIRECTORY: (&str, &str) = ("Microsoft.Graph.Identity.DirectoryManagement", "2.0.0");
+        const GROUPS: (&str, &str) = ("Microsoft.Graph.Groups", "2.0.0");
+        const EXO: (&str, &str) = ("ExchangeOnlineManagement", "3.0.0");
+        match self {
+            StepKind::Preflight => &[AUTH],
+            StepKind::Users | StepKind::UsersVerify => &[AUTH, USERS],
+            // Get-MgSubscribedSku, Get-MgUser / Update-MgUser, Set-MgUserLicense.
+            StepKind::Licences => &[AUTH, DIRECTORY, USERS, ACTIONS],
+            StepKind::Domains | StepKind::DnsRecords => &[AUTH, DIRECTORY],
+            StepKind::StateExport => &[AUTH, DIRECTORY, USERS, GROUPS],
+            StepKind::SourceImpersonation
+            | StepKind::SourceThrottling
+            | StepKind::SourceExport
+            | StepKind::SourceThrottlingRevert => &[],
+            StepKind::PreflightExchange
+            | StepKind::MailboxesVerify
+            | StepKind::SharedMailboxes
+            | StepKind::SharedMailboxesVerify
+            | StepKind::Aliases
+            | StepKind::Groups
+            | StepKind::GroupAliases
+            | StepKind::Contacts
+            | StepKind::Members
+            | StepKind::Limits
+            | StepKind::Permissions
+            | StepKind::MailFlow => &[EXO],
         }
     }
 
@@ -245,7 +293,8 @@ impl StepKind {
             | StepKind::UsersVerify
             | StepKind::Licences
             | StepKind::DnsRecords => graph,
-            StepKind::MailboxesVerify
+            StepKind::PreflightExchange
+            | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
             | StepKind::SharedMailboxesVerify
             | StepKind::Aliases
