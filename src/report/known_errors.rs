@@ -82,13 +82,27 @@ pub static CATALOG: &[KnownError] = &[
     KnownError {
         id: "CUTOVER-NO-MAILBOX-YET",
         title: "Mailbox not provisioned yet",
-        patterns: &[r"No mailbox yet"],
+        patterns: &[
+            r"No mailbox yet",
+            r"The mailbox of \S+ couldn't be found: Exchange Online provisions it",
+        ],
         scope: &[],
         cause: "Exchange Online creates the mailbox asynchronously after an Exchange licence is assigned: minutes, and up to 24 hours before it is a support case.",
         fix: "Wait, then `cutover run BUNDLE --resume` (this step is a gate: the steps after it wait for it). After 24 hours check the user's licence includes Exchange Online and is not in error (Get-MgUserLicenseDetail).",
         transient: true,
         example: "No mailbox yet: Exchange Online provisions it after licensing (minutes, up to 24 hours). Retry later.",
         example_step: "09-mailboxes-verify",
+    },
+    KnownError {
+        id: "CUTOVER-WAIT-EXPIRED",
+        title: "Still being provisioned when the wait ended",
+        patterns: &[r"still not there after this step waited"],
+        scope: &[],
+        cause: "The object this operation acts on (created or licensed earlier in this run) was not visible yet when the step's wait budget ran out: Microsoft 365 is eventually consistent, and users, groups, contacts and especially mailboxes appear some time after they are created or licensed.",
+        fix: "Wait, then `cutover run BUNDLE --retry-failed` (or run again with a longer `--wait`).",
+        transient: true,
+        example: "Resource 'ann@contoso.com' does not exist or one of its queried reference-property objects are not present. (still not there after this step waited 60 s for objects to appear; `cutover run --wait` sets how long, and `cutover run --retry-failed` tries again later)",
+        example_step: "08-licences",
     },
     KnownError {
         id: "CUTOVER-MAIL-USER-TRAP",
