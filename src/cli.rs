@@ -228,6 +228,10 @@ pub struct RehearseArgs {
     /// Go on after a gate step with failed operations.
     #[arg(long)]
     pub continue_past_gates: bool,
+    /// How long each step may wait for objects still being provisioned, in the simulation's
+    /// virtual time (as `cutover run --wait`). Default 30m.
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,9 @@ pub fn run(args: RehearseArgs) -> Result<Exit> {
     opts.what_if = args.what_if;
     opts.secrets = args.secrets;
     opts.continue_past_gates = args.continue_past_gates;
+    if let Some(w) = &args.wait {
+        opts.wait = super::run::parse_duration("--wait", w, true)?;
+    }
     opts.progress = ProgressMode::Auto;
     opts.mode = match (args.resume, args.retry_failed) {
         (_, true) => Mode::RetryFailed,

@@ -93,7 +93,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
 
 /// `--idle-timeout`, `--wait`: minutes, or a number with an `s`, `m` or `h` suffix; at least 1
 /// second unless `zero` is allowed.
-fn parse_duration(flag: &str, text: &str, zero: bool) -> Result<Duration> {
+pub(super) fn parse_duration(flag: &str, text: &str, zero: bool) -> Result<Duration> {
     let t = text.trim();
     let (num, unit) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),

@@ -107,6 +107,9 @@ pub struct RehearseOptions {
     pub timeout: Option<std::time::Duration>,
     /// Go on after a gate step with failed operations.
     pub continue_past_gates: bool,
+    /// How long each step may wait for what the services are still provisioning (virtual time:
+    /// the simulation's clock).
+    pub wait: std::time::Duration,
 }
 
 impl RehearseOptions {
@@ -124,6 +127,7 @@ impl RehearseOptions {
             secrets: None,
             timeout: None,
             continue_past_gates: false,
+            wait: run::DEFAULT_WAIT,
         }
     }
 }
@@ -509,6 +513,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     ropts.secrets = opts.secrets.clone();
     ropts.timeout = opts.timeout;
     ropts.continue_past_gates = opts.continue_past_gates;
+    ropts.wait = opts.wait;
     ropts.env = vec![
         (
             "PSModulePath".into(),
@@ -518,6 +523,8 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
         // Plain logs: no ANSI colour in the error views the journal keeps.
         ("NO_COLOR".into(), "1".into()),
         ("TERM".into(), "dumb".into()),
+        // Files a step writes to the user's home (generated passwords) stay with the rehearsal.
+        ("HOME".into(), base.to_string_lossy().into_owned()),
     ];
     ropts.rehearsal = Some(Rehearsal {
         meta: RehearsalMeta {

@@ -33,7 +33,7 @@ pub fn samples_project(dir: &Path) -> PathBuf {
     p
 }
 
-/// A synthetic tenant of `users` users (cutover synth) with a licence SKU.
+/// A synthetic tenant of `users` users (cutover synth: users, groups, members) with a licence SKU.
 pub fn synth_project(dir: &Path, users: usize) -> PathBuf {
     let p = dir.join("project");
     let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
@@ -46,18 +46,13 @@ pub fn synth_project(dir: &Path, users: usize) -> PathBuf {
         "synth: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let cfg = p.join("cutover.toml");
-    if cfg.exists() {
-        let toml = std::fs::read_to_string(&cfg).unwrap();
-        if !toml.contains("licence_sku") {
-            let toml = toml.replacen(
-                "[tenant]\n",
-                "[tenant]\nlicence_sku = \"O365_BUSINESS_PREMIUM\"\n",
-                1,
-            );
-            std::fs::write(&cfg, toml).unwrap();
-        }
-    }
+    std::fs::write(
+        p.join("cutover.toml"),
+        "[tenant]\nname = \"contoso.onmicrosoft.com\"\ndomains = [\"contoso.com\"]\nusage_location = \"US\"\n\
+         identity = \"cloud\"\nlicence_sku = \"O365_BUSINESS_PREMIUM\"\n\n[source]\nversion = \"2016\"\n\n\
+         [inputs]\nusers = \"users.csv\"\ngroups = \"groups.csv\"\nmembers = \"members.csv\"\n",
+    )
+    .unwrap();
     p
 }
 
