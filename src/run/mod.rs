@@ -354,12 +354,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let all_done = ran_cleanly
         && selected
             .iter()
-            .filter(|s| s.runs_here())
+            // A rehearsal runs the source-server steps too: they count.
+            .filter(|s| s.runs_here() || opts.rehearsal.is_some())
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
         eprintln!(
-            "cutover: interrupted; the journal is intact. Continue with: cutover run {} --resume",
+            "cutover: interrupted; the journal is intact. Continue with: cutover {} {} --resume",
+            command_word(opts),
             opts.bundle.display()
         );
     }
@@ -370,6 +372,15 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         interrupted,
         all_done,
     })
+}
+
+/// The command a user types to continue: `run`, or `rehearse` for a rehearsal.
+fn command_word(opts: &RunOptions) -> &'static str {
+    if opts.rehearsal.is_some() {
+        "rehearse"
+    } else {
+        "run"
+    }
 }
 
 /// After a gate step with failed or missing operations: the gate's id when the run must stop
@@ -387,11 +398,12 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
     eprintln!(
         "cutover: stopped after gate step {id}: it has failed or unfinished operations, and the \
          later steps depend on it. Fix the cause (see `cutover report`), then continue with\n    \
-         cutover run {root} --resume\n\
+         cutover {cmd} {root} --resume\n\
          (redoes {id}'s failed operations and goes on only when they succeed; --retry-failed redoes \
          the failures only), or go on anyway with\n    \
-         cutover run {root} --resume --continue-past-gates",
+         cutover {cmd} {root} --resume --continue-past-gates",
         root = opts.bundle.display(),
+        cmd = command_word(opts),
     );
     Some(id.to_string())
 }
