@@ -30,14 +30,7 @@ fn clean_with(delays: Delays) {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(cutover_test_pwsh),
-    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
-)]
-fn no_delays_end_equal_to_the_plan() {
-    clean_with(Delays::None);
-}
+// No delay: every rehearsal of tests/rehearse_samples.rs.
 
 #[test]
 #[cfg_attr(
