@@ -18,6 +18,9 @@ $script:CutoverStatuses = @('created', 'updated', 'unchanged', 'skipped', 'faile
 # CUTOVER_WAIT_SECONDS sets it as in Cutover.psm1.
 $script:CutoverWaitBudget = 1800
 $script:CutoverWaited = 0
+# As in Cutover.psm1 (the source-server steps create nothing later steps wait for).
+$script:CutoverPending = @{}
+$script:CutoverCreated = @()
 
 function Resolve-CutoverPath {
     param([string]$Path)
@@ -56,8 +59,19 @@ function Initialize-CutoverStep {
     $script:CutoverStep = $Step
     $script:CutoverResults = Resolve-CutoverPath $ResultsPath
     $script:CutoverWaited = 0
+    $script:CutoverCreated = @()
+    $script:CutoverPending = @{}
     $budget = 0
     if ([int]::TryParse([string]$env:CUTOVER_WAIT_SECONDS, [ref]$budget) -and $budget -ge 0) { $script:CutoverWaitBudget = $budget }
+    if (-not [string]::IsNullOrEmpty($env:CUTOVER_PENDING) -and [System.IO.File]::Exists($env:CUTOVER_PENDING)) {
+        # status TAB step TAB op TAB target, one line each (written by the runner).
+        foreach ($line in [System.IO.File]::ReadAllLines($env:CUTOVER_PENDING)) {
+            $f = $line.Split([char]9)
+            if ($f.Count -ge 4 -and $f[3].Length -gt 0) {
+                $script:CutoverPending[$f[3].ToLowerInvariant()] = @{ Status = $f[0]; Step = $f[1]; Op = $f[2] }
+            }
+        }
+    }
     $script:CutoverWhatIf = $WhatIfMode
     $script:CutoverOnly = $null
     if (-not [string]::IsNullOrEmpty($OnlyOpsPath)) {

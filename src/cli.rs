@@ -209,6 +209,10 @@ pub struct RehearseArgs {
     /// Provisioning delays of the simulated services: none, realistic or long (virtual time).
     #[arg(long, value_name = "PROFILE", default_value = "none")]
     pub delays: String,
+    /// Each step's wait budget for objects still being provisioned, as `cutover run --wait`
+    /// (virtual time here). Default 30m.
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
     /// Start every step from a session (`& ./steps/NN.ps1`), as the README shows for the
     /// source-server steps, instead of `pwsh -File` as `cutover run` does.
     #[arg(long)]
@@ -228,10 +232,6 @@ pub struct RehearseArgs {
     /// Go on after a gate step with failed operations.
     #[arg(long)]
     pub continue_past_gates: bool,
-    /// How long each step may wait for objects still being provisioned, in the simulation's
-    /// virtual time (as `cutover run --wait`). Default 30m.
-    #[arg(long, value_name = "DURATION")]
-    pub wait: Option<String>,
 }
 
 #[derive(Debug, Args)]

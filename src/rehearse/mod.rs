@@ -107,8 +107,7 @@ pub struct RehearseOptions {
     pub timeout: Option<std::time::Duration>,
     /// Go on after a gate step with failed operations.
     pub continue_past_gates: bool,
-    /// How long each step may wait for what the services are still provisioning (virtual time:
-    /// the simulation's clock).
+    /// Each step's wait budget (`cutover run --wait`), in the simulation's virtual time.
     pub wait: std::time::Duration,
 }
 

@@ -728,9 +728,12 @@ fn read_waits(path: &Path, from: u64, step: &str) -> Vec<String> {
         .collect()
 }
 
+/// As the steps' Format-CutoverSeconds writes it: `35 s`, `2 min`, `2.5 min`.
 fn human_seconds(s: u64) -> String {
     if s < 120 {
         format!("{s} s")
+    } else if s % 60 == 0 {
+        format!("{} min", s / 60)
     } else {
         format!("{:.1} min", s as f64 / 60.0)
     }
@@ -755,7 +758,9 @@ pub fn step_done(
         dynamic |= is_dynamic_op(id, op);
         is_done(s, what_if) && !(what_if && matches!(s, Status::Created | Status::Updated))
     });
-    let needs_clean_end = dynamic || step.step.ops_file.is_none();
+    // Without an ops file the list is complete only after a clean end. Discovered operations
+    // belong to a planned one that succeeds only when they all did.
+    let needs_clean_end = step.step.ops_file.is_none() || (dynamic && step.planned.is_empty());
     let last_clean = invocations
         .iter()
         .rev()
