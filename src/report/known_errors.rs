@@ -94,6 +94,17 @@ pub static CATALOG: &[KnownError] = &[
         example_step: "09-mailboxes-verify",
     },
     KnownError {
+        id: "CUTOVER-DEPENDS-ON-FAILED",
+        title: "Not attempted: what it acts on failed to be created",
+        patterns: &[r"Not attempted: .* was to be created by"],
+        scope: &[],
+        cause: "The object this operation acts on was to be created (or licensed) by an earlier operation of this run, and that operation failed, so this one was not sent: it would only have failed with \"not found\" after waiting.",
+        fix: "Fix the operation it names (see its own failure and hint), then `cutover run BUNDLE --retry-failed` redoes both.",
+        transient: false,
+        example: "Not attempted: sales-team@contoso.com was to be created by groups:ensure:sales-team@contoso.com (step 12-groups), which failed in this run. Fix that operation, then cutover run --retry-failed.",
+        example_step: "15-members",
+    },
+    KnownError {
         id: "CUTOVER-WAIT-EXPIRED",
         title: "Still being provisioned when the wait ended",
         patterns: &[r"still not there after this step waited"],
