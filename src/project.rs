@@ -190,6 +190,10 @@ pub struct Project {
     pub prestage_days: u32,
     /// The source-side account the migration tool signs in with (impersonation, throttling).
     pub migration_account: Option<String>,
+    /// `--select` / `[lint] select`: only these rule codes or prefixes (errors always show).
+    pub lint_select: Vec<String>,
+    /// `--ignore` / `[lint] ignore`: warning and info codes or prefixes to silence.
+    pub lint_ignore: Vec<String>,
 }
 
 impl Default for Project {
@@ -213,6 +217,8 @@ impl Default for Project {
             concurrency: None,
             prestage_days: 90,
             migration_account: None,
+            lint_select: Vec::new(),
+            lint_ignore: Vec::new(),
         }
     }
 }
@@ -260,6 +266,13 @@ struct FileEstimate {
     prestage_days: Option<u32>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLint {
+    select: Option<Vec<String>>,
+    ignore: Option<Vec<String>>,
+}
+
 /// The shape of `cutover.toml`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -276,6 +289,8 @@ struct ProjectFile {
     audit: FileAudit,
     #[serde(default)]
     estimate: FileEstimate,
+    #[serde(default)]
+    lint: FileLint,
 }
 
 pub const DEFAULT_CONFIG: &str = "cutover.toml";
@@ -356,6 +371,8 @@ impl Project {
         if let Some(v) = file.estimate.prestage_days {
             p.prestage_days = v;
         }
+        p.lint_select = file.lint.select.unwrap_or_default();
+        p.lint_ignore = file.lint.ignore.unwrap_or_default();
         p.normalise();
         Ok(p)
     }
@@ -390,6 +407,12 @@ impl Project {
         if let Some(d) = &a.delimiter {
             self.delimiter = Some(parse_delimiter(d)?);
         }
+        if !a.select.is_empty() {
+            self.lint_select.clone_from(&a.select);
+        }
+        if !a.ignore.is_empty() {
+            self.lint_ignore.clone_from(&a.ignore);
+        }
         self.normalise();
         Ok(())
     }
@@ -400,12 +423,47 @@ impl Project {
         }
         self.domains.retain(|d| !d.is_empty());
         self.domains.dedup();
+        for list in [&mut self.lint_select, &mut self.lint_ignore] {
+            for c in list.iter_mut() {
+                *c = c.trim().to_ascii_uppercase();
+            }
+            list.retain(|c| !c.is_empty());
+        }
         if let Some(u) = &mut self.usage_location {
             *u = u.trim().to_ascii_uppercase();
         }
     }
 
     fn validate(&self) -> Result<()> {
+        crate::rules::check_selection(&self.lint_select, &self.lint_ignore)?;
+        // Values a reviewer reads in PLAN.md and the README, and scripts use as literals: a
+        // direction override or a control character would show them as something else.
+        let named = [
+            ("tenant name", self.tenant.as_deref()),
+            ("migration_account", self.migration_account.as_deref()),
+            ("licence_sku", self.licence_sku.as_deref()),
+            ("usage_location", self.usage_location.as_deref()),
+        ];
+        let domains = self.domains.iter().map(|d| ("domain", Some(d.as_str())));
+        let bad = |c: char| c.is_control() || crate::rules::damage::is_bidi_control(c);
+        for (what, value) in named.into_iter().chain(domains) {
+            if let Some(v) = value.filter(|v| v.chars().any(bad)) {
+                let shown: String = v
+                    .chars()
+                    .map(|c| {
+                        if bad(c) {
+                            c.escape_unicode().to_string()
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect();
+                return Err(Error::Usage(format!(
+                    "{what} '{shown}' contains a control or bidirectional control character \
+                     (U+202A..U+202E, U+2066..U+2069 reorder how text displays): retype it"
+                )));
+            }
+        }
         if let Some(t) = &self.tenant {
             if !t.ends_with(".onmicrosoft.com") {
                 return Err(Error::Usage(format!(

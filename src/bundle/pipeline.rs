@@ -10,7 +10,7 @@ use crate::project::{IdentityMode, Project};
 use crate::rules::LintReport;
 
 use super::manifest::Manifest;
-use super::{check_out, password_count, write, write_secrets, BundleOptions};
+use super::{check_out, password_count, secrets_target, write, write_secrets_file, BundleOptions};
 
 pub enum Outcome {
     /// Lint found errors; nothing was written.
@@ -33,14 +33,29 @@ pub fn make(
     force: bool,
     secrets_out: Option<&Path>,
 ) -> Result<Outcome> {
+    make_with(project, state, out, force, secrets_out, &mut |_| {})
+}
+
+/// `make`, telling `stage` what it is doing: lint and plan, then writing (progress on large
+/// tenants).
+pub fn make_with(
+    project: &Project,
+    state: Option<&State>,
+    out: &Path,
+    force: bool,
+    secrets_out: Option<&Path>,
+    stage: &mut dyn FnMut(&str),
+) -> Result<Outcome> {
+    // Before the work, not after: a 300,000-user tenant takes seconds to lint and plan.
+    check_out(out, force)?;
+    stage("linting and planning the inputs");
     let (lint, tenant, plan) = match prepare(project, state)? {
         Prepared::Refused(r) => return Ok(Outcome::Refused(r)),
         Prepared::Ready { lint, tenant, plan } => (lint, tenant, plan),
     };
-    check_out(out, force)?;
     let passwords = password_count(&tenant);
     let cloud = project.identity == IdentityMode::Cloud;
-    let mut secrets = 0;
+    let mut target = None;
     if cloud && passwords > 0 {
         let Some(path) = secrets_out else {
             return Err(Error::Usage(format!(
@@ -48,13 +63,24 @@ pub fn make(
                  pass --secrets-out FILE (outside the bundle) and later `cutover run --secrets FILE`"
             )));
         };
-        secrets = write_secrets(&tenant, path, out)?;
+        target = Some(secrets_target(path, out)?);
     }
     let opts = BundleOptions {
         force,
-        has_secrets: secrets > 0,
+        has_secrets: target.is_some(),
     };
+    let ops: usize = plan.steps.iter().map(|s| s.ops.len()).sum();
+    stage(&format!(
+        "writing {} steps ({ops} operations) to {}",
+        plan.steps.len(),
+        out.display()
+    ));
     let manifest = write(project, &plan, out, &opts)?;
+    // Last: a bundle refused or failed on the way leaves no secrets file behind.
+    let secrets = match &target {
+        Some(t) => write_secrets_file(&tenant, t)?,
+        None => 0,
+    };
     Ok(Outcome::Written {
         lint,
         plan,

@@ -56,6 +56,12 @@ max_receive_mb = 150
 # concurrency = 30
 # Items older than this many days are pre-staged before the cutover (--prestage-days).
 # prestage_days = 90
+
+[lint]
+# Report only these rule codes or prefixes (--select), or silence warnings and infos
+# (--ignore), as ruff does. Errors are always reported: a plan is never made with them.
+# select = ["U", "G"]
+# ignore = ["M005"]
 "#;
 
 const FILES: [(&str, FileKind); 3] = [

@@ -4,6 +4,7 @@ use crate::cli::{RunArgs, RunPhase};
 use crate::error::{Error, Exit, Result};
 use crate::run::journal::Outcome;
 use crate::run::protocol::Status;
+use crate::run::shell::shell_path;
 use crate::run::{self, Mode, Phase, ProgressMode, RunOptions, StepStatus};
 
 pub fn run(args: RunArgs) -> Result<Exit> {
@@ -22,7 +23,21 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         let [step, file] = pair.as_slice() else {
             return Err(Error::Usage("--import-results needs STEP FILE".into()));
         };
-        let out = run::import_results(&args.bundle, step, file.as_ref())?;
+        let redactor = match &args.secrets {
+            Some(p) if !p.is_file() => {
+                return Err(Error::Usage(format!(
+                    "--secrets {}: no such file",
+                    p.display()
+                )))
+            }
+            Some(p) => run::redact::Redactor::from_secrets_file(p)?,
+            None => run::redact::Redactor::patterns_only(),
+        };
+        if let Some(digest) = &args.expect_digest {
+            let bundle = run::verify::open_verified(&args.bundle)?;
+            run::verify::check_digest(&bundle, digest)?;
+        }
+        let out = run::import_results_masked(&args.bundle, step, file.as_ref(), &redactor)?;
         println!(
             "{step}: imported {} records ({} failed, {} planned operations without a record) into {}",
             out.records,
@@ -32,7 +47,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         );
         println!(
             "next:    cutover run {} --resume   (continues this run)",
-            args.bundle.display()
+            shell_path(&args.bundle)
         );
         return Ok(out.exit());
     }
@@ -64,7 +79,11 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         timeout: args.timeout.map(Duration::from_secs),
         idle_timeout,
         wait: wait.unwrap_or(run::DEFAULT_WAIT),
-        progress: ProgressMode::Auto,
+        progress: if super::quiet() {
+            ProgressMode::Hidden
+        } else {
+            ProgressMode::Auto
+        },
         env: Vec::new(),
         continue_past_gates: args.continue_past_gates,
         phase: match args.phase {
@@ -72,20 +91,29 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             Some(RunPhase::Migrate) | None => Phase::Migrate,
         },
         rehearsal: None,
+        expect_digest: args.expect_digest.clone(),
     };
     let outcome = run::run_bundle(&opts)?;
+    let quiet = super::quiet();
     for s in &outcome.steps {
-        println!("{}", step_line(&s.id, &s.status));
+        // Quiet: only what did not succeed.
+        if !(quiet && succeeded(&s.status)) {
+            println!("{}", step_line(&s.id, &s.status));
+        }
     }
-    println!("journal: {}", outcome.run_dir.display());
-    println!(
-        "report:  cutover report {} --format html --out report.html",
-        outcome.run_dir.display()
-    );
-    if outcome.exit() != Exit::Clean && !outcome.interrupted {
+    if !quiet {
+        println!("journal: {}", outcome.run_dir.display());
         println!(
-            "next:    cutover run {} --resume   (or --retry-failed for the failures only)",
-            args.bundle.display()
+            "report:  cutover report {} --format html --out report.html",
+            shell_path(&outcome.run_dir)
+        );
+    }
+    if let Some(next) = &outcome.next {
+        println!("next:    {next}");
+    } else if outcome.exit() != Exit::Clean {
+        println!(
+            "next:    cutover run {} --resume   (redoes what failed or did not run, then goes on)",
+            shell_path(&args.bundle)
         );
     }
     Ok(outcome.exit())
@@ -111,6 +139,17 @@ pub(super) fn parse_duration(flag: &str, text: &str, zero: bool) -> Result<Durat
             "{flag} {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h){}",
             if zero { "" } else { ", at least 1 second" }
         ))),
+    }
+}
+
+/// A step that needs no attention: ran cleanly without failed operations, or was skipped.
+fn succeeded(status: &StepStatus) -> bool {
+    match status {
+        StepStatus::Ran {
+            outcome, by_status, ..
+        } => *outcome == Outcome::Ok && !by_status.contains_key(&Status::Failed),
+        StepStatus::Skipped(_) => true,
+        _ => false,
     }
 }
 
@@ -155,9 +194,8 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
             line
         }
         StepStatus::Skipped(why) => format!("{id}: skipped ({why})"),
-        StepStatus::SourceServer(_) => {
-            format!("{id}: not run here (source server; see the instructions above)")
-        }
+        // The instructions start with the step id.
+        StepStatus::SourceServer(text) => text.clone(),
         StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
         StepStatus::HeldByGate(gate) => {
             format!("{id}: not started (gate step {gate} has failed or unfinished operations)")

@@ -19,6 +19,9 @@ pub fn render(s: &Summary) -> String {
     } else {
         let _ = writeln!(o, "# cutover run {}\n", r.id);
     }
+    if let Some(why) = r.stand_in() {
+        let _ = writeln!(o, "> **{why}**\n");
+    }
     let verdict = if r.complete {
         "every operation done"
     } else {

@@ -119,6 +119,16 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
     })
     .collect();
     for f in req.files {
+        if f.as_os_str() == "-" {
+            inputs.push(Input {
+                source: Source::Memory {
+                    name: "<stdin>".into(),
+                    bytes: read_stdin()?,
+                },
+                kind: req.kind,
+            });
+            continue;
+        }
         let dup = inputs
             .iter()
             .any(|i| matches!(&i.source, Source::Path(p) if same_file(p, f)));
@@ -130,6 +140,24 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
         }
     }
     lint_inputs(req.project, &inputs)
+}
+
+/// `-` among the files: standard input, held in memory (bounded: a pipe has no size to check).
+fn read_stdin() -> Result<Vec<u8>> {
+    use std::io::Read;
+    const LIMIT: u64 = 2 << 30;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::error::Error::io("<stdin>", e))?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(crate::error::Error::Usage(
+            "standard input is over 2 GiB: save it to a file and lint the file".into(),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -202,7 +230,7 @@ impl<'p> State<'p> {
         let n = files.len();
         State {
             project,
-            sink: Sink::default(),
+            sink: Sink::silencing(super::silenced(&project.lint_select, &project.lint_ignore)),
             keys: KeyTable::default(),
             groups: KeyMap::default(),
             group_names: Vec::new(),
@@ -482,7 +510,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     if !pending_resolved {
         groups::resolve_pending(&mut st);
     }
-    groups::cycles(&mut st);
+    super::cycles::report(&mut st);
     drop(opened);
     let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {
@@ -498,7 +526,13 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
                 _ => None,
             });
         audit_files.extend(users);
-        findings.extend(crate::audit::lint_inputs(project, &audit_files)?);
+        // The audit's findings do not pass through the sink: --select / --ignore here.
+        let silenced = super::silenced(&project.lint_select, &project.lint_ignore);
+        findings.extend(
+            crate::audit::lint_inputs(project, &audit_files)?
+                .into_iter()
+                .filter(|f| !silenced.contains(&f.code)),
+        );
     }
     let pos = |f: &Finding| {
         f.file
@@ -521,6 +555,21 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
     st.header_names.clone_from(&reader.header().names);
     let kind = reader.kind();
     let checked = file::header(&mut st.sink, reader.header(), kind);
+    if let (false, Some(d)) = (checked, st.project.delimiter) {
+        // Headers that match no kind after a forced split: the delimiter is the likely cause.
+        if let Some(f) = st.sink.findings.last_mut() {
+            if f.code == file::UNKNOWN_KIND.code && f.line == Some(reader.header().line) {
+                let shown = if d == b'\t' {
+                    "tab".to_string()
+                } else {
+                    (d as char).to_string()
+                };
+                f.message.push_str(&format!(
+                    " (split at --delimiter '{shown}'; without it cutover detects the delimiter)"
+                ));
+            }
+        }
+    }
     let header_line = reader.header().line;
     let password_column = reader
         .header()
@@ -540,8 +589,13 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         if !file::row_shape(&mut st.sink, &row) {
             continue;
         }
+        let masked = st.sink.begin_row(&row);
         damage::check_row(&mut st.sink, &row, &secret);
-        if !checked {
+        // A row with too few or too many fields (or a quoted field over a line break) may have
+        // its cells under the wrong headers: in a file with a password column any of them may
+        // be a password, so only the damage checks (values masked) see it, and no rule indexes
+        // or quotes its cells.
+        if !checked || masked {
             continue;
         }
         match kind {
@@ -610,5 +664,36 @@ mod tests {
         let r = crate::rules::testing::lint_one(text.as_bytes());
         assert!(r.iter().any(|f| f.code == "D004"), "{r:?}");
         assert!(!format!("{r:?}").contains("Sup3rSecret"), "{r:?}");
+    }
+
+    #[test]
+    fn a_short_or_long_row_of_a_file_with_passwords_never_shows_its_cells() {
+        let text = "UserPrincipalName,DisplayName,UsageLocation,Password\n\
+                    ann@contoso.com,Ann,Hunter2!Secretxx\n\
+                    bob@contoso.com,Bob,US,Pa55word!Bob,Extra!Secret9\n\
+                    cy@contoso.com,Cy,Zz9!Same-Pass,Zz9!Same-Pass\n";
+        let r = crate::rules::testing::lint_one(text.as_bytes());
+        assert_eq!(r.iter().filter(|f| f.code == "F008").count(), 2, "{r:?}");
+        let shown = format!("{r:?}");
+        for secret in [
+            "Hunter2!Secretxx",
+            "Extra!Secret9",
+            "Pa55word!Bob",
+            "Zz9!Same-Pass",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // Found by tests/cli_fuzz.rs: a quote runs over a line break and the record that results
+        // has the header's width, with the first row's password (copied into its UPN) in front.
+        let merged = "UserPrincipalName,DisplayName,UsageLocation,Password\n\
+                      PwZ9!0q-Long,\",a@contoso.com,PwZ9!0q-Long\n\
+                      a@contoso.com,\",a@contoso.com,PwZ9!1q-Long\n";
+        let m = crate::rules::testing::lint_one(merged.as_bytes());
+        assert!(!format!("{m:?}").contains("PwZ9!"), "{m:?}");
+        // The well-formed row is still checked: its bad country code is reported, masked.
+        assert!(
+            r.iter().any(|f| f.code == "U014" && f.line == Some(4)),
+            "{r:?}"
+        );
     }
 }

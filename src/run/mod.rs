@@ -32,14 +32,17 @@ pub mod protocol;
 pub mod pwsh;
 pub mod redact;
 pub mod resume;
+pub mod shell;
 pub mod verify;
+#[cfg(windows)]
+mod windows;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-pub use import::{import_results, ImportOutcome};
+pub use import::{import_results, import_results_masked, ImportOutcome};
 use journal::{Invocation, Outcome, Records, RunDir, RunMeta, RunState, StepMeta};
 pub use progress::ProgressMode;
 use protocol::{is_dynamic_op, Status};
@@ -75,6 +78,8 @@ pub struct RunOptions {
     pub phase: Phase,
     /// A rehearsal against the simulated tenant (`cutover rehearse`), else `None`.
     pub rehearsal: Option<Rehearsal>,
+    /// Refuse the bundle unless its digest (sha256 of manifest.json) is this one.
+    pub expect_digest: Option<String>,
 }
 
 /// How a rehearsal changes a run: its own runs folder, source-server steps run here too (in a
@@ -132,6 +137,7 @@ impl RunOptions {
             continue_past_gates: false,
             phase: Phase::Migrate,
             rehearsal: None,
+            expect_digest: None,
         }
     }
 }
@@ -167,6 +173,9 @@ pub struct RunOutcome {
     pub pwsh: pwsh::Pwsh,
     pub steps: Vec<StepOutcome>,
     pub interrupted: bool,
+    /// What to do next when the run stopped early (a gate, Ctrl-C): printed by the caller with
+    /// the step summaries it refers to, on the same stream.
+    pub next: Option<String>,
     /// Every step run now ended cleanly, and every selected jump-box step has a success (or, in
     /// a what-if run, `whatif`) as the last record of every operation.
     pub all_done: bool,
@@ -196,6 +205,9 @@ fn install_interrupt_handler() {
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let bundle = verify::open_verified(&opts.bundle)?;
+    if let Some(digest) = &opts.expect_digest {
+        verify::check_digest(&bundle, digest)?;
+    }
     for id in &opts.steps {
         if bundle.step(id).is_none() {
             let known: Vec<&str> = bundle.steps.iter().map(|s| s.id()).collect();
@@ -224,16 +236,21 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let pwsh = pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?;
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
-    let (run, mut meta) = open_run(&bundle, opts, &pwsh)?;
+    let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
-    eprintln!(
-        "cutover: run {} with PowerShell {} ({}){}",
-        run.path.display(),
-        pwsh.version,
-        pwsh.path.display(),
-        if opts.what_if { ", what-if" } else { "" }
-    );
+    // --quiet hides progress and these lines alike.
+    let chatty = !matches!(opts.progress, ProgressMode::Hidden);
+    if chatty {
+        eprintln!(
+            "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
+            run.path.display(),
+            pwsh.version,
+            pwsh.path.display(),
+            if opts.what_if { ", what-if" } else { "" },
+            bundle.digest
+        );
+    }
 
     let named = !opts.steps.is_empty();
     let post_cutover = |s: &BundleStep| s.step.phase == crate::bundle::manifest::PHASE_POST_CUTOVER;
@@ -253,9 +270,12 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let mut outcomes = Vec::new();
     let mut stopped = false;
     let mut held_by: Option<String> = None;
+    let mut next = None;
     for step in &selected {
         if !named && opts.phase == Phase::Migrate && post_cutover(step) {
-            eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            if chatty {
+                eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::Skipped(POST_CUTOVER_SKIP),
@@ -276,7 +296,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         }
         if !step.runs_here() && opts.rehearsal.is_none() {
             let text = source_server_instructions(&bundle, step, opts.what_if);
-            eprintln!("{text}");
+            // The full instructions go with the step summaries (the caller prints them).
+            if chatty {
+                eprintln!("{}: runs on the source server, not here", step.id());
+            }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::SourceServer(text),
@@ -300,10 +323,16 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         );
         let status = match plan {
             StepPlan::Skip(why) => {
-                eprintln!("{}: skipped ({why})", step.id());
+                if chatty {
+                    eprintln!("{}: skipped ({why})", step.id());
+                }
                 StepStatus::Skipped(why)
             }
             StepPlan::Whole | StepPlan::Only(_) => {
+                if let Err(e) = verify::recheck_step(&bundle, step) {
+                    stop_run(&run, &mut meta)?;
+                    return Err(e);
+                }
                 let ran = run_one(
                     &run,
                     &mut meta,
@@ -328,7 +357,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
             let last = Records::read(&run.results())?.last_status();
             if !step_done(step, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
-                held_by = gate_check(step, opts);
+                if let Some((gate, text)) = gate_check(step, opts) {
+                    held_by = Some(gate);
+                    next = Some(text);
+                }
             }
         }
     }
@@ -359,17 +391,18 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
-        eprintln!(
-            "cutover: interrupted; the journal is intact. Continue with: cutover {} {} --resume",
+        next = Some(format!(
+            "interrupted; the journal is intact. Continue with:\n    cutover {} {} --resume",
             command_word(opts),
-            opts.bundle.display()
-        );
+            shell::shell_path(&opts.bundle)
+        ));
     }
     Ok(RunOutcome {
         run_dir: run.path.clone(),
         pwsh,
         steps: outcomes,
         interrupted,
+        next,
         all_done,
     })
 }
@@ -383,9 +416,16 @@ fn command_word(opts: &RunOptions) -> &'static str {
     }
 }
 
+/// Marks the run interrupted (a refusal mid-run: the journal stays resumable).
+fn stop_run(run: &RunDir, meta: &mut RunMeta) -> Result<()> {
+    meta.state = RunState::Interrupted;
+    meta.finished = Some(journal::now());
+    run.write_meta(meta)
+}
+
 /// After a gate step with failed or missing operations: the gate's id when the run must stop
 /// there, with the message saying how to go on.
-fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
+fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<(String, String)> {
     let id = step.id();
     if opts.continue_past_gates {
         eprintln!(
@@ -393,22 +433,28 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
         );
         return None;
     }
-    // --resume, not --retry-failed alone: retry-failed redoes the failures but never starts
-    // the steps this stop held back.
-    eprintln!(
-        "cutover: stopped after gate step {id}: it has failed or unfinished operations, and the \
+    // One recovery command, --resume: --retry-failed redoes the failures but never starts the
+    // steps this stop held back.
+    let text = format!(
+        "stopped after gate step {id}: it has failed or unfinished operations, and the \
          later steps depend on it. Fix the cause (see `cutover report`), then continue with\n    \
          cutover {cmd} {root} --resume\n\
-         (redoes {id}'s failed operations and goes on only when they succeed; --retry-failed redoes \
-         the failures only), or go on anyway with\n    \
+         (redoes {id}'s failed operations and goes on only when they succeed), or go on anyway \
+         with\n    \
          cutover {cmd} {root} --resume --continue-past-gates",
-        root = opts.bundle.display(),
+        root = shell::shell_path(&opts.bundle),
         cmd = command_word(opts),
     );
-    Some(id.to_string())
+    Some((id.to_string(), text))
 }
 
-fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
+fn open_run(
+    bundle: &Bundle,
+    opts: &RunOptions,
+    pwsh: &pwsh::Pwsh,
+    redactor: &redact::Redactor,
+) -> Result<(RunDir, RunMeta)> {
+    resume::mask_killed_runs(&bundle.root, redactor)?;
     let runs = match opts.rehearsal {
         Some(_) => REHEARSALS_DIR,
         None => journal::RUNS_DIR,
@@ -428,6 +474,9 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
             )));
         }
         resume::close_stale(&mut meta.invocations);
+        // A runner killed while a step ran never masked that step's records: mask the whole
+        // journal before anything (this run, a report) reads it.
+        journal::redact_records_from(&run.results(), 0, redactor)?;
         meta.state = RunState::Running;
         meta.finished = None;
         meta.pwsh = Some(pwsh.clone());
@@ -438,7 +487,7 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
         return Err(Error::Usage(format!(
             "{}: no run to retry; start one with `cutover run {}`",
             bundle.root.display(),
-            bundle.root.display()
+            shell::shell_path(&bundle.root)
         )));
     }
     if opts.mode == Mode::Resume {
@@ -796,7 +845,7 @@ pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: b
          then copy {results} back and record it:\n    cutover run {bundle} --import-results {id} {results}",
         id = step.id(),
         script = win(&step.step.file),
-        bundle = bundle.root.display(),
+        bundle = shell::shell_path(&bundle.root),
         whatif = if what_if { " -WhatIf" } else { "" },
     )
 }
