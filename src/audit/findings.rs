@@ -246,10 +246,23 @@ pub const P007: Rule = rule!(
      as a blank mailbox identity is (M008)."
 );
 
+pub const P008: Rule = rule!(
+    "P008",
+    "permission-folder-role",
+    Warning,
+    "a mailbox permission export holds folder roles (Editor, Reviewer, Author, ...)",
+    "export mailbox permissions with Get-MailboxPermission; treat folder permissions as their own task",
+    "Editor, Reviewer, Author, Owner and the other roles are mailbox folder permissions, written \
+     by Get-MailboxFolderPermission (a calendar shared with a colleague); Get-MailboxPermission \
+     writes FullAccess, SendAs, ReadPermission and the like. Reading a folder export as mailbox \
+     permissions would give no grant at all, or the wrong one, so each row is reported instead. \
+     Folder permissions are set again with Add-MailboxFolderPermission after the move."
+);
+
 /// Every audit rule, in code order (`cutover rules` lists them).
 pub static RULES: &[Rule] = &[
     M001, M002, M003, M004, M005, M006, M007, M008, M009, M010, M011, M012, M013, P001, P002, P003,
-    P004, P005, P006, P007,
+    P004, P005, P006, P007, P008,
 ];
 
 /// A finding for `rule` with the registry's severity and hint.

@@ -405,6 +405,41 @@ fn rights(access: Option<&str>, extended: Option<&str>) -> Vec<PermissionRight> 
     out
 }
 
+/// Roles and rights of `Get-MailboxFolderPermission` (folder permissions), which never appear
+/// in `Get-MailboxPermission` output.
+const FOLDER_ROLES: &[&str] = &[
+    "owner",
+    "publishingeditor",
+    "editor",
+    "publishingauthor",
+    "author",
+    "noneditingauthor",
+    "reviewer",
+    "contributor",
+    "availabilityonly",
+    "limiteddetails",
+    "readitems",
+    "createitems",
+    "editowneditems",
+    "deleteowneditems",
+    "editallitems",
+    "deleteallitems",
+    "createsubfolders",
+    "folderowner",
+    "foldercontact",
+    "foldervisible",
+];
+
+/// The folder roles named in an AccessRights value, as written.
+fn folder_roles(access: Option<&str>) -> Vec<String> {
+    access
+        .unwrap_or_default()
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|t| FOLDER_ROLES.contains(&t.replace('-', "").to_ascii_lowercase().as_str()))
+        .map(str::to_string)
+        .collect()
+}
+
 pub fn permissions_from(t: &Table) -> Loaded<Permission> {
     let c = Columns::resolve(&t.headers, FileKind::Permissions, perm::FIELDS);
     let mut out = Loaded::default();
@@ -414,6 +449,26 @@ pub fn permissions_from(t: &Table) -> Loaded<Permission> {
             continue;
         }
         let granted = rights(get(perm::ACCESS), get(perm::EXTENDED));
+        let roles = folder_roles(get(perm::ACCESS));
+        if !roles.is_empty() {
+            out.findings.push(finding(
+                &P008,
+                Some(&t.file),
+                Some(row.line),
+                Some(c.header(perm::ACCESS)),
+                None,
+                format!(
+                    "{} {} (Get-MailboxFolderPermission), not a mailbox permission; not \
+                     migrated as one",
+                    roles.join(", "),
+                    if roles.len() == 1 {
+                        "is a folder role"
+                    } else {
+                        "are folder roles"
+                    }
+                ),
+            ));
+        }
         let sob = split_multi(get(perm::SOB));
         let blank = |field, what: &str| {
             finding(

@@ -329,7 +329,8 @@ mod tests {
              nowhere,CONTOSO\\big,FullAccess,False\n\
              shared,CONTOSO\\quiet,FullAccess,True\n\
              shared,Everyone,FullAccess,False\n\
-             shared,,FullAccess,False\n",
+             shared,,FullAccess,False\n\
+             shared,CONTOSO\\big,Reviewer,False\n",
         ));
         let project = Project {
             domains: vec!["contoso.com".into()],

@@ -181,6 +181,7 @@ fn parse_decimal(s: &str) -> Option<Vec<f64>> {
         readings.push(s.parse().ok()?);
         return Some(readings);
     }
+
     for point in ['.', ','] {
         if let Some((whole, frac)) = s.split_once(point) {
             if digits_ok(whole) && digits_ok(frac) {
@@ -191,14 +192,26 @@ fn parse_decimal(s: &str) -> Option<Vec<f64>> {
     (!readings.is_empty()).then_some(readings)
 }
 
-/// The rounded figure (`1.234 GB`) must agree with the exact count: Exchange shows at most three
-/// decimals, so one unit in the third decimal (plus rounding) is the tolerance.
+/// The rounded figure (`1.234 GB`, `43.74 KB`, `12.35 GB`) must agree with the exact count.
+/// Exchange shows about four significant digits in the unit, rounded or truncated depending on
+/// the version, so one unit of the fourth significant digit (never less than 0.001 of the unit,
+/// the older three-decimal form) is the tolerance.
 fn check_shown(shown: &str, bytes: u64) -> Result<(), SizeError> {
     let (number, unit) = split_unit(shown);
     let multiplier = unit_multiplier(unit).ok_or(SizeError::Malformed)?;
-    let readings = parse_decimal(number).ok_or(SizeError::Malformed)?;
+    let mut readings = parse_decimal(number).ok_or(SizeError::Malformed)?;
+    // `1,023 KB` may be a grouped 1023 as well as a decimal 1.023.
+    if let Ok(whole) = parse_grouped_integer(number) {
+        readings.push(whole as f64);
+    }
     let exact = bytes as f64 / multiplier as f64;
-    if readings.iter().any(|r| (r - exact).abs() <= 0.0011) {
+    let fourth_digit = if exact >= 1.0 {
+        10f64.powi(exact.log10().floor() as i32 - 3)
+    } else {
+        0.001
+    };
+    let tolerance = fourth_digit.max(0.001) * 1.0001 + 1e-9;
+    if readings.iter().any(|r| (r - exact).abs() <= tolerance) {
         Ok(())
     } else {
         Err(SizeError::Inconsistent)
@@ -257,6 +270,14 @@ mod tests {
             ("49 GB (52,613,349,376 bytes)", Bytes(49 * GIB)),
             ("50 GB (53,687,091,200 bytes)", Bytes(50 * GIB)),
             ("1.5 TB (1,649,267,441,664 bytes)", Bytes(1_649_267_441_664)),
+            // Four significant digits, as Exchange prints them.
+            ("43.74 KB (44,793 bytes)", Bytes(44_793)),
+            ("12.35 GB (13,262,859,878 bytes)", Bytes(13_262_859_878)),
+            ("12,35 GB (13.262.859.878 bytes)", Bytes(13_262_859_878)),
+            ("234.5 MB (245,890,123 bytes)", Bytes(245_890_123)),
+            ("1,023 KB (1,047,552 bytes)", Bytes(1_047_552)),
+            // Truncated rather than rounded (12.359... shown as 12.35).
+            ("12.35 GB (13,270,000,000 bytes)", Bytes(13_270_000_000)),
             ("(1,325,012,345 bytes)", Bytes(1_325_012_345)),
             ("1325012345", Bytes(1_325_012_345)),
             ("1,325,012,345", Bytes(1_325_012_345)),
@@ -301,6 +322,8 @@ mod tests {
             ("1.234 GB (1,325,012,345, bytes)", Malformed),
             ("1.234 XB (1,325,012,345 bytes)", Malformed),
             ("9.9 GB (1,325,012,345 bytes)", Inconsistent),
+            ("43.76 KB (44,793 bytes)", Inconsistent),
+            ("12.37 GB (13,262,859,878 bytes)", Inconsistent),
             ("1.234 MB (1,325,012,345 bytes)", Inconsistent),
             ("-5", Malformed),
             ("1e9", Malformed),
@@ -322,8 +345,9 @@ mod tests {
         }
     }
 
-    /// `1.234 GB (1,325,012,345 bytes)` as Exchange prints it, with a culture's separators.
-    fn exchange_text(bytes: u64, group: char, point: char) -> String {
+    /// `12.35 GB (13,262,859,878 bytes)` as Exchange prints it: four significant digits in the
+    /// largest unit, rounded or truncated, trailing zeros dropped, with a culture's separators.
+    fn exchange_text(bytes: u64, group: char, point: char, truncate: bool) -> String {
         let digits = bytes.to_string();
         let mut grouped = String::new();
         for (i, c) in digits.chars().enumerate() {
@@ -337,7 +361,31 @@ mod tests {
             v /= 1024.0;
             unit += 1;
         }
-        let shown = format!("{v:.3}").replace('.', &point.to_string());
+        let decimals = if v < 10.0 {
+            3
+        } else if v < 100.0 {
+            2
+        } else if v < 1000.0 {
+            1
+        } else {
+            0
+        };
+        let scale = 10f64.powi(decimals);
+        let v = if truncate {
+            (v * scale).floor() / scale
+        } else {
+            v
+        };
+        let shown = format!("{v:.*}", decimals as usize);
+        let shown = if shown.contains('.') {
+            shown
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        } else {
+            shown
+        };
+        let shown = shown.replace('.', &point.to_string());
         let units = ["B", "KB", "MB", "GB", "TB"];
         format!("{shown} {} ({grouped} bytes)", units[unit])
     }
@@ -346,10 +394,12 @@ mod tests {
         #[test]
         fn any_exchange_printed_size_reads_back_exactly(
             bytes in 0u64..(1u64 << 50),
-            culture in 0usize..4,
+            culture in 0usize..5,
+            truncate in proptest::bool::ANY,
         ) {
-            let (group, point) = [(',', '.'), ('.', ','), ('\u{a0}', ','), ('\'', '.')][culture];
-            let text = exchange_text(bytes, group, point);
+            let (group, point) =
+                [(',', '.'), ('.', ','), ('\u{a0}', ','), ('\'', '.'), ('\u{202f}', ',')][culture];
+            let text = exchange_text(bytes, group, point, truncate);
             proptest::prop_assert_eq!(parse_size(&text), Ok(Size::Bytes(bytes)), "{}", text);
         }
 

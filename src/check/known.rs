@@ -163,6 +163,10 @@ pub const CORE_ALIASES: &[(&str, &str)] = &[
     ("gc", "Get-Content"),
     ("ipcsv", "Import-Csv"),
     ("epcsv", "Export-Csv"),
+    // Aliases Microsoft.Graph.Authentication exports for its own commands.
+    ("Connect-Graph", "Connect-MgGraph"),
+    ("Disconnect-Graph", "Disconnect-MgGraph"),
+    ("Invoke-GraphRequest", "Invoke-MgGraphRequest"),
 ];
 
 /// The name a command resolves to when written as a core alias.
@@ -173,8 +177,21 @@ pub fn resolve_alias(name: &str) -> &str {
         .map_or(name, |(_, full)| full)
 }
 
+/// Every command of the PowerShell 5.1 and 7 core modules (see the file's header).
+const CORE_MODULE_COMMANDS: &str = include_str!("core_commands.txt");
+
 pub fn is_core(name: &str) -> bool {
-    CORE_COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(name))
+    static ALL: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        CORE_MODULE_COMMANDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .chain(CORE_COMMANDS.iter().copied())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    });
+    all.contains(&name.to_ascii_lowercase())
 }
 
 /// Microsoft's MSOnline / AzureAD -> Microsoft Graph PowerShell map, the entries a migration

@@ -18,6 +18,59 @@ pub use target::{PsVersion, Target, TargetError};
 
 use crate::diag::Finding;
 
+/// A script's text as its shell reads it.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    /// The bytes were UTF-8 with non-ASCII characters and no BOM, read as Windows-1252.
+    pub misread_utf8: bool,
+}
+
+/// Whether the oldest shell among `targets` is Windows PowerShell, which reads a file without a
+/// byte-order mark in the ANSI code page (Windows-1252 here); PowerShell 7 reads it as UTF-8.
+pub fn reads_as_ansi(targets: &[Target]) -> bool {
+    targets.iter().any(|t| t.min_shell() < PsVersion::V6)
+}
+
+/// Decodes script bytes the way the shell does: a BOM decides; without one, Windows PowerShell
+/// uses Windows-1252 (so `0x93`/`0x94` are typographic quotes, which are quotes to PowerShell)
+/// and PowerShell 7 uses UTF-8 (falling back to Windows-1252 for bytes that are not UTF-8).
+pub fn decode_script(bytes: &[u8], ansi: bool) -> Decoded {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        return Decoded {
+            text: enc.decode(bytes).0.into_owned(),
+            misread_utf8: false,
+        };
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) if !ansi || s.is_ascii() => Decoded {
+            text: s.to_string(),
+            misread_utf8: false,
+        },
+        utf8 => Decoded {
+            text: encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+            misread_utf8: utf8.is_ok(),
+        },
+    }
+}
+
+/// PS031 for a file `decode_script` flagged.
+pub fn misread_utf8_finding(file: &str) -> Finding {
+    Finding {
+        code: rules::ANSI_ENCODING.code,
+        severity: rules::ANSI_ENCODING.severity,
+        file: Some(file.to_string()),
+        line: None,
+        column: None,
+        value: None,
+        message: "the file is UTF-8 without a byte-order mark: Windows PowerShell reads it as \
+                  Windows-1252, so every non-ASCII character (accents, typographic quotes) \
+                  changes"
+            .into(),
+        hint: rules::ANSI_ENCODING.hint.into(),
+    }
+}
+
 /// Syntax errors as (1-based line, short description); empty when the text parses.
 pub fn syntax_errors(text: &str) -> Vec<(usize, String)> {
     match script::parse(text) {
@@ -26,11 +79,23 @@ pub fn syntax_errors(text: &str) -> Vec<(usize, String)> {
     }
 }
 
+/// Whether `name` is a command of the PowerShell 5.1 or 7 core modules (or one of their
+/// aliases cutover resolves).
+pub fn is_core_command(name: &str) -> bool {
+    known::is_core(known::resolve_alias(name))
+}
+
 /// Names of the functions a script defines (`function Verb-Noun`, `filter ...`).
 pub fn defined_functions(text: &str) -> Vec<String> {
     match script::parse(text) {
-        Some(p) => script::Script::read(&p.tree, &p.src).functions,
-        None => Vec::new(),
+        Some(p) => {
+            let mut names = script::Script::read(&p.tree, &p.src).functions;
+            if p.tree.root_node().has_error() {
+                names.extend(script::lexical_functions(&p.src));
+            }
+            names
+        }
+        None => script::lexical_functions(text),
     }
 }
 
@@ -71,10 +136,18 @@ pub fn check_source_for(
     };
     let (tree, text) = (&parsed.tree, parsed.src.as_str());
     let script = script::Script::read(tree, text);
+    // A syntax error can hide a definition from the tree; PowerShell would not run the script,
+    // but calls to the function are not "unknown" either.
+    let lexical = if tree.root_node().has_error() {
+        script::lexical_functions(text)
+    } else {
+        Vec::new()
+    };
     let functions: HashSet<String> = script
         .functions
         .iter()
         .chain(extra_functions)
+        .chain(&lexical)
         .map(|f| f.to_ascii_lowercase())
         .collect();
     let mut checker = checks::Checker {
@@ -87,6 +160,10 @@ pub fn check_source_for(
         functions,
         catalog: catalog::Catalog::get(),
         findings: Vec::new(),
+        first_error: None,
+        errors: checks::ErrorFacts::read(&script.nodes, text),
+        unset_identity_vars: None,
+        counts: std::collections::HashMap::new(),
     };
     checker.run();
     let mut findings = checker.findings;

@@ -17,7 +17,10 @@ pub static RULES: &[Rule] = &[
     EXO_IMPERSONATION,
     RESULT_SIZE,
     EMAIL_REPLACE,
+    TRY_WITHOUT_STOP,
+    IDENTITY_UNSET,
     SHELL_VERSION,
+    ANSI_ENCODING,
     EXCHANGE2007,
 ];
 
@@ -160,6 +163,35 @@ pub const EMAIL_REPLACE: Rule = Rule {
         read, is removed. The @{Add=...}/@{Remove=...} form changes only what it names.",
 };
 
+pub const TRY_WITHOUT_STOP: Rule = Rule {
+    code: "PS022",
+    name: "try-without-erroraction-stop",
+    severity: Severity::Warning,
+    summary: "a module command inside try runs without -ErrorAction Stop: its errors never reach the catch",
+    hint: "add -ErrorAction Stop to the call, or set $PSDefaultParameterValues['*:ErrorAction'] = 'Stop' at the top of the script (PowerShell 3.0 and later)",
+    explanation: "Exchange's remote cmdlets, Exchange Online v3 and Microsoft Graph commands \
+        report most failures as non-terminating errors, which `catch` never sees: the script \
+        goes on as if the call had worked. $ErrorActionPreference = 'Stop' in the script does \
+        not help reliably: module functions have their own scope chain and see it only when the \
+        script runs in the global scope (pwsh -File), not when it is started from a session. \
+        -ErrorAction Stop on the call, or $PSDefaultParameterValues['*:ErrorAction'] = 'Stop' \
+        (or $global:ErrorActionPreference = 'Stop') before the try, makes them terminating. \
+        A call that silences its errors on purpose (-ErrorAction SilentlyContinue or Ignore) is \
+        not reported.",
+};
+
+pub const IDENTITY_UNSET: Rule = Rule {
+    code: "PS023",
+    name: "identity-variable-never-set",
+    severity: Severity::Warning,
+    summary: "an -Identity value is a variable the script never sets",
+    hint: "set the variable before the call, or pass the identity as a parameter of the script",
+    explanation: "A variable that was never assigned is $null, so the command runs with an \
+        empty identity: it fails on every object, or a getter returns everything. Scripts \
+        copied from a blog often keep the author's `$Guid` or `$User` placeholders. A script \
+        that dot-sources another file is not checked, since that file may set it.",
+};
+
 pub const SHELL_VERSION: Rule = Rule {
     code: "PS030",
     name: "shell-version",
@@ -175,6 +207,18 @@ pub const SHELL_VERSION: Rule = Rule {
         $PSBoundParameters, $PSVersionTable, <# #> block comments, Set-StrictMode (unless \
         guarded by Get-Command). Exchange 2013 and later run on Windows PowerShell 5.1, which \
         has no utf8BOM encoding name, ternary or && operators.",
+};
+
+pub const ANSI_ENCODING: Rule = Rule {
+    code: "PS031",
+    name: "utf8-without-bom",
+    severity: Severity::Warning,
+    summary: "a UTF-8 script without a byte-order mark runs in Windows PowerShell",
+    hint: "save the script as UTF-8 with BOM",
+    explanation: "Windows PowerShell (5.1 and older) reads a script without a byte-order mark \
+        in the ANSI code page, so UTF-8 accents and typographic quotes turn into other \
+        characters: names change, and a quote PowerShell 7 accepts may no longer close a \
+        string. The findings for such a file are for the text Windows PowerShell sees.",
 };
 
 pub const EXCHANGE2007: Rule = Rule {

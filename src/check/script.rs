@@ -15,40 +15,147 @@ pub struct Parsed {
 /// Parses PowerShell source. `None` only if tree-sitter gives up (it normally returns a tree
 /// with ERROR nodes instead).
 ///
-/// tree-sitter-pwsh 0.38 rejects a function whose `param(...)` block is followed by a statement
-/// on the same line (`function F { param($a) $a }`), which PowerShell accepts. Such scripts are
-/// common, so the space after the block is replaced with `;` (same meaning to PowerShell, same
-/// byte offsets and line numbers) and the text parsed again.
+/// tree-sitter-pwsh 0.38 is wrong about a few things PowerShell accepts; the text is normalised
+/// so that they parse (same lines; offsets refer to `Parsed::src`):
+/// - typographic quotes and dashes, which PowerShell's tokenizer treats as `"` `'` `-`
+///   (`$svc.AutoDiscoverUrl(“user@contoso.com”)`, `Get-Mailbox –Identity x`), become ASCII;
+/// - a function whose `param(...)` block is followed by a statement on the same line
+///   (`function F { param($a) $a }`): the space after the block becomes `;`;
+/// - an index or member after a method call in a command argument (`Write-Host
+///   $a.Split('x')[0]`, `$a.Trim().Length`): the argument is put in parentheses, which
+///   PowerShell reads the same way;
+/// - a label after `break` / `continue` (`break outer`): the label is blanked (the checks do
+///   not follow loops);
+/// - `default` on the same line as the clause before it (`'a' { 1 } default { 2 }`): a `;`
+///   goes between them.
 pub fn parse(text: &str) -> Option<Parsed> {
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_pwsh::LANGUAGE.into())
         .ok()?;
-    let mut src = text.to_string();
+    let mut src = normalise_typography(text);
     let mut tree = parser.parse(&src, None)?;
-    // Each round fixes every block found; nested functions may need another round.
+    // Each round fixes every case found; nested ones may need another round.
     for _ in 0..8 {
-        let fixes = param_block_fixes(&tree, &src);
-        if fixes.is_empty() {
+        if !tree.root_node().has_error() {
             break;
         }
-        let mut bytes = src.into_bytes();
-        for at in fixes {
-            if let Some(b) = bytes.get_mut(at) {
-                *b = b';';
+        let mut edits = param_block_fixes(&tree, &src);
+        edits.extend(index_after_call_fixes(&tree, &src));
+        edits.extend(loop_label_fixes(&tree, &src));
+        edits.extend(switch_default_fixes(&tree, &src));
+        if edits.is_empty() {
+            break;
+        }
+        // Applied from the end so that earlier offsets stay valid.
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        edits.dedup_by_key(|e| e.0);
+        for (at, edit) in edits {
+            match edit {
+                Edit::Replace(with) => {
+                    if src.is_char_boundary(at) && src.is_char_boundary(at + 1) {
+                        src.replace_range(at..at + 1, with);
+                    }
+                }
+                Edit::Insert(what) => {
+                    if src.is_char_boundary(at) {
+                        src.insert_str(at, what);
+                    }
+                }
+                Edit::Blank(len) => {
+                    let end = at + len;
+                    if src.is_char_boundary(at) && src.is_char_boundary(end) && end <= src.len() {
+                        src.replace_range(at..end, &" ".repeat(len));
+                    }
+                }
             }
         }
-        // Only ASCII spaces were replaced by an ASCII `;`, so this stays valid UTF-8.
-        src = String::from_utf8(bytes).ok()?;
         tree = parser.parse(&src, None)?;
     }
     Some(Parsed { tree, src })
 }
 
-fn param_block_fixes(tree: &Tree, src: &str) -> Vec<usize> {
-    if !tree.root_node().has_error() {
-        return Vec::new();
+/// `switch ($x) { 'a' { 1 } default { 2 } }`: the grammar wants a separator before `default`.
+fn switch_default_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
+    let mut fixes = Vec::new();
+    for node in nodes(tree) {
+        if !node.is_error() || node.parent().map(|p| p.kind()) != Some("switch_clause") {
+            continue;
+        }
+        let mut c = node.walk();
+        let kids: Vec<Node<'_>> = node.children(&mut c).collect();
+        for pair in kids.windows(2) {
+            let (block, word) = (pair[0], pair[1]);
+            if block.kind() == "statement_block"
+                && text(word, src).trim().eq_ignore_ascii_case("default")
+            {
+                let at = block.end_byte();
+                fixes.push(match src.as_bytes().get(at) {
+                    Some(b' ' | b'\t') => (at, Edit::Replace(";")),
+                    _ => (at, Edit::Insert(";")),
+                });
+            }
+        }
     }
+    fixes
+}
+
+/// `break outer` / `continue outer`: the grammar has no label there.
+fn loop_label_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
+    let mut fixes = Vec::new();
+    for node in nodes(tree) {
+        if !node.is_error() {
+            continue;
+        }
+        let t = text(node, src);
+        let lower = t.to_ascii_lowercase();
+        let Some(keyword) = ["break", "continue"]
+            .into_iter()
+            .find(|k| lower.starts_with(k))
+        else {
+            continue;
+        };
+        let rest = &t[keyword.len()..];
+        let label = rest.trim_start_matches([' ', '\t']);
+        let gap = rest.len() - label.len();
+        let len = label
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+            .count();
+        if gap > 0 && len > 0 {
+            fixes.push((node.start_byte() + keyword.len() + gap, Edit::Blank(len)));
+        }
+    }
+    fixes
+}
+
+/// A change to the source at a byte offset (see `parse`).
+enum Edit {
+    /// Replace the one ASCII byte there.
+    Replace(&'static str),
+    Insert(&'static str),
+    /// Replace this many bytes (ASCII, on one line) with spaces.
+    Blank(usize),
+}
+
+/// Typographic quotes and dashes as the ASCII characters PowerShell's tokenizer takes them for
+/// (its `SpecialChars`: U+2018-U+201B are single quotes, U+201C-U+201E double quotes,
+/// U+2013-U+2015 dashes). No line breaks change.
+fn normalise_typography(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{201b}' => '\'',
+            '\u{201c}' | '\u{201d}' | '\u{201e}' => '"',
+            '\u{2013}' | '\u{2014}' | '\u{2015}' => '-',
+            other => other,
+        })
+        .collect()
+}
+
+fn param_block_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
     let mut fixes = Vec::new();
     for node in nodes(tree) {
         if !node.is_error() || node.parent().map(|p| p.kind()) != Some("function_statement") {
@@ -59,10 +166,140 @@ fn param_block_fixes(tree: &Tree, src: &str) -> Vec<usize> {
         };
         let at = block.end_byte();
         if matches!(src.as_bytes().get(at), Some(b' ' | b'\t')) {
-            fixes.push(at);
+            fixes.push((at, Edit::Replace(";")));
         }
     }
     fixes
+}
+
+/// `Cmd $a.Split('x')[0]`: the grammar reads the argument as `$a.Split` and `('x')`, then fails
+/// on `[` (or on `.` in `$a.Trim().Length`). The argument (from its first token to the end of the index and any member access or
+/// call that follows without a space) is wrapped in parentheses.
+fn index_after_call_fixes(tree: &Tree, src: &str) -> Vec<(usize, Edit)> {
+    let mut fixes = Vec::new();
+    for node in nodes(tree) {
+        if !node.is_error() {
+            continue;
+        }
+        let mut c = node.walk();
+        let kids: Vec<Node<'_>> = node.children(&mut c).collect();
+        // The ERROR holds the command and the `[` that follows it ...
+        let mut found: Vec<(Vec<Node<'_>>, usize)> = Vec::new();
+        for pair in kids.windows(2) {
+            let (command, bracket) = (pair[0], pair[1]);
+            if command.kind() == "command"
+                && matches!(bracket.kind(), "[" | ".")
+                && bracket.start_byte() == command.end_byte()
+            {
+                let mut c2 = command.walk();
+                let elements = command
+                    .children(&mut c2)
+                    .find(|n| n.kind() == "command_elements");
+                if let Some(elements) = elements {
+                    let mut c3 = elements.walk();
+                    found.push((elements.children(&mut c3).collect(), bracket.start_byte()));
+                }
+            }
+        }
+        // ... or starts with the `[`, inside the command's elements.
+        if kids.first().is_some_and(|k| matches!(k.kind(), "[" | ".")) {
+            // The parent is the command's elements, or an ERROR holding them flattened.
+            if let Some(parent) = node.parent() {
+                let mut c2 = parent.walk();
+                let before: Vec<Node<'_>> = parent
+                    .children(&mut c2)
+                    .take_while(|k| k.start_byte() < node.start_byte())
+                    .collect();
+                found.push((before, node.start_byte()));
+            }
+        }
+        for (elements, bracket) in found {
+            let Some(start) = glued_argument_start(&elements, bracket) else {
+                continue;
+            };
+            let Some(end) = glued_end(src, bracket) else {
+                continue;
+            };
+            fixes.push((start, Edit::Insert("(")));
+            fixes.push((end, Edit::Insert(")")));
+        }
+    }
+    fixes
+}
+
+/// Where the argument that ends at `bracket` begins: the command's last elements, back to the
+/// first one that follows a separator, when the last is a method call's argument list.
+fn glued_argument_start(elements: &[Node<'_>], bracket: usize) -> Option<usize> {
+    let last = elements.last()?;
+    if last.kind() != "argument_list" || last.end_byte() != bracket {
+        return None;
+    }
+    let mut start = last.start_byte();
+    for k in elements.iter().rev().skip(1) {
+        if k.kind() == "command_argument_sep" || k.end_byte() != start {
+            break;
+        }
+        start = k.start_byte();
+    }
+    (start < last.start_byte()).then_some(start)
+}
+
+/// The end of `[...]` at `at` and of any `[...]`, `.name` or `(...)` glued to it, skipping
+/// quoted text; `None` when the brackets do not close on the line.
+fn glued_end(src: &str, at: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let mut i = at;
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    while let Some(&b) = bytes.get(i) {
+        if let Some(q) = quote {
+            if b == q {
+                quote = None;
+            } else if b == b'\n' {
+                return None;
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'\'' | b'"' => quote = Some(b),
+            b'[' | b'(' => depth += 1,
+            b']' | b')' => {
+                depth = depth.checked_sub(1)?;
+            }
+            b'\n' | b'\r' if depth > 0 => return None,
+            b'.' if depth == 0 => {}
+            _ if depth == 0 && !(b.is_ascii_alphanumeric() || b == b'_') => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    (depth == 0 && quote.is_none() && i > at).then_some(i)
+}
+
+/// Names after `function` / `filter` at the start of a line, read from the text alone (for a
+/// script whose tree has errors).
+pub fn lexical_functions(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in src.lines() {
+        let mut words = line.split_whitespace();
+        let Some(keyword) = words.next() else {
+            continue;
+        };
+        if !(keyword.eq_ignore_ascii_case("function") || keyword.eq_ignore_ascii_case("filter")) {
+            continue;
+        }
+        if let Some(name) = words.next() {
+            let name: String = name
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                .collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
+    out
 }
 
 /// Every node of the tree in document order, without recursion (inputs may nest deeply).
@@ -323,10 +560,12 @@ fn key_name(key: Node<'_>, src: &str) -> Option<String> {
         .and_then(|x| x.strip_suffix('\''))
         .or_else(|| t.strip_prefix('"').and_then(|x| x.strip_suffix('"')))
         .unwrap_or(t);
-    let ok = !unquoted.is_empty()
-        && unquoted
-            .chars()
-            .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-');
+    // `'+'` and `'-'` are Exchange's add/remove keys for multi-valued properties.
+    let ok = unquoted == "+"
+        || (!unquoted.is_empty()
+            && unquoted
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-'));
     ok.then(|| unquoted.to_string())
 }
 

@@ -22,6 +22,20 @@ struct Job {
     path: PathBuf,
     text: String,
     targets: Vec<Target>,
+    /// UTF-8 without a BOM that a Windows PowerShell target reads as Windows-1252.
+    misread_utf8: bool,
+}
+
+impl Job {
+    fn read(path: PathBuf, targets: Vec<Target>) -> Result<Job> {
+        let decoded = read_script(&path, &targets)?;
+        Ok(Job {
+            path,
+            text: decoded.text,
+            targets,
+            misread_utf8: decoded.misread_utf8,
+        })
+    }
 }
 
 pub fn run(args: CheckArgs) -> Result<Exit> {
@@ -31,11 +45,7 @@ pub fn run(args: CheckArgs) -> Result<Exit> {
             let targets = parse_targets(target)?;
             let mut jobs = Vec::with_capacity(args.files.len());
             for path in &args.files {
-                jobs.push(Job {
-                    text: read_script(path)?,
-                    path: path.clone(),
-                    targets: targets.clone(),
-                });
+                jobs.push(Job::read(path.clone(), targets.clone())?);
             }
             jobs
         }
@@ -48,6 +58,9 @@ pub fn run(args: CheckArgs) -> Result<Exit> {
         .collect();
     let mut findings = Vec::new();
     for job in &jobs {
+        if job.misread_utf8 {
+            findings.push(check::misread_utf8_finding(&display(&job.path)));
+        }
         findings.extend(check::check_source_for(
             &job.text,
             &display(&job.path),
@@ -94,8 +107,9 @@ fn parse_targets(list: &str) -> Result<Vec<Target>> {
     Ok(targets)
 }
 
-/// A script file, or standard input for `-`.
-fn read_script(path: &Path) -> Result<String> {
+/// The script as the oldest shell among `targets` reads it (see `check::decode_script`); a
+/// path of `-` is standard input.
+fn read_script(path: &Path, targets: &[Target]) -> Result<check::Decoded> {
     if path.as_os_str() == "-" {
         use std::io::Read;
         const LIMIT: u64 = 256 << 20;
@@ -110,10 +124,10 @@ fn read_script(path: &Path) -> Result<String> {
                 "standard input is over 256 MiB: save the script to a file".into(),
             ));
         }
-        return Ok(decode(&bytes));
+        return Ok(check::decode_script(&bytes, check::reads_as_ansi(targets)));
     }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(decode(&bytes))
+    Ok(check::decode_script(&bytes, check::reads_as_ansi(targets)))
 }
 
 /// Every step of a bundle with its manifest target; the modules once, against the step target
@@ -150,32 +164,41 @@ fn bundle_jobs(dir: &Path) -> Result<Vec<Job>> {
             )));
         };
         let path = inside(dir, &step.file, &manifest_path)?;
-        jobs.push(Job {
-            text: read_script(&path)?,
-            path,
-            targets: vec![target],
-        });
+        jobs.push(Job::read(path, vec![target])?);
     }
-    // A .psm1 is imported, so only shells with modules (2.0 and later) load it; the plain
-    // .ps1 runtime is what a PowerShell 1.0 step dot-sources instead.
-    let targets: Vec<Target> = jobs
+    // A module is checked against the targets of every step that loads it (a step names the
+    // module's file), so that the jump-box connection functions are not "missing" on the
+    // source server: a cmdlet any of those targets has is accepted, and the language is checked
+    // against the oldest shell among them. A .psm1 is imported, so only shells with modules
+    // (2.0 and later) load it; the plain .ps1 runtime is what a 1.0 step dot-sources instead.
+    let steps: Vec<(String, Target)> = jobs
         .iter()
-        .flat_map(|j| j.targets.iter().copied())
+        .flat_map(|j| {
+            let text = j.text.to_ascii_lowercase();
+            j.targets.iter().map(move |t| (text.clone(), *t))
+        })
         .collect();
     for module in &manifest.modules {
-        let is_module = module.file.to_ascii_lowercase().ends_with(".psm1");
-        let oldest = targets
-            .iter()
-            .copied()
-            .filter(|t| !is_module || t.min_shell() >= PsVersion::V2)
-            .min_by_key(|t| t.min_shell());
-        if let Some(target) = oldest {
+        let lower = module.file.to_ascii_lowercase();
+        let is_module = lower.ends_with(".psm1");
+        let file_name = lower.rsplit('/').next().unwrap_or(&lower).to_string();
+        let shell_ok = |t: &Target| !is_module || t.min_shell() >= PsVersion::V2;
+        let mut targets: Vec<Target> = Vec::new();
+        for (text, target) in &steps {
+            if text.contains(&file_name) && shell_ok(target) && !targets.contains(target) {
+                targets.push(*target);
+            }
+        }
+        if targets.is_empty() {
+            for (_, target) in &steps {
+                if shell_ok(target) && !targets.contains(target) {
+                    targets.push(*target);
+                }
+            }
+        }
+        if !targets.is_empty() {
             let path = inside(dir, &module.file, &manifest_path)?;
-            jobs.push(Job {
-                text: read_script(&path)?,
-                path,
-                targets: vec![target],
-            });
+            jobs.push(Job::read(path, targets)?);
         }
     }
     Ok(jobs)
@@ -204,18 +227,6 @@ fn display(path: &Path) -> String {
         return "<stdin>".into();
     }
     path.display().to_string()
-}
-
-/// Scripts arrive as UTF-8 (with or without BOM), UTF-16 with BOM, or the Windows code page.
-fn decode(bytes: &[u8]) -> String {
-    let (text, _, _) = match encoding_rs::Encoding::for_bom(bytes) {
-        Some((enc, _)) => enc.decode(bytes),
-        None => match std::str::from_utf8(bytes) {
-            Ok(s) => return s.to_string(),
-            Err(_) => encoding_rs::WINDOWS_1252.decode(bytes),
-        },
-    };
-    text.into_owned()
 }
 
 fn human(findings: &[Finding], files: usize) -> String {

@@ -181,11 +181,7 @@ fn check_input(path: &Path, kind: FileKind, option: &str, project: &Project) -> 
             "{option} {name}: the header is that of a {found} file, not a {kind} file (run `cutover lint {name}` to see how it was read)"
         )));
     }
-    let missing: Vec<&str> = columns::required(kind)
-        .iter()
-        .filter(|c| !header.has(**c))
-        .map(|c| c.canonical())
-        .collect();
+    let missing = columns::missing_required(kind, header);
     if !missing.is_empty() {
         return Err(Error::Usage(format!(
             "{option} {name}: a {kind} file needs the column(s) {}; the header has {}",

@@ -257,6 +257,10 @@ static MEMBERS: Synonyms = &[
             "dl",
             "distributionlist",
             "distributiongroup",
+            // DL membership reports: `GroupName, GroupEmail, MemberName, MemberEmail, ...`.
+            "groupemail",
+            "groupemailaddress",
+            "groupprimarysmtpaddress",
             "groupname",
             "groupidentity",
             "groupaddress",
@@ -274,8 +278,16 @@ static MEMBERS: Synonyms = &[
             "emailaddress",
             "userprincipalname",
             "memberidentity",
+            "memberemail",
+            "memberemailaddress",
+            "memberprimarysmtpaddress",
+            "memberupn",
+            "memberuserprincipalname",
             "user",
             "alias",
+            "memberalias",
+            "membername",
+            "memberdisplayname",
         ],
     ),
     (
@@ -344,9 +356,40 @@ static STATS: Synonyms = &[
 ];
 
 static PERMISSIONS: Synonyms = &[
-    (C::Identity, &["identity", "mailbox"]),
-    (C::User, &["user", "trustee"]),
-    (C::AccessRights, &["accessrights"]),
+    // FullAccess reports name the mailbox by its address and the holder `ObjectWithAccess`.
+    (
+        C::Identity,
+        &[
+            "identity",
+            "mailbox",
+            "userprincipalname",
+            "primarysmtpaddress",
+            "mailboxupn",
+            "mailboxaddress",
+            "mailboxidentity",
+        ],
+    ),
+    (
+        C::User,
+        &[
+            "user",
+            "trustee",
+            "objectwithaccess",
+            "delegate",
+            "grantedto",
+            "accessgrantedto",
+        ],
+    ),
+    (
+        C::AccessRights,
+        &[
+            "accessrights",
+            "accesstype",
+            "permission",
+            "permissions",
+            "rights",
+        ],
+    ),
     (C::ExtendedRights, &["extendedrights"]),
     (C::IsInherited, &["isinherited"]),
     (C::Deny, &["deny"]),
@@ -366,15 +409,49 @@ fn synonyms(kind: FileKind) -> Synonyms {
     }
 }
 
-/// Columns a file of this kind cannot do without.
-pub fn required(kind: FileKind) -> &'static [Column] {
+/// The most columns a file may have: Excel's limit (16,384). A wider header is not an export
+/// of anything cutover reads, and its rows are not checked.
+pub const MAX_COLUMNS: usize = 16_384;
+
+/// Columns a file of this kind cannot do without: each entry is satisfied by any one of its
+/// columns (a mailbox inventory may name mailboxes by alias or address instead of Identity).
+pub fn required(kind: FileKind) -> &'static [&'static [Column]] {
     match kind {
-        FileKind::Users => &[C::Upn, C::DisplayName],
-        FileKind::Groups => &[C::Name],
-        FileKind::Members => &[C::Group, C::Member],
-        FileKind::Mailboxes => &[C::Identity],
-        FileKind::MailboxStats => &[C::TotalItemSize],
-        FileKind::Permissions => &[C::Identity, C::User],
+        FileKind::Users => &[&[C::Upn], &[C::DisplayName]],
+        FileKind::Groups => &[&[C::Name]],
+        FileKind::Members => &[&[C::Group], &[C::Member]],
+        FileKind::Mailboxes => &[&[
+            C::Identity,
+            C::PrimarySmtp,
+            C::Upn,
+            C::Alias,
+            C::ExchangeGuid,
+            C::Name,
+        ]],
+        FileKind::MailboxStats => &[&[C::TotalItemSize]],
+        FileKind::Permissions => &[&[C::Identity], &[C::User]],
+    }
+}
+
+/// The required columns a header lacks, each as `Name` or `one of A, B, C`.
+pub fn missing_required(kind: FileKind, header: &Header) -> Vec<String> {
+    required(kind)
+        .iter()
+        .filter(|any| !any.iter().any(|c| header.has(*c)))
+        .map(|any| describe_any(any))
+        .collect()
+}
+
+fn describe_any(any: &[Column]) -> String {
+    match any {
+        [one] => one.canonical().to_string(),
+        _ => format!(
+            "one of {}",
+            any.iter()
+                .map(|c| c.canonical())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -461,6 +538,16 @@ fn signatures(kind: FileKind) -> &'static [&'static [Column]] {
     }
 }
 
+/// Signatures that decide only when no kind's own signature matches: a mailbox inventory
+/// (`Alias, DisplayName, RecipientTypeDetails`) carries nothing only a mailbox has, but no other
+/// kind claims it either.
+fn weak_signatures(kind: FileKind) -> &'static [&'static [Column]] {
+    match kind {
+        FileKind::Mailboxes => &[&[C::Alias, C::RecipientTypeDetails]],
+        _ => &[],
+    }
+}
+
 /// Lower-cases and keeps only letters and digits; `Name [displayName] Required` (Entra bulk
 /// template) becomes `displayname`, `Storage Used (Byte)` `storageusedbyte`.
 pub fn normalise(header: &str) -> String {
@@ -511,18 +598,28 @@ pub enum Inference {
 /// then the one whose signature is the most specific (`Group` + `Member` over `Name`).
 pub fn infer<S: AsRef<str>>(headers: &[S]) -> Inference {
     let mut scored: Vec<((usize, usize), FileKind)> = Vec::new();
-    for kind in FileKind::ALL {
-        let cols: Vec<Column> = headers
-            .iter()
-            .filter_map(|h| lookup(kind, h.as_ref()))
-            .collect();
-        let signature = signatures(kind)
-            .iter()
-            .filter(|sig| sig.iter().all(|c| cols.contains(c)))
-            .map(|sig| sig.len())
-            .max();
-        if let Some(sig) = signature {
-            scored.push(((cols.len(), sig), kind));
+    for weak in [false, true] {
+        for kind in FileKind::ALL {
+            let cols: Vec<Column> = headers
+                .iter()
+                .filter_map(|h| lookup(kind, h.as_ref()))
+                .collect();
+            let sigs = if weak {
+                weak_signatures(kind)
+            } else {
+                signatures(kind)
+            };
+            let signature = sigs
+                .iter()
+                .filter(|sig| sig.iter().all(|c| cols.contains(c)))
+                .map(|sig| sig.len())
+                .max();
+            if let Some(sig) = signature {
+                scored.push(((cols.len(), sig), kind));
+            }
+        }
+        if !scored.is_empty() {
+            break;
         }
     }
     let Some(best) = scored.iter().map(|(s, _)| *s).max() else {
@@ -537,6 +634,43 @@ pub fn infer<S: AsRef<str>>(headers: &[S]) -> Inference {
         [k] => Inference::Kind(*k),
         _ => Inference::Ambiguous(kinds),
     }
+}
+
+/// The kind that comes closest when none fits: the one that recognises most headers (in
+/// `FileKind::ALL` order on a tie), with the columns it would still need. `None` when no kind
+/// recognises any header.
+pub fn closest<S: AsRef<str>>(headers: &[S]) -> Option<(FileKind, Vec<String>)> {
+    let mut best: Option<(usize, FileKind, Vec<Column>)> = None;
+    for kind in FileKind::ALL {
+        let cols: Vec<Column> = headers
+            .iter()
+            .filter_map(|h| lookup(kind, h.as_ref()))
+            .collect();
+        if cols.is_empty() || best.as_ref().is_some_and(|(n, _, _)| *n >= cols.len()) {
+            continue;
+        }
+        best = Some((cols.len(), kind, cols));
+    }
+    let (_, kind, cols) = best?;
+    let mut lacks: Vec<String> = Vec::new();
+    // The signature it is nearest to completing, then the required columns.
+    let nearest = signatures(kind)
+        .iter()
+        .min_by_key(|sig| sig.iter().filter(|c| !cols.contains(c)).count());
+    if let Some(sig) = nearest {
+        lacks.extend(
+            sig.iter()
+                .filter(|c| !cols.contains(c))
+                .map(|c| c.canonical().to_string()),
+        );
+    }
+    for any in required(kind) {
+        let d = describe_any(any);
+        if !any.iter().any(|c| cols.contains(c)) && !lacks.contains(&d) {
+            lacks.push(d);
+        }
+    }
+    Some((kind, lacks))
 }
 
 /// The kind the headers name, `None` when none or several fit.
@@ -559,6 +693,9 @@ pub struct Header {
     positions: Vec<Vec<usize>>,
     /// Later positions repeating an earlier header name: (position, first).
     pub duplicates: Vec<(usize, usize)>,
+    /// Header cells written with leading or trailing white space, as written: Import-Csv keeps
+    /// it in the property name, so `$row.Name` is `$null`.
+    pub padded: Vec<(usize, String)>,
     /// Line the header row is on.
     pub line: u64,
 }
@@ -569,13 +706,23 @@ impl Header {
         let mut ranked: Vec<Vec<(usize, usize)>> = vec![Vec::new(); Column::COUNT];
         let mut columns = Vec::with_capacity(names.len());
         let mut duplicates = Vec::new();
+        // First position of each name: one pass, so a header of a million columns stays linear.
+        let mut seen: std::collections::HashMap<&str, usize> =
+            std::collections::HashMap::with_capacity(normalised.len().min(MAX_COLUMNS));
         for (i, n) in normalised.iter().enumerate() {
             // Only the same name twice is a duplicate; two synonyms of one column (Exchange
             // exports carry `PrimarySmtpAddress` and `WindowsEmailAddress`) are alternatives.
-            let first = normalised
-                .get(..i)
-                .and_then(|before| before.iter().position(|m| m == n))
-                .filter(|_| !n.is_empty());
+            let first = if n.is_empty() {
+                None
+            } else {
+                match seen.entry(n.as_str()) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(i);
+                        None
+                    }
+                }
+            };
             if let Some(first) = first {
                 duplicates.push((i, first));
             }
@@ -599,6 +746,7 @@ impl Header {
             columns,
             positions,
             duplicates,
+            padded: Vec::new(),
             line,
         }
     }

@@ -152,14 +152,24 @@ fn from_reader(mut source: Box<dyn Read>, opts: &Options) -> Result<Reader, Open
         .map_err(|e| OpenError::Unreadable(io::Error::other(e)))?;
     if got {
         let line = start_line(&csv, &record) + line_offset;
+        let mut padded = Vec::new();
         let names: Vec<String> = record
             .iter()
-            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .enumerate()
+            .map(|(i, f)| {
+                let raw = String::from_utf8_lossy(f);
+                let trimmed = raw.trim();
+                if trimmed.len() != raw.len() && !trimmed.is_empty() {
+                    padded.push((i, raw.to_string()));
+                }
+                trimmed.to_string()
+            })
             .collect();
-        if kind.is_none() {
+        if kind.is_none() && names.len() <= columns::MAX_COLUMNS {
             kind = columns::infer_kind(&names);
         }
         header = Header::new(names, kind, line);
+        header.padded = padded;
     }
     Ok(Reader {
         csv,

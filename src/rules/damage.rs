@@ -234,6 +234,7 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
     }
     let col = cell.column;
     let at = Some((cell.header, cell.index));
+    // The sink masks the value of a secret column (`***`).
     let mut emit = |rule: &'static Rule, msg: String| sink.at(rule, Some(line), at, Some(v), msg);
     let printable_ascii = v.bytes().all(|b| (0x20..0x7f).contains(&b));
     let trimmed = v.trim();
@@ -249,8 +250,17 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
         emit(&SCIENTIFIC, "the value is in scientific notation".into());
         specific = true;
     }
-    if !secret && (v.starts_with([' ', '\t']) || v.ends_with([' ', '\t'])) {
-        emit(&WHITESPACE, "leading or trailing white space".into());
+    if v.starts_with([' ', '\t']) || v.ends_with([' ', '\t']) {
+        if secret {
+            emit(
+                &WHITESPACE,
+                "the password starts or ends with white space (the value is not shown): \
+                 whoever signs in must type it too"
+                    .into(),
+            );
+        } else {
+            emit(&WHITESPACE, "leading or trailing white space".into());
+        }
     }
     if printable_ascii {
         // `#NAME?` already has its own finding: the more specific one is enough.
@@ -369,7 +379,8 @@ mod tests {
         assert_eq!(one("EmailAddresses", " System.Object[] "), ["D001", "D004"]);
         assert_eq!(one("Department", " #NAME?"), ["D002", "D004"]);
         assert_eq!(one("Mobile Phone", "4.47911E+11 "), ["D003", "D004"]);
-        assert_eq!(one("Password", " Pa55 word! "), Vec::<&str>::new());
+        // A padded password is reported too; the sink masks its value.
+        assert_eq!(one("Password", " Pa55 word! "), ["D004"]);
     }
 
     #[test]

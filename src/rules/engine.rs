@@ -576,6 +576,13 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         .position(Column::Password)
         .map(|i| (reader.header().name_of(Column::Password).to_string(), i));
     let secret = st.secrets.get(st.file_idx).cloned().unwrap_or_default();
+    if reader.header().len() > input::columns::MAX_COLUMNS {
+        // Reported by `file::header`; rows this wide are not checked.
+        st.flush();
+        return Ok(());
+    }
+    // A `#TYPE` line seen as a record, waiting to see whether a repeated header follows it.
+    let mut type_line: Option<u64> = None;
     loop {
         let row = match reader.next_row() {
             Ok(Some(row)) => row,
@@ -586,6 +593,44 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
                 break;
             }
         };
+        if file::is_type_line(&row) {
+            if let Some(line) = type_line.replace(row.line()) {
+                st.sink.at(
+                    &file::HEADER_REPEATED,
+                    Some(line),
+                    None,
+                    None,
+                    "a #TYPE line repeats here: another export was pasted in".into(),
+                );
+            }
+            continue;
+        }
+        if file::repeats_header(&row) {
+            let message = match type_line.take() {
+                Some(t) => format!(
+                    "the #TYPE line (line {t}) and the header row repeat here: another export \
+                     was pasted in"
+                ),
+                None => "the header row repeats here: another export was pasted in".into(),
+            };
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(row.line()),
+                None,
+                None,
+                message,
+            );
+            continue;
+        }
+        if let Some(line) = type_line.take() {
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(line),
+                None,
+                None,
+                "a #TYPE line repeats here: another export was pasted in".into(),
+            );
+        }
         if !file::row_shape(&mut st.sink, &row) {
             continue;
         }

@@ -132,6 +132,33 @@ pub const FORMAT_TABLE: Rule = Rule {
     explanation: "Piping Format-Table or Format-List to Export-Csv writes formatting objects (headers such as `ClassId2e4f51ef21dd47e99d3c952918aff9cd`), not the data (m365-facts 5.1).",
 };
 
+pub const HEADER_REPEATED: Rule = Rule {
+    code: "F015",
+    name: "header-repeated",
+    severity: Error,
+    summary: "the header row is repeated inside the file",
+    hint: "delete the repeated header (and #TYPE) lines: the file is several exports pasted together",
+    explanation: "Exports concatenated with their headers (`type a.csv b.csv > all.csv`, or Export-Csv -Append from several runs in Windows PowerShell 5.1 without -NoTypeInformation) repeat the header row, sometimes after a `#TYPE` line. Import-Csv reads the repeat as a record whose values are the column names, so a step would act on a user called `UserPrincipalName`. The repeat is reported once and not checked as data.",
+};
+
+pub const PADDED_HEADER: Rule = Rule {
+    code: "F016",
+    name: "header-with-spaces",
+    severity: Warning,
+    summary: "a header name starts or ends with white space",
+    hint: "remove the spaces around the column name",
+    explanation: "Import-Csv keeps the spaces in the property name, so the script's `$row.licenseToAssign` is `$null` for a column written ` licenseToAssign`: every row silently lacks the value. cutover trims header names and reads the column; the generated steps read the data file as Import-Csv does.",
+};
+
+pub const TOO_MANY_COLUMNS: Rule = Rule {
+    code: "F017",
+    name: "too-many-columns",
+    severity: Error,
+    summary: "the header has more columns than any export cutover reads",
+    hint: "check that the file is a CSV export (one header row, one record per line)",
+    explanation: "Excel stops at 16,384 columns and no Exchange or Entra export comes near that. A wider header is damage (a file without line breaks, a binary file read as text); its rows are not checked, so the time and memory lint needs stay bounded.",
+};
+
 /// The finding for a file that could not be opened as a table.
 pub fn open_error(sink: &mut Sink, e: &OpenError) {
     let rule = match e {
@@ -163,6 +190,29 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
         sink.file(&EMPTY, "the file has no header row and no records".into());
         return false;
     }
+    if h.len() > columns::MAX_COLUMNS {
+        sink.at(
+            &TOO_MANY_COLUMNS,
+            Some(h.line),
+            None,
+            None,
+            format!(
+                "the header has {} columns; cutover reads at most {}",
+                h.len(),
+                columns::MAX_COLUMNS
+            ),
+        );
+        return false;
+    }
+    for (i, written) in &h.padded {
+        sink.at(
+            &PADDED_HEADER,
+            Some(h.line),
+            Some((h.names.get(*i).map_or("", String::as_str), *i)),
+            None,
+            format!("the column is written '{written}': Import-Csv keeps the spaces in the name"),
+        );
+    }
     if is_format_table(&h.names) {
         sink.at(
             &FORMAT_TABLE,
@@ -192,7 +242,14 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                _ => format!("no file kind matches the headers {}", h.names.join(", ")),
+                _ => match columns::closest(&h.names) {
+                    Some((closest, lacks)) if !lacks.is_empty() => format!(
+                        "no file kind matches the headers {}; closest is {closest}, which lacks {}",
+                        h.names.join(", "),
+                        lacks.join(" and ")
+                    ),
+                    _ => format!("no file kind matches the headers {}", h.names.join(", ")),
+                },
             };
             sink.at(&UNKNOWN_KIND, Some(h.line), None, None, message);
         }
@@ -213,20 +270,36 @@ pub fn header(sink: &mut Sink, h: &Header, kind: Option<FileKind>) -> bool {
             ),
         );
     }
-    let mut complete = true;
-    for &c in columns::required(kind) {
-        if !h.has(c) {
-            complete = false;
-            sink.at(
-                &MISSING_COLUMN,
-                Some(h.line),
-                None,
-                None,
-                format!("a {kind} file needs a {} column", c.canonical()),
-            );
-        }
+    let missing = columns::missing_required(kind, h);
+    for what in &missing {
+        sink.at(
+            &MISSING_COLUMN,
+            Some(h.line),
+            None,
+            None,
+            format!("a {kind} file needs a {what} column"),
+        );
     }
-    complete
+    missing.is_empty()
+}
+
+/// A record that repeats the header row (or is a `#TYPE` line before such a repeat).
+pub fn repeats_header(row: &Row<'_>) -> bool {
+    let h = row.header();
+    row.width() == h.len()
+        && !h.is_empty()
+        && row.cells().all(|c| {
+            h.names
+                .get(c.index)
+                .is_some_and(|n| c.value.trim().eq_ignore_ascii_case(n))
+        })
+}
+
+/// `#TYPE Selected.Microsoft...` as a record: the start of a second export.
+pub fn is_type_line(row: &Row<'_>) -> bool {
+    row.cell(0)
+        .is_some_and(|v| v.trim_start().starts_with("#TYPE "))
+        && (1..row.width()).all(|i| row.cell(i).map_or(true, |v| v.trim().is_empty()))
 }
 
 /// Row-shape checks every file gets. Returns false for a blank row (nothing more to check).

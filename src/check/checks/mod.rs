@@ -1,9 +1,11 @@
 //! The checks themselves: each reads the `Script` facts and adds findings for one rule.
 
 mod capped;
+mod errors;
 mod shell;
 mod syntax;
 
+pub use errors::ErrorFacts;
 pub use syntax::syntax_errors_in;
 
 use std::collections::HashSet;
@@ -41,10 +43,37 @@ pub struct Checker<'a, 't> {
     pub functions: HashSet<String>,
     pub catalog: &'static Catalog,
     pub findings: Vec<Finding>,
+    /// The line of the first syntax error, once `run` has found them.
+    pub first_error: Option<usize>,
+    pub errors: ErrorFacts,
+    /// Variables only ever used as `-Identity` values (read on first need).
+    pub unset_identity_vars: Option<Vec<String>>,
+    /// Findings per rule code so far, listed or not.
+    pub counts: std::collections::HashMap<&'static str, usize>,
 }
+
+/// Findings of one rule in one file beyond this are counted, not listed: lint's cap.
+pub const CAP_PER_RULE: usize = 100;
 
 impl Checker<'_, '_> {
     fn add(&mut self, rule: &Rule, line: Option<usize>, column: Option<&str>, message: String) {
+        self.add_listed(rule, line, column, message);
+    }
+
+    /// Adds a finding unless its rule already has `CAP_PER_RULE` in this file (those are
+    /// counted, and `run` says how many more there were). Returns whether it was listed.
+    fn add_listed(
+        &mut self,
+        rule: &Rule,
+        line: Option<usize>,
+        column: Option<&str>,
+        message: String,
+    ) -> bool {
+        let n = self.counts.entry(rule.code).or_insert(0);
+        *n += 1;
+        if *n > CAP_PER_RULE {
+            return false;
+        }
         self.findings.push(Finding {
             code: rule.code,
             severity: rule.severity,
@@ -55,6 +84,7 @@ impl Checker<'_, '_> {
             message,
             hint: rule.hint.to_string(),
         });
+        true
     }
 
     fn add_hint(
@@ -65,9 +95,10 @@ impl Checker<'_, '_> {
         msg: String,
         hint: String,
     ) {
-        self.add(rule, Some(line), column, msg);
-        if let Some(f) = self.findings.last_mut() {
-            f.hint = hint;
+        if self.add_listed(rule, Some(line), column, msg) {
+            if let Some(f) = self.findings.last_mut() {
+                f.hint = hint;
+            }
         }
     }
 
@@ -82,7 +113,10 @@ impl Checker<'_, '_> {
                     .into(),
             );
         }
-        for (line, what) in syntax_errors_in(self.tree, self.src) {
+        let errors = syntax_errors_in(self.tree, self.src);
+        // Past a syntax error the tree is guesswork: names read there are not reported unknown.
+        self.first_error = errors.iter().map(|(line, _)| *line).min();
+        for (line, what) in errors {
             self.add(&rules::SYNTAX, Some(line), None, what);
         }
         let mut unknown_seen = HashSet::new();
@@ -91,6 +125,37 @@ impl Checker<'_, '_> {
         }
         self.check_capped_getters();
         self.check_syntax_features();
+        self.note_unlisted();
+    }
+
+    /// One finding per rule over the cap, saying how many were not listed (as lint does).
+    fn note_unlisted(&mut self) {
+        let mut over: Vec<(&'static str, usize)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > CAP_PER_RULE)
+            .map(|(c, n)| (*c, *n))
+            .collect();
+        over.sort_unstable();
+        for (code, n) in over {
+            if let Some(rule) = rules::RULES.iter().find(|r| r.code == code) {
+                self.findings.push(Finding {
+                    code: rule.code,
+                    severity: rule.severity,
+                    file: Some(self.file.to_string()),
+                    line: None,
+                    column: None,
+                    value: None,
+                    message: format!(
+                        "{} more {} findings in this file were not listed ({})",
+                        n - CAP_PER_RULE,
+                        rule.code,
+                        rule.summary
+                    ),
+                    hint: rule.hint.to_string(),
+                });
+            }
+        }
     }
 
     /// Direct parameters plus the keys of resolvable splats, in order.
@@ -179,7 +244,12 @@ impl Checker<'_, '_> {
         }
         self.check_core_patterns(cmd, &name, &given);
         let known = known::is_core(&name) || self.functions.contains(&name.to_ascii_lowercase());
-        if !known && looks_like_verb_noun(&name) && unknown_seen.insert(name.to_ascii_lowercase()) {
+        let after_error = self.first_error.is_some_and(|l| cmd.line >= l);
+        if !known
+            && !after_error
+            && looks_like_verb_noun(&name)
+            && unknown_seen.insert(name.to_ascii_lowercase())
+        {
             self.add(
                 &rules::UNKNOWN_COMMAND,
                 Some(cmd.line),
@@ -335,6 +405,8 @@ impl Checker<'_, '_> {
                 })
                 .map(|(g, _)| g)
         };
+        self.check_errors_reach_catch(cmdlet, cmd, given, &canonical);
+        self.check_identity_variable(given, &canonical);
         if cmdlet.name.eq_ignore_ascii_case("Connect-ExchangeOnline") {
             // `-UseRPSSession:$false` asks for the REST connection, which is fine.
             let rps = bound("UseRPSSession").filter(|g| {
@@ -409,8 +481,11 @@ impl Checker<'_, '_> {
         };
         keys.is_some_and(|k| {
             !k.is_empty()
-                && k.iter()
-                    .all(|k| k.eq_ignore_ascii_case("Add") || k.eq_ignore_ascii_case("Remove"))
+                && k.iter().all(|k| {
+                    ["Add", "Remove", "+", "-"]
+                        .iter()
+                        .any(|op| k.eq_ignore_ascii_case(op))
+                })
         })
     }
 

@@ -4,8 +4,37 @@ use tree_sitter::Tree;
 
 use super::{script, short};
 
-/// ERROR and MISSING nodes as (line, short description), outermost errors only.
+/// ERROR and MISSING nodes as (line, short description), outermost errors only, then the
+/// errors PowerShell reports that the grammar accepts.
 pub fn syntax_errors_in(tree: &Tree, src: &str) -> Vec<(usize, String)> {
+    let mut out = grammar_errors(tree, src);
+    out.extend(reserved_operators(tree, src));
+    out.sort();
+    out
+}
+
+/// `-Password <password>`: the grammar reads `<password>` as a bareword, PowerShell stops at
+/// `<` ("The '<' operator is reserved for future use") when it begins an argument.
+fn reserved_operators(tree: &Tree, src: &str) -> Vec<(usize, String)> {
+    if !src.contains('<') {
+        return Vec::new();
+    }
+    script::nodes(tree)
+        .into_iter()
+        .filter(|n| n.kind() == "generic_token" && script::text(*n, src).starts_with('<'))
+        .map(|n| {
+            (
+                script::line(n),
+                format!(
+                    "the '<' operator is reserved for future use (near `{}`): quote the value",
+                    short(script::text(n, src))
+                ),
+            )
+        })
+        .collect()
+}
+
+fn grammar_errors(tree: &Tree, src: &str) -> Vec<(usize, String)> {
     let root = tree.root_node();
     if !root.has_error() {
         return Vec::new();
