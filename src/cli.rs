@@ -273,6 +273,9 @@ pub struct RehearseArgs {
     /// Initial passwords file from `cutover bundle --secrets-out`.
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
+    /// Go on after a gate step with failed operations.
+    #[arg(long)]
+    pub continue_past_gates: bool,
 }
 
 #[derive(Debug, Args)]
@@ -394,4 +397,8 @@ pub struct DemoArgs {
     /// Where to write the demo bundle (default: a new temporary folder that is kept).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// PowerShell 7 for the demo's rehearsal (else CUTOVER_PWSH, else pwsh on PATH; without one
+    /// the demo shows its labelled stand-in run).
+    #[arg(long, value_name = "PATH")]
+    pub pwsh: Option<PathBuf>,
 }

@@ -12,6 +12,8 @@ fn demo(dir: &Path) -> (i32, String) {
         .args(["demo", "--out"])
         .arg(dir)
         .env_remove("CUTOVER_PWSH")
+        // No pwsh on PATH: these tests are about the labelled stand-in.
+        .env("PATH", "")
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -123,4 +125,43 @@ fn demo_output_snapshot() {
     settings.add_filter(r"\d+\.\d s\)", "[DUR] s)");
     settings.add_filter(r"\| \d+\.\d \|", "| [DUR] |");
     settings.bind(|| insta::assert_snapshot!(text));
+}
+
+#[path = "pwsh/mod.rs"]
+mod pwsh;
+
+/// With a real PowerShell the demo rehearses its bundle against the simulated tenant, says so,
+/// and leaves a rehearsal journal (marked as one) and its report.
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn demo_rehearses_with_a_real_pwsh() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["demo", "--out"])
+        .arg(tmp.path())
+        .arg("--pwsh")
+        .arg(pwsh::path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("REHEARSAL: every step runs in real PowerShell"),
+        "{text}"
+    );
+    assert!(!text.contains("DEMO MODE"), "{text}");
+    assert!(text.contains("07-users: ok (5 created"), "{text}");
+    let runs = tmp.path().join("bundle/rehearsals");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .find(|e| e.path().join("run.json").is_file())
+        .expect("a rehearsal run folder");
+    let meta = std::fs::read_to_string(run.path().join("run.json")).unwrap();
+    assert!(meta.contains("\"rehearsal\""), "{meta}");
+    assert!(tmp.path().join("report.html").is_file());
 }

@@ -6,7 +6,7 @@ derived from MicrosoftDocs/office-docs-powershell and microsoftgraph-docs-powers
 Every body hands its bound parameters to the one simulation (CutoverSim.psm1).
 
 Dev tool, run by hand when the bundles start using another command:
-    python3 tools/sim-signatures.py CATALOG.json
+    python3 tools/sim-signatures.py reference/cmdlet-catalog.json
 The test tests/rehearse_signatures.rs keeps the output equal to the catalog.
 """
 import json

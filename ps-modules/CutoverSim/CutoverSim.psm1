@@ -53,7 +53,10 @@ function Initialize-Sim {
 function Apply-SimEntry {
     param($e)
     switch ($e.op) {
-        'put' { $script:S.t[$e.t][$e.id] = $e.v }
+        'put' {
+            $script:S.t[$e.t][$e.id] = $e.v
+            if ($script:Idx.ContainsKey($e.t) -and $e.v -is [System.Collections.IDictionary]) { Add-SimIndex $script:Idx[$e.t] $e.v }
+        }
         'del' { [void]$script:S.t[$e.t].Remove($e.id) }
         'set' { $script:S[$e.k] = $e.v }
     }
@@ -82,6 +85,55 @@ function Set-SimObject {
 function Get-SimTable { param([string]$Table) $script:S.t[$Table] }
 
 function Get-SimClock { [double]$script:S.clock }
+
+# ---- indexes: identity and address lookups in constant time on 10,000-user tenants ----------------
+# An index maps a lower-case key (id, name, alias, display name, DN, UPN, any proxy address) to the
+# ids of objects that had it. It is a superset: entries are added on every change and never
+# removed, and every lookup checks the candidate's current keys.
+
+$script:Idx = @{}
+
+function Get-SimKeys {
+    param($r)
+    $k = New-Object System.Collections.Generic.List[string]
+    foreach ($n in @($r.Id, $r.Name, $r.Alias, $r.DisplayName, $r.DistinguishedName, $r.UserPrincipalName, $r.ExternalDirectoryObjectId)) {
+        if ($null -ne $n -and [string]$n -ne '') { $k.Add(([string]$n).ToLowerInvariant()) }
+    }
+    foreach ($a in @($r.EmailAddresses)) { if ($null -ne $a) { $k.Add((Get-SimProxyKey $a)) } }
+    , $k
+}
+
+function Add-SimIndex {
+    param($ix, $r)
+    foreach ($k in (Get-SimKeys $r)) {
+        $l = $ix[$k]
+        if ($null -eq $l) { $l = New-Object System.Collections.Generic.HashSet[string]; $ix[$k] = $l }
+        [void]$l.Add([string]$r.Id)
+    }
+}
+
+function Get-SimIndex {
+    param([string]$Table)
+    if (-not $script:Idx.ContainsKey($Table)) {
+        $ix = @{}
+        foreach ($r in $script:S.t[$Table].Values) { Add-SimIndex $ix $r }
+        $script:Idx[$Table] = $ix
+    }
+    $script:Idx[$Table]
+}
+
+function Find-SimByKey {
+    # The objects of a table that have this key now.
+    param([string]$Table, [string]$Key)
+    $out = @()
+    $l = (Get-SimIndex $Table)[$Key]
+    if ($null -eq $l) { return , $out }
+    foreach ($id in $l) {
+        $r = $script:S.t[$Table][$id]
+        if ($null -ne $r -and (Get-SimKeys $r) -contains $Key) { $out += $r }
+    }
+    , $out
+}
 
 # ---- time and provisioning delays -----------------------------------------------------------
 
@@ -182,7 +234,7 @@ function Find-SimAddressOwner {
     # "the proxy address is already being used"). Returns the owner or $null.
     param([string]$Side, [string]$Address, [string]$Except = '')
     $want = Get-SimProxyKey $Address
-    foreach ($r in (Get-SimTable (Get-SimRecipientTable $Side)).Values) {
+    foreach ($r in (Find-SimByKey (Get-SimRecipientTable $Side) $want)) {
         if ($r.Id -eq $Except) { continue }
         foreach ($a in @($r.EmailAddresses)) { if ((Get-SimProxyKey $a) -eq $want) { return $r } }
     }
@@ -195,18 +247,17 @@ function Find-SimRecipients {
     # Exchange identity forms: name, alias, display name, distinguished name, GUID, any proxy
     # address, UPN (learn.microsoft.com/powershell/module/exchangepowershell/get-recipient, -Identity).
     param([string]$Side, [string]$Identity, [string[]]$Types = @())
-    $want = $Identity.ToLowerInvariant()
-    $key = Get-SimProxyKey $Identity
+    $table = Get-SimRecipientTable $Side
+    $seen = @{}
     $out = @()
-    foreach ($r in (Get-SimTable (Get-SimRecipientTable $Side)).Values) {
-        if (-not (Test-SimVisible $r)) { continue }
-        if ($Types.Count -gt 0 -and $Types -notcontains $r.RecipientTypeDetails) { continue }
-        $hit = $false
-        foreach ($n in @($r.Id, $r.Name, $r.Alias, $r.DisplayName, $r.DistinguishedName, $r.UserPrincipalName, $r.ExternalDirectoryObjectId)) {
-            if ($null -ne $n -and ([string]$n).ToLowerInvariant() -eq $want) { $hit = $true }
+    foreach ($k in @($Identity.ToLowerInvariant(), (Get-SimProxyKey $Identity))) {
+        foreach ($r in (Find-SimByKey $table $k)) {
+            if ($seen.ContainsKey($r.Id)) { continue }
+            $seen[$r.Id] = $true
+            if (-not (Test-SimVisible $r)) { continue }
+            if ($Types.Count -gt 0 -and $Types -notcontains $r.RecipientTypeDetails) { continue }
+            $out += $r
         }
-        if (-not $hit) { foreach ($a in @($r.EmailAddresses)) { if ((Get-SimProxyKey $a) -eq $key) { $hit = $true } } }
-        if ($hit) { $out += $r }
     }
     , $out
 }
@@ -333,10 +384,8 @@ function ConvertTo-SimGraphUser {
 
 function Find-SimGraphUser {
     param([string]$Key)
-    $k = $Key.ToLowerInvariant()
-    foreach ($u in (Get-SimTable 'users').Values) {
-        if (-not (Test-SimVisible $u)) { continue }
-        if (([string]$u.Id).ToLowerInvariant() -eq $k -or ([string]$u.UserPrincipalName).ToLowerInvariant() -eq $k) { return $u }
+    foreach ($u in (Find-SimByKey 'users' $Key.ToLowerInvariant())) {
+        if ((Test-SimVisible $u) -and (([string]$u.Id).ToLowerInvariant() -eq $Key.ToLowerInvariant() -or ([string]$u.UserPrincipalName).ToLowerInvariant() -eq $Key.ToLowerInvariant())) { return $u }
     }
     $null
 }
@@ -376,7 +425,7 @@ function Invoke-SimGraph {
         }
         'New-MgUser' {
             $upn = [string]$Bound['UserPrincipalName']
-            foreach ($u in (Get-SimTable 'users').Values) {
+            foreach ($u in (Find-SimByKey 'users' $upn.ToLowerInvariant())) {
                 if (([string]$u.UserPrincipalName).ToLowerInvariant() -eq $upn.ToLowerInvariant()) {
                     Write-SimError $Caller "Another object with the same value for property userPrincipalName already exists.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $upn
                     return
@@ -516,7 +565,7 @@ function Add-SimUserMailbox {
     # a while for the mailbox to be created"). Its name is the user's object id, its addresses the
     # UPN (primary) and the initial-domain address (mailNickname@tenant.onmicrosoft.com).
     param($u)
-    foreach ($r in (Get-SimTable 'rcp').Values) { if ($r.ExternalDirectoryObjectId -eq $u.Id) { return } }
+    foreach ($r in (Find-SimByKey 'rcp' ([string]$u.Id).ToLowerInvariant())) { if ($r.ExternalDirectoryObjectId -eq $u.Id) { return } }
     $upn = [string]$u.UserPrincipalName
     $alias = [string]$u.MailNickname
     if ($alias -eq '') { $alias = ($upn -split '@')[0] }
@@ -547,7 +596,7 @@ function New-SimRecipient {
     # stores the new one. Returns it, or $null after writing the service's error.
     param($Caller, [string]$Side, [string]$Command, $Fields, [string]$Kind)
     $table = Get-SimRecipientTable $Side
-    foreach ($r in (Get-SimTable $table).Values) {
+    foreach ($r in (Find-SimByKey $table ([string]$Fields.Name).ToLowerInvariant())) {
         if ([string]$r.Name -ne '' -and ([string]$r.Name).ToLowerInvariant() -eq ([string]$Fields.Name).ToLowerInvariant()) {
             Write-SimError $Caller ('The name "' + $Fields.Name + '" is already being used. Please try another name.') 'ADObjectAlreadyExistsException' ResourceExists $Fields.Name
             return $null

@@ -27,7 +27,16 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
             .keep(),
     };
     let samples: PathBuf = dir.join("samples");
+    // With a real PowerShell the demo rehearses the bundle against the simulated tenant; the
+    // samples then license their users, so that Exchange Online creates their mailboxes.
+    let pwsh = run::pwsh::discover(args.pwsh.as_deref())
+        .ok()
+        .and_then(|p| run::pwsh::probe(&p).ok());
     let project = demo::write_samples(&samples)?;
+    let project = match &pwsh {
+        Some(_) => demo::license_samples(&samples)?,
+        None => project,
+    };
     let config = samples.join("cutover.toml");
     println!("cutover demo: sample inputs in {}", samples.display());
 
@@ -88,6 +97,9 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
         secrets.display()
     );
 
+    if let Some(pwsh) = pwsh {
+        return rehearse_demo(&dir, &bundle, &secrets, &pwsh.path);
+    }
     // A member added before its mailbox exists is the commonest first-run failure.
     let fail_op = first_op(&bundle, &manifest, crate::plan::StepKind::Members.id())?;
     println!("\n{}", banner("below"));
@@ -122,6 +134,59 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
     std::fs::write(&html, page).map_err(|e| Error::io(&html, e))?;
     println!("\n{}", banner("above"));
     println!("HTML report of the simulated run: {}", html.display());
+    println!(
+        "On a jump box with PowerShell 7: cutover run {} --what-if, then without --what-if.",
+        bundle.display()
+    );
+    Ok(Exit::Clean)
+}
+
+/// The demo's run with a real PowerShell: `cutover rehearse` against the simulated tenant.
+fn rehearse_demo(dir: &Path, bundle: &Path, secrets: &Path, pwsh: &Path) -> Result<Exit> {
+    println!(
+        "\n$ cutover rehearse {} --pwsh {} --secrets {}\n",
+        bundle.display(),
+        pwsh.display(),
+        secrets.display()
+    );
+    println!("REHEARSAL: every step runs in real PowerShell ({}) against cutover's simulated tenant; no tenant exists and nothing is sent anywhere.\n", pwsh.display());
+    let mut opts = crate::rehearse::RehearseOptions::new(bundle);
+    opts.pwsh = Some(pwsh.to_path_buf());
+    opts.secrets = Some(secrets.to_path_buf());
+    opts.progress = ProgressMode::Plain;
+    let out = crate::rehearse::rehearse(&opts)?;
+    for s in &out.run.steps {
+        println!("{}", step_line(&s.id, &s.status));
+    }
+    let c = &out.comparison;
+    if c.matches() {
+        println!(
+            "\nsimulated tenant equals the plan: {} planned facts hold, nothing extra",
+            c.checked
+        );
+    } else {
+        println!(
+            "\nsimulated tenant differs from the plan: {} of {} planned facts missing, {} extra",
+            c.missing.len(),
+            c.checked,
+            c.extra.len()
+        );
+        for l in c.lines() {
+            println!("  {l}");
+        }
+    }
+    println!(
+        "\n$ cutover report {} --format md\n",
+        out.run.run_dir.display()
+    );
+    print!("{}", report::render(&out.run.run_dir, ReportFormat::Md)?);
+    let html = dir.join("report.html");
+    let page = report::render(&out.run.run_dir, ReportFormat::Html)?;
+    std::fs::write(&html, page).map_err(|e| Error::io(&html, e))?;
+    println!(
+        "\nHTML report of the rehearsal (simulated tenant): {}",
+        html.display()
+    );
     println!(
         "On a jump box with PowerShell 7: cutover run {} --what-if, then without --what-if.",
         bundle.display()

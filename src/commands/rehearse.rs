@@ -20,6 +20,7 @@ pub fn run(args: RehearseArgs) -> Result<Exit> {
     opts.session = args.session;
     opts.what_if = args.what_if;
     opts.secrets = args.secrets;
+    opts.continue_past_gates = args.continue_past_gates;
     if let Some(w) = args.wait.as_deref() {
         opts.wait = super::run::parse_duration("--wait", w, true)?;
     }

@@ -35,6 +35,23 @@ pub fn write_samples(dir: &Path) -> Result<Project> {
     Project::from_file(&dir.join("cutover.toml"))
 }
 
+/// The licence the demo's rehearsal assigns (a rehearsal needs mailboxes, which Exchange Online
+/// creates only for licensed users).
+pub const DEMO_LICENCE: &str = "O365_BUSINESS_PREMIUM";
+
+/// Adds `licence_sku` to the written samples' cutover.toml and reads the project again.
+pub fn license_samples(dir: &Path) -> Result<Project> {
+    let path = dir.join("cutover.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let text = text.replacen(
+        "[tenant]\n",
+        &format!("[tenant]\nlicence_sku = \"{DEMO_LICENCE}\"\n"),
+        1,
+    );
+    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    Project::from_file(&path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

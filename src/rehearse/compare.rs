@@ -246,7 +246,19 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 }
                 "limits" => {
                     let (send, recv) = (size(v("MaxSendSize")), size(v("MaxReceiveSize")));
-                    let objects: Vec<(String, &Value)> = if v("Scope") == "mailboxes" {
+                    let objects: Vec<(String, &Value)> = if v("Scope") == "mailbox" {
+                        // One planned mailbox, by identity.
+                        match by_addr.get(&key(v("Identity"))) {
+                            Some(r) => vec![(format!("mailbox {}", v("Identity")), *r)],
+                            None => {
+                                facts.push((
+                                    format!("mailbox {} (for its limits)", v("Identity")),
+                                    false,
+                                ));
+                                Vec::new()
+                            }
+                        }
+                    } else if v("Scope") == "mailboxes" || v("Scope") == "other-mailboxes" {
                         rcp.iter()
                             .filter(|r| MAILBOXES.contains(&s(&r["RecipientTypeDetails"])))
                             .map(|r| (format!("mailbox {}", s(&r["PrimarySmtpAddress"])), *r))

@@ -105,6 +105,8 @@ pub struct RehearseOptions {
     pub progress: run::ProgressMode,
     pub secrets: Option<PathBuf>,
     pub timeout: Option<std::time::Duration>,
+    /// Go on after a gate step with failed operations.
+    pub continue_past_gates: bool,
     /// Each step's wait budget (`cutover run --wait`), in the simulation's virtual time.
     pub wait: std::time::Duration,
 }
@@ -122,8 +124,9 @@ impl RehearseOptions {
             mode: run::Mode::Fresh,
             progress: run::ProgressMode::Plain,
             secrets: None,
-            wait: run::DEFAULT_WAIT,
             timeout: None,
+            continue_past_gates: false,
+            wait: run::DEFAULT_WAIT,
         }
     }
 }
@@ -508,6 +511,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     ropts.progress = opts.progress;
     ropts.secrets = opts.secrets.clone();
     ropts.timeout = opts.timeout;
+    ropts.continue_past_gates = opts.continue_past_gates;
     ropts.wait = opts.wait;
     ropts.env = vec![
         (
@@ -518,6 +522,8 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
         // Plain logs: no ANSI colour in the error views the journal keeps.
         ("NO_COLOR".into(), "1".into()),
         ("TERM".into(), "dumb".into()),
+        // Files a step writes to the user's home (generated passwords) stay with the rehearsal.
+        ("HOME".into(), base.to_string_lossy().into_owned()),
     ];
     ropts.rehearsal = Some(Rehearsal {
         meta: RehearsalMeta {

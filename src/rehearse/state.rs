@@ -103,3 +103,20 @@ pub fn tenant_objects(v: &Value) -> Value {
         "plans": v["t"]["plans"], "misc": v["t"]["misc"]
     })
 }
+
+/// Moves the simulation's clock on by `seconds` (an operator coming back later).
+pub fn advance_clock(state: &Path, seconds: f64) -> Result<()> {
+    let v = load(state)?;
+    let now = v["clock"].as_f64().unwrap_or(0.0) + seconds;
+    let line = serde_json::to_string(&json!({"op": "set", "k": "clock", "v": now}))
+        .map_err(anyhow::Error::from)?;
+    let log = log_path(state);
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .map_err(|e| Error::io(&log, e))?;
+    f.write_all(format!("{line}\n").as_bytes())
+        .map_err(|e| Error::io(&log, e))
+}

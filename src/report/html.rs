@@ -162,10 +162,13 @@ pub fn render(s: &Summary) -> String {
         o,
         r#"<p class="verdict {class}" id="verdict">{verdict}{}</p>
 </header>"#,
-        if r.what_if {
-            " What-if run: nothing was changed."
-        } else {
-            ""
+        match (r.rehearsal, r.what_if) {
+            (true, true) =>
+                " REHEARSAL against a simulated tenant (what-if): nothing touched a real service.",
+            (true, false) =>
+                " REHEARSAL against a simulated tenant: nothing touched a real service.",
+            (false, true) => " What-if run: nothing was changed.",
+            (false, false) => "",
         }
     );
 

@@ -13,7 +13,12 @@ fn cell(s: &str) -> String {
 pub fn render(s: &Summary) -> String {
     let mut o = String::new();
     let r = &s.run;
-    let _ = writeln!(o, "# cutover run {}\n", r.id);
+    if r.rehearsal {
+        let _ = writeln!(o, "# cutover rehearsal {} (simulated tenant)\n", r.id);
+        let _ = writeln!(o, "**REHEARSAL:** every step ran in real PowerShell against cutover's simulated tenant; nothing touched a real service.\n");
+    } else {
+        let _ = writeln!(o, "# cutover run {}\n", r.id);
+    }
     if let Some(why) = r.stand_in() {
         let _ = writeln!(o, "> **{why}**\n");
     }

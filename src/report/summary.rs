@@ -34,6 +34,9 @@ pub struct RunFacts {
     /// `running`, `finished` or `interrupted`.
     pub state: String,
     pub what_if: bool,
+    /// A rehearsal against the simulated tenant (`cutover rehearse`), not a run against a tenant.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
     pub pwsh_version: Option<String>,
     pub pwsh_path: Option<String>,
     pub tenant: Option<String>,
@@ -359,6 +362,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
             what_if,
+            rehearsal: m.rehearsal.is_some(),
             pwsh_version: m.pwsh.as_ref().map(|p| p.version.clone()),
             pwsh_path: m.pwsh.as_ref().map(|p| p.path.display().to_string()),
             tenant: loaded.tenant.clone(),

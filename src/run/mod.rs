@@ -386,12 +386,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let all_done = ran_cleanly
         && selected
             .iter()
-            .filter(|s| s.runs_here())
+            // A rehearsal runs the source-server steps too: they count.
+            .filter(|s| s.runs_here() || opts.rehearsal.is_some())
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
         next = Some(format!(
-            "interrupted; the journal is intact. Continue with:\n    cutover run {} --resume",
+            "interrupted; the journal is intact. Continue with:\n    cutover {} {} --resume",
+            command_word(opts),
             shell::shell_path(&opts.bundle)
         ));
     }
@@ -403,6 +405,15 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         next,
         all_done,
     })
+}
+
+/// The command a user types to continue: `run`, or `rehearse` for a rehearsal.
+fn command_word(opts: &RunOptions) -> &'static str {
+    if opts.rehearsal.is_some() {
+        "rehearse"
+    } else {
+        "run"
+    }
 }
 
 /// Marks the run interrupted (a refusal mid-run: the journal stays resumable).
@@ -427,11 +438,12 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<(String, String)> 
     let text = format!(
         "stopped after gate step {id}: it has failed or unfinished operations, and the \
          later steps depend on it. Fix the cause (see `cutover report`), then continue with\n    \
-         cutover run {root} --resume\n\
+         cutover {cmd} {root} --resume\n\
          (redoes {id}'s failed operations and goes on only when they succeed), or go on anyway \
          with\n    \
-         cutover run {root} --resume --continue-past-gates",
+         cutover {cmd} {root} --resume --continue-past-gates",
         root = shell::shell_path(&opts.bundle),
+        cmd = command_word(opts),
     );
     Some((id.to_string(), text))
 }

@@ -1,0 +1,192 @@
+//! Shared by the rehearsal tests: projects and bundles made with the cutover binary, rehearsals
+//! through the library against the real pwsh, and checks of the journal they leave.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cutover::rehearse::{self, Delays, RehearseOptions, RehearseOutcome};
+use cutover::run::journal::Records;
+use cutover::run::protocol::{ResultRecord, Status};
+
+#[path = "../pwsh/mod.rs"]
+pub mod pwsh;
+
+pub const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
+
+/// The samples with a licence SKU (so users get mailboxes, as a real migration needs).
+pub fn samples_project(dir: &Path) -> PathBuf {
+    let p = dir.join("project");
+    std::fs::create_dir_all(&p).unwrap();
+    for e in std::fs::read_dir(SAMPLES).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), p.join(e.file_name())).unwrap();
+    }
+    let toml = std::fs::read_to_string(p.join("cutover.toml")).unwrap();
+    let toml = toml.replacen(
+        "[tenant]\n",
+        "[tenant]\nlicence_sku = \"O365_BUSINESS_PREMIUM\"\n",
+        1,
+    );
+    std::fs::write(p.join("cutover.toml"), toml).unwrap();
+    p
+}
+
+/// A synthetic tenant of `users` users (cutover synth: users, groups, members) with a licence SKU.
+pub fn synth_project(dir: &Path, users: usize) -> PathBuf {
+    let p = dir.join("project");
+    let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["synth", "--users", &users.to_string(), "--out"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "synth: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        p.join("cutover.toml"),
+        "[tenant]\nname = \"contoso.onmicrosoft.com\"\ndomains = [\"contoso.com\"]\nusage_location = \"US\"\n\
+         identity = \"cloud\"\nlicence_sku = \"O365_BUSINESS_PREMIUM\"\n\n[source]\nversion = \"2016\"\n\n\
+         [inputs]\nusers = \"users.csv\"\ngroups = \"groups.csv\"\nmembers = \"members.csv\"\n",
+    )
+    .unwrap();
+    p
+}
+
+pub struct Bundled {
+    pub bundle: PathBuf,
+    pub secrets: PathBuf,
+}
+
+/// `cutover bundle` of a project for a source version and identity mode.
+pub fn bundle(dir: &Path, project: &Path, version: &str, identity: &str) -> Bundled {
+    let bundle = dir.join(format!("bundle-{version}-{identity}"));
+    let secrets = dir.join(format!("secrets-{version}-{identity}.csv"));
+    let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .current_dir(project)
+        .args([
+            "bundle",
+            "--source-version",
+            version,
+            "--identity",
+            identity,
+            "--force",
+            "--out",
+        ])
+        .arg(&bundle)
+        .arg("--secrets-out")
+        .arg(&secrets)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bundle {version} {identity}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Bundled { bundle, secrets }
+}
+
+pub fn options(b: &Bundled) -> RehearseOptions {
+    let mut o = RehearseOptions::new(&b.bundle);
+    o.pwsh = Some(pwsh::path());
+    o.progress = cutover::run::ProgressMode::Hidden;
+    if b.secrets.exists() {
+        o.secrets = Some(b.secrets.clone());
+    }
+    o.delays = Delays::None;
+    o
+}
+
+pub fn rehearse(o: &RehearseOptions) -> RehearseOutcome {
+    rehearse::rehearse(o).unwrap_or_else(|e| panic!("rehearse {}: {e}", o.bundle.display()))
+}
+
+pub fn records(out: &RehearseOutcome) -> Vec<ResultRecord> {
+    Records::read(&out.run.run_dir.join("results.jsonl"))
+        .unwrap()
+        .records
+}
+
+/// The last record of each operation.
+pub fn last(records: &[ResultRecord]) -> BTreeMap<(String, String), ResultRecord> {
+    let mut m = BTreeMap::new();
+    for r in records {
+        m.insert((r.step.clone(), r.op.clone()), r.clone());
+    }
+    m
+}
+
+/// A readable account of a rehearsal for assertion messages.
+pub fn account(out: &RehearseOutcome) -> String {
+    let mut s = String::new();
+    for st in &out.run.steps {
+        s.push_str(&format!("{}: {:?}\n", st.id, st.status));
+    }
+    for r in records(out).iter().filter(|r| r.status == Status::Failed) {
+        s.push_str(&format!(
+            "FAILED {} {}: {}\n",
+            r.step,
+            r.op,
+            r.error.as_deref().unwrap_or("")
+        ));
+    }
+    for l in out.comparison.lines() {
+        s.push_str(&l);
+        s.push('\n');
+    }
+    s.push_str(&format!("journal {}\n", out.run.run_dir.display()));
+    s
+}
+
+/// Read-only exports write their local files on every run and record `created` for them.
+pub fn is_export(r: &ResultRecord) -> bool {
+    r.action == "export"
+}
+
+/// First rehearsal: every operation succeeded, the tenant equals the plan. Second (from a
+/// session this time): every operation `unchanged`, the tenant still equals the plan.
+pub fn first_then_unchanged(dir: &Path, project: &Path, version: &str, identity: &str) {
+    let b = bundle(dir, project, version, identity);
+    let mut o = options(&b);
+    let first = rehearse(&o);
+    assert!(
+        first.clean(),
+        "first rehearsal {version} {identity}:\n{}",
+        account(&first)
+    );
+    assert!(first.comparison.checked > 0);
+    for r in records(&first) {
+        assert_ne!(r.status, Status::Failed, "{version} {identity}: {r:?}");
+    }
+    o.session = true;
+    let second = rehearse(&o);
+    assert!(
+        second.clean(),
+        "second rehearsal {version} {identity}:\n{}",
+        account(&second)
+    );
+    for r in records(&second) {
+        assert!(
+            r.status == Status::Unchanged || is_export(&r),
+            "second rehearsal {version} {identity}: {r:?}\n{}",
+            account(&second)
+        );
+    }
+}
+
+/// The samples without their one name collision (the group and the shared mailbox both named
+/// "Sales", which Exchange Online refuses): for tests about resuming, not about collisions.
+pub fn samples_project_without_collision(dir: &Path) -> PathBuf {
+    let p = samples_project(dir);
+    let groups = std::fs::read_to_string(p.join("groups.csv")).unwrap();
+    std::fs::write(
+        p.join("groups.csv"),
+        groups.replacen("\nSales,", "\nSales Team,", 1),
+    )
+    .unwrap();
+    p
+}
