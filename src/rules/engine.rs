@@ -129,7 +129,9 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
             });
         }
     }
-    lint_inputs(req.project, &inputs)
+    let mut report = lint_inputs(req.project, &inputs)?;
+    report.findings.extend(super::settings::check(req.project));
+    Ok(report)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

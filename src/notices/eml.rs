@@ -1,0 +1,196 @@
+//! One notice as an RFC 5322 message: CRLF lines, UTF-8 text in quoted-printable, non-ASCII
+//! header text as RFC 2047 encoded-words, and no value able to add a header of its own.
+
+use std::fmt::Write as _;
+
+/// A message ready to write: everything already rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eml<'a> {
+    pub from_name: &'a str,
+    pub from: &'a str,
+    pub to_name: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    /// RFC 5322 date-time.
+    pub date: &'a str,
+    /// With the angle brackets.
+    pub message_id: &'a str,
+    pub body: &'a str,
+}
+
+/// Header text with every control character (a line break would start a new header) made
+/// a space.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// RFC 2047 `B` encoded-words, each at most 75 characters and split only between
+/// characters, separated by folding whitespace. ASCII text is returned as it is.
+pub fn encode_words(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    // "=?UTF-8?B?" + "?=" is 12 characters; 45 bytes of text make 60 of base64.
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+    }
+    words.join("\r\n ")
+}
+
+/// A mailbox `Name <addr>`: the name as encoded-words when not ASCII, as a quoted string
+/// when it holds specials, bare otherwise.
+pub fn mailbox(name: &str, addr: &str) -> String {
+    let name = one_line(name);
+    let addr = one_line(addr).replace(['<', '>', ' '], "");
+    if name.is_empty() {
+        return addr;
+    }
+    let shown = if !name.is_ascii() {
+        encode_words(&name)
+    } else if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " !#$%&'*+-/=?^_`{|}~".contains(c))
+    {
+        name
+    } else {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    };
+    format!("{shown} <{addr}>")
+}
+
+/// Quoted-printable (RFC 2045) of UTF-8 text with CRLF line breaks, lines at most 76.
+pub fn quoted_printable(text: &str) -> String {
+    let mut out = String::new();
+    let normalised = text.replace("\r\n", "\n");
+    let lines: Vec<&str> = normalised.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        let mut col = 0;
+        let bytes = line.as_bytes();
+        for (j, &b) in bytes.iter().enumerate() {
+            let last = j + 1 == bytes.len();
+            let literal =
+                (b == b' ' || b == b'\t') && !last || (33..=126).contains(&b) && b != b'=';
+            let piece = if literal {
+                char::from(b).to_string()
+            } else {
+                format!("={b:02X}")
+            };
+            if col + piece.len() > 75 {
+                out.push_str("=\r\n");
+                col = 0;
+            }
+            col += piece.len();
+            out.push_str(&piece);
+        }
+        if i + 1 < lines.len() {
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+/// The whole message.
+pub fn render(m: &Eml<'_>) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "From: {}\r\n", mailbox(m.from_name, m.from));
+    let _ = write!(s, "To: {}\r\n", mailbox(m.to_name, m.to));
+    let _ = write!(s, "Subject: {}\r\n", encode_words(&one_line(m.subject)));
+    let _ = write!(s, "Date: {}\r\n", one_line(m.date));
+    let _ = write!(s, "Message-ID: {}\r\n", one_line(m.message_id));
+    s.push_str("MIME-Version: 1.0\r\n");
+    s.push_str("Content-Type: text/plain; charset=utf-8\r\n");
+    s.push_str("Content-Transfer-Encoding: quoted-printable\r\n");
+    // Outlook opens a message with X-Unsent: 1 as a draft, ready to send by hand.
+    s.push_str("X-Unsent: 1\r\n");
+    s.push_str("\r\n");
+    s.push_str(&quoted_printable(m.body));
+    s.push_str("\r\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_4648_vectors() {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(i.as_bytes()), o);
+        }
+    }
+
+    #[test]
+    fn encoded_words_stay_short_and_split_between_characters() {
+        let text = "Zoë Müller ".repeat(10);
+        let enc = encode_words(&text);
+        for w in enc.split("\r\n ") {
+            assert!(w.len() <= 75, "{w}");
+            assert!(w.starts_with("=?UTF-8?B?") && w.ends_with("?="));
+        }
+        assert_eq!(encode_words("plain"), "plain");
+    }
+
+    #[test]
+    fn names_are_quoted_or_encoded_and_line_breaks_cannot_add_headers() {
+        assert_eq!(mailbox("Ann Lee", "ann@c.com"), "Ann Lee <ann@c.com>");
+        assert_eq!(mailbox("Lee, Ann", "ann@c.com"), "\"Lee, Ann\" <ann@c.com>");
+        assert_eq!(mailbox("", "ann@c.com"), "ann@c.com");
+        let m = mailbox("Eve\r\nBcc: x@evil.test", "eve@c.com");
+        assert!(!m.contains('\n') && !m.contains('\r'), "{m}");
+    }
+
+    #[test]
+    fn quoted_printable_escapes_non_ascii_equals_and_trailing_space() {
+        assert_eq!(
+            quoted_printable("Seán = x \nok"),
+            "Se=C3=A1n =3D x=20\r\nok"
+        );
+        let long = "a".repeat(200);
+        for line in quoted_printable(&long).split("\r\n") {
+            assert!(line.len() <= 76);
+        }
+    }
+}
