@@ -9,6 +9,7 @@ mod demo;
 mod estimate;
 mod init;
 mod lint;
+mod notices;
 mod plan;
 mod report;
 mod rules;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Report(a) => report::run(a),
         Command::Estimate(a) => estimate::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Notices(a) => notices::run(a),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -1,8 +1,6 @@
 //! One notice as an RFC 5322 message: CRLF lines, UTF-8 text in quoted-printable, non-ASCII
 //! header text as RFC 2047 encoded-words, and no value able to add a header of its own.
 
-use std::fmt::Write as _;
-
 /// A message ready to write: everything already rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Eml<'a> {
@@ -124,14 +122,36 @@ pub fn quoted_printable(text: &str) -> String {
     out
 }
 
+/// `Name: value` folded at spaces so lines stay within 78 characters where the words allow
+/// (RFC 5322 section 2.1.1); encoded-words arrive already folded.
+fn header(name: &str, value: &str) -> String {
+    let mut out = format!("{name}:");
+    let mut col = out.len();
+    for (i, word) in value.split(' ').enumerate() {
+        let sep = if i == 0 || !word.is_empty() { " " } else { "" };
+        if col + sep.len() + word.len() > 78 && col > name.len() + 1 {
+            out.push_str("\r\n");
+            col = 0;
+        }
+        out.push_str(sep);
+        out.push_str(word);
+        col = match word.rfind('\n') {
+            Some(i) => word.len() - i - 1,
+            None => col + sep.len() + word.len(),
+        };
+    }
+    out.push_str("\r\n");
+    out
+}
+
 /// The whole message.
 pub fn render(m: &Eml<'_>) -> String {
     let mut s = String::new();
-    let _ = write!(s, "From: {}\r\n", mailbox(m.from_name, m.from));
-    let _ = write!(s, "To: {}\r\n", mailbox(m.to_name, m.to));
-    let _ = write!(s, "Subject: {}\r\n", encode_words(&one_line(m.subject)));
-    let _ = write!(s, "Date: {}\r\n", one_line(m.date));
-    let _ = write!(s, "Message-ID: {}\r\n", one_line(m.message_id));
+    s.push_str(&header("From", &mailbox(m.from_name, m.from)));
+    s.push_str(&header("To", &mailbox(m.to_name, m.to)));
+    s.push_str(&header("Subject", &encode_words(&one_line(m.subject))));
+    s.push_str(&header("Date", &one_line(m.date)));
+    s.push_str(&header("Message-ID", &one_line(m.message_id)));
     s.push_str("MIME-Version: 1.0\r\n");
     s.push_str("Content-Type: text/plain; charset=utf-8\r\n");
     s.push_str("Content-Transfer-Encoding: quoted-printable\r\n");
@@ -139,7 +159,9 @@ pub fn render(m: &Eml<'_>) -> String {
     s.push_str("X-Unsent: 1\r\n");
     s.push_str("\r\n");
     s.push_str(&quoted_printable(m.body));
-    s.push_str("\r\n");
+    if !s.ends_with("\r\n") {
+        s.push_str("\r\n");
+    }
     s
 }
 
@@ -180,6 +202,16 @@ mod tests {
         assert_eq!(mailbox("", "ann@c.com"), "ann@c.com");
         let m = mailbox("Eve\r\nBcc: x@evil.test", "eve@c.com");
         assert!(!m.contains('\n') && !m.contains('\r'), "{m}");
+    }
+
+    #[test]
+    fn long_headers_fold_at_spaces() {
+        let h = header("Subject", &"word ".repeat(30));
+        for line in h.trim_end_matches("\r\n").split("\r\n") {
+            assert!(line.len() <= 78, "{line:?}");
+        }
+        assert!(h.starts_with("Subject: word word"));
+        assert_eq!(header("To", "a <b@c>"), "To: a <b@c>\r\n");
     }
 
     #[test]
