@@ -537,9 +537,9 @@ const COMMON: [&str; 8] = [
     "Debug",
 ];
 
+/// The full catalog vendored in the repository (reference/README.md says where it comes from).
 fn catalog() -> serde_json::Value {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/cmdlet-catalog.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/cmdlet-catalog.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("the cmdlet catalog is needed at {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()

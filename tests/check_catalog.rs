@@ -1,8 +1,8 @@
-//! The embedded compact catalog must say what the shared reference catalog says.
+//! The embedded compact catalog must say what the vendored full catalog says.
 //!
-//! `CUTOVER_UPDATE_CATALOG=1 cargo test --test check_catalog` rewrites `src/check/catalog.json`
-//! from `../shared/reference/cmdlet-catalog.json`. Without `../shared` the comparison cannot
-//! run: the test then fails unless `CUTOVER_NO_SHARED=1` says that is expected.
+//! `reference/cmdlet-catalog.json` is the full catalog (Microsoft's docs as data, CC-BY-4.0; see
+//! `reference/README.md`). `CUTOVER_UPDATE_CATALOG=1 cargo test --test check_catalog` rewrites
+//! `src/check/catalog.json` from it; without the variable the test fails when the two drift apart.
 
 use std::path::PathBuf;
 
@@ -67,7 +67,7 @@ fn derive(full: &Value) -> Value {
         cmdlets.insert(name.clone(), Value::Object(entry));
     }
     json!({
-        "about": "Compact extract of shared/reference/cmdlet-catalog.json for cutover check: cmdlet and parameter names, aliases, which parameters are switches, and the environments each exists in. Derived from Microsoft's public PowerShell reference docs, licensed CC-BY-4.0; see sources for repositories and commits.",
+        "about": "Compact extract of reference/cmdlet-catalog.json for cutover check: cmdlet and parameter names, aliases, which parameters are switches, and the environments each exists in. Derived from Microsoft's public PowerShell reference docs, licensed CC-BY-4.0; see sources for repositories and commits.",
         "license": "CC-BY-4.0 (Microsoft docs)",
         "schema_version": full["schema_version"],
         "sources": sources,
@@ -92,20 +92,17 @@ fn render(v: &Value) -> String {
     out
 }
 
+fn vendored() -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/cmdlet-catalog.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the vendored catalog {} is unreadable: {e}", path.display()));
+    serde_json::from_str(&text).expect("reference/cmdlet-catalog.json is JSON")
+}
+
 #[test]
-fn embedded_catalog_matches_the_shared_catalog() {
+fn embedded_catalog_matches_the_vendored_catalog() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/reference/cmdlet-catalog.json");
-    let Ok(text) = std::fs::read_to_string(&shared) else {
-        assert!(
-            std::env::var_os("CUTOVER_NO_SHARED").is_some(),
-            "{} not found: the embedded catalog cannot be compared with its source \
-             (set CUTOVER_NO_SHARED=1 where ../shared is absent on purpose)",
-            shared.display()
-        );
-        return;
-    };
-    let full: Value = serde_json::from_str(&text).expect("shared catalog is JSON");
+    let full = vendored();
     let derived = derive(&full);
     let embedded_path = root.join("src/check/catalog.json");
     if std::env::var_os("CUTOVER_UPDATE_CATALOG").is_some() {
@@ -116,7 +113,7 @@ fn embedded_catalog_matches_the_shared_catalog() {
         .expect("embedded catalog is JSON");
     assert_eq!(
         embedded, derived,
-        "src/check/catalog.json differs from the shared catalog; regenerate with \
+        "src/check/catalog.json differs from reference/cmdlet-catalog.json; regenerate with \
          CUTOVER_UPDATE_CATALOG=1 cargo test --test check_catalog, then rerun"
     );
     assert_eq!(
@@ -139,4 +136,33 @@ fn embedded_catalog_keeps_attribution_and_source_commit() {
     assert!(sources
         .iter()
         .any(|s| s["repo"] == "MicrosoftDocs/microsoftgraph-docs-powershell"));
+}
+
+#[test]
+fn vendored_catalog_records_its_licence_and_source_commits() {
+    let full = vendored();
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/README.md"),
+    )
+    .expect("reference/README.md");
+    assert!(full["source"]["license"]
+        .as_str()
+        .is_some_and(|l| l.contains("CC-BY-4.0")));
+    let mut commits = vec![full["source"]["commit"].as_str().expect("source commit")];
+    for s in full["additional_sources"]
+        .as_array()
+        .expect("additional_sources")
+    {
+        for c in s["commits"].as_array().expect("commits") {
+            commits.push(c.as_str().expect("commit"));
+        }
+    }
+    for c in commits {
+        assert_eq!(c.len(), 40, "a full commit id: {c}");
+        assert!(
+            readme.contains(c),
+            "reference/README.md must name source commit {c} of the vendored catalog"
+        );
+    }
+    assert!(readme.contains("CC-BY-4.0") && readme.contains("CUTOVER_UPDATE_CATALOG=1"));
 }

@@ -1,8 +1,8 @@
 //! The cmdlet catalog, embedded: which Exchange and Graph cmdlets and parameters exist where.
 //!
-//! `catalog.json` is derived from `shared/reference/cmdlet-catalog.json` (Microsoft's public
-//! PowerShell docs, CC-BY-4.0; source repositories and commits inside the file) keeping only
-//! names, aliases, switches and applicability. `tests/check_catalog.rs` re-derives it and fails if the two
+//! `catalog.json` is derived from `reference/cmdlet-catalog.json` (Microsoft's public
+//! PowerShell docs, CC-BY-4.0; source repositories and commits in `reference/README.md` and inside
+//! the file) keeping only names, aliases, switches and applicability. `tests/check_catalog.rs` re-derives it and fails if the two
 //! drift apart; `CUTOVER_UPDATE_CATALOG=1 cargo test --test check_catalog` rewrites it.
 
 use std::collections::{BTreeMap, HashMap};
