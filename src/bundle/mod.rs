@@ -188,6 +188,8 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::Permissions => "steps/permissions",
         StepKind::DnsRecords => "steps/dns-records",
         StepKind::MailFlow => "steps/mail-flow",
+        StepKind::MailFilter => "steps/mail-filter",
+        StepKind::NoticesSend => "steps/notices-send",
         StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
     })
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::bundle::manifest::{
-    PHASE_MIGRATE, PHASE_POST_CUTOVER, RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE,
+    PHASE_MIGRATE, PHASE_NOTICES, PHASE_POST_CUTOVER, RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE,
 };
 use crate::project::{IdentityMode, SourceVersion};
 
@@ -33,6 +33,8 @@ pub enum StepKind {
     Permissions,
     DnsRecords,
     MailFlow,
+    MailFilter,
+    NoticesSend,
     SourceThrottlingRevert,
 }
 
@@ -70,6 +72,8 @@ impl StepKind {
             StepKind::Permissions => "17-permissions",
             StepKind::DnsRecords => "18-dns-records",
             StepKind::MailFlow => "19-mail-flow",
+            StepKind::MailFilter => "20-mail-filter",
+            StepKind::NoticesSend => "21-notices-send",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
         }
     }
@@ -97,6 +101,8 @@ impl StepKind {
             StepKind::Permissions => "permissions",
             StepKind::DnsRecords => "dns",
             StepKind::MailFlow => "mail-flow",
+            StepKind::MailFilter => "mail-filter",
+            StepKind::NoticesSend => "notices",
             StepKind::SourceThrottlingRevert => "source-throttling-revert",
         }
     }
@@ -134,6 +140,10 @@ impl StepKind {
                 "Read the DNS records the tenant expects (MX, SPF, autodiscover)"
             }
             StepKind::MailFlow => "Mail-flow check after the MX cutover",
+            StepKind::MailFilter => {
+                "Connectors, Enhanced Filtering and SPF for the third-party mail filter"
+            }
+            StepKind::NoticesSend => "Send the users' notices on their dates (Microsoft Graph)",
             StepKind::SourceThrottlingRevert => "Revert the migration account's throttling policy",
         }
     }
@@ -174,6 +184,25 @@ impl StepKind {
             StepKind::Members => &["Group", "Member"],
             StepKind::Limits => &["Scope", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
+            StepKind::MailFilter => &[
+                "Kind",
+                "Name",
+                "Addresses",
+                "SmartHost",
+                "RequireTls",
+                "Domain",
+                "Record",
+            ],
+            StepKind::NoticesSend => &[
+                "Message",
+                "Sender",
+                "To",
+                "DisplayName",
+                "Subject",
+                "Body",
+                "SendOn",
+                "SendBy",
+            ],
         }
     }
 
@@ -211,6 +240,8 @@ impl StepKind {
     pub fn phase(self) -> &'static str {
         match self {
             StepKind::MailFlow => PHASE_POST_CUTOVER,
+            // Sent on their own dates, never as part of a migrate or post-cutover run.
+            StepKind::NoticesSend => PHASE_NOTICES,
             _ => PHASE_MIGRATE,
         }
     }
@@ -244,7 +275,8 @@ impl StepKind {
             | StepKind::Users
             | StepKind::UsersVerify
             | StepKind::Licences
-            | StepKind::DnsRecords => graph,
+            | StepKind::DnsRecords
+            | StepKind::NoticesSend => graph,
             StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
             | StepKind::SharedMailboxesVerify
@@ -255,7 +287,8 @@ impl StepKind {
             | StepKind::Members
             | StepKind::Limits
             | StepKind::Permissions
-            | StepKind::MailFlow => exo,
+            | StepKind::MailFlow
+            | StepKind::MailFilter => exo,
         }
     }
 }

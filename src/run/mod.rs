@@ -81,6 +81,9 @@ pub enum Phase {
     PostCutover,
 }
 
+const NOTICES_SKIP: &str =
+    "sends the users' notices on their dates: run it on each send date with --step and its id";
+
 const POST_CUTOVER_SKIP: &str =
     "post-cutover step: run it after the MX change with --phase post-cutover";
 
@@ -229,6 +232,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             });
             continue;
         }
+        if !named && step.step.phase == crate::bundle::manifest::PHASE_NOTICES {
+            eprintln!("{}: skipped ({NOTICES_SKIP})", step.id());
+            outcomes.push(StepOutcome {
+                id: step.id().to_string(),
+                status: StepStatus::Skipped(NOTICES_SKIP),
+            });
+            continue;
+        }
         if let Some(gate) = &held_by {
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
@@ -318,6 +329,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             .iter()
             .filter(|s| s.runs_here())
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
+            .filter(|s| named || s.step.phase != crate::bundle::manifest::PHASE_NOTICES)
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
         eprintln!(
