@@ -173,9 +173,16 @@ pub fn skip_ranges(ranges: &[Range]) -> Vec<String> {
 /// A DNS host name (letters, digits, hyphens; labels 1-63; at least two labels) or an IPv4
 /// address, as `SmartHosts` accepts.
 pub fn valid_smarthost(h: &str) -> bool {
-    if h.parse::<Ipv4Addr>().is_ok() {
-        return true;
-    }
+    h.parse::<Ipv4Addr>().is_ok() || valid_name(h, false)
+}
+
+/// A domain an SPF `include:` may name: labels may also hold `_` (`_netblocks.mimecast.com`,
+/// `_spf.google.com`).
+pub fn valid_spf_domain(h: &str) -> bool {
+    valid_name(h, true)
+}
+
+fn valid_name(h: &str, underscore: bool) -> bool {
     let h = h.strip_suffix('.').unwrap_or(h);
     let labels: Vec<&str> = h.split('.').collect();
     h.len() <= 253
@@ -185,7 +192,8 @@ pub fn valid_smarthost(h: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || (underscore && b == b'_'))
         })
         && labels
             .last()

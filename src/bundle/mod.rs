@@ -443,15 +443,17 @@ fn mail_filter_context(project: &Project, has_step: bool) -> Result<serde_json::
     };
     let esc = markdown::escape;
     let ranges = crate::mail_filter::ranges(m)?;
+    // Names, host and record go inside code spans, where escaping would show: they hold only
+    // the characters lint (S002, S003) and `connector_name` allow, never a backtick.
     Ok(json!({
         "vendor": esc(&m.vendor),
-        "inbound": esc(&crate::mail_filter::inbound_name(m)),
-        "outbound": m.smarthost.as_ref().map(|_| esc(&crate::mail_filter::outbound_name(m))),
-        "smarthost": m.smarthost.as_deref().map(esc),
+        "inbound": crate::mail_filter::inbound_name(m),
+        "outbound": m.smarthost.as_ref().map(|_| crate::mail_filter::outbound_name(m)),
+        "smarthost": m.smarthost.as_deref().map(|h| h.replace('`', "")),
         "require_tls": m.require_tls,
         "sender_count": crate::mail_filter::sender_ranges(&ranges).len(),
         "skip_count": ranges.len(),
-        "spf": esc(&crate::mail_filter::spf_record(Some(m))),
+        "spf": crate::mail_filter::spf_record(Some(m)).replace('`', ""),
     }))
 }
 

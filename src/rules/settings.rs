@@ -257,7 +257,7 @@ fn mail_filter_check(project: &Project, out: &mut Vec<Finding>) {
         }
     }
     if let Some(inc) = &m.spf_include {
-        if !mail_filter::valid_smarthost(inc) || inc.parse::<std::net::Ipv4Addr>().is_ok() {
+        if !mail_filter::valid_spf_domain(inc) {
             out.push(finding(
                 project,
                 &SMARTHOST,
