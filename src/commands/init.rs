@@ -56,6 +56,39 @@ max_receive_mb = 150
 # concurrency = 30
 # Items older than this many days are pre-staged before the cutover (--prestage-days).
 # prestage_days = 90
+
+[schedule]
+# The days users are told (cutover notices). Without a cutover day, cutover notices takes the
+# estimate's. announce defaults to two weeks before; the reminder is the day before; the
+# checklist (after) goes out on the first weekday after.
+# cutover = 2027-01-15
+# announce = 2027-01-04
+# after = 2027-01-18
+# cutover_time = "18:00"
+
+[notices]
+# The mailbox the notices come from; with [schedule] cutover set, the bundle gets a step that
+# sends them through Microsoft Graph (Send-MgUserMail).
+# sender = "it@contoso.com"
+# sender_name = "Contoso IT"
+# organisation = "Contoso"
+# helpdesk = "the IT help desk (it@contoso.com, extension 4400)"
+# What most users have: outlook = deploymentpro | manual | none; mobile = true | false.
+# clients = "clients.csv" sets them per user (UserPrincipalName,Outlook,Mobile).
+# outlook = "manual"
+# mobile = true
+# templates = "notices"          # a folder of templates overriding the built-in ones
+# graph_messages = ["after"]     # what the Graph step sends (users read Exchange Online only after the MX change)
+
+# A filtering service (Mimecast, Proofpoint, Barracuda, Symantec/Broadcom) in front of the
+# mailboxes: the bundle then ensures a restricted inbound connector, Enhanced Filtering for
+# Connectors, an outbound connector through the smarthost and checks the SPF record.
+# [mail_filter]
+# vendor = "Mimecast"
+# ip_ranges = ["192.0.2.0/24"]   # or ranges_file = "mimecast-ranges.txt", one range per line
+# smarthost = "relay.example.com" # only when outbound mail goes through the service
+# spf_include = "_netblocks.example.com"
+# require_tls = true
 "#;
 
 const FILES: [(&str, FileKind); 3] = [
