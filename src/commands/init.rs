@@ -73,10 +73,10 @@ max_receive_mb = 150
 # sender_name = "Contoso IT"
 # organisation = "Contoso"
 # helpdesk = "the IT help desk (it@contoso.com, extension 4400)"
-# What most users have: outlook = deploymentpro | manual | none; mobile = true | false.
-# clients = "clients.csv" sets them per user (UserPrincipalName,Outlook,Mobile).
+# What most users have: Outlook (deploymentpro, manual or none) and a phone (true or false).
 # outlook = "manual"
 # mobile = true
+# clients = "clients.csv"        # per user: UserPrincipalName,Outlook,Mobile
 # templates = "notices"          # a folder of templates overriding the built-in ones
 # graph_messages = ["after"]     # what the Graph step sends (users read Exchange Online only after the MX change)
 
@@ -172,6 +172,19 @@ mod tests {
             p.inputs.stats.as_deref(),
             Some(Path::new("/p/mailbox-stats.csv"))
         );
+        assert!(p.schedule.cutover.is_some() && p.schedule.after.is_some());
+        assert_eq!(p.notices.sender.as_deref(), Some("it@contoso.com"));
+        assert_eq!(
+            p.notices.clients.as_deref(),
+            Some(Path::new("/p/clients.csv"))
+        );
+        let m = p.mail_filter.as_ref().expect("[mail_filter]");
+        assert_eq!(m.smarthost.as_deref(), Some("relay.example.com"));
+        assert!(crate::rules::settings::check(&Project {
+            notices: Default::default(),
+            ..p.clone()
+        })
+        .is_empty());
     }
 
     #[test]
