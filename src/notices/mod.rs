@@ -293,6 +293,14 @@ pub fn build(project: &Project, tenant: &Tenant, dates: Dates) -> Result<Notices
         .rsplit_once('@')
         .map(|(_, d)| d.to_string())
         .unwrap_or_else(|| "cutover.invalid".into());
+    let shared = Shared {
+        dates: &dates,
+        cutover_time: &cutover_time,
+        organisation: &organisation,
+        sender_name: &sender_name,
+        helpdesk: &helpdesk,
+        webmail_url: &n.webmail_url,
+    };
     let mut messages = Vec::new();
     for u in &tenant.users {
         let upn = u.upn.trim();
@@ -309,16 +317,7 @@ pub fn build(project: &Project, tenant: &Tenant, dates: Dates) -> Result<Notices
                 outlook: n.outlook,
                 mobile: n.mobile,
             });
-        let ctx = context(
-            u,
-            setup,
-            &dates,
-            &cutover_time,
-            &organisation,
-            &sender_name,
-            &helpdesk,
-            &n.webmail_url,
-        );
+        let ctx = context(u, setup, &shared);
         for kind in Kind::ALL {
             let text = hb
                 .render(kind.id(), &ctx)
@@ -378,17 +377,17 @@ fn tidy(body: &str) -> String {
     s
 }
 
-#[allow(clippy::too_many_arguments)]
-fn context(
-    u: &User,
-    setup: Setup,
-    dates: &Dates,
-    cutover_time: &str,
-    organisation: &str,
-    sender_name: &str,
-    helpdesk: &str,
-    webmail_url: &str,
-) -> serde_json::Value {
+/// What every user's messages share.
+struct Shared<'a> {
+    dates: &'a Dates,
+    cutover_time: &'a str,
+    organisation: &'a str,
+    sender_name: &'a str,
+    helpdesk: &'a str,
+    webmail_url: &'a str,
+}
+
+fn context(u: &User, setup: Setup, s: &Shared<'_>) -> serde_json::Value {
     let display = u.display_name.trim();
     let first = u
         .first_name
@@ -400,15 +399,15 @@ fn context(
         "first_name": first,
         "display_name": display,
         "email": address(u),
-        "organisation": organisation,
-        "sender_name": sender_name,
-        "helpdesk": helpdesk,
-        "announce_date": long_date(dates.announce),
-        "reminder_date": long_date(dates.reminder),
-        "cutover_date": long_date(dates.cutover),
-        "cutover_time": cutover_time,
-        "after_date": long_date(dates.after),
-        "webmail_url": webmail_url,
+        "organisation": s.organisation,
+        "sender_name": s.sender_name,
+        "helpdesk": s.helpdesk,
+        "announce_date": long_date(s.dates.announce),
+        "reminder_date": long_date(s.dates.reminder),
+        "cutover_date": long_date(s.dates.cutover),
+        "cutover_time": s.cutover_time,
+        "after_date": long_date(s.dates.after),
+        "webmail_url": s.webmail_url,
         "outlook": setup.outlook != OutlookSetup::None,
         "deploymentpro": setup.outlook == OutlookSetup::Deploymentpro,
         "outlook_manual": setup.outlook == OutlookSetup::Manual,
