@@ -200,3 +200,26 @@ fn variables_are_listed_without_a_project() {
         .stdout(predicate::str::contains("`deploymentpro`"))
         .stdout(predicate::str::contains("`cutover_date`"));
 }
+
+#[test]
+fn a_second_run_needs_force_and_replaces_only_the_notices() {
+    let out = tempfile::tempdir().unwrap();
+    let config = samples().join("cutover.toml");
+    notices(&config, out.path()).success();
+    std::fs::write(out.path().join("mine.txt"), "keep").unwrap();
+    notices(&config, out.path())
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    cutover()
+        .args(["notices", "--force", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("mine.txt")).unwrap(),
+        "keep"
+    );
+    assert_eq!(csv_rows(out.path()).len(), 20);
+}

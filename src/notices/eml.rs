@@ -16,14 +16,13 @@ pub struct Eml<'a> {
     pub body: &'a str,
 }
 
-/// Header text with every control character (a line break would start a new header) made
-/// a space.
+/// Header text on one line: every control character (a line break would start a new header)
+/// becomes a space, and runs of spaces one space, as a mail reader shows them anyway.
 fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_string()
+    s.split(|c: char| c.is_control() || c == ' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -212,6 +211,48 @@ mod tests {
         }
         assert!(h.starts_with("Subject: word word"));
         assert_eq!(header("To", "a <b@c>"), "To: a <b@c>\r\n");
+    }
+
+    proptest::proptest! {
+        /// Whatever a name, subject or body holds, a standard parser (mailparse) reads back
+        /// the same text and no header appears that the message did not write.
+        #[test]
+        fn any_text_round_trips_through_a_standard_parser(
+            name in "[ -~\\u{a0}-\\u{2fff}\\r\\n]{0,60}",
+            subject in "[ -~\\u{a0}-\\u{2fff}\\r\\n]{1,120}",
+            body in "[ -~\\u{a0}-\\u{2fff}\\n]{0,300}",
+        ) {
+            let raw = render(&Eml {
+                from_name: "IT",
+                from: "it@contoso.com",
+                to_name: &name,
+                to: "ann@contoso.com",
+                subject: &subject,
+                date: "Fri, 15 Jan 2027 08:00:00 -0000",
+                message_id: "<a@contoso.com>",
+                body: &body,
+            });
+            proptest::prop_assert!(raw.is_ascii());
+            let mail = mailparse::parse_mail(raw.as_bytes()).unwrap();
+            use mailparse::MailHeaderMap;
+            let names: Vec<String> = mail.headers.iter().map(|h| h.get_key()).collect();
+            proptest::prop_assert_eq!(
+                names,
+                ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "X-Unsent"]
+            );
+            let got_subject = mail.headers.get_first_value("Subject").unwrap();
+            let want_subject = one_line(&subject);
+            proptest::prop_assert_eq!(got_subject.trim(), want_subject.trim());
+            let to = mailparse::addrparse_header(mail.headers.get_first_header("To").unwrap()).unwrap();
+            let to = to.extract_single_info().unwrap();
+            proptest::prop_assert_eq!(to.addr, "ann@contoso.com");
+            let want_name = one_line(&name);
+            let got_name = to.display_name.unwrap_or_default();
+            proptest::prop_assert_eq!(got_name.trim(), want_name.trim());
+            let got_body = mail.get_body().unwrap().replace("\r\n", "\n");
+            let want_body = if body.ends_with('\n') || body.is_empty() { body.clone() } else { format!("{body}\n") };
+            proptest::prop_assert_eq!(got_body.trim_end_matches('\n'), want_body.trim_end_matches('\n'));
+        }
     }
 
     #[test]
