@@ -93,7 +93,22 @@ pub fn render(plan: &Plan) -> String {
                 if v.is_empty() || id.ends_with(&lv) || id.split(':').any(|seg| seg == lv) {
                     continue;
                 }
-                let _ = write!(s, "{sep}{col}: {}", escape(v));
+                // A multi-line value (a notice's body) shows its first line; the data file
+                // holds the whole text.
+                match v.split_once('\n') {
+                    Some((first, _)) => {
+                        let _ = write!(
+                            s,
+                            "{sep}{col}: {} … ({} lines, in data/{}.csv)",
+                            escape(first.trim_end()),
+                            v.lines().count(),
+                            step.id
+                        );
+                    }
+                    None => {
+                        let _ = write!(s, "{sep}{col}: {}", escape(v));
+                    }
+                }
                 sep = ", ";
             }
             s.push('\n');
