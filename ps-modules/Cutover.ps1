@@ -4,6 +4,9 @@
 # those steps need, written to 1.0 (and so also loads in 2.0). Errors are caught with trap,
 # which resumes after the failed statement. Keep it in step with Cutover.psm1: same records,
 # same -OnlyOpsPath rule, same blank-identity guard, same retry of transient errors.
+# Errors: PowerShell 1.0 and 2.0 have no $PSDefaultParameterValues, and a preference reaches
+# no other module's function, so every Exchange or PowerShell command called here and in the
+# 2007 steps carries -ErrorAction Stop (its errors then reach the trap).
 
 $script:CutoverStep = ''
 $script:CutoverResults = ''
@@ -11,8 +14,13 @@ $script:CutoverOnly = $null
 $script:CutoverWhatIf = $false
 $script:CutoverUtf8 = New-Object System.Text.UTF8Encoding($false)
 $script:CutoverStatuses = @('created', 'updated', 'unchanged', 'skipped', 'failed', 'whatif')
-# Seconds a step may spend waiting for objects it has just created to appear (RetryNotFound).
-$script:CutoverNotFoundBudget = 600
+# Seconds a step may spend waiting for objects to appear (RetryNotFound), counted as time slept;
+# CUTOVER_WAIT_SECONDS sets it as in Cutover.psm1.
+$script:CutoverWaitBudget = 1800
+$script:CutoverWaited = 0
+# As in Cutover.psm1 (the source-server steps create nothing later steps wait for).
+$script:CutoverPending = @{}
+$script:CutoverCreated = @()
 
 function Resolve-CutoverPath {
     param([string]$Path)
@@ -50,6 +58,20 @@ function Initialize-CutoverStep {
     if ([string]::IsNullOrEmpty($OnlyOpsPath)) { $OnlyOpsPath = $env:CUTOVER_ONLY_OPS }
     $script:CutoverStep = $Step
     $script:CutoverResults = Resolve-CutoverPath $ResultsPath
+    $script:CutoverWaited = 0
+    $script:CutoverCreated = @()
+    $script:CutoverPending = @{}
+    $budget = 0
+    if ([int]::TryParse([string]$env:CUTOVER_WAIT_SECONDS, [ref]$budget) -and $budget -ge 0) { $script:CutoverWaitBudget = $budget }
+    if (-not [string]::IsNullOrEmpty($env:CUTOVER_PENDING) -and [System.IO.File]::Exists($env:CUTOVER_PENDING)) {
+        # status TAB step TAB op TAB target, one line each (written by the runner).
+        foreach ($line in [System.IO.File]::ReadAllLines($env:CUTOVER_PENDING)) {
+            $f = $line.Split([char]9)
+            if ($f.Count -ge 4 -and $f[3].Length -gt 0) {
+                $script:CutoverPending[$f[3].ToLowerInvariant()] = @{ Status = $f[0]; Step = $f[1]; Op = $f[2] }
+            }
+        }
+    }
     $script:CutoverWhatIf = $WhatIfMode
     $script:CutoverOnly = $null
     if (-not [string]::IsNullOrEmpty($OnlyOpsPath)) {
@@ -95,10 +117,24 @@ function Write-CutoverResult {
     Write-Host ($Status + ' ' + $Op)
 }
 
+function Import-CutoverCsv {
+    # Import-Csv of exactly this file: a path holding [ ] or * is never a wildcard. Import-Csv
+    # has no -LiteralPath before PowerShell 3.0, so the file is read through a copy with a plain
+    # temporary name (1.0 has no try/finally: the copy is removed after a successful read; a
+    # failed one leaves it in the temporary folder).
+    param([string]$Path)
+    $full = Resolve-CutoverPath $Path
+    if (-not [System.IO.File]::Exists($full)) { throw ('Data file not found: ' + $Path) }
+    $copy = [System.IO.Path]::GetTempFileName()
+    [System.IO.File]::Copy($full, $copy, $true)
+    $rows = @(Import-Csv -Path $copy -ErrorAction Stop)
+    [System.IO.File]::Delete($copy)
+    $rows
+}
+
 function Import-CutoverData {
     param([string]$Path)
-    if (-not (Test-Path -LiteralPath $Path)) { throw ('Data file not found: ' + $Path) }
-    @(Import-Csv -Path $Path)
+    Import-CutoverCsv -Path $Path
 }
 
 function Find-CutoverBlank {
@@ -136,21 +172,41 @@ function Get-CutoverRetryDelay {
     # Seconds to wait before trying an operation again, or -1 to record its failure now.
     # Transient service errors: three retries with back-off. With -RetryNotFound (operations on
     # objects this run has just created or licensed), "not found" is Graph replication delay or
-    # Exchange Online still provisioning the mailbox: up to five retries with back-off, within
-    # a budget per step so a long list of missing objects cannot stall the run. What is still
-    # missing then fails, and `cutover run --retry-failed` tries it again later.
+    # Exchange Online still provisioning the mailbox: retried with back-off (5 s doubling to
+    # 60 s) while the step's wait budget (cutover run --wait) lasts. What is still missing then
+    # fails with a hint naming the wait, and `cutover run --retry-failed` tries it again later.
     param($ErrorRecord, [int]$Attempt, [bool]$RetryNotFound)
     if ($Attempt -lt 4 -and (Test-CutoverTransient $ErrorRecord)) {
         return ([int][Math]::Pow(2, $Attempt) * 5)
     }
-    if ($RetryNotFound -and $Attempt -lt 6 -and (Test-CutoverNotFound $ErrorRecord)) {
-        $delay = [int][Math]::Pow(2, $Attempt - 1) * 10
-        if ($delay -le $script:CutoverNotFoundBudget) {
-            $script:CutoverNotFoundBudget = $script:CutoverNotFoundBudget - $delay
+    if ($RetryNotFound -and (Test-CutoverNotFound $ErrorRecord)) {
+        $delay = Get-CutoverBackoff $Attempt
+        $left = $script:CutoverWaitBudget - $script:CutoverWaited
+        if ($left -gt 0) {
+            if ($delay -gt $left) { $delay = $left }
+            $script:CutoverWaited = $script:CutoverWaited + $delay
             return $delay
         }
     }
     -1
+}
+
+function Get-CutoverBackoff {
+    # 5, 10, 20, 40, then 60 seconds between looks for something not there yet.
+    param([int]$Attempt)
+    if ($Attempt -ge 5) { return 60 }
+    [int][Math]::Pow(2, $Attempt - 1) * 5
+}
+
+function Get-CutoverWaitHint {
+    # The text added to a not-found failure once the wait budget is spent.
+    ' (still not there after this step waited ' + (Format-CutoverSeconds $script:CutoverWaited) + ' for objects to appear; `cutover run --wait` sets how long, and `cutover run --retry-failed` tries again later)'
+}
+
+function Format-CutoverSeconds {
+    param([int]$Seconds)
+    if ($Seconds -lt 120) { return ([string]$Seconds + ' s') }
+    ([string][Math]::Round($Seconds / 60.0, 1) + ' min')
 }
 
 function Invoke-CutoverTrapped {
@@ -206,7 +262,9 @@ function Invoke-CutoverRow {
             Start-Sleep -Seconds $delay
             continue
         }
-        Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText ([string]$err)
+        $text = [string]$err
+        if ($RetryNotFound -and (Test-CutoverNotFound $err)) { $text = $text + (Get-CutoverWaitHint) }
+        Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText $text
         return
     }
 }

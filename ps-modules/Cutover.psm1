@@ -6,7 +6,11 @@
 # Functions marked "jump box" run only in PowerShell 7 with the Graph / Exchange Online modules.
 
 Set-StrictMode -Version 2.0
-# A module has its own scope chain: the step's preference does not reach these functions.
+# A module has its own scope chain: the step's preference does not reach these functions, and
+# this preference reaches only cmdlets, never another module's functions (Connect-ExchangeOnline,
+# Exchange's remote-session commands). So every call to another module's command in this file
+# carries -ErrorAction Stop: the one rule that works in PowerShell 2.0 (the Exchange 2010 shell)
+# as in 7.
 $ErrorActionPreference = 'Stop'
 
 $script:CutoverStep = ''
@@ -14,8 +18,16 @@ $script:CutoverResults = ''
 $script:CutoverOnly = $null
 $script:CutoverUtf8 = New-Object System.Text.UTF8Encoding($false)
 $script:CutoverStatuses = @('created', 'updated', 'unchanged', 'skipped', 'failed', 'whatif')
-# Seconds a step may spend waiting for objects it has just created to appear (RetryNotFound).
-$script:CutoverNotFoundBudget = 600
+# Seconds a step may spend waiting for objects to appear (Wait-CutoverVisible, RetryNotFound):
+# `cutover run --wait` passes it as CUTOVER_WAIT_SECONDS. Time waited is counted as the time
+# slept, so the budget holds whatever the clock (a rehearsal's virtual one included).
+$script:CutoverWaitBudget = 1800
+$script:CutoverWaited = 0
+# Targets an earlier step of this run failed to create (or, in a what-if run, would create):
+# target (lower case) -> @{ Status; Op; Step }. Read from CUTOVER_PENDING.
+$script:CutoverPending = @{}
+# Targets this step created, in order (what Wait-CutoverCreated waits for).
+$script:CutoverCreated = @()
 
 function Resolve-CutoverPath {
     param([string]$Path)
@@ -52,6 +64,20 @@ function Initialize-CutoverStep {
     if ([string]::IsNullOrEmpty($OnlyOpsPath)) { $OnlyOpsPath = $env:CUTOVER_ONLY_OPS }
     $script:CutoverStep = $Step
     $script:CutoverResults = Resolve-CutoverPath $ResultsPath
+    $script:CutoverWaited = 0
+    $script:CutoverCreated = @()
+    $script:CutoverPending = @{}
+    $budget = 0
+    if ([int]::TryParse([string]$env:CUTOVER_WAIT_SECONDS, [ref]$budget) -and $budget -ge 0) { $script:CutoverWaitBudget = $budget }
+    if (-not [string]::IsNullOrEmpty($env:CUTOVER_PENDING) -and [System.IO.File]::Exists($env:CUTOVER_PENDING)) {
+        # status TAB step TAB op TAB target, one line each (written by the runner).
+        foreach ($line in [System.IO.File]::ReadAllLines($env:CUTOVER_PENDING)) {
+            $f = $line.Split([char]9)
+            if ($f.Count -ge 4 -and $f[3].Length -gt 0) {
+                $script:CutoverPending[$f[3].ToLowerInvariant()] = @{ Status = $f[0]; Step = $f[1]; Op = $f[2] }
+            }
+        }
+    }
     $script:CutoverOnly = $null
     if (-not [string]::IsNullOrEmpty($OnlyOpsPath)) {
         $script:CutoverOnly = @{}
@@ -88,10 +114,25 @@ function Write-CutoverResult {
     Write-Host ($Status + ' ' + $Op)
 }
 
+function Import-CutoverCsv {
+    # Import-Csv of exactly this file: a path holding [ ] or * is never a wildcard. PowerShell
+    # 3.0 and later have -LiteralPath; 2.0's Import-Csv has only -Path, so there the file is read
+    # through a copy with a plain temporary name.
+    param([string]$Path)
+    $full = Resolve-CutoverPath $Path
+    if (-not [System.IO.File]::Exists($full)) { throw ('Data file not found: ' + $Path) }
+    if ($PSVersionTable.PSVersion.Major -ge 3) { return @(Import-Csv -LiteralPath $full -ErrorAction Stop) }
+    $copy = [System.IO.Path]::GetTempFileName()
+    try {
+        [System.IO.File]::Copy($full, $copy, $true)
+        @(Import-Csv -Path $copy -ErrorAction Stop)
+    }
+    finally { [System.IO.File]::Delete($copy) }
+}
+
 function Import-CutoverData {
     param([string]$Path)
-    if (-not (Test-Path -LiteralPath $Path)) { throw ('Data file not found: ' + $Path) }
-    @(Import-Csv -Path $Path)
+    Import-CutoverCsv -Path $Path
 }
 
 function Find-CutoverBlank {
@@ -121,21 +162,139 @@ function Get-CutoverRetryDelay {
     # Seconds to wait before trying an operation again, or -1 to record its failure now.
     # Transient service errors: three retries with back-off. With -RetryNotFound (operations on
     # objects this run has just created or licensed), "not found" is Graph replication delay or
-    # Exchange Online still provisioning the mailbox: up to five retries with back-off, within
-    # a budget per step so a long list of missing objects cannot stall the run. What is still
-    # missing then fails, and `cutover run --retry-failed` tries it again later.
+    # Exchange Online still provisioning the mailbox: retried with back-off (5 s doubling to
+    # 60 s) while the step's wait budget (cutover run --wait) lasts. What is still missing then
+    # fails with a hint naming the wait, and `cutover run --retry-failed` tries it again later.
     param($ErrorRecord, [int]$Attempt, [bool]$RetryNotFound)
     if ($Attempt -lt 4 -and (Test-CutoverTransient $ErrorRecord)) {
         return ([int][Math]::Pow(2, $Attempt) * 5)
     }
-    if ($RetryNotFound -and $Attempt -lt 6 -and (Test-CutoverNotFound $ErrorRecord)) {
-        $delay = [int][Math]::Pow(2, $Attempt - 1) * 10
-        if ($delay -le $script:CutoverNotFoundBudget) {
-            $script:CutoverNotFoundBudget = $script:CutoverNotFoundBudget - $delay
+    if ($RetryNotFound -and (Test-CutoverNotFound $ErrorRecord)) {
+        $delay = Get-CutoverBackoff $Attempt
+        $left = $script:CutoverWaitBudget - $script:CutoverWaited
+        if ($left -gt 0) {
+            if ($delay -gt $left) { $delay = $left }
+            $script:CutoverWaited = $script:CutoverWaited + $delay
             return $delay
         }
     }
     -1
+}
+
+function Get-CutoverBackoff {
+    # 5, 10, 20, 40, then 60 seconds between looks for something not there yet.
+    param([int]$Attempt)
+    if ($Attempt -ge 5) { return 60 }
+    [int][Math]::Pow(2, $Attempt - 1) * 5
+}
+
+function Get-CutoverWaitHint {
+    # The text added to a not-found failure once the wait budget is spent.
+    ' (still not there after this step waited ' + (Format-CutoverSeconds $script:CutoverWaited) + ' for objects to appear; `cutover run --wait` sets how long, and `cutover run --retry-failed` tries again later)'
+}
+
+function Format-CutoverSeconds {
+    param([int]$Seconds)
+    if ($Seconds -lt 120) { return ([string]$Seconds + ' s') }
+    ([string][Math]::Round($Seconds / 60.0, 1) + ' min')
+}
+
+function Write-CutoverWait {
+    # One progress line for the console and log, and (at the end) one summary record in the
+    # waits file the runner reads into the journal.
+    param([string]$What, [int]$Visible, [int]$Total, [int]$Seconds, [switch]$Final)
+    Write-Host ('cutover-wait: ' + $What + ': ' + $Visible + '/' + $Total + ', waited ' + (Format-CutoverSeconds $Seconds))
+    if ($Final -and -not [string]::IsNullOrEmpty($env:CUTOVER_WAITS)) {
+        $line = '{"step":' + (ConvertTo-CutoverJsonString $script:CutoverStep) +
+            ',"what":' + (ConvertTo-CutoverJsonString $What) +
+            ',"visible":' + $Visible + ',"total":' + $Total + ',"seconds":' + $Seconds + '}'
+        [System.IO.File]::AppendAllText($env:CUTOVER_WAITS, $line + [char]10, $script:CutoverUtf8)
+    }
+}
+
+function Wait-CutoverVisible {
+    # Polls every id together until each is visible or the step's wait budget is spent, with a
+    # progress line per round. $Probe gets an id and returns the object once it is there, else
+    # $null (a not-found error counts as not there; any other error stops the wait). Returns a
+    # table id -> object ($null for what never appeared).
+    param([string]$What, [string[]]$Ids, [scriptblock]$Probe)
+    $found = @{}
+    $pending = @()
+    foreach ($id in @($Ids)) {
+        if ($null -eq $id -or $id.Length -eq 0 -or $found.ContainsKey($id)) { continue }
+        $found[$id] = $null
+        $pending += $id
+    }
+    $total = $pending.Count
+    if ($total -eq 0) { return $found }
+    $started = $script:CutoverWaited
+    $round = 0
+    while ($true) {
+        $round++
+        $still = @()
+        foreach ($id in $pending) {
+            $o = $null
+            try { $o = & $Probe $id }
+            catch { if (-not (Test-CutoverNotFound $_)) { throw } }
+            if ($null -ne $o) { $found[$id] = $o } else { $still += $id }
+        }
+        $pending = $still
+        $waited = $script:CutoverWaited - $started
+        $left = $script:CutoverWaitBudget - $script:CutoverWaited
+        if ($pending.Count -eq 0 -or $left -le 0) {
+            Write-CutoverWait -What $What -Visible ($total - $pending.Count) -Total $total -Seconds $waited -Final
+            return $found
+        }
+        Write-CutoverWait -What $What -Visible ($total - $pending.Count) -Total $total -Seconds $waited
+        $delay = Get-CutoverBackoff $round
+        if ($delay -gt $left) { $delay = $left }
+        Start-Sleep -Seconds $delay
+        $script:CutoverWaited = $script:CutoverWaited + $delay
+    }
+}
+
+function Get-CutoverWaitIds {
+    # The identities of the rows this run performs (-OnlyOpsPath) and can act on (not created
+    # by a failed operation): what a verify step waits for.
+    param($Rows, [string]$Column)
+    $ids = @()
+    foreach ($row in @($Rows)) {
+        if (-not (Test-CutoverOp ([string]$row.Op))) { continue }
+        if ($null -ne (Get-CutoverPendingReason -Row $row -Columns @($Column))) { continue }
+        $p = $row.PSObject.Properties[$Column]
+        if ($null -ne $p -and [string]$p.Value -ne '') { $ids += [string]$p.Value }
+    }
+    ,$ids
+}
+
+function Wait-CutoverCreated {
+    # After a step that creates objects: waits until everything it created is visible to the
+    # next steps' lookups ($Probe as for Wait-CutoverVisible), so they do not meet a
+    # replication or provisioning delay. What is still missing is said, not failed: its
+    # creation succeeded, and the steps that use it wait and fail with the wait hint.
+    param([string]$What, [scriptblock]$Probe)
+    $seen = Wait-CutoverVisible -What $What -Ids $script:CutoverCreated -Probe $Probe
+    foreach ($id in $seen.Keys) {
+        if ($null -eq $seen[$id]) { Write-Host ('cutover-wait: not visible yet: ' + $id) }
+    }
+}
+
+function Get-CutoverPendingReason {
+    # For a row whose identity columns name an object an earlier step of this run failed to
+    # create (or would create, in a what-if run): @{ Status; Text }, else $null.
+    param($Row, [string[]]$Columns)
+    foreach ($name in $Columns) {
+        $p = $Row.PSObject.Properties[$name]
+        if ($null -eq $p -or $null -eq $p.Value) { continue }
+        $key = ([string]$p.Value).ToLowerInvariant()
+        if (-not $script:CutoverPending.ContainsKey($key)) { continue }
+        $e = $script:CutoverPending[$key]
+        if ($e.Status -eq 'whatif') {
+            return @{ Status = 'whatif'; Text = $null }
+        }
+        return @{ Status = 'failed'; Text = ('Not attempted: ' + [string]$p.Value + ' was to be created by ' + $e.Op + ' (step ' + $e.Step + '), which failed in this run. Fix that operation, then cutover run --retry-failed.') }
+    }
+    $null
 }
 
 function Test-CutoverTransient {
@@ -167,6 +326,13 @@ function Invoke-CutoverRow {
         return
     }
     $attempt = 0
+    # An object an earlier step of this run failed to create fails here at once, naming that
+    # operation; one it would create in a what-if run is `whatif` at once (nothing to look up).
+    $pendingReason = Get-CutoverPendingReason -Row $Row -Columns $Required
+    if ($null -ne $pendingReason) {
+        Write-CutoverResult -Op $op -Action $Action -Target $target -Status $pendingReason.Status -ErrorText $pendingReason.Text
+        return
+    }
     while ($true) {
         $attempt++
         try {
@@ -175,6 +341,7 @@ function Invoke-CutoverRow {
                 throw ('Step returned an unknown status: ' + $status)
             }
             Write-CutoverResult -Op $op -Action $Action -Target $target -Status $status
+            if ($status -eq 'created') { $script:CutoverCreated += $target }
             return
         }
         catch {
@@ -184,7 +351,9 @@ function Invoke-CutoverRow {
                 Start-Sleep -Seconds $delay
                 continue
             }
-            Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText ([string]$err)
+            $text = [string]$err
+            if ($RetryNotFound -and (Test-CutoverNotFound $err)) { $text = $text + (Get-CutoverWaitHint) }
+            Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText $text
             return
         }
     }
@@ -240,13 +409,13 @@ function Connect-CutoverGraph {
     param([string[]]$Scopes, [string]$Tenant)
     $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
     if ($certTenant) {
-        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $certTenant -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome
+        Connect-MgGraph -ClientId $env:CUTOVER_APP_ID -TenantId $certTenant -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -NoWelcome -ErrorAction Stop
     }
     elseif ($Tenant) {
-        Connect-MgGraph -Scopes $Scopes -TenantId $Tenant -NoWelcome
+        Connect-MgGraph -Scopes $Scopes -TenantId $Tenant -NoWelcome -ErrorAction Stop
     }
     else {
-        Connect-MgGraph -Scopes $Scopes -NoWelcome
+        Connect-MgGraph -Scopes $Scopes -NoWelcome -ErrorAction Stop
     }
 }
 
@@ -256,13 +425,13 @@ function Connect-CutoverExchange {
     param([string]$Tenant)
     $certTenant = Get-CutoverCertificateTenant -Tenant $Tenant
     if ($certTenant) {
-        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $certTenant -ShowBanner:$false
+        Connect-ExchangeOnline -AppId $env:CUTOVER_APP_ID -CertificateThumbprint $env:CUTOVER_CERT_THUMBPRINT -Organization $certTenant -ShowBanner:$false -ErrorAction Stop
     }
     elseif ($env:CUTOVER_ADMIN_UPN) {
-        Connect-ExchangeOnline -UserPrincipalName $env:CUTOVER_ADMIN_UPN -ShowBanner:$false
+        Connect-ExchangeOnline -UserPrincipalName $env:CUTOVER_ADMIN_UPN -ShowBanner:$false -ErrorAction Stop
     }
     else {
-        Connect-ExchangeOnline -ShowBanner:$false
+        Connect-ExchangeOnline -ShowBanner:$false -ErrorAction Stop
     }
 }
 

@@ -34,6 +34,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Execute a bundle's jump-box steps through pwsh, recording one result per operation.
     Run(RunArgs),
+    /// Run the whole bundle in real pwsh against a simulated tenant, then compare it with the plan.
+    Rehearse(RehearseArgs),
     /// Turn a run's journal into a report (HTML, Markdown, JSON, CSV).
     Report(ReportArgs),
     /// Estimate data volume, transfer time and a migration schedule.
@@ -194,6 +196,45 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// Bundle folder (holds manifest.json).
+    pub bundle: PathBuf,
+    /// PowerShell 7 to run the steps with (else CUTOVER_PWSH, else pwsh on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub pwsh: Option<PathBuf>,
+    /// Inject throttling, transient errors and failed objects, drawn from this seed.
+    #[arg(long, value_name = "SEED")]
+    pub faults: Option<u64>,
+    /// The simulated tenant's state file (default BUNDLE/rehearsals/tenant.json). A second
+    /// rehearsal with the same file starts from the first one's end.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Provisioning delays of the simulated services: none, realistic or long (virtual time).
+    #[arg(long, value_name = "PROFILE", default_value = "none")]
+    pub delays: String,
+    /// Each step's wait budget for objects still being provisioned, as `cutover run --wait`
+    /// (virtual time here). Default 30m.
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
+    /// Start every step from a session (`& ./steps/NN.ps1`), as the README shows for the
+    /// source-server steps, instead of `pwsh -File` as `cutover run` does.
+    #[arg(long)]
+    pub session: bool,
+    /// Pass -WhatIf to every step.
+    #[arg(long)]
+    pub what_if: bool,
+    /// Continue the latest rehearsal (skips operations already done).
+    #[arg(long)]
+    pub resume: bool,
+    /// Redo only the failed operations of the latest rehearsal.
+    #[arg(long, conflicts_with = "resume")]
+    pub retry_failed: bool,
+    /// Initial passwords file from `cutover bundle --secrets-out`.
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Bundle folder (holds manifest.json).
     pub bundle: PathBuf,
@@ -225,6 +266,11 @@ pub struct RunArgs {
     /// a number with s, m or h (90s, 30m, 2h). Off by default.
     #[arg(long, value_name = "MINUTES")]
     pub idle_timeout: Option<String>,
+    /// How long each step may wait for objects the services are still provisioning (new users,
+    /// mailboxes after licensing, groups, contacts) before it records them failed: MINUTES, or a
+    /// number with s, m or h (90s, 30m, 2h); 0 waits not at all. Default 30m.
+    #[arg(long, value_name = "DURATION")]
+    pub wait: Option<String>,
     /// Go on after a gate step (domains, users, mailboxes verified) that has failed operations.
     #[arg(long)]
     pub continue_past_gates: bool,

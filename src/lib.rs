@@ -18,6 +18,7 @@ pub mod model;
 pub mod notices;
 pub mod plan;
 pub mod project;
+pub mod rehearse;
 pub mod report;
 pub mod rules;
 pub mod run;

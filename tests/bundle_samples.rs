@@ -203,9 +203,17 @@ fn sample_manifest_marks_gates_and_the_post_cutover_check() {
             .map(|s| s["id"].as_str().unwrap())
             .collect();
         let want: &[&str] = if identity == "cloud" {
-            &["06-domains", "07-users", "10-shared-mailboxes"]
+            &[
+                "00-preflight-exchange",
+                "01-preflight",
+                "06-domains",
+                "07-users",
+                "10-shared-mailboxes",
+            ]
         } else {
             &[
+                "00-preflight-exchange",
+                "01-preflight",
                 "06-domains",
                 "07-users-verify",
                 "10-shared-mailboxes-verify",

@@ -167,7 +167,7 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         };
     }
     Ok(match kind {
-        StepKind::Preflight => "steps/preflight",
+        StepKind::Preflight | StepKind::PreflightExchange => "steps/preflight",
         StepKind::StateExport => "steps/state-export",
         StepKind::SourceImpersonation => "steps/source-impersonation",
         StepKind::SourceThrottling => "steps/source-throttling",
@@ -412,8 +412,10 @@ fn render_readme(
         "aliases_on_source": aliases_on_source,
         "is2010": plan.source_version == SourceVersion::Ex2010,
         "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
+        "modules": readme_modules(plan),
         "id": {
             "preflight": StepKind::Preflight.id(),
+            "preflight_exchange": StepKind::PreflightExchange.id(),
             "source_export": StepKind::SourceExport.id(),
             "users": StepKind::Users.id(),
             "users_verify": StepKind::UsersVerify.id(),
@@ -455,6 +457,18 @@ fn mail_filter_context(project: &Project, has_step: bool) -> Result<serde_json::
         "skip_count": ranges.len(),
         "spf": crate::mail_filter::spf_record(Some(m)).replace('`', ""),
     }))
+}
+
+/// The modules the jump-box steps call into, as `Name (version or later)`, in preflight's order:
+/// the same list preflight checks.
+fn readme_modules(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .filter(|s| matches!(s.kind, StepKind::Preflight | StepKind::PreflightExchange))
+        .flat_map(|s| s.ops.iter())
+        .filter(|op| op.values.first().is_some_and(|c| c == "module"))
+        .map(|op| format!("{} {} or later", op.values[1], op.values[2]))
+        .collect()
 }
 
 /// How many users carry an initial password in the inputs.

@@ -11,6 +11,7 @@ mod init;
 mod lint;
 mod notices;
 mod plan;
+mod rehearse;
 mod report;
 mod rules;
 mod run;
@@ -27,6 +28,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Bundle(a) => bundle::run(a),
         Command::Check(a) => check::run(a),
         Command::Run(a) => run::run(a),
+        Command::Rehearse(a) => rehearse::run(a),
         Command::Report(a) => report::run(a),
         Command::Estimate(a) => estimate::run(a),
         Command::Demo(a) => demo::run(a),

@@ -39,7 +39,16 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     if args.timeout == Some(0) {
         return Err(Error::Usage("--timeout must be at least 1 second".into()));
     }
-    let idle_timeout = args.idle_timeout.as_deref().map(parse_idle).transpose()?;
+    let idle_timeout = args
+        .idle_timeout
+        .as_deref()
+        .map(|t| parse_duration("--idle-timeout", t, false))
+        .transpose()?;
+    let wait = args
+        .wait
+        .as_deref()
+        .map(|t| parse_duration("--wait", t, true))
+        .transpose()?;
     let mode = match (args.resume, args.retry_failed) {
         (_, true) => Mode::RetryFailed,
         (true, false) => Mode::Resume,
@@ -54,6 +63,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         mode,
         timeout: args.timeout.map(Duration::from_secs),
         idle_timeout,
+        wait: wait.unwrap_or(run::DEFAULT_WAIT),
         progress: ProgressMode::Auto,
         env: Vec::new(),
         continue_past_gates: args.continue_past_gates,
@@ -61,6 +71,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             Some(RunPhase::PostCutover) => Phase::PostCutover,
             Some(RunPhase::Migrate) | None => Phase::Migrate,
         },
+        rehearsal: None,
     };
     let outcome = run::run_bundle(&opts)?;
     for s in &outcome.steps {
@@ -80,8 +91,9 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     Ok(outcome.exit())
 }
 
-/// `--idle-timeout`: minutes, or a number with an `s`, `m` or `h` suffix; at least 1 second.
-fn parse_idle(text: &str) -> Result<Duration> {
+/// `--idle-timeout`, `--wait`: minutes, or a number with an `s`, `m` or `h` suffix; at least 1
+/// second unless `zero` is allowed.
+pub(super) fn parse_duration(flag: &str, text: &str, zero: bool) -> Result<Duration> {
     let t = text.trim();
     let (num, unit) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
@@ -94,9 +106,10 @@ fn parse_idle(text: &str) -> Result<Duration> {
         _ => None,
     };
     match secs {
-        Some(s) if s > 0 => Ok(Duration::from_secs(s)),
+        Some(s) if s > 0 || zero => Ok(Duration::from_secs(s)),
         _ => Err(Error::Usage(format!(
-            "--idle-timeout {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h), at least 1 second"
+            "{flag} {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h){}",
+            if zero { "" } else { ", at least 1 second" }
         ))),
     }
 }
@@ -158,11 +171,23 @@ mod tests {
 
     #[test]
     fn idle_timeout_takes_minutes_or_a_unit() {
-        assert_eq!(parse_idle("30").unwrap(), Duration::from_secs(1800));
-        assert_eq!(parse_idle("90s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_idle("2H").unwrap(), Duration::from_secs(7200));
+        assert_eq!(
+            parse_duration("--idle-timeout", "30", false).unwrap(),
+            Duration::from_secs(1800)
+        );
+        assert_eq!(
+            parse_duration("--idle-timeout", "90s", false).unwrap(),
+            Duration::from_secs(90)
+        );
+        assert_eq!(
+            parse_duration("--idle-timeout", "2H", false).unwrap(),
+            Duration::from_secs(7200)
+        );
         for bad in ["0", "0s", "", "m", "-1", "1.5", "3d", "ten"] {
-            assert!(parse_idle(bad).is_err(), "{bad}");
+            assert!(
+                parse_duration("--idle-timeout", bad, false).is_err(),
+                "{bad}"
+            );
         }
     }
 }

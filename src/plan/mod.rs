@@ -12,6 +12,7 @@ use foldhash::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::audit::PermissionGrant;
+use crate::bundle::manifest::RUNS_ON_JUMP_BOX;
 use crate::diag::Finding;
 use crate::error::{Error, Result};
 use crate::model::{Mailbox, PermissionRight, RecipientKind, Tenant, User};
@@ -182,7 +183,6 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
     let mut b = Builder::new(project, tenant, ix);
-    b.preflight();
     b.state_export();
     b.source_steps();
     b.domains();
@@ -196,6 +196,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.mail_filter()?;
     b.notices_send()?;
     b.revert();
+    b.preflight();
     let mailboxes = mailbox_pairs(tenant);
     let Builder {
         steps,
@@ -329,51 +330,85 @@ impl<'a> Builder<'a> {
         self.state.as_ref().map_or(Change::Create, f)
     }
 
+    /// Two gate steps, run first: Graph and Exchange Online each in a process of its own (their
+    /// modules' assemblies conflict in one process, msgraph-sdk-powershell issue 3394). Each
+    /// checks PowerShell, every module the bundle's steps call into, and signs in.
     fn preflight(&mut self) {
-        let mut ops = vec![op(
-            "preflight:powershell",
-            "check",
-            "PowerShell",
-            Change::Check,
-            ["powershell", "PowerShell", "7.4"],
-        )];
-        for (name, min) in [
-            ("ExchangeOnlineManagement", "3.0.0"),
-            ("Microsoft.Graph.Authentication", "2.0.0"),
-            ("Microsoft.Graph.Users", "2.0.0"),
-            ("Microsoft.Graph.Identity.DirectoryManagement", "2.0.0"),
-        ] {
-            ops.push(op(
-                format!("preflight:module:{}", name.to_lowercase()),
-                "check",
-                name,
-                Change::Check,
-                ["module", name, min],
-            ));
+        let mut graph: Vec<(&str, &str)> = Vec::new();
+        let mut exchange: Vec<(&str, &str)> = Vec::new();
+        for step in self
+            .steps
+            .iter()
+            .filter(|s| s.place.runs_on == RUNS_ON_JUMP_BOX)
+        {
+            for &(name, min) in step.kind.modules() {
+                let list = if name.starts_with("Microsoft.Graph.") {
+                    &mut graph
+                } else {
+                    &mut exchange
+                };
+                if !list.iter().any(|(n, _)| *n == name) {
+                    list.push((name, min));
+                }
+            }
         }
-        if self.project.notices.sender.is_some() && self.project.schedule.cutover.is_some() {
-            let name = "Microsoft.Graph.Users.Actions";
-            ops.push(op(
-                format!("preflight:module:{}", name.to_lowercase()),
-                "check",
-                name,
-                Change::Check,
-                ["module", name, "2.0.0"],
-            ));
+        // Sign-in needs Authentication whatever else is used.
+        if !graph.is_empty()
+            && !graph
+                .iter()
+                .any(|(n, _)| *n == "Microsoft.Graph.Authentication")
+        {
+            graph.insert(0, ("Microsoft.Graph.Authentication", "2.0.0"));
         }
-        for (name, target) in [
-            ("graph", "Microsoft Graph"),
-            ("exchange", "Exchange Online"),
-        ] {
+        let checks = |prefix: &str, modules: &[(&str, &str)], connect: (&str, &str)| {
+            let mut ops = vec![op(
+                format!("{prefix}powershell"),
+                "check",
+                "PowerShell",
+                Change::Check,
+                ["powershell", "PowerShell", "7.4"],
+            )];
+            for (name, min) in modules {
+                ops.push(op(
+                    format!("preflight:module:{}", name.to_lowercase()),
+                    "check",
+                    *name,
+                    Change::Check,
+                    ["module", name, min],
+                ));
+            }
             ops.push(op(
-                format!("preflight:connect:{name}"),
+                format!("preflight:connect:{}", connect.0),
                 "connect",
-                target,
+                connect.1,
                 Change::Check,
-                ["connect", name, ""],
+                ["connect", connect.0, ""],
             ));
+            ops
+        };
+        let mut front = Vec::new();
+        for (kind, prefix, modules, connect) in [
+            (
+                StepKind::PreflightExchange,
+                "preflight:exchange:",
+                &exchange,
+                ("exchange", "Exchange Online"),
+            ),
+            (
+                StepKind::Preflight,
+                "preflight:",
+                &graph,
+                ("graph", "Microsoft Graph"),
+            ),
+        ] {
+            if modules.is_empty() {
+                continue;
+            }
+            let before = self.steps.len();
+            self.push(kind, checks(prefix, modules, connect));
+            front.extend(self.steps.drain(before..));
         }
-        self.push(StepKind::Preflight, ops);
+        self.steps.splice(0..0, front);
     }
 
     fn state_export(&mut self) {
@@ -884,18 +919,51 @@ impl<'a> Builder<'a> {
     fn limits(&mut self) {
         let send = format!("{}MB", self.project.max_send_mb);
         let receive = format!("{}MB", self.project.max_receive_mb);
-        let ops = ["mailboxes", "mailbox-plans"]
-            .into_iter()
-            .map(|scope| {
-                op(
-                    format!("limits:set:{scope}"),
+        // Every mailbox this plan provisions (licensed users, shared/room/equipment), by
+        // identity, one operation each: a listing would silently miss those still being
+        // provisioned. Two listing operations remain: the mailbox plans (which set the values
+        // for mailboxes created later) and the mailboxes beyond the plan, said to be such.
+        let mut ops = Vec::new();
+        let mut seen = HashSet::default();
+        let planned = [
+            StepKind::MailboxesVerify,
+            StepKind::SharedMailboxes,
+            StepKind::SharedMailboxesVerify,
+        ];
+        for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
+            for o in &s.ops {
+                let identity = o.target.trim();
+                if identity.is_empty() || !seen.insert(lower(identity)) {
+                    continue;
+                }
+                ops.push(op(
+                    format!("limits:set:mailbox:{}", lower(identity)),
                     "set",
-                    scope,
+                    identity,
                     Change::Update,
-                    [scope.to_string(), send.clone(), receive.clone()],
-                )
-            })
-            .collect();
+                    [
+                        "mailbox".to_string(),
+                        identity.to_string(),
+                        send.clone(),
+                        receive.clone(),
+                    ],
+                ));
+            }
+        }
+        for scope in ["other-mailboxes", "mailbox-plans"] {
+            ops.push(op(
+                format!("limits:set:{scope}"),
+                "set",
+                scope,
+                Change::Update,
+                [
+                    scope.to_string(),
+                    String::new(),
+                    send.clone(),
+                    receive.clone(),
+                ],
+            ));
+        }
         self.push(StepKind::Limits, ops);
     }
 

@@ -13,6 +13,7 @@ use crate::project::{IdentityMode, SourceVersion};
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
     Preflight,
+    PreflightExchange,
     StateExport,
     SourceImpersonation,
     SourceThrottling,
@@ -52,6 +53,7 @@ impl StepKind {
     pub fn id(self) -> &'static str {
         match self {
             StepKind::Preflight => "01-preflight",
+            StepKind::PreflightExchange => "00-preflight-exchange",
             StepKind::StateExport => "02-state-export",
             StepKind::SourceImpersonation => "03-source-impersonation",
             StepKind::SourceThrottling => "04-source-throttling",
@@ -81,7 +83,7 @@ impl StepKind {
     /// The op-id prefix (`users` in `users:ensure:alice@contoso.com`).
     pub fn op_prefix(self) -> &'static str {
         match self {
-            StepKind::Preflight => "preflight",
+            StepKind::Preflight | StepKind::PreflightExchange => "preflight",
             StepKind::StateExport => "state",
             StepKind::SourceImpersonation => "source-impersonation",
             StepKind::SourceThrottling => "source-throttling",
@@ -109,7 +111,10 @@ impl StepKind {
 
     pub fn title(self) -> &'static str {
         match self {
-            StepKind::Preflight => "Preflight: PowerShell, modules and connections on the jump box",
+            StepKind::Preflight => "Preflight: PowerShell, the Graph modules and the Graph sign-in",
+            StepKind::PreflightExchange => {
+                "Preflight: the Exchange Online module and sign-in (a process of its own)"
+            }
             StepKind::StateExport => "Export the tenant's current state (for cutover plan --state)",
             StepKind::SourceImpersonation => {
                 "Grant the migration account impersonation on the source"
@@ -134,7 +139,9 @@ impl StepKind {
             StepKind::GroupAliases => "Add the groups' secondary addresses",
             StepKind::Contacts => "Ensure mail contacts for external members",
             StepKind::Members => "Add group members (users, contacts, nested groups)",
-            StepKind::Limits => "Message size limits on every mailbox and mailbox plan",
+            StepKind::Limits => {
+                "Message size limits on every planned mailbox, the mailboxes beyond the plan and every mailbox plan"
+            }
             StepKind::Permissions => "Grant mailbox permissions (FullAccess, SendAs, SendOnBehalf)",
             StepKind::DnsRecords => {
                 "Read the DNS records the tenant expects (MX, SPF, autodiscover)"
@@ -151,7 +158,9 @@ impl StepKind {
     /// Columns of the step's data file after `Op`.
     pub fn columns(self) -> &'static [&'static str] {
         match self {
-            StepKind::Preflight => &["Check", "Name", "MinimumVersion"],
+            StepKind::Preflight | StepKind::PreflightExchange => {
+                &["Check", "Name", "MinimumVersion"]
+            }
             StepKind::StateExport => &["Part"],
             StepKind::SourceImpersonation => &["Account"],
             StepKind::SourceThrottling | StepKind::SourceThrottlingRevert => &["Policy", "Account"],
@@ -182,7 +191,7 @@ impl StepKind {
             ],
             StepKind::Contacts => &["Name", "ExternalEmailAddress"],
             StepKind::Members => &["Group", "Member"],
-            StepKind::Limits => &["Scope", "MaxSendSize", "MaxReceiveSize"],
+            StepKind::Limits => &["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
             StepKind::MailFilter => &[
                 "Kind",
@@ -211,6 +220,7 @@ impl StepKind {
         !matches!(
             self,
             StepKind::Preflight
+                | StepKind::PreflightExchange
                 | StepKind::StateExport
                 | StepKind::SourceExport
                 | StepKind::UsersVerify
@@ -226,7 +236,9 @@ impl StepKind {
     pub fn gate(self) -> bool {
         matches!(
             self,
-            StepKind::Domains
+            StepKind::Preflight
+                | StepKind::PreflightExchange
+                | StepKind::Domains
                 | StepKind::Users
                 | StepKind::UsersVerify
                 | StepKind::MailboxesVerify
@@ -243,6 +255,45 @@ impl StepKind {
             // Sent on their own dates, never as part of a migrate or post-cutover run.
             StepKind::NoticesSend => PHASE_NOTICES,
             _ => PHASE_MIGRATE,
+        }
+    }
+
+    /// The PowerShell modules the step's script imports (by calling their commands), with the
+    /// oldest version that has every command and parameter it uses. Preflight checks the union
+    /// over a bundle's steps, and the bundle README lists it.
+    pub fn modules(self) -> &'static [(&'static str, &'static str)] {
+        const AUTH: (&str, &str) = ("Microsoft.Graph.Authentication", "2.0.0");
+        const USERS: (&str, &str) = ("Microsoft.Graph.Users", "2.0.0");
+        const ACTIONS: (&str, &str) = ("Microsoft.Graph.Users.Actions", "2.0.0");
+        const DIRECTORY: (&str, &str) = ("Microsoft.Graph.Identity.DirectoryManagement", "2.0.0");
+        const GROUPS: (&str, &str) = ("Microsoft.Graph.Groups", "2.0.0");
+        const EXO: (&str, &str) = ("ExchangeOnlineManagement", "3.0.0");
+        match self {
+            StepKind::Preflight => &[AUTH],
+            StepKind::Users | StepKind::UsersVerify => &[AUTH, USERS],
+            // Get-MgSubscribedSku, Get-MgUser / Update-MgUser, Set-MgUserLicense.
+            StepKind::Licences => &[AUTH, DIRECTORY, USERS, ACTIONS],
+            StepKind::Domains | StepKind::DnsRecords => &[AUTH, DIRECTORY],
+            // Send-MgUserMail.
+            StepKind::NoticesSend => &[AUTH, ACTIONS],
+            StepKind::StateExport => &[AUTH, DIRECTORY, USERS, GROUPS],
+            StepKind::SourceImpersonation
+            | StepKind::SourceThrottling
+            | StepKind::SourceExport
+            | StepKind::SourceThrottlingRevert => &[],
+            StepKind::PreflightExchange
+            | StepKind::MailboxesVerify
+            | StepKind::SharedMailboxes
+            | StepKind::SharedMailboxesVerify
+            | StepKind::Aliases
+            | StepKind::Groups
+            | StepKind::GroupAliases
+            | StepKind::Contacts
+            | StepKind::Members
+            | StepKind::Limits
+            | StepKind::Permissions
+            | StepKind::MailFlow
+            | StepKind::MailFilter => &[EXO],
         }
     }
 
@@ -277,7 +328,8 @@ impl StepKind {
             | StepKind::Licences
             | StepKind::DnsRecords
             | StepKind::NoticesSend => graph,
-            StepKind::MailboxesVerify
+            StepKind::PreflightExchange
+            | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
             | StepKind::SharedMailboxesVerify
             | StepKind::Aliases

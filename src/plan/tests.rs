@@ -262,6 +262,8 @@ fn gate_and_phase_per_step() {
     assert_eq!(
         gates,
         [
+            "00-preflight-exchange",
+            "01-preflight",
             "06-domains",
             "07-users",
             "09-mailboxes-verify",
@@ -453,7 +455,8 @@ fn plan_json_is_versioned_and_has_no_password() {
     let json = p.to_json().unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["version"], 1);
-    assert_eq!(v["steps"][0]["id"], "01-preflight");
+    assert_eq!(v["steps"][0]["id"], "00-preflight-exchange");
+    assert_eq!(v["steps"][1]["id"], "01-preflight");
     assert_eq!(v["steps"][0]["runs_on"], "jump-box");
     assert!(!json.contains("Sup3r-secret!"));
     assert!(!markdown::render(&p).contains("Sup3r-secret!"));

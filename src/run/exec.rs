@@ -40,8 +40,14 @@ pub struct StepCommand<'a> {
     /// Stop the step when it has written no record and no output line for this long.
     pub idle_timeout: Option<Duration>,
     pub what_if: bool,
+    /// Whether the step changes anything: only then is a `created`/`updated` record during
+    /// `--what-if` a real change (a read-only export writes local files, not tenant objects).
+    pub changes: bool,
     pub env: &'a [(String, String)],
 }
+
+/// What a step prints (stdout) to report a wait in progress; shown on the console too.
+pub const WAIT_LINE: &str = "cutover-wait: ";
 
 #[derive(Debug, Default)]
 pub struct StepResult {
@@ -128,6 +134,8 @@ pub fn run_step(
         .stderr(Stdio::piped())
         .env(protocol::ENV_RESULTS, cmd.results)
         .env(protocol::ENV_STEP, cmd.step)
+        // Plain text logs: PowerShell 7.2+ leaves out its ANSI colours (errors included).
+        .env("NO_COLOR", "1")
         .env_remove(protocol::ENV_ONLY_OPS);
     if let Some(o) = cmd.only_ops {
         command.env(protocol::ENV_ONLY_OPS, o);
@@ -145,22 +153,28 @@ pub fn run_step(
             Path::new(program).display()
         ))
     })?;
+    let echo = (progress != ProgressMode::Hidden).then(|| cmd.step.to_string());
     let out_pump = pump(
         child.stdout.take(),
         &cmd.stdout_log,
         redactor.clone(),
         Activity(Arc::clone(&activity), started),
+        echo,
     )?;
     let err_pump = pump(
         child.stderr.take(),
         &cmd.stderr_log,
         redactor.clone(),
         Activity(Arc::clone(&activity), started),
+        None,
     )?;
     let seen = Activity(Arc::clone(&activity), started);
 
     let mut result = StepResult::default();
     let mut remaining: HashSet<&str> = cmd.requested.iter().map(String::as_str).collect();
+    // Progress counts operations: a planned one at its first record; without a known list,
+    // each distinct op. Records of operations discovered at run time do not move it.
+    let mut counted: HashSet<String> = HashSet::new();
     let total = cmd.requested_known.then_some(cmd.requested.len() as u64);
     let mut bar = StepProgress::start(progress, cmd.step, total);
     let mut on_record = |r: std::result::Result<protocol::ResultRecord, ()>| match r {
@@ -168,11 +182,18 @@ pub fn run_step(
             seen.touch();
             result.records += 1;
             *result.by_status.entry(rec.status).or_default() += 1;
-            if cmd.what_if && matches!(rec.status, Status::Created | Status::Updated) {
+            if cmd.what_if && cmd.changes && matches!(rec.status, Status::Created | Status::Updated)
+            {
                 result.whatif_violations += 1;
             }
-            remaining.remove(rec.op.as_str());
-            bar.record(rec.status == Status::Failed);
+            let first = if cmd.requested_known {
+                remaining.remove(rec.op.as_str())
+            } else {
+                counted.insert(rec.op.clone())
+            };
+            if first {
+                bar.record(rec.status == Status::Failed);
+            }
         }
         Ok(_) => result.stray += 1,
         Err(()) => result.bad_lines += 1,
@@ -294,12 +315,14 @@ impl Activity {
     }
 }
 
-/// Copies a child stream to a log file line by line, redacted before it touches disk.
+/// Copies a child stream to a log file line by line, redacted and without ANSI escape sequences
+/// before it touches disk. With `echo` (the step id), wait progress lines go to the console too.
 fn pump<R: Read + Send + 'static>(
     stream: Option<R>,
     log: &Path,
     redactor: Redactor,
     activity: Activity,
+    echo: Option<String>,
 ) -> Result<Option<Pump>> {
     let Some(stream) = stream else {
         return Ok(None);
@@ -315,11 +338,46 @@ fn pump<R: Read + Send + 'static>(
             }
             activity.touch();
             let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\r', '\n']);
-            writeln!(file, "{}", redactor.redact(text))?;
+            let text = strip_ansi(text.trim_end_matches(['\r', '\n']));
+            let text = redactor.redact(&text);
+            if let (Some(step), Some(rest)) = (&echo, text.strip_prefix(WAIT_LINE)) {
+                eprintln!("{step}: {rest}");
+            }
+            writeln!(file, "{text}")?;
             file.flush()?;
         }
     })))
+}
+
+/// `text` without ANSI escape sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ST`, and
+/// two-character escapes): logs are plain text whatever the child's colour settings.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for d in chars.by_ref() {
+                    if ('@'..='~').contains(&d) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(d) = chars.next() {
+                    if d == '\u{7}' || (d == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn join_pump(p: Option<Pump>, deadline: Instant) -> std::io::Result<()> {
@@ -333,4 +391,20 @@ fn join_pump(p: Option<Pump>, deadline: Instant) -> std::io::Result<()> {
         std::thread::sleep(POLL);
     }
     h.join().unwrap_or(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_ansi;
+
+    #[test]
+    fn logs_lose_colour_codes_and_keep_the_text() {
+        assert_eq!(
+            strip_ansi("\u{1b}[31;1mNew-MgUser: \u{1b}[0mAnother object exists"),
+            "New-MgUser: Another object exists"
+        );
+        assert_eq!(strip_ansi("\u{1b}]0;title\u{7}plain"), "plain");
+        assert_eq!(strip_ansi("\u{1b}]8;;http://x\u{1b}\\link"), "link");
+        assert_eq!(strip_ansi("no codes: [ok]"), "no codes: [ok]");
+    }
 }

@@ -135,6 +135,24 @@ pub struct RunMeta {
     pub steps: Vec<StepMeta>,
     #[serde(default)]
     pub invocations: Vec<Invocation>,
+    /// Set when this run is a rehearsal against the simulated tenant (`cutover rehearse`):
+    /// nothing in it touched a real service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rehearsal: Option<RehearsalMeta>,
+}
+
+/// What a rehearsal ran against (`run.json` of a rehearsal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RehearsalMeta {
+    /// The simulated tenant's state file.
+    pub state: String,
+    pub seed: u64,
+    /// Injected faults (`--faults SEED`).
+    pub faults: bool,
+    /// The provisioning-delay profile (`none`, `realistic`, `long`).
+    pub delays: String,
+    /// How the steps were started: `file` (as `cutover run` does) or `session` (`& ./steps/..`).
+    pub started: String,
 }
 
 /// An open run folder.
@@ -150,7 +168,13 @@ pub fn now() -> String {
 impl RunDir {
     /// A new, empty run folder named for the current UTC time.
     pub fn create(bundle: &Path) -> Result<RunDir> {
-        let runs = bundle.join(RUNS_DIR);
+        RunDir::create_in(bundle, RUNS_DIR)
+    }
+
+    /// A new run folder under `BUNDLE/<runs>` (`rehearsals` keeps rehearsals apart from the real
+    /// runs, so `--resume` never continues a rehearsal against a tenant).
+    pub fn create_in(bundle: &Path, runs: &str) -> Result<RunDir> {
+        let runs = bundle.join(runs);
         std::fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
         for n in 1..1000 {
@@ -180,7 +204,11 @@ impl RunDir {
 
     /// The latest run of a bundle (run folder names sort by time).
     pub fn latest(bundle: &Path) -> Result<Option<RunDir>> {
-        let runs = bundle.join(RUNS_DIR);
+        RunDir::latest_in(bundle, RUNS_DIR)
+    }
+
+    pub fn latest_in(bundle: &Path, runs: &str) -> Result<Option<RunDir>> {
+        let runs = bundle.join(runs);
         let entries = match std::fs::read_dir(&runs) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -48,6 +48,7 @@ use resume::{is_done, plan_step, StepPlan};
 use verify::{Bundle, BundleStep};
 
 use crate::error::{Error, Exit, Result};
+use crate::plan::StepKind;
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -62,6 +63,9 @@ pub struct RunOptions {
     /// Stop a step that writes no record and no output line for this long (off by default: a
     /// step may legitimately read for a long time before its first record).
     pub idle_timeout: Option<Duration>,
+    /// How long each step may wait for objects the services are still provisioning
+    /// (`--wait`; passed to the steps as `CUTOVER_WAIT_SECONDS`).
+    pub wait: Duration,
     pub progress: ProgressMode,
     /// Extra environment for the step processes (the demo names its fake scenario here).
     pub env: Vec<(String, String)>,
@@ -69,7 +73,24 @@ pub struct RunOptions {
     pub continue_past_gates: bool,
     /// Which steps a run without `steps` selects.
     pub phase: Phase,
+    /// A rehearsal against the simulated tenant (`cutover rehearse`), else `None`.
+    pub rehearsal: Option<Rehearsal>,
 }
+
+/// How a rehearsal changes a run: its own runs folder, source-server steps run here too (in a
+/// session with the simulated Exchange cmdlets, as the Exchange Management Shell has them), and
+/// optionally every step started from a session (`& ./steps/NN.ps1`) instead of `pwsh -File`.
+#[derive(Debug, Clone)]
+pub struct Rehearsal {
+    pub meta: journal::RehearsalMeta,
+    /// `launch.ps1 -Script STEP -Shell none|exchange ...`: starts a step from a session.
+    pub launcher: PathBuf,
+    /// Jump-box steps through the launcher too (source-server steps always are).
+    pub session: bool,
+}
+
+/// Where a rehearsal's runs live (`BUNDLE/rehearsals/<id>`).
+pub const REHEARSALS_DIR: &str = "rehearsals";
 
 /// The part of the migration a run covers when no step is named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +104,16 @@ pub enum Phase {
 
 const NOTICES_SKIP: &str =
     "sends the users' notices on their dates: run it on each send date with --step and its id";
+
+/// The default `--wait`: mailboxes usually appear within minutes of licensing (Microsoft: up
+/// to 24 hours); 30 minutes covers a healthy tenant's first run without stalling a sick one.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30 * 60);
+/// Runner to step: the wait budget in seconds, the file of targets earlier steps of this run
+/// failed to create (or would create, under what-if), and the file steps append wait summaries to.
+pub const ENV_WAIT_SECONDS: &str = "CUTOVER_WAIT_SECONDS";
+pub const ENV_PENDING: &str = "CUTOVER_PENDING";
+pub const ENV_WAITS: &str = "CUTOVER_WAITS";
+const WAITS_FILE: &str = "waits.jsonl";
 
 const POST_CUTOVER_SKIP: &str =
     "post-cutover step: run it after the MX change with --phase post-cutover";
@@ -98,10 +129,12 @@ impl RunOptions {
             mode: Mode::Fresh,
             timeout: None,
             idle_timeout: None,
+            wait: DEFAULT_WAIT,
             progress: ProgressMode::Auto,
             env: Vec::new(),
             continue_past_gates: false,
             phase: Phase::Migrate,
+            rehearsal: None,
         }
     }
 }
@@ -240,14 +273,19 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             });
             continue;
         }
-        if let Some(gate) = &held_by {
+        // The preflight steps (Graph, Exchange Online) all run before the stop, so one run
+        // names everything the jump box lacks.
+        let preflight = [StepKind::PreflightExchange, StepKind::Preflight]
+            .iter()
+            .any(|k| k.id() == step.id());
+        if let Some(gate) = held_by.as_ref().filter(|_| !preflight) {
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::HeldByGate(gate.clone()),
             });
             continue;
         }
-        if !step.runs_here() {
+        if !step.runs_here() && opts.rehearsal.is_none() {
             let text = source_server_instructions(&bundle, step, opts.what_if);
             eprintln!("{text}");
             outcomes.push(StepOutcome {
@@ -300,7 +338,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         });
         if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
             let last = Records::read(&run.results())?.last_status();
-            if !step_done(step, &last, &meta.invocations, opts.what_if) {
+            if !step_done(step, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
                 held_by = gate_check(step, opts);
             }
         }
@@ -371,9 +409,13 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
 }
 
 fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
+    let runs = match opts.rehearsal {
+        Some(_) => REHEARSALS_DIR,
+        None => journal::RUNS_DIR,
+    };
     let existing = match opts.mode {
         Mode::Fresh => None,
-        Mode::Resume | Mode::RetryFailed => RunDir::latest(&bundle.root)?,
+        Mode::Resume | Mode::RetryFailed => RunDir::latest_in(&bundle.root, runs)?,
     };
     if let Some(run) = existing {
         let mut meta = run.read_meta()?;
@@ -402,8 +444,9 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
     if opts.mode == Mode::Resume {
         eprintln!("cutover: no earlier run to resume; starting a new one");
     }
-    let run = RunDir::create(&bundle.root)?;
-    let meta = new_meta(&run, bundle, opts.what_if, Some(pwsh.clone()));
+    let run = RunDir::create_in(&bundle.root, runs)?;
+    let mut meta = new_meta(&run, bundle, opts.what_if, Some(pwsh.clone()));
+    meta.rehearsal = opts.rehearsal.as_ref().map(|r| r.meta.clone());
     run.write_meta(&meta)?;
     Ok((run, meta))
 }
@@ -434,6 +477,7 @@ pub(crate) fn new_meta(
             })
             .collect(),
         invocations: Vec::new(),
+        rehearsal: None,
     }
 }
 
@@ -466,15 +510,44 @@ fn run_one(
         _ => (step.planned.clone(), step.step.ops_file.is_some()),
     };
     let results = run.results();
-    let argv = exec::step_argv(
+    let pending_path = run.path.join(format!("pending-{id}.tsv"));
+    write_pending(&results, id, &pending_path)?;
+    let waits_path = run.path.join(WAITS_FILE);
+    let waits_from = std::fs::metadata(&waits_path).map_or(0, |m| m.len());
+    let mut env = opts.env.clone();
+    env.push((ENV_WAIT_SECONDS.into(), opts.wait.as_secs().to_string()));
+    env.push((
+        ENV_PENDING.into(),
+        pending_path.to_string_lossy().into_owned(),
+    ));
+    env.push((ENV_WAITS.into(), waits_path.to_string_lossy().into_owned()));
+    // A rehearsal starts source-server steps (and, in session mode, every step) through its
+    // launcher: `-File launch.ps1 -Script STEP -Shell ...` then the step's own arguments.
+    let launcher = opts
+        .rehearsal
+        .as_ref()
+        .filter(|r| r.session || !step.runs_here())
+        .map(|r| &r.launcher);
+    let mut argv = exec::step_argv(
         &pwsh.path,
-        &step.script,
+        launcher.unwrap_or(&step.script),
         module,
         &results,
         only_ops_path.as_deref(),
         secrets,
         opts.what_if,
     );
+    if launcher.is_some() {
+        let at = 1 + protocol::STEP_ARGS.len() + 1;
+        let shell = if step.runs_here() { "none" } else { "exchange" };
+        let extra = [
+            "-Script".into(),
+            step.script.clone().into_os_string(),
+            "-Shell".into(),
+            shell.into(),
+        ];
+        argv.splice(at..at, extra);
+    }
     let log_name = |stream: &str| format!("{id}.{attempt}.{stream}.log");
     let stdout_log = run.logs().join(log_name("stdout"));
     let stderr_log = run.logs().join(log_name("stderr"));
@@ -514,11 +587,23 @@ fn run_one(
         timeout: opts.timeout,
         idle_timeout: opts.idle_timeout,
         what_if: opts.what_if,
-        env: &opts.env,
+        changes: step.step.changes,
+        env: &env,
     };
     let res = exec::run_step(&cmd, redactor, opts.progress, &INTERRUPTED)?;
     let outcome = res.outcome();
     let mut notes = Vec::new();
+    // A step that stopped before its first record: its cause is the error it printed.
+    if res.records == 0 && outcome != Outcome::Ok {
+        if let Some(line) = first_error_line(&cmd.stderr_log) {
+            eprintln!("{id}: stopped before its first record: {line}");
+            notes.push(format!("stopped before its first record: {line}"));
+        }
+    }
+    for w in read_waits(&waits_path, waits_from, id) {
+        eprintln!("{id}: {w}");
+        notes.push(w);
+    }
     if res.missing > 0 {
         notes.push(format!(
             "no record for {} of the {} operations asked for",
@@ -573,6 +658,87 @@ fn run_one(
     })
 }
 
+/// The targets earlier steps of this run were to create and did not (`failed`), or would create
+/// (`whatif`), as `status TAB step TAB op TAB target` lines for the step's CUTOVER_PENDING.
+fn write_pending(results: &Path, step: &str, path: &Path) -> Result<()> {
+    let records = Records::read(results)?;
+    let mut last: BTreeMap<(&str, &str), &protocol::ResultRecord> = BTreeMap::new();
+    for r in &records.records {
+        last.insert((r.step.as_str(), r.op.as_str()), r);
+    }
+    let mut text = String::new();
+    for r in last.values() {
+        let creates = matches!(r.action.as_str(), "ensure" | "assign");
+        if r.step == step || !creates || !matches!(r.status, Status::Failed | Status::Whatif) {
+            continue;
+        }
+        let clean = |s: &str| s.replace(['\t', '\r', '\n'], " ");
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            r.status.as_str(),
+            clean(&r.step),
+            clean(&r.op),
+            clean(r.target.trim())
+        ));
+    }
+    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+}
+
+/// The first non-blank line a step wrote to stderr.
+fn first_error_line(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    Some(line.chars().take(400).collect())
+}
+
+/// One wait a step reported (`waits.jsonl`).
+#[derive(Debug, serde::Deserialize)]
+struct WaitRecord {
+    step: String,
+    what: String,
+    visible: u64,
+    total: u64,
+    seconds: u64,
+}
+
+/// The waits `step` reported after byte `from`, as sentences for the console and journal.
+fn read_waits(path: &Path, from: u64, step: &str) -> Vec<String> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let from = usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len());
+    String::from_utf8_lossy(&bytes[from..])
+        .lines()
+        .filter_map(|l| serde_json::from_str::<WaitRecord>(l).ok())
+        .filter(|w| w.step == step)
+        .map(|w| {
+            format!(
+                "waited {} for {}: {}/{} there{}",
+                human_seconds(w.seconds),
+                w.what,
+                w.visible,
+                w.total,
+                if w.visible < w.total {
+                    " (the rest fail with the wait named; --retry-failed later, or a longer --wait)"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
+
+/// As the steps' Format-CutoverSeconds writes it: `35 s`, `2 min`, `2.5 min`.
+fn human_seconds(s: u64) -> String {
+    if s < 120 {
+        format!("{s} s")
+    } else if s % 60 == 0 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{:.1} min", s as f64 / 60.0)
+    }
+}
+
 /// Whether a step needs nothing more: every planned and discovered operation's last record is a
 /// success (`whatif` in a what-if run). A step with discovered operations, or without an ops
 /// file, is finished only when its last process also ended cleanly: only then is the list complete.
@@ -592,7 +758,9 @@ pub fn step_done(
         dynamic |= is_dynamic_op(id, op);
         is_done(s, what_if) && !(what_if && matches!(s, Status::Created | Status::Updated))
     });
-    let needs_clean_end = dynamic || step.step.ops_file.is_none();
+    // Without an ops file the list is complete only after a clean end. Discovered operations
+    // belong to a planned one that succeeds only when they all did.
+    let needs_clean_end = step.step.ops_file.is_none() || (dynamic && step.planned.is_empty());
     let last_clean = invocations
         .iter()
         .rev()

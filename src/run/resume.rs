@@ -39,12 +39,10 @@ pub fn plan_step(
         return StepPlan::Whole;
     }
     let id = step.id();
-    let mut dyn_seen = false;
     let mut dyn_failed = false;
     let mut dyn_open = false;
     for (op, status) in last.of_step(id) {
         if is_dynamic_op(id, op) {
-            dyn_seen = true;
             dyn_failed |= status == Status::Failed;
             dyn_open |= !is_done(status, what_if);
         }
@@ -63,9 +61,11 @@ pub fn plan_step(
                 .filter(|op| !last.get(id, op).is_some_and(|s| is_done(s, what_if)))
                 .cloned()
                 .collect();
-            // A step with operations found only at run time can only be re-run whole; it is
-            // finished when its last process ended cleanly and none of those is open.
-            if dyn_seen || step.planned.is_empty() {
+            // A step without planned operations can only be re-run whole; it is finished when
+            // its last process ended cleanly. Operations found at run time belong to a planned
+            // one (a listing, e.g. 16-limits' mailbox plans), which succeeds only when all of
+            // them did: resuming at the planned level never sends a finished one again.
+            if step.planned.is_empty() {
                 if todo.is_empty() && !dyn_open && last_clean {
                     StepPlan::Skip("every operation succeeded")
                 } else {

@@ -1,0 +1,877 @@
+# CutoverSim.psm1: the simulated tenant (and source organisation) of `cutover rehearse`.
+#
+# The command functions (*.Commands.ps1, generated from Microsoft's reference with their real
+# parameters) all call Invoke-CutoverSim. This module keeps the state and models the services'
+# documented behaviour where it matters for a migration's correctness; each rule names the page.
+# It is never a model of what cutover's scripts expect.
+#
+# State: a JSON snapshot ($env:CUTOVER_SIM_STATE) plus an append-only log beside it (.log), one
+# JSON line per change. Every log entry is idempotent (a whole object, a deletion, an absolute
+# clock value), so a process killed at any point, or killed while compacting, loses at most the
+# change in flight and replays cleanly.
+#
+# Time: a virtual clock in the state. Start-Sleep (a global function here, which wins over the
+# cmdlet in every scope once this module is loaded) advances it instead of sleeping, so a
+# rehearsal with mailboxes that take 30 minutes to appear runs in seconds.
+
+# Objects are hashtables with optional keys: a missing key reads as $null.
+Set-StrictMode -Version 1.0
+$ErrorActionPreference = 'Stop'
+
+$script:S = $null
+$script:Utf8 = New-Object System.Text.UTF8Encoding($false)
+# Sign-ins are per process, as with the real modules.
+$script:Conn = @{}
+
+# ---- state --------------------------------------------------------------------------------
+
+function Get-SimStatePath {
+    $p = [string]$env:CUTOVER_SIM_STATE
+    if ($p -eq '') { throw 'CutoverSim: CUTOVER_SIM_STATE is not set (cutover rehearse sets it).' }
+    $p
+}
+
+function Initialize-Sim {
+    if ($null -ne $script:S) { return }
+    $path = Get-SimStatePath
+    $script:S = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json -AsHashtable -Depth 64
+    $log = $path + '.log'
+    if (-not [System.IO.File]::Exists($log)) { return }
+    $text = [System.IO.File]::ReadAllText($log)
+    if ($text.Length -eq 0) { return }
+    $lines = $text.Split([char]10)
+    # A line without its newline was being written when the process was killed: not applied.
+    $complete = $lines[0..($lines.Count - 2)] | Where-Object { $_.Length -gt 0 }
+    $entries = @()
+    if (@($complete).Count -gt 0) {
+        $entries = ('[' + (@($complete) -join ',') + ']') | ConvertFrom-Json -AsHashtable -Depth 64 -NoEnumerate
+    }
+    foreach ($e in $entries) { Apply-SimEntry $e }
+    if (@($entries).Count -gt 400) { Save-SimSnapshot }
+}
+
+function Apply-SimEntry {
+    param($e)
+    switch ($e.op) {
+        'put' { $script:S.t[$e.t][$e.id] = $e.v }
+        'del' { [void]$script:S.t[$e.t].Remove($e.id) }
+        'set' { $script:S[$e.k] = $e.v }
+    }
+}
+
+function Save-SimSnapshot {
+    $path = Get-SimStatePath
+    $tmp = $path + '.tmp'
+    [System.IO.File]::WriteAllText($tmp, ($script:S | ConvertTo-Json -Depth 64 -Compress), $script:Utf8)
+    [System.IO.File]::Move($tmp, $path, $true)
+    [System.IO.File]::WriteAllText($path + '.log', '', $script:Utf8)
+}
+
+function Write-SimEntry {
+    param($Entry)
+    Apply-SimEntry $Entry
+    $line = ($Entry | ConvertTo-Json -Depth 64 -Compress) + [char]10
+    [System.IO.File]::AppendAllText((Get-SimStatePath) + '.log', $line, $script:Utf8)
+}
+
+function Set-SimObject {
+    param([string]$Table, [string]$Id, $Value)
+    Write-SimEntry @{ op = 'put'; t = $Table; id = $Id; v = $Value }
+}
+
+function Get-SimTable { param([string]$Table) $script:S.t[$Table] }
+
+function Get-SimClock { [double]$script:S.clock }
+
+# ---- time and provisioning delays -----------------------------------------------------------
+
+function Get-SimHash {
+    # A number in [0, 1) from the seed and a key: the same rehearsal draws the same delays and faults.
+    param([string]$Key)
+    $bytes = [System.Security.Cryptography.SHA256]::HashData($script:Utf8.GetBytes([string]$script:S.config.seed + '|' + $Key))
+    [double]([System.BitConverter]::ToUInt32($bytes, 0)) / 4294967296.0
+}
+
+function Get-SimDelay {
+    # Virtual seconds until a new object of this kind can be read, drawn from the seed between
+    # the profile's bounds for the kind (config.delays.KIND = @(min, max)).
+    param([string]$Kind, [string]$Key)
+    $d = $script:S.config.delays
+    if ($null -eq $d -or -not $d.ContainsKey($Kind)) { return 0.0 }
+    $lo = [double]$d[$Kind][0]; $hi = [double]$d[$Kind][1]
+    $lo + ($hi - $lo) * (Get-SimHash ('delay|' + $Kind + '|' + $Key))
+}
+
+function Test-SimVisible {
+    param($Object)
+    -not $Object.ContainsKey('VisibleAt') -or [double]$Object.VisibleAt -le (Get-SimClock)
+}
+
+function global:Start-Sleep {
+    # The simulation's clock instead of the wall clock (same parameters as the cmdlet).
+    [CmdletBinding(DefaultParameterSetName = 'Seconds')]
+    param(
+        [Parameter(ParameterSetName = 'Seconds', Position = 0, Mandatory = $true)][double]$Seconds,
+        [Parameter(ParameterSetName = 'Milliseconds', Mandatory = $true)][Alias('ms')][int]$Milliseconds,
+        [Parameter(ParameterSetName = 'FromTimeSpan', Mandatory = $true)][Alias('ts')][timespan]$Duration
+    )
+    Initialize-Sim
+    $add = $Seconds
+    if ($PSCmdlet.ParameterSetName -eq 'Milliseconds') { $add = $Milliseconds / 1000.0 }
+    if ($PSCmdlet.ParameterSetName -eq 'FromTimeSpan') { $add = $Duration.TotalSeconds }
+    Write-SimEntry @{ op = 'set'; k = 'clock'; v = (Get-SimClock) + $add }
+    Write-SimEntry @{ op = 'set'; k = 'slept'; v = [double]$script:S.slept + $add }
+}
+
+# ---- errors -----------------------------------------------------------------------------------
+
+function Write-SimError {
+    # A non-terminating error from the command the step called, as the services write them
+    # (Graph SDK and Exchange Online commands are advanced functions or cmdlets: their errors are
+    # non-terminating unless the caller asks otherwise). Returns nothing.
+    param($Caller, [string]$Message, [string]$ErrorId, [System.Management.Automation.ErrorCategory]$Category, $Target)
+    $ex = New-Object System.Exception($Message)
+    $rec = New-Object System.Management.Automation.ErrorRecord($ex, $ErrorId, $Category, $Target)
+    $Caller.WriteError($rec)
+}
+
+function New-SimNotFound {
+    # Graph: learn.microsoft.com/graph/errors (404, Request_ResourceNotFound). Exchange:
+    # ManagementObjectNotFoundException, "couldn't be found on" the serving domain controller.
+    param([string]$Side, [string]$Identity)
+    if ($Side -eq 'graph') {
+        return @("Resource '$Identity' does not exist or one of its queried reference-property objects are not present.`n`nStatus: 404 (NotFound)`nErrorCode: Request_ResourceNotFound", 'Request_ResourceNotFound', 'ObjectNotFound')
+    }
+    @("The operation couldn't be performed because object '$Identity' couldn't be found on 'SIM01A001DC01.SIMPR01A001.PROD.OUTLOOK.COM'.", 'ManagementObjectNotFoundException', 'ObjectNotFound')
+}
+
+function Test-SimFault {
+    # Injected faults, deterministic from the seed. Transient (throttling) faults hit the first
+    # attempt of a change; a "failed object" fails every attempt. $null when none.
+    param([string]$Side, [string]$Command, [string]$Key)
+    $f = $script:S.config.faults
+    if ($null -eq $f) { return $null }
+    $k = $Command + '|' + $Key.ToLowerInvariant()
+    if ((Get-SimHash ('fail|' + $Key.ToLowerInvariant())) -lt [double]$f.failed) {
+        if ($Side -eq 'graph') {
+            return @('Insufficient privileges to complete the operation.`n`nStatus: 403 (Forbidden)`nErrorCode: Authorization_RequestDenied', 'Authorization_RequestDenied', 'PermissionDenied')
+        }
+        return @("The operation on mailbox `"$Key`" failed because it's out of the current user's write scope.", 'OperationRequiresGroupManagerException', 'PermissionDenied')
+    }
+    $n = 0
+    if ($script:S.t.attempts.ContainsKey($k)) { $n = [int]$script:S.t.attempts[$k] }
+    Set-SimObject 'attempts' $k ($n + 1)
+    if ($n -eq 0 -and (Get-SimHash ('throttle|' + $k)) -lt [double]$f.throttle) {
+        if ($Side -eq 'graph') {
+            return @("Too many requests.`n`nStatus: 429 (TooManyRequests)`nErrorCode: TooManyRequests", 'TooManyRequests', 'LimitsExceeded')
+        }
+        return @('The server cannot service this request right now. Try again later. (ErrorServerBusy, BackOffMilliseconds 30000)', 'ErrorServerBusy', 'LimitsExceeded')
+    }
+    $null
+}
+
+# ---- addresses and identities ---------------------------------------------------------------
+
+function Get-SimTenantDomain { [string]$script:S.config.tenant }
+
+function Get-SimProxyKey { param([string]$Address) ($Address -replace '^[A-Za-z0-9]+:', '').ToLowerInvariant() }
+
+function Find-SimAddressOwner {
+    # Names and proxy addresses are unique across every recipient type in Exchange Online
+    # (learn.microsoft.com/exchange/recipients-in-exchange-online/manage-user-mailboxes/add-or-remove-email-addresses:
+    # "the proxy address is already being used"). Returns the owner or $null.
+    param([string]$Side, [string]$Address, [string]$Except = '')
+    $want = Get-SimProxyKey $Address
+    foreach ($r in (Get-SimTable (Get-SimRecipientTable $Side)).Values) {
+        if ($r.Id -eq $Except) { continue }
+        foreach ($a in @($r.EmailAddresses)) { if ((Get-SimProxyKey $a) -eq $want) { return $r } }
+    }
+    $null
+}
+
+function Get-SimRecipientTable { param([string]$Side) if ($Side -eq 'source') { 'src' } else { 'rcp' } }
+
+function Find-SimRecipients {
+    # Exchange identity forms: name, alias, display name, distinguished name, GUID, any proxy
+    # address, UPN (learn.microsoft.com/powershell/module/exchangepowershell/get-recipient, -Identity).
+    param([string]$Side, [string]$Identity, [string[]]$Types = @())
+    $want = $Identity.ToLowerInvariant()
+    $key = Get-SimProxyKey $Identity
+    $out = @()
+    foreach ($r in (Get-SimTable (Get-SimRecipientTable $Side)).Values) {
+        if (-not (Test-SimVisible $r)) { continue }
+        if ($Types.Count -gt 0 -and $Types -notcontains $r.RecipientTypeDetails) { continue }
+        $hit = $false
+        foreach ($n in @($r.Id, $r.Name, $r.Alias, $r.DisplayName, $r.DistinguishedName, $r.UserPrincipalName, $r.ExternalDirectoryObjectId)) {
+            if ($null -ne $n -and ([string]$n).ToLowerInvariant() -eq $want) { $hit = $true }
+        }
+        if (-not $hit) { foreach ($a in @($r.EmailAddresses)) { if ((Get-SimProxyKey $a) -eq $key) { $hit = $true } } }
+        if ($hit) { $out += $r }
+    }
+    , $out
+}
+
+$script:MailboxTypes = @('UserMailbox', 'SharedMailbox', 'RoomMailbox', 'EquipmentMailbox')
+$script:GroupTypes = @('MailUniversalDistributionGroup', 'MailUniversalSecurityGroup', 'MailNonUniversalGroup')
+$script:ContactTypes = @('MailContact')
+
+function Resolve-SimOne {
+    # One recipient of the given types, or writes the service's error and returns $null.
+    param($Caller, [string]$Side, [string]$Identity, [string[]]$Types)
+    $found = Find-SimRecipients -Side $Side -Identity $Identity -Types $Types
+    if ($found.Count -eq 1) { return $found[0] }
+    if ($found.Count -gt 1) {
+        Write-SimError $Caller "The operation couldn't be performed because '$Identity' matches multiple entries." 'ManagementObjectAmbiguousException' InvalidArgument $Identity
+        return $null
+    }
+    $e = New-SimNotFound $Side $Identity
+    Write-SimError $Caller $e[0] $e[1] $e[2] $Identity
+    $null
+}
+
+function Get-SimResultCap {
+    # -ResultSize: 1000 by default, a number, or Unlimited
+    # (learn.microsoft.com/powershell/module/exchangepowershell/get-mailbox, -ResultSize).
+    param($Bound)
+    if (-not $Bound.ContainsKey('ResultSize') -or $null -eq $Bound.ResultSize) { return 1000 }
+    $v = [string]$Bound.ResultSize
+    if ($v -eq 'Unlimited') { return [int]::MaxValue }
+    [int]$v
+}
+
+function Limit-SimResults {
+    param($Caller, [object[]]$Items, $Bound)
+    $cap = Get-SimResultCap $Bound
+    if ($Items.Count -gt $cap) {
+        $Caller.WriteWarning("By default, only the first $cap items are returned. Use the ResultSize parameter to specify the number of items returned. To return all items, specify `"-ResultSize Unlimited`".")
+        return , @($Items[0..($cap - 1)])
+    }
+    , $Items
+}
+
+function Get-SimBytes {
+    # "150MB", "150 MB", 157286400, "35 MB (36,700,160 bytes)".
+    param($Value)
+    $t = ([string]$Value).Trim()
+    if ($t -match '\(([0-9,]+) bytes\)') { return [long]($matches[1] -replace ',', '') }
+    if ($t -match '^([0-9.]+)\s*(B|KB|MB|GB)?$') {
+        $n = [double]$matches[1]
+        switch ($matches[2]) { 'KB' { $n *= 1KB } 'MB' { $n *= 1MB } 'GB' { $n *= 1GB } }
+        return [long]$n
+    }
+    throw "Cannot convert '$Value' to a size."
+}
+
+function Format-SimSize {
+    param([long]$Bytes)
+    $mb = [Math]::Round($Bytes / 1MB, 1)
+    '{0} MB ({1} bytes)' -f $mb, $Bytes.ToString('N0', [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+# ---- output objects -----------------------------------------------------------------------------
+
+function ConvertTo-SimRecipient {
+    # The properties the Exchange recipient cmdlets return that a step may read (every one is
+    # present, $null when not set, as in the real objects).
+    param($r, [string]$Side)
+    $send = @()
+    foreach ($id in @($r.GrantSendOnBehalfTo)) {
+        if ($null -eq $id) { continue }
+        $t = (Get-SimTable (Get-SimRecipientTable $Side))[$id]
+        if ($null -ne $t) { $send += [string]$t.Name }
+    }
+    [pscustomobject]@{
+        Identity = [string]$r.Name; Id = [string]$r.Id; Guid = [string]$r.Id; Name = [string]$r.Name
+        Alias = [string]$r.Alias; DisplayName = [string]$r.DisplayName
+        PrimarySmtpAddress = [string]$r.PrimarySmtpAddress; UserPrincipalName = $r.UserPrincipalName
+        WindowsEmailAddress = [string]$r.PrimarySmtpAddress
+        EmailAddresses = @($r.EmailAddresses); RecipientType = [string]$r.RecipientType
+        RecipientTypeDetails = [string]$r.RecipientTypeDetails
+        DistinguishedName = [string]$r.DistinguishedName; ExternalDirectoryObjectId = $r.ExternalDirectoryObjectId
+        ExternalEmailAddress = $r.ExternalEmailAddress; ExchangeGuid = $r.ExchangeGuid
+        ArchiveGuid = '00000000-0000-0000-0000-000000000000'; ArchiveStatus = 'None'; ArchiveDatabase = $null
+        LitigationHoldEnabled = $false; ForwardingSmtpAddress = $null; ForwardingAddress = $null
+        DeliverToMailboxAndForward = $false; ProhibitSendQuota = '99 GB (106,300,440,576 bytes)'
+        MaxSendSize = (Format-SimSize ([long]$r.MaxSendSize)); MaxReceiveSize = (Format-SimSize ([long]$r.MaxReceiveSize))
+        GrantSendOnBehalfTo = $send; RequireSenderAuthenticationEnabled = [bool]$r.RequireSenderAuthenticationEnabled
+        GroupType = $r.GroupType; Database = 'SIMDB01'; ServerName = 'sim01'
+    }
+}
+
+function ConvertTo-SimGraphUser {
+    # Get-MgUser returns only the properties asked for with -Property (the others are $null), and
+    # a default set without it (learn.microsoft.com/graph/api/user-get: "By default, only a limited
+    # set of properties are returned").
+    param($u, $Property)
+    $default = @('id', 'displayname', 'mail', 'userprincipalname', 'givenname', 'surname', 'jobtitle', 'businessphones', 'mobilephone', 'officelocation', 'preferredlanguage')
+    $want = $default
+    if ($null -ne $Property -and @($Property).Count -gt 0) {
+        $want = @('id') + @(@($Property) | ForEach-Object { ([string]$_).Split(',') } | ForEach-Object { $_.Trim().ToLowerInvariant() })
+    }
+    $pick = { param($name, $value) if ($want -contains $name.ToLowerInvariant()) { $value } else { $null } }
+    $lic = @()
+    foreach ($s in @($u.AssignedLicenses)) { if ($null -ne $s) { $lic += [pscustomobject]@{ SkuId = [string]$s; DisabledPlans = @() } } }
+    [pscustomobject]@{
+        Id = [string]$u.Id
+        UserPrincipalName = (& $pick 'userPrincipalName' $u.UserPrincipalName)
+        DisplayName = (& $pick 'displayName' $u.DisplayName)
+        GivenName = (& $pick 'givenName' $u.GivenName)
+        Surname = (& $pick 'surname' $u.Surname)
+        MailNickname = (& $pick 'mailNickname' $u.MailNickname)
+        UsageLocation = (& $pick 'usageLocation' $u.UsageLocation)
+        AccountEnabled = (& $pick 'accountEnabled' $u.AccountEnabled)
+        AssignedLicenses = (& $pick 'assignedLicenses' $lic)
+        Mail = (& $pick 'mail' $u.Mail)
+        ProxyAddresses = (& $pick 'proxyAddresses' @($u.ProxyAddresses))
+        OnPremisesSyncEnabled = (& $pick 'onPremisesSyncEnabled' $u.OnPremisesSyncEnabled)
+        JobTitle = $null; BusinessPhones = @(); MobilePhone = $null; OfficeLocation = $null; PreferredLanguage = $null
+        AdditionalProperties = @{}
+    }
+}
+
+# ---- Graph -----------------------------------------------------------------------------------------
+
+function Find-SimGraphUser {
+    param([string]$Key)
+    $k = $Key.ToLowerInvariant()
+    foreach ($u in (Get-SimTable 'users').Values) {
+        if (-not (Test-SimVisible $u)) { continue }
+        if (([string]$u.Id).ToLowerInvariant() -eq $k -or ([string]$u.UserPrincipalName).ToLowerInvariant() -eq $k) { return $u }
+    }
+    $null
+}
+
+function Test-SimConnected {
+    param($Caller, [string]$Kind)
+    if ($script:Conn.ContainsKey($Kind)) { return $true }
+    # Graph SDK: "Authentication needed. Please call Connect-MgGraph."
+    Write-SimError $Caller 'Authentication needed. Please call Connect-MgGraph.' 'AuthenticationNeeded' AuthenticationError $null
+    $false
+}
+
+function Invoke-SimGraph {
+    param([string]$Command, $Bound, $Caller)
+    $S = $script:S
+    switch ($Command) {
+        'Connect-MgGraph' { $script:Conn['graph'] = $true; return }
+        'Disconnect-MgGraph' { [void]$script:Conn.Remove('graph'); return }
+    }
+    if (-not (Test-SimConnected $Caller 'graph')) { return }
+    switch ($Command) {
+        'Get-MgSubscribedSku' {
+            foreach ($s in @($S.config.skus)) {
+                [pscustomobject]@{ SkuId = [string]$s.SkuId; SkuPartNumber = [string]$s.SkuPartNumber; ConsumedUnits = 0; PrepaidUnits = [pscustomobject]@{ Enabled = [int]$s.Units } }
+            }
+        }
+        'Get-MgUser' {
+            if ($Bound.ContainsKey('UserId')) {
+                $u = Find-SimGraphUser $Bound.UserId
+                if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
+                return ConvertTo-SimGraphUser $u $Bound['Property']
+            }
+            # Without -All a list returns the first page (100 by default: learn.microsoft.com/graph/paging).
+            $all = @((Get-SimTable 'users').Values | Where-Object { Test-SimVisible $_ } | Sort-Object { $_.UserPrincipalName })
+            if (-not $Bound.ContainsKey('All') -and $all.Count -gt 100) { $all = $all[0..99] }
+            foreach ($u in $all) { ConvertTo-SimGraphUser $u $Bound['Property'] }
+        }
+        'New-MgUser' {
+            $upn = [string]$Bound['UserPrincipalName']
+            foreach ($u in (Get-SimTable 'users').Values) {
+                if (([string]$u.UserPrincipalName).ToLowerInvariant() -eq $upn.ToLowerInvariant()) {
+                    Write-SimError $Caller "Another object with the same value for property userPrincipalName already exists.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $upn
+                    return
+                }
+            }
+            $domain = ($upn -split '@')[-1].ToLowerInvariant()
+            $d = (Get-SimTable 'domains')[$domain]
+            if ($null -eq $d -or -not $d.IsVerified) {
+                Write-SimError $Caller "Property userPrincipalName is invalid. The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $upn
+                return
+            }
+            $pp = $Bound['PasswordProfile']
+            if ($null -eq $pp -or [string]$pp['Password'] -eq '') {
+                Write-SimError $Caller "Invalid value specified for property 'passwordProfile' of resource 'User'.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $upn
+                return
+            }
+            if (-not $Caller.ShouldProcess($upn, 'New-MgUser')) { return }
+            $f = Test-SimFault 'graph' $Command $upn
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $upn; return }
+            $id = [guid]::NewGuid().ToString()
+            $u = @{
+                Id = $id; UserPrincipalName = $upn; DisplayName = [string]$Bound['DisplayName']; GivenName = $Bound['GivenName']
+                Surname = $Bound['Surname']; MailNickname = [string]$Bound['MailNickname']; UsageLocation = $Bound['UsageLocation']
+                AccountEnabled = [bool]$Bound['AccountEnabled']; AssignedLicenses = @(); Mail = $null; ProxyAddresses = @()
+                OnPremisesSyncEnabled = $null; CreatedAt = (Get-SimClock); VisibleAt = (Get-SimClock) + (Get-SimDelay 'user' $upn)
+            }
+            Set-SimObject 'users' $id $u
+            ConvertTo-SimGraphUser $u @('id', 'userPrincipalName', 'displayName')
+        }
+        'Update-MgUser' {
+            $u = Find-SimGraphUser $Bound.UserId
+            if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
+            if (-not $Caller.ShouldProcess([string]$u.UserPrincipalName, 'Update-MgUser')) { return }
+            $f = Test-SimFault 'graph' $Command $u.UserPrincipalName
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $u.UserPrincipalName; return }
+            foreach ($p in @('DisplayName', 'GivenName', 'Surname', 'UsageLocation', 'MailNickname', 'AccountEnabled')) {
+                if ($Bound.ContainsKey($p)) { $u[$p] = $Bound[$p] }
+            }
+            Set-SimObject 'users' $u.Id $u
+        }
+        'Set-MgUserLicense' {
+            $u = Find-SimGraphUser $Bound.UserId
+            if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
+            # learn.microsoft.com/graph/api/user-assignlicense: "License assignment cannot be done for
+            # user with invalid usage location."
+            if ([string]$u.UsageLocation -eq '') {
+                Write-SimError $Caller "License assignment cannot be done for user with invalid usage location.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidOperation $u.UserPrincipalName
+                return
+            }
+            $add = @()
+            foreach ($l in @($Bound['AddLicenses'])) { if ($null -ne $l) { $add += [string]$l['SkuId'] } }
+            foreach ($sku in $add) {
+                if (-not (@($S.config.skus) | Where-Object { [string]$_.SkuId -eq $sku })) {
+                    Write-SimError $Caller "License $sku does not correspond to a valid company License.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $u.UserPrincipalName
+                    return
+                }
+            }
+            if (-not $Caller.ShouldProcess([string]$u.UserPrincipalName, 'Set-MgUserLicense')) { return }
+            $f = Test-SimFault 'graph' $Command $u.UserPrincipalName
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $u.UserPrincipalName; return }
+            $have = @($u.AssignedLicenses | Where-Object { $null -ne $_ })
+            foreach ($sku in $add) { if ($have -notcontains $sku) { $have += $sku } }
+            foreach ($r in @($Bound['RemoveLicenses'])) { if ($null -ne $r) { $have = @($have | Where-Object { $_ -ne [string]$r }) } }
+            $u.AssignedLicenses = $have
+            Set-SimObject 'users' $u.Id $u
+            if ($have.Count -gt 0) { Add-SimUserMailbox $u }
+            ConvertTo-SimGraphUser $u @('id')
+        }
+        'Get-MgDomain' {
+            if ($Bound.ContainsKey('DomainId')) {
+                $d = (Get-SimTable 'domains')[([string]$Bound.DomainId).ToLowerInvariant()]
+                if ($null -eq $d) { $e = New-SimNotFound 'graph' $Bound.DomainId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.DomainId; return }
+                return [pscustomobject]@{ Id = $d.Id; IsVerified = [bool]$d.IsVerified; IsDefault = [bool]$d.IsDefault; IsInitial = [bool]$d.IsInitial; AuthenticationType = 'Managed' }
+            }
+            foreach ($d in (Get-SimTable 'domains').Values) { [pscustomobject]@{ Id = $d.Id; IsVerified = [bool]$d.IsVerified; IsDefault = [bool]$d.IsDefault; IsInitial = [bool]$d.IsInitial; AuthenticationType = 'Managed' } }
+        }
+        'New-MgDomain' {
+            $id = ([string]$Bound['Id']).ToLowerInvariant()
+            if ((Get-SimTable 'domains').ContainsKey($id)) {
+                Write-SimError $Caller "A conflicting object with one or more of the specified property values is present in the directory.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $id
+                return
+            }
+            if (-not $Caller.ShouldProcess($id, 'New-MgDomain')) { return }
+            Set-SimObject 'domains' $id @{ Id = $id; IsVerified = $false; IsDefault = $false; IsInitial = $false }
+            [pscustomobject]@{ Id = $id; IsVerified = $false }
+        }
+        'Get-MgDomainVerificationDnsRecord' {
+            $id = ([string]$Bound.DomainId).ToLowerInvariant()
+            if (-not (Get-SimTable 'domains').ContainsKey($id)) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
+            $code = 'MS=ms' + [string][int]((Get-SimHash ('txt|' + $id)) * 90000000 + 10000000)
+            [pscustomobject]@{ RecordType = 'Txt'; Label = $id; Ttl = 3600; IsOptional = $false; SupportedService = 'Email'; AdditionalProperties = @{ text = $code } }
+        }
+        'Confirm-MgDomain' {
+            $id = ([string]$Bound.DomainId).ToLowerInvariant()
+            $d = (Get-SimTable 'domains')[$id]
+            if ($null -eq $d) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
+            if (-not [bool]$S.config.dns_published) {
+                Write-SimError $Caller "Domain verification failed. Please ensure the DNS record has been added and try again.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidOperation $id
+                return
+            }
+            if (-not $Caller.ShouldProcess($id, 'Confirm-MgDomain')) { return }
+            $d.IsVerified = $true
+            Set-SimObject 'domains' $id $d
+            [pscustomobject]@{ Id = $id; IsVerified = $true }
+        }
+        'Get-MgDomainServiceConfigurationRecord' {
+            $id = ([string]$Bound.DomainId).ToLowerInvariant()
+            $d = (Get-SimTable 'domains')[$id]
+            if ($null -eq $d) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
+            # New domains get MX hosts under mx.microsoft (m365-facts: MX host change, 2026).
+            $mx = ($id -replace '\.', '-') + '.s-v1.mx.microsoft'
+            [pscustomobject]@{ RecordType = 'Mx'; Label = $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ mailExchange = $mx; preference = 0 } }
+            [pscustomobject]@{ RecordType = 'Txt'; Label = $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ text = 'v=spf1 include:spf.protection.outlook.com -all' } }
+            [pscustomobject]@{ RecordType = 'CName'; Label = 'autodiscover.' + $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ canonicalName = 'autodiscover.outlook.com' } }
+        }
+        'Get-MgGroup' {
+            foreach ($g in (Get-SimTable 'rcp').Values) {
+                if (-not (Test-SimVisible $g) -or $script:GroupTypes -notcontains $g.RecipientTypeDetails) { continue }
+                [pscustomobject]@{ Id = $g.Id; DisplayName = $g.DisplayName; Mail = $g.PrimarySmtpAddress; MailEnabled = $true; ProxyAddresses = @($g.EmailAddresses) }
+            }
+        }
+        'Get-MgGroupMember' {
+            $g = (Get-SimTable 'rcp')[[string]$Bound.GroupId]
+            if ($null -eq $g) { $e = New-SimNotFound 'graph' $Bound.GroupId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.GroupId; return }
+            foreach ($m in @($g.Members)) {
+                $r = (Get-SimTable 'rcp')[$m]
+                if ($null -ne $r) { [pscustomobject]@{ Id = $r.Id; AdditionalProperties = @{ mail = $r.PrimarySmtpAddress } } }
+            }
+        }
+        default { throw "CutoverSim: $Command is not simulated." }
+    }
+}
+
+function Add-SimUserMailbox {
+    # Exchange Online creates the mailbox after an Exchange licence is assigned, some minutes later
+    # (learn.microsoft.com/exchange/recipients-in-exchange-online/create-user-mailboxes: "it can take
+    # a while for the mailbox to be created"). Its name is the user's object id, its addresses the
+    # UPN (primary) and the initial-domain address (mailNickname@tenant.onmicrosoft.com).
+    param($u)
+    foreach ($r in (Get-SimTable 'rcp').Values) { if ($r.ExternalDirectoryObjectId -eq $u.Id) { return } }
+    $upn = [string]$u.UserPrincipalName
+    $alias = [string]$u.MailNickname
+    if ($alias -eq '') { $alias = ($upn -split '@')[0] }
+    $addrs = @(('SMTP:' + $upn), ('smtp:' + $alias + '@' + (Get-SimTenantDomain)))
+    $rid = [guid]::NewGuid().ToString()
+    Set-SimObject 'rcp' $rid @{
+        Id = $rid; Name = $u.Id; Alias = $alias; DisplayName = $u.DisplayName; PrimarySmtpAddress = $upn; UserPrincipalName = $upn
+        EmailAddresses = $addrs; RecipientType = 'UserMailbox'; RecipientTypeDetails = 'UserMailbox'
+        DistinguishedName = 'CN=' + $u.Id + ',OU=' + (Get-SimTenantDomain) + ',OU=Microsoft Exchange Hosted Organizations,DC=SIMPR01A001,DC=PROD,DC=OUTLOOK,DC=COM'
+        ExternalDirectoryObjectId = $u.Id; ExchangeGuid = [guid]::NewGuid().ToString()
+        MaxSendSize = 35MB; MaxReceiveSize = 36MB; GrantSendOnBehalfTo = @(); FullAccess = @(); SendAs = @()
+        CreatedAt = (Get-SimClock); VisibleAt = (Get-SimClock) + (Get-SimDelay 'mailbox' $upn)
+    }
+}
+
+# ---- Exchange (Online and on premises) -------------------------------------------------------------
+
+function Test-SimExchangeSession {
+    param($Caller, [string]$Side)
+    if ($Side -ne 'tenant') { return $true }
+    if ($script:Conn.ContainsKey('exchange')) { return $true }
+    Write-SimError $Caller 'No active Exchange Online session: run Connect-ExchangeOnline first.' 'NoSession' AuthenticationError $null
+    $false
+}
+
+function New-SimRecipient {
+    # Checks the name, alias and addresses against every recipient (unique across types), then
+    # stores the new one. Returns it, or $null after writing the service's error.
+    param($Caller, [string]$Side, [string]$Command, $Fields, [string]$Kind)
+    $table = Get-SimRecipientTable $Side
+    foreach ($r in (Get-SimTable $table).Values) {
+        if ([string]$r.Name -ne '' -and ([string]$r.Name).ToLowerInvariant() -eq ([string]$Fields.Name).ToLowerInvariant()) {
+            Write-SimError $Caller ('The name "' + $Fields.Name + '" is already being used. Please try another name.') 'ADObjectAlreadyExistsException' ResourceExists $Fields.Name
+            return $null
+        }
+    }
+    foreach ($a in @($Fields.EmailAddresses)) {
+        $owner = Find-SimAddressOwner -Side $Side -Address $a
+        if ($null -ne $owner) {
+            Write-SimError $Caller ('The proxy address "' + $a + '" is already being used by the proxy addresses or LegacyExchangeDN of "' + $owner.Name + '". Please choose another proxy address.') 'ProxyAddressExistsException' ResourceExists $a
+            return $null
+        }
+    }
+    if (-not $Caller.ShouldProcess([string]$Fields.Name, $Command)) { return $null }
+    $f = Test-SimFault 'exchange' $Command ([string]$Fields.PrimarySmtpAddress)
+    if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $Fields.Name; return $null }
+    $id = [guid]::NewGuid().ToString()
+    $Fields.Id = $id
+    $Fields.DistinguishedName = 'CN=' + $Fields.Name + ',OU=' + (Get-SimTenantDomain) + ',OU=Microsoft Exchange Hosted Organizations,DC=SIMPR01A001,DC=PROD,DC=OUTLOOK,DC=COM'
+    $Fields.CreatedAt = (Get-SimClock)
+    $Fields.VisibleAt = (Get-SimClock) + (Get-SimDelay $Kind ([string]$Fields.PrimarySmtpAddress))
+    foreach ($k in @('GrantSendOnBehalfTo', 'FullAccess', 'SendAs', 'Members')) { if (-not $Fields.ContainsKey($k)) { $Fields[$k] = @() } }
+    Set-SimObject $table $id $Fields
+    $Fields
+}
+
+function Update-SimAddresses {
+    # -EmailAddresses @{Add=...; Remove=...} keeps the others; a plain list replaces them all
+    # (learn.microsoft.com/powershell/module/exchangepowershell/set-mailbox, -EmailAddresses).
+    param($Caller, [string]$Side, $r, $Value)
+    $list = @($r.EmailAddresses)
+    if ($Value -is [System.Collections.IDictionary]) {
+        foreach ($a in @($Value['Add'])) {
+            if ($null -eq $a) { continue }
+            $owner = Find-SimAddressOwner -Side $Side -Address $a -Except $r.Id
+            if ($null -ne $owner) {
+                Write-SimError $Caller ('The proxy address "' + $a + '" is already being used by the proxy addresses or LegacyExchangeDN of "' + $owner.Name + '". Please choose another proxy address.') 'ProxyAddressExistsException' ResourceExists $a
+                return $false
+            }
+            if (-not (@($list | Where-Object { (Get-SimProxyKey $_) -eq (Get-SimProxyKey $a) }))) {
+                $text = [string]$a
+                if ($text -notmatch '^[A-Za-z0-9]+:') { $text = 'smtp:' + $text }
+                $list += $text
+            }
+        }
+        foreach ($a in @($Value['Remove'])) { if ($null -ne $a) { $list = @($list | Where-Object { (Get-SimProxyKey $_) -ne (Get-SimProxyKey $a) }) } }
+    }
+    else {
+        $list = @($Value | ForEach-Object { [string]$_ })
+    }
+    $r.EmailAddresses = $list
+    $true
+}
+
+function Invoke-SimExchange {
+    param([string]$Command, $Bound, $Caller, [string]$Side)
+    $S = $script:S
+    $table = Get-SimRecipientTable $Side
+    if ($Command -eq 'Connect-ExchangeOnline') {
+        $script:Conn['exchange'] = $true
+        # EXO v3 imports the service's cmdlets into the session at sign-in
+        # (learn.microsoft.com/powershell/exchange/exchange-online-powershell-v2).
+        Import-Module (Join-Path $PSScriptRoot '../../session/CutoverSim.ExchangeOnline.psm1') -Global -DisableNameChecking
+        return
+    }
+    if ($Command -eq 'Disconnect-ExchangeOnline') { [void]$script:Conn.Remove('exchange'); return }
+    if (-not (Test-SimExchangeSession $Caller $Side)) { return }
+    switch ($Command) {
+        { $_ -in 'Get-Mailbox', 'Get-EXOMailbox', 'Get-Recipient', 'Get-EXORecipient', 'Get-DistributionGroup', 'Get-MailContact' } {
+            $types = switch -Wildcard ($Command) { '*Mailbox' { $script:MailboxTypes } 'Get-DistributionGroup' { $script:GroupTypes } 'Get-MailContact' { $script:ContactTypes } default { @() } }
+            if ($Bound.ContainsKey('RecipientTypeDetails')) { $types = @($Bound.RecipientTypeDetails | ForEach-Object { [string]$_ }) }
+            $id = $null
+            foreach ($k in @('Identity', 'PrimarySmtpAddress', 'UserPrincipalName', 'ExternalDirectoryObjectId')) { if ($Bound.ContainsKey($k)) { $id = [string]$Bound[$k] } }
+            if ($null -ne $id) {
+                if ($id.Trim() -eq '') { throw 'Cannot bind argument to parameter because it is an empty string.' }
+                $r = Resolve-SimOne $Caller $Side $id $types
+                if ($null -ne $r) { return ConvertTo-SimRecipient $r $Side }
+                return
+            }
+            $all = @((Get-SimTable $table).Values | Where-Object { (Test-SimVisible $_) -and ($types.Count -eq 0 -or $types -contains $_.RecipientTypeDetails) } | Sort-Object { $_.Name })
+            $all = Limit-SimResults $Caller $all $Bound
+            foreach ($r in $all) { ConvertTo-SimRecipient $r $Side }
+        }
+        'New-Mailbox' {
+            $type = 'UserMailbox'
+            foreach ($t in @('Shared', 'Room', 'Equipment')) { if ($Bound.ContainsKey($t) -and $Bound[$t]) { $type = $t + 'Mailbox' } }
+            $alias = [string]$Bound['Alias']
+            if ($alias -eq '') { $alias = ([string]$Bound.Name -replace '[^A-Za-z0-9._-]', '') }
+            $primary = [string]$Bound['PrimarySmtpAddress']
+            if ($primary -eq '') { $primary = $alias + '@' + (Get-SimTenantDomain) }
+            $addrs = @('SMTP:' + $primary)
+            $moera = $alias + '@' + (Get-SimTenantDomain)
+            if ($moera.ToLowerInvariant() -ne $primary.ToLowerInvariant()) { $addrs += 'smtp:' + $moera }
+            $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
+            $r = New-SimRecipient $Caller $Side $Command @{
+                Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $primary
+                EmailAddresses = $addrs; RecipientType = 'UserMailbox'; RecipientTypeDetails = $type
+                ExchangeGuid = [guid]::NewGuid().ToString(); MaxSendSize = 35MB; MaxReceiveSize = 36MB
+            } 'mailbox'
+            if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+        }
+        'Set-Mailbox' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+            if ($null -eq $r) { return }
+            if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-Mailbox')) { return }
+            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+            if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
+            foreach ($p in @('MaxSendSize', 'MaxReceiveSize')) {
+                if ($Bound.ContainsKey($p)) {
+                    $b = Get-SimBytes $Bound[$p]
+                    # Exchange Online's largest message size limit is 150 MB
+                    # (learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits).
+                    if ($Side -eq 'tenant' -and $b -gt 150MB) {
+                        Write-SimError $Caller "The value of property '$p' must be less than or equal to 150 MB." 'DataValidationException' InvalidArgument $r.Name
+                        return
+                    }
+                    $r[$p] = $b
+                }
+            }
+            if ($Bound.ContainsKey('GrantSendOnBehalfTo')) {
+                $v = $Bound.GrantSendOnBehalfTo
+                $cur = @($r.GrantSendOnBehalfTo | Where-Object { $null -ne $_ })
+                $adds = @(); $removes = @()
+                if ($v -is [System.Collections.IDictionary]) { $adds = @($v['Add']); $removes = @($v['Remove']) } else { $cur = @(); $adds = @($v) }
+                foreach ($a in $adds) {
+                    if ($null -eq $a) { continue }
+                    $t = Resolve-SimOne $Caller $Side ([string]$a) @()
+                    if ($null -eq $t) { return }
+                    if ($cur -notcontains $t.Id) { $cur += $t.Id }
+                }
+                foreach ($a in $removes) {
+                    if ($null -eq $a) { continue }
+                    $t = Resolve-SimOne $Caller $Side ([string]$a) @()
+                    if ($null -ne $t) { $cur = @($cur | Where-Object { $_ -ne $t.Id }) }
+                }
+                $r.GrantSendOnBehalfTo = $cur
+            }
+            Set-SimObject $table $r.Id $r
+        }
+        'New-DistributionGroup' {
+            $alias = [string]$Bound['Alias']
+            if ($alias -eq '') { $alias = ([string]$Bound.Name -replace '[^A-Za-z0-9._-]', '') }
+            $primary = [string]$Bound['PrimarySmtpAddress']
+            if ($primary -eq '') { $primary = $alias + '@' + (Get-SimTenantDomain) }
+            $type = 'MailUniversalDistributionGroup'
+            if ([string]$Bound['Type'] -eq 'Security') { $type = 'MailUniversalSecurityGroup' }
+            $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
+            # New groups reject external senders unless told otherwise
+            # (learn.microsoft.com/powershell/module/exchangepowershell/new-distributiongroup,
+            # -RequireSenderAuthenticationEnabled: "The default value is $true").
+            $auth = $true
+            if ($Bound.ContainsKey('RequireSenderAuthenticationEnabled')) { $auth = [bool]$Bound.RequireSenderAuthenticationEnabled }
+            $r = New-SimRecipient $Caller $Side $Command @{
+                Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $primary
+                EmailAddresses = @('SMTP:' + $primary); RecipientType = $type; RecipientTypeDetails = $type
+                GroupType = 'Universal'; RequireSenderAuthenticationEnabled = $auth
+            } 'group'
+            if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+        }
+        'Set-DistributionGroup' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
+            if ($null -eq $r) { return }
+            if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-DistributionGroup')) { return }
+            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+            if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
+            if ($Bound.ContainsKey('RequireSenderAuthenticationEnabled')) { $r.RequireSenderAuthenticationEnabled = [bool]$Bound.RequireSenderAuthenticationEnabled }
+            Set-SimObject $table $r.Id $r
+        }
+        'Get-DistributionGroupMember' {
+            $g = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
+            if ($null -eq $g) { return }
+            $all = @(); foreach ($m in @($g.Members)) { $t = (Get-SimTable $table)[$m]; if ($null -ne $t) { $all += $t } }
+            $all = Limit-SimResults $Caller $all $Bound
+            foreach ($t in $all) { ConvertTo-SimRecipient $t $Side }
+        }
+        'Add-DistributionGroupMember' {
+            $g = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
+            if ($null -eq $g) { return }
+            $m = Resolve-SimOne $Caller $Side ([string]$Bound.Member) @()
+            if ($null -eq $m) { return }
+            if (@($g.Members) -contains $m.Id) {
+                Write-SimError $Caller ('The recipient "' + $Bound.Member + '" is already a member of the group "' + $g.Name + '".') 'MemberAlreadyExistsException' ResourceExists $Bound.Member
+                return
+            }
+            if (-not $Caller.ShouldProcess([string]$g.Name, 'Add-DistributionGroupMember')) { return }
+            $f = Test-SimFault 'exchange' $Command ([string]$g.PrimarySmtpAddress + '|' + $m.PrimarySmtpAddress)
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $g.Name; return }
+            $g.Members = @(@($g.Members | Where-Object { $null -ne $_ }) + $m.Id)
+            Set-SimObject $table $g.Id $g
+        }
+        'New-MailContact' {
+            $ext = [string]$Bound.ExternalEmailAddress
+            $alias = [string]$Bound['Alias']
+            if ($alias -eq '') { $alias = (($ext -split '@')[0] -replace '[^A-Za-z0-9._-]', '') }
+            $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
+            $r = New-SimRecipient $Caller $Side $Command @{
+                Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $ext
+                EmailAddresses = @('SMTP:' + $ext); ExternalEmailAddress = 'SMTP:' + $ext
+                RecipientType = 'MailContact'; RecipientTypeDetails = 'MailContact'
+            } 'contact'
+            if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+        }
+        'Get-MailboxPermission' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+            if ($null -eq $r) { return }
+            $out = @([pscustomobject]@{ Identity = $r.Name; User = 'NT AUTHORITY\SELF'; AccessRights = @('FullAccess', 'ReadPermission'); IsInherited = $false; Deny = $false })
+            foreach ($id in @($r.FullAccess)) {
+                $t = (Get-SimTable $table)[$id]
+                if ($null -eq $t) { continue }
+                $out += [pscustomobject]@{ Identity = $r.Name; User = [string]$t.PrimarySmtpAddress; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false; UserId = $t.Id }
+            }
+            if ($Bound.ContainsKey('User')) {
+                $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
+                if ($null -eq $u) { return }
+                $out = @($out | Where-Object { $_.PSObject.Properties['UserId'] -and $_.UserId -eq $u.Id })
+            }
+            $out | Select-Object Identity, User, AccessRights, IsInherited, Deny
+        }
+        'Add-MailboxPermission' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+            if ($null -eq $r) { return }
+            $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
+            if ($null -eq $u) { return }
+            if (-not $Caller.ShouldProcess([string]$r.Name, 'Add-MailboxPermission')) { return }
+            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress + '|' + $u.PrimarySmtpAddress)
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+            if (@($r.FullAccess) -notcontains $u.Id) { $r.FullAccess = @(@($r.FullAccess | Where-Object { $null -ne $_ }) + $u.Id) }
+            Set-SimObject $table $r.Id $r
+            [pscustomobject]@{ Identity = $r.Name; User = $u.PrimarySmtpAddress; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false }
+        }
+        'Get-RecipientPermission' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
+            if ($null -eq $r) { return }
+            $want = $null
+            if ($Bound.ContainsKey('Trustee')) { $u = Resolve-SimOne $Caller $Side ([string]$Bound.Trustee) @(); if ($null -eq $u) { return }; $want = $u.Id }
+            foreach ($id in @($r.SendAs)) {
+                if ($null -ne $want -and $id -ne $want) { continue }
+                $t = (Get-SimTable $table)[$id]
+                if ($null -ne $t) { [pscustomobject]@{ Identity = $r.Name; Trustee = [string]$t.PrimarySmtpAddress; AccessControlType = 'Allow'; AccessRights = @('SendAs'); IsInherited = $false } }
+            }
+        }
+        'Add-RecipientPermission' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
+            if ($null -eq $r) { return }
+            $u = Resolve-SimOne $Caller $Side ([string]$Bound.Trustee) @()
+            if ($null -eq $u) { return }
+            if (-not $Caller.ShouldProcess([string]$r.Name, 'Add-RecipientPermission')) { return }
+            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress + '|sendas|' + $u.PrimarySmtpAddress)
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+            if (@($r.SendAs) -notcontains $u.Id) { $r.SendAs = @(@($r.SendAs | Where-Object { $null -ne $_ }) + $u.Id) }
+            Set-SimObject $table $r.Id $r
+            [pscustomobject]@{ Identity = $r.Name; Trustee = $u.PrimarySmtpAddress; AccessControlType = 'Allow'; AccessRights = @('SendAs'); IsInherited = $false }
+        }
+        'Get-ADPermission' {
+            # On premises only: Send-As is an AD extended right on the user object.
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
+            if ($null -eq $r) { return }
+            foreach ($id in @($r.SendAs)) {
+                $t = (Get-SimTable $table)[$id]
+                if ($null -ne $t) { [pscustomobject]@{ Identity = $r.DistinguishedName; User = 'CONTOSO\' + $t.Alias; AccessRights = @('ExtendedRight'); ExtendedRights = @('Send-As'); IsInherited = $false; Deny = $false } }
+            }
+        }
+        'Get-MailboxStatistics' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+            if ($null -eq $r) { return }
+            $size = [long]$r.TotalItemSize
+            [pscustomobject]@{ MailboxGuid = $r.ExchangeGuid; DisplayName = $r.DisplayName; IsArchiveMailbox = $false; TotalItemSize = (Format-SimSize $size); TotalDeletedItemSize = (Format-SimSize 0); ItemCount = [int]$r.ItemCount; DeletedItemCount = 0 }
+        }
+        'Get-MailboxPlan' {
+            $all = @((Get-SimTable 'plans').Values | Sort-Object { $_.Name })
+            $all = Limit-SimResults $Caller $all $Bound
+            foreach ($p in $all) { [pscustomobject]@{ Identity = $p.Name; Name = $p.Name; DisplayName = $p.DisplayName; PrimarySmtpAddress = $null; MaxSendSize = (Format-SimSize ([long]$p.MaxSendSize)); MaxReceiveSize = (Format-SimSize ([long]$p.MaxReceiveSize)); IsDefault = [bool]$p.IsDefault } }
+        }
+        'Set-MailboxPlan' {
+            if ([bool]$S.config.dehydrated) {
+                Write-SimError $Caller 'This operation is not available in the current version of Exchange Online. Please run Enable-OrganizationCustomization first.' 'OrganizationCustomizationRequired' InvalidOperation $Bound.Identity
+                return
+            }
+            $p = $null
+            foreach ($x in (Get-SimTable 'plans').Values) { if (([string]$x.Name).ToLowerInvariant() -eq ([string]$Bound.Identity).ToLowerInvariant() -or ([string]$x.DisplayName).ToLowerInvariant() -eq ([string]$Bound.Identity).ToLowerInvariant()) { $p = $x } }
+            if ($null -eq $p) { $e = New-SimNotFound $Side $Bound.Identity; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.Identity; return }
+            if (-not $Caller.ShouldProcess([string]$p.Name, 'Set-MailboxPlan')) { return }
+            foreach ($k in @('MaxSendSize', 'MaxReceiveSize')) { if ($Bound.ContainsKey($k)) { $p[$k] = Get-SimBytes $Bound[$k] } }
+            Set-SimObject 'plans' $p.Name $p
+        }
+        'Get-OrganizationConfig' { [pscustomobject]@{ Name = (Get-SimTenantDomain); IsDehydrated = [bool]$S.config.dehydrated } }
+        'Enable-OrganizationCustomization' {
+            if (-not $Caller.ShouldProcess((Get-SimTenantDomain), 'Enable-OrganizationCustomization')) { return }
+            $S.config.dehydrated = $false
+            Write-SimEntry @{ op = 'set'; k = 'config'; v = $S.config }
+        }
+        { $_ -in 'Get-MessageTrace', 'Get-MessageTraceV2' } { }
+        'Get-ExchangeServer' { [pscustomobject]@{ Name = 'EX01'; Identity = 'EX01'; ServerRole = 'Mailbox, ClientAccess'; AdminDisplayVersion = 'Version 15.1 (Build 2507.6)'; IsClientAccessServer = $true; IsMailboxServer = $true; DistinguishedName = 'CN=EX01,CN=Servers' } }
+        'Get-MailboxDatabase' { [pscustomobject]@{ Name = 'DB01'; Identity = 'DB01'; Server = 'EX01'; DistinguishedName = 'CN=DB01,CN=Databases' } }
+        { $_ -in 'Get-ManagementRoleAssignment', 'Get-ThrottlingPolicy', 'Get-ThrottlingPolicyAssociation' } {
+            $key = $Command + '|' + [string]$Bound['Identity'] + '|' + [string]$Bound['RoleAssignee'] + '|' + [string]$Bound['Role']
+            foreach ($o in (Get-SimTable 'misc').Values) { if ($o.Kind -eq $Command) { [pscustomobject]$o.Value } }
+        }
+        { $_ -in 'New-ManagementRoleAssignment', 'New-ThrottlingPolicy', 'Set-ThrottlingPolicy', 'Set-ThrottlingPolicyAssociation', 'Add-ADPermission' } {
+            if (-not $Caller.ShouldProcess([string]$Bound['Identity'], $Command)) { return }
+            $kind = @{ 'New-ManagementRoleAssignment' = 'Get-ManagementRoleAssignment'; 'New-ThrottlingPolicy' = 'Get-ThrottlingPolicy'; 'Set-ThrottlingPolicy' = 'Get-ThrottlingPolicy'; 'Set-ThrottlingPolicyAssociation' = 'Get-ThrottlingPolicyAssociation'; 'Add-ADPermission' = 'Get-ADPermission' }[$Command]
+            $v = @{}
+            foreach ($k in $Bound.Keys) { $v[$k] = [string]$Bound[$k] }
+            if (-not $v.ContainsKey('Identity')) { $v.Identity = [string]$Bound['Name'] }
+            $v.Name = $v.Identity
+            $v.ThrottlingPolicyId = [string]$Bound['ThrottlingPolicy']
+            Set-SimObject 'misc' ($kind + '|' + $v.Identity) @{ Kind = $kind; Value = $v }
+            [pscustomobject]$v
+        }
+        default { throw "CutoverSim: $Command is not simulated." }
+    }
+}
+
+function Invoke-CutoverSim {
+    # The one entry point of every simulated command. Errors of the simulation itself (not of the
+    # service) are terminating, so a rehearsal never passes over a gap in the simulation.
+    [CmdletBinding()]
+    param([string]$Command, $Bound, $Caller, [string]$Side)
+    Initialize-Sim
+    $b = @{}
+    foreach ($k in $Bound.Keys) { $b[$k] = $Bound[$k] }
+    if ($Command -like '*-Mg*') { Invoke-SimGraph -Command $Command -Bound $b -Caller $Caller }
+    else { Invoke-SimExchange -Command $Command -Bound $b -Caller $Caller -Side $Side }
+}
+
+Export-ModuleMember -Function Invoke-CutoverSim, Start-Sleep

@@ -1,0 +1,543 @@
+//! `cutover rehearse`: the whole bundle, source-server and jump-box steps in order, in real pwsh
+//! against the simulated tenant (`ps-modules/CutoverSim`), through the normal runner; then the
+//! simulated tenant's final state compared with the plan.
+//!
+//! The simulation is reached by normal command resolution, so the steps run unmodified: a
+//! modules folder is put first on `PSModulePath` with module folders named like the real ones
+//! (Microsoft.Graph.Users, ExchangeOnlineManagement, ...), each a manifest over the one
+//! simulation; `Connect-ExchangeOnline` loads the service's cmdlets into the session as EXO v3
+//! does; source-server steps start in a session that has the Exchange cmdlets loaded, as the
+//! Exchange Management Shell has.
+
+pub mod compare;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use crate::run::journal::RehearsalMeta;
+use crate::run::{self, Rehearsal, RunOptions, RunOutcome};
+
+static SIM: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/ps-modules/CutoverSim");
+
+/// The environment variable naming the state file for the simulation.
+pub const ENV_STATE: &str = "CUTOVER_SIM_STATE";
+
+/// Modules put on PSModulePath (name, version): what the steps import and preflight checks.
+/// Versions: the oldest that the bundles' preflight accepts and that run on PowerShell 7.4+.
+const FACADES: [(&str, &str); 6] = [
+    ("Microsoft.Graph.Authentication", "2.25.0"),
+    ("Microsoft.Graph.Users", "2.25.0"),
+    ("Microsoft.Graph.Users.Actions", "2.25.0"),
+    ("Microsoft.Graph.Groups", "2.25.0"),
+    ("Microsoft.Graph.Identity.DirectoryManagement", "2.25.0"),
+    ("ExchangeOnlineManagement", "3.9.2"),
+];
+/// Loaded into a session, never found on PSModulePath: Exchange Online's cmdlets (after
+/// Connect-ExchangeOnline) and the Exchange Management Shell's (source-server steps).
+const SESSION_MODULES: [(&str, &str); 2] = [
+    ("CutoverSim.ExchangeOnline", "tenant"),
+    ("CutoverSim.ExchangeServer", "source"),
+];
+
+/// Provisioning delays, in virtual seconds after creation (licensing for mailboxes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delays {
+    /// Everything visible at once.
+    #[default]
+    None,
+    /// Users in seconds, groups and contacts within a minute, mailboxes in minutes after
+    /// licensing (learn.microsoft.com/microsoft-365/admin/add-users: "it can take a few minutes
+    /// for the mailbox to be created"; Exchange Online: up to 24 hours in rare cases).
+    Realistic,
+    /// Mailboxes 30 virtual minutes after licensing, the rest up to two minutes.
+    Long,
+}
+
+impl Delays {
+    pub fn parse(s: &str) -> Option<Delays> {
+        match s {
+            "none" => Some(Delays::None),
+            "realistic" => Some(Delays::Realistic),
+            "long" => Some(Delays::Long),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delays::None => "none",
+            Delays::Realistic => "realistic",
+            Delays::Long => "long",
+        }
+    }
+
+    fn bounds(self) -> Value {
+        match self {
+            Delays::None => json!({}),
+            Delays::Realistic => json!({
+                "user": [2, 30], "mailbox": [60, 900], "group": [5, 60], "contact": [5, 60]
+            }),
+            Delays::Long => json!({
+                "user": [10, 120], "mailbox": [1800, 1800], "group": [30, 120], "contact": [30, 120]
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RehearseOptions {
+    pub bundle: PathBuf,
+    pub pwsh: Option<PathBuf>,
+    /// Inject faults drawn from this seed.
+    pub faults: Option<u64>,
+    /// The simulated tenant's state; kept between rehearsals (a second one starts from it).
+    /// Default `BUNDLE/rehearsals/tenant.json`.
+    pub state: Option<PathBuf>,
+    pub delays: Delays,
+    /// Start every step from a session (`& ./steps/NN.ps1`) instead of `pwsh -File`.
+    pub session: bool,
+    pub what_if: bool,
+    pub mode: run::Mode,
+    pub progress: run::ProgressMode,
+    pub secrets: Option<PathBuf>,
+    pub timeout: Option<std::time::Duration>,
+    /// Each step's wait budget (`cutover run --wait`), in the simulation's virtual time.
+    pub wait: std::time::Duration,
+}
+
+impl RehearseOptions {
+    pub fn new(bundle: impl Into<PathBuf>) -> RehearseOptions {
+        RehearseOptions {
+            bundle: bundle.into(),
+            pwsh: None,
+            faults: None,
+            state: None,
+            delays: Delays::None,
+            session: false,
+            what_if: false,
+            mode: run::Mode::Fresh,
+            progress: run::ProgressMode::Plain,
+            secrets: None,
+            wait: run::DEFAULT_WAIT,
+            timeout: None,
+        }
+    }
+}
+
+pub struct RehearseOutcome {
+    pub run: RunOutcome,
+    pub state: PathBuf,
+    pub comparison: compare::Comparison,
+    /// Virtual seconds the steps slept (waits and retries) in this rehearsal.
+    pub slept_s: f64,
+}
+
+impl RehearseOutcome {
+    /// Clean only when every operation succeeded and the tenant equals the plan.
+    pub fn clean(&self) -> bool {
+        self.run.all_done && !self.run.interrupted && self.comparison.matches()
+    }
+}
+
+/// Writes the simulation's modules under `dir` (replacing what is there) and returns the
+/// launcher script.
+pub fn write_sim(dir: &Path) -> Result<PathBuf> {
+    let modules = dir.join("modules");
+    let session = dir.join("session");
+    for d in [&modules, &session] {
+        if d.exists() {
+            std::fs::remove_dir_all(d).map_err(|e| Error::io(d, e))?;
+        }
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+    }
+    let core = modules.join("CutoverSim");
+    std::fs::create_dir_all(&core).map_err(|e| Error::io(&core, e))?;
+    write(&core.join("CutoverSim.psm1"), sim_file("CutoverSim.psm1")?)?;
+    for (name, version) in FACADES {
+        let commands = sim_file(&format!("{name}.Commands.ps1"))?;
+        let folder = modules.join(name);
+        std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+        let functions = function_names(commands);
+        let list = functions
+            .iter()
+            .map(|f| format!("'{f}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let manifest = format!(
+            "\u{feff}# The simulated {name} of `cutover rehearse` (not Microsoft's module).\n@{{\n    RootModule = '{name}.psm1'\n    ModuleVersion = '{version}'\n    GUID = '{guid}'\n    Author = 'cutover rehearse'\n    Description = 'Simulated {name}: every command acts on the rehearsal tenant.'\n    PowerShellVersion = '7.2'\n    FunctionsToExport = @({list})\n    CmdletsToExport = @()\n    AliasesToExport = @()\n    VariablesToExport = @()\n}}\n",
+            guid = pseudo_guid(name),
+        );
+        write(&folder.join(format!("{name}.psd1")), &manifest)?;
+        write(
+            &folder.join(format!("{name}.psm1")),
+            &facade(commands, "tenant", "../CutoverSim/CutoverSim.psm1"),
+        )?;
+    }
+    for (name, side) in SESSION_MODULES {
+        let commands = sim_file(&format!("{name}.Commands.ps1"))?;
+        write(
+            &session.join(format!("{name}.psm1")),
+            &facade(commands, side, "../modules/CutoverSim/CutoverSim.psm1"),
+        )?;
+    }
+    let launcher = dir.join("launch.ps1");
+    write(&launcher, sim_file("launch.ps1")?)?;
+    Ok(launcher)
+}
+
+fn facade(commands: &str, side: &str, core: &str) -> String {
+    let body = commands.trim_start_matches('\u{feff}');
+    format!(
+        "\u{feff}$script:CutoverSimSide = '{side}'\nif ($null -eq (Get-Module -Name CutoverSim)) {{ Import-Module (Join-Path $PSScriptRoot '{core}') -Global -DisableNameChecking }}\n{body}\nExport-ModuleMember -Function *-*\n"
+    )
+}
+
+fn sim_file(name: &str) -> Result<&'static str> {
+    SIM.get_file(name)
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| {
+            Error::Other(anyhow::anyhow!(
+                "ps-modules/CutoverSim/{name} is not embedded"
+            ))
+        })
+}
+
+/// The names of the functions a generated commands file defines.
+pub fn function_names(commands: &str) -> Vec<String> {
+    commands
+        .lines()
+        .filter_map(|l| l.strip_prefix("function "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every simulated command by facade module (for the signature test).
+pub fn simulated_commands() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in SIM.files() {
+        let name = f.path().to_string_lossy();
+        if let Some(module) = name.strip_suffix(".Commands.ps1") {
+            for c in function_names(f.contents_utf8().unwrap_or("")) {
+                out.push((module.to_string(), c));
+            }
+        }
+    }
+    out
+}
+
+fn pseudo_guid(name: &str) -> String {
+    let h = run::verify::sha256_bytes(name.as_bytes());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io(path, e))
+}
+
+/// The SkuId the simulation gives a licence SKU part number (stable, so a state file and a plan
+/// agree across rehearsals).
+pub fn sku_id(part: &str) -> String {
+    pseudo_guid(&format!("sku:{part}"))
+}
+
+/// A fresh simulated tenant for a bundle's plan: the tenant's initial domain, the licence SKUs the
+/// plan assigns, the default mailbox plans; for synced identities the users and shared mailboxes
+/// Entra Connect would have brought; the source organisation from the plan's mailboxes, groups,
+/// members and permissions.
+pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) -> Value {
+    let tenant = plan["tenant"].as_str().unwrap_or("contoso.onmicrosoft.com");
+    let synced = plan["identity"].as_str() == Some("synced");
+    let ops = |kind: &str| -> Vec<Vec<String>> {
+        plan["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["kind"].as_str() == Some(kind))
+            .flat_map(|s| s["ops"].as_array().cloned().unwrap_or_default())
+            .map(|o| {
+                o["values"]
+                    .as_array()
+                    .map(|v| {
+                        v.iter()
+                            .map(|x| x.as_str().unwrap_or("").to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let mut skus: Vec<String> = ops("licences")
+        .iter()
+        .filter_map(|v| v.get(1).cloned())
+        .collect();
+    skus.sort();
+    skus.dedup();
+    let skus: Vec<Value> = skus
+        .iter()
+        .map(|p| json!({"SkuId": sku_id(p), "SkuPartNumber": p, "Units": 100000}))
+        .collect();
+
+    let mut domains = Map::new();
+    domains.insert(
+        tenant.to_lowercase(),
+        json!({"Id": tenant.to_lowercase(), "IsVerified": true, "IsDefault": true, "IsInitial": true}),
+    );
+    let mut plans = Map::new();
+    // Exchange Online's mailbox plans and their default limits: 35 MB send, 36 MB receive
+    // (learn.microsoft.com/exchange/mail-flow-best-practices/message-size-limits).
+    for name in [
+        "ExchangeOnline",
+        "ExchangeOnlineEnterprise",
+        "ExchangeOnlineEssentials",
+        "ExchangeOnlineDeskless",
+    ] {
+        let id = format!("{name}-{}", &pseudo_guid(name)[..8]);
+        plans.insert(
+            id.clone(),
+            json!({"Name": id, "DisplayName": name, "MaxSendSize": 35 * 1048576, "MaxReceiveSize": 36 * 1048576, "IsDefault": name == "ExchangeOnlineEnterprise"}),
+        );
+    }
+
+    let mut users = Map::new();
+    let mut rcp = Map::new();
+    if synced {
+        // Entra Connect has synchronised the on-premises users and the shared mailboxes
+        // (the bundle's README has the operator run it before the migration).
+        let locations: std::collections::HashMap<String, String> = ops("licences")
+            .into_iter()
+            .filter_map(|v| Some((v.first()?.to_lowercase(), v.get(2)?.clone())))
+            .collect();
+        for v in ops("users-verify") {
+            let Some(upn) = v.first() else { continue };
+            let id = pseudo_guid(&format!("user:{upn}"));
+            let nick = upn.split('@').next().unwrap_or(upn).to_string();
+            let _ = locations.get(&upn.to_lowercase());
+            users.insert(
+                id.clone(),
+                json!({"Id": id, "UserPrincipalName": upn, "DisplayName": nick, "MailNickname": nick,
+                       "UsageLocation": null, "AccountEnabled": true, "AssignedLicenses": [],
+                       "OnPremisesSyncEnabled": true, "ProxyAddresses": [], "Mail": null}),
+            );
+        }
+        for v in ops("shared-mailboxes-verify") {
+            let (Some(addr), Some(kind)) = (v.first(), v.get(1)) else {
+                continue;
+            };
+            let id = pseudo_guid(&format!("shared:{addr}"));
+            let alias = addr.split('@').next().unwrap_or(addr).to_string();
+            rcp.insert(
+                id.clone(),
+                json!({"Id": id, "Name": alias, "Alias": alias, "DisplayName": alias,
+                       "PrimarySmtpAddress": addr, "EmailAddresses": [format!("SMTP:{addr}"), format!("smtp:{alias}@{tenant}")],
+                       "RecipientType": "UserMailbox", "RecipientTypeDetails": format!("{kind}Mailbox"),
+                       "DistinguishedName": format!("CN={alias},OU={tenant}"), "ExchangeGuid": pseudo_guid(&format!("xg:{addr}")),
+                       "MaxSendSize": 35 * 1048576, "MaxReceiveSize": 36 * 1048576, "Synced": true,
+                       "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
+            );
+        }
+    }
+    let src = seed_source(plan, &ops);
+
+    json!({
+        "version": 1,
+        "clock": 0.0,
+        "slept": 0.0,
+        "config": {
+            "seed": seed,
+            "tenant": tenant,
+            "skus": skus,
+            "delays": delays.bounds(),
+            "faults": faults.map(|_| json!({"throttle": 0.3, "failed": 0.12})),
+            // The operator has published the verification TXT record (06-domains' README says
+            // to): Confirm-MgDomain succeeds.
+            "dns_published": true,
+            "dehydrated": false
+        },
+        "t": {
+            "users": users, "rcp": rcp, "domains": domains, "plans": plans, "src": src,
+            "attempts": {}, "misc": {}
+        }
+    })
+}
+
+/// The source organisation: each planned mailbox, group, member and permission as the source
+/// Exchange would list it (the plan was made from its audit exports).
+fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
+    let mut src = Map::new();
+    let mut by_addr = std::collections::HashMap::new();
+    let mut add = |src: &mut Map<String, Value>, addr: &str, v: Value| {
+        let id = pseudo_guid(&format!("src:{addr}"));
+        by_addr.insert(addr.to_lowercase(), id.clone());
+        let mut v = v;
+        v["Id"] = json!(id);
+        src.insert(id, v);
+    };
+    for m in plan["mailboxes"].as_array().into_iter().flatten() {
+        let Some(addr) = m["source"].as_str() else {
+            continue;
+        };
+        let alias = addr.split('@').next().unwrap_or(addr);
+        let kind = if m["user"].as_bool() == Some(false) {
+            "SharedMailbox"
+        } else {
+            "UserMailbox"
+        };
+        add(
+            &mut src,
+            addr,
+            json!({"Name": alias, "Alias": alias, "DisplayName": alias, "PrimarySmtpAddress": addr,
+                   "UserPrincipalName": addr, "EmailAddresses": [format!("SMTP:{addr}")],
+                   "RecipientType": "UserMailbox", "RecipientTypeDetails": kind,
+                   "DistinguishedName": format!("CN={alias},OU=Users,DC=contoso,DC=local"),
+                   "ExchangeGuid": pseudo_guid(&format!("xg:{addr}")), "MaxSendSize": 10485760, "MaxReceiveSize": 10485760,
+                   "TotalItemSize": 104857600, "ItemCount": 1000,
+                   "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
+        );
+    }
+    for v in ops("groups") {
+        let name = v.first().cloned().unwrap_or_default();
+        let addr = v.get(3).cloned().unwrap_or_default();
+        let alias = v.get(2).cloned().unwrap_or_default();
+        add(
+            &mut src,
+            &addr,
+            json!({"Name": name, "Alias": alias, "DisplayName": v.get(1), "PrimarySmtpAddress": addr,
+                   "EmailAddresses": [format!("SMTP:{addr}")], "RecipientType": "MailUniversalDistributionGroup",
+                   "RecipientTypeDetails": "MailUniversalDistributionGroup", "GroupType": "Universal",
+                   "RequireSenderAuthenticationEnabled": v.get(5).map(|s| s == "true"),
+                   "DistinguishedName": format!("CN={name},OU=Groups,DC=contoso,DC=local"),
+                   "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
+        );
+    }
+    for v in ops("contacts") {
+        let Some(ext) = v.get(1) else { continue };
+        add(
+            &mut src,
+            ext,
+            json!({"Name": v.first(), "Alias": ext.split('@').next(), "DisplayName": v.first(), "PrimarySmtpAddress": ext,
+                   "EmailAddresses": [format!("SMTP:{ext}")], "ExternalEmailAddress": format!("SMTP:{ext}"),
+                   "RecipientType": "MailContact", "RecipientTypeDetails": "MailContact",
+                   "DistinguishedName": format!("CN={ext},OU=Contacts,DC=contoso,DC=local"),
+                   "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
+        );
+    }
+    for v in ops("members") {
+        let (Some(g), Some(m)) = (v.first(), v.get(1)) else {
+            continue;
+        };
+        let (Some(gid), Some(mid)) = (
+            by_addr.get(&g.to_lowercase()),
+            by_addr.get(&m.to_lowercase()),
+        ) else {
+            continue;
+        };
+        if let Some(list) = src.get_mut(gid).and_then(|g| g["Members"].as_array_mut()) {
+            list.push(json!(mid));
+        }
+    }
+    for v in ops("permissions") {
+        let (Some(mb), Some(t), Some(right)) = (v.first(), v.get(1), v.get(2)) else {
+            continue;
+        };
+        let (Some(mid), Some(tid)) = (
+            by_addr.get(&mb.to_lowercase()),
+            by_addr.get(&t.to_lowercase()),
+        ) else {
+            continue;
+        };
+        let field = match right.as_str() {
+            "FullAccess" => "FullAccess",
+            "SendAs" => "SendAs",
+            _ => "GrantSendOnBehalfTo",
+        };
+        if let Some(list) = src.get_mut(mid).and_then(|m| m[field].as_array_mut()) {
+            list.push(json!(tid));
+        }
+    }
+    Value::Object(src)
+}
+
+/// Runs a rehearsal: writes the simulation beside the state, seeds the state when it does not
+/// exist yet, runs every step through the runner and compares the final state with the plan.
+pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
+    let bundle = run::verify::open_verified(&opts.bundle)?;
+    let plan_path = bundle.root.join("plan.json");
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(&plan_path).map_err(|e| Error::io(&plan_path, e))?,
+    )
+    .map_err(|e| Error::Integrity(format!("{}: not a valid plan: {e}", plan_path.display())))?;
+    let base = bundle.root.join(run::REHEARSALS_DIR);
+    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+    let state = match &opts.state {
+        Some(p) => std::path::absolute(p).map_err(|e| Error::io(p, e))?,
+        None => base.join("tenant.json"),
+    };
+    let seed = opts.faults.unwrap_or(1);
+    if !state.exists() {
+        let s = seed_state(&plan, seed, opts.faults, opts.delays);
+        state::write_fresh(&state, &s)?;
+    } else {
+        state::reconfigure(&state, seed, opts.faults, opts.delays.as_str())?;
+    }
+    let sim_dir = base.join("sim");
+    let launcher = write_sim(&sim_dir)?;
+    let mut path_var = std::ffi::OsString::from(sim_dir.join("modules"));
+    if let Some(old) = std::env::var_os("PSModulePath") {
+        path_var.push(if cfg!(windows) { ";" } else { ":" });
+        path_var.push(old);
+    }
+    let before = state::load(&state)?;
+    let slept_before = before["slept"].as_f64().unwrap_or(0.0);
+
+    let mut ropts = RunOptions::new(&bundle.root);
+    ropts.pwsh = opts.pwsh.clone();
+    ropts.what_if = opts.what_if;
+    ropts.mode = opts.mode;
+    ropts.progress = opts.progress;
+    ropts.secrets = opts.secrets.clone();
+    ropts.timeout = opts.timeout;
+    ropts.wait = opts.wait;
+    ropts.env = vec![
+        (
+            "PSModulePath".into(),
+            path_var.to_string_lossy().into_owned(),
+        ),
+        (ENV_STATE.into(), state.to_string_lossy().into_owned()),
+        // Plain logs: no ANSI colour in the error views the journal keeps.
+        ("NO_COLOR".into(), "1".into()),
+        ("TERM".into(), "dumb".into()),
+    ];
+    ropts.rehearsal = Some(Rehearsal {
+        meta: RehearsalMeta {
+            state: state.to_string_lossy().into_owned(),
+            seed,
+            faults: opts.faults.is_some(),
+            delays: opts.delays.as_str().into(),
+            started: if opts.session { "session" } else { "file" }.into(),
+        },
+        launcher,
+        session: opts.session,
+    });
+    let outcome = run::run_bundle(&ropts)?;
+    let after = state::load(&state)?;
+    let comparison = compare::compare(&plan, &after);
+    let slept = after["slept"].as_f64().unwrap_or(0.0) - slept_before;
+    Ok(RehearseOutcome {
+        run: outcome,
+        state,
+        comparison,
+        slept_s: slept,
+    })
+}

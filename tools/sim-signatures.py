@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Writes ps-modules/CutoverSim/*.Commands.ps1: the simulated tenant's command functions, one per
+Graph, Exchange Online and Exchange Server command the bundles use, each with the parameter names,
+types, mandatory flags, positions and parameter sets of Microsoft's reference (the cmdlet catalog,
+derived from MicrosoftDocs/office-docs-powershell and microsoftgraph-docs-powershell, CC-BY-4.0).
+Every body hands its bound parameters to the one simulation (CutoverSim.psm1).
+
+Dev tool, run by hand when the bundles start using another command:
+    python3 tools/sim-signatures.py CATALOG.json
+The test tests/rehearse_signatures.rs keeps the output equal to the catalog.
+"""
+import json
+import sys
+from pathlib import Path
+
+# The commands the generated steps and Cutover.psm1 / Cutover.ps1 call (grep of templates/ and
+# ps-modules/); rehearse fails loudly on a step that calls anything else.
+COMMANDS = """Add-ADPermission Add-DistributionGroupMember Add-MailboxPermission Add-RecipientPermission
+Confirm-MgDomain Connect-ExchangeOnline Connect-MgGraph Enable-OrganizationCustomization Get-ADPermission
+Get-DistributionGroup Get-DistributionGroupMember Get-EXORecipient Get-EXOMailbox Get-ExchangeServer Get-MailContact
+Get-Mailbox Get-MailboxDatabase Get-MailboxPermission Get-MailboxPlan Get-MailboxStatistics
+Get-ManagementRoleAssignment Get-MessageTrace Get-MessageTraceV2 Get-MgDomain
+Get-MgDomainServiceConfigurationRecord Get-MgDomainVerificationDnsRecord Get-MgGroup Get-MgGroupMember
+Get-MgSubscribedSku Get-MgUser Get-OrganizationConfig Get-Recipient Get-RecipientPermission
+Get-ThrottlingPolicy Get-ThrottlingPolicyAssociation New-DistributionGroup New-MailContact New-Mailbox
+New-ManagementRoleAssignment New-MgDomain New-MgUser New-ThrottlingPolicy Set-DistributionGroup
+Set-Mailbox Set-MailboxPlan Set-MgUserLicense Set-ThrottlingPolicy Set-ThrottlingPolicyAssociation
+Update-MgUser Disconnect-ExchangeOnline Disconnect-MgGraph""".split()
+
+COMMON = {"Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ErrorVariable",
+          "WarningVariable", "OutVariable", "OutBuffer", "PipelineVariable", "InformationVariable",
+          "ProgressAction", "WhatIf", "Confirm"}
+ONPREM = {"exchange2010", "exchange2013", "exchange2016", "exchange2019", "exchangeSE"}
+# Types the session knows without the real modules; everything else is [object] (an implicit
+# remoting proxy does the same with Exchange's own types).
+TYPES = {
+    "String": "string", "System.String": "string", "String[]": "string[]", "System.String[]": "string[]",
+    "Boolean": "bool", "System.Boolean": "bool", "Int32": "int", "System.Int32": "int",
+    "Int64": "long", "UInt32": "uint32", "System.Double": "double", "DateTime": "datetime",
+    "System.DateTime": "datetime", "SwitchParameter": "switch",
+    "System.Management.Automation.SwitchParameter": "switch", "System.Collections.Hashtable": "hashtable",
+    "System.Collections.IDictionary": "System.Collections.IDictionary", "PSCredential": "pscredential",
+    "System.Management.Automation.PSCredential": "pscredential", "SecureString": "securestring",
+    "System.Security.SecureString": "securestring", "System.Uri": "uri", "Guid": "guid", "System.Guid": "guid",
+}
+
+
+# Where the combined on-premises/online reference marks a parameter mandatory that Exchange Online
+# does not require. New-Mailbox: "New-Mailbox -Shared -Name "Sales Department" -DisplayName
+# "Sales Department" -Alias Sales" is the documented Exchange Online example (learn.microsoft.com/
+# powershell/module/exchangepowershell/new-mailbox, example 3): no -Password, no -UserPrincipalName.
+ONLINE_NOT_MANDATORY = {("New-Mailbox", "Password"), ("New-Mailbox", "UserPrincipalName")}
+
+
+def ps_type(p):
+    if p.get("switch"):
+        return "switch"
+    return TYPES.get(p.get("type") or "", "object")
+
+
+def facades(name, c):
+    """(facade module, parameter filter) pairs for one catalog entry."""
+    if c["platform"] == "graph":
+        return [(c["module"], None)]
+    out = []
+    mods = c.get("modules") or [c["module"]]
+    if c.get("exo_module_native"):
+        out.append(("ExchangeOnlineManagement", "exchangeOnline"))
+    elif "ExchangeOnlineManagement" in mods:
+        out.append(("CutoverSim.ExchangeOnline", "exchangeOnline"))
+    if "ExchangeServer" in mods:
+        out.append(("CutoverSim.ExchangeServer", "onprem"))
+    return out
+
+
+def applies(p, env):
+    if env is None:
+        return True
+    a = set(p.get("applicable") or [])
+    return (env in a) if env != "onprem" else bool(a & ONPREM)
+
+
+def function(name, c, env):
+    params = {k: v for k, v in c["parameters"].items() if applies(v, env) and k not in COMMON}
+    should = "WhatIf" in c["parameters"] or "Confirm" in c["parameters"]
+    sets = [s for s in c["parameter_sets"] if s != "__AllParameterSets"]
+    used_sets = {s for v in params.values() for s in v.get("sets", []) if s != "__AllParameterSets"}
+    sets = [s for s in sets if s in used_sets]
+    default = next((s for s, v in c["parameter_sets"].items() if v.get("default") and s in sets), None)
+    if default is None and sets:
+        default = "Identity" if "Identity" in sets else sets[0]
+    attrs = []
+    if default:
+        attrs.append("DefaultParameterSetName = '%s'" % default)
+    if should:
+        attrs.append("SupportsShouldProcess = $true")
+    lines = ["function %s {" % name, "    # %s" % c.get("online_version", ""),
+             "    [CmdletBinding(%s)]" % ", ".join(attrs), "    param("]
+    plines = []
+    for pname, p in params.items():
+        a = []
+        psets = [s for s in p.get("sets", []) if s in sets]
+        req = set(p.get("required_in_sets") or [])
+        if env == "exchangeOnline" and (name, pname) in ONLINE_NOT_MANDATORY:
+            req = set()
+        pos = p.get("positions") or {}
+        if not psets:
+            bits = []
+            if "__AllParameterSets" in req or (req and not sets):
+                bits.append("Mandatory = $true")
+            if "__AllParameterSets" in pos:
+                bits.append("Position = %d" % pos["__AllParameterSets"])
+            a.append("[Parameter(%s)]" % ", ".join(bits))
+        else:
+            for s in psets:
+                bits = ["ParameterSetName = '%s'" % s]
+                if s in req:
+                    bits.append("Mandatory = $true")
+                if s in pos:
+                    bits.append("Position = %d" % pos[s])
+                a.append("[Parameter(%s)]" % ", ".join(bits))
+        if p.get("aliases"):
+            a.append("[Alias(%s)]" % ", ".join("'%s'" % x for x in p["aliases"]))
+        a.append("[%s]$%s" % (ps_type(p), pname))
+        plines.append("\n".join("        " + x for x in a))
+    lines.append(",\n".join(plines))
+    lines.append("    )")
+    lines.append("    Invoke-CutoverSim -Command '%s' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide" % name)
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def main():
+    cat = json.load(open(sys.argv[1], encoding="utf-8"))["cmdlets"]
+    out = {}
+    for name in COMMANDS:
+        if name not in cat:
+            print("not in the catalog:", name, file=sys.stderr)
+            continue
+        for mod, env in facades(name, cat[name]):
+            out.setdefault(mod, []).append(function(name, cat[name], env))
+    root = Path(__file__).resolve().parent.parent / "ps-modules" / "CutoverSim"
+    for mod, funcs in sorted(out.items()):
+        text = ("\ufeff# Generated by tools/sim-signatures.py from the cmdlet catalog (Microsoft's reference,\n"
+                "# CC-BY-4.0): the simulated %s commands. Do not edit by hand.\n\n" % mod)
+        text += "\n\n".join(funcs) + "\n"
+        (root / ("%s.Commands.ps1" % mod)).write_text(text, encoding="utf-8")
+        print(mod, len(funcs))
+
+
+main()
