@@ -183,6 +183,13 @@ mod tests {
             parse_duration("--idle-timeout", "2H", false).unwrap(),
             Duration::from_secs(7200)
         );
+        // --wait may be 0 (no waiting); the same units.
+        assert_eq!(parse_duration("--wait", "0", true).unwrap(), Duration::ZERO);
+        assert_eq!(
+            parse_duration("--wait", "45m", true).unwrap(),
+            Duration::from_secs(2700)
+        );
+        assert!(parse_duration("--wait", "-5", true).is_err());
         for bad in ["0", "0s", "", "m", "-1", "1.5", "3d", "ten"] {
             assert!(
                 parse_duration("--idle-timeout", bad, false).is_err(),

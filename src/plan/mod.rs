@@ -372,7 +372,7 @@ impl<'a> Builder<'a> {
                 ops.push(op(
                     format!("preflight:module:{}", name.to_lowercase()),
                     "check",
-                    *name,
+                    name,
                     Change::Check,
                     ["module", name, min],
                 ));

@@ -61,11 +61,12 @@ pub fn plan_step(
                 .filter(|op| !last.get(id, op).is_some_and(|s| is_done(s, what_if)))
                 .cloned()
                 .collect();
-            // A step without planned operations can only be re-run whole; it is finished when
-            // its last process ended cleanly. Operations found at run time belong to a planned
-            // one (a listing, e.g. 16-limits' mailbox plans), which succeeds only when all of
-            // them did: resuming at the planned level never sends a finished one again.
-            if step.planned.is_empty() {
+            // A step without planned operations, or with a discovered one still open, is re-run
+            // whole; it is finished when its last process ended cleanly. Otherwise discovered
+            // operations belong to a planned one (a listing, e.g. 16-limits' mailbox plans)
+            // that succeeds only when all of them did, so resuming the planned operations left
+            // never sends a finished one again (a killed 16-limits resumes per mailbox).
+            if step.planned.is_empty() || dyn_open {
                 if todo.is_empty() && !dyn_open && last_clean {
                     StepPlan::Skip("every operation succeeded")
                 } else {
@@ -248,10 +249,22 @@ mod tests {
             plan_step(&s, &ok, &[inv(Outcome::Ok)], Mode::Resume, false),
             StepPlan::Skip(_)
         ));
-        // Same records, but the process crashed: more dynamic ops may be missing.
-        assert_eq!(
+        // Same records, but the process crashed afterwards: the planned op that found them
+        // recorded its success only after all of them, so nothing is left.
+        assert!(matches!(
             plan_step(&s, &ok, &[inv(Outcome::Incomplete)], Mode::Resume, false),
-            StepPlan::Whole
+            StepPlan::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn a_killed_step_with_discovered_ops_resumes_what_is_left_only() {
+        // 16-limits killed inside its listing: one mailbox set, one discovered object set.
+        let s = step(&["m1", "m2", "list"]);
+        let l = last(&[("m1", Status::Updated), ("05-users:dyn:x", Status::Updated)]);
+        assert_eq!(
+            plan_step(&s, &l, &[inv(Outcome::Interrupted)], Mode::Resume, false),
+            StepPlan::Only(vec!["m2".into(), "list".into()])
         );
     }
 }
