@@ -247,7 +247,8 @@ pub struct RunArgs {
     /// PowerShell 7 executable (else CUTOVER_PWSH, else pwsh on PATH).
     #[arg(long, value_name = "PATH")]
     pub pwsh: Option<PathBuf>,
-    /// Secrets file handed to the users step at run time.
+    /// Secrets file handed to the users step at run time; its values are masked in everything
+    /// the run records (with --import-results too).
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
     /// Continue the latest run: skip operations that already succeeded.
@@ -278,6 +279,10 @@ pub struct RunArgs {
     /// after the MX change). Naming steps with --step overrides it.
     #[arg(long, value_enum, value_name = "PHASE", conflicts_with = "steps")]
     pub phase: Option<RunPhase>,
+    /// Refuse to run unless the bundle digest (printed by `cutover bundle`, shown in PLAN.md)
+    /// is this one: the review handshake.
+    #[arg(long, value_name = "DIGEST")]
+    pub expect_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -628,6 +628,34 @@ impl Project {
     }
 
     fn validate(&self) -> Result<()> {
+        // Values a reviewer reads in PLAN.md and the README, and scripts use as literals: a
+        // direction override or a control character would show them as something else.
+        let named = [
+            ("tenant name", self.tenant.as_deref()),
+            ("migration_account", self.migration_account.as_deref()),
+            ("licence_sku", self.licence_sku.as_deref()),
+            ("usage_location", self.usage_location.as_deref()),
+        ];
+        let domains = self.domains.iter().map(|d| ("domain", Some(d.as_str())));
+        let bad = |c: char| c.is_control() || crate::rules::damage::is_bidi_control(c);
+        for (what, value) in named.into_iter().chain(domains) {
+            if let Some(v) = value.filter(|v| v.chars().any(bad)) {
+                let shown: String = v
+                    .chars()
+                    .map(|c| {
+                        if bad(c) {
+                            c.escape_unicode().to_string()
+                        } else {
+                            c.to_string()
+                        }
+                    })
+                    .collect();
+                return Err(Error::Usage(format!(
+                    "{what} '{shown}' contains a control or bidirectional control character \
+                     (U+202A..U+202E, U+2066..U+2069 reorder how text displays): retype it"
+                )));
+            }
+        }
         if let Some(t) = &self.tenant {
             if !t.ends_with(".onmicrosoft.com") {
                 return Err(Error::Usage(format!(

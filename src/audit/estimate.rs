@@ -154,7 +154,8 @@ pub fn shared_hours(jobs: &[u64], slots: u32, link: f64) -> Vec<f64> {
     let mut out = vec![0.0; jobs.len()];
     // Every running job has moved the same bytes since the first start (`moved`), so a job that
     // started at `moved = m` ends when `moved` reaches `m + bytes`: all ends are whole bytes.
-    let mut running: BinaryHeap<Reverse<(u64, usize)>> = BinaryHeap::with_capacity(slots);
+    let mut running: BinaryHeap<Reverse<(u64, usize)>> =
+        BinaryHeap::with_capacity(slots.min(jobs.len()));
     let (mut moved, mut now) = (0u64, 0.0f64);
     loop {
         while running.len() < slots {

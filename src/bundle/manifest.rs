@@ -5,6 +5,13 @@ use serde::{Deserialize, Serialize};
 
 pub const FORMAT: u32 = 1;
 
+/// The bundle digest: sha256 of `manifest.json`'s bytes. The manifest holds the hash of every
+/// step, module, data and ops file, so this one value pins the whole bundle a reviewer approved
+/// (`bundle` prints it, PLAN.md shows it, `cutover run --expect-digest` checks it).
+pub fn digest(manifest_json: &[u8]) -> String {
+    super::sha256_hex(manifest_json)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Major version of this shape; readers refuse an unknown one and ignore unknown fields.

@@ -343,7 +343,6 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
         });
     }
     write_file(out, "plan.json", plan.to_json()?.as_bytes())?;
-    write_file(out, "PLAN.md", markdown::render(plan).as_bytes())?;
     let readme = render_readme(&hb, project, plan, &steps, opts)?;
     write_file(out, "README.md", readme.as_bytes())?;
     let manifest = Manifest {
@@ -358,7 +357,31 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     };
     let json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Other(e.into()))?;
     write_file(out, "manifest.json", json.as_bytes())?;
+    // After the manifest, whose digest it shows (PLAN.md is not in the manifest).
+    let digest = manifest::digest(json.as_bytes());
+    let plan_md = format!("{}{}", markdown::render(plan), digest_section(&digest));
+    write_file(out, "PLAN.md", plan_md.as_bytes())?;
     Ok(manifest)
+}
+
+/// The digest of a written bundle (sha256 of its manifest.json), as `cutover run` computes it.
+pub fn written_digest(out: &Path) -> Result<String> {
+    let path = out.join("manifest.json");
+    let bytes = fs::read(&path).map_err(io(&path))?;
+    Ok(manifest::digest(&bytes))
+}
+
+/// PLAN.md's closing section: the value a reviewer approves and the runner checks.
+fn digest_section(digest: &str) -> String {
+    format!(
+        "\n## Review handshake\n\n\
+         Bundle digest (sha256 of `manifest.json`, which pins every step, module, data and ops \
+         file):\n\n    {digest}\n\n\
+         Approve this value, and run exactly what you approved with\n\n    \
+         cutover run BUNDLE --expect-digest {digest}\n\n\
+         The runner refuses a bundle with another digest, and checks each step's files again \
+         right before the step starts.\n"
+    )
 }
 
 fn render_readme(
@@ -477,8 +500,10 @@ pub fn password_count(tenant: &Tenant) -> usize {
 }
 
 /// An absolute form of `p` that resolves symbolic links and `..` through its nearest existing
-/// ancestor, so a path into a folder that does not exist yet still compares correctly.
+/// ancestor, so a path into a folder that does not exist yet still compares correctly: below
+/// that ancestor nothing exists, so `..` there is resolved by name, as the folders will be.
 fn resolved(p: &Path) -> PathBuf {
+    use std::path::Component;
     let p = if p.is_absolute() {
         p.to_path_buf()
     } else {
@@ -490,34 +515,59 @@ fn resolved(p: &Path) -> PathBuf {
     let mut base = p.as_path();
     loop {
         if let Ok(c) = fs::canonicalize(base) {
-            return rest.iter().rev().fold(c, |acc: PathBuf, n| acc.join(n));
+            let mut out = c;
+            for name in rest.iter().rev() {
+                match name {
+                    Component::ParentDir => {
+                        out.pop();
+                    }
+                    Component::CurDir => {}
+                    other => out.push(other.as_os_str()),
+                }
+            }
+            return out;
         }
-        match (base.parent(), base.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
+        let mut comps = base.components();
+        match (comps.next_back(), comps.as_path()) {
+            (Some(last), parent) if !parent.as_os_str().is_empty() => {
+                rest.push(last);
                 base = parent;
             }
-            _ => return p,
+            _ => return p.clone(),
         }
     }
 }
 
-/// Writes `UserPrincipalName,Password` for every user with a password to `path`, a file only
-/// its owner can read (mode 0600 set when it is created, before any byte is written). Refuses
-/// a path inside the bundle folder, and an existing file. A missing folder on the way is
-/// created (owner-only on Unix).
-pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usize> {
-    let target = resolved(path);
-    if target.starts_with(resolved(bundle)) {
-        return Err(Error::Usage(format!(
+/// Where `--secrets-out` really writes: refused inside the bundle folder (also through a
+/// missing folder and `..`, or a symbolic link) and when something is already there. Creates
+/// the missing folders on the way (owner-only on Unix), then checks the real path again.
+pub fn secrets_target(path: &Path, bundle: &Path) -> Result<PathBuf> {
+    let inside = || {
+        Error::Usage(format!(
             "--secrets-out {} is inside the bundle folder: passwords must stay outside it",
+            path.display()
+        ))
+    };
+    if resolved(path).starts_with(resolved(bundle)) {
+        return Err(inside());
+    }
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(Error::Usage(format!(
+            "{} already exists: remove it or choose another --secrets-out",
             path.display()
         )));
     }
-    if let Some(parent) = path
+    let name = path.file_name().ok_or_else(|| {
+        Error::Usage(format!(
+            "--secrets-out {}: name a file, not a folder",
+            path.display()
+        ))
+    })?;
+    let parent = path
         .parent()
-        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
-    {
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.exists() {
         let mut dirs = fs::DirBuilder::new();
         dirs.recursive(true);
         #[cfg(unix)]
@@ -527,6 +577,17 @@ pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usiz
         }
         dirs.create(parent).map_err(io(parent))?;
     }
+    let real = fs::canonicalize(parent).map_err(io(parent))?.join(name);
+    if real.starts_with(resolved(bundle)) {
+        return Err(inside());
+    }
+    Ok(real)
+}
+
+/// Writes `UserPrincipalName,Password` for every user with a password to `target` (from
+/// `secrets_target`), a file only its owner can read (mode 0600 set when it is created, before
+/// any byte is written); never over an existing file.
+pub fn write_secrets_file(tenant: &Tenant, target: &Path) -> Result<usize> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -534,14 +595,14 @@ pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usiz
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| {
+    let mut f = opts.open(target).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::Usage(format!(
                 "{} already exists: remove it or choose another --secrets-out",
-                path.display()
+                target.display()
             ))
         } else {
-            Error::io(path, e)
+            Error::io(target, e)
         }
     })?;
     let rows: Vec<[&str; 2]> = tenant
@@ -550,8 +611,15 @@ pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usiz
         .filter_map(|u| u.password.as_ref().map(|p| [u.upn.trim(), p.expose()]))
         .collect();
     let bytes = csv_bytes(&["UserPrincipalName", "Password"], rows.iter().copied())?;
-    f.write_all(&bytes).map_err(io(path))?;
+    f.write_all(&bytes).map_err(io(target))?;
     Ok(rows.len())
+}
+
+/// `secrets_target` and `write_secrets_file` in one (the bundle pipeline calls them apart, so
+/// the secrets are written last, after the bundle).
+pub fn write_secrets(tenant: &Tenant, path: &Path, bundle: &Path) -> Result<usize> {
+    let target = secrets_target(path, bundle)?;
+    write_secrets_file(tenant, &target)
 }
 
 #[cfg(test)]

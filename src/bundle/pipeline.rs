@@ -10,7 +10,7 @@ use crate::project::{IdentityMode, Project};
 use crate::rules::LintReport;
 
 use super::manifest::Manifest;
-use super::{check_out, password_count, write, write_secrets, BundleOptions};
+use super::{check_out, password_count, secrets_target, write, write_secrets_file, BundleOptions};
 
 pub enum Outcome {
     /// Lint found errors; nothing was written.
@@ -40,7 +40,7 @@ pub fn make(
     check_out(out, force)?;
     let passwords = password_count(&tenant);
     let cloud = project.identity == IdentityMode::Cloud;
-    let mut secrets = 0;
+    let mut target = None;
     if cloud && passwords > 0 {
         let Some(path) = secrets_out else {
             return Err(Error::Usage(format!(
@@ -48,13 +48,18 @@ pub fn make(
                  pass --secrets-out FILE (outside the bundle) and later `cutover run --secrets FILE`"
             )));
         };
-        secrets = write_secrets(&tenant, path, out)?;
+        target = Some(secrets_target(path, out)?);
     }
     let opts = BundleOptions {
         force,
-        has_secrets: secrets > 0,
+        has_secrets: target.is_some(),
     };
     let manifest = write(project, &plan, out, &opts)?;
+    // Last: a bundle refused or failed on the way leaves no secrets file behind.
+    let secrets = match &target {
+        Some(t) => write_secrets_file(&tenant, t)?,
+        None => 0,
+    };
     Ok(Outcome::Written {
         lint,
         plan,

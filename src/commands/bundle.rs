@@ -30,6 +30,12 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
                 manifest.steps.len(),
                 args.out.display()
             );
+            // What a reviewer approves and `cutover run --expect-digest` checks.
+            let digest = crate::bundle::written_digest(&args.out)?;
+            println!(
+                "bundle digest: {digest}\n  (in PLAN.md; run what was reviewed with `cutover run {} --expect-digest {digest}`)",
+                crate::run::shell::shell_path(&args.out)
+            );
             if let Some(path) = &args.secrets_out {
                 if secrets > 0 {
                     println!(

@@ -84,6 +84,24 @@ pub fn compute(project: &Project, settings: &Settings) -> Result<(Estimate, Vec<
     Ok((e, findings))
 }
 
+/// Sane limits for the estimate's settings: far beyond any real migration, small enough that
+/// nothing sized by them (the migration slots, a batch) can exhaust memory.
+const MAX_BANDWIDTH_MBPS: f64 = 1_000_000.0;
+const MAX_CONCURRENCY: u32 = 100_000;
+const MAX_BATCH_SIZE: usize = 10_000_000;
+const MAX_PRESTAGE_DAYS: u32 = 3650;
+const MAX_MAILBOX_LIMIT_GB: f64 = 1_000_000.0;
+
+/// A setting (from a flag or cutover.toml) outside `lo..=hi` is a usage error that names both.
+fn in_range(what: &str, value: f64, lo: f64, hi: f64) -> Result<()> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{what} {value} is out of range: use a number from {lo} to {hi}"
+    )))
+}
+
 fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
     let bandwidth = args
         .bandwidth_mbps
@@ -94,24 +112,29 @@ fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
                     .into(),
             )
         })?;
-    if !(bandwidth.is_finite() && bandwidth > 0.0) {
-        return Err(Error::Usage(format!(
-            "bandwidth {bandwidth} Mbps must be a positive number"
-        )));
-    }
+    in_range("bandwidth (Mbps)", bandwidth, 0.001, MAX_BANDWIDTH_MBPS)?;
     let recent_fraction = args.recent_fraction.unwrap_or(DEFAULT_RECENT_FRACTION);
-    if !(0.0..=1.0).contains(&recent_fraction) {
-        return Err(Error::Usage(format!(
-            "--recent-fraction {recent_fraction} must be between 0 and 1"
-        )));
-    }
+    in_range("--recent-fraction", recent_fraction, 0.0, 1.0)?;
     let concurrency = args.concurrency.or(project.concurrency);
-    if concurrency == Some(0) {
-        return Err(Error::Usage("concurrency must be at least 1".into()));
+    if let Some(c) = concurrency {
+        in_range("concurrency", f64::from(c), 1.0, f64::from(MAX_CONCURRENCY))?;
     }
-    if args.batch_size == Some(0) {
-        return Err(Error::Usage("--batch-size must be at least 1".into()));
+    if let Some(n) = args.batch_size {
+        in_range("--batch-size", n as f64, 1.0, MAX_BATCH_SIZE as f64)?;
     }
+    let prestage_days = args.prestage_days.unwrap_or(project.prestage_days);
+    in_range(
+        "pre-stage days",
+        f64::from(prestage_days),
+        0.0,
+        f64::from(MAX_PRESTAGE_DAYS),
+    )?;
+    in_range(
+        "mailbox limit (GB)",
+        project.mailbox_limit_gb,
+        0.001,
+        MAX_MAILBOX_LIMIT_GB,
+    )?;
     let start = match &args.start {
         Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
             .map_err(|_| Error::Usage(format!("--start '{s}' is not a date like 2026-12-01")))?,
@@ -120,7 +143,7 @@ fn settings(args: &EstimateArgs, project: &Project) -> Result<Settings> {
     Ok(Settings {
         bandwidth_mbps: bandwidth,
         concurrency,
-        prestage_days: args.prestage_days.unwrap_or(project.prestage_days),
+        prestage_days,
         recent_fraction,
         batch_size: args.batch_size,
         start,

@@ -10,6 +10,7 @@ mod estimate;
 mod init;
 mod lint;
 mod notices;
+mod output;
 mod plan;
 mod rehearse;
 mod report;
@@ -19,6 +20,7 @@ mod synth;
 
 /// Runs a command and maps its outcome to the exit-code contract; never panics on input.
 pub fn dispatch(cli: Cli) -> i32 {
+    output::guard();
     let result: Result<Exit> = match cli.command {
         Command::Lint(a) => lint::run(a),
         Command::Rules(a) => rules::run(a),

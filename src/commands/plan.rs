@@ -16,13 +16,28 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     let out = &args.out;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let json = out.join("plan.json");
-    std::fs::write(&json, plan.to_json()?).map_err(|e| Error::io(&json, e))?;
     let md = out.join("PLAN.md");
+    for p in [&json, &md] {
+        refuse_symlink(p)?;
+    }
+    std::fs::write(&json, plan.to_json()?).map_err(|e| Error::io(&json, e))?;
     std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
     println!("{}", summary(&plan));
     println!("wrote {} and {}", json.display(), md.display());
     print_left_out(&plan);
     Ok(Exit::Clean)
+}
+
+/// A symbolic link where the plan goes would write the plan wherever it points.
+fn refuse_symlink(path: &std::path::Path) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Usage(format!(
+            "{} is a symbolic link: cutover writes the plan only as a real file; remove the link \
+             or choose another --out",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Prints lint's errors and the refusal; the exit status is 1 (findings).

@@ -4,6 +4,7 @@ use crate::cli::{RunArgs, RunPhase};
 use crate::error::{Error, Exit, Result};
 use crate::run::journal::Outcome;
 use crate::run::protocol::Status;
+use crate::run::shell::shell_path;
 use crate::run::{self, Mode, Phase, ProgressMode, RunOptions, StepStatus};
 
 pub fn run(args: RunArgs) -> Result<Exit> {
@@ -22,7 +23,21 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         let [step, file] = pair.as_slice() else {
             return Err(Error::Usage("--import-results needs STEP FILE".into()));
         };
-        let out = run::import_results(&args.bundle, step, file.as_ref())?;
+        let redactor = match &args.secrets {
+            Some(p) if !p.is_file() => {
+                return Err(Error::Usage(format!(
+                    "--secrets {}: no such file",
+                    p.display()
+                )))
+            }
+            Some(p) => run::redact::Redactor::from_secrets_file(p)?,
+            None => run::redact::Redactor::patterns_only(),
+        };
+        if let Some(digest) = &args.expect_digest {
+            let bundle = run::verify::open_verified(&args.bundle)?;
+            run::verify::check_digest(&bundle, digest)?;
+        }
+        let out = run::import_results_masked(&args.bundle, step, file.as_ref(), &redactor)?;
         println!(
             "{step}: imported {} records ({} failed, {} planned operations without a record) into {}",
             out.records,
@@ -32,7 +47,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         );
         println!(
             "next:    cutover run {} --resume   (continues this run)",
-            args.bundle.display()
+            shell_path(&args.bundle)
         );
         return Ok(out.exit());
     }
@@ -72,6 +87,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
             Some(RunPhase::Migrate) | None => Phase::Migrate,
         },
         rehearsal: None,
+        expect_digest: args.expect_digest.clone(),
     };
     let outcome = run::run_bundle(&opts)?;
     for s in &outcome.steps {
@@ -80,12 +96,12 @@ pub fn run(args: RunArgs) -> Result<Exit> {
     println!("journal: {}", outcome.run_dir.display());
     println!(
         "report:  cutover report {} --format html --out report.html",
-        outcome.run_dir.display()
+        shell_path(&outcome.run_dir)
     );
     if outcome.exit() != Exit::Clean && !outcome.interrupted {
         println!(
             "next:    cutover run {} --resume   (or --retry-failed for the failures only)",
-            args.bundle.display()
+            shell_path(&args.bundle)
         );
     }
     Ok(outcome.exit())

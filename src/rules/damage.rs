@@ -172,6 +172,20 @@ pub fn is_scientific(v: &str) -> bool {
     mant_ok && !exp.is_empty() && exp.len() <= 3 && exp.iter().all(u8::is_ascii_digit)
 }
 
+pub const BIDI_CONTROL: Rule = Rule {
+    code: "D010",
+    name: "bidi-control",
+    severity: Error,
+    summary: "the value contains a bidirectional control character (U+202A..U+202E, U+2066..U+2069)",
+    hint: "retype the value without the direction override; it came from copied right-to-left text or is an attempt to mislead",
+    explanation: "Embedding, override and isolate controls reorder how text is displayed (Unicode UAX #9): `admin@contoso.com` can show as something else in PLAN.md, a report or a console, so a reviewer approves what the tenant never gets. Like other control characters they never reach a generated script (m365-facts 6.3, rule 4).",
+};
+
+/// Unicode's explicit directional embeddings, overrides and isolates (UAX #9).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
@@ -249,7 +263,9 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
     let mut invisible = false;
     let mut control = false;
     let mut lookalike = false;
+    let mut bidi = false;
     for c in v.chars() {
+        bidi |= is_bidi_control(c);
         invisible |= is_invisible(c);
         control |= c.is_control();
         lookalike |= is_lookalike(c);
@@ -263,6 +279,12 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
         emit(
             rule,
             "contains an invisible or non-standard space (U+00A0, U+200B ...)".into(),
+        );
+    }
+    if bidi {
+        emit(
+            &BIDI_CONTROL,
+            "contains a bidirectional control character that changes how the text displays".into(),
         );
     }
     if control {
@@ -353,6 +375,9 @@ mod tests {
     #[test]
     fn d005_d006_invisible_characters() {
         assert_eq!(one("Alias", "ann\u{200b}"), ["D005"]);
+        // Issue 9.16: a right-to-left override makes `moc.osotnoc@nna` display as an address.
+        assert_eq!(one("Alias", "ann\u{202e}nimda"), ["D010"]);
+        assert_eq!(one("DisplayName", "Ann \u{2066}Lee\u{2069}"), ["D010"]);
         assert_eq!(one("Department", "Sales\u{a0}EU"), ["D006"]);
         // Sizes and quotas grouped the French way are not damage.
         assert_eq!(

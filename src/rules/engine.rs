@@ -484,7 +484,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
     if !pending_resolved {
         groups::resolve_pending(&mut st);
     }
-    groups::cycles(&mut st);
+    super::cycles::report(&mut st);
     drop(opened);
     let (mut findings, unlisted) = st.sink.finish(&names);
     if !audit_files.is_empty() {
@@ -542,8 +542,13 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         if !file::row_shape(&mut st.sink, &row) {
             continue;
         }
+        let masked = st.sink.begin_row(&row);
         damage::check_row(&mut st.sink, &row, &secret);
-        if !checked {
+        // A row with too few or too many fields (or a quoted field over a line break) may have
+        // its cells under the wrong headers: in a file with a password column any of them may
+        // be a password, so only the damage checks (values masked) see it, and no rule indexes
+        // or quotes its cells.
+        if !checked || masked {
             continue;
         }
         match kind {
@@ -612,5 +617,36 @@ mod tests {
         let r = crate::rules::testing::lint_one(text.as_bytes());
         assert!(r.iter().any(|f| f.code == "D004"), "{r:?}");
         assert!(!format!("{r:?}").contains("Sup3rSecret"), "{r:?}");
+    }
+
+    #[test]
+    fn a_short_or_long_row_of_a_file_with_passwords_never_shows_its_cells() {
+        let text = "UserPrincipalName,DisplayName,UsageLocation,Password\n\
+                    ann@contoso.com,Ann,Hunter2!Secretxx\n\
+                    bob@contoso.com,Bob,US,Pa55word!Bob,Extra!Secret9\n\
+                    cy@contoso.com,Cy,Zz9!Same-Pass,Zz9!Same-Pass\n";
+        let r = crate::rules::testing::lint_one(text.as_bytes());
+        assert_eq!(r.iter().filter(|f| f.code == "F008").count(), 2, "{r:?}");
+        let shown = format!("{r:?}");
+        for secret in [
+            "Hunter2!Secretxx",
+            "Extra!Secret9",
+            "Pa55word!Bob",
+            "Zz9!Same-Pass",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // Found by tests/cli_fuzz.rs: a quote runs over a line break and the record that results
+        // has the header's width, with the first row's password (copied into its UPN) in front.
+        let merged = "UserPrincipalName,DisplayName,UsageLocation,Password\n\
+                      PwZ9!0q-Long,\",a@contoso.com,PwZ9!0q-Long\n\
+                      a@contoso.com,\",a@contoso.com,PwZ9!1q-Long\n";
+        let m = crate::rules::testing::lint_one(merged.as_bytes());
+        assert!(!format!("{m:?}").contains("PwZ9!"), "{m:?}");
+        // The well-formed row is still checked: its bad country code is reported, masked.
+        assert!(
+            r.iter().any(|f| f.code == "U014" && f.line == Some(4)),
+            "{r:?}"
+        );
     }
 }

@@ -382,59 +382,6 @@ pub fn resolve_pending(st: &mut State<'_>) {
     flush_members(st);
 }
 
-/// Finds nesting cycles among resolved group-in-group memberships; one finding per cycle.
-pub fn cycles(st: &mut State<'_>) {
-    let n = st.group_names.len();
-    let mut adj: Vec<Vec<(u32, Place)>> = vec![Vec::new(); n];
-    for &(from, to, place) in &st.edges {
-        if let Some(v) = adj.get_mut(from as usize) {
-            v.push((to, place));
-        }
-    }
-    // 0 = unvisited, 1 = on the stack, 2 = done.
-    let mut state = vec![0u8; n];
-    let mut found: Vec<(Vec<u32>, Place)> = Vec::new();
-    for start in 0..n {
-        if state[start] != 0 {
-            continue;
-        }
-        let mut stack: Vec<(u32, usize)> = vec![(start as u32, 0)];
-        state[start] = 1;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let edges = &adj[node as usize];
-            if *next < edges.len() {
-                let (to, place) = edges[*next];
-                *next += 1;
-                match state[to as usize] {
-                    0 => {
-                        state[to as usize] = 1;
-                        stack.push((to, 0));
-                    }
-                    1 => {
-                        let from = stack.iter().position(|(g, _)| *g == to).unwrap_or(0);
-                        let path: Vec<u32> = stack[from..].iter().map(|(g, _)| *g).collect();
-                        found.push((path, place));
-                    }
-                    _ => {}
-                }
-            } else {
-                state[node as usize] = 2;
-                stack.pop();
-            }
-        }
-    }
-    for (path, place) in found {
-        let mut names: Vec<&str> = path
-            .iter()
-            .map(|g| st.group_names.get(*g as usize).map_or("?", |s| &**s))
-            .collect();
-        names.push(names.first().copied().unwrap_or("?"));
-        let msg = format!("nesting cycle: {}", names.join(" -> "));
-        st.enter_file(place.file());
-        st.sink.at(&CYCLE, Some(place.line()), None, None, msg);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{codes, lint_files};

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::diag::Severity;
 
 pub mod address;
+mod cycles;
 pub mod damage;
 mod engine;
 pub mod file;
@@ -70,6 +71,7 @@ pub static RULES: &[Rule] = &[
     damage::CONTROL,
     damage::LOOKALIKE_QUOTE,
     damage::LOSSY_EXPORT,
+    damage::BIDI_CONTROL,
     file::UNREADABLE,
     file::EMPTY,
     file::BINARY,

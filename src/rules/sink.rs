@@ -20,6 +20,12 @@ pub struct Sink {
     file_idx: usize,
     file: Option<String>,
     secret_columns: Vec<usize>,
+    /// The line and secret cells of the row being checked: a value or message equal to one
+    /// of them is masked whatever column it is reported under.
+    row_secrets: Option<(u64, Vec<String>)>,
+    /// A row whose fields are shifted (too few or too many) in a file with a secret column:
+    /// any of its cells may be the password, so none is shown.
+    masked_row: Option<u64>,
 }
 
 impl Sink {
@@ -28,6 +34,43 @@ impl Sink {
         self.file_idx = idx;
         self.file = Some(file.to_string());
         self.secret_columns = secret;
+        self.row_secrets = None;
+        self.masked_row = None;
+    }
+
+    /// Whether the current file has a secret column (its rows may hold a password anywhere
+    /// once their fields are shifted).
+    pub fn has_secrets(&self) -> bool {
+        !self.secret_columns.is_empty()
+    }
+
+    /// The row about to be checked: its secret cells are masked wherever they show up.
+    /// Returns whether the row is masked whole: in a file with a secret column, a row with too
+    /// few or too many fields, or one whose quoted field runs over a line break (its record
+    /// may hold the rest of an earlier row, password included, under other headers).
+    pub fn begin_row(&mut self, row: &Row<'_>) -> bool {
+        let shifted = row.width() != row.header().len()
+            || row.cells().any(|c| c.value.contains(['\n', '\r']));
+        self.masked_row = (shifted && self.has_secrets()).then(|| row.line());
+        let values: Vec<String> = self
+            .secret_columns
+            .iter()
+            .filter_map(|&i| row.cell(i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect();
+        self.row_secrets = (!values.is_empty()).then(|| (row.line(), values));
+        self.masked_row.is_some()
+    }
+
+    fn row_secret_in(&self, line: Option<u64>, text: &str) -> bool {
+        match (&self.row_secrets, line) {
+            (Some((l, values)), Some(line)) if *l == line => {
+                values.iter().any(|v| text.contains(v.as_str()))
+            }
+            _ => false,
+        }
     }
 
     fn keep(&mut self, rule: &'static Rule) -> bool {
@@ -48,7 +91,14 @@ impl Sink {
         if !self.keep(rule) {
             return;
         }
-        let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i));
+        let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i))
+            || value.is_some_and(|v| self.row_secret_in(line, v))
+            || (line.is_some() && line == self.masked_row);
+        let message = if self.row_secret_in(line, &message) {
+            self.mask_row_secrets(message)
+        } else {
+            message
+        };
         // A value spanning lines may be the rest of the file an open quote swallowed, later
         // rows' passwords included: the message says what is wrong, the value is not shown.
         let value = value.filter(|v| !v.contains(['\n', '\r']));
@@ -62,6 +112,15 @@ impl Sink {
             message,
             hint: rule.hint.to_string(),
         });
+    }
+
+    fn mask_row_secrets(&self, mut text: String) -> String {
+        if let Some((_, values)) = &self.row_secrets {
+            for v in values {
+                text = text.replace(v.as_str(), REDACTED);
+            }
+        }
+        text
     }
 
     /// Drops the values of the current file's findings on a line whose record an unterminated

@@ -29,7 +29,19 @@ impl ImportOutcome {
     }
 }
 
+/// Imports with the built-in patterns masked (see `import_results_masked`).
 pub fn import_results(bundle_root: &Path, step_id: &str, file: &Path) -> Result<ImportOutcome> {
+    import_results_masked(bundle_root, step_id, file, &Redactor::patterns_only())
+}
+
+/// Imports a results file; every text a record carries (target, action, error) is masked by
+/// `redactor` (built from `--secrets` when given) before it reaches the journal.
+pub fn import_results_masked(
+    bundle_root: &Path,
+    step_id: &str,
+    file: &Path,
+    redactor: &Redactor,
+) -> Result<ImportOutcome> {
     let bundle = verify::open_verified(bundle_root)?;
     let step = bundle.step(step_id).ok_or_else(|| {
         Error::Usage(format!(
@@ -49,7 +61,6 @@ pub fn import_results(bundle_root: &Path, step_id: &str, file: &Path) -> Result<
         ))
     })?;
     let planned: HashSet<&str> = step.planned.iter().map(String::as_str).collect();
-    let redactor = Redactor::patterns_only();
     let mut records = Vec::new();
     for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
         let n = i + 1;
@@ -78,6 +89,7 @@ pub fn import_results(bundle_root: &Path, step_id: &str, file: &Path) -> Result<
         }
         rec.error = rec.error.map(|e| redactor.redact(&e));
         rec.target = redactor.redact(&rec.target);
+        rec.action = redactor.redact(&rec.action);
         records.push(rec);
     }
     if records.is_empty() {

@@ -468,16 +468,22 @@ pub fn redact_records_from(path: &Path, offset: u64, redactor: &Redactor) -> Res
 
 /// The line with its secrets masked, or None when there is nothing to mask.
 fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
+    // Bytes that are not UTF-8 are a line cut short or stray output: masked as text like any.
+    let text = String::from_utf8_lossy(body);
+    let lossy = matches!(text, std::borrow::Cow::Owned(_));
     // Fast path for the common clean line: without JSON escapes a field's text is the raw text,
     // so a line the redactor leaves alone has no field to mask either.
-    if !text.contains('\\') && redactor.redact(text) == text {
+    if !lossy && !text.contains('\\') && redactor.redact(&text) == text {
         return None;
     }
-    if let Ok(serde_json::Value::Object(mut rec)) = serde_json::from_str(text) {
+    if let Ok(serde_json::Value::Object(mut rec)) = serde_json::from_str(&text) {
         let mut any = false;
-        for key in ["error", "target"] {
-            if let Some(serde_json::Value::String(v)) = rec.get_mut(key) {
+        // Every text but the ones the runner matches on (step, op, status, at).
+        for (key, value) in rec.iter_mut() {
+            if matches!(key.as_str(), "step" | "op" | "status" | "at") {
+                continue;
+            }
+            if let serde_json::Value::String(v) = value {
                 let masked = redactor.redact(v);
                 if masked != *v {
                     *v = masked;
@@ -488,8 +494,8 @@ fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
         return any.then(|| serde_json::Value::Object(rec).to_string());
     }
     // Not a record (cut short by a kill, or stray text): mask the raw text.
-    let masked = redactor.redact(text);
-    (masked != text).then_some(masked)
+    let masked = redactor.redact(&text);
+    (lossy || masked != text).then_some(masked)
 }
 
 /// Appends records (one JSON line each) and syncs them to disk.

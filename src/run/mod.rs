@@ -32,6 +32,7 @@ pub mod protocol;
 pub mod pwsh;
 pub mod redact;
 pub mod resume;
+pub mod shell;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -39,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-pub use import::{import_results, ImportOutcome};
+pub use import::{import_results, import_results_masked, ImportOutcome};
 use journal::{Invocation, Outcome, Records, RunDir, RunMeta, RunState, StepMeta};
 pub use progress::ProgressMode;
 use protocol::{is_dynamic_op, Status};
@@ -75,6 +76,8 @@ pub struct RunOptions {
     pub phase: Phase,
     /// A rehearsal against the simulated tenant (`cutover rehearse`), else `None`.
     pub rehearsal: Option<Rehearsal>,
+    /// Refuse the bundle unless its digest (sha256 of manifest.json) is this one.
+    pub expect_digest: Option<String>,
 }
 
 /// How a rehearsal changes a run: its own runs folder, source-server steps run here too (in a
@@ -135,6 +138,7 @@ impl RunOptions {
             continue_past_gates: false,
             phase: Phase::Migrate,
             rehearsal: None,
+            expect_digest: None,
         }
     }
 }
@@ -199,6 +203,9 @@ fn install_interrupt_handler() {
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let bundle = verify::open_verified(&opts.bundle)?;
+    if let Some(digest) = &opts.expect_digest {
+        verify::check_digest(&bundle, digest)?;
+    }
     for id in &opts.steps {
         if bundle.step(id).is_none() {
             let known: Vec<&str> = bundle.steps.iter().map(|s| s.id()).collect();
@@ -227,15 +234,16 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let pwsh = pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?;
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
-    let (run, mut meta) = open_run(&bundle, opts, &pwsh)?;
+    let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     eprintln!(
-        "cutover: run {} with PowerShell {} ({}){}",
+        "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
         run.path.display(),
         pwsh.version,
         pwsh.path.display(),
-        if opts.what_if { ", what-if" } else { "" }
+        if opts.what_if { ", what-if" } else { "" },
+        bundle.digest
     );
 
     let named = !opts.steps.is_empty();
@@ -315,6 +323,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
                 StepStatus::Skipped(why)
             }
             StepPlan::Whole | StepPlan::Only(_) => {
+                if let Err(e) = verify::recheck_step(&bundle, step) {
+                    stop_run(&run, &mut meta)?;
+                    return Err(e);
+                }
                 let ran = run_one(
                     &run,
                     &mut meta,
@@ -372,7 +384,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     if interrupted {
         eprintln!(
             "cutover: interrupted; the journal is intact. Continue with: cutover run {} --resume",
-            opts.bundle.display()
+            shell::shell_path(&opts.bundle)
         );
     }
     Ok(RunOutcome {
@@ -382,6 +394,13 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         interrupted,
         all_done,
     })
+}
+
+/// Marks the run interrupted (a refusal mid-run: the journal stays resumable).
+fn stop_run(run: &RunDir, meta: &mut RunMeta) -> Result<()> {
+    meta.state = RunState::Interrupted;
+    meta.finished = Some(journal::now());
+    run.write_meta(meta)
 }
 
 /// After a gate step with failed or missing operations: the gate's id when the run must stop
@@ -403,12 +422,18 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
          (redoes {id}'s failed operations and goes on only when they succeed; --retry-failed redoes \
          the failures only), or go on anyway with\n    \
          cutover run {root} --resume --continue-past-gates",
-        root = opts.bundle.display(),
+        root = shell::shell_path(&opts.bundle),
     );
     Some(id.to_string())
 }
 
-fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(RunDir, RunMeta)> {
+fn open_run(
+    bundle: &Bundle,
+    opts: &RunOptions,
+    pwsh: &pwsh::Pwsh,
+    redactor: &redact::Redactor,
+) -> Result<(RunDir, RunMeta)> {
+    resume::mask_killed_runs(&bundle.root, redactor)?;
     let runs = match opts.rehearsal {
         Some(_) => REHEARSALS_DIR,
         None => journal::RUNS_DIR,
@@ -428,6 +453,9 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
             )));
         }
         resume::close_stale(&mut meta.invocations);
+        // A runner killed while a step ran never masked that step's records: mask the whole
+        // journal before anything (this run, a report) reads it.
+        journal::redact_records_from(&run.results(), 0, redactor)?;
         meta.state = RunState::Running;
         meta.finished = None;
         meta.pwsh = Some(pwsh.clone());
@@ -438,7 +466,7 @@ fn open_run(bundle: &Bundle, opts: &RunOptions, pwsh: &pwsh::Pwsh) -> Result<(Ru
         return Err(Error::Usage(format!(
             "{}: no run to retry; start one with `cutover run {}`",
             bundle.root.display(),
-            bundle.root.display()
+            shell::shell_path(&bundle.root)
         )));
     }
     if opts.mode == Mode::Resume {
@@ -796,7 +824,7 @@ pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: b
          then copy {results} back and record it:\n    cutover run {bundle} --import-results {id} {results}",
         id = step.id(),
         script = win(&step.step.file),
-        bundle = bundle.root.display(),
+        bundle = shell::shell_path(&bundle.root),
         whatif = if what_if { " -WhatIf" } else { "" },
     )
 }

@@ -37,7 +37,7 @@ fn patterns() -> &'static [(Regex, &'static str)] {
             // key=value / key: value / Key = 'value' / "key": "value" (hashtables, connection
             // strings, JSON, logs).
             (
-                r#"(?i)\b((?:[a-z_]*password|passwd|pwd|client_?secret|secret|api_?key|access_?token|refresh_?token|token)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s;,&'"]+)"#,
+                r#"(?i)\b((?:[a-z_]*password|passwd|passphrase|pwd|pw|client_?secret|secret|api_?key|access_?token|refresh_?token|token)["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s;,&'"]+)"#,
                 "${1}***",
             ),
             // -Password 'x', -AccessToken $t's value printed by a transcript, -ClientSecret x.
@@ -96,8 +96,80 @@ impl Redactor {
                 out = s;
             }
         }
-        out
+        mask_password_is(&out).unwrap_or(out)
     }
+}
+
+/// "the password is X", "password was X", "password reset to X": the word after is masked
+/// unless it is one of the words error texts put there ("the password is too short").
+fn mask_password_is(text: &str) -> Option<String> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    const PROSE: &[&str] = &[
+        "a",
+        "already",
+        "an",
+        "at",
+        "being",
+        "blank",
+        "case",
+        "changed",
+        "complex",
+        "correct",
+        "different",
+        "empty",
+        "expired",
+        "for",
+        "in",
+        "incorrect",
+        "invalid",
+        "locked",
+        "long",
+        "missing",
+        "never",
+        "no",
+        "not",
+        "now",
+        "null",
+        "of",
+        "ok",
+        "on",
+        "required",
+        "reset",
+        "same",
+        "set",
+        "short",
+        "still",
+        "the",
+        "to",
+        "too",
+        "valid",
+        "weak",
+        "wrong",
+        "***",
+    ];
+    let re = RE
+        .get_or_init(|| {
+            Regex::new(
+                r#"(?i)\b(passw(?:or)?ds?\s+(?:is|was|(?:re)?set\s+to|changed\s+to)\s+)("[^"]*"|'[^']*'|\S+)"#,
+            )
+            .ok()
+        })
+        .as_ref()?;
+    if !re.is_match(text) {
+        return None;
+    }
+    Some(
+        re.replace_all(text, |c: &regex::Captures<'_>| {
+            let word = c[2].trim_end_matches(['.', ',', ';', ':', '!', ')']);
+            let quoted = c[2].starts_with(['"', '\'']);
+            if !quoted && PROSE.iter().any(|p| p.eq_ignore_ascii_case(word)) {
+                c[0].to_string()
+            } else {
+                format!("{}{MASK}", &c[1])
+            }
+        })
+        .into_owned(),
+    )
 }
 
 fn is_secret_key(key: &str) -> bool {
@@ -224,6 +296,15 @@ mod tests {
             ("the secret: hunter22", "the secret: ***"),
             ("{\"client_secret\": \"xyz\"}", "{\"client_secret\": ***}"),
             ("nothing secret here", "nothing secret here"),
+            // The shapes issue 9.5 found unmasked in logs.
+            ("the new password is Zq8#kLm2", "the new password is ***"),
+            ("Password was 'a b c' before", "Password was *** before"),
+            ("password reset to Tide7-Spring", "password reset to ***"),
+            ("login pw=Hunter22 ok", "login pw=*** ok"),
+            ("passphrase: correct horse", "passphrase: *** horse"),
+            ("The password is too short.", "The password is too short."),
+            ("password is not valid", "password is not valid"),
+            ("the password is incorrect", "the password is incorrect"),
         ];
         for (input, want) in cases {
             assert_eq!(r.redact(input), want, "{input}");

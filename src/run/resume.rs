@@ -1,8 +1,12 @@
 //! What each step must still do, from the last record of every operation in the journal.
 
-use super::journal::{Invocation, LastStatus, Outcome};
+use std::path::Path;
+
+use super::journal::{self, Invocation, LastStatus, Outcome, RunDir, RunState};
 use super::protocol::{is_dynamic_op, Status};
+use super::redact::Redactor;
 use super::verify::BundleStep;
+use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -111,6 +115,23 @@ pub fn close_stale(invocations: &mut [Invocation]) -> bool {
         changed = true;
     }
     changed
+}
+
+/// Masks the journal of every run of the bundle that a killed runner left `running` (its last
+/// step's records were never masked), whether this run resumes it or starts afresh. Called with
+/// the run lock held, so no runner is writing to any of them.
+pub fn mask_killed_runs(bundle_root: &Path, redactor: &Redactor) -> Result<()> {
+    let runs = bundle_root.join(journal::RUNS_DIR);
+    let Ok(entries) = std::fs::read_dir(&runs) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let run = RunDir { path: entry.path() };
+        if run.read_meta().is_ok_and(|m| m.state == RunState::Running) {
+            journal::redact_records_from(&run.results(), 0, redactor)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

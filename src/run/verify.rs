@@ -15,6 +15,8 @@ use crate::error::{Error, Result};
 pub struct Bundle {
     pub root: PathBuf,
     pub manifest: Manifest,
+    /// sha256 of `manifest.json` as read: the bundle digest a reviewer approves (`manifest::digest`).
+    pub digest: String,
     pub steps: Vec<BundleStep>,
 }
 
@@ -56,7 +58,8 @@ impl Bundle {
 pub fn open_verified(root: &Path) -> Result<Bundle> {
     // Absolute, so the command lines in the journal name the files whatever the working folder.
     let root = &std::path::absolute(root).map_err(|e| Error::io(root, e))?;
-    let manifest = read_manifest(root)?;
+    refuse_symlinks(root)?;
+    let (manifest, digest) = read_manifest_and_digest(root)?;
     // Data and modules first: ops files may be checked against the data files' Op column.
     let mut verified = std::collections::HashMap::new();
     for f in manifest.modules.iter().chain(&manifest.data) {
@@ -92,6 +95,7 @@ pub fn open_verified(root: &Path) -> Result<Bundle> {
     Ok(Bundle {
         root: root.to_path_buf(),
         manifest,
+        digest,
         steps,
     })
 }
@@ -169,6 +173,11 @@ fn op_column(path: &Path) -> Result<Option<Vec<String>>> {
 
 /// Reads and parses `manifest.json` without checking hashes (reports use it on finished runs).
 pub fn read_manifest(root: &Path) -> Result<Manifest> {
+    read_manifest_and_digest(root).map(|(m, _)| m)
+}
+
+/// The manifest and the digest of the very bytes it was parsed from.
+fn read_manifest_and_digest(root: &Path) -> Result<(Manifest, String)> {
     let path = root.join("manifest.json");
     let text = std::fs::read_to_string(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -198,8 +207,9 @@ pub fn read_manifest(root: &Path) -> Result<Manifest> {
             )))
         }
     }
-    serde_json::from_value(value)
-        .map_err(|e| Error::Integrity(format!("{}: not a valid manifest: {e}", path.display())))
+    let manifest = serde_json::from_value(value)
+        .map_err(|e| Error::Integrity(format!("{}: not a valid manifest: {e}", path.display())))?;
+    Ok((manifest, manifest::digest(text.as_bytes())))
 }
 
 /// Operation ids, one per line; a BOM, `\r` and blank lines are tolerated.
@@ -241,6 +251,7 @@ pub fn safe_join(root: &Path, rel: &str) -> Result<PathBuf> {
 
 fn check_file(root: &Path, rel: &str, expected: &str) -> Result<PathBuf> {
     let path = safe_join(root, rel)?;
+    refuse_symlink_on_path(root, rel)?;
     let actual = match sha256_file(&path) {
         Ok(h) => h,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -279,6 +290,101 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `--expect-digest`: the hex digest, with or without a `sha256:` prefix, any case.
+pub fn check_digest(bundle: &Bundle, expected: &str) -> Result<()> {
+    let want = expected.trim();
+    let want = want.strip_prefix("sha256:").unwrap_or(want);
+    if want.eq_ignore_ascii_case(&bundle.digest) {
+        return Ok(());
+    }
+    Err(Error::Integrity(format!(
+        "bundle digest is {}, but --expect-digest says {want}: this is not the bundle that was \
+         reviewed (manifest.json differs); compare with the digest in its PLAN.md and regenerate \
+         or review again",
+        bundle.digest
+    )))
+}
+
+/// Refuses a bundle with a symbolic link anywhere in it (a step, data or module file, a folder
+/// such as `steps/` or `runs/`): a link would run or overwrite what the manifest does not pin.
+pub fn refuse_symlinks(root: &Path) -> Result<()> {
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir == root => return Ok(()),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
+            if kind.is_symlink() {
+                return Err(symlink_error(root, &entry.path()));
+            }
+            if kind.is_dir() {
+                todo.push(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn symlink_error(root: &Path, path: &Path) -> Error {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    Error::Integrity(format!(
+        "bundle path {} is a symbolic link: a bundle holds only real files and folders; \
+         regenerate it with `cutover bundle`",
+        rel.display()
+    ))
+}
+
+/// Refuses when any component of `rel` below `root` is a symbolic link now.
+fn refuse_symlink_on_path(root: &Path, rel: &str) -> Result<()> {
+    let mut p = root.to_path_buf();
+    for c in rel.split('/') {
+        p.push(c);
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(symlink_error(root, &p));
+        }
+    }
+    Ok(())
+}
+
+/// Hashes a step's files again right before its process starts: the script, the modules, its
+/// data files and its ops file must still be what the manifest (read once, at the start) says.
+/// A file changed while earlier steps ran is named and the step is not started.
+pub fn recheck_step(bundle: &Bundle, step: &BundleStep) -> Result<()> {
+    let root = &bundle.root;
+    check_file(root, &step.step.file, &step.step.sha256)?;
+    let listed = |rel: &str| bundle.manifest.data.iter().find(|d| d.file == rel);
+    for m in &bundle.manifest.modules {
+        check_file(root, &m.file, &m.sha256)?;
+    }
+    for rel in &step.step.data {
+        if let Some(d) = listed(rel) {
+            check_file(root, &d.file, &d.sha256)?;
+        }
+    }
+    if let Some(ops_file) = &step.step.ops_file {
+        match listed(ops_file) {
+            Some(d) => {
+                check_file(root, &d.file, &d.sha256)?;
+            }
+            None => {
+                refuse_symlink_on_path(root, ops_file)?;
+                let path = safe_join(root, ops_file)?;
+                if read_ops_file(&path)? != step.planned {
+                    return Err(Error::Integrity(format!(
+                        "bundle file {ops_file} was changed while the run was going; \
+                         regenerate the bundle with `cutover bundle`"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
