@@ -333,6 +333,7 @@ function Invoke-CutoverRow {
         Write-CutoverResult -Op $op -Action $Action -Target $target -Status $pendingReason.Status -ErrorText $pendingReason.Text
         return
     }
+    $waitedFrom = $script:CutoverWaited
     while ($true) {
         $attempt++
         try {
@@ -342,6 +343,9 @@ function Invoke-CutoverRow {
             }
             Write-CutoverResult -Op $op -Action $Action -Target $target -Status $status
             if ($status -eq 'created') { $script:CutoverCreated += $target }
+            if ($script:CutoverWaited -gt $waitedFrom) {
+                Write-CutoverWait -What ($target + ' to appear (' + $op + ')') -Visible 1 -Total 1 -Seconds ($script:CutoverWaited - $waitedFrom) -Final
+            }
             return
         }
         catch {
@@ -353,6 +357,9 @@ function Invoke-CutoverRow {
             }
             $text = [string]$err
             if ($RetryNotFound -and (Test-CutoverNotFound $err)) { $text = $text + (Get-CutoverWaitHint) }
+            if ($script:CutoverWaited -gt $waitedFrom) {
+                Write-CutoverWait -What ($target + ' to appear (' + $op + ')') -Visible 0 -Total 1 -Seconds ($script:CutoverWaited - $waitedFrom) -Final
+            }
             Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText $text
             return
         }

@@ -12,6 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true
 )]
 pub struct Cli {
+    /// Print only findings, failures and errors: no progress, summaries or next-step hints.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,6 +48,17 @@ pub enum Command {
     /// Write the users' notices (announcement, reminder, cutover day, checklist) as .eml
     /// files and a mail-merge CSV, with the dates from [schedule].
     Notices(NoticesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output: `cutover man > cutover.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Settings shared by every command that reads a project: each mirrors a `cutover.toml` key.
@@ -68,21 +82,35 @@ pub struct ProjectArgs {
     /// Where identities are mastered: cloud (created in Entra ID) or synced (Entra Connect).
     #[arg(long, value_name = "MODE")]
     pub identity: Option<String>,
+    /// Users CSV (UserPrincipalName, names, addresses; `[inputs] users`).
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
+    /// Distribution groups CSV (`[inputs] groups`).
     #[arg(long, value_name = "FILE")]
     pub groups: Option<PathBuf>,
+    /// Group memberships CSV: one group and one member per row (`[inputs] members`).
     #[arg(long, value_name = "FILE")]
     pub members: Option<PathBuf>,
+    /// Mailboxes export (Get-Mailbox; written by step 05-source-export; `[inputs] mailboxes`).
     #[arg(long, value_name = "FILE")]
     pub mailboxes: Option<PathBuf>,
+    /// Mailbox statistics export (Get-MailboxStatistics; written by step 05-source-export).
     #[arg(long, value_name = "FILE")]
     pub stats: Option<PathBuf>,
+    /// Mailbox permissions export (Full Access, Send As; written by step 05-source-export).
     #[arg(long, value_name = "FILE")]
     pub permissions: Option<PathBuf>,
-    /// Force the field delimiter instead of detecting it.
+    /// Force the field delimiter instead of detecting it: `,` `;` `|` or `tab`.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+    /// Report only these rule codes or prefixes (U002,M0): as ruff's --select; `[lint] select`.
+    /// Errors are always reported: they stop a plan.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Silence these warning or info codes or prefixes (M005,U1): as ruff's --ignore;
+    /// `[lint] ignore`.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,13 +122,15 @@ pub enum FindingFormat {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files to lint (kind inferred from headers); adds to the project's inputs.
+    /// Files to lint (kind inferred from headers; `-` reads standard input); adds to the
+    /// project's inputs.
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,
     /// Force the file kind for FILES: users, groups, members, mailboxes, mailbox-stats, permissions.
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
+    /// Output: human (coloured on a terminal unless NO_COLOR), json, or sarif for code scanning.
     #[arg(long, value_enum, default_value_t = FindingFormat::Human)]
     pub format: FindingFormat,
     /// Treat warnings as errors for the exit status.
@@ -117,6 +147,7 @@ pub enum RulesFormat {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
+    /// Output: human, json, or markdown (the rules reference).
     #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
     pub format: RulesFormat,
 }
@@ -133,18 +164,22 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
+    /// Number of users.
     #[arg(long, default_value_t = 100)]
     pub users: u64,
     /// Number of groups (default: users / 50, at least 1).
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     pub groups: Option<u64>,
     /// Number of memberships (default: as many as users).
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     pub memberships: Option<u64>,
+    /// Mail domain of every address.
     #[arg(long, default_value = "contoso.com")]
     pub domain: String,
+    /// Random seed: the same seed writes the same tenant.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Folder to write users.csv, groups.csv and members.csv into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 }
@@ -165,8 +200,11 @@ pub struct PlanArgs {
 pub struct BundleArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Tenant state snapshot (JSON, from step 02-state-export) to diff against: what exists
+    /// already becomes `unchanged` or an update.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Bundle folder to write (must be new or empty; see --force).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Overwrite an existing bundle folder.
@@ -180,17 +218,19 @@ pub struct BundleArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// PowerShell scripts to check (functions defined in any of them are known to all).
+    /// PowerShell scripts to check (functions defined in any of them are known to all; `-`
+    /// reads standard input).
     #[arg(required_unless_present = "bundle")]
     pub files: Vec<PathBuf>,
     /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline
     /// graph; several comma-separated for a script that uses them together (exchangeOnline,graph).
-    #[arg(long, required_unless_present = "bundle")]
+    #[arg(long, value_name = "TARGETS", required_unless_present = "bundle")]
     pub target: Option<String>,
     /// Check every step of a bundle against its own target (from manifest.json), with the
     /// bundle's modules.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["files", "target"])]
     pub bundle: Option<PathBuf>,
+    /// Output: human, json, or sarif.
     #[arg(long, value_enum, default_value_t = FindingFormat::Human)]
     pub format: FindingFormat,
 }
@@ -303,6 +343,7 @@ pub enum ReportFormat {
 pub struct ReportArgs {
     /// A run folder (BUNDLE/runs/<timestamp>) or a bundle (its latest run).
     pub path: PathBuf,
+    /// Output: html (one self-contained page), md, json, or csv (one row per operation).
     #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
     pub format: ReportFormat,
     /// Write here instead of standard output.
@@ -325,7 +366,7 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "MBPS")]
     pub bandwidth_mbps: Option<f64>,
     /// Concurrent migrations (default: 3 per 1 Mbps, the playbook's guideline).
-    #[arg(long)]
+    #[arg(long, value_name = "N")]
     pub concurrency: Option<u32>,
     /// Items older than this many days are pre-staged.
     #[arg(long, value_name = "DAYS")]
@@ -342,6 +383,7 @@ pub struct EstimateArgs {
     /// Schedule from this day (YYYY-MM-DD; default today): pre-stage starts the Monday on or after it.
     #[arg(long, value_name = "DATE")]
     pub start: Option<String>,
+    /// Output: table, json or csv (one row per mailbox).
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }

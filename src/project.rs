@@ -190,6 +190,10 @@ pub struct Project {
     pub prestage_days: u32,
     /// The source-side account the migration tool signs in with (impersonation, throttling).
     pub migration_account: Option<String>,
+    /// `--select` / `[lint] select`: only these rule codes or prefixes (errors always show).
+    pub lint_select: Vec<String>,
+    /// `--ignore` / `[lint] ignore`: warning and info codes or prefixes to silence.
+    pub lint_ignore: Vec<String>,
     /// `[schedule]`: the dates users are told (issue 13's migration schedule can extend it).
     pub schedule: ScheduleSettings,
     /// `[notices]`: who sends the user notices and what the users have.
@@ -323,6 +327,8 @@ impl Default for Project {
             notices: NoticeSettings::default(),
             mail_filter: None,
             config: None,
+            lint_select: Vec::new(),
+            lint_ignore: Vec::new(),
         }
     }
 }
@@ -427,6 +433,13 @@ struct FileMailFilter {
     spf_include: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLint {
+    select: Option<Vec<String>>,
+    ignore: Option<Vec<String>>,
+}
+
 /// The shape of `cutover.toml`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -448,6 +461,8 @@ struct ProjectFile {
     #[serde(default)]
     notices: FileNotices,
     mail_filter: Option<FileMailFilter>,
+    #[serde(default)]
+    lint: FileLint,
 }
 
 pub const DEFAULT_CONFIG: &str = "cutover.toml";
@@ -578,6 +593,8 @@ impl Project {
                 .map(|h| h.trim().to_string())
                 .filter(|h| !h.is_empty()),
         });
+        p.lint_select = file.lint.select.unwrap_or_default();
+        p.lint_ignore = file.lint.ignore.unwrap_or_default();
         p.normalise();
         Ok(p)
     }
@@ -612,6 +629,12 @@ impl Project {
         if let Some(d) = &a.delimiter {
             self.delimiter = Some(parse_delimiter(d)?);
         }
+        if !a.select.is_empty() {
+            self.lint_select.clone_from(&a.select);
+        }
+        if !a.ignore.is_empty() {
+            self.lint_ignore.clone_from(&a.ignore);
+        }
         self.normalise();
         Ok(())
     }
@@ -622,12 +645,19 @@ impl Project {
         }
         self.domains.retain(|d| !d.is_empty());
         self.domains.dedup();
+        for list in [&mut self.lint_select, &mut self.lint_ignore] {
+            for c in list.iter_mut() {
+                *c = c.trim().to_ascii_uppercase();
+            }
+            list.retain(|c| !c.is_empty());
+        }
         if let Some(u) = &mut self.usage_location {
             *u = u.trim().to_ascii_uppercase();
         }
     }
 
     fn validate(&self) -> Result<()> {
+        crate::rules::check_selection(&self.lint_select, &self.lint_ignore)?;
         // Values a reviewer reads in PLAN.md and the README, and scripts use as literals: a
         // direction override or a control character would show them as something else.
         let named = [

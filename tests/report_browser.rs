@@ -1,5 +1,5 @@
-//! The HTML report in headless Chromium: it loads without console errors and shows the failure
-//! table. Ignored by a plain `cargo test`; CI runs it after installing Debian's `chromium`:
+//! The HTML report in headless Chromium: it loads without console errors, shows the failure
+//! table, and at 1280 px no element is wider than the page (a screenshot is kept for review). Ignored by a plain `cargo test`; CI runs it after installing Debian's `chromium`:
 //! `cargo test --workspace --test report_browser -- --ignored`.
 //! Without Chromium it FAILS with a clear message (set `CHROMIUM` to a binary to override).
 
@@ -42,6 +42,11 @@ struct Rendered {
 
 /// Loads a file in headless Chromium, returns the DOM after load and Chromium's log.
 fn render(page: &Path, profile: &Path) -> Rendered {
+    chrome(page, profile, &["--dump-dom"])
+}
+
+/// Headless Chromium at a 1280 px wide window on `page` with `extra` arguments.
+fn chrome(page: &Path, profile: &Path, extra: &[&str]) -> Rendered {
     let mut child = Command::new(chromium())
         .args([
             "--headless",
@@ -55,7 +60,8 @@ fn render(page: &Path, profile: &Path) -> Rendered {
             "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
+        .arg("--window-size=1280,900")
+        .args(extra)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -146,9 +152,128 @@ fn html_report_loads_cleanly_and_shows_the_failure_table() {
     let errors = console_errors(&r.log);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     assert!(r.dom.contains("id=\"failure-table\""), "DOM:\n{}", r.dom);
-    assert!(r.dom.contains("05-users:op3"));
+    // Ids carry break opportunities (<wbr>) after their separators.
+    assert!(r.dom.replace("<wbr>", "").contains("05-users:op3"));
     assert!(r.dom.contains("GRAPH-THROTTLED"));
     // The error text was rendered as text: no script element came from it.
     assert!(!r.dom.contains("<script>alert(1)</script>"));
     assert_eq!(r.dom.matches("<svg").count(), 2);
+}
+
+/// Measures the page in the browser: the report itself runs no script (its CSP forbids it), so
+/// a copy without the CSP gets this probe, which writes what it measured into the DOM.
+const PROBE: &str = r#"<script>
+const vw = document.documentElement.clientWidth;
+const wide = [...document.querySelectorAll('body *')]
+  .map(e => [e, e.getBoundingClientRect()])
+  .filter(([e, r]) => r.width > vw + 0.5 || r.right > vw + 0.5)
+  .map(([e, r]) => e.tagName + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : '') + ' ' + Math.round(r.width));
+const t = document.getElementById('failure-table');
+const ths = t ? [...t.querySelectorAll('th')].map(th => th.getBoundingClientRect().width / t.getBoundingClientRect().width) : [];
+const err = t && t.querySelector('td.err') ? getComputedStyle(t.querySelector('td.err')) : null;
+document.body.setAttribute('data-probe', JSON.stringify({
+  vw, inner: window.innerWidth, wide, scroll: document.documentElement.scrollWidth, shares: ths,
+  wordBreak: err ? err.wordBreak : null, overflowWrap: err ? err.overflowWrap : null,
+}));
+</script>"#;
+
+fn probe(page: &Path, dir: &Path, name: &str) -> serde_json::Value {
+    let html = std::fs::read_to_string(page).unwrap();
+    let html = regex::Regex::new(r#"<meta http-equiv="Content-Security-Policy"[^>]*>"#)
+        .unwrap()
+        .replace(&html, "")
+        .replace("</body>", &format!("{PROBE}</body>"));
+    let copy = dir.join(format!("{name}.probe.html"));
+    std::fs::write(&copy, html).unwrap();
+    let r = render(&copy, &dir.join(format!("profile-{name}")));
+    let attr = regex::Regex::new(r#"data-probe="([^"]*)""#)
+        .unwrap()
+        .captures(&r.dom)
+        .unwrap_or_else(|| panic!("the probe did not run; log:\n{}", r.log))[1]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    serde_json::from_str(&attr).unwrap()
+}
+
+#[test]
+#[ignore = "needs headless Chromium; CI runs it with --ignored"]
+fn html_report_fits_1280_px_and_wraps_long_text_at_word_boundaries() {
+    chromium();
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .step("05-users", 3)
+        .build(&tmp.path().join("bundle"));
+    // A long Exchange-style error with an unbroken token longer than any column.
+    let error = format!(
+        "The operation couldn't be performed because object 'very.long.mailbox.name.for.testing@subsidiary.contoso.com' couldn't be found on 'AM0PR01A001.PROD.OUTLOOK.COM'. Ensure the recipient exists and that replication has finished before you try again. {}",
+        "X".repeat(160)
+    );
+    let s = scenario(
+        tmp.path(),
+        "fail",
+        json!({"steps": {"05-users": {"fail": ["05-users:op1", "05-users:op2"], "error": error}}}),
+    );
+    cutover(Some(&s)).arg("run").arg(&bundle).assert().code(1);
+    let page = tmp.path().join("report.html");
+    cutover(None)
+        .args(["report", "--format", "html", "--out"])
+        .arg(&page)
+        .arg(&bundle)
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    // A run through a stand-in says so, first thing.
+    assert!(html.contains(r#"id="stand-in""#) && html.contains("fake-pwsh"));
+
+    // Positive control: the probe sees an element wider than the page.
+    let wide = tmp.path().join("wide.html");
+    std::fs::write(
+        &wide,
+        "<!DOCTYPE html><html><body><div id=\"w\" style=\"width:2000px\">x</div></body></html>",
+    )
+    .unwrap();
+    let control = probe(&wide, tmp.path(), "control");
+    assert!(
+        control["wide"].as_array().is_some_and(|a| !a.is_empty()),
+        "{control}"
+    );
+
+    let m = probe(&page, tmp.path(), "report");
+    // A 1280 px window; the page area is that less a vertical scrollbar.
+    assert_eq!(m["inner"], 1280, "{m}");
+    let vw = m["vw"].as_f64().unwrap();
+    assert!(vw >= 1250.0, "{m}");
+    assert_eq!(m["wide"], json!([]), "elements wider than the page: {m}");
+    assert!(
+        m["scroll"].as_f64().unwrap() <= vw,
+        "horizontal scrolling: {m}"
+    );
+    // The Error column has a real share of the table (it had five characters).
+    let shares: Vec<f64> = m["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(shares.len(), 6, "{m}");
+    assert!(shares[4] >= 0.2, "Error column share {}: {m}", shares[4]);
+    assert!(shares.iter().all(|s| *s >= 0.05), "{m}");
+    // Words break only where a token is longer than its column.
+    assert_eq!(m["wordBreak"], "normal", "{m}");
+    assert_eq!(m["overflowWrap"], "anywhere", "{m}");
+
+    // The screenshot at 1280 px, kept for a reviewer when CUTOVER_SCREENSHOT_DIR is set.
+    let shot = tmp.path().join("report-1280.png");
+    let r = chrome(
+        &page,
+        &tmp.path().join("profile-shot"),
+        &[&format!("--screenshot={}", shot.display())],
+    );
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot ({e}): {}", r.log));
+    assert_eq!(&png[1..4], b"PNG");
+    let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+    assert_eq!(width, 1280);
+    if let Some(dir) = std::env::var_os("CUTOVER_SCREENSHOT_DIR") {
+        std::fs::copy(&shot, Path::new(&dir).join("report-1280.png")).unwrap();
+    }
 }

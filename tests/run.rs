@@ -35,10 +35,10 @@ fn all_succeed_records_every_op_and_the_facts_of_the_run() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("05-users: ok (5 created; exit 0"))
-        .stderr(predicate::str::contains(
+        .stdout(predicate::str::contains(
             "-ResultsPath .\\01-export.results.jsonl",
         ))
-        .stderr(predicate::str::contains("--import-results 01-export"))
+        .stdout(predicate::str::contains("--import-results 01-export"))
         // Not a terminal: plain progress lines instead of a bar.
         .stderr(predicate::str::contains("05-users: started (5 operations)"))
         .stderr(predicate::str::contains("05-users: 5/5 done, 0 failed"));
@@ -370,7 +370,7 @@ fn powershell_5_1_is_refused_before_anything_runs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("PowerShell 5.1.19041.4291"))
-        .stderr(predicate::str::contains("7.2 or later"));
+        .stderr(predicate::str::contains("PowerShell 7.4 or later"));
     assert!(!bundle.join("runs").exists());
 }
 
@@ -488,7 +488,7 @@ fn what_if_passes_the_switch_and_expects_whatif_records() {
         .code(0)
         .stdout(predicate::str::contains("5 whatif"))
         // The source-server command is printed as the operator must type it: what-if too.
-        .stderr(predicate::str::contains(
+        .stdout(predicate::str::contains(
             "& .\\steps\\01-export.ps1 -ModulePath .\\modules\\Cutover.psm1 -ResultsPath .\\01-export.results.jsonl -WhatIf\n",
         ));
     let run = latest_run(&bundle);
@@ -857,10 +857,15 @@ fn a_gate_step_with_failures_stops_the_run_until_resumed() {
         .stdout(predicate::str::contains(
             "17-mail-flow: skipped (post-cutover step",
         ))
-        .stderr(predicate::str::contains(
-            "stopped after gate step 06-domains",
+        // The instructions go with the summaries they refer to, on standard output.
+        .stdout(predicate::str::contains(
+            "next:    stopped after gate step 06-domains",
         ))
-        .stderr(predicate::str::contains("--resume --continue-past-gates"));
+        .stdout(predicate::str::contains(
+            "Fix the cause (see `cutover report`), then continue with\n    cutover run",
+        ))
+        .stdout(predicate::str::contains("--resume --continue-past-gates"))
+        .stdout(predicate::str::contains("--retry-failed").not());
     assert_eq!(args_log(tmp.path()).len(), 2, "probe + the gate step only");
     let run = latest_run(&bundle);
     assert!(!successes_per_op(&run).contains_key("07-users:op1"));
@@ -949,7 +954,7 @@ fn a_2007_source_step_is_told_to_load_the_plain_script_module() {
         .arg(&bundle)
         .assert()
         .code(0)
-        .stderr(predicate::str::contains(
+        .stdout(predicate::str::contains(
             "& .\\steps\\01-export.ps1 -ModulePath .\\modules\\Cutover.ps1 -ResultsPath .\\01-export.results.jsonl\n",
         ));
 }

@@ -342,15 +342,15 @@ fn printed_commands_quote_the_bundle_path() {
         .code(1);
     let out = out.get_output();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
     let quoted = format!("'{}'", bundle.display().to_string().replace('\'', r"'\''"));
     assert!(
         stdout.contains(&format!("next:    cutover run {quoted} --resume")),
         "{stdout}"
     );
+    // The source-server instructions are printed with the step summaries, on stdout.
     assert!(
-        stderr.contains(&format!("cutover run {quoted} --import-results 01-export")),
-        "{stderr}"
+        stdout.contains(&format!("cutover run {quoted} --import-results 01-export")),
+        "{stdout}"
     );
     let run = latest_run(&bundle);
     let run_quoted = format!("'{}'", run.display().to_string().replace('\'', r"'\''"));

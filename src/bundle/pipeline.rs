@@ -33,11 +33,26 @@ pub fn make(
     force: bool,
     secrets_out: Option<&Path>,
 ) -> Result<Outcome> {
+    make_with(project, state, out, force, secrets_out, &mut |_| {})
+}
+
+/// `make`, telling `stage` what it is doing: lint and plan, then writing (progress on large
+/// tenants).
+pub fn make_with(
+    project: &Project,
+    state: Option<&State>,
+    out: &Path,
+    force: bool,
+    secrets_out: Option<&Path>,
+    stage: &mut dyn FnMut(&str),
+) -> Result<Outcome> {
+    // Before the work, not after: a 300,000-user tenant takes seconds to lint and plan.
+    check_out(out, force)?;
+    stage("linting and planning the inputs");
     let (lint, tenant, plan) = match prepare(project, state)? {
         Prepared::Refused(r) => return Ok(Outcome::Refused(r)),
         Prepared::Ready { lint, tenant, plan } => (lint, tenant, plan),
     };
-    check_out(out, force)?;
     let passwords = password_count(&tenant);
     let cloud = project.identity == IdentityMode::Cloud;
     let mut target = None;
@@ -54,6 +69,12 @@ pub fn make(
         force,
         has_secrets: target.is_some(),
     };
+    let ops: usize = plan.steps.iter().map(|s| s.ops.len()).sum();
+    stage(&format!(
+        "writing {} steps ({ops} operations) to {}",
+        plan.steps.len(),
+        out.display()
+    ));
     let manifest = write(project, &plan, out, &opts)?;
     // Last: a bundle refused or failed on the way leaves no secrets file behind.
     let secrets = match &target {

@@ -94,7 +94,24 @@ fn parse_targets(list: &str) -> Result<Vec<Target>> {
     Ok(targets)
 }
 
+/// A script file, or standard input for `-`.
 fn read_script(path: &Path) -> Result<String> {
+    if path.as_os_str() == "-" {
+        use std::io::Read;
+        const LIMIT: u64 = 256 << 20;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(LIMIT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        if bytes.len() as u64 > LIMIT {
+            return Err(Error::Usage(
+                "standard input is over 256 MiB: save the script to a file".into(),
+            ));
+        }
+        return Ok(decode(&bytes));
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     Ok(decode(&bytes))
 }
@@ -183,6 +200,9 @@ fn inside(dir: &Path, file: &str, manifest_path: &Path) -> Result<PathBuf> {
 }
 
 fn display(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        return "<stdin>".into();
+    }
     path.display().to_string()
 }
 
@@ -199,7 +219,14 @@ fn decode(bytes: &[u8]) -> String {
 }
 
 fn human(findings: &[Finding], files: usize) -> String {
-    let mut out = diag::human::findings(findings);
+    let colour = diag::human::colour_stdout();
+    let mut out = String::new();
+    for f in findings {
+        diag::human::finding_styled(&mut out, f, colour);
+    }
+    if super::quiet() {
+        return out;
+    }
     if !findings.is_empty() {
         out.push('\n');
     }

@@ -19,12 +19,21 @@ pub fn run(args: EstimateArgs) -> Result<Exit> {
         project.mailbox_limit_gb = gb;
         project.mailbox_limit_set = true;
     }
-    let settings = settings(&args, &project)?;
     if project.inputs.mailboxes.is_none() || project.inputs.stats.is_none() {
-        return Err(Error::Usage(
-            "estimate needs --mailboxes FILE and --stats FILE (or [inputs] mailboxes and stats in cutover.toml)".into(),
-        ));
+        let source = if project.source_version.has_shell() {
+            "The bundle's 05-source-export step writes them (mailboxes.csv, mailbox-stats.csv) on \
+             the source Exchange server: `cutover bundle`, then run that step there as \
+             `cutover run` prints it; or export Get-Mailbox and Get-MailboxStatistics yourself"
+        } else {
+            "Exchange 2003 has no Exchange Management Shell, so no bundle step writes them: export \
+             the mailboxes and their sizes by hand in the layout `cutover init` writes"
+        };
+        return Err(Error::Usage(format!(
+            "estimate needs the mailbox exports: --mailboxes FILE and --stats FILE (or [inputs] \
+             mailboxes and stats in cutover.toml). {source}"
+        )));
     }
+    let settings = settings(&args, &project)?;
     let (e, findings) = compute(&project, &settings)?;
     let text = match args.format {
         TableFormat::Table => render::table(&e),

@@ -89,6 +89,12 @@ max_receive_mb = 150
 # smarthost = "relay.example.com" # only when outbound mail goes through the service
 # spf_include = "_netblocks.example.com"
 # require_tls = true
+
+[lint]
+# Report only these rule codes or prefixes (--select), or silence warnings and infos
+# (--ignore), as ruff does. Errors are always reported: a plan is never made with them.
+# select = ["U", "G"]
+# ignore = ["M005"]
 "#;
 
 const FILES: [(&str, FileKind); 3] = [

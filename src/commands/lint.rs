@@ -39,7 +39,9 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         kind,
     })?;
     let text = match args.format {
-        FindingFormat::Human => diag::human::lint_report(&report),
+        FindingFormat::Human => {
+            diag::human::lint_report_styled(&report, diag::human::colour_stdout(), super::quiet())
+        }
         FindingFormat::Json => json_text(&diag::json::lint_report(&report))?,
         FindingFormat::Sarif => json_text(&diag::sarif::render(&report.findings))?,
     };

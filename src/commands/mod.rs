@@ -5,6 +5,7 @@ use crate::error::{Error, Exit, Result};
 
 mod bundle;
 mod check;
+mod completions;
 mod demo;
 mod estimate;
 mod init;
@@ -18,8 +19,16 @@ mod rules;
 mod run;
 mod synth;
 
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--quiet`: only findings, failures and errors; no progress, summaries or next-step hints.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs a command and maps its outcome to the exit-code contract; never panics on input.
 pub fn dispatch(cli: Cli) -> i32 {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     output::guard();
     let result: Result<Exit> = match cli.command {
         Command::Lint(a) => lint::run(a),
@@ -35,6 +44,8 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Estimate(a) => estimate::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Notices(a) => notices::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man => completions::man(),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -22,8 +22,10 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     }
     std::fs::write(&json, plan.to_json()?).map_err(|e| Error::io(&json, e))?;
     std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
-    println!("{}", summary(&plan));
-    println!("wrote {} and {}", json.display(), md.display());
+    if !super::quiet() {
+        println!("{}", summary(&plan));
+        println!("wrote {} and {}", json.display(), md.display());
+    }
     print_left_out(&plan);
     Ok(Exit::Clean)
 }
@@ -62,8 +64,10 @@ pub(crate) fn summary(plan: &Plan) -> String {
 }
 
 pub(crate) fn print_left_out(plan: &Plan) {
-    for n in &plan.notes {
-        eprintln!("note: {n}");
+    if !super::quiet() {
+        for n in &plan.notes {
+            eprintln!("note: {n}");
+        }
     }
     if !plan.findings.is_empty() {
         eprint!("{}", diag::human::findings(&plan.findings));

@@ -79,7 +79,11 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         timeout: args.timeout.map(Duration::from_secs),
         idle_timeout,
         wait: wait.unwrap_or(run::DEFAULT_WAIT),
-        progress: ProgressMode::Auto,
+        progress: if super::quiet() {
+            ProgressMode::Hidden
+        } else {
+            ProgressMode::Auto
+        },
         env: Vec::new(),
         continue_past_gates: args.continue_past_gates,
         phase: match args.phase {
@@ -90,17 +94,25 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         expect_digest: args.expect_digest.clone(),
     };
     let outcome = run::run_bundle(&opts)?;
+    let quiet = super::quiet();
     for s in &outcome.steps {
-        println!("{}", step_line(&s.id, &s.status));
+        // Quiet: only what did not succeed.
+        if !(quiet && succeeded(&s.status)) {
+            println!("{}", step_line(&s.id, &s.status));
+        }
     }
-    println!("journal: {}", outcome.run_dir.display());
-    println!(
-        "report:  cutover report {} --format html --out report.html",
-        shell_path(&outcome.run_dir)
-    );
-    if outcome.exit() != Exit::Clean && !outcome.interrupted {
+    if !quiet {
+        println!("journal: {}", outcome.run_dir.display());
         println!(
-            "next:    cutover run {} --resume   (or --retry-failed for the failures only)",
+            "report:  cutover report {} --format html --out report.html",
+            shell_path(&outcome.run_dir)
+        );
+    }
+    if let Some(next) = &outcome.next {
+        println!("next:    {next}");
+    } else if outcome.exit() != Exit::Clean {
+        println!(
+            "next:    cutover run {} --resume   (redoes what failed or did not run, then goes on)",
             shell_path(&args.bundle)
         );
     }
@@ -127,6 +139,17 @@ pub(super) fn parse_duration(flag: &str, text: &str, zero: bool) -> Result<Durat
             "{flag} {text}: expected minutes (e.g. 30) or a number with s, m or h (90s, 30m, 2h){}",
             if zero { "" } else { ", at least 1 second" }
         ))),
+    }
+}
+
+/// A step that needs no attention: ran cleanly without failed operations, or was skipped.
+fn succeeded(status: &StepStatus) -> bool {
+    match status {
+        StepStatus::Ran {
+            outcome, by_status, ..
+        } => *outcome == Outcome::Ok && !by_status.contains_key(&Status::Failed),
+        StepStatus::Skipped(_) => true,
+        _ => false,
     }
 }
 
@@ -171,9 +194,8 @@ pub(super) fn step_line(id: &str, status: &StepStatus) -> String {
             line
         }
         StepStatus::Skipped(why) => format!("{id}: skipped ({why})"),
-        StepStatus::SourceServer(_) => {
-            format!("{id}: not run here (source server; see the instructions above)")
-        }
+        // The instructions start with the step id.
+        StepStatus::SourceServer(text) => text.clone(),
         StepStatus::NotReached => format!("{id}: not started (an earlier step did not finish)"),
         StepStatus::HeldByGate(gate) => {
             format!("{id}: not started (gate step {gate} has failed or unfinished operations)")

@@ -29,8 +29,32 @@ pub fn show_value(v: &str) -> String {
     s
 }
 
+/// Whether findings written to standard output get colour: on a terminal, unless `NO_COLOR`
+/// is set (no-color.org); `CLICOLOR_FORCE` forces it (a pager that keeps colours).
+pub fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    set("CLICOLOR_FORCE") || std::io::stdout().is_terminal()
+}
+
+fn paint(colour: bool, style: &str, text: &str) -> String {
+    if colour {
+        format!("\x1b[{style}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
 /// One finding, three lines at most.
 pub fn finding(out: &mut String, f: &Finding) {
+    finding_styled(out, f, false);
+}
+
+/// One finding, its severity and code coloured when `colour` (red errors, yellow warnings).
+pub fn finding_styled(out: &mut String, f: &Finding, colour: bool) {
     match (&f.file, f.line) {
         (Some(file), Some(line)) => {
             let _ = write!(out, "{file}:{line}: ");
@@ -40,7 +64,13 @@ pub fn finding(out: &mut String, f: &Finding) {
         }
         (None, _) => {}
     }
-    let _ = writeln!(out, "{}[{}] {}", f.severity.as_str(), f.code, f.message);
+    let style = match f.severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Info => "1;36",
+    };
+    let label = format!("{}[{}]", f.severity.as_str(), f.code);
+    let _ = writeln!(out, "{} {}", paint(colour, style, &label), f.message);
     match (&f.column, &f.value) {
         (Some(c), Some(v)) => {
             let _ = writeln!(out, "  column {c}: {}", show_value(v));
@@ -54,7 +84,7 @@ pub fn finding(out: &mut String, f: &Finding) {
         (None, None) => {}
     }
     if !f.hint.is_empty() {
-        let _ = writeln!(out, "  help: {}", f.hint);
+        let _ = writeln!(out, "  {} {}", paint(colour, "1;32", "help:"), f.hint);
     }
 }
 
@@ -83,7 +113,18 @@ pub fn counts(list: &[Finding]) -> (usize, usize, usize) {
 
 /// The whole lint report as people read it.
 pub fn lint_report(r: &LintReport) -> String {
-    let mut out = findings(&r.findings);
+    lint_report_styled(r, false, false)
+}
+
+/// The lint report with colour, or (quiet) the findings without the summary line.
+pub fn lint_report_styled(r: &LintReport, colour: bool, quiet: bool) -> String {
+    let mut out = String::new();
+    for f in &r.findings {
+        finding_styled(&mut out, f, colour);
+    }
+    if quiet {
+        return out;
+    }
     if !r.findings.is_empty() {
         out.push('\n');
     }

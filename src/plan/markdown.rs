@@ -1,8 +1,18 @@
-//! `PLAN.md`: every operation, grouped by step in run order, for a reviewer.
+//! `PLAN.md`: the operations grouped by step in run order, for a reviewer, at any size.
+//!
+//! A step with up to `FULL_LIST` operations lists them all. A larger one (100,000 users make
+//! 24 MB of list nobody reads) shows its counts, every exceptional operation in full (updates,
+//! and any whose change differs from the step's usual one), an evenly spread sample of the
+//! rest, and where the full list is: `plan.json` and, in a bundle, `data/<step>.csv`.
 
 use std::fmt::Write;
 
-use super::{Change, Plan};
+use super::{Change, Op, Plan, PlannedStep};
+
+/// Steps with at most this many operations are listed in full.
+pub const FULL_LIST: usize = 100;
+/// Routine operations shown from a step over `FULL_LIST`.
+pub const SAMPLE: usize = 10;
 
 /// Input values are shown as text: Markdown punctuation is escaped and control characters
 /// are made visible, so a value can neither format the page nor hide a line.
@@ -27,6 +37,100 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// One operation: change, id, and the values the id does not already show, so a reviewer sees
+/// what will be set.
+fn op_line(s: &mut String, step: &PlannedStep, op: &Op) {
+    let _ = write!(s, "- {} {}", op.change.as_str(), escape(&op.id));
+    let id = op.id.to_lowercase();
+    let mut sep = " — ";
+    for (col, v) in step.columns.iter().zip(&op.values) {
+        let lv = v.to_lowercase();
+        if v.is_empty() || id.ends_with(&lv) || id.split(':').any(|seg| seg == lv) {
+            continue;
+        }
+        // A multi-line value (a notice's body) shows its first line; the data file holds the
+        // whole text.
+        match v.split_once('\n') {
+            Some((first, _)) => {
+                let _ = write!(
+                    s,
+                    "{sep}{col}: {} … ({} lines, in data/{}.csv)",
+                    escape(first.trim_end()),
+                    v.lines().count(),
+                    step.id
+                );
+            }
+            None => {
+                let _ = write!(s, "{sep}{col}: {}", escape(v));
+            }
+        }
+        sep = ", ";
+    }
+    s.push('\n');
+}
+
+/// Counts, every exceptional operation, a sample of the routine ones, and where the rest are.
+fn large_step(s: &mut String, step: &PlannedStep) {
+    let changes = [
+        Change::Create,
+        Change::Update,
+        Change::Unchanged,
+        Change::Check,
+    ];
+    let count = |c: Change| step.ops.iter().filter(|o| o.change == c).count();
+    // The step's usual change: the most common one (ties: the earlier in `changes`).
+    let usual = changes
+        .iter()
+        .copied()
+        .max_by_key(|c| (count(*c), std::cmp::Reverse(*c as u8)))
+        .unwrap_or(Change::Create);
+    let counts: Vec<String> = changes
+        .iter()
+        .filter(|c| count(**c) > 0)
+        .map(|c| format!("{} {}", count(*c), c.as_str()))
+        .collect();
+    let exceptional = |o: &&Op| o.change != usual || o.change == Change::Update;
+    let odd: Vec<&Op> = step.ops.iter().filter(exceptional).collect();
+    let routine: Vec<&Op> = step.ops.iter().filter(|o| !exceptional(o)).collect();
+    let _ = writeln!(
+        s,
+        "{} operations: {}. Full list: plan.json; a bundle's data/{}.csv holds those it runs.\n",
+        step.ops.len(),
+        counts.join(", "),
+        step.id
+    );
+    if !odd.is_empty() {
+        let _ = writeln!(
+            s,
+            "Every operation that is not a routine `{}` ({}):\n",
+            usual.as_str(),
+            odd.len()
+        );
+        for op in &odd {
+            op_line(s, step, op);
+        }
+        s.push('\n');
+    }
+    if !routine.is_empty() {
+        let n = routine.len().min(SAMPLE);
+        let _ = writeln!(
+            s,
+            "A sample of {n} of the {} routine `{}` operations, spread over the list:\n",
+            routine.len(),
+            usual.as_str()
+        );
+        for i in 0..n {
+            // Evenly spread, first and last included.
+            let at = if n > 1 {
+                i * (routine.len() - 1) / (n - 1)
+            } else {
+                0
+            };
+            op_line(s, step, routine[at]);
+        }
+    }
 }
 
 pub fn render(plan: &Plan) -> String {
@@ -66,7 +170,11 @@ pub fn render(plan: &Plan) -> String {
     );
     let _ = writeln!(
         s,
-        "Steps run in this order. `unchanged` operations are not in the bundle.\n"
+        "Steps run in this order; the numbers in their ids leave gaps where a step does not \
+         apply to this migration (each kind of step keeps its number in every bundle). \
+         `unchanged` operations are not in the bundle. A step with more than {FULL_LIST} \
+         operations shows its counts, every update or other exceptional operation, and a sample; \
+         the full list is in plan.json (and, in a bundle, data/STEP.csv).\n"
     );
     for step in &plan.steps {
         let _ = writeln!(
@@ -83,35 +191,12 @@ pub fn render(plan: &Plan) -> String {
                 "read only"
             }
         );
-        for op in &step.ops {
-            let _ = write!(s, "- {} {}", op.change.as_str(), escape(&op.id));
-            // The values the id does not already show, so a reviewer sees what will be set.
-            let id = op.id.to_lowercase();
-            let mut sep = " — ";
-            for (col, v) in step.columns.iter().zip(&op.values) {
-                let lv = v.to_lowercase();
-                if v.is_empty() || id.ends_with(&lv) || id.split(':').any(|seg| seg == lv) {
-                    continue;
-                }
-                // A multi-line value (a notice's body) shows its first line; the data file
-                // holds the whole text.
-                match v.split_once('\n') {
-                    Some((first, _)) => {
-                        let _ = write!(
-                            s,
-                            "{sep}{col}: {} … ({} lines, in data/{}.csv)",
-                            escape(first.trim_end()),
-                            v.lines().count(),
-                            step.id
-                        );
-                    }
-                    None => {
-                        let _ = write!(s, "{sep}{col}: {}", escape(v));
-                    }
-                }
-                sep = ", ";
+        if step.ops.len() <= FULL_LIST {
+            for op in &step.ops {
+                op_line(&mut s, step, op);
             }
-            s.push('\n');
+        } else {
+            large_step(&mut s, step);
         }
         s.push('\n');
     }

@@ -18,6 +18,11 @@ use crate::error::{Error, Result};
 use crate::model::{Mailbox, PermissionRight, RecipientKind, Tenant, User};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
+/// The one minimum PowerShell for a bundle: the runner refuses older, preflight checks it, the
+/// READMEs say it. ExchangeOnlineManagement 3.5.0 and later need 7.4 in PowerShell 7, and
+/// PowerShell 7.2 and 7.3 are out of support.
+pub const MIN_POWERSHELL: &str = "7.4";
+
 pub mod markdown;
 pub mod prepare;
 pub mod state;
@@ -366,7 +371,7 @@ impl<'a> Builder<'a> {
                 "check",
                 "PowerShell",
                 Change::Check,
-                ["powershell", "PowerShell", "7.4"],
+                ["powershell", "PowerShell", MIN_POWERSHELL],
             )];
             for (name, min) in modules {
                 ops.push(op(

@@ -16,13 +16,20 @@ h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: .2em; mar
 .verdict.bad { background: #ffebee; color: var(--fail); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1.2em; }
 dl.facts dt { font-weight: 600; }
-dl.facts dd { margin: 0; word-break: break-all; }
+/* Words wrap at word boundaries; only a token longer than its column (an id, an address)
+   is broken, and then at the <wbr> after its ':' '@' '.' separators first. */
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: .6em 0; }
-th, td { border: 1px solid #ddd; padding: .3em .5em; vertical-align: top; text-align: left; }
+th, td { border: 1px solid #ddd; padding: .3em .5em; vertical-align: top; text-align: left; overflow-wrap: anywhere; word-break: normal; hyphens: none; }
 th { background: #f5f5f5; }
-td.id { white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.err { font-family: ui-monospace, Consolas, monospace; font-size: .9em; white-space: pre-wrap; word-break: break-word; }
+td.err { font-family: ui-monospace, Consolas, monospace; font-size: .9em; white-space: pre-wrap; }
+/* Fixed layout: the columns get these shares of the page whatever the cells hold. */
+#failure-table { table-layout: fixed; }
+#failure-table col.step { width: 11%; } #failure-table col.op { width: 19%; }
+#failure-table col.target { width: 14%; } #failure-table col.action { width: 7%; }
+#failure-table col.error { width: 27%; } #failure-table col.hint { width: 22%; }
+.banner { border: 2px solid #ef6c00; background: #fff3e0; color: #8a3c00; padding: .6em .8em; border-radius: 4px; font-weight: 600; }
 .legend span { display: inline-block; margin-right: 1em; }
 .legend i { display: inline-block; width: .9em; height: .9em; margin-right: .3em; vertical-align: -.1em; }
 .hint b { display: block; }
@@ -58,6 +65,19 @@ pub fn esc(s: &str) -> String {
             '\'' => o.push_str("&#39;"),
             c if c.is_control() && c != '\n' && c != '\t' => o.push('\u{fffd}'),
             c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Escaped, with a break opportunity after each `:` `@` `.` `\\` `/`, so a long id or address
+/// wraps at its separators rather than at an arbitrary letter.
+fn breakable(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        o.push_str(&esc(c.encode_utf8(&mut [0; 4])));
+        if matches!(c, ':' | '@' | '.' | '\\' | '/') {
+            o.push_str("<wbr>");
         }
     }
     o
@@ -126,6 +146,13 @@ pub fn render(s: &Summary) -> String {
 "#,
         id = esc(&r.id)
     );
+    if let Some(why) = r.stand_in() {
+        let _ = writeln!(
+            o,
+            r#"<p class="banner" id="stand-in" role="note">{}</p>"#,
+            esc(&why)
+        );
+    }
     let (class, verdict) = if r.complete {
         ("ok", "Every operation done.")
     } else {
@@ -228,7 +255,9 @@ pub fn render(s: &Summary) -> String {
         o.push_str(r#"<p id="no-failures">No operation failed.</p>"#);
     } else {
         o.push_str(
-            "<table id=\"failure-table\"><thead><tr><th>Step</th><th>Operation</th><th>Target</th>\
+            "<table id=\"failure-table\"><colgroup><col class=\"step\"><col class=\"op\">\
+             <col class=\"target\"><col class=\"action\"><col class=\"error\"><col class=\"hint\">\
+             </colgroup><thead><tr><th>Step</th><th>Operation</th><th>Target</th>\
              <th>Action</th><th>Error</th><th>Hint</th></tr></thead><tbody>\n",
         );
         for f in &s.failures {
@@ -243,8 +272,8 @@ pub fn render(s: &Summary) -> String {
                 o,
                 r#"<tr><td class="id">{}</td><td class="id">{}</td><td>{}</td><td>{}</td><td class="err">{}</td><td>{hint}</td></tr>"#,
                 esc(&f.step),
-                esc(&f.op),
-                esc(&f.target),
+                breakable(&f.op),
+                breakable(&f.target),
                 esc(&f.action),
                 esc(&f.error)
             );
@@ -288,6 +317,14 @@ pub fn render(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_and_addresses_may_break_at_their_separators_only() {
+        assert_eq!(
+            breakable("users:ensure:a<b@x.com"),
+            "users:<wbr>ensure:<wbr>a&lt;b@<wbr>x.<wbr>com"
+        );
+    }
 
     #[test]
     fn escapes_markup_and_controls() {

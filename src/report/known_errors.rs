@@ -336,7 +336,7 @@ pub static CATALOG: &[KnownError] = &[
         patterns: &[r"couldn't be found on '"],
         scope: &[r"^\d+-(aliases|permissions|limits|mailboxes)", r"\bmailbox"],
         cause: "Exchange Online creates the mailbox asynchronously after an Exchange licence is assigned: minutes, and up to 24 hours before it is a support case.",
-        fix: "Wait, then `cutover run BUNDLE --retry-failed`. If it still fails after 24 hours, check the user's licence includes Exchange Online.",
+        fix: "Wait, then `cutover run BUNDLE --resume` (it redoes the failures and, past a gate step such as 09-mailboxes-verify, goes on). If it still fails after 24 hours, check the user's licence includes Exchange Online.",
         transient: true,
         example: "The operation couldn't be performed because object 'ann@contoso.com' couldn't be found on 'AM0PR01A001DC01.EURPR01A001.PROD.OUTLOOK.COM'.",
         example_step: "10-aliases",
@@ -634,7 +634,7 @@ mod tests {
             ("04-source-throttling", "Expected one account named svc-mig, found 0", "CUTOVER-NOT-ONE-MATCH"),
             ("03-source-impersonation", "Some grants failed: see the dyn records of this step.", "CUTOVER-SOME-OPERATIONS-FAILED"),
             ("01-preflight", "Module Microsoft.Graph.Users 2.1.0 is older than 2.25.0: Update-Module Microsoft.Graph.Users", "CUTOVER-PREFLIGHT"),
-            ("01-preflight", "PowerShell 7.1.3 is too old: install PowerShell 7.2 or later.", "CUTOVER-PREFLIGHT"),
+            ("01-preflight", "PowerShell 7.1.3 is too old: install PowerShell 7.4 or later.", "CUTOVER-PREFLIGHT"),
             ("04-source-throttling", "The association did not take effect.", "CUTOVER-SOURCE-NOT-EFFECTIVE"),
             ("05-source-export", "Unknown export: Folders", "CUTOVER-BUNDLE-MISMATCH"),
             // The verification error Graph gives is quoted after cutover's own text: ours wins.

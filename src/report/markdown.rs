@@ -14,6 +14,9 @@ pub fn render(s: &Summary) -> String {
     let mut o = String::new();
     let r = &s.run;
     let _ = writeln!(o, "# cutover run {}\n", r.id);
+    if let Some(why) = r.stand_in() {
+        let _ = writeln!(o, "> **{why}**\n");
+    }
     let verdict = if r.complete {
         "every operation done"
     } else {

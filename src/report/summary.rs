@@ -47,6 +47,34 @@ pub struct RunFacts {
     pub bad_lines: u64,
 }
 
+impl RunFacts {
+    /// Why this run's results are not a tenant's, when they come from a stand-in for pwsh:
+    /// `cutover demo`'s stand-in, or the test-only fake-pwsh.
+    pub fn stand_in(&self) -> Option<String> {
+        let version = self.pwsh_version.as_deref().unwrap_or("");
+        let exe = self
+            .pwsh_path
+            .as_deref()
+            .map(|p| p.rsplit(['/', '\\']).next().unwrap_or(p))
+            .unwrap_or("");
+        if version.contains("stand-in") || exe.starts_with(crate::demo::stand_in::EXE_STEM) {
+            Some(format!(
+                "Demo run: these results come from cutover's demo stand-in for PowerShell \
+                 ({version}), which runs no script and touches no tenant. Nothing in this report \
+                 happened in Microsoft 365."
+            ))
+        } else if exe.starts_with("fake-pwsh") {
+            Some(format!(
+                "Test run: these results come from fake-pwsh, a test-only stand-in for \
+                 PowerShell ({version}) that replays scripted results. Nothing in this report \
+                 happened in Microsoft 365."
+            ))
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StepSummary {
     pub id: String,

@@ -119,6 +119,16 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
     })
     .collect();
     for f in req.files {
+        if f.as_os_str() == "-" {
+            inputs.push(Input {
+                source: Source::Memory {
+                    name: "<stdin>".into(),
+                    bytes: read_stdin()?,
+                },
+                kind: req.kind,
+            });
+            continue;
+        }
         let dup = inputs
             .iter()
             .any(|i| matches!(&i.source, Source::Path(p) if same_file(p, f)));
@@ -132,6 +142,24 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
     let mut report = lint_inputs(req.project, &inputs)?;
     report.findings.extend(super::settings::check(req.project));
     Ok(report)
+}
+
+/// `-` among the files: standard input, held in memory (bounded: a pipe has no size to check).
+fn read_stdin() -> Result<Vec<u8>> {
+    use std::io::Read;
+    const LIMIT: u64 = 2 << 30;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::error::Error::io("<stdin>", e))?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(crate::error::Error::Usage(
+            "standard input is over 2 GiB: save it to a file and lint the file".into(),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -204,7 +232,7 @@ impl<'p> State<'p> {
         let n = files.len();
         State {
             project,
-            sink: Sink::default(),
+            sink: Sink::silencing(super::silenced(&project.lint_select, &project.lint_ignore)),
             keys: KeyTable::default(),
             groups: KeyMap::default(),
             group_names: Vec::new(),
@@ -500,7 +528,13 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
                 _ => None,
             });
         audit_files.extend(users);
-        findings.extend(crate::audit::lint_inputs(project, &audit_files)?);
+        // The audit's findings do not pass through the sink: --select / --ignore here.
+        let silenced = super::silenced(&project.lint_select, &project.lint_ignore);
+        findings.extend(
+            crate::audit::lint_inputs(project, &audit_files)?
+                .into_iter()
+                .filter(|f| !silenced.contains(&f.code)),
+        );
     }
     let pos = |f: &Finding| {
         f.file
@@ -523,6 +557,21 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
     st.header_names.clone_from(&reader.header().names);
     let kind = reader.kind();
     let checked = file::header(&mut st.sink, reader.header(), kind);
+    if let (false, Some(d)) = (checked, st.project.delimiter) {
+        // Headers that match no kind after a forced split: the delimiter is the likely cause.
+        if let Some(f) = st.sink.findings.last_mut() {
+            if f.code == file::UNKNOWN_KIND.code && f.line == Some(reader.header().line) {
+                let shown = if d == b'\t' {
+                    "tab".to_string()
+                } else {
+                    (d as char).to_string()
+                };
+                f.message.push_str(&format!(
+                    " (split at --delimiter '{shown}'; without it cutover detects the delimiter)"
+                ));
+            }
+        }
+    }
     let header_line = reader.header().line;
     let password_column = reader
         .header()

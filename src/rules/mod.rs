@@ -50,6 +50,46 @@ pub fn all() -> Vec<&'static Rule> {
     v
 }
 
+/// `--select` / `--ignore` (and `[lint]` in cutover.toml), as ruff has them: each entry a code
+/// or a prefix of codes. Errors are never silenced: the plan refuses them, so hiding one would
+/// only hide why. Returns the codes silenced.
+pub fn silenced(select: &[String], ignore: &[String]) -> Vec<&'static str> {
+    let matches = |list: &[String], code: &str| list.iter().any(|p| code.starts_with(p.as_str()));
+    all()
+        .into_iter()
+        .filter(|r| r.severity != crate::diag::Severity::Error)
+        .filter(|r| (!select.is_empty() && !matches(select, r.code)) || matches(ignore, r.code))
+        .map(|r| r.code)
+        .collect()
+}
+
+/// Refuses an unknown code or prefix, and an error-severity code given to `ignore`.
+pub fn check_selection(select: &[String], ignore: &[String]) -> crate::error::Result<()> {
+    let rules = all();
+    for (flag, list) in [("--select", select), ("--ignore", ignore)] {
+        for p in list {
+            if !rules.iter().any(|r| r.code.starts_with(p.as_str())) {
+                return Err(crate::error::Error::Usage(format!(
+                    "{flag} {p}: no rule code starts with {p} (`cutover rules` lists them)"
+                )));
+            }
+        }
+    }
+    for p in ignore {
+        if let Some(r) = rules
+            .iter()
+            .find(|r| r.code == p && r.severity == crate::diag::Severity::Error)
+        {
+            return Err(crate::error::Error::Usage(format!(
+                "--ignore {p}: {} is an error ({}), and a plan is never made from inputs with \
+                 errors; fix the data instead (warnings and infos can be ignored)",
+                r.code, r.summary
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn by_code(code: &str) -> Option<&'static Rule> {
     all().into_iter().find(|r| r.code == code)
 }

@@ -20,6 +20,8 @@ pub struct Sink {
     file_idx: usize,
     file: Option<String>,
     secret_columns: Vec<usize>,
+    /// Codes `--select` / `--ignore` silenced: never listed, never counted.
+    silenced: Vec<&'static str>,
     /// The line and secret cells of the row being checked: a value or message equal to one
     /// of them is masked whatever column it is reported under.
     row_secrets: Option<(u64, Vec<String>)>,
@@ -29,6 +31,13 @@ pub struct Sink {
 }
 
 impl Sink {
+    pub fn silencing(codes: Vec<&'static str>) -> Sink {
+        Sink {
+            silenced: codes,
+            ..Sink::default()
+        }
+    }
+
     /// Subsequent findings belong to this file; `secret` lists header positions never shown.
     pub fn enter(&mut self, idx: usize, file: &str, secret: Vec<usize>) {
         self.file_idx = idx;
@@ -88,7 +97,7 @@ impl Sink {
         value: Option<&str>,
         message: String,
     ) {
-        if !self.keep(rule) {
+        if self.silenced.contains(&rule.code) || !self.keep(rule) {
             return;
         }
         let secret = column.is_some_and(|(_, i)| self.secret_columns.contains(&i))

@@ -153,6 +153,8 @@ pub fn run_step(
             Path::new(program).display()
         ))
     })?;
+    #[cfg(windows)]
+    let _job = super::windows::tie_or_warn(&child);
     let echo = (progress != ProgressMode::Hidden).then(|| cmd.step.to_string());
     let out_pump = pump(
         child.stdout.take(),
@@ -209,7 +211,7 @@ pub fn run_step(
         }
         if interrupt.load(Ordering::SeqCst) {
             hint = Some(Outcome::Interrupted);
-            break stop(&mut child, &mut || {
+            break stop(&mut child, true, &mut || {
                 let _ = tail.poll(&mut on_record);
             })?;
         }
@@ -220,7 +222,7 @@ pub fn run_step(
         if idle || cmd.timeout.is_some_and(|t| started.elapsed() >= t) {
             hint = Some(Outcome::TimedOut);
             idle_stop = idle;
-            break stop(&mut child, &mut || {
+            break stop(&mut child, false, &mut || {
                 let _ = tail.poll(&mut on_record);
             })?;
         }
@@ -254,16 +256,9 @@ pub fn run_step(
     Ok(result)
 }
 
-/// SIGINT first (pwsh stops the running pipeline), then kill after a grace period.
-fn stop(child: &mut Child, between: &mut dyn FnMut()) -> Result<ExitStatus> {
-    #[cfg(unix)]
-    {
-        if let Ok(pid) = i32::try_from(child.id()) {
-            // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped).
-            unsafe {
-                libc::kill(pid, libc::SIGINT);
-            }
-        }
+/// Asks pwsh to stop the running pipeline first, then kills it after a grace period.
+fn stop(child: &mut Child, by_user: bool, between: &mut dyn FnMut()) -> Result<ExitStatus> {
+    if ask_to_stop(child, by_user) {
         let until = Instant::now() + GRACE;
         while Instant::now() < until {
             between();
@@ -277,8 +272,35 @@ fn stop(child: &mut Child, between: &mut dyn FnMut()) -> Result<ExitStatus> {
     child.wait().map_err(|e| Error::io("pwsh", e))
 }
 
+/// True when the step was asked to stop by itself and deserves the grace period.
+fn ask_to_stop(child: &Child, by_user: bool) -> bool {
+    #[cfg(unix)]
+    {
+        let _ = by_user;
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: kill(2) with a pid we spawned and still own (not yet reaped).
+            unsafe {
+                libc::kill(pid, libc::SIGINT);
+            }
+        }
+        true
+    }
+    // The console delivered the user's Ctrl-C to pwsh as well (see run/windows.rs); a timeout
+    // has no event to send to pwsh alone.
+    #[cfg(windows)]
+    {
+        let _ = child;
+        by_user
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = (child, by_user);
+        false
+    }
+}
+
 /// On Linux the step dies with the runner, so a killed runner never leaves a step writing
-/// records behind the back of the run that resumes it.
+/// records behind the back of the run that resumes it (Windows: a job object, run/windows.rs).
 fn die_with_parent(command: &mut Command) {
     #[cfg(target_os = "linux")]
     {

@@ -239,6 +239,13 @@ impl RunDir {
                 ))
             });
         }
+        if !path.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such folder; give a bundle folder (its latest run) or one of its \
+                 runs/<time> folders",
+                path.display()
+            )));
+        }
         Err(Error::Usage(format!(
             "{}: neither a run folder (run.json) nor a bundle (manifest.json)",
             path.display()

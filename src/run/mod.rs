@@ -34,6 +34,8 @@ pub mod redact;
 pub mod resume;
 pub mod shell;
 pub mod verify;
+#[cfg(windows)]
+mod windows;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -174,6 +176,9 @@ pub struct RunOutcome {
     pub pwsh: pwsh::Pwsh,
     pub steps: Vec<StepOutcome>,
     pub interrupted: bool,
+    /// What to do next when the run stopped early (a gate, Ctrl-C): printed by the caller with
+    /// the step summaries it refers to, on the same stream.
+    pub next: Option<String>,
     /// Every step run now ended cleanly, and every selected jump-box step has a success (or, in
     /// a what-if run, `whatif`) as the last record of every operation.
     pub all_done: bool,
@@ -237,14 +242,18 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
-    eprintln!(
-        "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
-        run.path.display(),
-        pwsh.version,
-        pwsh.path.display(),
-        if opts.what_if { ", what-if" } else { "" },
-        bundle.digest
-    );
+    // --quiet hides progress and these lines alike.
+    let chatty = !matches!(opts.progress, ProgressMode::Hidden);
+    if chatty {
+        eprintln!(
+            "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
+            run.path.display(),
+            pwsh.version,
+            pwsh.path.display(),
+            if opts.what_if { ", what-if" } else { "" },
+            bundle.digest
+        );
+    }
 
     let named = !opts.steps.is_empty();
     let post_cutover = |s: &BundleStep| s.step.phase == crate::bundle::manifest::PHASE_POST_CUTOVER;
@@ -264,9 +273,12 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let mut outcomes = Vec::new();
     let mut stopped = false;
     let mut held_by: Option<String> = None;
+    let mut next = None;
     for step in &selected {
         if !named && opts.phase == Phase::Migrate && post_cutover(step) {
-            eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            if chatty {
+                eprintln!("{}: skipped ({POST_CUTOVER_SKIP})", step.id());
+            }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::Skipped(POST_CUTOVER_SKIP),
@@ -295,7 +307,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         }
         if !step.runs_here() && opts.rehearsal.is_none() {
             let text = source_server_instructions(&bundle, step, opts.what_if);
-            eprintln!("{text}");
+            // The full instructions go with the step summaries (the caller prints them).
+            if chatty {
+                eprintln!("{}: runs on the source server, not here", step.id());
+            }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
                 status: StepStatus::SourceServer(text),
@@ -319,7 +334,9 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         );
         let status = match plan {
             StepPlan::Skip(why) => {
-                eprintln!("{}: skipped ({why})", step.id());
+                if chatty {
+                    eprintln!("{}: skipped ({why})", step.id());
+                }
                 StepStatus::Skipped(why)
             }
             StepPlan::Whole | StepPlan::Only(_) => {
@@ -351,7 +368,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
             let last = Records::read(&run.results())?.last_status();
             if !step_done(step, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
-                held_by = gate_check(step, opts);
+                if let Some((gate, text)) = gate_check(step, opts) {
+                    held_by = Some(gate);
+                    next = Some(text);
+                }
             }
         }
     }
@@ -382,16 +402,17 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             .filter(|s| named || s.step.phase != crate::bundle::manifest::PHASE_NOTICES)
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
-        eprintln!(
-            "cutover: interrupted; the journal is intact. Continue with: cutover run {} --resume",
+        next = Some(format!(
+            "interrupted; the journal is intact. Continue with:\n    cutover run {} --resume",
             shell::shell_path(&opts.bundle)
-        );
+        ));
     }
     Ok(RunOutcome {
         run_dir: run.path.clone(),
         pwsh,
         steps: outcomes,
         interrupted,
+        next,
         all_done,
     })
 }
@@ -405,7 +426,7 @@ fn stop_run(run: &RunDir, meta: &mut RunMeta) -> Result<()> {
 
 /// After a gate step with failed or missing operations: the gate's id when the run must stop
 /// there, with the message saying how to go on.
-fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
+fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<(String, String)> {
     let id = step.id();
     if opts.continue_past_gates {
         eprintln!(
@@ -413,18 +434,18 @@ fn gate_check(step: &BundleStep, opts: &RunOptions) -> Option<String> {
         );
         return None;
     }
-    // --resume, not --retry-failed alone: retry-failed redoes the failures but never starts
-    // the steps this stop held back.
-    eprintln!(
-        "cutover: stopped after gate step {id}: it has failed or unfinished operations, and the \
+    // One recovery command, --resume: --retry-failed redoes the failures but never starts the
+    // steps this stop held back.
+    let text = format!(
+        "stopped after gate step {id}: it has failed or unfinished operations, and the \
          later steps depend on it. Fix the cause (see `cutover report`), then continue with\n    \
          cutover run {root} --resume\n\
-         (redoes {id}'s failed operations and goes on only when they succeed; --retry-failed redoes \
-         the failures only), or go on anyway with\n    \
+         (redoes {id}'s failed operations and goes on only when they succeed), or go on anyway \
+         with\n    \
          cutover run {root} --resume --continue-past-gates",
         root = shell::shell_path(&opts.bundle),
     );
-    Some(id.to_string())
+    Some((id.to_string(), text))
 }
 
 fn open_run(

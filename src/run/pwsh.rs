@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use super::protocol::{PROBE_ARGS, PROBE_COMMAND};
 use crate::error::{Error, Result};
 
-/// The oldest PowerShell the runner accepts. Modules may need more (ExchangeOnlineManagement
-/// 3.5 to 3.9.2 need 7.4 in PowerShell 7): the steps check their own modules.
-pub const MIN_VERSION: (u32, u32) = (7, 2);
+/// The oldest PowerShell the runner accepts: the bundle's one minimum (`plan::MIN_POWERSHELL`).
+/// Modules may need more (ExchangeOnlineManagement 3.10 needs 7.6): preflight checks those.
+pub fn min_version() -> (u32, u32) {
+    parse_version(crate::plan::MIN_POWERSHELL).unwrap_or((7, 4))
+}
 pub const ENV_PWSH: &str = "CUTOVER_PWSH";
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -32,11 +34,11 @@ pub fn discover(explicit: Option<&Path>) -> Result<PathBuf> {
         return existing(Path::new(&p), ENV_PWSH);
     }
     find_on_path(std::env::var_os("PATH")).ok_or_else(|| {
-        Error::Environment(
-            "PowerShell 7 (pwsh) was not found on PATH: install PowerShell 7.2 or later, \
-             or name it with --pwsh PATH or CUTOVER_PWSH"
-                .into(),
-        )
+        Error::Environment(format!(
+            "PowerShell 7 (pwsh) was not found on PATH: install PowerShell {} or later, \
+                 or name it with --pwsh PATH or CUTOVER_PWSH",
+            crate::plan::MIN_POWERSHELL
+        ))
     })
 }
 
@@ -79,7 +81,7 @@ fn find_named(path: Option<OsString>, name: &std::ffi::OsStr) -> Option<PathBuf>
     None
 }
 
-/// Runs the version probe and refuses anything older than 7.2 (Windows PowerShell 5.1 included).
+/// Runs the version probe and refuses anything older than the minimum (Windows PowerShell 5.1 included).
 pub fn probe(path: &Path) -> Result<Pwsh> {
     let mut child = Command::new(path)
         .args(PROBE_ARGS)
@@ -149,14 +151,13 @@ pub fn parse_version(text: &str) -> Option<(u32, u32)> {
 
 fn check_version(path: &Path, version: &str) -> Result<()> {
     match parse_version(version) {
-        Some(v) if v >= MIN_VERSION => Ok(()),
+        Some(v) if v >= min_version() => Ok(()),
         Some(_) => Err(Error::Environment(format!(
-            "{} is PowerShell {version}; cutover runs steps with PowerShell {}.{} or later \
+            "{} is PowerShell {version}; cutover runs steps with PowerShell {} or later \
              (Windows PowerShell 5.1 cannot load the current Graph and Exchange Online modules): \
              install PowerShell 7 and pass --pwsh or set CUTOVER_PWSH",
             path.display(),
-            MIN_VERSION.0,
-            MIN_VERSION.1
+            crate::plan::MIN_POWERSHELL
         ))),
         None => Err(Error::Environment(format!(
             "{} answered the version probe with {version:?}, not a PowerShell version",
@@ -177,7 +178,11 @@ mod tests {
         assert_eq!(parse_version("7"), None);
         assert_eq!(parse_version("garbage"), None);
         let p = Path::new("pwsh");
-        assert!(check_version(p, "7.2.0").is_ok());
+        assert!(check_version(p, "7.4.0").is_ok());
+        assert!(
+            check_version(p, "7.3.9").is_err(),
+            "7.3 is below the bundle's minimum"
+        );
         assert!(check_version(p, "7.10.1").is_ok());
         assert!(check_version(p, "7.1.7").is_err());
         assert!(check_version(p, "5.1.19041.4291").is_err());
