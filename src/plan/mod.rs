@@ -941,11 +941,13 @@ impl<'a> Builder<'a> {
                 if identity.is_empty() || !seen.insert(lower(identity)) {
                     continue;
                 }
+                // The mailbox is this plan's own new one: its limits are set for the first
+                // time (and PLAN.md shows them as routine, not as thousands of exceptions).
                 ops.push(op(
                     format!("limits:set:mailbox:{}", lower(identity)),
                     "set",
                     identity,
-                    Change::Update,
+                    Change::Create,
                     [
                         "mailbox".to_string(),
                         identity.to_string(),
