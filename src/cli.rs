@@ -45,6 +45,9 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// Lint, plan and bundle the built-in samples, and show a demo run.
     Demo(DemoArgs),
+    /// Write the users' notices (announcement, reminder, cutover day, checklist) as .eml
+    /// files and a mail-merge CSV, with the dates from [schedule].
+    Notices(NoticesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the man page (roff) to standard output: `cutover man > cutover.1`.
@@ -390,6 +393,21 @@ pub struct EstimateArgs {
     /// Output: table, json or csv (one row per mailbox).
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct NoticesArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Folder for the .eml files (one folder per message), notices.csv and VARIABLES.md.
+    #[arg(long, value_name = "DIR", required_unless_present = "variables")]
+    pub out: Option<PathBuf>,
+    /// Replace the notices an earlier run wrote in --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the variables notice templates may use, and exit.
+    #[arg(long)]
+    pub variables: bool,
 }
 
 #[derive(Debug, Args)]

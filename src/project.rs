@@ -194,6 +194,112 @@ pub struct Project {
     pub lint_select: Vec<String>,
     /// `--ignore` / `[lint] ignore`: warning and info codes or prefixes to silence.
     pub lint_ignore: Vec<String>,
+    /// `[schedule]`: the dates users are told (issue 13's migration schedule can extend it).
+    pub schedule: ScheduleSettings,
+    /// `[notices]`: who sends the user notices and what the users have.
+    pub notices: NoticeSettings,
+    /// `[mail_filter]`: a third-party filtering service in front of the mailboxes.
+    pub mail_filter: Option<MailFilter>,
+    /// The `cutover.toml` the settings came from, for findings about them.
+    pub config: Option<PathBuf>,
+}
+
+/// `[schedule]` in `cutover.toml`. Dates are the site's local calendar days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScheduleSettings {
+    /// When users are first told (default: two weeks before the cutover).
+    pub announce: Option<chrono::NaiveDate>,
+    /// The cutover day: the MX change and the final pass, in the evening.
+    pub cutover: Option<chrono::NaiveDate>,
+    /// When the after-cutover checklist goes out (default: the first weekday after the cutover).
+    pub after: Option<chrono::NaiveDate>,
+    /// Local time the cutover starts, `HH:MM` (default: the estimate's 18:00).
+    pub cutover_time: Option<String>,
+}
+
+/// What a user has to reconnect after the cutover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutlookSetup {
+    /// Outlook desktop, reconfigured by BitTitan DeploymentPro.
+    Deploymentpro,
+    /// Outlook desktop, new profile made by the user.
+    #[default]
+    Manual,
+    /// No Outlook desktop (webmail and phones only).
+    None,
+}
+
+impl FromStr for OutlookSetup {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "deploymentpro" | "deployment-pro" => Ok(OutlookSetup::Deploymentpro),
+            "manual" | "yes" | "outlook" => Ok(OutlookSetup::Manual),
+            "none" | "no" | "" => Ok(OutlookSetup::None),
+            _ => Err(Error::Usage(format!(
+                "Outlook setup '{s}': use deploymentpro, manual or none"
+            ))),
+        }
+    }
+}
+
+/// `[notices]` in `cutover.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NoticeSettings {
+    /// Mailbox the notices come from (and `Send-MgUserMail` sends from); enables the send step.
+    pub sender: Option<String>,
+    pub sender_name: Option<String>,
+    /// The organisation's name as users know it.
+    pub organisation: Option<String>,
+    /// How users reach the help desk (address, phone), as written in the messages.
+    pub helpdesk: Option<String>,
+    /// A folder of templates overriding the built-in ones, file by file.
+    pub templates: Option<PathBuf>,
+    /// What most users have; `clients` overrides it per user.
+    pub outlook: OutlookSetup,
+    pub mobile: bool,
+    pub webmail_url: String,
+    /// CSV `UserPrincipalName,Outlook,Mobile` for users whose setup differs.
+    pub clients: Option<PathBuf>,
+    /// Messages the bundle's Graph send step sends (ids: announcement, reminder,
+    /// cutover-day, after). Graph delivers to Exchange Online mailboxes, which users read
+    /// only after the MX change: the default is the after-cutover checklist alone.
+    pub graph_messages: Vec<String>,
+}
+
+impl Default for NoticeSettings {
+    fn default() -> Self {
+        NoticeSettings {
+            sender: None,
+            sender_name: None,
+            organisation: None,
+            helpdesk: None,
+            templates: None,
+            outlook: OutlookSetup::Manual,
+            mobile: true,
+            webmail_url: "https://outlook.office.com/mail/".into(),
+            clients: None,
+            graph_messages: vec!["after".into()],
+        }
+    }
+}
+
+/// `[mail_filter]` in `cutover.toml`: a filtering service (Mimecast, Proofpoint, ...) that
+/// receives the organisation's mail before Exchange Online does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailFilter {
+    pub vendor: String,
+    /// The service's sending addresses (IPv4/IPv6, CIDR or single), as written.
+    pub ip_ranges: Vec<String>,
+    /// A file of ranges as the vendor publishes them, one per line (`#` comments).
+    pub ranges_file: Option<PathBuf>,
+    /// Where Exchange Online sends outbound mail when it goes out through the filter.
+    pub smarthost: Option<String>,
+    /// Whether the service requires TLS from Exchange Online and sends over TLS.
+    pub require_tls: bool,
+    /// The SPF `include:` the vendor publishes for its outbound servers.
+    pub spf_include: Option<String>,
 }
 
 impl Default for Project {
@@ -217,6 +323,10 @@ impl Default for Project {
             concurrency: None,
             prestage_days: 90,
             migration_account: None,
+            schedule: ScheduleSettings::default(),
+            notices: NoticeSettings::default(),
+            mail_filter: None,
+            config: None,
             lint_select: Vec::new(),
             lint_ignore: Vec::new(),
         }
@@ -266,6 +376,63 @@ struct FileEstimate {
     prestage_days: Option<u32>,
 }
 
+/// A date as a TOML date (`2026-12-18`) or a string of the same form.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileDate {
+    Date(toml::value::Datetime),
+    Text(String),
+}
+
+impl FileDate {
+    fn parse(&self, key: &str) -> Result<chrono::NaiveDate> {
+        let text = match self {
+            FileDate::Date(d) => d.to_string(),
+            FileDate::Text(t) => t.trim().to_string(),
+        };
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            Error::Usage(format!(
+                "[schedule] {key} = '{text}' is not a date like 2026-12-18"
+            ))
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSchedule {
+    announce: Option<FileDate>,
+    cutover: Option<FileDate>,
+    after: Option<FileDate>,
+    cutover_time: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileNotices {
+    sender: Option<String>,
+    sender_name: Option<String>,
+    organisation: Option<String>,
+    helpdesk: Option<String>,
+    templates: Option<PathBuf>,
+    outlook: Option<String>,
+    mobile: Option<bool>,
+    webmail_url: Option<String>,
+    clients: Option<PathBuf>,
+    graph_messages: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMailFilter {
+    vendor: Option<String>,
+    ip_ranges: Option<Vec<String>>,
+    ranges_file: Option<PathBuf>,
+    smarthost: Option<String>,
+    require_tls: Option<bool>,
+    spf_include: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileLint {
@@ -289,6 +456,11 @@ struct ProjectFile {
     audit: FileAudit,
     #[serde(default)]
     estimate: FileEstimate,
+    #[serde(default)]
+    schedule: FileSchedule,
+    #[serde(default)]
+    notices: FileNotices,
+    mail_filter: Option<FileMailFilter>,
     #[serde(default)]
     lint: FileLint,
 }
@@ -317,8 +489,10 @@ impl Project {
     pub fn from_file(path: &Path) -> Result<Project> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let base = path.parent().unwrap_or_else(|| Path::new(""));
-        Project::from_toml(&text, base)
-            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))
+        let mut p = Project::from_toml(&text, base)
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+        p.config = Some(path.to_path_buf());
+        Ok(p)
     }
 
     /// Parses project TOML; relative input paths are taken from `base`.
@@ -371,6 +545,54 @@ impl Project {
         if let Some(v) = file.estimate.prestage_days {
             p.prestage_days = v;
         }
+        let sch = &file.schedule;
+        p.schedule = ScheduleSettings {
+            announce: sch
+                .announce
+                .as_ref()
+                .map(|d| d.parse("announce"))
+                .transpose()?,
+            cutover: sch
+                .cutover
+                .as_ref()
+                .map(|d| d.parse("cutover"))
+                .transpose()?,
+            after: sch.after.as_ref().map(|d| d.parse("after")).transpose()?,
+            cutover_time: sch.cutover_time.clone(),
+        };
+        let n = file.notices;
+        let defaults = NoticeSettings::default();
+        p.notices = NoticeSettings {
+            sender: n.sender.map(|s| s.trim().to_string()),
+            sender_name: n.sender_name,
+            organisation: n.organisation,
+            helpdesk: n.helpdesk,
+            templates: rebase(n.templates),
+            outlook: n
+                .outlook
+                .as_deref()
+                .map(str::parse)
+                .transpose()?
+                .unwrap_or(defaults.outlook),
+            mobile: n.mobile.unwrap_or(defaults.mobile),
+            webmail_url: n.webmail_url.unwrap_or(defaults.webmail_url),
+            clients: rebase(n.clients),
+            graph_messages: n.graph_messages.unwrap_or(defaults.graph_messages),
+        };
+        p.mail_filter = file.mail_filter.map(|m| MailFilter {
+            vendor: m.vendor.unwrap_or_else(|| "filtering service".into()),
+            ip_ranges: m.ip_ranges.unwrap_or_default(),
+            ranges_file: rebase(m.ranges_file),
+            smarthost: m
+                .smarthost
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+            require_tls: m.require_tls.unwrap_or(true),
+            spf_include: m
+                .spf_include
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+        });
         p.lint_select = file.lint.select.unwrap_or_default();
         p.lint_ignore = file.lint.ignore.unwrap_or_default();
         p.normalise();

@@ -71,12 +71,19 @@ fn demo_lints_bundles_and_shows_a_labelled_simulated_run() {
         .as_array()
         .unwrap()
         .iter()
-        // Post-cutover steps (the mail-flow check) wait for the MX change: not run by the demo.
-        .filter(|s| s["runs_on"] == "jump-box" && s["phase"] != "post-cutover")
+        // Post-cutover steps (the mail-flow check) wait for the MX change, and the notices go
+        // out on their own dates: neither is run by the demo.
+        .filter(|s| s["runs_on"] == "jump-box" && s["phase"] == "migrate")
         .map(|s| s["ops"].as_u64().unwrap())
         .sum();
     assert_eq!(records.len() as u64, jump_box_ops);
     assert!(text.contains("EXO-OBJECT-NOT-FOUND"), "{text}");
+    // The demo writes its users' notices: four messages for each of the five sample users.
+    let emls = files_under(&tmp.path().join("notices"))
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "eml"))
+        .count();
+    assert_eq!(emls, 20);
 
     // The sample passwords went to an owner-only file and nowhere else.
     let secrets = tmp.path().join("secrets.csv");

@@ -67,6 +67,8 @@ pub struct Step {
 
 pub const PHASE_MIGRATE: &str = "migrate";
 pub const PHASE_POST_CUTOVER: &str = "post-cutover";
+/// Steps run only when named (`--step`), on dates of their own: the users' notices.
+pub const PHASE_NOTICES: &str = "notices";
 
 fn default_phase() -> String {
     PHASE_MIGRATE.to_string()

@@ -188,6 +188,8 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::Permissions => "steps/permissions",
         StepKind::DnsRecords => "steps/dns-records",
         StepKind::MailFlow => "steps/mail-flow",
+        StepKind::MailFilter => "steps/mail-filter",
+        StepKind::NoticesSend => "steps/notices-send",
         StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
         StepKind::SourceImpersonationRevert => "steps/source-impersonation-revert",
     })
@@ -415,7 +417,14 @@ fn render_readme(
             "id": s.id, "title": s.title, "file": s.file, "runs_on": s.runs_on,
             "shell": s.shell, "target": s.target, "ops": s.ops, "changes": s.changes,
             "gate": s.gate, "post_cutover": s.phase == manifest::PHASE_POST_CUTOVER,
+            "phase": s.phase,
         })).collect::<Vec<_>>(),
+        "mail_filter": mail_filter_context(project, has(StepKind::MailFilter))?,
+        "notices": plan.step(StepKind::NoticesSend).filter(|_| has(StepKind::NoticesSend)).map(|_| json!({
+            "sender": project.notices.sender.as_deref().map(esc).unwrap_or_default(),
+            "messages": project.notices.graph_messages.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+        })),
+        "first_domain": project.domains.first().map(|d| esc(d)).unwrap_or_else(|| "contoso.com".into()),
         "manual": plan.manual.iter().map(|m| json!({"title": m.title, "text": m.text})).collect::<Vec<_>>(),
         "synced": plan.identity == IdentityMode::Synced,
         "has_secrets": opts.has_secrets,
@@ -446,11 +455,34 @@ fn render_readme(
             "mail_flow": StepKind::MailFlow.id(),
             "revert": StepKind::SourceThrottlingRevert.id(),
             "impersonation_revert": StepKind::SourceImpersonationRevert.id(),
+            "mail_filter": StepKind::MailFilter.id(),
+            "notices": StepKind::NoticesSend.id(),
         },
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
     });
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
+}
+
+/// What the README says about `[mail_filter]` (`null` without one or without its step).
+fn mail_filter_context(project: &Project, has_step: bool) -> Result<serde_json::Value> {
+    let Some(m) = project.mail_filter.as_ref().filter(|_| has_step) else {
+        return Ok(serde_json::Value::Null);
+    };
+    let esc = markdown::escape;
+    let ranges = crate::mail_filter::ranges(m)?;
+    // Names, host and record go inside code spans, where escaping would show: they hold only
+    // the characters lint (S002, S003) and `connector_name` allow, never a backtick.
+    Ok(json!({
+        "vendor": esc(&m.vendor),
+        "inbound": crate::mail_filter::inbound_name(m),
+        "outbound": m.smarthost.as_ref().map(|_| crate::mail_filter::outbound_name(m)),
+        "smarthost": m.smarthost.as_deref().map(|h| h.replace('`', "")),
+        "require_tls": m.require_tls,
+        "sender_count": crate::mail_filter::sender_ranges(&ranges).len(),
+        "skip_count": ranges.len(),
+        "spf": crate::mail_filter::spf_record(Some(m)).replace('`', ""),
+    }))
 }
 
 /// The modules the jump-box steps call into, as `Name (version or later)`, in preflight's order:

@@ -97,6 +97,28 @@ pub fn run(args: DemoArgs) -> Result<Exit> {
         secrets.display()
     );
 
+    let notices_dir = dir.join("notices");
+    println!(
+        "\n$ cutover notices --config {} --out {}\n",
+        config.display(),
+        notices_dir.display()
+    );
+    let tenant = crate::model::load::load_tenant(&project)?;
+    let dates = crate::notices::Dates::resolve(&project, None)?;
+    let built = crate::notices::build(&project, &tenant, dates)?;
+    remove_dir_if_present(&notices_dir)?;
+    let written = crate::notices::write(&built, &notices_dir)?;
+    println!(
+        "notices: {} messages for {} users (announcement {}, reminder {}, cutover day {}, checklist {}); mail merge: {}",
+        written.files,
+        tenant.users.len(),
+        dates.announce,
+        dates.reminder,
+        dates.cutover,
+        dates.after,
+        written.csv.display()
+    );
+
     if let Some(pwsh) = pwsh {
         return rehearse_demo(&dir, &bundle, &secrets, &pwsh.path);
     }
@@ -223,6 +245,14 @@ fn first_op(
         .lines()
         .find(|l| !l.trim().is_empty())
         .map(str::to_string))
+}
+
+fn remove_dir_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 fn remove_if_present(path: &Path) -> Result<()> {

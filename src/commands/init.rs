@@ -57,6 +57,39 @@ max_receive_mb = 150
 # Items older than this many days are pre-staged before the cutover (--prestage-days).
 # prestage_days = 90
 
+[schedule]
+# The days users are told (cutover notices). Without a cutover day, cutover notices takes the
+# estimate's. announce defaults to two weeks before; the reminder is the day before; the
+# checklist (after) goes out on the first weekday after.
+# cutover = 2027-01-15
+# announce = 2027-01-04
+# after = 2027-01-18
+# cutover_time = "18:00"
+
+[notices]
+# The mailbox the notices come from; with [schedule] cutover set, the bundle gets a step that
+# sends them through Microsoft Graph (Send-MgUserMail).
+# sender = "it@contoso.com"
+# sender_name = "Contoso IT"
+# organisation = "Contoso"
+# helpdesk = "the IT help desk (it@contoso.com, extension 4400)"
+# What most users have: Outlook (deploymentpro, manual or none) and a phone (true or false).
+# outlook = "manual"
+# mobile = true
+# clients = "clients.csv"        # per user: UserPrincipalName,Outlook,Mobile
+# templates = "notices"          # a folder of templates overriding the built-in ones
+# graph_messages = ["after"]     # what the Graph step sends (users read Exchange Online only after the MX change)
+
+# A filtering service (Mimecast, Proofpoint, Barracuda, Symantec/Broadcom) in front of the
+# mailboxes: the bundle then ensures a restricted inbound connector, Enhanced Filtering for
+# Connectors, an outbound connector through the smarthost and checks the SPF record.
+# [mail_filter]
+# vendor = "Mimecast"
+# ip_ranges = ["192.0.2.0/24"]   # or ranges_file = "mimecast-ranges.txt", one range per line
+# smarthost = "relay.example.com" # only when outbound mail goes through the service
+# spf_include = "_netblocks.example.com"
+# require_tls = true
+
 [lint]
 # Report only these rule codes or prefixes (--select), or silence warnings and infos
 # (--ignore), as ruff does. Errors are always reported: a plan is never made with them.
@@ -145,6 +178,19 @@ mod tests {
             p.inputs.stats.as_deref(),
             Some(Path::new("/p/mailbox-stats.csv"))
         );
+        assert!(p.schedule.cutover.is_some() && p.schedule.after.is_some());
+        assert_eq!(p.notices.sender.as_deref(), Some("it@contoso.com"));
+        assert_eq!(
+            p.notices.clients.as_deref(),
+            Some(Path::new("/p/clients.csv"))
+        );
+        let m = p.mail_filter.as_ref().expect("[mail_filter]");
+        assert_eq!(m.smarthost.as_deref(), Some("relay.example.com"));
+        assert!(crate::rules::settings::check(&Project {
+            notices: Default::default(),
+            ..p.clone()
+        })
+        .is_empty());
     }
 
     #[test]

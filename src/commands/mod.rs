@@ -10,6 +10,7 @@ mod demo;
 mod estimate;
 mod init;
 mod lint;
+mod notices;
 mod output;
 mod plan;
 mod rehearse;
@@ -42,6 +43,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Report(a) => report::run(a),
         Command::Estimate(a) => estimate::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Notices(a) => notices::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man => completions::man(),
     };

@@ -50,7 +50,22 @@ fn op_line(s: &mut String, step: &PlannedStep, op: &Op) {
         if v.is_empty() || id.ends_with(&lv) || id.split(':').any(|seg| seg == lv) {
             continue;
         }
-        let _ = write!(s, "{sep}{col}: {}", escape(v));
+        // A multi-line value (a notice's body) shows its first line; the data file holds the
+        // whole text.
+        match v.split_once('\n') {
+            Some((first, _)) => {
+                let _ = write!(
+                    s,
+                    "{sep}{col}: {} … ({} lines, in data/{}.csv)",
+                    escape(first.trim_end()),
+                    v.lines().count(),
+                    step.id
+                );
+            }
+            None => {
+                let _ = write!(s, "{sep}{col}: {}", escape(v));
+            }
+        }
         sep = ", ";
     }
     s.push('\n');

@@ -211,6 +211,8 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.limits();
     b.permissions();
     b.dns_and_mail_flow();
+    b.mail_filter()?;
+    b.notices_send()?;
     b.revert();
     b.preflight();
     let mailboxes = mailbox_pairs(tenant);
@@ -1118,6 +1120,119 @@ impl<'a> Builder<'a> {
         self.push(StepKind::DnsRecords, dns);
         self.push(StepKind::MailFlow, flow);
         self.manual.push(DEST_IMPERSONATION);
+    }
+
+    /// `[mail_filter]`: the inbound connector, Enhanced Filtering on it, the outbound connector
+    /// when outbound goes through the smarthost, and each domain's SPF record.
+    fn mail_filter(&mut self) -> Result<()> {
+        let Some(m) = &self.project.mail_filter else {
+            return Ok(());
+        };
+        let ranges = crate::mail_filter::ranges(m)?;
+        let inbound = crate::mail_filter::inbound_name(m);
+        let tls = if m.require_tls { "true" } else { "false" };
+        let key = lower(&inbound);
+        let senders = crate::mail_filter::sender_ranges(&ranges).join(";");
+        let mut ops = Vec::new();
+        if !senders.is_empty() {
+            ops.push(op(
+                format!("mail-filter:inbound:{key}"),
+                "ensure",
+                &inbound,
+                Change::Create,
+                [
+                    "Inbound",
+                    inbound.as_str(),
+                    senders.as_str(),
+                    "",
+                    tls,
+                    "",
+                    "",
+                ],
+            ));
+        }
+        let skip = crate::mail_filter::skip_ranges(&ranges).join(";");
+        ops.push(op(
+            format!("mail-filter:enhanced-filtering:{key}"),
+            "set",
+            &inbound,
+            Change::Update,
+            [
+                "EnhancedFiltering",
+                inbound.as_str(),
+                skip.as_str(),
+                "",
+                "",
+                "",
+                "",
+            ],
+        ));
+        if let Some(host) = &m.smarthost {
+            let outbound = crate::mail_filter::outbound_name(m);
+            ops.push(op(
+                format!("mail-filter:outbound:{}", lower(&outbound)),
+                "ensure",
+                &outbound,
+                Change::Create,
+                [
+                    "Outbound",
+                    outbound.as_str(),
+                    "",
+                    host.as_str(),
+                    tls,
+                    "",
+                    "",
+                ],
+            ));
+        }
+        let record = crate::mail_filter::spf_record(Some(m));
+        for d in &self.project.domains {
+            ops.push(op(
+                format!("mail-filter:spf:{d}"),
+                "check",
+                d,
+                Change::Check,
+                ["Spf", "", "", "", "", d.as_str(), record.as_str()],
+            ));
+        }
+        self.push(StepKind::MailFilter, ops);
+        Ok(())
+    }
+
+    /// The notices Graph sends (`[notices] graph_messages`), when a sender and a cutover day
+    /// are set: one op per user and message.
+    fn notices_send(&mut self) -> Result<()> {
+        let n = &self.project.notices;
+        if n.sender.is_none() || self.project.schedule.cutover.is_none() {
+            return Ok(());
+        }
+        let dates = crate::notices::Dates::resolve(self.project, None)?;
+        let built = crate::notices::build(self.project, self.tenant, dates)?;
+        let ops = built
+            .messages
+            .iter()
+            .filter(|m| n.graph_messages.iter().any(|k| k == m.kind.id()))
+            .map(|m| {
+                op(
+                    m.op_id(),
+                    "send",
+                    &m.to,
+                    Change::Create,
+                    [
+                        m.kind.id().to_string(),
+                        built.sender.clone(),
+                        m.to.clone(),
+                        m.to_name.clone(),
+                        m.subject.clone(),
+                        m.body.clone(),
+                        m.send_on.to_string(),
+                        m.send_by.to_string(),
+                    ],
+                )
+            })
+            .collect();
+        self.push(StepKind::NoticesSend, ops);
+        Ok(())
     }
 
     fn revert(&mut self) {

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::bundle::manifest::{
-    PHASE_MIGRATE, PHASE_POST_CUTOVER, RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE,
+    PHASE_MIGRATE, PHASE_NOTICES, PHASE_POST_CUTOVER, RUNS_ON_JUMP_BOX, RUNS_ON_SOURCE,
 };
 use crate::project::{IdentityMode, SourceVersion};
 
@@ -34,6 +34,8 @@ pub enum StepKind {
     Permissions,
     DnsRecords,
     MailFlow,
+    MailFilter,
+    NoticesSend,
     SourceThrottlingRevert,
     SourceImpersonationRevert,
 }
@@ -73,6 +75,8 @@ impl StepKind {
             StepKind::Permissions => "17-permissions",
             StepKind::DnsRecords => "18-dns-records",
             StepKind::MailFlow => "19-mail-flow",
+            StepKind::MailFilter => "20-mail-filter",
+            StepKind::NoticesSend => "21-notices-send",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
             StepKind::SourceImpersonationRevert => "91-source-impersonation-revert",
         }
@@ -101,6 +105,8 @@ impl StepKind {
             StepKind::Permissions => "permissions",
             StepKind::DnsRecords => "dns",
             StepKind::MailFlow => "mail-flow",
+            StepKind::MailFilter => "mail-filter",
+            StepKind::NoticesSend => "notices",
             StepKind::SourceThrottlingRevert => "source-throttling-revert",
             StepKind::SourceImpersonationRevert => "source-impersonation-revert",
         }
@@ -144,6 +150,10 @@ impl StepKind {
                 "Read the DNS records the tenant expects (MX, SPF, autodiscover)"
             }
             StepKind::MailFlow => "Mail-flow check after the MX cutover",
+            StepKind::MailFilter => {
+                "Connectors, Enhanced Filtering and SPF for the third-party mail filter"
+            }
+            StepKind::NoticesSend => "Send the users' notices on their dates (Microsoft Graph)",
             StepKind::SourceThrottlingRevert => "Revert the migration account's throttling policy",
             StepKind::SourceImpersonationRevert => {
                 "Remove the migration account's impersonation grant on the source"
@@ -189,6 +199,25 @@ impl StepKind {
             StepKind::Members => &["Group", "Member"],
             StepKind::Limits => &["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
+            StepKind::MailFilter => &[
+                "Kind",
+                "Name",
+                "Addresses",
+                "SmartHost",
+                "RequireTls",
+                "Domain",
+                "Record",
+            ],
+            StepKind::NoticesSend => &[
+                "Message",
+                "Sender",
+                "To",
+                "DisplayName",
+                "Subject",
+                "Body",
+                "SendOn",
+                "SendBy",
+            ],
         }
     }
 
@@ -233,6 +262,8 @@ impl StepKind {
             StepKind::MailFlow
             | StepKind::SourceThrottlingRevert
             | StepKind::SourceImpersonationRevert => PHASE_POST_CUTOVER,
+            // Sent on their own dates, never as part of a migrate or post-cutover run.
+            StepKind::NoticesSend => PHASE_NOTICES,
             _ => PHASE_MIGRATE,
         }
     }
@@ -253,6 +284,8 @@ impl StepKind {
             // Get-MgSubscribedSku, Get-MgUser / Update-MgUser, Set-MgUserLicense.
             StepKind::Licences => &[AUTH, DIRECTORY, USERS, ACTIONS],
             StepKind::Domains | StepKind::DnsRecords => &[AUTH, DIRECTORY],
+            // Send-MgUserMail.
+            StepKind::NoticesSend => &[AUTH, ACTIONS],
             StepKind::StateExport => &[AUTH, DIRECTORY, USERS, GROUPS],
             StepKind::SourceImpersonation
             | StepKind::SourceThrottling
@@ -270,7 +303,8 @@ impl StepKind {
             | StepKind::Members
             | StepKind::Limits
             | StepKind::Permissions
-            | StepKind::MailFlow => &[EXO],
+            | StepKind::MailFlow
+            | StepKind::MailFilter => &[EXO],
         }
     }
 
@@ -304,7 +338,8 @@ impl StepKind {
             | StepKind::Users
             | StepKind::UsersVerify
             | StepKind::Licences
-            | StepKind::DnsRecords => graph,
+            | StepKind::DnsRecords
+            | StepKind::NoticesSend => graph,
             StepKind::PreflightExchange
             | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
@@ -316,7 +351,8 @@ impl StepKind {
             | StepKind::Members
             | StepKind::Limits
             | StepKind::Permissions
-            | StepKind::MailFlow => exo,
+            | StepKind::MailFlow
+            | StepKind::MailFilter => exo,
         }
     }
 }

@@ -140,7 +140,9 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
             });
         }
     }
-    lint_inputs(req.project, &inputs)
+    let mut report = lint_inputs(req.project, &inputs)?;
+    report.findings.extend(super::settings::check(req.project));
+    Ok(report)
 }
 
 /// `-` among the files: standard input, held in memory (bounded: a pipe has no size to check).

@@ -1,7 +1,8 @@
 //! Lint rules: each a stable code plus a small function. The registry below is the one list
 //! `cutover rules` prints and the docs are generated from.
 //!
-//! Codes: `F` file level, `U` users, `A` addresses, `D` export damage, `G` groups and members.
+//! Codes: `F` file level, `U` users, `A` addresses, `D` export damage, `G` groups and members,
+//! `S` project settings (schedule, notices, mail filter).
 //! `lint` streams every file once, keeping only unique-key indexes, then runs the cross-file
 //! checks (member resolution, nesting cycles) on those indexes.
 
@@ -17,6 +18,7 @@ pub mod file;
 pub mod groups;
 mod index;
 pub mod mailboxes;
+pub mod settings;
 mod sink;
 pub mod users;
 
@@ -141,6 +143,13 @@ pub static RULES: &[Rule] = &[
     groups::MEMBER_BLANK,
     groups::AMBIGUOUS,
     mailboxes::NAME_COLLISION,
+    settings::SCHEDULE_ORDER,
+    settings::IP_RANGE,
+    settings::SMARTHOST,
+    settings::TEMPLATE_VARIABLE,
+    settings::NO_RANGES,
+    settings::SENDER_RANGE_SPLIT,
+    settings::NOTICES_SETTINGS,
     users::UPN_BLANK,
     users::UPN_SYNTAX,
     users::UPN_LENGTH,
@@ -174,7 +183,7 @@ mod tests {
         assert_eq!(codes.len(), RULES.len());
         for r in RULES {
             assert!(
-                r.code.len() == 4 && "FUADG".contains(&r.code[..1]),
+                r.code.len() == 4 && "FUADGS".contains(&r.code[..1]),
                 "{}",
                 r.code
             );
@@ -187,7 +196,10 @@ mod tests {
             );
             assert!(!r.summary.is_empty() && !r.hint.is_empty(), "{}", r.code);
             assert!(
-                r.explanation.contains("m365-facts") || r.code.starts_with('F'),
+                r.explanation.contains("m365-facts")
+                    || r.explanation.contains("Microsoft Learn")
+                    || r.code.starts_with('F')
+                    || r.code.starts_with('S'),
                 "{} cites no source",
                 r.code
             );

@@ -107,6 +107,9 @@ pub enum Phase {
     PostCutover,
 }
 
+const NOTICES_SKIP: &str =
+    "sends the users' notices on their dates: run it on each send date with --step and its id";
+
 /// The default `--wait`: mailboxes usually appear within minutes of licensing (Microsoft: up
 /// to 24 hours); 30 minutes covers a healthy tenant's first run without stalling a sick one.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(30 * 60);
@@ -282,6 +285,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             });
             continue;
         }
+        if !named && step.step.phase == crate::bundle::manifest::PHASE_NOTICES {
+            eprintln!("{}: skipped ({NOTICES_SKIP})", step.id());
+            outcomes.push(StepOutcome {
+                id: step.id().to_string(),
+                status: StepStatus::Skipped(NOTICES_SKIP),
+            });
+            continue;
+        }
         // The preflight steps (Graph, Exchange Online) all run before the stop, so one run
         // names everything the jump box lacks.
         let preflight = [StepKind::PreflightExchange, StepKind::Preflight]
@@ -389,6 +400,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             // A rehearsal runs the source-server steps too: they count.
             .filter(|s| s.runs_here() || opts.rehearsal.is_some())
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
+            .filter(|s| named || s.step.phase != crate::bundle::manifest::PHASE_NOTICES)
             .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
     if interrupted {
         next = Some(format!(
