@@ -121,14 +121,16 @@ pub fn close_stale(invocations: &mut [Invocation]) -> bool {
 /// step's records were never masked), whether this run resumes it or starts afresh. Called with
 /// the run lock held, so no runner is writing to any of them.
 pub fn mask_killed_runs(bundle_root: &Path, redactor: &Redactor) -> Result<()> {
-    let runs = bundle_root.join(journal::RUNS_DIR);
-    let Ok(entries) = std::fs::read_dir(&runs) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let run = RunDir { path: entry.path() };
-        if run.read_meta().is_ok_and(|m| m.state == RunState::Running) {
-            journal::redact_records_from(&run.results(), 0, redactor)?;
+    // Rehearsals keep journals too, and a rehearsal may be given the real secrets file.
+    for dir in [journal::RUNS_DIR, super::REHEARSALS_DIR] {
+        let Ok(entries) = std::fs::read_dir(bundle_root.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let run = RunDir { path: entry.path() };
+            if run.read_meta().is_ok_and(|m| m.state == RunState::Running) {
+                journal::redact_records_from(&run.results(), 0, redactor)?;
+            }
         }
     }
     Ok(())
