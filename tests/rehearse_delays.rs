@@ -80,25 +80,12 @@ fn a_budget_shorter_than_the_delays_fails_with_the_wait_hint_then_retry_complete
         );
     }
     // Nothing skipped silently: every planned operation of every step that ran has a record.
-    let plan: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(b.bundle.join("plan.json")).unwrap())
-            .unwrap();
-    for step in plan["steps"].as_array().unwrap() {
-        // Post-cutover steps wait for `--phase post-cutover`; notices go out on their own dates.
-        if step["phase"] != "migrate" {
-            continue;
-        }
-        for op in step["ops"].as_array().unwrap() {
-            let k = (
-                step["id"].as_str().unwrap().to_string(),
-                op["id"].as_str().unwrap().to_string(),
-            );
-            assert!(
-                last.contains_key(&k),
-                "no record for {k:?}\n{}",
-                account(&out)
-            );
-        }
+    for k in migrate_ops(&b.bundle) {
+        assert!(
+            last.contains_key(&k),
+            "no record for {k:?}\n{}",
+            account(&out)
+        );
     }
     // The operator comes back an hour later and retries the failures.
     state::advance_clock(&out.state, 3600.0).unwrap();

@@ -82,7 +82,12 @@ pub fn reconfigure(state: &Path, seed: u64, faults: Option<u64>, delays: &str) -
         None => Value::Null,
     };
     config["delays"] = super::Delays::parse(delays).unwrap_or_default().bounds();
-    let line = serde_json::to_string(&json!({"op": "set", "k": "config", "v": config}))
+    append_set(state, "config", config)
+}
+
+/// Appends one `set` entry to the state's log, the way the simulation itself records a change.
+fn append_set(state: &Path, key: &str, value: Value) -> Result<()> {
+    let line = serde_json::to_string(&json!({"op": "set", "k": key, "v": value}))
         .map_err(anyhow::Error::from)?;
     let log = log_path(state);
     use std::io::Write;
@@ -108,15 +113,5 @@ pub fn tenant_objects(v: &Value) -> Value {
 pub fn advance_clock(state: &Path, seconds: f64) -> Result<()> {
     let v = load(state)?;
     let now = v["clock"].as_f64().unwrap_or(0.0) + seconds;
-    let line = serde_json::to_string(&json!({"op": "set", "k": "clock", "v": now}))
-        .map_err(anyhow::Error::from)?;
-    let log = log_path(state);
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .map_err(|e| Error::io(&log, e))?;
-    f.write_all(format!("{line}\n").as_bytes())
-        .map_err(|e| Error::io(&log, e))
+    append_set(state, "clock", json!(now))
 }

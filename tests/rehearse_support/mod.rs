@@ -190,3 +190,24 @@ pub fn samples_project_without_collision(dir: &Path) -> PathBuf {
     .unwrap();
     p
 }
+
+/// The (step, op) ids of every planned operation of the migrate phase: what a rehearsal that ran
+/// through must have a record for (post-cutover steps wait for `--phase post-cutover`; notices go
+/// out on their own dates).
+pub fn migrate_ops(bundle: &Path) -> Vec<(String, String)> {
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("plan.json")).unwrap()).unwrap();
+    let mut ops = Vec::new();
+    for step in plan["steps"].as_array().unwrap() {
+        if step["phase"] != "migrate" {
+            continue;
+        }
+        for op in step["ops"].as_array().unwrap() {
+            ops.push((
+                step["id"].as_str().unwrap().to_string(),
+                op["id"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    ops
+}
