@@ -20,7 +20,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     for p in [&json, &md] {
         refuse_symlink(p)?;
     }
-    std::fs::write(&json, plan.to_json()?).map_err(|e| Error::io(&json, e))?;
+    plan.write_json(&json)?;
     std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
     if !super::quiet() {
         println!("{}", summary(&plan));

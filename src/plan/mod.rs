@@ -150,6 +150,18 @@ impl Plan {
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| Error::Other(e.into()))
     }
+
+    /// [`Self::to_json`] streamed to a file: the text of 500,000 operations is never held
+    /// whole in memory.
+    pub fn write_json(&self, path: &std::path::Path) -> Result<()> {
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        serde_json::to_writer(&mut w, self).map_err(|e| match e.io_error_kind() {
+            Some(kind) => Error::io(path, std::io::Error::new(kind, e)),
+            None => Error::Other(e.into()),
+        })?;
+        std::io::Write::flush(&mut w).map_err(|e| Error::io(path, e))
+    }
 }
 
 /// The migration account is a value the source steps need; without it they are manual.

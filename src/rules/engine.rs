@@ -464,10 +464,7 @@ impl<'p> State<'p> {
     /// Sizes the indexes from the file size up front: growing a table of millions of keys
     /// rehashes them all, twice the memory for a moment.
     fn reserve_for(&mut self, kind: Option<FileKind>, source: &Source) {
-        let size = match source {
-            Source::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
-            Source::Memory { bytes, .. } => bytes.len() as u64,
-        };
+        let size = source_size(source);
         // Typical rows: a user row is 60-120 bytes with two or three keys; a member row ~60.
         match kind {
             Some(FileKind::Users) => self.dir.reserve((size / 25) as usize),
@@ -479,6 +476,14 @@ impl<'p> State<'p> {
     pub fn add_group(&mut self, name: &str) -> u32 {
         self.group_names.push(name.into());
         (self.group_names.len() - 1) as u32
+    }
+}
+
+/// An input's size in bytes (0 when unknown).
+fn source_size(source: &Source) -> u64 {
+    match source {
+        Source::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        Source::Memory { bytes, .. } => bytes.len() as u64,
     }
 }
 
@@ -496,6 +501,15 @@ fn order(kind: Option<FileKind>) -> u8 {
 
 /// Lints a list of inputs; the lower-level entry point (`lint` builds the list).
 pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
+    lint_inputs_with(project, inputs, ReaderThread::Auto)
+}
+
+/// [`lint_inputs`], choosing when files are read on a thread of their own.
+pub fn lint_inputs_with(
+    project: &Project,
+    inputs: &[Input],
+    threads: ReaderThread,
+) -> Result<LintReport> {
     let opts = |kind| Options {
         kind,
         delimiter: project.delimiter,
@@ -559,7 +573,12 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
         match &mut opened[i] {
             Err(e) => file::open_error(&mut st.sink, e),
             Ok(reader) => {
-                lint_file(&mut st, reader)?;
+                let threaded = match threads {
+                    ReaderThread::Off => false,
+                    ReaderThread::On => true,
+                    ReaderThread::Auto => source_size(&inputs[i].source) >= THREAD_BYTES,
+                };
+                lint_file(&mut st, reader, threaded)?;
                 let s = &mut summaries[i];
                 s.rows = reader.rows();
                 s.encoding = Some(reader.encoding());
@@ -611,7 +630,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
 }
 
 /// Streams one file through the rules.
-fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
+fn lint_file(st: &mut State<'_>, reader: &mut Reader, threaded: bool) -> Result<()> {
     let notes = reader.take_notes();
     file::notes(&mut st.sink, &notes);
     st.header_names.clone_from(&reader.header().names);
@@ -643,74 +662,24 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         st.flush();
         return Ok(());
     }
-    // A `#TYPE` line seen as a record, waiting to see whether a repeated header follows it.
-    let mut type_line: Option<u64> = None;
-    loop {
-        let row = match reader.next_row() {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(e) => {
-                st.sink
-                    .file(&file::UNREADABLE, format!("reading stopped: {e}"));
-                break;
+    let mut rows = RowState {
+        kind,
+        checked,
+        secret,
+        type_line: None,
+    };
+    if threaded {
+        read_on_a_thread(st, reader, &mut rows);
+    } else {
+        loop {
+            match reader.next_row() {
+                Ok(Some(row)) => rows.row(st, &row),
+                Ok(None) => break,
+                Err(e) => {
+                    rows.unreadable(st, &e);
+                    break;
+                }
             }
-        };
-        if file::is_type_line(&row) {
-            if let Some(line) = type_line.replace(row.line()) {
-                st.sink.at(
-                    &file::HEADER_REPEATED,
-                    Some(line),
-                    None,
-                    None,
-                    "a #TYPE line repeats here: another export was pasted in".into(),
-                );
-            }
-            continue;
-        }
-        if file::repeats_header(&row) {
-            let message = match type_line.take() {
-                Some(t) => format!(
-                    "the #TYPE line (line {t}) and the header row repeat here: another export \
-                     was pasted in"
-                ),
-                None => "the header row repeats here: another export was pasted in".into(),
-            };
-            st.sink.at(
-                &file::HEADER_REPEATED,
-                Some(row.line()),
-                None,
-                None,
-                message,
-            );
-            continue;
-        }
-        if let Some(line) = type_line.take() {
-            st.sink.at(
-                &file::HEADER_REPEATED,
-                Some(line),
-                None,
-                None,
-                "a #TYPE line repeats here: another export was pasted in".into(),
-            );
-        }
-        if !file::row_shape(&mut st.sink, &row) {
-            continue;
-        }
-        let masked = st.sink.begin_row(&row);
-        damage::check_row(&mut st.sink, &row, &secret);
-        // A row with too few or too many fields (or a quoted field over a line break) may have
-        // its cells under the wrong headers: in a file with a password column any of them may
-        // be a password, so only the damage checks (values masked) see it, and no rule indexes
-        // or quotes its cells.
-        if !checked || masked {
-            continue;
-        }
-        match kind {
-            Some(FileKind::Users) => users::check(st, &row),
-            Some(FileKind::Groups) => groups::check_group(st, &row),
-            Some(FileKind::Members) => groups::check_member(st, &row),
-            Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, &row),
-            _ => {}
         }
     }
     st.flush();
@@ -732,6 +701,174 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What the row loop of one file carries from row to row.
+struct RowState {
+    kind: Option<FileKind>,
+    /// Whether the header matched a kind (rows of an unknown file get the damage checks only).
+    checked: bool,
+    secret: Vec<usize>,
+    /// A `#TYPE` line seen as a record, waiting to see whether a repeated header follows it.
+    type_line: Option<u64>,
+}
+
+impl RowState {
+    /// Every check of one data row, in the file's order.
+    fn row(&mut self, st: &mut State<'_>, row: &Row<'_>) {
+        if file::is_type_line(row) {
+            if let Some(line) = self.type_line.replace(row.line()) {
+                st.sink.at(
+                    &file::HEADER_REPEATED,
+                    Some(line),
+                    None,
+                    None,
+                    "a #TYPE line repeats here: another export was pasted in".into(),
+                );
+            }
+            return;
+        }
+        if file::repeats_header(row) {
+            let message = match self.type_line.take() {
+                Some(t) => format!(
+                    "the #TYPE line (line {t}) and the header row repeat here: another export \
+                     was pasted in"
+                ),
+                None => "the header row repeats here: another export was pasted in".into(),
+            };
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(row.line()),
+                None,
+                None,
+                message,
+            );
+            return;
+        }
+        if let Some(line) = self.type_line.take() {
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(line),
+                None,
+                None,
+                "a #TYPE line repeats here: another export was pasted in".into(),
+            );
+        }
+        if !file::row_shape(&mut st.sink, row) {
+            return;
+        }
+        let masked = st.sink.begin_row(row);
+        damage::check_row(&mut st.sink, row, &self.secret);
+        // A row with too few or too many fields (or a quoted field over a line break) may have
+        // its cells under the wrong headers: in a file with a password column any of them may
+        // be a password, so only the damage checks (values masked) see it, and no rule indexes
+        // or quotes its cells.
+        if !self.checked || masked {
+            return;
+        }
+        match self.kind {
+            Some(FileKind::Users) => users::check(st, row),
+            Some(FileKind::Groups) => groups::check_group(st, row),
+            Some(FileKind::Members) => groups::check_member(st, row),
+            Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, row),
+            _ => {}
+        }
+    }
+
+    /// Reading stopped mid-file: the rows before were checked, the rest is not there.
+    fn unreadable(&mut self, st: &mut State<'_>, e: &std::io::Error) {
+        st.sink
+            .file(&file::UNREADABLE, format!("reading stopped: {e}"));
+    }
+}
+
+/// When the lint reads a file on a thread of its own while the rules run on the caller's.
+/// The findings are the same either way, in the same order (tests/lint_threads.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderThread {
+    /// Every file on the caller's thread.
+    Off,
+    /// Every file on a reader thread.
+    On,
+    /// Files large enough to repay starting a thread.
+    Auto,
+}
+
+/// Below this a file is read on the caller's thread: starting a thread costs more than it saves.
+const THREAD_BYTES: u64 = 1 << 20;
+
+/// Records per batch handed from the reader thread to the rules, and batches in flight: the
+/// memory between the two stays a few thousand records, whatever the file's size.
+const BATCH: usize = 1024;
+const IN_FLIGHT: usize = 4;
+
+/// Records read on the reader thread, lent to the rules, sent back to be refilled.
+#[derive(Default)]
+struct Batch {
+    records: Vec<(csv::StringRecord, u64)>,
+    len: usize,
+    /// Reading stopped after these records.
+    error: Option<std::io::Error>,
+}
+
+/// Decodes, splits and validates the file's records on a second thread while this one runs
+/// the rules: the reader is the one [`Reader`], so every record, line and note is the one the
+/// single-threaded loop sees, and the rules see them in the same order.
+fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState) {
+    use std::sync::mpsc;
+    let header = reader.header().clone();
+    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    for _ in 0..IN_FLIGHT + 1 {
+        // A send fails only when the receiver is gone, which it is not yet.
+        let _ = empty_tx.send(Batch::default());
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // Ends when a batch comes back no more (the rules stopped) or the file ends.
+            while let Ok(mut batch) = empty_rx.recv() {
+                batch.len = 0;
+                let mut done = false;
+                while batch.len < BATCH {
+                    if batch.records.len() == batch.len {
+                        batch.records.push((csv::StringRecord::new(), 0));
+                    }
+                    let Some((record, line)) = batch.records.get_mut(batch.len) else {
+                        break;
+                    };
+                    match reader.next_into(record) {
+                        Ok(Some(l)) => {
+                            *line = l;
+                            batch.len += 1;
+                        }
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Err(e) => {
+                            batch.error = Some(e);
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if full_tx.send(batch).is_err() || done {
+                    break;
+                }
+            }
+        });
+        while let Ok(mut batch) = full_rx.recv() {
+            for (record, line) in batch.records.iter().take(batch.len) {
+                rows.row(st, &Row::new(record, &header, *line));
+            }
+            if let Some(e) = batch.error.take() {
+                rows.unreadable(st, &e);
+                break;
+            }
+            let _ = empty_tx.send(batch);
+        }
+        drop(empty_tx);
+    });
 }
 
 #[cfg(test)]
