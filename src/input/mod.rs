@@ -413,6 +413,11 @@ impl<'a> Row<'a> {
         })
     }
 
+    /// Whether a cell holds a line break (`\n` or a lone `\r`).
+    pub fn has_line_break(&self) -> bool {
+        memchr::memchr2(b'\n', b'\r', self.record.as_slice().as_bytes()).is_some()
+    }
+
     /// Whether every cell is empty or white space.
     pub fn is_blank(&self) -> bool {
         self.record.iter().all(|f| f.trim().is_empty())

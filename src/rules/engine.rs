@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::input::{self, columns, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
 use crate::project::Project;
 
-use super::index::{KeyMap, KeyTable, Place};
+use super::index::{KeyTable, Place, PlaceMap};
 use super::sink::{Sink, Unlisted};
 use super::{damage, file, groups, users, Rule};
 use crate::model::directory::Directory;
@@ -219,7 +219,7 @@ pub struct State<'p> {
     /// with the place of the row that first claimed it.
     pub dir: Directory,
     /// The place of each group's row to the group's number.
-    pub group_at: KeyMap<u32>,
+    pub group_at: PlaceMap<u32>,
     pub group_names: Vec<Box<str>>,
     pub memberships: KeyTable,
     /// Group-in-group memberships for the cycle check.
@@ -250,7 +250,7 @@ impl<'p> State<'p> {
             project,
             sink: Sink::silencing(super::silenced(&project.lint_select, &project.lint_ignore)),
             dir: Directory::default(),
-            group_at: KeyMap::default(),
+            group_at: PlaceMap::default(),
             group_names: Vec::new(),
             memberships: KeyTable::default(),
             edges: Vec::new(),
@@ -673,7 +673,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader, threaded: bool) -> Result<
     } else {
         loop {
             match reader.next_row() {
-                Ok(Some(row)) => rows.row(st, &row),
+                Ok(Some(row)) => rows.row(st, &row, false),
                 Ok(None) => break,
                 Err(e) => {
                     rows.unreadable(st, &e);
@@ -714,51 +714,18 @@ struct RowState {
 }
 
 impl RowState {
-    /// Every check of one data row, in the file's order.
-    fn row(&mut self, st: &mut State<'_>, row: &Row<'_>) {
-        if file::is_type_line(row) {
-            if let Some(line) = self.type_line.replace(row.line()) {
-                st.sink.at(
-                    &file::HEADER_REPEATED,
-                    Some(line),
-                    None,
-                    None,
-                    "a #TYPE line repeats here: another export was pasted in".into(),
-                );
-            }
+    /// Every check of one data row, in the file's order. A `plain` row ([`plain_row`], asked
+    /// on the reader thread) skips the checks that would find nothing in it.
+    fn row(&mut self, st: &mut State<'_>, row: &Row<'_>, plain: bool) {
+        if plain {
+            self.after_type_line(st);
+        } else if !self.shape(st, row) {
             return;
         }
-        if file::repeats_header(row) {
-            let message = match self.type_line.take() {
-                Some(t) => format!(
-                    "the #TYPE line (line {t}) and the header row repeat here: another export \
-                     was pasted in"
-                ),
-                None => "the header row repeats here: another export was pasted in".into(),
-            };
-            st.sink.at(
-                &file::HEADER_REPEATED,
-                Some(row.line()),
-                None,
-                None,
-                message,
-            );
-            return;
+        let masked = st.sink.begin_row(row, plain);
+        if !plain {
+            damage::check_row(&mut st.sink, row, &self.secret);
         }
-        if let Some(line) = self.type_line.take() {
-            st.sink.at(
-                &file::HEADER_REPEATED,
-                Some(line),
-                None,
-                None,
-                "a #TYPE line repeats here: another export was pasted in".into(),
-            );
-        }
-        if !file::row_shape(&mut st.sink, row) {
-            return;
-        }
-        let masked = st.sink.begin_row(row);
-        damage::check_row(&mut st.sink, row, &self.secret);
         // A row with too few or too many fields (or a quoted field over a line break) may have
         // its cells under the wrong headers: in a file with a password column any of them may
         // be a password, so only the damage checks (values masked) see it, and no rule indexes
@@ -775,11 +742,73 @@ impl RowState {
         }
     }
 
+    /// A `#TYPE` line waiting for a repeated header that did not come: reported alone.
+    fn after_type_line(&mut self, st: &mut State<'_>) {
+        if let Some(line) = self.type_line.take() {
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(line),
+                None,
+                None,
+                "a #TYPE line repeats here: another export was pasted in".into(),
+            );
+        }
+    }
+
+    /// `#TYPE` lines, repeated headers, ragged and blank rows; false when the row is not a
+    /// data row to check further.
+    fn shape(&mut self, st: &mut State<'_>, row: &Row<'_>) -> bool {
+        if file::is_type_line(row) {
+            if let Some(line) = self.type_line.replace(row.line()) {
+                st.sink.at(
+                    &file::HEADER_REPEATED,
+                    Some(line),
+                    None,
+                    None,
+                    "a #TYPE line repeats here: another export was pasted in".into(),
+                );
+            }
+            return false;
+        }
+        if file::repeats_header(row) {
+            let message = match self.type_line.take() {
+                Some(t) => format!(
+                    "the #TYPE line (line {t}) and the header row repeat here: another export \
+                     was pasted in"
+                ),
+                None => "the header row repeats here: another export was pasted in".into(),
+            };
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(row.line()),
+                None,
+                None,
+                message,
+            );
+            return false;
+        }
+        self.after_type_line(st);
+        file::row_shape(&mut st.sink, row)
+    }
+
     /// Reading stopped mid-file: the rows before were checked, the rest is not there.
     fn unreadable(&mut self, st: &mut State<'_>, e: &std::io::Error) {
         st.sink
             .file(&file::UNREADABLE, format!("reading stopped: {e}"));
     }
+}
+
+/// Whether a row needs none of the row-shape and damage checks: the header's width, no
+/// `#TYPE` line, repeated header or blank row, no line break in a cell, no damage. Asked on
+/// the reader thread with the same functions the checks use, so a plain row is one they
+/// would report nothing for.
+fn plain_row(row: &Row<'_>) -> bool {
+    row.width() == row.header().len()
+        && !row.has_line_break()
+        && !row.is_blank()
+        && !file::is_type_line(row)
+        && !file::repeats_header(row)
+        && damage::row_is_clean(row)
 }
 
 /// When the lint reads a file on a thread of its own while the rules run on the caller's.
@@ -805,7 +834,8 @@ const IN_FLIGHT: usize = 4;
 /// Records read on the reader thread, lent to the rules, sent back to be refilled.
 #[derive(Default)]
 struct Batch {
-    records: Vec<(csv::StringRecord, u64)>,
+    /// Each record with its line and whether it is [`plain_row`].
+    records: Vec<(csv::StringRecord, u64, bool)>,
     len: usize,
     /// Reading stopped after these records.
     error: Option<std::io::Error>,
@@ -816,7 +846,7 @@ struct Batch {
 /// single-threaded loop sees, and the rules see them in the same order.
 fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState) {
     use std::sync::mpsc;
-    let header = reader.header().clone();
+    let header = &reader.header().clone();
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..IN_FLIGHT + 1 {
@@ -831,14 +861,15 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
                 let mut done = false;
                 while batch.len < BATCH {
                     if batch.records.len() == batch.len {
-                        batch.records.push((csv::StringRecord::new(), 0));
+                        batch.records.push((csv::StringRecord::new(), 0, false));
                     }
-                    let Some((record, line)) = batch.records.get_mut(batch.len) else {
+                    let Some((record, line, plain)) = batch.records.get_mut(batch.len) else {
                         break;
                     };
                     match reader.next_into(record) {
                         Ok(Some(l)) => {
                             *line = l;
+                            *plain = plain_row(&Row::new(record, header, l));
                             batch.len += 1;
                         }
                         Ok(None) => {
@@ -858,8 +889,8 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
             }
         });
         while let Ok(mut batch) = full_rx.recv() {
-            for (record, line) in batch.records.iter().take(batch.len) {
-                rows.row(st, &Row::new(record, &header, *line));
+            for (record, line, plain) in batch.records.iter().take(batch.len) {
+                rows.row(st, &Row::new(record, header, *line), *plain);
             }
             if let Some(e) = batch.error.take() {
                 rows.unreadable(st, &e);

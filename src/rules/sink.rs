@@ -57,9 +57,9 @@ impl Sink {
     /// Returns whether the row is masked whole: in a file with a secret column, a row with too
     /// few or too many fields, or one whose quoted field runs over a line break (its record
     /// may hold the rest of an earlier row, password included, under other headers).
-    pub fn begin_row(&mut self, row: &Row<'_>) -> bool {
-        let shifted = row.width() != row.header().len()
-            || row.cells().any(|c| c.value.contains(['\n', '\r']));
+    /// `plain`: the reader thread found the row has the header's width and no line break.
+    pub fn begin_row(&mut self, row: &Row<'_>, plain: bool) -> bool {
+        let shifted = !plain && (row.width() != row.header().len() || row.has_line_break());
         self.masked_row = (shifted && self.has_secrets()).then(|| row.line());
         let values: Vec<String> = self
             .secret_columns

@@ -222,6 +222,20 @@ fn huge_pages<T>(v: &mut [T]) {
             unsafe {
                 libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
             }
+            // The kernel clears each page at its first touch: a tenth of a million-user lint
+            // when the rules' thread does it. Another thread faults them in meanwhile.
+            std::thread::spawn(move || {
+                // SAFETY: MADV_POPULATE_WRITE maps the pages as a write fault would without
+                // writing a byte (a page is zero or already holds the table); on a range
+                // freed meanwhile it fails, which is ignored.
+                unsafe {
+                    libc::madvise(
+                        from as *mut libc::c_void,
+                        to - from,
+                        libc::MADV_POPULATE_WRITE,
+                    );
+                }
+            });
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -260,6 +274,11 @@ impl Hasher for PassThrough {
 }
 
 pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// A map keyed by [`Place::raw`], which is no hash: its top bits (the file) hardly vary, and
+/// the map tags each slot with a key's top bits, so passed through every slot of a probe
+/// would match and be compared. These keys are hashed.
+pub type PlaceMap<V> = HashMap<u64, V, foldhash::fast::FixedState>;
 
 /// A file index and line packed in 64 bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
