@@ -302,8 +302,13 @@ fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
 /// An id holding a line break or other control character would split or hide a line of its
 /// ops file, so the bundle is refused before anything is written (lint rejects such values).
 fn check_ids(steps: &[PlannedStep]) -> Result<()> {
+    // Control characters (Cc) are U+0000-U+001F and U+007F-U+009F; the last run starts with
+    // byte 0xC2 in UTF-8, so a byte scan rules most ids out before the character scan.
+    let control = |id: &str| {
+        id.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && id.chars().any(char::is_control)
+    };
     for op in steps.iter().flat_map(|s| s.pending()) {
-        if op.id.chars().any(char::is_control) {
+        if control(&op.id) {
             return Err(Error::Usage(format!(
                 "operation id {:?} holds a control character: fix the input value it comes from",
                 op.id

@@ -17,6 +17,8 @@ pub enum Outcome {
     Refused(LintReport),
     Written {
         lint: LintReport,
+        /// The loaded inputs (the caller may drop them, or leave them to the process's end).
+        tenant: Box<crate::model::Tenant>,
         plan: Box<Plan>,
         manifest: Manifest,
         /// Passwords written to the secrets file (0 when none).
@@ -83,6 +85,7 @@ pub fn make_with(
     };
     Ok(Outcome::Written {
         lint,
+        tenant,
         plan,
         manifest,
         secrets,

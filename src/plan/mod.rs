@@ -884,7 +884,8 @@ impl<'a> Builder<'a> {
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
-            let at = format!("{}:{}", m.origin.file, m.origin.line);
+            // For notes only: most memberships have none.
+            let at = At(&m.origin);
             let group = match dir.resolve_group(&m.group) {
                 Resolved::Found(r) => self.recipient_address(r),
                 Resolved::Ambiguous(a, b) => {
@@ -1286,6 +1287,15 @@ impl<'a> Builder<'a> {
 
     fn step_ops(&self, kind: StepKind) -> Option<&Vec<Op>> {
         self.steps.iter().find(|s| s.kind == kind).map(|s| &s.ops)
+    }
+}
+
+/// `file:line` of a record, formatted only when a note uses it.
+struct At<'a>(&'a crate::model::Origin);
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.0.file, self.0.line)
     }
 }
 
