@@ -218,7 +218,7 @@ pub struct State<'p> {
     /// Every name of every recipient (UPNs, aliases, addresses, names, display names), each
     /// with the place of the row that first claimed it.
     pub dir: Directory,
-    /// The place of each group's row to the group's number.
+    /// The place of each group's row to the group's number; ask [`State::group_of`].
     pub group_at: PlaceMap<u32>,
     pub group_names: Vec<Box<str>>,
     pub memberships: KeyTable,
@@ -401,9 +401,19 @@ impl<'p> State<'p> {
         groups::flush_members(self);
     }
 
+    /// The group whose row is at `p`, if any. Groups are rows of groups files: a place in
+    /// another file (a member resolving to a user, most rows) is answered without a lookup in
+    /// a map the directory's table keeps pushing out of the cache.
+    pub fn group_of(&self, p: Place) -> Option<u32> {
+        if self.kinds.get(p.file()).copied().flatten() != Some(FileKind::Groups) {
+            return None;
+        }
+        self.group_at.get(&p.raw()).copied()
+    }
+
     /// "the user at users.csv:3": a recipient of the directory, for messages.
     pub fn recipient_at(&self, p: Place) -> String {
-        let what = if self.group_at.contains_key(&p.raw()) {
+        let what = if self.group_of(p).is_some() {
             "the group"
         } else {
             match self.kinds.get(p.file()).copied().flatten() {
