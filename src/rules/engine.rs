@@ -678,9 +678,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader, threaded: bool) -> Result<
         secret,
         type_line: None,
     };
-    if threaded {
-        read_on_a_thread(st, reader, &mut rows);
-    } else {
+    if !(threaded && read_on_a_thread(st, reader, &mut rows)) {
         loop {
             match reader.next_row() {
                 Ok(Some(row)) => rows.row(st, &row, false),
@@ -854,7 +852,8 @@ struct Batch {
 /// Decodes, splits and validates the file's records on a second thread while this one runs
 /// the rules: the reader is the one [`Reader`], so every record, line and note is the one the
 /// single-threaded loop sees, and the rules see them in the same order.
-fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState) {
+/// Returns false, having read nothing, when no thread could be started.
+fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState) -> bool {
     use std::sync::mpsc;
     let header = &reader.header().clone();
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
@@ -864,40 +863,45 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
         let _ = empty_tx.send(Batch::default());
     }
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            // Ends when a batch comes back no more (the rules stopped) or the file ends.
-            while let Ok(mut batch) = empty_rx.recv() {
-                batch.len = 0;
-                let mut done = false;
-                while batch.len < BATCH {
-                    if batch.records.len() == batch.len {
-                        batch.records.push((csv::StringRecord::new(), 0, false));
+        let spawned = std::thread::Builder::new()
+            .name("cutover-read".into())
+            .spawn_scoped(scope, move || {
+                // Ends when a batch comes back no more (the rules stopped) or the file ends.
+                while let Ok(mut batch) = empty_rx.recv() {
+                    batch.len = 0;
+                    let mut done = false;
+                    while batch.len < BATCH {
+                        if batch.records.len() == batch.len {
+                            batch.records.push((csv::StringRecord::new(), 0, false));
+                        }
+                        let Some((record, line, plain)) = batch.records.get_mut(batch.len) else {
+                            break;
+                        };
+                        match reader.next_into(record) {
+                            Ok(Some(l)) => {
+                                *line = l;
+                                *plain = plain_row(&Row::new(record, header, l));
+                                batch.len += 1;
+                            }
+                            Ok(None) => {
+                                done = true;
+                                break;
+                            }
+                            Err(e) => {
+                                batch.error = Some(e);
+                                done = true;
+                                break;
+                            }
+                        }
                     }
-                    let Some((record, line, plain)) = batch.records.get_mut(batch.len) else {
+                    if full_tx.send(batch).is_err() || done {
                         break;
-                    };
-                    match reader.next_into(record) {
-                        Ok(Some(l)) => {
-                            *line = l;
-                            *plain = plain_row(&Row::new(record, header, l));
-                            batch.len += 1;
-                        }
-                        Ok(None) => {
-                            done = true;
-                            break;
-                        }
-                        Err(e) => {
-                            batch.error = Some(e);
-                            done = true;
-                            break;
-                        }
                     }
                 }
-                if full_tx.send(batch).is_err() || done {
-                    break;
-                }
-            }
-        });
+            });
+        if spawned.is_err() {
+            return false;
+        }
         while let Ok(mut batch) = full_rx.recv() {
             for (record, line, plain) in batch.records.iter().take(batch.len) {
                 rows.row(st, &Row::new(record, header, *line), *plain);
@@ -909,7 +913,8 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
             let _ = empty_tx.send(batch);
         }
         drop(empty_tx);
-    });
+        true
+    })
 }
 
 #[cfg(test)]

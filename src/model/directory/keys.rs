@@ -224,7 +224,8 @@ fn huge_pages<T>(v: &mut [T]) {
             }
             // The kernel clears each page at its first touch: a tenth of a million-user lint
             // when the rules' thread does it. Another thread faults them in meanwhile.
-            std::thread::spawn(move || {
+            // No thread (the system refused one): the rules' thread faults the pages itself.
+            let _ = std::thread::Builder::new().spawn(move || {
                 // SAFETY: MADV_POPULATE_WRITE maps the pages as a write fault would without
                 // writing a byte (a page is zero or already holds the table); on a range
                 // freed meanwhile it fails, which is ignored.
