@@ -1,5 +1,6 @@
 //! Every source version x both identity modes: what the generated bundle must always be.
 
+mod catalogs;
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -551,12 +552,9 @@ const COMMON: [&str; 8] = [
     "Debug",
 ];
 
-/// The full catalog vendored in the repository (reference/README.md says where it comes from).
+/// The full catalogs vendored in the repository (reference/README.md says where they come from).
 fn catalog() -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference/cmdlet-catalog.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the cmdlet catalog is needed at {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
+    catalogs::vendored()
 }
 
 /// Problems with `name -params` for `targets` (any one of them must have it).

@@ -1,7 +1,9 @@
 //! Every command of the simulated tenant has the signature Microsoft documents: the parameter
 //! names, types, aliases, mandatory flags, positions and parameter sets of the vendored cmdlet
-//! catalog (reference/cmdlet-catalog.json), as the real pwsh sees the functions.
+//! catalogs (reference/cmdlet-catalog.json and, for BitTitan's module, bittitan-catalog.json), as
+//! the real pwsh sees the functions.
 
+mod catalogs;
 mod rehearse_support;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,10 +76,7 @@ fn ps_type(p: &Value) -> &'static str {
 )]
 fn every_simulated_command_has_the_catalog_signature() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let catalog: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("reference/cmdlet-catalog.json")).unwrap(),
-    )
-    .unwrap();
+    let catalog: Value = catalogs::vendored();
     let script = r#"
 $ErrorActionPreference = 'Stop'
 $out = @()
@@ -119,7 +118,7 @@ ConvertTo-Json -InputObject $out -Depth 8 -Compress
         assert!(c.is_object(), "{command} is not in the catalog");
         let env = match module {
             "CutoverSim.ExchangeServer" => Some("onprem"),
-            m if m.starts_with("Microsoft.Graph") => None,
+            m if m.starts_with("Microsoft.Graph") || m == "BitTitanManagement" => None,
             _ => Some("exchangeOnline"),
         };
         let applies = |p: &Value| {

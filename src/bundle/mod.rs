@@ -190,6 +190,13 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::MailFlow => "steps/mail-flow",
         StepKind::MailFilter => "steps/mail-filter",
         StepKind::NoticesSend => "steps/notices-send",
+        StepKind::MwProject => "steps/migration-mw-project",
+        StepKind::MwVerify | StepKind::MwPrestage | StepKind::MwFull => "steps/migration-mw-pass",
+        StepKind::MwStatus => "steps/migration-mw-status",
+        StepKind::NativeEndpoint => "steps/migration-endpoint",
+        StepKind::NativeBatch => "steps/migration-batch",
+        StepKind::NativeStart | StepKind::NativeComplete => "steps/migration-start",
+        StepKind::NativeStatus => "steps/migration-status",
         StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
         StepKind::SourceImpersonationRevert => "steps/source-impersonation-revert",
     })
@@ -213,6 +220,14 @@ pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Resu
         "is2010": v == SourceVersion::Ex2010,
         "synced": plan.identity == IdentityMode::Synced,
         "revert_file": format!("steps/{}.ps1", StepKind::SourceThrottlingRevert.id()),
+        // The MigrationWiz pass a pass step submits, and whether a native step completes.
+        "pass": match step.kind {
+            StepKind::MwVerify => "verify",
+            StepKind::MwPrestage => "prestage",
+            StepKind::MwFull => "full",
+            _ => "",
+        },
+        "complete": step.kind == StepKind::NativeComplete,
     });
     hb.render(template_for(step.kind, v, step.place.runs_on)?, &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering {}: {e}", step.id)))

@@ -27,6 +27,7 @@ use crate::project::{IdentityMode, Project, SourceVersion};
 pub const MIN_POWERSHELL: &str = "7.4";
 
 pub mod markdown;
+pub mod migration_steps;
 pub mod prepare;
 pub mod state;
 pub mod steps;

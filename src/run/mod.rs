@@ -309,7 +309,12 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             let text = source_server_instructions(&bundle, step, opts.what_if);
             // The full instructions go with the step summaries (the caller prints them).
             if chatty {
-                eprintln!("{}: runs on the source server, not here", step.id());
+                let place = if step.step.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE {
+                    "on the source server"
+                } else {
+                    "in Windows PowerShell 5.1"
+                };
+                eprintln!("{}: runs {place}, not here", step.id());
             }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
@@ -600,7 +605,12 @@ fn run_one(
     );
     if launcher.is_some() {
         let at = 1 + protocol::STEP_ARGS.len() + 1;
-        let shell = if step.runs_here() { "none" } else { "exchange" };
+        // The Exchange Management Shell is loaded for source-server steps only.
+        let shell = if step.step.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE {
+            "exchange"
+        } else {
+            "none"
+        };
         let extra = [
             "-Script".into(),
             step.script.clone().into_os_string(),
@@ -850,6 +860,18 @@ pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: b
         .map(|m| format!(" -ModulePath {}", win(&m.file)))
         .unwrap_or_default();
     let results = format!("{}.results.jsonl", step.id());
+    if step.step.runs_on != crate::bundle::manifest::RUNS_ON_SOURCE {
+        return format!(
+            "{id}: runs in Windows PowerShell 5.1 (powershell.exe, which BitTitan's module needs), \
+             not here. In a Windows PowerShell window on this jump box, from the bundle folder run:\n    \
+             & {script} -ResultsPath .\\{results}{whatif}\n\
+             then record it:\n    cutover run {bundle} --import-results {id} {results}",
+            id = step.id(),
+            script = win(&step.step.file),
+            bundle = shell::shell_path(&bundle.root),
+            whatif = if what_if { " -WhatIf" } else { "" },
+        );
+    }
     format!(
         "{id}: runs on the source Exchange server, not here. Copy the bundle folder there and, in a \
          PowerShell window on the server (the Exchange Management Shell for Exchange 2007 and later), \

@@ -34,7 +34,7 @@ impl BundleStep {
     }
 
     pub fn runs_here(&self) -> bool {
-        self.step.runs_on != manifest::RUNS_ON_SOURCE
+        manifest::runs_in_runner(&self.step.runs_on, &self.step.shell)
     }
 }
 
