@@ -27,6 +27,7 @@ use crate::project::{IdentityMode, Project, SourceVersion};
 pub const MIN_POWERSHELL: &str = "7.4";
 
 pub mod markdown;
+pub mod migration;
 pub mod prepare;
 pub mod state;
 pub mod steps;
@@ -128,6 +129,9 @@ pub struct Plan {
     pub manual: Vec<ManualStep>,
     /// Source and destination address of every mailbox to migrate (the BitTitan files).
     pub mailboxes: Vec<MailboxPair>,
+    /// The mailbox migration's engine, dates and waves (`[migration]`; `None` for engine none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<migration::MigrationPlan>,
     /// Things the plan had to leave out (unresolvable members, unmapped permissions).
     pub notes: Vec<String>,
     pub findings: Vec<Finding>,
@@ -201,6 +205,9 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
     let mut b = Builder::new(project, tenant, ix);
+    let (migration, migration_findings) = migration::build(project, tenant, &mailbox_pairs(tenant));
+    b.findings.extend(migration_findings);
+    b.migration = migration;
     b.state_export();
     b.source_steps();
     b.domains();
@@ -221,6 +228,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         manual,
         notes,
         findings,
+        migration,
         ..
     } = b;
     Ok(Plan {
@@ -234,6 +242,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         steps,
         manual,
         mailboxes,
+        migration,
         notes,
         findings,
     })
@@ -292,6 +301,8 @@ struct Builder<'a> {
     manual: Vec<ManualStep>,
     notes: Vec<String>,
     findings: Vec<Finding>,
+    /// Built before the steps: the migration steps are generated from its waves.
+    migration: Option<migration::MigrationPlan>,
 }
 
 fn lower(s: &str) -> String {
@@ -331,6 +342,7 @@ impl<'a> Builder<'a> {
             manual: Vec::new(),
             notes: Vec::new(),
             findings: Vec::new(),
+            migration: None,
         }
     }
 
