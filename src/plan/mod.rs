@@ -205,9 +205,8 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
     let mut b = Builder::new(project, tenant, ix);
-    let (migration, migration_findings) = migration::build(project, tenant, &mailbox_pairs(tenant));
-    b.findings.extend(migration_findings);
-    b.migration = migration;
+    let mailboxes = mailbox_pairs(tenant);
+    b.migration = migration::build(project, tenant, &mailboxes);
     b.state_export();
     b.source_steps();
     b.domains();
@@ -222,7 +221,6 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.notices_send()?;
     b.revert();
     b.preflight();
-    let mailboxes = mailbox_pairs(tenant);
     let Builder {
         steps,
         manual,
@@ -248,7 +246,8 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     })
 }
 
-fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
+/// Every mailbox to migrate, once: the users' mailboxes, then the shared and resource ones.
+pub(crate) fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
     let mut seen = HashSet::default();
     let mut pairs = Vec::new();
     for u in &tenant.users {
