@@ -336,7 +336,17 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             .filter(|m| m.user)
             .map(|m| [m.destination.as_str()]),
     )?;
-    for (rel, bytes) in [(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)] {
+    let mut extra = vec![(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)];
+    if let Some(mp) = &plan.migration {
+        extra.push((
+            crate::plan::migration::MAILBOXES_FILE,
+            csv_bytes(
+                &crate::plan::migration::MAILBOX_COLUMNS,
+                crate::plan::migration::mailbox_rows(mp),
+            )?,
+        ));
+    }
+    for (rel, bytes) in extra {
         let sha256 = write_file(out, rel, &bytes)?;
         data.push(DataFile {
             file: rel.to_string(),

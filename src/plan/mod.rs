@@ -27,6 +27,7 @@ use crate::project::{IdentityMode, Project, SourceVersion};
 pub const MIN_POWERSHELL: &str = "7.4";
 
 pub mod markdown;
+pub mod migration;
 pub mod migration_steps;
 pub mod prepare;
 pub mod state;
@@ -129,6 +130,9 @@ pub struct Plan {
     pub manual: Vec<ManualStep>,
     /// Source and destination address of every mailbox to migrate (the BitTitan files).
     pub mailboxes: Vec<MailboxPair>,
+    /// The mailbox migration's engine, dates and waves (`[migration]`; `None` for engine none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<migration::MigrationPlan>,
     /// Things the plan had to leave out (unresolvable members, unmapped permissions).
     pub notes: Vec<String>,
     pub findings: Vec<Finding>,
@@ -202,6 +206,8 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
     let mut b = Builder::new(project, tenant, ix);
+    let mailboxes = mailbox_pairs(tenant);
+    b.migration = migration::build(project, tenant, &mailboxes);
     b.state_export();
     b.source_steps();
     b.domains();
@@ -216,12 +222,12 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.notices_send()?;
     b.revert();
     b.preflight();
-    let mailboxes = mailbox_pairs(tenant);
     let Builder {
         steps,
         manual,
         notes,
         findings,
+        migration,
         ..
     } = b;
     Ok(Plan {
@@ -235,12 +241,14 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         steps,
         manual,
         mailboxes,
+        migration,
         notes,
         findings,
     })
 }
 
-fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
+/// Every mailbox to migrate, once: the users' mailboxes, then the shared and resource ones.
+pub(crate) fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
     let mut seen = HashSet::default();
     let mut pairs = Vec::new();
     for u in &tenant.users {
@@ -293,6 +301,8 @@ struct Builder<'a> {
     manual: Vec<ManualStep>,
     notes: Vec<String>,
     findings: Vec<Finding>,
+    /// Built before the steps: the migration steps are generated from its waves.
+    migration: Option<migration::MigrationPlan>,
 }
 
 fn lower(s: &str) -> String {
@@ -332,6 +342,7 @@ impl<'a> Builder<'a> {
             manual: Vec::new(),
             notes: Vec::new(),
             findings: Vec::new(),
+            migration: None,
         }
     }
 

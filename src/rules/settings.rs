@@ -1,7 +1,8 @@
-//! Settings rules (S...): `[schedule]`, `[notices]` and `[mail_filter]` in `cutover.toml`,
-//! checked by `cutover lint` before notices or connector steps are made from them.
+//! Settings rules (S...): `[schedule]`, `[notices]`, `[mail_filter]` and `[migration]` in
+//! `cutover.toml`, checked by `cutover lint` before notices, connector or migration steps are
+//! made from them.
 
-use crate::diag::Severity::{Error, Info};
+use crate::diag::Severity::{Error, Info, Warning};
 use crate::diag::{Finding, Severity};
 use crate::mail_filter::{self, parse_range, written_ranges};
 use crate::notices::{self, templates, Dates};
@@ -72,6 +73,42 @@ pub const NOTICES_SETTINGS: Rule = Rule {
     explanation: "The notices are sent from [notices] sender through Microsoft Graph (Send-MgUserMail -UserId sender) and written as .eml files From that address; templates and clients are read from the project folder. A value that is not one address, an unknown message name or a missing file would stop `cutover notices` or the send step.",
 };
 
+pub const MIGRATION_SETTINGS: Rule = Rule {
+    code: "S008",
+    name: "migration-settings",
+    severity: Error,
+    summary: "a [migration] setting cannot be used",
+    hint: "engine native needs an endpoint_type Microsoft supports for the source (see the message); [migration] cutover must equal [schedule] cutover; prestage_start comes before the cutover and final_pass on or after it",
+    explanation: "Microsoft documents which native migration fits which source: a cutover migration takes Exchange 2003 and later over Outlook Anywhere but is unavailable once directory synchronization is on; a staged migration is only for Exchange 2003 and 2007 and needs directory synchronization; a remote move needs an Exchange hybrid deployment (Exchange 2010 or later, directory synchronization). Microsoft Learn: What you need to know about a cutover / staged email migration; Exchange hybrid deployment prerequisites. The MX-change day has one source, [schedule] cutover, which the notices tell users: a different [migration] cutover would schedule the final pass on another day than the users are told.",
+};
+
+pub const MIGRATION_FIT: Rule = Rule {
+    code: "S009",
+    name: "migration-schedule-fit",
+    severity: Error,
+    summary: "the pre-stage pass does not fit between [migration] prestage_start and the cutover",
+    hint: "start the pre-stage earlier (the message says the latest start), move the cutover later, raise the bandwidth, or shorten prestage_days so less is pre-staged",
+    explanation: "The pre-stage pass copies mail older than the cut-off (ItemEndDate = cutover day minus prestage_days) before the MX change, so the pass after it only moves the recent rest. Its hours come from the estimate's model (every mailbox's TotalItemSize, primary plus archive, at the configured bandwidth, the link kept full; the assumed share of recent mail stays for the final pass). A pre-stage that cannot finish by the cutover evening (18:00 local time) leaves the final pass with the old mail too, and the users' mailboxes incomplete on Monday.",
+};
+
+pub const MIGRATION_CUTOVER_LIMIT: Rule = Rule {
+    code: "S010",
+    name: "migration-cutover-limit",
+    severity: Error,
+    summary: "a native cutover migration over 2,000 mailboxes",
+    hint: "use MigrationWiz (engine = \"migrationwiz\") or, with a hybrid deployment, remote-move batches",
+    explanation: "A cutover migration moves at most 2,000 mailboxes, all in one batch (only one cutover batch can exist at a time). Microsoft Learn: What you need to know about a cutover email migration to Microsoft 365; Use PowerShell to perform a cutover migration to Microsoft 365.",
+};
+
+pub const MIGRATION_CUTOVER_SIZE: Rule = Rule {
+    code: "S011",
+    name: "migration-cutover-recommended",
+    severity: Warning,
+    summary: "a native cutover migration over the 150 mailboxes Microsoft recommends",
+    hint: "consider MigrationWiz, which migrates wave by wave, or accept the longer provisioning time",
+    explanation: "Microsoft allows up to 2,000 mailboxes in a cutover migration but recommends 150 or fewer, because creating and migrating that many users in one batch takes long. Microsoft Learn: What you need to know about a cutover email migration to Microsoft 365.",
+};
+
 fn finding(project: &Project, rule: &Rule, message: String, value: Option<String>) -> Finding {
     Finding {
         code: rule.code,
@@ -92,7 +129,113 @@ pub fn check(project: &Project) -> Vec<Finding> {
     notices_settings(project, &mut out);
     templates_check(project, &mut out);
     mail_filter_check(project, &mut out);
+    migration_check(project, &mut out);
     out
+}
+
+/// `[migration]` by itself, then (with an engine) the schedule against the loaded inputs.
+fn migration_check(project: &Project, out: &mut Vec<Finding>) {
+    use crate::plan::migration::{self, Engine, NativeType};
+    let m = &project.migration;
+    let mut bad = |message: String, value: Option<String>| {
+        out.push(finding(project, &MIGRATION_SETTINGS, message, value))
+    };
+    if let (Some(given), Some(schedule)) = (m.cutover, project.schedule.cutover) {
+        if given != schedule {
+            bad(
+                format!("[migration] cutover {given} is not [schedule] cutover {schedule}: the MX change has one day; remove one or make them equal"),
+                Some(given.to_string()),
+            );
+        }
+    }
+    let cutover = project.schedule.cutover;
+    if let (Some(start), Some(c)) = (m.prestage_start, cutover) {
+        if start >= c {
+            bad(
+                format!("[migration] prestage_start {start} is not before the cutover {c}"),
+                Some(start.to_string()),
+            );
+        }
+    }
+    if let (Some(last), Some(c)) = (m.final_pass, cutover) {
+        if last < c {
+            bad(
+                format!("[migration] final_pass {last} is before the cutover {c}: the full pass runs after the MX change"),
+                Some(last.to_string()),
+            );
+        }
+    }
+    match m.engine {
+        Engine::None => return,
+        Engine::Native => match m.native_type {
+            None => bad(
+                "[migration] engine = \"native\" needs endpoint_type = \"cutover\", \"staged\" or \"remote-move\"".into(),
+                None,
+            ),
+            Some(t) => {
+                if let Some(why) =
+                    migration::unsupported(t, project.source_version, project.identity)
+                {
+                    bad(
+                        format!("[migration] endpoint_type = \"{}\" with Exchange {}: {why}", t.as_str(), project.source_version),
+                        Some(t.as_str().to_string()),
+                    );
+                }
+            }
+        },
+        Engine::Migrationwiz => {
+            if m.native_type.is_some() || m.batch_prefix.is_some() {
+                bad(
+                    "[migration] endpoint_type and batch_prefix are native settings; engine is migrationwiz".into(),
+                    None,
+                );
+            }
+        }
+    }
+    // The schedule needs the mailboxes: an input lint cannot read is reported on its own.
+    let Ok(tenant) = crate::model::load::load_tenant(project) else {
+        return;
+    };
+    let pairs = crate::plan::mailbox_pairs(&tenant);
+    let Some(plan) = migration::build(project, &tenant, &pairs) else {
+        return;
+    };
+    if let Some(missing) = plan.missing_hours() {
+        let latest = plan
+            .latest_prestage_start()
+            .map(|t| format!("; to fit, start it by {}", t.format("%Y-%m-%d %H:%M")))
+            .unwrap_or_default();
+        out.push(finding(
+            project,
+            &MIGRATION_FIT,
+            format!(
+                "the pre-stage pass needs {} hours but only {} fit between prestage_start {} and the cutover evening {}: {missing} hours missing{latest}",
+                plan.prestage.hours.unwrap_or(0.0),
+                migration::hours_between(plan.prestage_start.unwrap_or_default(), plan.cutover.unwrap_or_default()).max(0.0),
+                plan.prestage_start.map(|d| d.to_string()).unwrap_or_default(),
+                plan.cutover.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            Some(format!("{missing} hours")),
+        ));
+    }
+    if plan.native_type == Some(NativeType::Cutover) {
+        let n = plan.mailbox_count();
+        if n > migration::CUTOVER_MAX_MAILBOXES {
+            out.push(finding(
+                project,
+                &MIGRATION_CUTOVER_LIMIT,
+                format!("{n} mailboxes in one cutover migration; Microsoft allows at most {}", migration::CUTOVER_MAX_MAILBOXES),
+                Some(n.to_string()),
+            ));
+        } else if n > migration::CUTOVER_RECOMMENDED_MAILBOXES {
+            out.push(finding(
+                project,
+                &MIGRATION_CUTOVER_SIZE,
+                format!("{n} mailboxes in one cutover migration; Microsoft recommends {} or fewer", migration::CUTOVER_RECOMMENDED_MAILBOXES),
+                Some(n.to_string()),
+            ));
+        }
+    }
 }
 
 fn schedule(project: &Project, out: &mut Vec<Finding>) {

@@ -626,6 +626,7 @@ mod tests {
             status,
             error: None,
             at: "2026-01-01T00:00:00Z".into(),
+            progress: None,
         }
     }
 

@@ -21,6 +21,9 @@
 //! `{"step","op","action","target","status","error","at"}`, `status` one of
 //! `created updated unchanged skipped failed whatif`, `error` null unless failed, `at` an
 //! ISO 8601 UTC timestamp. stdout and stderr are logs, never data.
+//!
+//! A migration status step adds `"progress"` to its per-mailbox record (see [`Progress`]):
+//! `{"engine","pass","state","items","bytes","errors"}`. Records without it are unchanged.
 
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +80,34 @@ pub struct ResultRecord {
     #[serde(default)]
     pub error: Option<String>,
     pub at: String,
+    /// A mailbox's migration progress, written by the migration status steps only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
 }
+
+/// A mailbox migration's progress as the engine reported it when the status step ran.
+///
+/// `state` is the engine's own status text, never translated: MigrationWiz's
+/// `Get-MW_MailboxMigration` `Status` (Submitted, Processing, Stopping, Stopped, Completed,
+/// Failed), or the native `Get-MigrationUser` `Status` (Queued, Syncing, Synced, Completed,
+/// Failed, ...). The counts are what the engine says moved so far; `None` when it did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// `migrationwiz` or `native` (`plan::migration::Engine::as_str`).
+    pub engine: String,
+    /// `verification`, `prestage` or `full` ([`PASSES`]).
+    pub pass: String,
+    pub state: String,
+    #[serde(default)]
+    pub items: Option<u64>,
+    #[serde(default)]
+    pub bytes: Option<u64>,
+    #[serde(default)]
+    pub errors: Option<u64>,
+}
+
+/// The passes a progress record can name, in the order a mailbox goes through them.
+pub const PASSES: [&str; 3] = ["verification", "prestage", "full"];
 
 pub const ENV_RESULTS: &str = "CUTOVER_RESULTS";
 pub const ENV_STEP: &str = "CUTOVER_STEP";
