@@ -1,123 +1,47 @@
 //! The mailbox migration's steps, for either engine: MigrationWiz driven through BitTitan's
-//! module, or Microsoft's own migration batches in Exchange Online. The schedule (waves, the
-//! pre-stage cut-off) is decided elsewhere; this turns it into operations with stable ids.
+//! module, or Microsoft's own migration batches in Exchange Online. The schedule (engine,
+//! waves, the pre-stage cut-off) is `plan::migration`'s; this turns it into operations.
 //!
-//! Operation ids: `migration:<verb>:w<N>:<source address>` per mailbox and wave (`item`,
-//! `verify`, `prestage`, `status`, `full`), `migration:<verb>:w<N>` per native batch (`batch`,
-//! `start`, `complete`), `migration:project:<name>` and `migration:endpoint:<name>` once. Every
-//! per-mailbox and per-batch data row carries its `Wave`, so a run can select one wave.
+//! Operation ids hold content keys only, never the wave (a re-plan that moves a mailbox to
+//! another wave must not lose what the journal knows): `migration:<verb>:<source address>` per
+//! mailbox (`item`, `verify`, `prestage`, `status`, `full`), `migration:<verb>:<batch>` per
+//! native batch (`batch`, `start`, `complete`; a batch is a wave), `migration:project:<name>`
+//! and `migration:endpoint:<name>` once. The wave is the data file's first column (`Wave`),
+//! which `cutover run --wave N` selects on; the project row's is empty (every wave needs it).
 
 use std::fmt;
 
+use super::migration::{unsupported, Engine, MigrationPlan, NativeType, CUTOVER_MAX_MAILBOXES};
+use super::{op, Change, Op, StepKind};
 use crate::project::{IdentityMode, SourceVersion};
 
-use super::{op, Change, Op, StepKind};
-
-/// Microsoft's three migration types into Exchange Online from an Exchange organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NativeType {
-    /// Every mailbox in one batch, over Outlook Anywhere; no CSV.
-    Cutover,
-    /// Batches of a CSV's mailboxes over Outlook Anywhere; needs directory synchronisation.
-    Staged,
-    /// Hybrid: batches of a CSV's mailboxes moved by MRS through the hybrid endpoint.
-    RemoteMove,
+/// What the steps need beyond the schedule: where the source is, as the engine reaches it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Source {
+    /// MigrationWiz: the source Exchange's URL (the project's export `Url`). Native remote
+    /// move: the hybrid (MRS proxy) endpoint's FQDN (`-RemoteServer`).
+    pub server: String,
+    /// Native cutover or staged: the on-premises administrator's address Autodiscover starts
+    /// from (`-EmailAddress`).
+    pub admin: String,
+    /// `NAME.onmicrosoft.com`: a remote move delivers to `NAME.mail.onmicrosoft.com`.
+    pub tenant: String,
 }
 
-impl NativeType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NativeType::Cutover => "cutover",
-            NativeType::Staged => "staged",
-            NativeType::RemoteMove => "remote-move",
-        }
-    }
-
-    /// Only a remote move's batch is completed (Complete-MigrationBatch finalises "a local move,
-    /// cross-forest move, or remote move migration"); a cutover or staged batch is removed by
-    /// hand once mail flows to Exchange Online (the bundle README says when).
-    pub fn completes(self) -> bool {
-        self == NativeType::RemoteMove
-    }
+/// Native only: Only a remote move's batch is completed (Complete-MigrationBatch finalises "a
+/// local move, cross-forest move, or remote move migration", office-docs-powershell
+/// Complete-MigrationBatch.md); a cutover or staged batch is removed by hand once mail flows
+/// to Exchange Online (the bundle README says when).
+pub fn completes(kind: NativeType) -> bool {
+    kind == NativeType::RemoteMove
 }
 
-/// The documented ceiling of a cutover migration, and the number Microsoft recommends.
-/// Source: "What you need to know about a cutover email migration" (Exchange Online docs):
-/// "A maximum of 2,000 mailboxes ... However, it is recommended that you only migrate 150".
-pub const CUTOVER_MAX: usize = 2000;
-pub const CUTOVER_RECOMMENDED: usize = 150;
-
-/// Why Microsoft's migration type `kind` cannot move mailboxes from this source, or `None`.
-/// Sources: Exchange Online docs "What you need to know about a cutover email migration"
-/// (Exchange 2003 to 2016), "What you need to know about a staged email migration" (2003 and
-/// 2007 only, "You can't use a staged migration to migrate Exchange 2013 or Exchange 2010
-/// mailboxes"; directory synchronisation required), and the hybrid remote move (a RemoteMove
-/// endpoint on a hybrid deployment, Exchange 2010 and later).
-pub fn unsupported(
-    kind: NativeType,
-    version: SourceVersion,
-    identity: IdentityMode,
-) -> Option<&'static str> {
-    match kind {
-        NativeType::Cutover if version > SourceVersion::Ex2016 => Some(
-            "Microsoft documents cutover migration for Exchange 2003 to 2016 sources only; use \
-             a hybrid remote move (type = \"remote-move\") or the MigrationWiz engine",
-        ),
-        NativeType::Staged if version > SourceVersion::Ex2007 => Some(
-            "a staged migration is only for Exchange 2003 and 2007 sources; Microsoft: \"You \
-             can't use a staged migration to migrate Exchange 2013 or Exchange 2010 mailboxes\"",
-        ),
-        NativeType::Staged if identity != IdentityMode::Synced => Some(
-            "a staged migration needs the accounts synchronised from Active Directory \
-             (identity = \"synced\")",
-        ),
-        NativeType::RemoteMove if version < SourceVersion::Ex2010 => Some(
-            "a remote move needs an Exchange hybrid deployment, which Exchange 2003 and 2007 \
-             cannot be part of; use a cutover or staged migration or the MigrationWiz engine",
-        ),
-        _ => None,
-    }
+/// The migration endpoint's name in Exchange Online.
+pub fn endpoint_name(mp: &MigrationPlan) -> String {
+    format!("{}-source", mp.batch_prefix)
 }
 
-/// Which engine moves the mailboxes, with its settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Engine {
-    MigrationWiz {
-        /// BitTitan customer (company name) that owns the project.
-        customer: String,
-        /// MigrationWiz project (mailbox connector) name.
-        project: String,
-        /// The source server's URL as MigrationWiz reaches it (EWS / OWA host).
-        source_server: String,
-    },
-    Native {
-        kind: NativeType,
-        /// Migration endpoint name in Exchange Online.
-        endpoint: String,
-        /// Batch names are `<prefix>-w<N>` (`<prefix>` alone for a cutover batch).
-        batch_prefix: String,
-        /// The source address Autodiscover starts from (Outlook Anywhere types), or the
-        /// on-premises administrator's address.
-        admin_address: String,
-        /// The hybrid endpoint's FQDN (remote move only).
-        remote_server: String,
-        /// `<tenant>.mail.onmicrosoft.com` (remote move only).
-        target_delivery_domain: String,
-    },
-}
-
-/// One mailbox to move, in its wave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MigrationMailbox {
-    pub wave: u32,
-    pub source: String,
-    pub target: String,
-    /// Pre-stage cut-off, `yyyy-mm-dd`: mail older than this is copied before the MX change.
-    pub item_end_date: Option<String>,
-}
-
-/// The schedule cannot be carried out with this engine for this source.
+/// The plan cannot be carried out as configured; the text says what to set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused(pub String);
 
@@ -130,84 +54,69 @@ impl fmt::Display for Refused {
 /// The migration's steps with their operations, in run order (3x before the MX change, 9x
 /// after it). A blank address or a setting the engine needs is refused, never left blank.
 pub fn steps(
-    engine: &Engine,
-    mailboxes: &[MigrationMailbox],
+    mp: &MigrationPlan,
+    source: &Source,
     version: SourceVersion,
     identity: IdentityMode,
 ) -> Result<Vec<(StepKind, Vec<Op>)>, Refused> {
-    if let Some(m) = mailboxes
-        .iter()
-        .find(|m| m.source.trim().is_empty() || m.target.trim().is_empty())
+    if let Some((w, m)) = mp
+        .mailboxes()
+        .find(|(_, m)| m.source.trim().is_empty() || m.target.trim().is_empty())
     {
         return Err(Refused(format!(
-            "a mailbox of wave {} has a blank source or target address ({:?} -> {:?})",
-            m.wave, m.source, m.target
+            "a mailbox of wave {w} has a blank source or target address ({:?} -> {:?})",
+            m.source, m.target
         )));
     }
-    match engine {
-        Engine::MigrationWiz {
-            customer,
-            project,
-            source_server,
-        } => {
-            for (what, v) in [
-                ("customer", customer),
-                ("project", project),
-                ("source server", source_server),
-            ] {
-                if v.trim().is_empty() {
-                    return Err(Refused(format!(
-                        "the MigrationWiz {what} is not set ([migration] in cutover.toml)"
-                    )));
-                }
-            }
-            Ok(migrationwiz(customer, project, source_server, mailboxes))
+    let need = |what: &str, v: &str| {
+        if v.trim().is_empty() {
+            Err(Refused(format!(
+                "the migration steps need {what}: set it in [migration] of cutover.toml"
+            )))
+        } else {
+            Ok(())
         }
-        Engine::Native {
-            kind,
-            endpoint,
-            batch_prefix,
-            admin_address,
-            remote_server,
-            target_delivery_domain,
-        } => {
-            if let Some(why) = unsupported(*kind, version, identity) {
+    };
+    match mp.engine {
+        Engine::None => Ok(Vec::new()),
+        Engine::Migrationwiz => {
+            let customer = mp.customer.as_deref().unwrap_or("");
+            let project = mp.project.as_deref().unwrap_or("");
+            need("the MigrationWiz customer (customer)", customer)?;
+            need("the MigrationWiz project name (project)", project)?;
+            need("the source server's URL (source_server)", &source.server)?;
+            Ok(migrationwiz(mp, customer, project, &source.server))
+        }
+        Engine::Native => {
+            let Some(kind) = mp.native_type else {
+                return Err(Refused(
+                    "the native engine needs a batch type ([migration] endpoint_type)".into(),
+                ));
+            };
+            if let Some(why) = unsupported(kind, version, identity) {
                 return Err(Refused(format!(
                     "{} migration from Exchange {}: {why}",
                     kind.as_str(),
                     version.as_str()
                 )));
             }
-            if *kind == NativeType::Cutover && mailboxes.len() > CUTOVER_MAX {
+            if kind == NativeType::Cutover && mp.mailbox_count() > CUTOVER_MAX_MAILBOXES {
                 return Err(Refused(format!(
-                    "a cutover migration moves at most {CUTOVER_MAX} mailboxes (Microsoft's \
-                     limit); this plan has {}: use waves with another type or MigrationWiz",
-                    mailboxes.len()
+                    "a cutover migration moves at most {CUTOVER_MAX_MAILBOXES} mailboxes \
+                     (Microsoft's limit); this plan has {}",
+                    mp.mailbox_count()
                 )));
             }
-            let mut needed = vec![("endpoint name", endpoint), ("batch prefix", batch_prefix)];
-            if *kind == NativeType::RemoteMove {
-                needed.push(("remote server", remote_server));
-                needed.push(("target delivery domain", target_delivery_domain));
+            if kind == NativeType::RemoteMove {
+                need("the hybrid endpoint's FQDN (source_server)", &source.server)?;
+                need("the tenant ([tenant] name)", &source.tenant)?;
             } else {
-                needed.push(("source administrator address", admin_address));
+                need(
+                    "the on-premises administrator's address for Autodiscover (source_admin)",
+                    &source.admin,
+                )?;
             }
-            for (what, v) in needed {
-                if v.trim().is_empty() {
-                    return Err(Refused(format!(
-                        "the {what} of the native migration is not set ([migration] in cutover.toml)"
-                    )));
-                }
-            }
-            Ok(native(
-                *kind,
-                endpoint,
-                batch_prefix,
-                admin_address,
-                remote_server,
-                target_delivery_domain,
-                mailboxes,
-            ))
+            Ok(native(mp, kind, source))
         }
     }
 }
@@ -217,60 +126,53 @@ fn key(s: &str) -> String {
 }
 
 fn migrationwiz(
+    mp: &MigrationPlan,
     customer: &str,
     project: &str,
-    source_server: &str,
-    mailboxes: &[MigrationMailbox],
+    server: &str,
 ) -> Vec<(StepKind, Vec<Op>)> {
     let mut setup = vec![op(
         format!("migration:project:{}", key(project)),
         "ensure",
         project,
         Change::Create,
-        ["Project", "", project, customer, source_server, "", ""],
+        ["", "Project", project, customer, server, "", ""],
     )];
-    let per = |verb: &str, action: &'static str, change: Change, m: &MigrationMailbox| {
+    let per = |verb: &str, action: &'static str, change: Change, w: u32, source: &str, target: &str| {
         op(
-            format!("migration:{verb}:w{}:{}", m.wave, key(&m.source)),
+            format!("migration:{verb}:{}", key(source)),
             action,
-            m.source.trim(),
+            source.trim(),
             change,
             [
-                m.wave.to_string(),
+                w.to_string(),
                 project.to_string(),
-                m.source.trim().to_string(),
-                m.target.trim().to_string(),
+                source.trim().to_string(),
+                target.trim().to_string(),
             ],
         )
     };
-    let mut verify = Vec::new();
-    let mut prestage = Vec::new();
-    let mut status = Vec::new();
-    let mut full = Vec::new();
-    for m in mailboxes {
+    let end = mp.item_end_date_text();
+    let (mut verify, mut prestage, mut status, mut full) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (w, m) in mp.mailboxes() {
+        let (s, t) = (m.source.as_str(), m.target.as_str());
         setup.push(op(
-            format!("migration:item:w{}:{}", m.wave, key(&m.source)),
+            format!("migration:item:{}", key(s)),
             "ensure",
-            m.source.trim(),
+            s.trim(),
             Change::Create,
-            [
-                "Item",
-                &m.wave.to_string(),
-                project,
-                "",
-                "",
-                m.source.trim(),
-                m.target.trim(),
-            ],
+            [&w.to_string(), "Item", project, "", "", s.trim(), t.trim()],
         ));
-        verify.push(per("verify", "submit", Change::Create, m));
-        if let Some(date) = m.item_end_date.as_deref().filter(|d| !d.trim().is_empty()) {
-            let mut o = per("prestage", "submit", Change::Create, m);
-            o.values.push(date.trim().to_string());
+        verify.push(per("verify", "submit", Change::Create, w, s, t));
+        // Without a cut-off date there is no pre-stage pass to submit.
+        if !end.is_empty() {
+            let mut o = per("prestage", "submit", Change::Create, w, s, t);
+            o.values.push(end.clone());
             prestage.push(o);
         }
-        status.push(per("status", "read", Change::Check, m));
-        full.push(per("full", "submit", Change::Create, m));
+        status.push(per("status", "read", Change::Check, w, s, t));
+        full.push(per("full", "submit", Change::Create, w, s, t));
     }
     vec![
         (StepKind::MwProject, setup),
@@ -281,110 +183,81 @@ fn migrationwiz(
     ]
 }
 
-fn native(
-    kind: NativeType,
-    endpoint: &str,
-    prefix: &str,
-    admin_address: &str,
-    remote_server: &str,
-    delivery_domain: &str,
-    mailboxes: &[MigrationMailbox],
-) -> Vec<(StepKind, Vec<Op>)> {
+fn native(mp: &MigrationPlan, kind: NativeType, source: &Source) -> Vec<(StepKind, Vec<Op>)> {
+    let endpoint = endpoint_name(mp);
     let (address, server) = match kind {
-        NativeType::RemoteMove => ("", remote_server),
-        _ => (admin_address, ""),
+        NativeType::RemoteMove => ("", source.server.trim()),
+        _ => (source.admin.trim(), ""),
     };
     let endpoint_ops = vec![op(
-        format!("migration:endpoint:{}", key(endpoint)),
+        format!("migration:endpoint:{}", key(&endpoint)),
         "ensure",
-        endpoint,
+        &endpoint,
         Change::Create,
-        [kind.as_str(), endpoint, address, server],
+        [kind.as_str(), endpoint.as_str(), address, server],
     )];
-    // A cutover batch takes every mailbox of the source at once: one batch, no waves.
-    let mut waves: Vec<u32> = if kind == NativeType::Cutover {
-        vec![0]
-    } else {
-        mailboxes.iter().map(|m| m.wave).collect()
+    let domain = match kind {
+        NativeType::RemoteMove => source
+            .tenant
+            .trim()
+            .to_lowercase()
+            .strip_suffix(".onmicrosoft.com")
+            .map(|name| format!("{name}.mail.onmicrosoft.com"))
+            .unwrap_or_default(),
+        _ => String::new(),
     };
-    waves.sort_unstable();
-    waves.dedup();
-    let batch_name = |w: u32| {
-        if kind == NativeType::Cutover {
-            prefix.to_string()
-        } else {
-            format!("{prefix}-w{w}")
-        }
-    };
-    let wave_text = |w: u32| {
-        if kind == NativeType::Cutover {
-            String::new()
-        } else {
-            w.to_string()
-        }
-    };
-    let (mut batch, mut start, mut complete) = (Vec::new(), Vec::new(), Vec::new());
-    for &w in &waves {
-        let name = batch_name(w);
+    let (mut batch, mut start, mut complete, mut status) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for wave in &mp.waves {
+        let name = mp.batch_name(wave.number);
+        let w = wave.number.to_string();
+        // A cutover batch takes every mailbox of the source and no CSV.
         let members = if kind == NativeType::Cutover {
             String::new()
         } else {
-            mailboxes
+            wave.mailboxes
                 .iter()
-                .filter(|m| m.wave == w)
                 .map(|m| m.source.trim())
                 .collect::<Vec<_>>()
                 .join(";")
         };
-        let domain = if kind == NativeType::RemoteMove {
-            delivery_domain
-        } else {
-            ""
-        };
         batch.push(op(
-            format!("migration:batch:w{w}"),
+            format!("migration:batch:{}", key(&name)),
             "ensure",
             &name,
             Change::Create,
             [
-                wave_text(w),
+                w.clone(),
                 kind.as_str().to_string(),
                 name.clone(),
-                endpoint.to_string(),
-                domain.to_string(),
+                endpoint.clone(),
+                domain.clone(),
                 members,
             ],
         ));
-        start.push(op(
-            format!("migration:start:w{w}"),
-            "start",
-            &name,
-            Change::Update,
-            [wave_text(w), kind.as_str().to_string(), name.clone()],
-        ));
-        if kind.completes() {
-            complete.push(op(
-                format!("migration:complete:w{w}"),
-                "complete",
+        let batch_op = |verb: &str, action: &'static str| {
+            op(
+                format!("migration:{verb}:{}", key(&name)),
+                action,
                 &name,
                 Change::Update,
-                [wave_text(w), kind.as_str().to_string(), name.clone()],
-            ));
+                [w.clone(), kind.as_str().to_string(), name.clone()],
+            )
+        };
+        start.push(batch_op("start", "start"));
+        if completes(kind) {
+            complete.push(batch_op("complete", "complete"));
         }
-    }
-    let status = mailboxes
-        .iter()
-        .map(|m| {
-            let w = if kind == NativeType::Cutover { 0 } else { m.wave };
-            op(
-                format!("migration:status:w{}:{}", m.wave, key(&m.source)),
+        for m in &wave.mailboxes {
+            status.push(op(
+                format!("migration:status:{}", key(&m.source)),
                 "read",
                 m.source.trim(),
                 Change::Check,
-                [m.wave.to_string(), batch_name(w), m.source.trim().to_string()],
-            )
-        })
-        .collect();
+                [w.clone(), name.clone(), m.source.trim().to_string()],
+            ));
+        }
+    }
     vec![
         (StepKind::NativeEndpoint, endpoint_ops),
         (StepKind::NativeBatch, batch),
@@ -396,33 +269,59 @@ fn native(
 
 #[cfg(test)]
 mod tests {
+    use super::super::migration::{PassEstimate, Wave, WaveMailbox};
     use super::*;
 
-    fn mbx(wave: u32, source: &str, date: Option<&str>) -> MigrationMailbox {
-        MigrationMailbox {
-            wave,
+    fn mbx(source: &str) -> WaveMailbox {
+        WaveMailbox {
             source: source.into(),
             target: source.replace("contoso.com", "contoso.onmicrosoft.com"),
-            item_end_date: date.map(str::to_string),
+            user: true,
+            bytes: None,
+            items: None,
         }
     }
 
-    fn mw() -> Engine {
-        Engine::MigrationWiz {
-            customer: "Contoso".into(),
-            project: "Contoso mailboxes".into(),
-            source_server: "https://mail.contoso.com".into(),
+    fn plan(engine: Engine, kind: Option<NativeType>, waves: &[&[&str]]) -> MigrationPlan {
+        let est = PassEstimate {
+            hours: None,
+            note: String::new(),
+        };
+        MigrationPlan {
+            engine,
+            native_type: kind,
+            customer: Some("Contoso".into()),
+            project: Some("Contoso mailboxes".into()),
+            batch_prefix: "cutover".into(),
+            prestage_start: None,
+            cutover: None,
+            final_pass: None,
+            item_end_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1),
+            prestage_days: 30,
+            waves: waves
+                .iter()
+                .enumerate()
+                .map(|(i, w)| Wave {
+                    number: i as u32 + 1,
+                    mailboxes: w.iter().map(|s| mbx(s)).collect(),
+                    bytes: None,
+                    items: None,
+                    hours: None,
+                    oversized: false,
+                })
+                .collect(),
+            prestage: est.clone(),
+            final_pass_estimate: est,
+            statistics: false,
+            data_file: super::super::migration::MAILBOXES_FILE,
         }
     }
 
-    fn native_engine(kind: NativeType) -> Engine {
-        Engine::Native {
-            kind,
-            endpoint: "Contoso source".into(),
-            batch_prefix: "contoso".into(),
-            admin_address: "admin@contoso.com".into(),
-            remote_server: "hybrid.contoso.com".into(),
-            target_delivery_domain: "contoso.mail.onmicrosoft.com".into(),
+    fn source() -> Source {
+        Source {
+            server: "https://mail.contoso.com".into(),
+            admin: "admin@contoso.com".into(),
+            tenant: "Contoso.onmicrosoft.com".into(),
         }
     }
 
@@ -434,37 +333,34 @@ mod tests {
             .unwrap_or_default()
     }
 
+    fn ops(steps: &[(StepKind, Vec<Op>)], kind: StepKind) -> &[Op] {
+        &steps.iter().find(|(k, _)| *k == kind).unwrap().1
+    }
+
     #[test]
-    fn migrationwiz_ops_carry_their_wave_and_prestage_needs_a_cut_off() {
-        let boxes = [
-            mbx(1, "Alice@Contoso.com", Some("2026-11-01")),
-            mbx(2, "bob@contoso.com", None),
-        ];
-        let s = steps(
-            &mw(),
-            &boxes,
-            SourceVersion::Ex2010,
-            IdentityMode::Cloud,
-        )
-        .unwrap();
+    fn migrationwiz_ids_have_no_wave_and_every_row_starts_with_it() {
+        let mp = plan(
+            Engine::Migrationwiz,
+            None,
+            &[&["Alice@Contoso.com"], &["bob@contoso.com"]],
+        );
+        let s = steps(&mp, &source(), SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
         assert_eq!(
             ids(&s, StepKind::MwProject),
             [
                 "migration:project:contoso mailboxes",
-                "migration:item:w1:alice@contoso.com",
-                "migration:item:w2:bob@contoso.com"
+                "migration:item:alice@contoso.com",
+                "migration:item:bob@contoso.com"
             ]
         );
-        // Bob has no cut-off date: no pre-stage pass is invented for him.
-        assert_eq!(
-            ids(&s, StepKind::MwPrestage),
-            ["migration:prestage:w1:alice@contoso.com"]
-        );
-        let pre = &s.iter().find(|(k, _)| *k == StepKind::MwPrestage).unwrap().1[0];
-        assert_eq!(pre.values.len(), StepKind::MwPrestage.columns().len());
-        assert_eq!(pre.values[0], "1");
-        assert_eq!(pre.values[4], "2026-11-01");
+        let pre = &ops(&s, StepKind::MwPrestage)[1];
+        assert_eq!(pre.id, "migration:prestage:bob@contoso.com");
+        assert_eq!(pre.values[0], "2", "bob is in wave 2");
+        assert_eq!(pre.values[4], "2026-11-01", "the cut-off is -ItemEndDate");
+        // The project row runs in every wave.
+        assert_eq!(ops(&s, StepKind::MwProject)[0].values[0], "");
         for (k, ops) in &s {
+            assert_eq!(k.columns()[0], "Wave", "{k:?}");
             for o in ops {
                 assert_eq!(o.values.len(), k.columns().len(), "{}", o.id);
             }
@@ -472,108 +368,99 @@ mod tests {
     }
 
     #[test]
-    fn blank_addresses_and_settings_are_refused() {
-        let e = steps(
-            &mw(),
-            &[mbx(1, " ", None)],
-            SourceVersion::Ex2016,
-            IdentityMode::Cloud,
-        )
-        .unwrap_err();
+    fn without_a_cut_off_date_there_is_no_prestage_pass() {
+        let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
+        mp.item_end_date = None;
+        let s = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Cloud).unwrap();
+        assert!(ids(&s, StepKind::MwPrestage).is_empty());
+        assert_eq!(ids(&s, StepKind::MwFull), ["migration:full:a@contoso.com"]);
+    }
+
+    #[test]
+    fn blank_addresses_and_missing_settings_are_refused() {
+        let mp = plan(Engine::Migrationwiz, None, &[&[" "]]);
+        let e = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("blank source"), "{e}");
-        let no_project = Engine::MigrationWiz {
-            customer: "Contoso".into(),
-            project: String::new(),
-            source_server: "https://mail.contoso.com".into(),
+        let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
+        mp.project = None;
+        let e = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
+        assert!(e.0.contains("project name"), "{e}");
+        let mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
+        let no_server = Source {
+            server: String::new(),
+            ..source()
         };
-        let e = steps(
-            &no_project,
-            &[mbx(1, "a@contoso.com", None)],
-            SourceVersion::Ex2016,
-            IdentityMode::Cloud,
-        )
-        .unwrap_err();
-        assert!(e.0.contains("project is not set"), "{e}");
+        let e = steps(&mp, &no_server, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
+        assert!(e.0.contains("source_server"), "{e}");
+        let mp = plan(Engine::Native, Some(NativeType::Cutover), &[&["a@contoso.com"]]);
+        let no_admin = Source {
+            admin: String::new(),
+            ..source()
+        };
+        let e = steps(&mp, &no_admin, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
+        assert!(e.0.contains("source_admin"), "{e}");
     }
 
     #[test]
-    fn native_types_follow_microsofts_source_support() {
-        use IdentityMode::*;
-        use NativeType::*;
-        assert!(unsupported(Staged, SourceVersion::Ex2010, Synced).is_some());
-        assert!(unsupported(Staged, SourceVersion::Ex2007, Cloud).is_some());
-        assert!(unsupported(Staged, SourceVersion::Ex2007, Synced).is_none());
-        assert!(unsupported(Cutover, SourceVersion::Ex2003, Cloud).is_none());
-        assert!(unsupported(Cutover, SourceVersion::Ex2016, Cloud).is_none());
-        assert!(unsupported(Cutover, SourceVersion::Ex2019, Cloud).is_some());
-        assert!(unsupported(RemoteMove, SourceVersion::Ex2007, Synced).is_some());
-        assert!(unsupported(RemoteMove, SourceVersion::Ex2019, Synced).is_none());
-        let e = steps(
-            &native_engine(Staged),
-            &[mbx(1, "a@contoso.com", None)],
-            SourceVersion::Ex2016,
-            Synced,
-        )
-        .unwrap_err();
+    fn a_type_microsoft_does_not_support_for_the_source_is_refused() {
+        let mp = plan(Engine::Native, Some(NativeType::Staged), &[&["a@contoso.com"]]);
+        let e = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Synced).unwrap_err();
         assert!(e.0.contains("staged migration from Exchange 2016"), "{e}");
+        let mp = plan(Engine::Native, Some(NativeType::Staged), &[&["a@contoso.com"]]);
+        assert!(steps(&mp, &source(), SourceVersion::Ex2007, IdentityMode::Synced).is_ok());
     }
 
     #[test]
-    fn a_cutover_batch_is_one_batch_without_csv_and_is_never_completed() {
-        let boxes = [
-            mbx(1, "a@contoso.com", None),
-            mbx(2, "b@contoso.com", None),
-        ];
-        let s = steps(
-            &native_engine(NativeType::Cutover),
-            &boxes,
-            SourceVersion::Ex2010,
-            IdentityMode::Cloud,
-        )
-        .unwrap();
-        let batch = &s.iter().find(|(k, _)| *k == StepKind::NativeBatch).unwrap().1;
+    fn a_cutover_batch_has_no_csv_and_is_never_completed() {
+        let mp = plan(
+            Engine::Native,
+            Some(NativeType::Cutover),
+            &[&["a@contoso.com", "b@contoso.com"]],
+        );
+        let s = steps(&mp, &source(), SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
+        let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(batch.len(), 1);
-        assert_eq!(batch[0].target, "contoso");
-        assert_eq!(batch[0].values[5], "", "a cutover batch has no CSV");
+        assert_eq!(batch[0].target, "cutover-wave1");
+        assert_eq!(batch[0].values[5], "", "a cutover batch takes no CSV");
         assert!(ids(&s, StepKind::NativeComplete).is_empty());
-        let many: Vec<_> = (0..=CUTOVER_MAX)
-            .map(|i| mbx(1, &format!("u{i}@contoso.com"), None))
+        assert_eq!(
+            ids(&s, StepKind::NativeEndpoint),
+            ["migration:endpoint:cutover-source"]
+        );
+        assert_eq!(ops(&s, StepKind::NativeEndpoint)[0].values[2], "admin@contoso.com");
+        let many: Vec<String> = (0..=CUTOVER_MAX_MAILBOXES)
+            .map(|i| format!("u{i}@contoso.com"))
             .collect();
-        let e = steps(
-            &native_engine(NativeType::Cutover),
-            &many,
-            SourceVersion::Ex2010,
-            IdentityMode::Cloud,
-        )
-        .unwrap_err();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        let mp = plan(Engine::Native, Some(NativeType::Cutover), &[&refs]);
+        let e = steps(&mp, &source(), SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("at most 2000"), "{e}");
     }
 
     #[test]
-    fn remote_move_batches_per_wave_with_their_mailboxes_and_complete_after_the_mx_change() {
-        let boxes = [
-            mbx(2, "c@contoso.com", None),
-            mbx(1, "a@contoso.com", None),
-            mbx(1, "b@contoso.com", None),
-        ];
-        let s = steps(
-            &native_engine(NativeType::RemoteMove),
-            &boxes,
-            SourceVersion::Ex2016,
-            IdentityMode::Synced,
-        )
-        .unwrap();
-        let batch = &s.iter().find(|(k, _)| *k == StepKind::NativeBatch).unwrap().1;
+    fn remote_move_batches_per_wave_complete_after_the_mx_change() {
+        let mp = plan(
+            Engine::Native,
+            Some(NativeType::RemoteMove),
+            &[&["a@contoso.com", "b@contoso.com"], &["c@contoso.com"]],
+        );
+        let s = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Synced).unwrap();
+        let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(
             batch.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
-            ["migration:batch:w1", "migration:batch:w2"]
+            ["migration:batch:cutover-wave1", "migration:batch:cutover-wave2"]
         );
         assert_eq!(batch[0].values[5], "a@contoso.com;b@contoso.com");
         assert_eq!(batch[0].values[4], "contoso.mail.onmicrosoft.com");
         assert_eq!(
             ids(&s, StepKind::NativeComplete),
-            ["migration:complete:w1", "migration:complete:w2"]
+            [
+                "migration:complete:cutover-wave1",
+                "migration:complete:cutover-wave2"
+            ]
         );
+        assert_eq!(ops(&s, StepKind::NativeStatus)[2].values[0], "2");
         assert_eq!(StepKind::NativeComplete.phase(), "post-cutover");
+        assert_eq!(StepKind::MwFull.phase(), "post-cutover");
     }
 }

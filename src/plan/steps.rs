@@ -273,11 +273,12 @@ impl StepKind {
                 "SendOn",
                 "SendBy",
             ],
-            // Kind: Project or Item. Project rows carry the customer and source server; item
-            // rows the pair of addresses. ItemEndDate is the pre-stage cut-off (yyyy-mm-dd).
+            // `Wave` first in every per-mailbox step (`cutover run --wave N` selects on it; the
+            // project row's is empty: every wave needs the project). Kind: Project or Item.
+            // ItemEndDate is the pre-stage cut-off (yyyy-MM-dd).
             StepKind::MwProject => &[
-                "Kind",
                 "Wave",
+                "Kind",
                 "Project",
                 "Customer",
                 "SourceServer",
