@@ -330,6 +330,10 @@ pub struct RunArgs {
     /// is this one: the review handshake.
     #[arg(long, value_name = "DIGEST")]
     pub expect_digest: Option<String>,
+    /// Only migration wave N's mailboxes in the per-mailbox migration steps (PLAN.md lists the
+    /// waves); the other steps run as usual.
+    #[arg(long, value_name = "N")]
+    pub wave: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -240,6 +240,11 @@ pub struct MigrationSettings {
     pub batch_prefix: Option<String>,
     /// Mailboxes per wave (default: the estimate's concurrency, else 50).
     pub wave_size: Option<usize>,
+    /// MigrationWiz: the source Exchange's URL; native remote move: the MRS proxy's FQDN.
+    pub source_server: Option<String>,
+    /// Native cutover/staged: the on-premises admin mailbox Autodiscover starts from (default:
+    /// `[source] migration_account` when it is an address).
+    pub source_admin: Option<String>,
 }
 
 /// What a user has to reconnect after the cutover.
@@ -471,6 +476,8 @@ struct FileMigration {
     endpoint_type: Option<String>,
     batch_prefix: Option<String>,
     wave_size: Option<usize>,
+    source_server: Option<String>,
+    source_admin: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -713,6 +720,11 @@ impl Project {
             ("migration_account", self.migration_account.as_deref()),
             ("licence_sku", self.licence_sku.as_deref()),
             ("usage_location", self.usage_location.as_deref()),
+            ("[migration] customer", self.migration.customer.as_deref()),
+            ("[migration] project", self.migration.project.as_deref()),
+            ("[migration] batch_prefix", self.migration.batch_prefix.as_deref()),
+            ("[migration] source_server", self.migration.source_server.as_deref()),
+            ("[migration] source_admin", self.migration.source_admin.as_deref()),
         ];
         let domains = self.domains.iter().map(|d| ("domain", Some(d.as_str())));
         let bad = |c: char| c.is_control() || crate::rules::damage::is_bidi_control(c);
@@ -807,6 +819,8 @@ fn migration_settings(m: &FileMigration) -> Result<MigrationSettings> {
         native_type: m.endpoint_type.as_deref().map(str::parse).transpose()?,
         batch_prefix: text(&m.batch_prefix),
         wave_size: m.wave_size,
+        source_server: text(&m.source_server),
+        source_admin: text(&m.source_admin),
     })
 }
 

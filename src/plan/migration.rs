@@ -126,7 +126,10 @@ pub struct WaveMailbox {
 pub struct Wave {
     /// From 1, in run order.
     pub number: u32,
+    /// Kept out of plan.json (100,000s of rows): `data/migration-mailboxes.csv` has them.
+    #[serde(skip)]
     pub mailboxes: Vec<WaveMailbox>,
+    pub mailbox_count: usize,
     /// Sums of the mailboxes' estimates; `None` without statistics.
     pub bytes: Option<u64>,
     pub items: Option<u64>,
@@ -156,6 +159,11 @@ pub struct MigrationPlan {
     pub project: Option<String>,
     /// Native batch names are `<batch_prefix>-wave<N>` (see [`MigrationPlan::batch_name`]).
     pub batch_prefix: String,
+    /// MigrationWiz: the source Exchange's URL; native remote move: the MRS proxy's FQDN.
+    pub source_server: Option<String>,
+    /// Native cutover/staged: the admin mailbox Autodiscover starts from (`[migration]
+    /// source_admin`, else `[source] migration_account` when it is an address).
+    pub source_admin: Option<String>,
     /// When the pre-stage pass may start (`[migration] prestage_start`).
     pub prestage_start: Option<NaiveDate>,
     /// The MX change (`[schedule] cutover`, the one source of that date).
@@ -174,6 +182,25 @@ pub struct MigrationPlan {
     pub statistics: bool,
     /// Where the mailbox rows are for the steps ([`MAILBOXES_FILE`]).
     pub data_file: &'static str,
+}
+
+/// Bytes for people: `1.5 GB` (10^9, as the estimate prints them).
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [(&str, f64); 4] = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
+    for (unit, size) in UNITS {
+        if b as f64 >= size {
+            return format!("{:.1} {unit}", b as f64 / size);
+        }
+    }
+    format!("{b} B")
+}
+
+/// Hours for people, or the reason they are unknown.
+pub fn pass_text(p: &PassEstimate) -> String {
+    match p.hours {
+        Some(h) => format!("{h:.1} h"),
+        None => p.note.clone(),
+    }
 }
 
 impl MigrationPlan {
@@ -407,6 +434,7 @@ pub fn build(
         }
         waves.push(Wave {
             number: u32::try_from(n + 1).unwrap_or(u32::MAX),
+            mailbox_count: mailboxes.len(),
             mailboxes,
             bytes: statistics.then_some(bytes),
             items: statistics.then_some(items),
@@ -458,6 +486,15 @@ pub fn build(
                 .unwrap_or_else(|| format!("cutover-{tenant_name}"))
         }),
         batch_prefix: s.batch_prefix.clone().unwrap_or_else(|| "cutover".into()),
+        source_server: s.source_server.clone(),
+        source_admin: s.source_admin.clone().or_else(|| {
+            project
+                .migration_account
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| a.contains('@') && !a.contains('\\'))
+                .map(str::to_string)
+        }),
         prestage_start: s.prestage_start,
         cutover,
         final_pass: s.final_pass.or(cutover),
@@ -487,4 +524,167 @@ pub fn mailbox_rows(mp: &MigrationPlan) -> Vec<[String; 7]> {
         ]);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::load::{mailboxes_from, permissions_from, stats_from};
+    use crate::audit::rows::Table;
+    use crate::model::Tenant;
+    use crate::project::{IdentityMode, Project, SourceVersion};
+
+    fn table(name: &str, text: &str) -> Table {
+        Table::from_csv_text(name, text, b',').unwrap()
+    }
+
+    /// Four user mailboxes of 1 GB (10^9 bytes) each; b has FullAccess on a.
+    fn tenant(stats: bool) -> Tenant {
+        let mut t = Tenant {
+            mailboxes: mailboxes_from(&table(
+                "m.csv",
+                "Identity,Alias,PrimarySmtpAddress,UserPrincipalName,ExchangeGuid,RecipientTypeDetails\n\
+                 a,a,a@contoso.com,a@contoso.com,g-1,UserMailbox\n\
+                 b,b,b@contoso.com,b@contoso.com,g-2,UserMailbox\n\
+                 c,c,c@contoso.com,c@contoso.com,g-3,UserMailbox\n\
+                 d,d,d@contoso.com,d@contoso.com,g-4,UserMailbox\n",
+            ))
+            .records,
+            permissions: permissions_from(&table(
+                "p.csv",
+                "Identity,User,AccessRights,Deny\na,b@contoso.com,FullAccess,False\n",
+            ))
+            .records,
+            ..Default::default()
+        };
+        if stats {
+            t.stats = stats_from(&table(
+                "s.csv",
+                "MailboxGuid,TotalItemSize,ItemCount\ng-1,1000000000,10\ng-2,1000000000,20\ng-3,1000000000,30\ng-4,1000000000,40\n",
+            ))
+            .records;
+        }
+        t.users = ["a", "b", "c", "d"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| crate::plan::tests::user(&format!("{n}@contoso.com"), i as u64 + 2))
+            .collect();
+        t
+    }
+
+    fn project(engine: Engine, bandwidth: Option<f64>) -> Project {
+        let mut p = Project {
+            domains: vec!["contoso.com".into()],
+            tenant: Some("contoso.onmicrosoft.com".into()),
+            bandwidth_mbps: bandwidth,
+            ..Default::default()
+        };
+        p.migration.engine = engine;
+        p.migration.wave_size = Some(2);
+        p.schedule.cutover = NaiveDate::from_ymd_opt(2026, 12, 18);
+        p
+    }
+
+    fn plan(p: &Project, t: &Tenant) -> MigrationPlan {
+        build(p, t, &crate::plan::mailbox_pairs(t)).expect("an engine")
+    }
+
+    fn wave_of(mp: &MigrationPlan, source: &str) -> u32 {
+        mp.mailboxes()
+            .find(|(_, m)| m.source == source)
+            .map(|(w, _)| w)
+            .unwrap()
+    }
+
+    #[test]
+    fn no_engine_no_migration_plan() {
+        let t = tenant(true);
+        assert!(build(&project(Engine::None, Some(1.0)), &t, &[]).is_none());
+    }
+
+    #[test]
+    fn delegates_share_a_wave_and_waves_keep_their_size() {
+        let mp = plan(&project(Engine::Migrationwiz, Some(1.0)), &tenant(true));
+        assert_eq!(mp.waves.len(), 2);
+        assert_eq!(wave_of(&mp, "a@contoso.com"), wave_of(&mp, "b@contoso.com"));
+        assert_ne!(wave_of(&mp, "a@contoso.com"), wave_of(&mp, "c@contoso.com"));
+        assert!(mp.waves.iter().all(|w| w.mailboxes.len() == 2));
+        assert_eq!(mp.waves[0].bytes, Some(2_000_000_000));
+        assert_eq!(mp.project.as_deref(), Some("cutover-contoso"));
+        // Rows of the data file carry the wave and the cut-off.
+        let rows = mailbox_rows(&mp);
+        assert_eq!(rows.len(), 4);
+        assert!(rows.iter().all(|r| r[3] == "2026-09-19"));
+    }
+
+    #[test]
+    fn item_end_date_is_cutover_minus_prestage_days() {
+        let mut p = project(Engine::Migrationwiz, None);
+        p.prestage_days = 30;
+        let mp = plan(&p, &tenant(false));
+        assert_eq!(mp.item_end_date, NaiveDate::from_ymd_opt(2026, 11, 18));
+        assert_eq!(mp.item_end_date_text(), "2026-11-18");
+        p.schedule.cutover = None;
+        assert_eq!(plan(&p, &tenant(false)).item_end_date_text(), "");
+    }
+
+    #[test]
+    fn pass_hours_from_the_estimate_and_the_fit() {
+        // 4e9 bytes at 1 Mbps (4.5e8 B/h): 8.89 h; 90 % pre-staged = 8.0 h, 10 % after = 0.89 h.
+        let mut p = project(Engine::Migrationwiz, Some(1.0));
+        p.migration.prestage_start = NaiveDate::from_ymd_opt(2026, 12, 18);
+        let mp = plan(&p, &tenant(true));
+        assert_eq!(mp.prestage.hours, Some(8.0));
+        assert_eq!(mp.final_pass_estimate.hours, Some(0.89));
+        // 18 hours from midnight to the 18:00 cutover: fits.
+        assert_eq!(mp.missing_hours(), None);
+        assert_eq!(
+            mp.latest_prestage_start().unwrap().to_string(),
+            "2026-12-18 10:00:00"
+        );
+        // 0.1 Mbps: 80 h of pre-stage, 42 h between Thursday 00:00 and Friday 18:00: 38 missing.
+        let mut slow = project(Engine::Migrationwiz, Some(0.1));
+        slow.migration.prestage_start = NaiveDate::from_ymd_opt(2026, 12, 17);
+        let mp = plan(&slow, &tenant(true));
+        assert_eq!(mp.prestage.hours, Some(80.0));
+        assert_eq!(mp.missing_hours(), Some(38));
+    }
+
+    #[test]
+    fn without_statistics_waves_exist_and_durations_are_unknown() {
+        let mp = plan(&project(Engine::Migrationwiz, Some(1.0)), &tenant(false));
+        assert_eq!(mp.mailbox_count(), 4);
+        assert_eq!(wave_of(&mp, "a@contoso.com"), wave_of(&mp, "b@contoso.com"));
+        assert_eq!(mp.prestage.hours, None);
+        assert!(mp.prestage.note.starts_with("unknown: no statistics"));
+        assert_eq!((mp.waves[0].bytes, mp.waves[0].hours), (None, None));
+        assert_eq!(mp.missing_hours(), None);
+        let no_bandwidth = plan(&project(Engine::Migrationwiz, None), &tenant(true));
+        assert!(no_bandwidth.prestage.note.contains("no bandwidth"));
+        assert_eq!(no_bandwidth.waves[0].bytes, Some(2_000_000_000));
+    }
+
+    #[test]
+    fn a_native_cutover_is_one_wave() {
+        let mut p = project(Engine::Native, None);
+        p.migration.native_type = Some(NativeType::Cutover);
+        let mp = plan(&p, &tenant(false));
+        assert_eq!(mp.waves.len(), 1);
+        assert_eq!(mp.batch_name(1), "cutover-wave1");
+        assert_eq!(mp.customer, None);
+    }
+
+    #[test]
+    fn native_types_per_source_and_identity() {
+        use IdentityMode::{Cloud, Synced};
+        use NativeType::{Cutover, RemoteMove, Staged};
+        use SourceVersion::{Ex2007, Ex2010, Ex2016};
+        let ok = |t, v, i| unsupported(t, v, i).is_none();
+        assert!(ok(Cutover, Ex2007, Cloud) && ok(Cutover, Ex2016, Cloud));
+        assert!(!ok(Cutover, Ex2016, Synced));
+        assert!(ok(Staged, Ex2007, Synced) && !ok(Staged, Ex2010, Synced));
+        assert!(!ok(Staged, Ex2007, Cloud));
+        assert!(ok(RemoteMove, Ex2010, Synced) && !ok(RemoteMove, Ex2007, Synced));
+        assert!(!ok(RemoteMove, Ex2016, Cloud));
+    }
 }

@@ -22,6 +22,9 @@ pub struct Summary {
     pub run: RunFacts,
     pub steps: Vec<StepSummary>,
     pub failures: Vec<Failure>,
+    /// The mailbox migration's progress (bundles with `[migration]` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::migration::MigrationSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,6 +178,8 @@ pub struct Loaded {
     pub post_cutover: HashSet<String>,
     pub tenant: Option<String>,
     pub source_version: Option<String>,
+    /// The plan's mailboxes to migrate (the bundle's `data/migration-mailboxes.csv`).
+    pub migration: Option<Vec<super::migration::Planned>>,
 }
 
 pub fn load(path: &Path) -> Result<Loaded> {
@@ -184,11 +189,18 @@ pub fn load(path: &Path) -> Result<Loaded> {
     let records = Records::read(&run.results())?;
     let mut planned = BTreeMap::new();
     let mut post_cutover = HashSet::new();
-    let (mut tenant, mut source_version) = (None, None);
+    let (mut tenant, mut source_version, mut migration) = (None, None, None);
     if let Some(manifest) = run.bundle().and_then(|b| verify::read_manifest(b).ok()) {
         tenant = manifest.tenant.clone();
         source_version = Some(manifest.source_version.clone());
         if let Some(root) = run.bundle() {
+            if manifest
+                .data
+                .iter()
+                .any(|d| d.file == crate::plan::migration::MAILBOXES_FILE)
+            {
+                migration = super::migration::read_planned(root);
+            }
             for step in &manifest.steps {
                 let ops = step
                     .ops_file
@@ -211,6 +223,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
         post_cutover,
         tenant,
         source_version,
+        migration,
     })
 }
 
@@ -376,5 +389,9 @@ pub fn summarize(loaded: &Loaded) -> Summary {
         },
         steps,
         failures,
+        migration: loaded
+            .migration
+            .as_deref()
+            .map(|p| super::migration::summarize(p, &loaded.records, &m.waves)),
     }
 }

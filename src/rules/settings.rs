@@ -183,14 +183,7 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
                 }
             }
         },
-        Engine::Migrationwiz => {
-            if m.native_type.is_some() || m.batch_prefix.is_some() {
-                bad(
-                    "[migration] endpoint_type and batch_prefix are native settings; engine is migrationwiz".into(),
-                    None,
-                );
-            }
-        }
+        Engine::Migrationwiz => {}
     }
     // The schedule needs the mailboxes: an input lint cannot read is reported on its own.
     let Ok(tenant) = crate::model::load::load_tenant(project) else {
@@ -433,6 +426,73 @@ mod tests {
             codes("[schedule]\ncutover = 2026-12-18\nannounce = 2026-12-01\n[mail_filter]\nvendor='Mimecast'\nip_ranges=['192.0.2.0/24']\nsmarthost='relay.example.com'\n"),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn s008_migration_settings() {
+        let base = "[schedule]\ncutover = 2026-12-18\n[migration]\n";
+        assert_eq!(codes(&format!("{base}engine = 'migrationwiz'\n")), Vec::<&str>::new());
+        assert_eq!(codes(&format!("{base}engine = 'native'\n")), ["S008"]);
+        // Staged is for 2003/2007 only; the default source is 2016.
+        assert_eq!(
+            codes(&format!("{base}engine = 'native'\nendpoint_type = 'staged'\n")),
+            ["S008"]
+        );
+        assert_eq!(
+            codes(&format!("{base}engine = 'native'\nendpoint_type = 'cutover'\n")),
+            Vec::<&str>::new()
+        );
+        // One MX-change day.
+        assert_eq!(codes(&format!("{base}cutover = 2026-12-19\n")), ["S008"]);
+        assert_eq!(codes(&format!("{base}cutover = 2026-12-18\n")), Vec::<&str>::new());
+        assert_eq!(
+            codes(&format!("{base}prestage_start = 2026-12-18\nfinal_pass = 2026-12-17\n")),
+            ["S008", "S008"]
+        );
+        // [migration] cutover alone is the cutover day.
+        let p = Project::from_toml("[migration]\ncutover = 2026-12-18\n", Path::new("")).unwrap();
+        assert_eq!(p.schedule.cutover, chrono::NaiveDate::from_ymd_opt(2026, 12, 18));
+        assert!(Project::from_toml("[migration]\nengine = 'imap'\n", Path::new("")).is_err());
+    }
+
+    #[test]
+    fn s009_s011_need_the_mailboxes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut mailboxes = String::from("Identity,Alias,PrimarySmtpAddress,ExchangeGuid,RecipientTypeDetails\n");
+        let mut stats = String::from("MailboxGuid,TotalItemSize,ItemCount\n");
+        for i in 0..151 {
+            mailboxes.push_str(&format!("m{i},m{i},m{i}@contoso.com,g-{i},SharedMailbox\n"));
+            stats.push_str(&format!("g-{i},1000000000,1\n"));
+        }
+        std::fs::write(d.join("m.csv"), mailboxes).unwrap();
+        std::fs::write(d.join("s.csv"), stats).unwrap();
+        let toml = |extra: &str| {
+            format!(
+                "[tenant]\nname='contoso.onmicrosoft.com'\ndomains=['contoso.com']\n[inputs]\nmailboxes='m.csv'\nstats='s.csv'\n[estimate]\nbandwidth_mbps = 100\n[schedule]\ncutover = 2026-12-18\n[migration]\n{extra}"
+            )
+        };
+        let codes = |text: &str| -> Vec<&'static str> {
+            let p = Project::from_toml(text, d).unwrap();
+            check(&p).iter().map(|f| f.code).collect()
+        };
+        // 151 GB at 100 Mbps (4.5e10 B/h): 3.36 h, 90 % = 3.02 h before Friday 18:00.
+        assert_eq!(
+            codes(&toml("engine = 'migrationwiz'\nprestage_start = 2026-12-18\n")),
+            Vec::<&str>::new()
+        );
+        let p = Project::from_toml(&toml("engine = 'native'\nendpoint_type = 'cutover'\n"), d).unwrap();
+        let f = check(&p);
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), ["S011"]);
+        assert!(f[0].message.starts_with("151 mailboxes"));
+        let slow = toml("engine = 'migrationwiz'\nprestage_start = 2026-12-18\n")
+            .replace("bandwidth_mbps = 100", "bandwidth_mbps = 10");
+        let p = Project::from_toml(&slow, d).unwrap();
+        let f = check(&p);
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), ["S009"]);
+        // 151e9 / 4.5e9 = 33.56 h, 90 % = 30.2 h; 18 h fit: 13 hours missing.
+        assert!(f[0].message.contains("13 hours missing"), "{}", f[0].message);
+        assert!(f[0].message.contains("start it by 2026-12-17 11:48"), "{}", f[0].message);
     }
 
     #[test]

@@ -139,6 +139,9 @@ pub struct RunMeta {
     /// nothing in it touched a real service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rehearsal: Option<RehearsalMeta>,
+    /// Migration waves this run was asked to do (`cutover run --wave N`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<u32>,
 }
 
 /// What a rehearsal ran against (`run.json` of a rehearsal).
@@ -473,6 +476,25 @@ pub fn redact_records_from(path: &Path, offset: u64, redactor: &Redactor) -> Res
     Ok(changed)
 }
 
+/// Masks a record's text value, and the texts inside an object value (a migration record's
+/// `progress`: the engine's state text comes from the service); true when anything changed.
+fn redact_value(value: &mut serde_json::Value, redactor: &Redactor) -> bool {
+    match value {
+        serde_json::Value::String(v) => {
+            let masked = redactor.redact(v);
+            let changed = masked != *v;
+            if changed {
+                *v = masked;
+            }
+            changed
+        }
+        serde_json::Value::Object(o) => o
+            .values_mut()
+            .fold(false, |any, v| redact_value(v, redactor) | any),
+        _ => false,
+    }
+}
+
 /// The line with its secrets masked, or None when there is nothing to mask.
 fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
     // Bytes that are not UTF-8 are a line cut short or stray output: masked as text like any.
@@ -490,13 +512,7 @@ fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
             if matches!(key.as_str(), "step" | "op" | "status" | "at") {
                 continue;
             }
-            if let serde_json::Value::String(v) = value {
-                let masked = redactor.redact(v);
-                if masked != *v {
-                    *v = masked;
-                    any = true;
-                }
-            }
+            any |= redact_value(value, redactor);
         }
         return any.then(|| serde_json::Value::Object(rec).to_string());
     }

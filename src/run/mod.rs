@@ -34,6 +34,7 @@ pub mod redact;
 pub mod resume;
 pub mod shell;
 pub mod verify;
+pub mod waves;
 #[cfg(windows)]
 mod windows;
 
@@ -80,6 +81,8 @@ pub struct RunOptions {
     pub rehearsal: Option<Rehearsal>,
     /// Refuse the bundle unless its digest (sha256 of manifest.json) is this one.
     pub expect_digest: Option<String>,
+    /// Only this migration wave's operations in the steps whose data has a `Wave` column.
+    pub wave: Option<u32>,
 }
 
 /// How a rehearsal changes a run: its own runs folder, source-server steps run here too (in a
@@ -141,6 +144,7 @@ impl RunOptions {
             phase: Phase::Migrate,
             rehearsal: None,
             expect_digest: None,
+            wave: None,
         }
     }
 }
@@ -207,7 +211,12 @@ fn install_interrupt_handler() {
 
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
-    let bundle = verify::open_verified(&opts.bundle)?;
+    let mut bundle = verify::open_verified(&opts.bundle)?;
+    // Steps whose operations `--wave` narrowed: they run those operations only.
+    let wave_steps = match opts.wave {
+        Some(n) => waves::restrict(&mut bundle, n)?,
+        None => Vec::new(),
+    };
     if let Some(digest) = &opts.expect_digest {
         verify::check_digest(&bundle, digest)?;
     }
@@ -240,6 +249,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
     let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
+    if let Some(n) = opts.wave {
+        meta.waves.push(n);
+        run.write_meta(&meta)?;
+    }
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     // --quiet hides progress and these lines alike.
@@ -330,13 +343,19 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             continue;
         }
         let records = Records::read(&run.results())?;
-        let plan = plan_step(
+        let narrowed = wave_steps.iter().any(|id| id == step.id());
+        let plan = match plan_step(
             step,
             &records.last_status(),
             &meta.invocations,
             opts.mode,
             opts.what_if,
-        );
+        ) {
+            // The whole step is every wave: name this wave's operations instead.
+            _ if narrowed && step.planned.is_empty() => StepPlan::Skip(waves::NOT_IN_WAVE),
+            StepPlan::Whole if narrowed => StepPlan::Only(step.planned.clone()),
+            plan => plan,
+        };
         let status = match plan {
             StepPlan::Skip(why) => {
                 if chatty {
@@ -544,6 +563,7 @@ pub(crate) fn new_meta(
             .collect(),
         invocations: Vec::new(),
         rehearsal: None,
+        waves: Vec::new(),
     }
 }
 

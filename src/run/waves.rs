@@ -1,0 +1,107 @@
+//! `cutover run --wave N`: the per-mailbox migration steps carry each operation's wave in the
+//! `Wave` column of their data file (`plan::migration::WAVE_COLUMN`); a wave run keeps only
+//! that wave's operations (and the rows of no wave, which every wave needs) in those steps.
+//! Steps without the column are left as they are.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::verify::Bundle;
+use crate::error::{Error, Result};
+use crate::plan::migration::WAVE_COLUMN;
+
+/// Why a per-wave step did nothing in a wave run.
+pub const NOT_IN_WAVE: &str = "no operations of this step in the wave asked for";
+
+/// The operations of each row whose `Wave` is `wave`, and every wave the file names; `None`
+/// when the file has no `Wave` column. The file was verified against the manifest.
+fn wave_ops(path: &std::path::Path, wave: u32) -> Result<Option<(HashSet<String>, BTreeSet<u32>)>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let bad = |e: csv::Error| Error::Usage(format!("{}: {e}", path.display()));
+    let header = reader.headers().map_err(bad)?.clone();
+    let name = |i: usize| header.get(i).map(|h| h.trim_start_matches('\u{feff}'));
+    let find = |want: &str| (0..header.len()).find(|&i| name(i) == Some(want));
+    let (Some(op), Some(col)) = (find("Op"), find(WAVE_COLUMN)) else {
+        return Ok(None);
+    };
+    let mut ops = HashSet::new();
+    let mut seen = BTreeSet::new();
+    for row in reader.records() {
+        let row = row.map_err(bad)?;
+        let cell = row.get(col).unwrap_or("").trim();
+        // A row of no wave (a MigrationWiz project the mailbox rows need) belongs to every wave.
+        let n = if cell.is_empty() {
+            None
+        } else {
+            match cell.parse::<u32>() {
+                Ok(n) => Some(n),
+                Err(_) => continue,
+            }
+        };
+        if let Some(n) = n {
+            seen.insert(n);
+        }
+        if n.is_none() || n == Some(wave) {
+            if let Some(id) = row.get(op) {
+                ops.insert(id.to_string());
+            }
+        }
+    }
+    Ok(Some((ops, seen)))
+}
+
+/// Narrows every step with a `Wave` column to wave `wave`'s planned operations; returns those
+/// steps' ids. Refused when the bundle has no waves, or none numbered `wave`.
+pub fn restrict(bundle: &mut Bundle, wave: u32) -> Result<Vec<String>> {
+    let mut narrowed = Vec::new();
+    let mut waves = BTreeSet::new();
+    let root = bundle.root.clone();
+    for step in &mut bundle.steps {
+        let mut keep: Option<HashSet<String>> = None;
+        for rel in &step.step.data {
+            if let Some((ops, seen)) = wave_ops(&root.join(rel), wave)? {
+                waves.extend(seen);
+                keep.get_or_insert_with(HashSet::new).extend(ops);
+            }
+        }
+        if let Some(keep) = keep {
+            step.planned.retain(|op| keep.contains(op));
+            narrowed.push(step.id().to_string());
+        }
+    }
+    if narrowed.is_empty() {
+        return Err(Error::Usage(
+            "--wave: this bundle has no migration waves (set [migration] engine in cutover.toml and bundle again)".into(),
+        ));
+    }
+    if !waves.contains(&wave) {
+        let list: Vec<String> = waves.iter().map(u32::to_string).collect();
+        return Err(Error::Usage(format!(
+            "--wave {wave}: no such wave in this bundle (waves: {})",
+            list.join(", ")
+        )));
+    }
+    Ok(narrowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_of_the_wave_and_every_wave_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("d.csv");
+        std::fs::write(
+            &p,
+            "\u{feff}Op,Wave,SourceAddress\r\nm:p,,\r\nm:a,1,a@x\r\nm:b,2,b@x\r\nm:c,2,c@x\r\n",
+        )
+        .unwrap();
+        let (ops, seen) = wave_ops(&p, 2).unwrap().unwrap();
+        let want = ["m:p", "m:b", "m:c"].map(String::from);
+        assert_eq!(ops, HashSet::from(want));
+        assert_eq!(seen, BTreeSet::from([1, 2]));
+        std::fs::write(&p, "\u{feff}Op,Domain\r\nd:x,x\r\n").unwrap();
+        assert!(wave_ops(&p, 1).unwrap().is_none());
+    }
+}
