@@ -227,6 +227,9 @@ pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Resu
             StepKind::MwFull => "full",
             _ => "",
         },
+        "pass_verify": step.kind == StepKind::MwVerify,
+        "pass_prestage": step.kind == StepKind::MwPrestage,
+        "pass_full": step.kind == StepKind::MwFull,
         "complete": step.kind == StepKind::NativeComplete,
     });
     hb.render(template_for(step.kind, v, step.place.runs_on)?, &ctx)
@@ -484,9 +487,54 @@ fn render_readme(
             "notices": StepKind::NoticesSend.id(),
         },
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
+        "migration": migration_context(plan, &has),
     });
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
+}
+
+/// What the README says about moving the mailboxes: the engine's steps, and which of
+/// Microsoft's native migration types this source and identity mode allow (and why not).
+fn migration_context(plan: &Plan, has: &dyn Fn(StepKind) -> bool) -> serde_json::Value {
+    use crate::plan::migration::{unsupported, Engine, NativeType};
+    let native_types = [
+        NativeType::Cutover,
+        NativeType::Staged,
+        NativeType::RemoteMove,
+    ]
+    .iter()
+    .map(|&t| {
+        let why = unsupported(t, plan.source_version, plan.identity);
+        json!({"type": t.as_str(), "supported": why.is_none(), "why": why.unwrap_or("")})
+    })
+    .collect::<Vec<_>>();
+    let engine = plan.migration.as_ref().map_or(Engine::None, |m| m.engine);
+    let native_type = plan
+        .migration
+        .as_ref()
+        .and_then(|m| m.native_type)
+        .map(|t| t.as_str());
+    json!({
+        "engine": engine.as_str(),
+        "migrationwiz": has(StepKind::MwProject),
+        "native": has(StepKind::NativeEndpoint),
+        "native_type": native_type,
+        "completes": has(StepKind::NativeComplete),
+        "native_types": native_types,
+        "any_native": native_types.iter().any(|t| t["supported"] == json!(true)),
+        "id": {
+            "mw_project": StepKind::MwProject.id(),
+            "mw_verify": StepKind::MwVerify.id(),
+            "mw_prestage": StepKind::MwPrestage.id(),
+            "mw_status": StepKind::MwStatus.id(),
+            "mw_full": StepKind::MwFull.id(),
+            "endpoint": StepKind::NativeEndpoint.id(),
+            "batch": StepKind::NativeBatch.id(),
+            "start": StepKind::NativeStart.id(),
+            "status": StepKind::NativeStatus.id(),
+            "complete": StepKind::NativeComplete.id(),
+        },
+    })
 }
 
 /// What the README says about `[mail_filter]` (`null` without one or without its step).

@@ -15,20 +15,7 @@ use super::migration::{unsupported, Engine, MigrationPlan, NativeType, CUTOVER_M
 use super::{op, Change, Op, StepKind};
 use crate::project::{IdentityMode, SourceVersion};
 
-/// What the steps need beyond the schedule: where the source is, as the engine reaches it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Source {
-    /// MigrationWiz: the source Exchange's URL (the project's export `Url`). Native remote
-    /// move: the hybrid (MRS proxy) endpoint's FQDN (`-RemoteServer`).
-    pub server: String,
-    /// Native cutover or staged: the on-premises administrator's address Autodiscover starts
-    /// from (`-EmailAddress`).
-    pub admin: String,
-    /// `NAME.onmicrosoft.com`: a remote move delivers to `NAME.mail.onmicrosoft.com`.
-    pub tenant: String,
-}
-
-/// Native only: Only a remote move's batch is completed (Complete-MigrationBatch finalises "a
+/// Only a remote move's batch is completed (Complete-MigrationBatch finalises "a
 /// local move, cross-forest move, or remote move migration", office-docs-powershell
 /// Complete-MigrationBatch.md); a cutover or staged batch is removed by hand once mail flows
 /// to Exchange Online (the bundle README says when).
@@ -55,7 +42,7 @@ impl fmt::Display for Refused {
 /// after it). A blank address or a setting the engine needs is refused, never left blank.
 pub fn steps(
     mp: &MigrationPlan,
-    source: &Source,
+    tenant: Option<&str>,
     version: SourceVersion,
     identity: IdentityMode,
 ) -> Result<Vec<(StepKind, Vec<Op>)>, Refused> {
@@ -77,6 +64,9 @@ pub fn steps(
             Ok(())
         }
     };
+    let server = mp.source_server.as_deref().unwrap_or("");
+    let admin = mp.source_admin.as_deref().unwrap_or("");
+    let tenant = tenant.unwrap_or("");
     match mp.engine {
         Engine::None => Ok(Vec::new()),
         Engine::Migrationwiz => {
@@ -84,8 +74,8 @@ pub fn steps(
             let project = mp.project.as_deref().unwrap_or("");
             need("the MigrationWiz customer (customer)", customer)?;
             need("the MigrationWiz project name (project)", project)?;
-            need("the source server's URL (source_server)", &source.server)?;
-            Ok(migrationwiz(mp, customer, project, &source.server))
+            need("the source server's URL (source_server)", server)?;
+            Ok(migrationwiz(mp, customer, project, server))
         }
         Engine::Native => {
             let Some(kind) = mp.native_type else {
@@ -108,15 +98,15 @@ pub fn steps(
                 )));
             }
             if kind == NativeType::RemoteMove {
-                need("the hybrid endpoint's FQDN (source_server)", &source.server)?;
-                need("the tenant ([tenant] name)", &source.tenant)?;
+                need("the hybrid endpoint's FQDN (source_server)", server)?;
+                need("the tenant ([tenant] name)", tenant)?;
             } else {
                 need(
                     "the on-premises administrator's address for Autodiscover (source_admin)",
-                    &source.admin,
+                    admin,
                 )?;
             }
-            Ok(native(mp, kind, source))
+            Ok(native(mp, kind, server, admin, tenant))
         }
     }
 }
@@ -183,11 +173,17 @@ fn migrationwiz(
     ]
 }
 
-fn native(mp: &MigrationPlan, kind: NativeType, source: &Source) -> Vec<(StepKind, Vec<Op>)> {
+fn native(
+    mp: &MigrationPlan,
+    kind: NativeType,
+    server: &str,
+    admin: &str,
+    tenant: &str,
+) -> Vec<(StepKind, Vec<Op>)> {
     let endpoint = endpoint_name(mp);
     let (address, server) = match kind {
-        NativeType::RemoteMove => ("", source.server.trim()),
-        _ => (source.admin.trim(), ""),
+        NativeType::RemoteMove => ("", server.trim()),
+        _ => (admin.trim(), ""),
     };
     let endpoint_ops = vec![op(
         format!("migration:endpoint:{}", key(&endpoint)),
@@ -197,8 +193,7 @@ fn native(mp: &MigrationPlan, kind: NativeType, source: &Source) -> Vec<(StepKin
         [kind.as_str(), endpoint.as_str(), address, server],
     )];
     let domain = match kind {
-        NativeType::RemoteMove => source
-            .tenant
+        NativeType::RemoteMove => tenant
             .trim()
             .to_lowercase()
             .strip_suffix(".onmicrosoft.com")
@@ -314,16 +309,12 @@ mod tests {
             final_pass_estimate: est,
             statistics: false,
             data_file: super::super::migration::MAILBOXES_FILE,
+            source_server: Some("https://mail.contoso.com".into()),
+            source_admin: Some("admin@contoso.com".into()),
         }
     }
 
-    fn source() -> Source {
-        Source {
-            server: "https://mail.contoso.com".into(),
-            admin: "admin@contoso.com".into(),
-            tenant: "Contoso.onmicrosoft.com".into(),
-        }
-    }
+    const TENANT: Option<&str> = Some("Contoso.onmicrosoft.com");
 
     fn ids(steps: &[(StepKind, Vec<Op>)], kind: StepKind) -> Vec<String> {
         steps
@@ -344,7 +335,7 @@ mod tests {
             None,
             &[&["Alice@Contoso.com"], &["bob@contoso.com"]],
         );
-        let s = steps(&mp, &source(), SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
+        let s = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
         assert_eq!(
             ids(&s, StepKind::MwProject),
             [
@@ -371,7 +362,7 @@ mod tests {
     fn without_a_cut_off_date_there_is_no_prestage_pass() {
         let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
         mp.item_end_date = None;
-        let s = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Cloud).unwrap();
+        let s = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap();
         assert!(ids(&s, StepKind::MwPrestage).is_empty());
         assert_eq!(ids(&s, StepKind::MwFull), ["migration:full:a@contoso.com"]);
     }
@@ -379,35 +370,29 @@ mod tests {
     #[test]
     fn blank_addresses_and_missing_settings_are_refused() {
         let mp = plan(Engine::Migrationwiz, None, &[&[" "]]);
-        let e = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
+        let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("blank source"), "{e}");
         let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
         mp.project = None;
-        let e = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
+        let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("project name"), "{e}");
-        let mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
-        let no_server = Source {
-            server: String::new(),
-            ..source()
-        };
-        let e = steps(&mp, &no_server, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
+        let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
+        mp.source_server = None;
+        let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("source_server"), "{e}");
-        let mp = plan(Engine::Native, Some(NativeType::Cutover), &[&["a@contoso.com"]]);
-        let no_admin = Source {
-            admin: String::new(),
-            ..source()
-        };
-        let e = steps(&mp, &no_admin, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
+        let mut mp = plan(Engine::Native, Some(NativeType::Cutover), &[&["a@contoso.com"]]);
+        mp.source_admin = Some("  ".into());
+        let e = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("source_admin"), "{e}");
     }
 
     #[test]
     fn a_type_microsoft_does_not_support_for_the_source_is_refused() {
         let mp = plan(Engine::Native, Some(NativeType::Staged), &[&["a@contoso.com"]]);
-        let e = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Synced).unwrap_err();
+        let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Synced).unwrap_err();
         assert!(e.0.contains("staged migration from Exchange 2016"), "{e}");
         let mp = plan(Engine::Native, Some(NativeType::Staged), &[&["a@contoso.com"]]);
-        assert!(steps(&mp, &source(), SourceVersion::Ex2007, IdentityMode::Synced).is_ok());
+        assert!(steps(&mp, TENANT, SourceVersion::Ex2007, IdentityMode::Synced).is_ok());
     }
 
     #[test]
@@ -417,7 +402,7 @@ mod tests {
             Some(NativeType::Cutover),
             &[&["a@contoso.com", "b@contoso.com"]],
         );
-        let s = steps(&mp, &source(), SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
+        let s = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
         let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(batch.len(), 1);
         assert_eq!(batch[0].target, "cutover-wave1");
@@ -433,7 +418,7 @@ mod tests {
             .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
         let mp = plan(Engine::Native, Some(NativeType::Cutover), &[&refs]);
-        let e = steps(&mp, &source(), SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
+        let e = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("at most 2000"), "{e}");
     }
 
@@ -444,7 +429,7 @@ mod tests {
             Some(NativeType::RemoteMove),
             &[&["a@contoso.com", "b@contoso.com"], &["c@contoso.com"]],
         );
-        let s = steps(&mp, &source(), SourceVersion::Ex2016, IdentityMode::Synced).unwrap();
+        let s = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Synced).unwrap();
         let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(
             batch.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),

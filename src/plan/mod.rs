@@ -220,6 +220,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.dns_and_mail_flow();
     b.mail_filter()?;
     b.notices_send()?;
+    b.migration_steps()?;
     b.revert();
     b.preflight();
     let Builder {
@@ -1244,6 +1245,25 @@ impl<'a> Builder<'a> {
             })
             .collect();
         self.push(StepKind::NoticesSend, ops);
+        Ok(())
+    }
+
+    /// The mailbox migration's steps (`[migration]` engine), after every recipient exists and
+    /// before the reverts take the migration account's source access away.
+    fn migration_steps(&mut self) -> Result<()> {
+        let Some(mp) = &self.migration else {
+            return Ok(());
+        };
+        let all = migration_steps::steps(
+            mp,
+            self.project.tenant.as_deref(),
+            self.project.source_version,
+            self.project.identity,
+        )
+        .map_err(|e| Error::Usage(format!("[migration]: {e}")))?;
+        for (kind, ops) in all {
+            self.push(kind, ops);
+        }
         Ok(())
     }
 

@@ -95,17 +95,18 @@ impl StepKind {
             StepKind::MailFilter => "20-mail-filter",
             StepKind::NoticesSend => "21-notices-send",
             // 3x: the mailbox migration, after every recipient exists (one engine per bundle,
-            // so the two engines share the numbers); 92/93: its passes after the MX change.
+            // so the two engines share the numbers); 80: its last pass after the MX change,
+            // before the 9x reverts take the migration account's source access away.
             StepKind::MwProject => "30-mw-project",
             StepKind::MwVerify => "31-mw-verify",
             StepKind::MwPrestage => "32-mw-prestage",
             StepKind::MwStatus => "33-mw-status",
-            StepKind::MwFull => "92-mw-full",
+            StepKind::MwFull => "80-mw-full",
             StepKind::NativeEndpoint => "30-migration-endpoint",
             StepKind::NativeBatch => "31-migration-batch",
             StepKind::NativeStart => "32-migration-start",
             StepKind::NativeStatus => "33-migration-status",
-            StepKind::NativeComplete => "93-migration-complete",
+            StepKind::NativeComplete => "80-migration-complete",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
             StepKind::SourceImpersonationRevert => "91-source-impersonation-revert",
         }

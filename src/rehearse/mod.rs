@@ -28,13 +28,16 @@ pub const ENV_STATE: &str = "CUTOVER_SIM_STATE";
 
 /// Modules put on PSModulePath (name, version): what the steps import and preflight checks.
 /// Versions: the oldest that the bundles' preflight accepts and that run on PowerShell 7.4+.
-const FACADES: [(&str, &str); 6] = [
+const FACADES: [(&str, &str); 7] = [
     ("Microsoft.Graph.Authentication", "2.25.0"),
     ("Microsoft.Graph.Users", "2.25.0"),
     ("Microsoft.Graph.Users.Actions", "2.25.0"),
     ("Microsoft.Graph.Groups", "2.25.0"),
     ("Microsoft.Graph.Identity.DirectoryManagement", "2.25.0"),
     ("ExchangeOnlineManagement", "3.9.2"),
+    // BitTitan's module for the MigrationWiz steps (its own version numbers are not cutover's
+    // concern: the steps use only the SDK examples' cmdlets).
+    ("BitTitanManagement", "1.0.0"),
 ];
 /// Loaded into a session, never found on PSModulePath: Exchange Online's cmdlets (after
 /// Connect-ExchangeOnline) and the Exchange Management Shell's (source-server steps).
@@ -366,7 +369,10 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
             // The operator has published the verification TXT record (06-domains' README says
             // to): Confirm-MgDomain succeeds.
             "dns_published": true,
-            "dehydrated": false
+            "dehydrated": false,
+            // The BitTitan customer the MigrationWiz project goes under exists in the account
+            // (created in BitTitan's portal before any project, as BitTitan's examples assume).
+            "bittitan_customers": plan["migration"]["customer"].as_str().into_iter().collect::<Vec<_>>()
         },
         "t": {
             "users": users, "rcp": rcp, "domains": domains, "plans": plans, "src": src,
