@@ -147,12 +147,13 @@ fn migrationwiz(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (w, m) in mp.mailboxes() {
         let (s, t) = (m.source.as_str(), m.target.as_str());
+        let wave = w.to_string();
         setup.push(op(
             format!("migration:item:{}", key(s)),
             "ensure",
             s.trim(),
             Change::Create,
-            [&w.to_string(), "Item", project, "", "", s.trim(), t.trim()],
+            [wave.as_str(), "Item", project, "", "", s.trim(), t.trim()],
         ));
         verify.push(per("verify", "submit", Change::Create, w, s, t));
         // Without a cut-off date there is no pre-stage pass to submit.
@@ -417,7 +418,7 @@ mod tests {
             .map(|i| format!("u{i}@contoso.com"))
             .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        let mp = plan(Engine::Native, Some(NativeType::Cutover), &[&refs]);
+        let mp = plan(Engine::Native, Some(NativeType::Cutover), &[refs.as_slice()]);
         let e = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("at most 2000"), "{e}");
     }

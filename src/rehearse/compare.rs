@@ -302,6 +302,10 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                     };
                     facts.push((format!("{right} for {t} on {mb}"), ok));
                 }
+                k if k.starts_with("mw-") || k.starts_with("native-") => {
+                    let col = |c: &str| v(c).to_string();
+                    facts.extend(super::migration::facts(k, &col, state));
+                }
                 _ => {}
             }
             for (what, ok) in facts {

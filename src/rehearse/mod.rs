@@ -10,6 +10,7 @@
 //! Exchange Management Shell has.
 
 pub mod compare;
+mod migration;
 pub mod state;
 
 use std::path::{Path, PathBuf};

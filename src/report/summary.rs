@@ -334,9 +334,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
             })
             .map(|(_, v)| v)
             .sum::<u64>();
-        let ran_here = meta.is_some_and(|m| {
-            crate::bundle::manifest::runs_in_runner(&m.runs_on, &m.shell)
-        }) || meta.is_none();
+        let ran_here = runs_on != crate::bundle::manifest::RUNS_ON_SOURCE;
         let post_cutover = loaded.post_cutover.contains(id);
         // A post-cutover step not run yet does not make the migration run incomplete (the
         // runner's exit code agrees); once run, it counts like any other.
