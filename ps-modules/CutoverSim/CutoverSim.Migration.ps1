@@ -30,7 +30,7 @@ function Get-SimMigrationGuid {
     # A stable GUID for a key (tickets' user ids, customers' organisation ids).
     param([string]$Key)
     $bytes = [System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes('cutoversim|' + $Key))
-    ([guid]::new([byte[]]$bytes[0..15])).ToString()
+    (New-Object System.Guid -ArgumentList @(, [byte[]]$bytes[0..15])).ToString()
 }
 
 function Get-SimMigrationSeconds {
@@ -217,7 +217,9 @@ $script:SimCommands['Add-MW_MailboxMigration'] = {
     if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $src; return }
     $why = ''
     if (-not (Test-SimSourceMailbox $src)) { $why = 'Your migration failed checking source credentials. The mailbox ' + $src + ' could not be found on the source server.' }
-    $base = switch ($type) { 'Verification' { 120 } 'Trial' { 300 } default { 1800 } }
+    $base = 1800
+    if ($type -eq 'Verification') { $base = 120 }
+    elseif ($type -eq 'Trial') { $base = 300 }
     $end = ''
     if ($Bound.ContainsKey('ItemEndDate')) { $end = ([datetime]$Bound['ItemEndDate']).ToString('yyyy-MM-dd', [System.Globalization.CultureInfo]::InvariantCulture) }
     $id = [guid]::NewGuid().ToString()
@@ -258,7 +260,8 @@ $script:SimCommands['Get-MW_MailboxStat'] = {
         $st = Get-SimMwPassStatus $p
         if ($st -eq 'Submitted') { continue }
         $done = [Math]::Min(1.0, ((Get-SimClock) - [double]$p['SubmittedAt']) / [double]$p['Seconds'])
-        $part = if ([string]$p['ItemEndDate'] -ne '') { 0.8 } else { 1.0 - $share }
+        $part = 1.0 - $share
+        if ([string]$p['ItemEndDate'] -ne '') { $part = 0.8 }
         $share = [Math]::Min(1.0, $share + $part * $done)
     }
     $items = [long]([double]$size.Items * $share)
@@ -346,7 +349,8 @@ $script:SimCommands['New-MigrationEndpoint'] = {
     if (-not $Caller.ShouldProcess($name, 'New-MigrationEndpoint')) { return }
     $f = Test-SimFault 'exchange' $Command $name
     if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $name; return }
-    $type = if ([bool]$Bound['ExchangeRemoteMove']) { 'ExchangeRemoteMove' } else { 'ExchangeOutlookAnywhere' }
+    $type = 'ExchangeOutlookAnywhere'
+    if ([bool]$Bound['ExchangeRemoteMove']) { $type = 'ExchangeRemoteMove' }
     Set-SimObject 'migep' $name.ToLowerInvariant() @{ Identity = $name; EndpointType = $type; RemoteServer = [string]$Bound['RemoteServer']; Autodiscover = [bool]$Bound['Autodiscover'] }
     [pscustomobject]@{ Identity = $name; EndpointType = $type }
 }
