@@ -300,6 +300,7 @@ mod tests {
                 .map(|(i, w)| Wave {
                     number: i as u32 + 1,
                     mailboxes: w.iter().map(|s| mbx(s)).collect(),
+                    mailbox_count: w.len(),
                     bytes: None,
                     items: None,
                     hours: None,
