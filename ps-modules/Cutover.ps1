@@ -102,15 +102,40 @@ function Test-CutoverWhatIf {
     $true
 }
 
+function ConvertTo-CutoverJsonCount {
+    # A JSON number for a whole count the service gave, else null (never a guess).
+    param($Value)
+    if ($null -eq $Value) { return 'null' }
+    $n = [long]0
+    if ([long]::TryParse([string]$Value, [System.Globalization.NumberStyles]::Integer, [System.Globalization.CultureInfo]::InvariantCulture, [ref]$n) -and $n -ge 0) {
+        return $n.ToString([System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    'null'
+}
+
+function ConvertTo-CutoverProgressJson {
+    # The migration status steps' "progress" object: engine, pass, the engine's own state text,
+    # and the counts it reported (src/run/protocol.rs, Progress).
+    param($Progress)
+    '{"engine":' + (ConvertTo-CutoverJsonString $Progress['engine']) +
+        ',"pass":' + (ConvertTo-CutoverJsonString $Progress['pass']) +
+        ',"state":' + (ConvertTo-CutoverJsonString $Progress['state']) +
+        ',"items":' + (ConvertTo-CutoverJsonCount $Progress['items']) +
+        ',"bytes":' + (ConvertTo-CutoverJsonCount $Progress['bytes']) +
+        ',"errors":' + (ConvertTo-CutoverJsonCount $Progress['errors']) + '}'
+}
+
 function Write-CutoverResult {
-    param([string]$Op, [string]$Action, [string]$Target, [string]$Status, $ErrorText = $null)
+    param([string]$Op, [string]$Action, [string]$Target, [string]$Status, $ErrorText = $null, $Progress = $null)
     $at = [DateTime]::UtcNow.ToString('s', [System.Globalization.CultureInfo]::InvariantCulture) + 'Z'
+    $extra = ''
+    if ($null -ne $Progress) { $extra = ',"progress":' + (ConvertTo-CutoverProgressJson $Progress) }
     $line = '{"step":' + (ConvertTo-CutoverJsonString $script:CutoverStep) +
         ',"op":' + (ConvertTo-CutoverJsonString $Op) +
         ',"action":' + (ConvertTo-CutoverJsonString $Action) +
         ',"target":' + (ConvertTo-CutoverJsonString $Target) +
         ',"status":' + (ConvertTo-CutoverJsonString $Status) +
-        ',"error":' + (ConvertTo-CutoverJsonString $ErrorText) +
+        ',"error":' + (ConvertTo-CutoverJsonString $ErrorText) + $extra +
         ',"at":' + (ConvertTo-CutoverJsonString $at) + '}'
     # Appended and closed per record, so a crash loses at most the operation in flight.
     [System.IO.File]::AppendAllText($script:CutoverResults, $line + [char]10, $script:CutoverUtf8)

@@ -1161,6 +1161,8 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
     for f in [
         "Resolve-CutoverPath",
         "ConvertTo-CutoverJsonString",
+        "ConvertTo-CutoverJsonCount",
+        "ConvertTo-CutoverProgressJson",
         "Write-CutoverResult",
         "Test-CutoverOp",
         "Import-CutoverData",
