@@ -88,7 +88,12 @@ fn migration_steps_pass_check_for_their_targets() {
         ("2016", "cloud", mw.to_string(), "30-mw-project"),
         ("2010", "cloud", native("cutover"), "31-migration-batch"),
         ("2007", "synced", native("staged"), "31-migration-batch"),
-        ("2016", "synced", native("remote-move"), "80-migration-complete"),
+        (
+            "2016",
+            "synced",
+            native("remote-move"),
+            "80-migration-complete",
+        ),
     ];
     for (version, identity, migration, expect) in cases {
         let work = tempfile::tempdir().expect("tempdir");

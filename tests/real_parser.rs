@@ -164,7 +164,11 @@ fn generated_migration(work: &Path) -> Vec<Case> {
             if !file.contains("-mw-") && !file.contains("-migration-") {
                 continue;
             }
-            let target: Target = step["target"].as_str().unwrap_or("").parse().expect("target");
+            let target: Target = step["target"]
+                .as_str()
+                .unwrap_or("")
+                .parse()
+                .expect("target");
             let bytes = std::fs::read(out.join(file)).expect("read step");
             cases.push(case(
                 format!("migration-{version}-{identity}/{file}"),

@@ -42,7 +42,12 @@ fn rehearse_twice(migration: &str, identity: &str, steps: &[&str], status: &str,
     assert!(first.clean(), "{}", account(&first));
     let recs = records(&first);
     let mailboxes = of_step(&recs, status).len();
-    assert_eq!(mailboxes, 3, "one status record per mailbox\n{}", account(&first));
+    assert_eq!(
+        mailboxes,
+        3,
+        "one status record per mailbox\n{}",
+        account(&first)
+    );
     for s in steps {
         let done = of_step(&recs, s);
         assert!(!done.is_empty(), "{s}: no records\n{}", account(&first));
@@ -56,7 +61,10 @@ fn rehearse_twice(migration: &str, identity: &str, steps: &[&str], status: &str,
         let p = r.progress.as_ref().expect("a progress field");
         assert_eq!(p.engine, engine);
         assert!(!p.state.is_empty(), "{r:?}");
-        assert!(r.op.ends_with(&r.target), "the target is the mailbox: {r:?}");
+        assert!(
+            r.op.ends_with(&r.target),
+            "the target is the mailbox: {r:?}"
+        );
     }
     o.session = true;
     let second = rehearse(&o);
@@ -118,7 +126,11 @@ fn a_service_error_is_recorded_failed_with_its_text() {
         .iter()
         .filter(|r| r.step.contains("-mw-") && r.status == Status::Failed)
         .collect();
-    assert!(!failed.is_empty(), "no fault hit a migration step\n{}", account(&out));
+    assert!(
+        !failed.is_empty(),
+        "no fault hit a migration step\n{}",
+        account(&out)
+    );
     for r in failed {
         let e = r.error.as_deref().unwrap_or("");
         assert!(

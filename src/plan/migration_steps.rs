@@ -128,20 +128,21 @@ fn migrationwiz(
         Change::Create,
         ["", "Project", project, customer, server, "", ""],
     )];
-    let per = |verb: &str, action: &'static str, change: Change, w: u32, source: &str, target: &str| {
-        op(
-            format!("migration:{verb}:{}", key(source)),
-            action,
-            source.trim(),
-            change,
-            [
-                w.to_string(),
-                project.to_string(),
-                source.trim().to_string(),
-                target.trim().to_string(),
-            ],
-        )
-    };
+    let per =
+        |verb: &str, action: &'static str, change: Change, w: u32, source: &str, target: &str| {
+            op(
+                format!("migration:{verb}:{}", key(source)),
+                action,
+                source.trim(),
+                change,
+                [
+                    w.to_string(),
+                    project.to_string(),
+                    source.trim().to_string(),
+                    target.trim().to_string(),
+                ],
+            )
+        };
     let end = mp.item_end_date_text();
     let (mut verify, mut prestage, mut status, mut full) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -382,7 +383,11 @@ mod tests {
         mp.source_server = None;
         let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("source_server"), "{e}");
-        let mut mp = plan(Engine::Native, Some(NativeType::Cutover), &[&["a@contoso.com"]]);
+        let mut mp = plan(
+            Engine::Native,
+            Some(NativeType::Cutover),
+            &[&["a@contoso.com"]],
+        );
         mp.source_admin = Some("  ".into());
         let e = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("source_admin"), "{e}");
@@ -390,10 +395,18 @@ mod tests {
 
     #[test]
     fn a_type_microsoft_does_not_support_for_the_source_is_refused() {
-        let mp = plan(Engine::Native, Some(NativeType::Staged), &[&["a@contoso.com"]]);
+        let mp = plan(
+            Engine::Native,
+            Some(NativeType::Staged),
+            &[&["a@contoso.com"]],
+        );
         let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Synced).unwrap_err();
         assert!(e.0.contains("staged migration from Exchange 2016"), "{e}");
-        let mp = plan(Engine::Native, Some(NativeType::Staged), &[&["a@contoso.com"]]);
+        let mp = plan(
+            Engine::Native,
+            Some(NativeType::Staged),
+            &[&["a@contoso.com"]],
+        );
         assert!(steps(&mp, TENANT, SourceVersion::Ex2007, IdentityMode::Synced).is_ok());
     }
 
@@ -414,12 +427,19 @@ mod tests {
             ids(&s, StepKind::NativeEndpoint),
             ["migration:endpoint:cutover-source"]
         );
-        assert_eq!(ops(&s, StepKind::NativeEndpoint)[0].values[2], "admin@contoso.com");
+        assert_eq!(
+            ops(&s, StepKind::NativeEndpoint)[0].values[2],
+            "admin@contoso.com"
+        );
         let many: Vec<String> = (0..=CUTOVER_MAX_MAILBOXES)
             .map(|i| format!("u{i}@contoso.com"))
             .collect();
         let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-        let mp = plan(Engine::Native, Some(NativeType::Cutover), &[refs.as_slice()]);
+        let mp = plan(
+            Engine::Native,
+            Some(NativeType::Cutover),
+            &[refs.as_slice()],
+        );
         let e = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("at most 2000"), "{e}");
     }
@@ -435,7 +455,10 @@ mod tests {
         let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(
             batch.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
-            ["migration:batch:cutover-wave1", "migration:batch:cutover-wave2"]
+            [
+                "migration:batch:cutover-wave1",
+                "migration:batch:cutover-wave2"
+            ]
         );
         assert_eq!(batch[0].values[5], "a@contoso.com;b@contoso.com");
         assert_eq!(batch[0].values[4], "contoso.mail.onmicrosoft.com");

@@ -23,12 +23,7 @@ fn same(a: &str, b: &str) -> bool {
 /// data columns.
 pub fn facts(kind: &str, v: &dyn Fn(&str) -> String, state: &Value) -> Vec<(String, bool)> {
     let projects = table(state, "mwproj");
-    let project = |name: &str| {
-        projects
-            .iter()
-            .find(|p| s(&p["Name"]) == name)
-            .copied()
-    };
+    let project = |name: &str| projects.iter().find(|p| s(&p["Name"]) == name).copied();
     let item = |proj: &str, source: &str| {
         let p = project(proj)?;
         table(state, "mwitem").into_iter().find(|i| {
@@ -69,7 +64,9 @@ pub fn facts(kind: &str, v: &dyn Fn(&str) -> String, state: &Value) -> Vec<(Stri
         "mw-prestage" => {
             let (src, end) = (v("SourceAddress"), v("ItemEndDate"));
             let ok = passes_of(&v("Project"), &src).iter().any(|p| {
-                s(&p["Type"]) == "Full" && s(&p["ItemTypes"]) == "Mail" && s(&p["ItemEndDate"]) == end
+                s(&p["Type"]) == "Full"
+                    && s(&p["ItemTypes"]) == "Mail"
+                    && s(&p["ItemEndDate"]) == end
             });
             vec![(format!("pre-stage pass of {src} up to {end}"), ok)]
         }

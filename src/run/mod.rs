@@ -319,7 +319,20 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             continue;
         }
         if !step.runs_here() && opts.rehearsal.is_none() {
-            let text = source_server_instructions(&bundle, step, opts.what_if);
+            let mut text = source_server_instructions(&bundle, step, opts.what_if);
+            // A wave run names this wave's operations for the step run by hand too (a
+            // MigrationWiz step, on this jump box: the file is where the command says).
+            if wave_steps.iter().any(|id| id == step.id()) {
+                let p = run.path.join(format!("only-ops-{}.txt", step.id()));
+                let mut list = step.planned.join("\n");
+                list.push('\n');
+                std::fs::write(&p, list).map_err(|e| Error::io(&p, e))?;
+                text = text.replacen(
+                    " -ResultsPath ",
+                    &format!(" -OnlyOpsPath {} -ResultsPath ", shell::shell_path(&p)),
+                    1,
+                );
+            }
             // The full instructions go with the step summaries (the caller prints them).
             if chatty {
                 let place = if step.step.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE {
