@@ -293,7 +293,8 @@ impl MigrationPlan {
     /// Hours the pre-stage pass needs beyond the time between `prestage_start` and the
     /// cutover evening, rounded up; `None` when it fits or cannot be told.
     pub fn missing_hours(&self) -> Option<u64> {
-        let (start, cutover, need) = (self.prestage_start?, self.cutover?, self.prestage.hours?);
+        let (start, cutover, need) =
+            (self.prestage_start?, self.cutover?, self.prestage.hours?);
         let missing = need - hours_between(start, cutover);
         (missing > 0.0).then(|| missing.ceil() as u64)
     }
@@ -381,9 +382,7 @@ pub fn build(
             None => groups.push(vec![p]),
         }
     }
-    let native_type = (s.engine == Engine::Native)
-        .then_some(s.native_type)
-        .flatten();
+    let native_type = (s.engine == Engine::Native).then_some(s.native_type).flatten();
     let bandwidth = project.bandwidth_mbps.filter(|b| b.is_finite() && *b > 0.0);
     let wave_size = if native_type == Some(NativeType::Cutover) {
         // Only one cutover batch can exist at a time: every mailbox is one wave.
@@ -448,8 +447,7 @@ pub fn build(
     }
     let total: u64 = waves.iter().filter_map(|w| w.bytes).sum();
     let fraction = crate::audit::estimate::DEFAULT_RECENT_FRACTION;
-    let pass = |share: f64, what: &str| {
-        match (statistics, link) {
+    let pass = |share: f64, what: &str| match (statistics, link) {
         (false, _) => PassEstimate {
             hours: None,
             note: NO_STATISTICS.into(),
@@ -466,7 +464,6 @@ pub fn build(
                 bandwidth.unwrap_or(0.0)
             ),
         },
-    }
     };
     let cutover = project.schedule.cutover;
     let tenant_name = project
