@@ -180,8 +180,8 @@ pub fn summarize(planned: &[Planned], records: &Records, waves_run: &[u32]) -> M
     }
     let mut waves: Vec<WaveProgress> = Vec::new();
     for m in &mailboxes {
-        let w = match waves.iter_mut().find(|w| w.wave == m.wave) {
-            Some(w) => w,
+        let at = match waves.iter().position(|w| w.wave == m.wave) {
+            Some(i) => i,
             None => {
                 waves.push(WaveProgress {
                     wave: m.wave,
@@ -194,10 +194,10 @@ pub fn summarize(planned: &[Planned], records: &Records, waves_run: &[u32]) -> M
                     estimated_bytes: None,
                     moved_bytes: None,
                 });
-                let last = waves.len() - 1;
-                &mut waves[last]
+                waves.len() - 1
             }
         };
+        let Some(w) = waves.get_mut(at) else { continue };
         w.mailboxes += 1;
         match m.class {
             "done" => w.done += 1,

@@ -193,7 +193,9 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
     let Some(plan) = migration::build(project, &tenant, &pairs) else {
         return;
     };
-    if let Some(missing) = plan.missing_hours() {
+    if let (Some(missing), Some(start), Some(cutover)) =
+        (plan.missing_hours(), plan.prestage_start, plan.cutover)
+    {
         let latest = plan
             .latest_prestage_start()
             .map(|t| format!("; to fit, start it by {}", t.format("%Y-%m-%d %H:%M")))
@@ -204,9 +206,9 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
             format!(
                 "the pre-stage pass needs {} hours but only {} fit between prestage_start {} and the cutover evening {}: {missing} hours missing{latest}",
                 plan.prestage.hours.unwrap_or(0.0),
-                migration::hours_between(plan.prestage_start.unwrap_or_default(), plan.cutover.unwrap_or_default()).max(0.0),
-                plan.prestage_start.map(|d| d.to_string()).unwrap_or_default(),
-                plan.cutover.map(|d| d.to_string()).unwrap_or_default(),
+                migration::hours_between(start, cutover).max(0.0),
+                start,
+                cutover,
             ),
             Some(format!("{missing} hours")),
         ));
