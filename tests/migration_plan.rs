@@ -25,7 +25,9 @@ const MIGRATION: &str = "\n[migration]\nengine = \"migrationwiz\"\nprestage_star
 
 /// PLAN.md's migration section alone (the steps around it belong to other features).
 fn section(md: &str) -> &str {
-    let start = md.find("## Mailbox migration").expect("a migration section");
+    let start = md
+        .find("## Mailbox migration")
+        .expect("a migration section");
     let rest = &md[start..];
     let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 4);
     &rest[..end]
@@ -67,6 +69,8 @@ fn the_schedule_is_in_plan_md_plan_json_and_the_bundle() {
         .arg(&config)
         .arg("--out")
         .arg(&bundle)
+        .arg("--secrets-out")
+        .arg(dir.path().join("secrets.csv"))
         .assert()
         .success();
     let csv = std::fs::read_to_string(bundle.join("data/migration-mailboxes.csv")).unwrap();
@@ -81,7 +85,10 @@ fn the_schedule_is_in_plan_md_plan_json_and_the_bundle() {
     // Delegates move together: Sales with its FullAccess holders, Ann with Priya (SendOnBehalf).
     assert_eq!(wave("sales@contoso.com"), wave("ann.lee@contoso.com"));
     assert_eq!(wave("priya.nair@contoso.com"), wave("ann.lee@contoso.com"));
-    assert_eq!(wave("boardroom@contoso.com"), wave("zoe.mueller@contoso.com"));
+    assert_eq!(
+        wave("boardroom@contoso.com"),
+        wave("zoe.mueller@contoso.com")
+    );
     assert!(rows.iter().all(|r| r[3] == "2026-10-17"));
     let manifest = std::fs::read_to_string(bundle.join("manifest.json")).unwrap();
     assert!(manifest.contains("data/migration-mailboxes.csv"));
@@ -90,10 +97,7 @@ fn the_schedule_is_in_plan_md_plan_json_and_the_bundle() {
 #[test]
 fn a_pre_stage_that_cannot_fit_is_refused_with_the_hours_missing() {
     let dir = tempfile::tempdir().unwrap();
-    let config = project(
-        dir.path(),
-        &MIGRATION.replace("2027-01-11", "2027-01-14"),
-    );
+    let config = project(dir.path(), &MIGRATION.replace("2027-01-11", "2027-01-14"));
     let text = std::fs::read_to_string(&config)
         .unwrap()
         .replace("bandwidth_mbps = 10", "bandwidth_mbps = 1");

@@ -69,7 +69,9 @@ fn an_unknown_wave_or_a_bundle_without_waves_is_a_usage_error() {
         .arg(&bundle)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no such wave in this bundle (waves: 1, 2)"));
+        .stderr(predicate::str::contains(
+            "no such wave in this bundle (waves: 1, 2)",
+        ));
     let plain = BundleBuilder::new()
         .step("07-users", 1)
         .build(&tmp.path().join("plain"));
@@ -107,9 +109,27 @@ fn the_report_shows_progress_against_the_estimate_in_every_format() {
         .open(run.join("results.jsonl"))
         .unwrap();
     for line in [
-        progress("a@contoso.com", "2026-12-10T10:00:00Z", "prestage", "Processing", 100_000_000),
-        progress("a@contoso.com", "2026-12-10T11:00:00Z", "prestage", "Processing", 400_000_000),
-        progress("b@contoso.com", "2026-12-10T11:00:00Z", "prestage", "Completed", 2_700_000_000),
+        progress(
+            "a@contoso.com",
+            "2026-12-10T10:00:00Z",
+            "prestage",
+            "Processing",
+            100_000_000,
+        ),
+        progress(
+            "a@contoso.com",
+            "2026-12-10T11:00:00Z",
+            "prestage",
+            "Processing",
+            400_000_000,
+        ),
+        progress(
+            "b@contoso.com",
+            "2026-12-10T11:00:00Z",
+            "prestage",
+            "Completed",
+            2_700_000_000,
+        ),
     ] {
         writeln!(f, "{line}").unwrap();
     }
@@ -129,7 +149,10 @@ fn the_report_shows_progress_against_the_estimate_in_every_format() {
     let m = &json["migration"];
     assert_eq!(m["waves_run"], serde_json::json!([1]));
     let a = &m["mailboxes"][0];
-    assert_eq!((a["state"].as_str(), a["percent"].as_f64()), (Some("Processing"), Some(40.0)));
+    assert_eq!(
+        (a["state"].as_str(), a["percent"].as_f64()),
+        (Some("Processing"), Some(40.0))
+    );
     // 300 MB an hour, 600 MB left: two hours after the last report.
     assert_eq!(a["eta"], "2026-12-10T13:00:00Z");
     let c = &m["mailboxes"][2];
@@ -141,14 +164,21 @@ fn the_report_shows_progress_against_the_estimate_in_every_format() {
 
     let md = render("md");
     assert!(md.contains("## Mailbox migration"), "{md}");
-    assert!(md.contains("| 2 | 0 of 2 done, 2 no status yet | none reported (estimate 2.0 GB) |"), "{md}");
+    assert!(
+        md.contains("| 2 | 0 of 2 done, 2 no status yet | none reported (estimate 2.0 GB) |"),
+        "{md}"
+    );
     assert!(md.contains("400.0 MB of 1.0 GB (40.0 %)"), "{md}");
     let html = render("html");
     assert!(html.contains(r#"<section id="migration">"#));
-    assert!(html.contains(r#"aria-label="wave 1: 1 of 2 done, 1 running""#), "{html}");
+    assert!(
+        html.contains(r#"aria-label="wave 1: 1 of 2 done, 1 running""#),
+        "{html}"
+    );
     assert!(!html.contains("<script"));
     let csv = render("csv");
     let header = csv.lines().next().unwrap();
-    assert!(header.ends_with("wave,engine,pass,state,moved_bytes,estimated_bytes,percent,items,errors,eta"));
+    assert!(header
+        .ends_with("wave,engine,pass,state,moved_bytes,estimated_bytes,percent,items,errors,eta"));
     assert!(csv.contains(",1,migrationwiz,prestage,Processing,400000000,1000000000,40.0,40,0,2026-12-10T13:00:00Z"), "{csv}");
 }

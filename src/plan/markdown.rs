@@ -200,7 +200,11 @@ fn migration(s: &mut String, mp: &super::migration::MigrationPlan) {
             s,
             "| {}{} | {} | {} | {} | {} |",
             w.number,
-            if w.oversized { " (delegate group over the wave size)" } else { "" },
+            if w.oversized {
+                " (delegate group over the wave size)"
+            } else {
+                ""
+            },
             w.mailboxes.len(),
             w.bytes.map_or(unknown.to_string(), human_bytes),
             w.items.map_or(unknown.to_string(), |i| i.to_string()),

@@ -46,7 +46,10 @@ pub fn read_planned(bundle: &Path) -> Option<Vec<Planned>> {
     let (wave, source, target) = (wave?, source?, target?);
     let mut out = Vec::new();
     for row in reader.records().map_while(std::result::Result::ok) {
-        let num = |c: Option<usize>| c.and_then(|c| row.get(c)).and_then(|v| v.trim().parse::<u64>().ok());
+        let num = |c: Option<usize>| {
+            c.and_then(|c| row.get(c))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
         let Some(w) = row.get(wave).and_then(|w| w.trim().parse::<u32>().ok()) else {
             continue;
         };
@@ -232,7 +235,10 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     let first = records
         .iter()
         .find(|r| r.progress.as_ref().is_some_and(|g| &g.pass == pass))?;
-    let (b0, b1) = (first.progress.as_ref()?.bytes?, last.progress.as_ref()?.bytes?);
+    let (b0, b1) = (
+        first.progress.as_ref()?.bytes?,
+        last.progress.as_ref()?.bytes?,
+    );
     let (t0, t1) = (parse_at(&first.at)?, parse_at(&last.at)?);
     let secs = (t1 - t0).num_seconds();
     if b1 <= b0 || secs <= 0 {
@@ -241,7 +247,11 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     let left = estimate?.checked_sub(b1)?;
     let rate = (b1 - b0) as f64 / secs as f64;
     let more = (left as f64 / rate).min(3650.0 * 86400.0) as i64;
-    Some((t1 + chrono::Duration::seconds(more)).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    Some(
+        (t1 + chrono::Duration::seconds(more))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -282,16 +292,28 @@ mod tests {
     #[test]
     fn no_record_is_no_status_never_zero_or_done() {
         let records = Records {
-            records: vec![rec("a@x.com", "2026-12-01T10:00:00Z", "prestage", "Processing", Some(100))],
+            records: vec![rec(
+                "a@x.com",
+                "2026-12-01T10:00:00Z",
+                "prestage",
+                "Processing",
+                Some(100),
+            )],
             bad_lines: vec![],
         };
         let s = summarize(
-            &[planned(1, "a@x.com", Some(1000)), planned(2, "b@x.com", Some(500))],
+            &[
+                planned(1, "a@x.com", Some(1000)),
+                planned(2, "b@x.com", Some(500)),
+            ],
             &records,
             &[],
         );
         let b = &s.mailboxes[1];
-        assert_eq!((b.state.as_str(), b.class, b.percent, b.bytes), (NO_STATUS, "none", None, None));
+        assert_eq!(
+            (b.state.as_str(), b.class, b.percent, b.bytes),
+            (NO_STATUS, "none", None, None)
+        );
         assert_eq!(s.mailboxes[0].percent, Some(10.0));
         assert_eq!(s.waves[1].no_status, 1);
         assert_eq!(s.waves[1].moved_bytes, None);
@@ -303,9 +325,27 @@ mod tests {
         // 100 -> 400 bytes in 300 s: 1 B/s; 600 left of 1000: 600 s after the last record.
         let records = Records {
             records: vec![
-                rec("a@x.com", "2026-12-01T09:00:00Z", "verification", "Completed", Some(0)),
-                rec("a@x.com", "2026-12-01T10:00:00Z", "prestage", "Processing", Some(100)),
-                rec("a@x.com", "2026-12-01T10:05:00Z", "prestage", "Processing", Some(400)),
+                rec(
+                    "a@x.com",
+                    "2026-12-01T09:00:00Z",
+                    "verification",
+                    "Completed",
+                    Some(0),
+                ),
+                rec(
+                    "a@x.com",
+                    "2026-12-01T10:00:00Z",
+                    "prestage",
+                    "Processing",
+                    Some(100),
+                ),
+                rec(
+                    "a@x.com",
+                    "2026-12-01T10:05:00Z",
+                    "prestage",
+                    "Processing",
+                    Some(400),
+                ),
             ],
             bad_lines: vec![],
         };
@@ -316,7 +356,13 @@ mod tests {
         assert_eq!(s.waves_run, [1]);
         // Completed: no ETA, and the chart counts it done.
         let done = Records {
-            records: vec![rec("a@x.com", "2026-12-01T11:00:00Z", "full", "Completed", Some(900))],
+            records: vec![rec(
+                "a@x.com",
+                "2026-12-01T11:00:00Z",
+                "full",
+                "Completed",
+                Some(900),
+            )],
             bad_lines: vec![],
         };
         let s = summarize(&[planned(1, "a@x.com", Some(1000))], &done, &[]);
