@@ -254,6 +254,48 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     )
 }
 
+/// "1.2 GB of 3.4 GB (35.3 %)", or what is unknown, for one mailbox.
+pub fn moved_text(m: &MailboxProgress) -> String {
+    use crate::plan::migration::human_bytes;
+    let est = m
+        .estimated_bytes
+        .map_or_else(|| "no estimate".to_string(), human_bytes);
+    match (m.bytes, m.percent) {
+        (Some(b), Some(p)) => format!("{} of {est} ({p:.1} %)", human_bytes(b)),
+        (Some(b), None) => format!("{} of {est}", human_bytes(b)),
+        (None, _) if m.class == "none" => format!("{NO_STATUS} (estimate {est})"),
+        (None, _) => format!("not reported (estimate {est})"),
+    }
+}
+
+/// "3 of 5 done, 1 running, 1 no status yet" for one wave.
+pub fn wave_text(w: &WaveProgress) -> String {
+    let mut parts = vec![format!("{} of {} done", w.done, w.mailboxes)];
+    for (n, what) in [
+        (w.running, "running"),
+        (w.stopped, "stopped"),
+        (w.failed, "failed"),
+        (w.no_status, NO_STATUS),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Moved of estimated bytes for a wave.
+pub fn wave_bytes_text(w: &WaveProgress) -> String {
+    use crate::plan::migration::human_bytes;
+    let est = w
+        .estimated_bytes
+        .map_or_else(|| "no estimate".to_string(), human_bytes);
+    match w.moved_bytes {
+        Some(b) => format!("{} of {est}", human_bytes(b)),
+        None => format!("none reported (estimate {est})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,47 +418,5 @@ mod tests {
         assert_eq!(class_of("Failed"), "failed");
         assert_eq!(class_of("Stopping"), "stopped");
         assert_eq!(class_of("Submitted"), "running");
-    }
-}
-
-/// "1.2 GB of 3.4 GB (35.3 %)", or what is unknown, for one mailbox.
-pub fn moved_text(m: &MailboxProgress) -> String {
-    use crate::plan::migration::human_bytes;
-    let est = m
-        .estimated_bytes
-        .map_or_else(|| "no estimate".to_string(), human_bytes);
-    match (m.bytes, m.percent) {
-        (Some(b), Some(p)) => format!("{} of {est} ({p:.1} %)", human_bytes(b)),
-        (Some(b), None) => format!("{} of {est}", human_bytes(b)),
-        (None, _) if m.class == "none" => format!("{NO_STATUS} (estimate {est})"),
-        (None, _) => format!("not reported (estimate {est})"),
-    }
-}
-
-/// "3 of 5 done, 1 running, 1 no status yet" for one wave.
-pub fn wave_text(w: &WaveProgress) -> String {
-    let mut parts = vec![format!("{} of {} done", w.done, w.mailboxes)];
-    for (n, what) in [
-        (w.running, "running"),
-        (w.stopped, "stopped"),
-        (w.failed, "failed"),
-        (w.no_status, NO_STATUS),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
-        }
-    }
-    parts.join(", ")
-}
-
-/// Moved of estimated bytes for a wave.
-pub fn wave_bytes_text(w: &WaveProgress) -> String {
-    use crate::plan::migration::human_bytes;
-    let est = w
-        .estimated_bytes
-        .map_or_else(|| "no estimate".to_string(), human_bytes);
-    match w.moved_bytes {
-        Some(b) => format!("{} of {est}", human_bytes(b)),
-        None => format!("none reported (estimate {est})"),
     }
 }
