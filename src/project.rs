@@ -421,11 +421,8 @@ impl FileDate {
             FileDate::Date(d) => d.to_string(),
             FileDate::Text(t) => t.trim().to_string(),
         };
-        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-            Error::Usage(format!(
-                "{key} = '{text}' is not a date like 2026-12-18"
-            ))
-        })
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map_err(|_| Error::Usage(format!("{key} = '{text}' is not a date like 2026-12-18")))
     }
 }
 
@@ -606,7 +603,11 @@ impl Project {
                 .as_ref()
                 .map(|d| d.parse("[schedule] cutover"))
                 .transpose()?,
-            after: sch.after.as_ref().map(|d| d.parse("[schedule] after")).transpose()?,
+            after: sch
+                .after
+                .as_ref()
+                .map(|d| d.parse("[schedule] after"))
+                .transpose()?,
             cutover_time: sch.cutover_time.clone(),
         };
         p.migration = migration_settings(&file.migration)?;
@@ -722,9 +723,18 @@ impl Project {
             ("usage_location", self.usage_location.as_deref()),
             ("[migration] customer", self.migration.customer.as_deref()),
             ("[migration] project", self.migration.project.as_deref()),
-            ("[migration] batch_prefix", self.migration.batch_prefix.as_deref()),
-            ("[migration] source_server", self.migration.source_server.as_deref()),
-            ("[migration] source_admin", self.migration.source_admin.as_deref()),
+            (
+                "[migration] batch_prefix",
+                self.migration.batch_prefix.as_deref(),
+            ),
+            (
+                "[migration] source_server",
+                self.migration.source_server.as_deref(),
+            ),
+            (
+                "[migration] source_admin",
+                self.migration.source_admin.as_deref(),
+            ),
         ];
         let domains = self.domains.iter().map(|d| ("domain", Some(d.as_str())));
         let bad = |c: char| c.is_control() || crate::rules::damage::is_bidi_control(c);

@@ -69,9 +69,9 @@ max_receive_mb = 150
 [migration]
 # Who moves the mailbox contents: "migrationwiz" (BitTitan's PowerShell module, from the jump
 # box), "native" (Exchange Online migration batches) or "none" (default: the bundle writes
-# MigrationWiz's bulk-add CSV for the portal, no migration steps). The MX-change day is
-# [schedule] cutover; the pre-stage copies mail older than cutover minus prestage_days
-# (ItemEndDate). cutover lint refuses a schedule whose pre-stage cannot end by then (S009).
+# MigrationWiz's bulk-add CSV for the portal, no migration steps). The MX-change day is the
+# cutover day of [schedule]; the pre-stage copies mail older than that day minus
+# prestage_days (ItemEndDate). cutover lint refuses a pre-stage that cannot end by then (S009).
 # engine = "migrationwiz"
 # prestage_start = 2027-01-04
 # final_pass = 2027-01-15        # the full (delta) pass after the MX change (default: cutover)

@@ -146,7 +146,7 @@ fn migration(s: &mut String, mp: &super::migration::MigrationPlan) {
         (Engine::Native, Some(t)) => format!(
             "Exchange Online native {} migration (batches {})",
             t.as_str(),
-            escape(&mp.batch_name(1).replace("wave1", "waveN"))
+            escape(&format!("{}-waveN", mp.batch_prefix))
         ),
         (e, _) => e.as_str().to_string(),
     };
@@ -200,7 +200,11 @@ fn migration(s: &mut String, mp: &super::migration::MigrationPlan) {
             s,
             "| {}{} | {} | {} | {} | {} |",
             w.number,
-            if w.oversized { " (delegate group over the wave size)" } else { "" },
+            if w.oversized {
+                " (delegate group over the wave size)"
+            } else {
+                ""
+            },
             w.mailboxes.len(),
             w.bytes.map_or(unknown.to_string(), human_bytes),
             w.items.map_or(unknown.to_string(), |i| i.to_string()),

@@ -293,8 +293,7 @@ impl MigrationPlan {
     /// Hours the pre-stage pass needs beyond the time between `prestage_start` and the
     /// cutover evening, rounded up; `None` when it fits or cannot be told.
     pub fn missing_hours(&self) -> Option<u64> {
-        let (start, cutover, need) =
-            (self.prestage_start?, self.cutover?, self.prestage.hours?);
+        let (start, cutover, need) = (self.prestage_start?, self.cutover?, self.prestage.hours?);
         let missing = need - hours_between(start, cutover);
         (missing > 0.0).then(|| missing.ceil() as u64)
     }
@@ -303,7 +302,7 @@ impl MigrationPlan {
     pub fn latest_prestage_start(&self) -> Option<NaiveDateTime> {
         let (cutover, need) = (self.cutover?, self.prestage.hours?);
         let need = need.clamp(0.0, 24.0 * 3650.0);
-        Some(cutover_start(cutover) - Duration::seconds((need * 3600.0).ceil() as i64))
+        Some(cutover_start(cutover) - Duration::seconds((need * 3600.0).round() as i64))
     }
 
     pub fn mailbox_count(&self) -> usize {
@@ -382,7 +381,9 @@ pub fn build(
             None => groups.push(vec![p]),
         }
     }
-    let native_type = (s.engine == Engine::Native).then_some(s.native_type).flatten();
+    let native_type = (s.engine == Engine::Native)
+        .then_some(s.native_type)
+        .flatten();
     let bandwidth = project.bandwidth_mbps.filter(|b| b.is_finite() && *b > 0.0);
     let wave_size = if native_type == Some(NativeType::Cutover) {
         // Only one cutover batch can exist at a time: every mailbox is one wave.
@@ -447,7 +448,8 @@ pub fn build(
     }
     let total: u64 = waves.iter().filter_map(|w| w.bytes).sum();
     let fraction = crate::audit::estimate::DEFAULT_RECENT_FRACTION;
-    let pass = |share: f64, what: &str| match (statistics, link) {
+    let pass = |share: f64, what: &str| {
+        match (statistics, link) {
         (false, _) => PassEstimate {
             hours: None,
             note: NO_STATISTICS.into(),
@@ -464,6 +466,7 @@ pub fn build(
                 bandwidth.unwrap_or(0.0)
             ),
         },
+    }
     };
     let cutover = project.schedule.cutover;
     let tenant_name = project

@@ -133,7 +133,13 @@ fn migration(o: &mut String, m: &super::migration::MigrationSummary) {
     let _ = writeln!(o, "| Wave | Mailboxes | Data moved |");
     let _ = writeln!(o, "|---:|---|---|");
     for w in &m.waves {
-        let _ = writeln!(o, "| {} | {} | {} |", w.wave, wave_text(w), wave_bytes_text(w));
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            w.wave,
+            wave_text(w),
+            wave_bytes_text(w)
+        );
     }
     let _ = writeln!(
         o,

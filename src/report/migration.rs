@@ -46,7 +46,10 @@ pub fn read_planned(bundle: &Path) -> Option<Vec<Planned>> {
     let (wave, source, target) = (wave?, source?, target?);
     let mut out = Vec::new();
     for row in reader.records().map_while(std::result::Result::ok) {
-        let num = |c: Option<usize>| c.and_then(|c| row.get(c)).and_then(|v| v.trim().parse::<u64>().ok());
+        let num = |c: Option<usize>| {
+            c.and_then(|c| row.get(c))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
         let Some(w) = row.get(wave).and_then(|w| w.trim().parse::<u32>().ok()) else {
             continue;
         };
@@ -180,8 +183,8 @@ pub fn summarize(planned: &[Planned], records: &Records, waves_run: &[u32]) -> M
     }
     let mut waves: Vec<WaveProgress> = Vec::new();
     for m in &mailboxes {
-        let w = match waves.iter_mut().find(|w| w.wave == m.wave) {
-            Some(w) => w,
+        let at = match waves.iter().position(|w| w.wave == m.wave) {
+            Some(i) => i,
             None => {
                 waves.push(WaveProgress {
                     wave: m.wave,
@@ -194,10 +197,10 @@ pub fn summarize(planned: &[Planned], records: &Records, waves_run: &[u32]) -> M
                     estimated_bytes: None,
                     moved_bytes: None,
                 });
-                let last = waves.len() - 1;
-                &mut waves[last]
+                waves.len() - 1
             }
         };
+        let Some(w) = waves.get_mut(at) else { continue };
         w.mailboxes += 1;
         match m.class {
             "done" => w.done += 1,
@@ -232,7 +235,10 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     let first = records
         .iter()
         .find(|r| r.progress.as_ref().is_some_and(|g| &g.pass == pass))?;
-    let (b0, b1) = (first.progress.as_ref()?.bytes?, last.progress.as_ref()?.bytes?);
+    let (b0, b1) = (
+        first.progress.as_ref()?.bytes?,
+        last.progress.as_ref()?.bytes?,
+    );
     let (t0, t1) = (parse_at(&first.at)?, parse_at(&last.at)?);
     let secs = (t1 - t0).num_seconds();
     if b1 <= b0 || secs <= 0 {
@@ -241,96 +247,11 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     let left = estimate?.checked_sub(b1)?;
     let rate = (b1 - b0) as f64 / secs as f64;
     let more = (left as f64 / rate).min(3650.0 * 86400.0) as i64;
-    Some((t1 + chrono::Duration::seconds(more)).format("%Y-%m-%dT%H:%M:%SZ").to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::run::protocol::{Progress, Status};
-
-    fn rec(target: &str, at: &str, pass: &str, state: &str, bytes: Option<u64>) -> ResultRecord {
-        ResultRecord {
-            step: "3x-status".into(),
-            op: format!("migration:status:{target}"),
-            action: "read".into(),
-            target: target.into(),
-            status: Status::Unchanged,
-            error: None,
-            at: at.into(),
-            progress: Some(Progress {
-                engine: "migrationwiz".into(),
-                pass: pass.into(),
-                state: state.into(),
-                items: None,
-                bytes,
-                errors: Some(0),
-            }),
-        }
-    }
-
-    fn planned(wave: u32, source: &str, bytes: Option<u64>) -> Planned {
-        Planned {
-            wave,
-            source: source.into(),
-            target: source.into(),
-            estimated_bytes: bytes,
-            estimated_items: None,
-        }
-    }
-
-    #[test]
-    fn no_record_is_no_status_never_zero_or_done() {
-        let records = Records {
-            records: vec![rec("a@x.com", "2026-12-01T10:00:00Z", "prestage", "Processing", Some(100))],
-            bad_lines: vec![],
-        };
-        let s = summarize(
-            &[planned(1, "a@x.com", Some(1000)), planned(2, "b@x.com", Some(500))],
-            &records,
-            &[],
-        );
-        let b = &s.mailboxes[1];
-        assert_eq!((b.state.as_str(), b.class, b.percent, b.bytes), (NO_STATUS, "none", None, None));
-        assert_eq!(s.mailboxes[0].percent, Some(10.0));
-        assert_eq!(s.waves[1].no_status, 1);
-        assert_eq!(s.waves[1].moved_bytes, None);
-        assert_eq!(s.waves[0].running, 1);
-    }
-
-    #[test]
-    fn eta_from_the_rate_of_the_current_pass() {
-        // 100 -> 400 bytes in 300 s: 1 B/s; 600 left of 1000: 600 s after the last record.
-        let records = Records {
-            records: vec![
-                rec("a@x.com", "2026-12-01T09:00:00Z", "verification", "Completed", Some(0)),
-                rec("a@x.com", "2026-12-01T10:00:00Z", "prestage", "Processing", Some(100)),
-                rec("a@x.com", "2026-12-01T10:05:00Z", "prestage", "Processing", Some(400)),
-            ],
-            bad_lines: vec![],
-        };
-        let s = summarize(&[planned(1, "A@x.com", Some(1000))], &records, &[1]);
-        let a = &s.mailboxes[0];
-        assert_eq!(a.eta.as_deref(), Some("2026-12-01T10:15:00Z"));
-        assert_eq!(a.pass.as_deref(), Some("prestage"));
-        assert_eq!(s.waves_run, [1]);
-        // Completed: no ETA, and the chart counts it done.
-        let done = Records {
-            records: vec![rec("a@x.com", "2026-12-01T11:00:00Z", "full", "Completed", Some(900))],
-            bad_lines: vec![],
-        };
-        let s = summarize(&[planned(1, "a@x.com", Some(1000))], &done, &[]);
-        assert_eq!((s.mailboxes[0].eta.clone(), s.waves[0].done), (None, 1));
-    }
-
-    #[test]
-    fn states_are_grouped_for_the_chart_only() {
-        assert_eq!(class_of("Completed"), "done");
-        assert_eq!(class_of("Synced"), "done");
-        assert_eq!(class_of("Failed"), "failed");
-        assert_eq!(class_of("Stopping"), "stopped");
-        assert_eq!(class_of("Submitted"), "running");
-    }
+    Some(
+        (t1 + chrono::Duration::seconds(more))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string(),
+    )
 }
 
 /// "1.2 GB of 3.4 GB (35.3 %)", or what is unknown, for one mailbox.
@@ -372,5 +293,130 @@ pub fn wave_bytes_text(w: &WaveProgress) -> String {
     match w.moved_bytes {
         Some(b) => format!("{} of {est}", human_bytes(b)),
         None => format!("none reported (estimate {est})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::protocol::{Progress, Status};
+
+    fn rec(target: &str, at: &str, pass: &str, state: &str, bytes: Option<u64>) -> ResultRecord {
+        ResultRecord {
+            step: "3x-status".into(),
+            op: format!("migration:status:{target}"),
+            action: "read".into(),
+            target: target.into(),
+            status: Status::Unchanged,
+            error: None,
+            at: at.into(),
+            progress: Some(Progress {
+                engine: "migrationwiz".into(),
+                pass: pass.into(),
+                state: state.into(),
+                items: None,
+                bytes,
+                errors: Some(0),
+            }),
+        }
+    }
+
+    fn planned(wave: u32, source: &str, bytes: Option<u64>) -> Planned {
+        Planned {
+            wave,
+            source: source.into(),
+            target: source.into(),
+            estimated_bytes: bytes,
+            estimated_items: None,
+        }
+    }
+
+    #[test]
+    fn no_record_is_no_status_never_zero_or_done() {
+        let records = Records {
+            records: vec![rec(
+                "a@x.com",
+                "2026-12-01T10:00:00Z",
+                "prestage",
+                "Processing",
+                Some(100),
+            )],
+            bad_lines: vec![],
+        };
+        let s = summarize(
+            &[
+                planned(1, "a@x.com", Some(1000)),
+                planned(2, "b@x.com", Some(500)),
+            ],
+            &records,
+            &[],
+        );
+        let b = &s.mailboxes[1];
+        assert_eq!(
+            (b.state.as_str(), b.class, b.percent, b.bytes),
+            (NO_STATUS, "none", None, None)
+        );
+        assert_eq!(s.mailboxes[0].percent, Some(10.0));
+        assert_eq!(s.waves[1].no_status, 1);
+        assert_eq!(s.waves[1].moved_bytes, None);
+        assert_eq!(s.waves[0].running, 1);
+    }
+
+    #[test]
+    fn eta_from_the_rate_of_the_current_pass() {
+        // 100 -> 400 bytes in 300 s: 1 B/s; 600 left of 1000: 600 s after the last record.
+        let records = Records {
+            records: vec![
+                rec(
+                    "a@x.com",
+                    "2026-12-01T09:00:00Z",
+                    "verification",
+                    "Completed",
+                    Some(0),
+                ),
+                rec(
+                    "a@x.com",
+                    "2026-12-01T10:00:00Z",
+                    "prestage",
+                    "Processing",
+                    Some(100),
+                ),
+                rec(
+                    "a@x.com",
+                    "2026-12-01T10:05:00Z",
+                    "prestage",
+                    "Processing",
+                    Some(400),
+                ),
+            ],
+            bad_lines: vec![],
+        };
+        let s = summarize(&[planned(1, "A@x.com", Some(1000))], &records, &[1]);
+        let a = &s.mailboxes[0];
+        assert_eq!(a.eta.as_deref(), Some("2026-12-01T10:15:00Z"));
+        assert_eq!(a.pass.as_deref(), Some("prestage"));
+        assert_eq!(s.waves_run, [1]);
+        // Completed: no ETA, and the chart counts it done.
+        let done = Records {
+            records: vec![rec(
+                "a@x.com",
+                "2026-12-01T11:00:00Z",
+                "full",
+                "Completed",
+                Some(900),
+            )],
+            bad_lines: vec![],
+        };
+        let s = summarize(&[planned(1, "a@x.com", Some(1000))], &done, &[]);
+        assert_eq!((s.mailboxes[0].eta.clone(), s.waves[0].done), (None, 1));
+    }
+
+    #[test]
+    fn states_are_grouped_for_the_chart_only() {
+        assert_eq!(class_of("Completed"), "done");
+        assert_eq!(class_of("Synced"), "done");
+        assert_eq!(class_of("Failed"), "failed");
+        assert_eq!(class_of("Stopping"), "stopped");
+        assert_eq!(class_of("Submitted"), "running");
     }
 }

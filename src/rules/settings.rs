@@ -78,7 +78,7 @@ pub const MIGRATION_SETTINGS: Rule = Rule {
     name: "migration-settings",
     severity: Error,
     summary: "a [migration] setting cannot be used",
-    hint: "engine native needs an endpoint_type Microsoft supports for the source (see the message); [migration] cutover must equal [schedule] cutover; prestage_start comes before the cutover and final_pass on or after it",
+    hint: "engine native needs an endpoint_type Microsoft supports for the source (see the message); [migration] cutover must equal [schedule] cutover; prestage_start and final_pass fall on or before and on or after the cutover day",
     explanation: "Microsoft documents which native migration fits which source: a cutover migration takes Exchange 2003 and later over Outlook Anywhere but is unavailable once directory synchronization is on; a staged migration is only for Exchange 2003 and 2007 and needs directory synchronization; a remote move needs an Exchange hybrid deployment (Exchange 2010 or later, directory synchronization). Microsoft Learn: What you need to know about a cutover / staged email migration; Exchange hybrid deployment prerequisites. The MX-change day has one source, [schedule] cutover, which the notices tell users: a different [migration] cutover would schedule the final pass on another day than the users are told.",
 };
 
@@ -150,9 +150,9 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
     }
     let cutover = project.schedule.cutover;
     if let (Some(start), Some(c)) = (m.prestage_start, cutover) {
-        if start >= c {
+        if start > c {
             bad(
-                format!("[migration] prestage_start {start} is not before the cutover {c}"),
+                format!("[migration] prestage_start {start} is after the cutover {c}"),
                 Some(start.to_string()),
             );
         }
@@ -193,7 +193,9 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
     let Some(plan) = migration::build(project, &tenant, &pairs) else {
         return;
     };
-    if let Some(missing) = plan.missing_hours() {
+    if let (Some(missing), Some(start), Some(cutover)) =
+        (plan.missing_hours(), plan.prestage_start, plan.cutover)
+    {
         let latest = plan
             .latest_prestage_start()
             .map(|t| format!("; to fit, start it by {}", t.format("%Y-%m-%d %H:%M")))
@@ -204,9 +206,9 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
             format!(
                 "the pre-stage pass needs {} hours but only {} fit between prestage_start {} and the cutover evening {}: {missing} hours missing{latest}",
                 plan.prestage.hours.unwrap_or(0.0),
-                migration::hours_between(plan.prestage_start.unwrap_or_default(), plan.cutover.unwrap_or_default()).max(0.0),
-                plan.prestage_start.map(|d| d.to_string()).unwrap_or_default(),
-                plan.cutover.map(|d| d.to_string()).unwrap_or_default(),
+                migration::hours_between(start, cutover).max(0.0),
+                start,
+                cutover,
             ),
             Some(format!("{missing} hours")),
         ));
@@ -217,14 +219,20 @@ fn migration_check(project: &Project, out: &mut Vec<Finding>) {
             out.push(finding(
                 project,
                 &MIGRATION_CUTOVER_LIMIT,
-                format!("{n} mailboxes in one cutover migration; Microsoft allows at most {}", migration::CUTOVER_MAX_MAILBOXES),
+                format!(
+                    "{n} mailboxes in one cutover migration; Microsoft allows at most {}",
+                    migration::CUTOVER_MAX_MAILBOXES
+                ),
                 Some(n.to_string()),
             ));
         } else if n > migration::CUTOVER_RECOMMENDED_MAILBOXES {
             out.push(finding(
                 project,
                 &MIGRATION_CUTOVER_SIZE,
-                format!("{n} mailboxes in one cutover migration; Microsoft recommends {} or fewer", migration::CUTOVER_RECOMMENDED_MAILBOXES),
+                format!(
+                    "{n} mailboxes in one cutover migration; Microsoft recommends {} or fewer",
+                    migration::CUTOVER_RECOMMENDED_MAILBOXES
+                ),
                 Some(n.to_string()),
             ));
         }
@@ -431,27 +439,42 @@ mod tests {
     #[test]
     fn s008_migration_settings() {
         let base = "[schedule]\ncutover = 2026-12-18\n[migration]\n";
-        assert_eq!(codes(&format!("{base}engine = 'migrationwiz'\n")), Vec::<&str>::new());
+        assert_eq!(
+            codes(&format!("{base}engine = 'migrationwiz'\n")),
+            Vec::<&str>::new()
+        );
         assert_eq!(codes(&format!("{base}engine = 'native'\n")), ["S008"]);
         // Staged is for 2003/2007 only; the default source is 2016.
         assert_eq!(
-            codes(&format!("{base}engine = 'native'\nendpoint_type = 'staged'\n")),
+            codes(&format!(
+                "{base}engine = 'native'\nendpoint_type = 'staged'\n"
+            )),
             ["S008"]
         );
         assert_eq!(
-            codes(&format!("{base}engine = 'native'\nendpoint_type = 'cutover'\n")),
+            codes(&format!(
+                "{base}engine = 'native'\nendpoint_type = 'cutover'\n"
+            )),
             Vec::<&str>::new()
         );
         // One MX-change day.
         assert_eq!(codes(&format!("{base}cutover = 2026-12-19\n")), ["S008"]);
-        assert_eq!(codes(&format!("{base}cutover = 2026-12-18\n")), Vec::<&str>::new());
         assert_eq!(
-            codes(&format!("{base}prestage_start = 2026-12-18\nfinal_pass = 2026-12-17\n")),
+            codes(&format!("{base}cutover = 2026-12-18\n")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            codes(&format!(
+                "{base}prestage_start = 2026-12-19\nfinal_pass = 2026-12-17\n"
+            )),
             ["S008", "S008"]
         );
         // [migration] cutover alone is the cutover day.
         let p = Project::from_toml("[migration]\ncutover = 2026-12-18\n", Path::new("")).unwrap();
-        assert_eq!(p.schedule.cutover, chrono::NaiveDate::from_ymd_opt(2026, 12, 18));
+        assert_eq!(
+            p.schedule.cutover,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 18)
+        );
         assert!(Project::from_toml("[migration]\nengine = 'imap'\n", Path::new("")).is_err());
     }
 
@@ -459,7 +482,8 @@ mod tests {
     fn s009_s011_need_the_mailboxes() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let mut mailboxes = String::from("Identity,Alias,PrimarySmtpAddress,ExchangeGuid,RecipientTypeDetails\n");
+        let mut mailboxes =
+            String::from("Identity,Alias,PrimarySmtpAddress,ExchangeGuid,RecipientTypeDetails\n");
         let mut stats = String::from("MailboxGuid,TotalItemSize,ItemCount\n");
         for i in 0..151 {
             mailboxes.push_str(&format!("m{i},m{i},m{i}@contoso.com,g-{i},SharedMailbox\n"));
@@ -478,10 +502,13 @@ mod tests {
         };
         // 151 GB at 100 Mbps (4.5e10 B/h): 3.36 h, 90 % = 3.02 h before Friday 18:00.
         assert_eq!(
-            codes(&toml("engine = 'migrationwiz'\nprestage_start = 2026-12-18\n")),
+            codes(&toml(
+                "engine = 'migrationwiz'\nprestage_start = 2026-12-18\n"
+            )),
             Vec::<&str>::new()
         );
-        let p = Project::from_toml(&toml("engine = 'native'\nendpoint_type = 'cutover'\n"), d).unwrap();
+        let p =
+            Project::from_toml(&toml("engine = 'native'\nendpoint_type = 'cutover'\n"), d).unwrap();
         let f = check(&p);
         assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), ["S011"]);
         assert!(f[0].message.starts_with("151 mailboxes"));
@@ -491,8 +518,16 @@ mod tests {
         let f = check(&p);
         assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), ["S009"]);
         // 151e9 / 4.5e9 = 33.56 h, 90 % = 30.2 h; 18 h fit: 13 hours missing.
-        assert!(f[0].message.contains("13 hours missing"), "{}", f[0].message);
-        assert!(f[0].message.contains("start it by 2026-12-17 11:48"), "{}", f[0].message);
+        assert!(
+            f[0].message.contains("13 hours missing"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.contains("start it by 2026-12-17 11:48"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

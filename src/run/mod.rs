@@ -211,11 +211,12 @@ fn install_interrupt_handler() {
 
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
-    let mut bundle = verify::open_verified(&opts.bundle)?;
-    // Steps whose operations `--wave` narrowed: they run those operations only.
-    let wave_steps = match opts.wave {
-        Some(n) => waves::restrict(&mut bundle, n)?,
-        None => Vec::new(),
+    let bundle = verify::open_verified(&opts.bundle)?;
+    // Steps whose operations `--wave` narrowed, as the run sees them: the bundle's own stay
+    // whole for the integrity checks.
+    let narrowed = match opts.wave {
+        Some(n) => waves::restrict(&bundle, n)?,
+        None => std::collections::HashMap::new(),
     };
     if let Some(digest) = &opts.expect_digest {
         verify::check_digest(&bundle, digest)?;
@@ -356,17 +357,18 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             continue;
         }
         let records = Records::read(&run.results())?;
-        let narrowed = wave_steps.iter().any(|id| id == step.id());
+        let in_wave = narrowed.contains_key(step.id());
+        let work = waves::view(&narrowed, step);
         let plan = match plan_step(
-            step,
+            work,
             &records.last_status(),
             &meta.invocations,
             opts.mode,
             opts.what_if,
         ) {
             // The whole step is every wave: name this wave's operations instead.
-            _ if narrowed && step.planned.is_empty() => StepPlan::Skip(waves::NOT_IN_WAVE),
-            StepPlan::Whole if narrowed => StepPlan::Only(step.planned.clone()),
+            _ if in_wave && work.planned.is_empty() => StepPlan::Skip(waves::NOT_IN_WAVE),
+            StepPlan::Whole if in_wave => StepPlan::Only(work.planned.clone()),
             plan => plan,
         };
         let status = match plan {
@@ -384,7 +386,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
                 let ran = run_one(
                     &run,
                     &mut meta,
-                    step,
+                    work,
                     &plan,
                     &pwsh,
                     module.as_deref(),
@@ -404,7 +406,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         });
         if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
             let last = Records::read(&run.results())?.last_status();
-            if !step_done(step, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
+            if !step_done(work, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
                 if let Some((gate, text)) = gate_check(step, opts) {
                     held_by = Some(gate);
                     next = Some(text);
@@ -438,7 +440,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             .filter(|s| s.runs_here() || opts.rehearsal.is_some())
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
             .filter(|s| named || s.step.phase != crate::bundle::manifest::PHASE_NOTICES)
-            .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
+            .all(|s| {
+                step_done(
+                    waves::view(&narrowed, s),
+                    &last,
+                    &meta.invocations,
+                    opts.what_if,
+                )
+            });
     if interrupted {
         next = Some(format!(
             "interrupted; the journal is intact. Continue with:\n    cutover {} {} --resume",

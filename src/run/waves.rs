@@ -3,9 +3,9 @@
 //! that wave's operations (and the rows of no wave, which every wave needs) in those steps.
 //! Steps without the column are left as they are.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::verify::Bundle;
+use super::verify::{Bundle, BundleStep};
 use crate::error::{Error, Result};
 use crate::plan::migration::WAVE_COLUMN;
 
@@ -50,23 +50,24 @@ fn wave_ops(path: &std::path::Path, wave: u32) -> Result<Option<(HashSet<String>
     Ok(Some((ops, seen)))
 }
 
-/// Narrows every step with a `Wave` column to wave `wave`'s planned operations; returns those
-/// steps' ids. Refused when the bundle has no waves, or none numbered `wave`.
-pub fn restrict(bundle: &mut Bundle, wave: u32) -> Result<Vec<String>> {
-    let mut narrowed = Vec::new();
+/// Every step with a `Wave` column, narrowed to wave `wave`'s planned operations (and the rows
+/// of no wave), by step id. Refused when the bundle has no waves, or none numbered `wave`.
+pub fn restrict(bundle: &Bundle, wave: u32) -> Result<HashMap<String, BundleStep>> {
+    let mut narrowed = HashMap::new();
     let mut waves = BTreeSet::new();
-    let root = bundle.root.clone();
-    for step in &mut bundle.steps {
+    for step in &bundle.steps {
         let mut keep: Option<HashSet<String>> = None;
         for rel in &step.step.data {
-            if let Some((ops, seen)) = wave_ops(&root.join(rel), wave)? {
+            let path = super::verify::safe_join(&bundle.root, rel)?;
+            if let Some((ops, seen)) = wave_ops(&path, wave)? {
                 waves.extend(seen);
                 keep.get_or_insert_with(HashSet::new).extend(ops);
             }
         }
         if let Some(keep) = keep {
-            step.planned.retain(|op| keep.contains(op));
-            narrowed.push(step.id().to_string());
+            let mut view = step.clone();
+            view.planned.retain(|op| keep.contains(op));
+            narrowed.insert(step.id().to_string(), view);
         }
     }
     if narrowed.is_empty() {
@@ -82,6 +83,11 @@ pub fn restrict(bundle: &mut Bundle, wave: u32) -> Result<Vec<String>> {
         )));
     }
     Ok(narrowed)
+}
+
+/// The step as a wave run sees it: narrowed when it has waves, else the bundle's own.
+pub fn view<'a>(narrowed: &'a HashMap<String, BundleStep>, step: &'a BundleStep) -> &'a BundleStep {
+    narrowed.get(step.id()).unwrap_or(step)
 }
 
 #[cfg(test)]
