@@ -323,9 +323,9 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             let mut text = source_server_instructions(&bundle, step, opts.what_if);
             // A wave run names this wave's operations for the step run by hand too (a
             // MigrationWiz step, on this jump box: the file is where the command says).
-            if wave_steps.iter().any(|id| id == step.id()) {
+            if let Some(work) = narrowed.get(step.id()) {
                 let p = run.path.join(format!("only-ops-{}.txt", step.id()));
-                let mut list = step.planned.join("\n");
+                let mut list = work.planned.join("\n");
                 list.push('\n');
                 std::fs::write(&p, list).map_err(|e| Error::io(&p, e))?;
                 text = text.replacen(
