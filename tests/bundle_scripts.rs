@@ -1171,6 +1171,7 @@ fn the_powershell_1_runtime_writes_the_same_records_as_the_module() {
         "Test-CutoverNotFound",
         "Get-CutoverRetryDelay",
         "Test-CutoverHasAddress",
+        "Get-CutoverExportStatus",
     ] {
         let a = function_text(ps1, f).unwrap_or_else(|| panic!("Cutover.ps1 lacks {f}"));
         assert_eq!(Some(a), function_text(psm1, f), "{f} differs");

@@ -49,7 +49,9 @@ fn ps_type(p: &Value) -> &'static str {
         "Boolean" | "System.Boolean" => "System.Boolean",
         "Int32" | "System.Int32" => "System.Int32",
         "Int64" => "System.Int64",
-        "UInt32" => "System.UInt32",
+        // Exchange's UInt32 throttling parameters take $null for "unthrottled"
+        // (set-throttlingpolicy): a plain [uint32] would bind $null as 0.
+        "UInt32" => "System.Nullable[System.UInt32]",
         "System.Double" => "System.Double",
         "DateTime" | "System.DateTime" => "System.DateTime",
         "SwitchParameter" | "System.Management.Automation.SwitchParameter" => {
@@ -89,7 +91,10 @@ foreach ($f in Get-ChildItem (Join-Path $env:SIM_DIR '*.Commands.ps1')) {
         foreach ($p in $c.Parameters.Values) {
             $sets = @{}
             foreach ($k in $p.ParameterSets.Keys) { $sets[$k] = @{ mandatory = $p.ParameterSets[$k].IsMandatory; position = $p.ParameterSets[$k].Position } }
-            $ps[$p.Name] = @{ type = $p.ParameterType.FullName; aliases = @($p.Aliases); sets = $sets }
+            $t = $p.ParameterType
+            $type = $t.FullName
+            if ($t.IsGenericType -and $t.GetGenericTypeDefinition() -eq [Nullable`1]) { $type = 'System.Nullable[' + $t.GenericTypeArguments[0].FullName + ']' }
+            $ps[$p.Name] = @{ type = $type; aliases = @($p.Aliases); sets = $sets }
         }
         $out += @{ module = $name; command = $c.Name; params = $ps; should = [bool]$c.ScriptBlock.Attributes.Where({ $_ -is [System.Management.Automation.CmdletBindingAttribute] })[0].SupportsShouldProcess }
     }

@@ -28,6 +28,8 @@ Get-ThrottlingPolicy Get-ThrottlingPolicyAssociation New-DistributionGroup New-M
 New-ManagementRoleAssignment New-MgDomain New-MgUser New-ThrottlingPolicy Set-DistributionGroup
 Set-Mailbox Set-MailboxPlan Set-MgUserLicense Set-ThrottlingPolicy Set-ThrottlingPolicyAssociation
 Update-MgUser Disconnect-ExchangeOnline Disconnect-MgGraph
+Get-InboundConnector New-InboundConnector Set-InboundConnector
+Get-OutboundConnector New-OutboundConnector Set-OutboundConnector
 Get-MigrationEndpoint New-MigrationEndpoint Test-MigrationServerAvailability Get-MigrationBatch
 New-MigrationBatch Start-MigrationBatch Complete-MigrationBatch Get-MigrationUser
 Get-MigrationUserStatistics
@@ -46,11 +48,13 @@ COMMON = {"Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction
           "ProgressAction", "WhatIf", "Confirm"}
 ONPREM = {"exchange2010", "exchange2013", "exchange2016", "exchange2019", "exchangeSE"}
 # Types the session knows without the real modules; everything else is [object] (an implicit
-# remoting proxy does the same with Exchange's own types).
+# remoting proxy does the same with Exchange's own types). UInt32 is nullable: Exchange's UInt32
+# throttling parameters take $null for "unthrottled" (set-throttlingpolicy), which a plain
+# [uint32] would turn into 0.
 TYPES = {
     "String": "string", "System.String": "string", "String[]": "string[]", "System.String[]": "string[]",
     "Boolean": "bool", "System.Boolean": "bool", "Int32": "int", "System.Int32": "int",
-    "Int64": "long", "UInt32": "uint32", "System.Double": "double", "DateTime": "datetime",
+    "Int64": "long", "UInt32": "System.Nullable[uint32]", "System.Double": "double", "DateTime": "datetime",
     "System.DateTime": "datetime", "SwitchParameter": "switch",
     "System.Management.Automation.SwitchParameter": "switch", "System.Collections.Hashtable": "hashtable",
     "System.Collections.IDictionary": "System.Collections.IDictionary", "PSCredential": "pscredential",

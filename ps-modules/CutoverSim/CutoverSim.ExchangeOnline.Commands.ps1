@@ -2908,6 +2908,232 @@ function Set-MailboxPlan {
     Invoke-CutoverSim -Command 'Set-MailboxPlan' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
 }
 
+function Get-InboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-inboundconnector
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [object]$ResultSize
+    )
+    Invoke-CutoverSim -Command 'Get-InboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function New-InboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [string]$Name,
+        [Parameter(Mandatory = $true)]
+        [object]$SenderDomains,
+        [Parameter()]
+        [object]$AssociatedAcceptedDomains,
+        [Parameter()]
+        [object]$ClientHostNames,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [object]$EFSkipIPs,
+        [Parameter()]
+        [bool]$EFSkipLastIP,
+        [Parameter()]
+        [object]$EFSkipMailGateway,
+        [Parameter()]
+        [bool]$EFTestMode,
+        [Parameter()]
+        [object]$EFUsers,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [bool]$RequireTls,
+        [Parameter()]
+        [bool]$RestrictDomainsToCertificate,
+        [Parameter()]
+        [bool]$RestrictDomainsToIPAddresses,
+        [Parameter()]
+        [object]$ScanAndDropRecipients,
+        [Parameter()]
+        [object]$SenderIPAddresses,
+        [Parameter()]
+        [object]$TlsSenderCertificateName,
+        [Parameter()]
+        [bool]$TreatMessagesAsInternal,
+        [Parameter()]
+        [object]$TrustedOrganizations
+    )
+    Invoke-CutoverSim -Command 'New-InboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Set-InboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/set-inboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [object]$AssociatedAcceptedDomains,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [object]$EFSkipIPs,
+        [Parameter()]
+        [bool]$EFSkipLastIP,
+        [Parameter()]
+        [object]$EFSkipMailGateway,
+        [Parameter()]
+        [bool]$EFTestMode,
+        [Parameter()]
+        [object]$EFUsers,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [string]$Name,
+        [Parameter()]
+        [bool]$RequireTls,
+        [Parameter()]
+        [bool]$RestrictDomainsToCertificate,
+        [Parameter()]
+        [bool]$RestrictDomainsToIPAddresses,
+        [Parameter()]
+        [object]$ScanAndDropRecipients,
+        [Parameter()]
+        [object]$SenderDomains,
+        [Parameter()]
+        [object]$SenderIPAddresses,
+        [Parameter()]
+        [object]$TlsSenderCertificateName,
+        [Parameter()]
+        [bool]$TreatMessagesAsInternal,
+        [Parameter()]
+        [object]$TrustedOrganizations
+    )
+    Invoke-CutoverSim -Command 'Set-InboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Get-OutboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-outboundconnector
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [bool]$IncludeTestModeConnectors,
+        [Parameter()]
+        [bool]$IsTransportRuleScoped,
+        [Parameter()]
+        [object]$ResultSize
+    )
+    Invoke-CutoverSim -Command 'Get-OutboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function New-OutboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/new-outboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [string]$Name,
+        [Parameter()]
+        [bool]$AllAcceptedDomains,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [bool]$IsTransportRuleScoped,
+        [Parameter()]
+        [guid]$LinkForModifiedConnector,
+        [Parameter()]
+        [object]$MtaStsMode,
+        [Parameter()]
+        [object]$RecipientDomains,
+        [Parameter()]
+        [bool]$RouteAllMessagesViaOnPremises,
+        [Parameter()]
+        [bool]$SenderRewritingEnabled,
+        [Parameter()]
+        [object]$SmartHosts,
+        [Parameter()]
+        [object]$SmtpDaneMode,
+        [Parameter()]
+        [bool]$TestMode,
+        [Parameter()]
+        [object]$TlsDomain,
+        [Parameter()]
+        [object]$TlsSettings,
+        [Parameter()]
+        [bool]$UseMXRecord
+    )
+    Invoke-CutoverSim -Command 'New-OutboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Set-OutboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/set-outboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [bool]$AllAcceptedDomains,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [bool]$IsTransportRuleScoped,
+        [Parameter()]
+        [bool]$IsValidated,
+        [Parameter()]
+        [datetime]$LastValidationTimestamp,
+        [Parameter()]
+        [string]$Name,
+        [Parameter()]
+        [object]$RecipientDomains,
+        [Parameter()]
+        [bool]$RouteAllMessagesViaOnPremises,
+        [Parameter()]
+        [bool]$SenderRewritingEnabled,
+        [Parameter()]
+        [object]$SmartHosts,
+        [Parameter()]
+        [bool]$TestMode,
+        [Parameter()]
+        [object]$TlsDomain,
+        [Parameter()]
+        [object]$TlsSettings,
+        [Parameter()]
+        [bool]$UseMXRecord,
+        [Parameter()]
+        [string[]]$ValidationRecipients
+    )
+    Invoke-CutoverSim -Command 'Set-OutboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
 function Get-MigrationEndpoint {
     # https://learn.microsoft.com/powershell/module/exchangepowershell/get-migrationendpoint
     [CmdletBinding(DefaultParameterSetName = 'Identity')]

@@ -164,6 +164,19 @@ pub fn write_sim(dir: &Path) -> Result<PathBuf> {
     let core = modules.join("CutoverSim");
     std::fs::create_dir_all(&core).map_err(|e| Error::io(&core, e))?;
     write(&core.join("CutoverSim.psm1"), sim_file("CutoverSim.psm1")?)?;
+    // Extensions the core module dot-sources (CutoverSim.*.ps1, not the generated commands).
+    for f in SIM.files() {
+        let name = f.path().to_string_lossy();
+        if name.starts_with("CutoverSim.")
+            && name.ends_with(".ps1")
+            && !name.ends_with(".Commands.ps1")
+        {
+            let text = f
+                .contents_utf8()
+                .ok_or_else(|| Error::Integrity(format!("CutoverSim/{name} is not UTF-8")))?;
+            write(&core.join(&*name), text)?;
+        }
+    }
     for (name, version) in FACADES {
         let commands = sim_file(&format!("{name}.Commands.ps1"))?;
         let folder = modules.join(name);
@@ -356,6 +369,15 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
         }
     }
     let src = seed_source(plan, &ops);
+    let mut throttle = Map::new();
+    if plan["source_version"].as_str() != Some("2007") {
+        // Every Exchange 2010+ organisation has its default policy (Get-ThrottlingPolicy lists it).
+        let id = pseudo_guid("throttle:default");
+        throttle.insert(
+            id.clone(),
+            json!({"Id": id, "Name": format!("GlobalThrottlingPolicy_{id}"), "IsDefault": true, "Settings": {}}),
+        );
+    }
 
     json!({
         "version": 1,
@@ -364,6 +386,8 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
         "config": {
             "seed": seed,
             "tenant": tenant,
+            // The source server's version: which throttling parameters exist and how they read.
+            "source_version": plan["source_version"].as_str().unwrap_or("2016"),
             "skus": skus,
             "delays": delays.bounds(),
             "faults": faults.map(|_| json!({"throttle": 0.3, "failed": 0.12})),
@@ -377,7 +401,7 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
         },
         "t": {
             "users": users, "rcp": rcp, "domains": domains, "plans": plans, "src": src,
-            "attempts": {}, "misc": {}
+            "attempts": {}, "misc": {}, "throttle": throttle, "connectors": {}
         }
     })
 }
@@ -413,6 +437,39 @@ fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
                    "DistinguishedName": format!("CN={alias},OU=Users,DC=contoso,DC=local"),
                    "ExchangeGuid": pseudo_guid(&format!("xg:{addr}")), "MaxSendSize": 10485760, "MaxReceiveSize": 10485760,
                    "TotalItemSize": 104857600, "ItemCount": 1000,
+                   "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
+        );
+    }
+    // The migration account the impersonation and throttling steps act on: an existing user
+    // of the source organisation (with a mailbox, as migration tools need).
+    for v in ops("source-impersonation") {
+        let Some(acct) = v.first() else { continue };
+        let known = src.values().any(|r| {
+            r["PrimarySmtpAddress"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case(acct))
+        });
+        if known {
+            continue;
+        }
+        let alias = acct.split('@').next().unwrap_or(acct);
+        let alias = alias.rsplit('\\').next().unwrap_or(alias);
+        let smtp = if acct.contains('@') {
+            acct.clone()
+        } else {
+            format!("{alias}@{}", plan["domains"][0].as_str().unwrap_or("contoso.com"))
+        };
+        add(
+            &mut src,
+            acct,
+            json!({"Name": alias, "Alias": alias, "DisplayName": alias, "PrimarySmtpAddress": smtp,
+                   "UserPrincipalName": smtp, "EmailAddresses": [format!("SMTP:{smtp}")],
+                   "RecipientType": "UserMailbox", "RecipientTypeDetails": "UserMailbox",
+                   "DistinguishedName": format!("CN={alias},OU=Service Accounts,DC=contoso,DC=local"),
+                   "ExchangeGuid": pseudo_guid(&format!("xg:{acct}")), "MaxSendSize": 10485760, "MaxReceiveSize": 10485760,
+                   "TotalItemSize": 1048576, "ItemCount": 10, "ThrottlingPolicy": null,
+                   // -Identity takes DOMAIN\\user as well (get-recipient reference).
+                   "SamAccountName": format!("CONTOSO\\{alias}"),
                    "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
         );
     }
