@@ -111,6 +111,9 @@ pub struct RehearseOptions {
     pub timeout: Option<std::time::Duration>,
     /// Go on after a gate step with failed operations.
     pub continue_past_gates: bool,
+    /// Only these steps (`cutover run --step`); empty: every step of the phase. The
+    /// comparison still covers the whole plan, so what the other steps would do is missing.
+    pub steps: Vec<String>,
     /// Each step's wait budget (`cutover run --wait`), in the simulation's virtual time.
     pub wait: std::time::Duration,
 }
@@ -130,6 +133,7 @@ impl RehearseOptions {
             secrets: None,
             timeout: None,
             continue_past_gates: false,
+            steps: Vec::new(),
             wait: run::DEFAULT_WAIT,
         }
     }
@@ -457,7 +461,10 @@ fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
         let smtp = if acct.contains('@') {
             acct.clone()
         } else {
-            format!("{alias}@{}", plan["domains"][0].as_str().unwrap_or("contoso.com"))
+            format!(
+                "{alias}@{}",
+                plan["domains"][0].as_str().unwrap_or("contoso.com")
+            )
         };
         add(
             &mut src,
@@ -576,6 +583,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     ropts.secrets = opts.secrets.clone();
     ropts.timeout = opts.timeout;
     ropts.continue_past_gates = opts.continue_past_gates;
+    ropts.steps = opts.steps.clone();
     ropts.wait = opts.wait;
     ropts.env = vec![
         (
