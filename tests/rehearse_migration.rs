@@ -149,6 +149,27 @@ fn native_remote_move_steps_rehearse() {
     );
 }
 
+/// A cutover batch: every mailbox of the source, no CSV; the endpoint found by Autodiscover
+/// from an on-premises mailbox's address (the synthetic tenant's first user).
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn native_cutover_steps_rehearse() {
+    rehearse_twice(
+        CUTOVER,
+        "cloud",
+        &NATIVE_STEPS,
+        "33-migration-status",
+        "native",
+        true,
+    );
+}
+
+const CUTOVER: &str = "engine = \"native\"\nendpoint_type = \"cutover\"\n\
+    source_admin = \"francois.tanaka.0@contoso.com\"\n";
+
 /// The whole bundle with each engine, twice (minutes: opt-in).
 #[test]
 #[cfg_attr(

@@ -34,9 +34,11 @@ const ONPREM: [&str; 5] = [
     "exchangeSE",
 ];
 /// Documented exceptions (see tools/sim-signatures.py): mandatory on premises, not online.
-const ONLINE_NOT_MANDATORY: [(&str, &str); 2] = [
+const ONLINE_NOT_MANDATORY: [(&str, &str); 4] = [
     ("New-Mailbox", "Password"),
     ("New-Mailbox", "UserPrincipalName"),
+    ("Test-MigrationServerAvailability", "SourceMailboxLegacyDN"),
+    ("New-MigrationBatch", "CSVData"),
 ];
 
 fn ps_type(p: &Value) -> &'static str {

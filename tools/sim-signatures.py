@@ -43,6 +43,13 @@ ONLINE_ONLY = {"Get-MigrationEndpoint", "New-MigrationEndpoint", "Test-Migration
                "Get-MigrationBatch", "New-MigrationBatch", "Start-MigrationBatch",
                "Complete-MigrationBatch", "Get-MigrationUser", "Get-MigrationUserStatistics"}
 
+# Default parameter sets the reference does not give, where a documented example needs one to
+# bind. New-MigrationBatch: Microsoft's cutover example "New-MigrationBatch -Name CutoverBatch
+# -SourceEndpoint CutoverEndpoint -AutoStart" ("Use PowerShell to perform a cutover migration to
+# Microsoft 365", step 3) names parameters of five sets; the cmdlet binds it, so its default is one
+# of them: Onboarding, the set of the onboarding (cutover, staged, remote move) examples. [INFERRED]
+DEFAULT_SETS = {"New-MigrationBatch": "Onboarding"}
+
 COMMON = {"Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ErrorVariable",
           "WarningVariable", "OutVariable", "OutBuffer", "PipelineVariable", "InformationVariable",
           "ProgressAction", "WhatIf", "Confirm"}
@@ -67,7 +74,15 @@ TYPES = {
 # does not require. New-Mailbox: "New-Mailbox -Shared -Name "Sales Department" -DisplayName
 # "Sales Department" -Alias Sales" is the documented Exchange Online example (learn.microsoft.com/
 # powershell/module/exchangepowershell/new-mailbox, example 3): no -Password, no -UserPrincipalName.
-ONLINE_NOT_MANDATORY = {("New-Mailbox", "Password"), ("New-Mailbox", "UserPrincipalName")}
+# Test-MigrationServerAvailability: "Test-MigrationServerAvailability -ExchangeOutlookAnywhere
+# -Autodiscover -EmailAddress <email address for on-premises administrator> -Credentials
+# $credentials" is Microsoft's documented cutover test ("Use PowerShell to perform a cutover
+# migration to Microsoft 365", step 1; the page's own SYNTAX brackets the parameter too): no
+# -SourceMailboxLegacyDN. New-MigrationBatch: the same page's cutover batch, "New-MigrationBatch
+# -Name CutoverBatch -SourceEndpoint CutoverEndpoint -AutoStart" (step 3), has no -CSVData.
+ONLINE_NOT_MANDATORY = {("New-Mailbox", "Password"), ("New-Mailbox", "UserPrincipalName"),
+                        ("Test-MigrationServerAvailability", "SourceMailboxLegacyDN"),
+                        ("New-MigrationBatch", "CSVData")}
 
 
 def ps_type(p):
@@ -104,7 +119,10 @@ def function(name, c, env):
     sets = [s for s in c["parameter_sets"] if s != "__AllParameterSets"]
     used_sets = {s for v in params.values() for s in v.get("sets", []) if s != "__AllParameterSets"}
     sets = [s for s in sets if s in used_sets]
-    default = next((s for s, v in c["parameter_sets"].items() if v.get("default") and s in sets), None)
+    # A set named on a parameter but missing from the page's SYNTAX (New-MigrationBatch: XO1,
+    # PointInTimeRecoveryOnboarding) is a set all the same: PowerShell binds by the parameters.
+    sets += sorted(used_sets - set(sets))
+    default = DEFAULT_SETS.get(name) or next((s for s, v in c["parameter_sets"].items() if v.get("default") and s in sets), None)
     if default is None and sets:
         default = "Identity" if "Identity" in sets else sets[0]
     attrs = []

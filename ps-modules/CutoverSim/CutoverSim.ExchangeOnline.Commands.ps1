@@ -3392,10 +3392,10 @@ function Test-MigrationServerAvailability {
         [object]$RPCProxyServer,
         [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
         [object]$ServiceAccountKeyFileData,
-        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
         [string]$SourceMailboxLegacyDN,
         [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
         [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
@@ -3474,7 +3474,7 @@ function Get-MigrationBatch {
 
 function New-MigrationBatch {
     # https://learn.microsoft.com/powershell/module/exchangepowershell/new-migrationbatch
-    [CmdletBinding(DefaultParameterSetName = 'Abch', SupportsShouldProcess = $true)]
+    [CmdletBinding(DefaultParameterSetName = 'Onboarding', SupportsShouldProcess = $true)]
     param(
         [Parameter(ParameterSetName = 'PreexistingUserIds', Mandatory = $true, Position = 1)]
         [object]$UserIds,
@@ -3485,18 +3485,19 @@ function New-MigrationBatch {
         [switch]$Analyze,
         [Parameter(ParameterSetName = 'SlackPublicDataConnector', Mandatory = $true)]
         [string]$ConnectionLogicalId,
-        [Parameter(ParameterSetName = 'Abch', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'Analysis', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'FolderMove', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'Local', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'LocalMailboxRestore', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'LocalPublicFolder', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'Offboarding', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'GoogleResourceOnboarding', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'PointInTimeRecovery', Mandatory = $true)]
-        [Parameter(ParameterSetName = 'Onboarding', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'XO1')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'Onboarding')]
         [object]$CSVData,
         [Parameter(ParameterSetName = 'ManagedGmailTeams', Mandatory = $true)]
         [switch]$ManagedGmailTeams,
@@ -3674,6 +3675,7 @@ function New-MigrationBatch {
         [Parameter(ParameterSetName = 'LocalMailboxRestore')]
         [Parameter(ParameterSetName = 'Offboarding')]
         [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryOnboarding')]
         [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
         [Parameter(ParameterSetName = 'PreexistingUserIds')]
         [Parameter(ParameterSetName = 'PreexistingUsers')]
@@ -3734,6 +3736,7 @@ function New-MigrationBatch {
         [Parameter(ParameterSetName = 'Offboarding')]
         [Parameter(ParameterSetName = 'LocalMailboxRestore')]
         [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'XO1')]
         [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
         [object]$SkipMerging,
         [Parameter(ParameterSetName = 'Local')]
@@ -3800,6 +3803,7 @@ function New-MigrationBatch {
         [Parameter(ParameterSetName = 'Onboarding')]
         [Parameter(ParameterSetName = 'Local')]
         [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'XO1')]
         [Parameter(ParameterSetName = 'Abch')]
         [object]$TargetDatabases,
         [Parameter(ParameterSetName = 'Onboarding')]
