@@ -119,7 +119,12 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
         .flatten()
         .filter(|st| s(&st["kind"]) == "limits")
         .flat_map(|st| {
-            let cols: Vec<&str> = st["columns"].as_array().into_iter().flatten().map(s).collect();
+            let cols: Vec<&str> = st["columns"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
             let scope = cols.iter().position(|c| *c == "Scope");
             let ident = cols.iter().position(|c| *c == "Identity");
             st["ops"]
@@ -301,7 +306,10 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                             .map(|p| (format!("mailbox plan {}", s(&p["DisplayName"])), p))
                             .collect()
                     } else {
-                        facts.push((format!("limits scope {:?} is not one the compare knows", v("Scope")), false));
+                        facts.push((
+                            format!("limits scope {:?} is not one the compare knows", v("Scope")),
+                            false,
+                        ));
                         Vec::new()
                     };
                     for (what, o) in objects {
@@ -416,7 +424,11 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
         if !planned_connectors.contains(k) {
             c.extra.push(format!(
                 "{} connector {}",
-                if s(&con["Direction"]) == "out" { "outbound" } else { "inbound" },
+                if s(&con["Direction"]) == "out" {
+                    "outbound"
+                } else {
+                    "inbound"
+                },
                 s(&con["Name"])
             ));
         }
@@ -463,10 +475,14 @@ fn mail_filter_facts<'a>(
     }
     let all = BTreeSet::from(["*".to_string()]);
     let tls = v("RequireTls") == "true";
-    let mut check = |what: &str, ok: bool| facts.push((format!("{label} connector {name} {what}"), ok));
+    let mut check =
+        |what: &str, ok: bool| facts.push((format!("{label} connector {name} {what}"), ok));
     match v("Kind") {
         "Inbound" => {
-            check("ConnectorType Partner", s(&con["ConnectorType"]) == "Partner");
+            check(
+                "ConnectorType Partner",
+                s(&con["ConnectorType"]) == "Partner",
+            );
             check(
                 &format!("SenderIPAddresses {}", v("Addresses")),
                 list_value(&con["SenderIPAddresses"]) == list_cell(v("Addresses")),
@@ -476,7 +492,10 @@ fn mail_filter_facts<'a>(
                 "RestrictDomainsToIPAddresses",
                 con["RestrictDomainsToIPAddresses"] == Value::Bool(true),
             );
-            check(&format!("RequireTls {tls}"), con["RequireTls"] == Value::Bool(tls));
+            check(
+                &format!("RequireTls {tls}"),
+                con["RequireTls"] == Value::Bool(tls),
+            );
             check("Enabled", con["Enabled"] == Value::Bool(true));
         }
         "EnhancedFiltering" => {
@@ -484,18 +503,33 @@ fn mail_filter_facts<'a>(
                 &format!("EFSkipIPs {}", v("Addresses")),
                 list_value(&con["EFSkipIPs"]) == list_cell(v("Addresses")),
             );
-            check("EFSkipLastIP false", con["EFSkipLastIP"] == Value::Bool(false));
+            check(
+                "EFSkipLastIP false",
+                con["EFSkipLastIP"] == Value::Bool(false),
+            );
         }
         _ => {
-            check("ConnectorType Partner", s(&con["ConnectorType"]) == "Partner");
+            check(
+                "ConnectorType Partner",
+                s(&con["ConnectorType"]) == "Partner",
+            );
             check(
                 &format!("SmartHosts {}", v("SmartHost")),
                 list_value(&con["SmartHosts"]) == list_cell(v("SmartHost")),
             );
-            check("RecipientDomains *", list_value(&con["RecipientDomains"]) == all);
-            check("UseMXRecord false", con["UseMXRecord"] == Value::Bool(false));
             check(
-                &format!("TlsSettings {}", if tls { "EncryptionOnly" } else { "none" }),
+                "RecipientDomains *",
+                list_value(&con["RecipientDomains"]) == all,
+            );
+            check(
+                "UseMXRecord false",
+                con["UseMXRecord"] == Value::Bool(false),
+            );
+            check(
+                &format!(
+                    "TlsSettings {}",
+                    if tls { "EncryptionOnly" } else { "none" }
+                ),
                 if tls {
                     s(&con["TlsSettings"]) == "EncryptionOnly"
                 } else {
@@ -514,13 +548,13 @@ mod tests {
 
     fn limits_plan() -> Value {
         json!({"tenant": "contoso.onmicrosoft.com", "steps": [{
-            "id": "16-limits", "kind": "limits",
-            "columns": ["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
-            "ops": [
-                {"id": "limits:set:mailbox:ann@contoso.com", "values": ["mailbox", "ann@contoso.com", "50MB", "60MB"]},
-                {"id": "limits:set:other-mailboxes", "values": ["other-mailboxes", "", "50MB", "60MB"]},
-                {"id": "limits:set:mailbox-plans", "values": ["mailbox-plans", "", "50MB", "60MB"]}
-            ]}]})
+        "id": "16-limits", "kind": "limits",
+        "columns": ["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
+        "ops": [
+            {"id": "limits:set:mailbox:ann@contoso.com", "values": ["mailbox", "ann@contoso.com", "50MB", "60MB"]},
+            {"id": "limits:set:other-mailboxes", "values": ["other-mailboxes", "", "50MB", "60MB"]},
+            {"id": "limits:set:mailbox-plans", "values": ["mailbox-plans", "", "50MB", "60MB"]}
+        ]}]})
     }
 
     fn mailbox(addr: &str, send: i64) -> Value {
@@ -538,7 +572,12 @@ mod tests {
         }, "plans": {"p": {"DisplayName": "ExchangeOnline", "MaxSendSize": 50 << 20, "MaxReceiveSize": 60 << 20}}}});
         let c = compare(&limits_plan(), &state);
         let ops: Vec<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
-        assert_eq!(ops, ["limits:set:mailbox:ann@contoso.com"], "{:?}", c.missing);
+        assert_eq!(
+            ops,
+            ["limits:set:mailbox:ann@contoso.com"],
+            "{:?}",
+            c.missing
+        );
         // Facts: ann, bob (other mailboxes), the one plan.
         assert_eq!(c.checked, 3);
         // A planned mailbox with wrong limits is not a miss of the other-mailboxes listing, and
@@ -552,14 +591,14 @@ mod tests {
 
     fn filter_plan() -> Value {
         json!({"tenant": "contoso.onmicrosoft.com", "steps": [{
-            "id": "20-mail-filter", "kind": "mail-filter",
-            "columns": ["Kind", "Name", "Addresses", "SmartHost", "RequireTls", "Domain", "Record"],
-            "ops": [
-                {"id": "in", "values": ["Inbound", "From Filter", "192.0.2.0/24;198.51.100.0/24", "", "false", "", ""]},
-                {"id": "ef", "values": ["EnhancedFiltering", "From Filter", "192.0.2.0/24", "", "", "", ""]},
-                {"id": "out", "values": ["Outbound", "To Filter", "", "relay.example.com", "true", "", ""]},
-                {"id": "spf", "values": ["Spf", "", "", "", "", "contoso.com", "v=spf1 -all"]}
-            ]}]})
+        "id": "20-mail-filter", "kind": "mail-filter",
+        "columns": ["Kind", "Name", "Addresses", "SmartHost", "RequireTls", "Domain", "Record"],
+        "ops": [
+            {"id": "in", "values": ["Inbound", "From Filter", "192.0.2.0/24;198.51.100.0/24", "", "false", "", ""]},
+            {"id": "ef", "values": ["EnhancedFiltering", "From Filter", "192.0.2.0/24", "", "", "", ""]},
+            {"id": "out", "values": ["Outbound", "To Filter", "", "relay.example.com", "true", "", ""]},
+            {"id": "spf", "values": ["Spf", "", "", "", "", "contoso.com", "v=spf1 -all"]}
+        ]}]})
     }
 
     #[test]
@@ -571,7 +610,8 @@ mod tests {
         let outbound = json!({"Name": "To Filter", "Direction": "out", "ConnectorType": "Partner",
             "RecipientDomains": ["*"], "SmartHosts": ["relay.example.com"], "UseMXRecord": false,
             "TlsSettings": "EncryptionOnly", "Enabled": true});
-        let state = json!({"t": {"connectors": {"in|from filter": inbound, "out|to filter": outbound}}});
+        let state =
+            json!({"t": {"connectors": {"in|from filter": inbound, "out|to filter": outbound}}});
         let c = compare(&filter_plan(), &state);
         assert!(c.matches(), "{:?}", c.lines());
         assert_eq!(c.checked, 6 + 2 + 6);

@@ -450,7 +450,10 @@ fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
         let smtp = if acct.contains('@') {
             acct.clone()
         } else {
-            format!("{alias}@{}", plan["domains"][0].as_str().unwrap_or("contoso.com"))
+            format!(
+                "{alias}@{}",
+                plan["domains"][0].as_str().unwrap_or("contoso.com")
+            )
         };
         add(
             &mut src,
