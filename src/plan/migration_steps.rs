@@ -74,7 +74,8 @@ pub fn steps(
             let project = mp.project.as_deref().unwrap_or("");
             need("the MigrationWiz customer (customer)", customer)?;
             need("the MigrationWiz project name (project)", project)?;
-            need("the source server's URL (source_server)", server)?;
+            // Without the source's URL the step can only use a project made in MigrationWiz
+            // beforehand; it says so at run time if there is none.
             Ok(migrationwiz(mp, customer, project, server))
         }
         Engine::Native => {
@@ -379,9 +380,19 @@ mod tests {
         mp.project = None;
         let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
         assert!(e.0.contains("project name"), "{e}");
+        // MigrationWiz without the source's URL: the project row says so (an existing
+        // project needs none).
         let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
         mp.source_server = None;
-        let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap_err();
+        let s = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap();
+        assert_eq!(ops(&s, StepKind::MwProject)[0].values[4], "");
+        let mut mp = plan(
+            Engine::Native,
+            Some(NativeType::RemoteMove),
+            &[&["a@contoso.com"]],
+        );
+        mp.source_server = None;
+        let e = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Synced).unwrap_err();
         assert!(e.0.contains("source_server"), "{e}");
         let mut mp = plan(
             Engine::Native,
