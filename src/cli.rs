@@ -227,7 +227,8 @@ pub struct CheckArgs {
     #[arg(required_unless_present = "bundle")]
     pub files: Vec<PathBuf>,
     /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline
-    /// graph; several comma-separated for a script that uses them together (exchangeOnline,graph).
+    /// graph bittitan; several comma-separated for a script that uses them together
+    /// (exchangeOnline,graph).
     #[arg(long, value_name = "TARGETS", required_unless_present = "bundle")]
     pub target: Option<String>,
     /// Check every step of a bundle against its own target (from manifest.json), with the
