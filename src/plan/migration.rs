@@ -404,7 +404,7 @@ pub fn build(
             None => DEFAULT_WAVE_SIZE,
         })
     };
-    let link = bandwidth.map(|b| b * 1_000_000.0 / 8.0 * 3600.0);
+    let link = bandwidth.map(crate::audit::estimate::link_bytes_per_hour);
     let usage_of = |p: usize| {
         mailbox_of
             .get(p)

@@ -254,17 +254,17 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     )
 }
 
-/// "1.2 GB of 3.4 GB (35.3 %)", or what is unknown, for one mailbox.
+/// "1.2 GB of 3.4 GB (35.3 %)" for one mailbox; "-" for nothing reported (the state column
+/// says "no status yet"), with the estimate when there is one.
 pub fn moved_text(m: &MailboxProgress) -> String {
     use crate::plan::migration::human_bytes;
-    let est = m
-        .estimated_bytes
-        .map_or_else(|| "no estimate".to_string(), human_bytes);
-    match (m.bytes, m.percent) {
-        (Some(b), Some(p)) => format!("{} of {est} ({p:.1} %)", human_bytes(b)),
-        (Some(b), None) => format!("{} of {est}", human_bytes(b)),
-        (None, _) if m.class == "none" => format!("{NO_STATUS} (estimate {est})"),
-        (None, _) => format!("not reported (estimate {est})"),
+    let est = m.estimated_bytes.map(human_bytes);
+    match (m.bytes, m.percent, est) {
+        (Some(b), Some(p), Some(e)) => format!("{} of {e} ({p:.1} %)", human_bytes(b)),
+        (Some(b), _, Some(e)) => format!("{} of {e}", human_bytes(b)),
+        (Some(b), _, None) => format!("{} (no estimate)", human_bytes(b)),
+        (None, _, Some(e)) => format!("- (estimate {e})"),
+        (None, _, None) => "-".to_string(),
     }
 }
 
@@ -287,12 +287,11 @@ pub fn wave_text(w: &WaveProgress) -> String {
 /// Moved of estimated bytes for a wave.
 pub fn wave_bytes_text(w: &WaveProgress) -> String {
     use crate::plan::migration::human_bytes;
-    let est = w
-        .estimated_bytes
-        .map_or_else(|| "no estimate".to_string(), human_bytes);
-    match w.moved_bytes {
-        Some(b) => format!("{} of {est}", human_bytes(b)),
-        None => format!("none reported (estimate {est})"),
+    match (w.moved_bytes, w.estimated_bytes) {
+        (Some(b), Some(e)) => format!("{} of {}", human_bytes(b), human_bytes(e)),
+        (Some(b), None) => format!("{} (no estimate)", human_bytes(b)),
+        (None, Some(e)) => format!("none reported (estimate {})", human_bytes(e)),
+        (None, None) => "none reported".to_string(),
     }
 }
 
