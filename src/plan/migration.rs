@@ -231,9 +231,9 @@ pub fn cutover_start(day: NaiveDate) -> NaiveDateTime {
     day.and_time(evening)
 }
 
-/// `cutover - prestage_days`.
-pub fn item_end_date(cutover: NaiveDate, prestage_days: u32) -> NaiveDate {
-    cutover - Duration::days(i64::from(prestage_days))
+/// `cutover - prestage_days`; `None` before the first representable day (a typing error).
+pub fn item_end_date(cutover: NaiveDate, prestage_days: u32) -> Option<NaiveDate> {
+    cutover.checked_sub_signed(Duration::days(i64::from(prestage_days)))
 }
 
 /// Mailboxes per wave when neither `[migration] wave_size` nor a bandwidth says otherwise.
@@ -302,7 +302,7 @@ impl MigrationPlan {
     pub fn latest_prestage_start(&self) -> Option<NaiveDateTime> {
         let (cutover, need) = (self.cutover?, self.prestage.hours?);
         let need = need.clamp(0.0, 24.0 * 3650.0);
-        Some(cutover_start(cutover) - Duration::seconds((need * 3600.0).round() as i64))
+        cutover_start(cutover).checked_sub_signed(Duration::seconds((need * 3600.0).round() as i64))
     }
 
     pub fn mailbox_count(&self) -> usize {
@@ -501,7 +501,7 @@ pub fn build(
         prestage_start: s.prestage_start,
         cutover,
         final_pass: s.final_pass.or(cutover),
-        item_end_date: cutover.map(|c| item_end_date(c, project.prestage_days)),
+        item_end_date: cutover.and_then(|c| item_end_date(c, project.prestage_days)),
         prestage_days: project.prestage_days,
         waves,
         prestage: pass(1.0 - fraction, "mail older than the cut-off"),
@@ -665,6 +665,13 @@ mod tests {
         let no_bandwidth = plan(&project(Engine::Migrationwiz, None), &tenant(true));
         assert!(no_bandwidth.prestage.note.contains("no bandwidth"));
         assert_eq!(no_bandwidth.waves[0].bytes, Some(2_000_000_000));
+    }
+
+    #[test]
+    fn absurd_prestage_days_leave_the_cut_off_unknown_not_a_panic() {
+        let mut p = project(Engine::Migrationwiz, Some(1.0));
+        p.prestage_days = u32::MAX;
+        assert_eq!(plan(&p, &tenant(true)).item_end_date, None);
     }
 
     #[test]
