@@ -337,20 +337,11 @@ pub fn build(
         project,
     );
     let statistics = !tenant.stats.is_empty();
-    let mut by_address: HashMap<String, usize> = HashMap::new();
-    for (i, m) in tenant.mailboxes.iter().enumerate() {
-        for a in [&m.primary_smtp, &m.upn].into_iter().flatten() {
-            by_address.entry(a.trim().to_lowercase()).or_insert(i);
-        }
-    }
+    // The audit's one resolver of mailbox names: the pair's addresses to its export row.
+    let ix = crate::audit::join::MailboxIndex::new(&tenant.mailboxes);
     let mailbox_of: Vec<Option<usize>> = pairs
         .iter()
-        .map(|p| {
-            by_address
-                .get(&p.source.to_lowercase())
-                .or_else(|| by_address.get(&p.destination.to_lowercase()))
-                .copied()
-        })
+        .map(|p| ix.resolve(&p.source).or_else(|| ix.resolve(&p.destination)))
         .collect();
     // Delegate groups over mailbox positions become groups over pairs; a pair whose mailbox
     // is in no group (or not in the export) moves alone.
