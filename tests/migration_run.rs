@@ -172,7 +172,7 @@ fn the_report_shows_progress_against_the_estimate_in_every_format() {
     insta::assert_snapshot!("report_md_migration", section);
     assert!(md.contains("## Mailbox migration"), "{md}");
     assert!(
-        md.contains("| 2 | 0 of 2 done, 2 no status yet | none reported (estimate 2.0 GB) |"),
+        md.contains("| 2 | 0 of 2 done, 2 no status yet | none reported (estimate 2.0 GB); 1 mailbox(es) without an estimate |"),
         "{md}"
     );
     assert!(md.contains("400.0 MB of 1.0 GB (40.0 %)"), "{md}");
