@@ -254,8 +254,11 @@ pub const CUTOVER_RECOMMENDED_MAILBOXES: usize = 150;
 /// - staged: Exchange 2003 and 2007 only ("You can't use a staged migration to migrate Exchange
 ///   2013 or Exchange 2010 mailboxes"), with users created by directory synchronization
 ///   (learn.microsoft.com/exchange/mailbox-migration/what-to-know-about-a-staged-migration).
-/// - remote move: an Exchange hybrid deployment, which needs Exchange 2010 or later on premises
-///   and directory synchronization (learn.microsoft.com/exchange/hybrid-deployment-prerequisites).
+/// - remote move: an Exchange hybrid deployment (a RemoteMove endpoint: "Learn more about
+///   migration endpoint configuration"), whose configuration cmdlet New-HybridConfiguration
+///   applies to Exchange 2010, 2013, 2016 and 2019 (office-docs-powershell
+///   New-HybridConfiguration.md), with identities synchronized from Active Directory
+///   (Exchange hybrid is a sync scenario: learn.microsoft.com/entra/identity/hybrid/common-scenarios).
 pub fn unsupported(
     kind: NativeType,
     version: crate::project::SourceVersion,
