@@ -248,9 +248,12 @@ pub const CUTOVER_RECOMMENDED_MAILBOXES: usize = 150;
 /// Why a native batch type cannot be used for this project, per Microsoft's documentation;
 /// `None` when it can.
 ///
-/// - cutover: Exchange 2003 and later over Outlook Anywhere; not available once directory
-///   synchronization is on (learn.microsoft.com/exchange/mailbox-migration/cutover-migration-to-office-365;
-///   Use PowerShell to perform a cutover migration to Microsoft 365).
+/// - cutover: Exchange 2003 and later over Outlook Anywhere, all mailboxes in one batch ("Use
+///   PowerShell to perform a cutover migration to Microsoft 365", microsoft-365-docs). Not
+///   available once directory synchronization is on: the Exchange admin center greys the option
+///   out then (its own text: "If DirSync is enabled, then a cutover migration is not an option";
+///   also the TechNet wiki "Office 365: Cut-over migration"). Found in those secondary copies,
+///   not on a learn.microsoft.com page: verify when Microsoft publishes it there.
 /// - staged: Exchange 2003 and 2007 only ("You can't use a staged migration to migrate Exchange
 ///   2013 or Exchange 2010 mailboxes"), with users created by directory synchronization
 ///   (learn.microsoft.com/exchange/mailbox-migration/what-to-know-about-a-staged-migration).
