@@ -333,7 +333,7 @@ pub struct RunArgs {
     pub expect_digest: Option<String>,
     /// Only migration wave N's mailboxes in the per-mailbox migration steps (PLAN.md lists the
     /// waves); the other steps run as usual.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "import_results")]
     pub wave: Option<u32>,
 }
 

@@ -44,7 +44,10 @@ fn the_schedule_is_in_plan_md_plan_json_and_the_bundle() {
         .arg("--out")
         .arg(&out)
         .assert()
-        .success();
+        .success()
+        .stdout(predicate::str::contains(
+            "migration: migrationwiz, 7 mailboxes in 2 waves; pre-stage 5.5 h (mail before 2026-10-17); full pass 0.6 h",
+        ));
     let md = std::fs::read_to_string(out.join("PLAN.md")).unwrap();
     insta::assert_snapshot!("plan_md_migration", section(&md));
     let json: serde_json::Value =

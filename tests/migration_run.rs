@@ -162,10 +162,17 @@ fn the_report_shows_progress_against_the_estimate_in_every_format() {
     assert_eq!(m["waves"][1]["no_status"], 2);
     assert!(m["waves"][1]["moved_bytes"].is_null());
 
+    insta::assert_snapshot!(
+        "report_json_migration",
+        serde_json::to_string_pretty(m).unwrap()
+    );
+
     let md = render("md");
+    let section = &md[md.find("## Mailbox migration").unwrap()..];
+    insta::assert_snapshot!("report_md_migration", section);
     assert!(md.contains("## Mailbox migration"), "{md}");
     assert!(
-        md.contains("| 2 | 0 of 2 done, 2 no status yet | none reported (estimate 2.0 GB) |"),
+        md.contains("| 2 | 0 of 2 done, 2 no status yet | none reported (estimate 2.0 GB); 1 mailbox(es) without an estimate |"),
         "{md}"
     );
     assert!(md.contains("400.0 MB of 1.0 GB (40.0 %)"), "{md}");
@@ -181,4 +188,10 @@ fn the_report_shows_progress_against_the_estimate_in_every_format() {
     assert!(header
         .ends_with("wave,engine,pass,state,moved_bytes,estimated_bytes,percent,items,errors,eta"));
     assert!(csv.contains(",1,migrationwiz,prestage,Processing,400000000,1000000000,40.0,40,0,2026-12-10T13:00:00Z"), "{csv}");
+    // The header and the status records (the fake pwsh's records carry the run's own times).
+    let rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("step,") || l.contains("migration:status:"))
+        .collect();
+    insta::assert_snapshot!("report_csv_migration", rows.join("\n"));
 }

@@ -231,9 +231,9 @@ pub fn cutover_start(day: NaiveDate) -> NaiveDateTime {
     day.and_time(evening)
 }
 
-/// `cutover - prestage_days`.
-pub fn item_end_date(cutover: NaiveDate, prestage_days: u32) -> NaiveDate {
-    cutover - Duration::days(i64::from(prestage_days))
+/// `cutover - prestage_days`; `None` before the first representable day (a typing error).
+pub fn item_end_date(cutover: NaiveDate, prestage_days: u32) -> Option<NaiveDate> {
+    cutover.checked_sub_signed(Duration::days(i64::from(prestage_days)))
 }
 
 /// Mailboxes per wave when neither `[migration] wave_size` nor a bandwidth says otherwise.
@@ -248,14 +248,20 @@ pub const CUTOVER_RECOMMENDED_MAILBOXES: usize = 150;
 /// Why a native batch type cannot be used for this project, per Microsoft's documentation;
 /// `None` when it can.
 ///
-/// - cutover: Exchange 2003 and later over Outlook Anywhere; not available once directory
-///   synchronization is on (learn.microsoft.com/exchange/mailbox-migration/cutover-migration-to-office-365;
-///   Use PowerShell to perform a cutover migration to Microsoft 365).
+/// - cutover: Exchange 2003 and later over Outlook Anywhere, all mailboxes in one batch ("Use
+///   PowerShell to perform a cutover migration to Microsoft 365", microsoft-365-docs). Not
+///   available once directory synchronization is on: the Exchange admin center greys the option
+///   out then (its own text: "If DirSync is enabled, then a cutover migration is not an option";
+///   also the TechNet wiki "Office 365: Cut-over migration"). Found in those secondary copies,
+///   not on a learn.microsoft.com page: verify when Microsoft publishes it there.
 /// - staged: Exchange 2003 and 2007 only ("You can't use a staged migration to migrate Exchange
 ///   2013 or Exchange 2010 mailboxes"), with users created by directory synchronization
 ///   (learn.microsoft.com/exchange/mailbox-migration/what-to-know-about-a-staged-migration).
-/// - remote move: an Exchange hybrid deployment, which needs Exchange 2010 or later on premises
-///   and directory synchronization (learn.microsoft.com/exchange/hybrid-deployment-prerequisites).
+/// - remote move: an Exchange hybrid deployment (a RemoteMove endpoint: "Learn more about
+///   migration endpoint configuration"), whose configuration cmdlet New-HybridConfiguration
+///   applies to Exchange 2010, 2013, 2016 and 2019 (office-docs-powershell
+///   New-HybridConfiguration.md), with identities synchronized from Active Directory
+///   (Exchange hybrid is a sync scenario: learn.microsoft.com/entra/identity/hybrid/common-scenarios).
 pub fn unsupported(
     kind: NativeType,
     version: crate::project::SourceVersion,
@@ -302,7 +308,7 @@ impl MigrationPlan {
     pub fn latest_prestage_start(&self) -> Option<NaiveDateTime> {
         let (cutover, need) = (self.cutover?, self.prestage.hours?);
         let need = need.clamp(0.0, 24.0 * 3650.0);
-        Some(cutover_start(cutover) - Duration::seconds((need * 3600.0).round() as i64))
+        cutover_start(cutover).checked_sub_signed(Duration::seconds((need * 3600.0).round() as i64))
     }
 
     pub fn mailbox_count(&self) -> usize {
@@ -337,20 +343,11 @@ pub fn build(
         project,
     );
     let statistics = !tenant.stats.is_empty();
-    let mut by_address: HashMap<String, usize> = HashMap::new();
-    for (i, m) in tenant.mailboxes.iter().enumerate() {
-        for a in [&m.primary_smtp, &m.upn].into_iter().flatten() {
-            by_address.entry(a.trim().to_lowercase()).or_insert(i);
-        }
-    }
+    // The audit's one resolver of mailbox names: the pair's addresses to its export row.
+    let ix = crate::audit::join::MailboxIndex::new(&tenant.mailboxes);
     let mailbox_of: Vec<Option<usize>> = pairs
         .iter()
-        .map(|p| {
-            by_address
-                .get(&p.source.to_lowercase())
-                .or_else(|| by_address.get(&p.destination.to_lowercase()))
-                .copied()
-        })
+        .map(|p| ix.resolve(&p.source).or_else(|| ix.resolve(&p.destination)))
         .collect();
     // Delegate groups over mailbox positions become groups over pairs; a pair whose mailbox
     // is in no group (or not in the export) moves alone.
@@ -404,7 +401,7 @@ pub fn build(
             None => DEFAULT_WAVE_SIZE,
         })
     };
-    let link = bandwidth.map(|b| b * 1_000_000.0 / 8.0 * 3600.0);
+    let link = bandwidth.map(crate::audit::estimate::link_bytes_per_hour);
     let usage_of = |p: usize| {
         mailbox_of
             .get(p)
@@ -501,7 +498,7 @@ pub fn build(
         prestage_start: s.prestage_start,
         cutover,
         final_pass: s.final_pass.or(cutover),
-        item_end_date: cutover.map(|c| item_end_date(c, project.prestage_days)),
+        item_end_date: cutover.and_then(|c| item_end_date(c, project.prestage_days)),
         prestage_days: project.prestage_days,
         waves,
         prestage: pass(1.0 - fraction, "mail older than the cut-off"),
@@ -665,6 +662,13 @@ mod tests {
         let no_bandwidth = plan(&project(Engine::Migrationwiz, None), &tenant(true));
         assert!(no_bandwidth.prestage.note.contains("no bandwidth"));
         assert_eq!(no_bandwidth.waves[0].bytes, Some(2_000_000_000));
+    }
+
+    #[test]
+    fn absurd_prestage_days_leave_the_cut_off_unknown_not_a_panic() {
+        let mut p = project(Engine::Migrationwiz, Some(1.0));
+        p.prestage_days = u32::MAX;
+        assert_eq!(plan(&p, &tenant(true)).item_end_date, None);
     }
 
     #[test]

@@ -100,6 +100,8 @@ pub struct WaveProgress {
     pub no_status: u64,
     /// Sum of the estimates (`None` when no mailbox of the wave has one).
     pub estimated_bytes: Option<u64>,
+    /// Mailboxes of the wave without an estimate (not in `estimated_bytes`).
+    pub unestimated: u64,
     /// Sum of the bytes reported moved (`None` when no mailbox reported any).
     pub moved_bytes: Option<u64>,
 }
@@ -195,6 +197,7 @@ pub fn summarize(planned: &[Planned], records: &Records, waves_run: &[u32]) -> M
                     failed: 0,
                     no_status: 0,
                     estimated_bytes: None,
+                    unestimated: 0,
                     moved_bytes: None,
                 });
                 waves.len() - 1
@@ -209,8 +212,9 @@ pub fn summarize(planned: &[Planned], records: &Records, waves_run: &[u32]) -> M
             "running" => w.running += 1,
             _ => w.no_status += 1,
         }
-        if let Some(e) = m.estimated_bytes {
-            w.estimated_bytes = Some(w.estimated_bytes.unwrap_or(0).saturating_add(e));
+        match m.estimated_bytes {
+            Some(e) => w.estimated_bytes = Some(w.estimated_bytes.unwrap_or(0).saturating_add(e)),
+            None => w.unestimated += 1,
         }
         if let Some(b) = m.bytes {
             w.moved_bytes = Some(w.moved_bytes.unwrap_or(0).saturating_add(b));
@@ -254,17 +258,17 @@ fn eta(records: &[&ResultRecord], estimate: Option<u64>, class: &str) -> Option<
     )
 }
 
-/// "1.2 GB of 3.4 GB (35.3 %)", or what is unknown, for one mailbox.
+/// "1.2 GB of 3.4 GB (35.3 %)" for one mailbox; "-" for nothing reported (the state column
+/// says "no status yet"), with the estimate when there is one.
 pub fn moved_text(m: &MailboxProgress) -> String {
     use crate::plan::migration::human_bytes;
-    let est = m
-        .estimated_bytes
-        .map_or_else(|| "no estimate".to_string(), human_bytes);
-    match (m.bytes, m.percent) {
-        (Some(b), Some(p)) => format!("{} of {est} ({p:.1} %)", human_bytes(b)),
-        (Some(b), None) => format!("{} of {est}", human_bytes(b)),
-        (None, _) if m.class == "none" => format!("{NO_STATUS} (estimate {est})"),
-        (None, _) => format!("not reported (estimate {est})"),
+    let est = m.estimated_bytes.map(human_bytes);
+    match (m.bytes, m.percent, est) {
+        (Some(b), Some(p), Some(e)) => format!("{} of {e} ({p:.1} %)", human_bytes(b)),
+        (Some(b), _, Some(e)) => format!("{} of {e}", human_bytes(b)),
+        (Some(b), _, None) => format!("{} (no estimate)", human_bytes(b)),
+        (None, _, Some(e)) => format!("- (estimate {e})"),
+        (None, _, None) => "-".to_string(),
     }
 }
 
@@ -287,12 +291,17 @@ pub fn wave_text(w: &WaveProgress) -> String {
 /// Moved of estimated bytes for a wave.
 pub fn wave_bytes_text(w: &WaveProgress) -> String {
     use crate::plan::migration::human_bytes;
-    let est = w
-        .estimated_bytes
-        .map_or_else(|| "no estimate".to_string(), human_bytes);
-    match w.moved_bytes {
-        Some(b) => format!("{} of {est}", human_bytes(b)),
-        None => format!("none reported (estimate {est})"),
+    let text = match (w.moved_bytes, w.estimated_bytes) {
+        (Some(b), Some(e)) => format!("{} of {}", human_bytes(b), human_bytes(e)),
+        (Some(b), None) => format!("{} (no estimate)", human_bytes(b)),
+        (None, Some(e)) => format!("none reported (estimate {})", human_bytes(e)),
+        (None, None) => "none reported".to_string(),
+    };
+    match w.unestimated {
+        n if n > 0 && w.estimated_bytes.is_some() => {
+            format!("{text}; {n} mailbox(es) without an estimate")
+        }
+        _ => text,
     }
 }
 

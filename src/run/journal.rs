@@ -633,6 +633,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_progress_record_is_masked_inside_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RESULTS_FILE);
+        let line = "{\"step\":\"34-status\",\"op\":\"migration:status:a@x.com\",\"action\":\"read\",\"target\":\"a@x.com\",\"status\":\"unchanged\",\"error\":null,\"at\":\"2026-12-10T10:00:00Z\",\"progress\":{\"engine\":\"migrationwiz\",\"pass\":\"full\",\"state\":\"Failed: Password=Zq8#kLm2!pQr rejected\",\"items\":12,\"bytes\":3400,\"errors\":1}}\n";
+        std::fs::write(&path, line).unwrap();
+        let r = Redactor::with_secrets(vec!["Zq8#kLm2!pQr".into()]);
+        assert_eq!(redact_records_from(&path, 0, &r).unwrap(), 1);
+        let records = Records::read(&path).unwrap();
+        let p = records.records[0].progress.as_ref().expect("progress kept");
+        assert!(!p.state.contains("Zq8#kLm2!pQr"), "{}", p.state);
+        assert_eq!(
+            (p.items, p.bytes, p.errors),
+            (Some(12), Some(3400), Some(1))
+        );
+        assert_eq!(p.pass, "full");
+    }
+
     fn rec(op: &str, status: Status) -> ResultRecord {
         ResultRecord {
             step: "05-users".into(),

@@ -260,11 +260,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let chatty = !matches!(opts.progress, ProgressMode::Hidden);
     if chatty {
         eprintln!(
-            "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
+            "cutover: run {} with PowerShell {} ({}){}{}; bundle digest {}",
             run.path.display(),
             pwsh.version,
             pwsh.path.display(),
             if opts.what_if { ", what-if" } else { "" },
+            opts.wave
+                .map(|n| format!(", migration wave {n}"))
+                .unwrap_or_default(),
             bundle.digest
         );
     }

@@ -137,6 +137,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn progress_is_optional_and_its_counts_may_be_unknown() {
+        let plain: ResultRecord = serde_json::from_str(
+            r#"{"step":"07-users","op":"users:ensure:a","action":"ensure","target":"a","status":"created","error":null,"at":"t"}"#,
+        )
+        .unwrap();
+        assert_eq!(plain.progress, None);
+        // Written back without the field: a record of every other step keeps its shape.
+        assert!(!serde_json::to_string(&plain).unwrap().contains("progress"));
+        let status: ResultRecord = serde_json::from_str(
+            r#"{"step":"34-status","op":"migration:status:a","action":"read","target":"a","status":"unchanged","error":null,"at":"t","progress":{"engine":"native","pass":"prestage","state":"Syncing","bytes":10}}"#,
+        )
+        .unwrap();
+        let p = status.progress.unwrap();
+        assert_eq!(
+            (p.state.as_str(), p.bytes, p.items),
+            ("Syncing", Some(10), None)
+        );
+        // A progress object without its engine, pass or state is not a progress record.
+        assert!(serde_json::from_str::<ResultRecord>(
+            r#"{"step":"s","op":"o","action":"a","target":"t","status":"unchanged","at":"t","progress":{"bytes":1}}"#
+        )
+        .is_err());
+    }
+
+    #[test]
     fn dynamic_ops_need_the_step_prefix_and_the_mark() {
         assert!(is_dynamic_op(
             "08-limits",

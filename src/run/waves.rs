@@ -5,30 +5,25 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::verify::{Bundle, BundleStep};
+use super::verify::{op_rows, Bundle, BundleStep, OpRows};
 use crate::error::{Error, Result};
-use crate::plan::migration::WAVE_COLUMN;
 
 /// Why a per-wave step did nothing in a wave run.
 pub const NOT_IN_WAVE: &str = "no operations of this step in the wave asked for";
 
-/// The operations of each row whose `Wave` is `wave`, and every wave the file names; `None`
-/// when the file has no `Wave` column. The file was verified against the manifest.
+/// The operations of the rows whose `Wave` is `wave` (or empty), and every wave the file
+/// names; `None` when the file has no `Wave` column. The file was verified against the manifest.
 fn wave_ops(path: &std::path::Path, wave: u32) -> Result<Option<(HashSet<String>, BTreeSet<u32>)>> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-    let bad = |e: csv::Error| Error::Usage(format!("{}: {e}", path.display()));
-    let header = reader.headers().map_err(bad)?.clone();
-    let name = |i: usize| header.get(i).map(|h| h.trim_start_matches('\u{feff}'));
-    let find = |want: &str| (0..header.len()).find(|&i| name(i) == Some(want));
-    let (Some(op), Some(col)) = (find("Op"), find(WAVE_COLUMN)) else {
+    let Some(OpRows {
+        ops,
+        waves: Some(cells),
+    }) = op_rows(path)?
+    else {
         return Ok(None);
     };
-    let mut ops = HashSet::new();
+    let mut keep = HashSet::new();
     let mut seen = BTreeSet::new();
-    for row in reader.records() {
-        let row = row.map_err(bad)?;
-        let cell = row.get(col).unwrap_or("").trim();
+    for (op, cell) in ops.into_iter().zip(cells) {
         // A row of no wave (a MigrationWiz project the mailbox rows need) belongs to every wave.
         let n = if cell.is_empty() {
             None
@@ -42,12 +37,10 @@ fn wave_ops(path: &std::path::Path, wave: u32) -> Result<Option<(HashSet<String>
             seen.insert(n);
         }
         if n.is_none() || n == Some(wave) {
-            if let Some(id) = row.get(op) {
-                ops.insert(id.to_string());
-            }
+            keep.insert(op);
         }
     }
-    Ok(Some((ops, seen)))
+    Ok(Some((keep, seen)))
 }
 
 /// Every step with a `Wave` column, narrowed to wave `wave`'s planned operations (and the rows
