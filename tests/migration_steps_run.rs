@@ -59,4 +59,20 @@ fn a_wave_run_prints_the_by_hand_command_with_that_waves_operations() {
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("31-mw-verify.ps1 -ResultsPath"), "{text}");
+    // Until its results are imported, the report says where the step runs, not "not run".
+    let run = support::latest_run(&bundle);
+    let out = support::cutover(None)
+        .args(["report", "--format", "md"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    let row = md
+        .lines()
+        .find(|l| l.contains("31-mw-verify"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        row.contains("runs in Windows PowerShell 5.1 on the jump box: import its results"),
+        "{row}"
+    );
 }

@@ -97,6 +97,8 @@ pub struct StepSummary {
     #[serde(skip)]
     pub runs_on: String,
     #[serde(skip)]
+    pub shell: String,
+    #[serde(skip)]
     pub attempts: u32,
     /// Outcome of the last process (`ok`, `incomplete`, ...), None when never run.
     #[serde(skip)]
@@ -122,6 +124,10 @@ impl StepSummary {
             }
             None if self.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
                 return "runs on the source server: import its results with --import-results".into()
+            }
+            None if !crate::bundle::manifest::runs_in_runner(&self.runs_on, &self.shell) => {
+                return "runs in Windows PowerShell 5.1 on the jump box: import its results with --import-results"
+                    .into()
             }
             None => return "not run".into(),
         };
@@ -325,6 +331,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
         }
         let last = invocations.last();
         let runs_on = meta.map(|m| m.runs_on.clone()).unwrap_or_default();
+        let shell = meta.map(|m| m.shell.clone()).unwrap_or_default();
         let done = by_status
             .iter()
             .filter(|(k, _)| {
@@ -334,7 +341,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
             })
             .map(|(_, v)| v)
             .sum::<u64>();
-        let ran_here = runs_on != crate::bundle::manifest::RUNS_ON_SOURCE;
+        let ran_here = crate::bundle::manifest::runs_in_runner(&runs_on, &shell);
         let post_cutover = loaded.post_cutover.contains(id);
         // A post-cutover step not run yet does not make the migration run incomplete (the
         // runner's exit code agrees); once run, it counts like any other.
@@ -353,6 +360,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
                 .fold(0.0, |a, b| a + b),
             title: meta.map(|m| m.title.clone()).unwrap_or_default(),
             runs_on,
+            shell,
             attempts: invocations.len() as u32,
             outcome: last.map(|i| i.outcome),
             note: last

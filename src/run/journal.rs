@@ -75,6 +75,10 @@ pub struct StepMeta {
     pub id: String,
     pub title: String,
     pub runs_on: String,
+    /// The manifest's shell (`pwsh-7`, `powershell-5.1`, ...); empty in journals written before
+    /// it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub shell: String,
     /// Planned operations (lines of the ops file).
     pub ops: u64,
 }

@@ -583,6 +583,7 @@ pub(crate) fn new_meta(
                 id: s.id().to_string(),
                 title: s.step.title.clone(),
                 runs_on: s.step.runs_on.clone(),
+                shell: s.step.shell.clone(),
                 ops: s.planned.len() as u64,
             })
             .collect(),
