@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use common::{project, tenant, write_bundle};
-use rehearse_support::pwsh;
 use cutover::project::{IdentityMode, SourceVersion};
+use rehearse_support::pwsh;
 use serde_json::Value;
 use support::{latest_run, records, run_json};
 
