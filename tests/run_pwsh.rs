@@ -5,7 +5,6 @@
 //! plain-text logs). The services are the stand-ins of tests/fixtures/pwsh/standin.
 
 mod common;
-mod pwsh;
 mod rehearse_support;
 mod support;
 
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use common::{project, tenant, write_bundle};
 use cutover::project::{IdentityMode, SourceVersion};
+use rehearse_support::pwsh;
 use serde_json::Value;
 use support::{latest_run, records, run_json};
 
