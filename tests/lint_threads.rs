@@ -112,11 +112,11 @@ fn synthetic_tenants_of_both_layouts_lint_the_same() {
         (cutover::synth::Format::Playbook, true),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let files = synth(dir.path(), 20_000, format);
+        let files = synth(dir.path(), 10_000, format);
         let r = same_both_ways(&project(location), &files);
         assert_eq!(
             r.files.iter().map(|f| f.rows).sum::<u64>(),
-            20_000 + 500 + 20_000
+            10_000 + 250 + 10_000
         );
     }
 }
@@ -124,7 +124,7 @@ fn synthetic_tenants_of_both_layouts_lint_the_same() {
 #[test]
 fn a_damaged_tenant_lints_the_same_past_the_caps() {
     let dir = tempfile::tempdir().unwrap();
-    let files = synth(dir.path(), 20_000, cutover::synth::Format::Cutover);
+    let files = synth(dir.path(), 10_000, cutover::synth::Format::Cutover);
     let text = std::fs::read_to_string(&files[0]).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap().to_string();
