@@ -69,7 +69,16 @@ fn samples_with_migration(dir: &std::path::Path, migration: &str) -> String {
     }
     let config = dir.join("cutover.toml");
     let toml = std::fs::read_to_string(&config).expect("toml");
-    std::fs::write(&config, format!("{toml}\n[migration]\n{migration}")).expect("write");
+    // The samples' own [migration] table gives way to the case's.
+    let kept = match toml.find("\n[migration]\n") {
+        Some(at) => {
+            let rest = &toml[at + 1..];
+            let end = rest[1..].find("\n[").map_or(toml.len(), |e| at + 1 + e + 2);
+            format!("{}{}", &toml[..at + 1], &toml[end..])
+        }
+        None => toml,
+    };
+    std::fs::write(&config, format!("{kept}\n[migration]\n{migration}")).expect("write");
     config.display().to_string()
 }
 

@@ -77,12 +77,13 @@ pub(crate) fn summary(plan: &Plan) -> String {
 
 /// One line on the migration schedule (PLAN.md has the waves).
 pub(crate) fn migration_summary(m: &crate::plan::migration::MigrationPlan) -> String {
+    use crate::diag::human::plural;
     use crate::plan::migration::pass_text;
     format!(
-        "migration: {}, {} mailboxes in {} waves; pre-stage {}{}; full pass {}",
+        "migration: {}, {} in {}; pre-stage {}{}; full pass {}",
         m.engine.as_str(),
-        m.mailbox_count(),
-        m.waves.len(),
+        plural(m.mailbox_count(), "mailbox"),
+        plural(m.waves.len(), "wave"),
         pass_text(&m.prestage),
         m.item_end_date
             .map(|d| format!(" (mail before {d})"))
