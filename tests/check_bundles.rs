@@ -69,14 +69,10 @@ fn samples_with_migration(dir: &std::path::Path, migration: &str) -> String {
     }
     let config = dir.join("cutover.toml");
     let toml = std::fs::read_to_string(&config).expect("toml");
-    // The samples' own [migration] table gives way to the case's.
+    // The samples' own [migration] table (their last) gives way to the case's.
     let kept = match toml.find("\n[migration]\n") {
-        Some(at) => {
-            let rest = &toml[at + 1..];
-            let end = rest[1..].find("\n[").map_or(toml.len(), |e| at + 1 + e + 2);
-            format!("{}{}", &toml[..at + 1], &toml[end..])
-        }
-        None => toml,
+        Some(at) => &toml[..at + 1],
+        None => &toml[..],
     };
     std::fs::write(&config, format!("{kept}\n[migration]\n{migration}")).expect("write");
     config.display().to_string()
