@@ -100,6 +100,10 @@ pub struct ProjectArgs {
     /// Mailbox permissions export (Full Access, Send As; written by step 05-source-export).
     #[arg(long, value_name = "FILE")]
     pub permissions: Option<PathBuf>,
+    /// Mail contacts export (Get-MailContact with LegacyExchangeDN; written by step
+    /// 05-source-export; `[inputs] contacts`).
+    #[arg(long, value_name = "FILE")]
+    pub contacts: Option<PathBuf>,
     /// Force the field delimiter instead of detecting it: `,` `;` `|` or `tab`.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,

@@ -24,6 +24,7 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         &i.mailboxes,
         &i.stats,
         &i.permissions,
+        &i.contacts,
     ]
     .iter()
     .any(|p| p.is_some());

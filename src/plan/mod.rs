@@ -5,7 +5,7 @@
 //! resumed run knows what it already did. Steps come in run order; each op becomes one row
 //! of its step's data file and exactly one result record at run time.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use foldhash::HashSet;
 
@@ -292,7 +292,13 @@ struct Builder<'a> {
     manual: Vec<ManualStep>,
     notes: Vec<String>,
     findings: Vec<Finding>,
+    /// Synced users the licences step licenses: the Exchange Online preflight checks that none
+    /// carries its on-premises mailbox GUID into the tenant.
+    exchange_guid_checks: Vec<String>,
 }
+
+/// The op-id prefix of the preflight's per-user ExchangeGuid check.
+pub const EXCHANGE_GUID_OP: &str = "preflight:exchange-guid:";
 
 fn lower(s: &str) -> String {
     s.trim().to_lowercase()
@@ -331,6 +337,7 @@ impl<'a> Builder<'a> {
             manual: Vec::new(),
             notes: Vec::new(),
             findings: Vec::new(),
+            exchange_guid_checks: Vec::new(),
         }
     }
 
@@ -429,8 +436,21 @@ impl<'a> Builder<'a> {
             if modules.is_empty() {
                 continue;
             }
+            let mut ops = checks(prefix, modules, connect);
+            if kind == StepKind::PreflightExchange {
+                // The msExchMailboxGuid prerequisite of synced identities, after the sign-in.
+                for upn in &self.exchange_guid_checks {
+                    ops.push(op(
+                        format!("{EXCHANGE_GUID_OP}{}", lower(upn)),
+                        "check",
+                        upn,
+                        Change::Check,
+                        ["exchange-guid", upn.as_str(), ""],
+                    ));
+                }
+            }
             let before = self.steps.len();
-            self.push(kind, checks(prefix, modules, connect));
+            self.push(kind, ops);
             front.extend(self.steps.drain(before..));
         }
         self.steps.splice(0..0, front);
@@ -496,6 +516,7 @@ impl<'a> Builder<'a> {
             ("mailbox-stats", "mailbox-stats.csv"),
             ("groups", "groups.csv"),
             ("members", "members.csv"),
+            ("contacts", "contacts.csv"),
             ("permissions", "permissions.csv"),
         ];
         let ops = exports
@@ -610,6 +631,11 @@ impl<'a> Builder<'a> {
                     Change::Check,
                     [upn],
                 ));
+                // A synced user whose on-premises mailbox GUID reached Exchange Online stays a
+                // MailUser when licensed: checked, for every user licensed here, before anything.
+                if synced {
+                    self.exchange_guid_checks.push(upn.to_string());
+                }
             }
         }
         let kind = if synced {
@@ -802,7 +828,10 @@ impl<'a> Builder<'a> {
         if self.project.identity == IdentityMode::Synced {
             // Entra Connect syncs the groups, contacts and memberships too: Exchange Online
             // refuses writes to them (write scope), so the jump box gets no step for them.
-            if !(self.tenant.groups.is_empty() && self.tenant.memberships.is_empty()) {
+            if !(self.tenant.groups.is_empty()
+                && self.tenant.memberships.is_empty()
+                && self.tenant.contacts.is_empty())
+            {
                 self.manual.push(SYNCED_GROUPS);
             }
             return;
@@ -868,7 +897,14 @@ impl<'a> Builder<'a> {
         }
         let alias_ops = self.group_aliases();
         let dir = TenantDirectory::new(self.tenant);
-        let mut contacts = BTreeSet::new();
+        // Every contact of the source's contacts export (name, legacyExchangeDN), then the
+        // members outside the accepted domains; keyed by the outside address.
+        let mut contacts: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+        for c in &self.tenant.contacts {
+            contacts
+                .entry(c.external.clone())
+                .or_insert_with(|| (c.name.trim().to_string(), c.legacy_dn.clone()));
+        }
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
@@ -915,7 +951,9 @@ impl<'a> Builder<'a> {
                         continue;
                     };
                     if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
-                        contacts.insert(name.clone());
+                        contacts
+                            .entry(name.clone())
+                            .or_insert_with(|| (name.clone(), None));
                     }
                     name
                 }
@@ -932,10 +970,14 @@ impl<'a> Builder<'a> {
         }
         let contact_ops = contacts
             .into_iter()
-            .map(|c| {
+            .map(|(c, (name, legacy_dn))| {
+                // The state export knows contacts, not their addresses: one with an X500 to
+                // add may still change.
                 let change = self.change(|s| {
-                    if s.contacts.contains(&c) {
+                    if s.contacts.contains(&c) && legacy_dn.is_none() {
                         Change::Unchanged
+                    } else if s.contacts.contains(&c) {
+                        Change::Update
                     } else {
                         Change::Create
                     }
@@ -945,7 +987,7 @@ impl<'a> Builder<'a> {
                     "ensure",
                     &c,
                     change,
-                    [c.clone(), c.clone()],
+                    [name, c.clone(), legacy_dn.unwrap_or_default()],
                 )
             })
             .collect();
@@ -1252,9 +1294,9 @@ impl<'a> Builder<'a> {
                 self.push(StepKind::SourceThrottlingRevert, ops);
             }
         }
-        // The impersonation grant goes once the last pass is done (Exchange 2010 and later:
-        // the RBAC assignment the impersonation step made; 2007's AD rights are by hand).
-        if self.project.source_version >= SourceVersion::Ex2010 {
+        // The impersonation grant goes once the last pass is done: the RBAC assignment the
+        // impersonation step made (2010 and later), or 2007's two AD extended rights.
+        {
             let acct = self
                 .step_ops(StepKind::SourceImpersonation)
                 .and_then(|ops| ops.iter().find(|o| o.action == "grant"))

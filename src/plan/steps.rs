@@ -140,7 +140,7 @@ impl StepKind {
             StepKind::Aliases => "Add secondary addresses (aliases)",
             StepKind::Groups => "Ensure distribution groups",
             StepKind::GroupAliases => "Add the groups' secondary addresses",
-            StepKind::Contacts => "Ensure mail contacts for external members",
+            StepKind::Contacts => "Ensure mail contacts (the source's and external members')",
             StepKind::Members => "Add group members (users, contacts, nested groups)",
             StepKind::Limits => {
                 "Message size limits on every planned mailbox, the mailboxes beyond the plan and every mailbox plan"
@@ -195,7 +195,7 @@ impl StepKind {
                 "Type",
                 "RequireSenderAuthenticationEnabled",
             ],
-            StepKind::Contacts => &["Name", "ExternalEmailAddress"],
+            StepKind::Contacts => &["Name", "ExternalEmailAddress", "LegacyExchangeDN"],
             StepKind::Members => &["Group", "Member"],
             StepKind::Limits => &["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],
