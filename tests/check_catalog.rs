@@ -325,6 +325,17 @@ fn check_never_reports_parameters_of_a_name_only_cmdlet() {
     assert!(codes("Get-TransportRule -State Enabled\n", Target::Exchange2010).is_empty());
     assert!(!codes("Get-TransportRule -DlpPolicy x\n", Target::Exchange2010).is_empty());
     assert!(codes("Get-TransportRule -DlpPolicy x\n", Target::Exchange2016).is_empty());
+    // Invoke-MgGraphRequest, read from its page, is a full entry too.
+    assert!(codes(
+        "Invoke-MgGraphRequest -Method GET -Uri $u -OutputType PSObject -RHV h\n",
+        Target::Graph
+    )
+    .is_empty());
+    assert!(!codes(
+        "Invoke-MgGraphRequest -Uri $u -HttpMethod GET\n",
+        Target::Graph
+    )
+    .is_empty());
     // A Graph name-only cmdlet is known to exist in Graph only.
     assert!(codes("Get-MgUserMemberOf -UserId $u -All\n", Target::Graph).is_empty());
     assert!(!codes("Get-MgUserMemberOf -UserId $u -All\n", Target::Exchange2016).is_empty());
