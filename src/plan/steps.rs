@@ -126,7 +126,7 @@ impl StepKind {
                 "Relax EWS throttling for the migration account on the source"
             }
             StepKind::SourceExport => {
-                "Export mailboxes, statistics, groups, members and permissions"
+                "Export mailboxes, statistics, groups, members, contacts and permissions"
             }
             StepKind::Domains => "Add and verify accepted domains in the tenant",
             StepKind::Users => "Ensure cloud users (Microsoft Graph)",
