@@ -572,8 +572,8 @@ fn synced_bundle(d: &Path, licence: bool) -> serde_json::Value {
 }
 
 /// Issue 8: the msExchMailboxGuid prerequisite is a check of synced bundles' Exchange Online
-/// preflight (a gate that runs before anything changes), one per licensed user, after the
-/// sign-in; cloud bundles and synced bundles without licences have none.
+/// preflight (a gate that runs before anything changes), one per synced user (licensed here or,
+/// by group-based licensing, elsewhere), after the sign-in; cloud bundles have none.
 #[test]
 fn synced_bundles_check_the_exchange_guid_before_anything_changes() {
     let dir = tempfile::tempdir().unwrap();
@@ -621,12 +621,16 @@ fn synced_bundles_check_the_exchange_guid_before_anything_changes() {
     assert!(manifest["steps"][0]["gate"].as_bool() == Some(true));
     let readme = std::fs::read_to_string(dir.path().join("b/README.md")).unwrap();
     assert!(readme.contains("exchange-guid") && readme.contains("AuthoritativeNull"));
-    // Without licences nothing would provision a mailbox, so there is nothing to check.
+    // Without a licence in the plan the users may still be licensed by group: checked too.
     let dir = tempfile::tempdir().unwrap();
     synced_bundle(dir.path(), false);
-    let data = std::fs::read_to_string(dir.path().join("b/data/00-preflight-exchange.csv"))
-        .unwrap_or_default();
-    assert!(!data.contains("exchange-guid"), "{data}");
+    let data =
+        std::fs::read_to_string(dir.path().join("b/data/00-preflight-exchange.csv")).unwrap();
+    assert_eq!(
+        data.matches("preflight:exchange-guid:").count(),
+        4,
+        "{data}"
+    );
     // Cloud users are created in the cloud: no on-premises GUID can reach them.
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

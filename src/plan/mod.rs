@@ -292,8 +292,8 @@ struct Builder<'a> {
     manual: Vec<ManualStep>,
     notes: Vec<String>,
     findings: Vec<Finding>,
-    /// Synced users the licences step licenses: the Exchange Online preflight checks that none
-    /// carries its on-premises mailbox GUID into the tenant.
+    /// The synced users: the Exchange Online preflight checks that none carries its on-premises
+    /// mailbox GUID into the tenant.
     exchange_guid_checks: Vec<String>,
 }
 
@@ -383,6 +383,15 @@ impl<'a> Builder<'a> {
                     list.push((name, min));
                 }
             }
+        }
+        // The ExchangeGuid prerequisite runs in the Exchange Online preflight, whatever else the
+        // bundle does there (Get-EXORecipient, ExchangeOnlineManagement 3).
+        if !self.exchange_guid_checks.is_empty()
+            && !exchange
+                .iter()
+                .any(|(n, _)| *n == "ExchangeOnlineManagement")
+        {
+            exchange.push(("ExchangeOnlineManagement", "3.0.0"));
         }
         // Sign-in needs Authentication whatever else is used.
         if !graph.is_empty()
@@ -564,6 +573,10 @@ impl<'a> Builder<'a> {
                 .clone()
                 .or_else(|| self.project.usage_location.clone());
             if synced {
+                // A synced user whose on-premises mailbox GUID reached Exchange Online stays a
+                // MailUser when licensed, here or by group-based licensing: checked for every
+                // synced user before anything changes.
+                self.exchange_guid_checks.push(upn.to_string());
                 users_ops.push(op(
                     format!("users:verify-synced:{key}"),
                     "verify",
@@ -631,11 +644,6 @@ impl<'a> Builder<'a> {
                     Change::Check,
                     [upn],
                 ));
-                // A synced user whose on-premises mailbox GUID reached Exchange Online stays a
-                // MailUser when licensed: checked, for every user licensed here, before anything.
-                if synced {
-                    self.exchange_guid_checks.push(upn.to_string());
-                }
             }
         }
         let kind = if synced {
