@@ -127,7 +127,7 @@ pub enum FindingFormat {
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Files to lint (kind inferred from headers; `-` reads standard input); adds to the
-    /// project's inputs.
+    /// project's inputs. A project folder (holding a cutover.toml) lints that project.
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,

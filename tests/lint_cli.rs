@@ -416,6 +416,25 @@ fn a_project_without_tenant_or_domains_is_an_error() {
         ],
     );
     assert_eq!((code, s008(&json).len()), (0, 0), "{json}");
+    // A project folder given as the argument is that project, from anywhere.
+    std::fs::write(
+        dir.path().join("cutover.toml"),
+        format!("[tenant]\nusage_location = 'US'\n{inputs}"),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (out.status.code(), s008(&json).len()),
+        (Some(1), 1),
+        "{json}"
+    );
+    assert_eq!(json["files"][0]["rows"], 1, "{json}");
     // The same file linted alone (no cutover.toml anywhere) is a quick look, not a project.
     std::fs::remove_file(dir.path().join("cutover.toml")).unwrap();
     let out = Command::cargo_bin("cutover")
@@ -464,4 +483,18 @@ fn contacts_exports_are_linted() {
         ),
         "{json}"
     );
+}
+
+/// A folder that is not a project is a usage error (exit 2), never a silent empty lint.
+#[test]
+fn a_folder_without_a_project_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .arg("lint")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without a cutover.toml"));
 }

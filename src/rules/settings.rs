@@ -78,7 +78,7 @@ pub const PROJECT_TENANT: Rule = Rule {
     severity: Error,
     summary: "the project does not name its accepted domains or its tenant",
     hint: "set [tenant] domains = [\"contoso.com\"] and name = \"contoso.onmicrosoft.com\" in cutover.toml (or --domain / --tenant)",
-    explanation: "A project's addresses and UPNs are checked against its accepted domains and its *.onmicrosoft.com tenant domain, and the bundle's domains step adds and verifies them; without them those checks are skipped and `cutover plan` and `cutover bundle` refuse the project. So a lint of a project (a cutover.toml, given with --config or found in the current folder) reports their absence as this error. A lint of files alone, with no cutover.toml, is a quick look at exports: it has no project to ask, so it skips this rule and the domain checks (U004, A002) unless --domain / --tenant are given.",
+    explanation: "A project's addresses and UPNs are checked against its accepted domains and its *.onmicrosoft.com tenant domain, and the bundle's domains step adds and verifies them; without them those checks are skipped and `cutover plan` and `cutover bundle` refuse the project. So a lint of a project (a cutover.toml, given with --config or found in the current folder, or a project folder given as `cutover lint FOLDER`) reports their absence as this error. A lint of files alone, with no cutover.toml, is a quick look at exports: it has no project to ask, so it skips this rule and the domain checks (U004, A002) unless --domain / --tenant are given.",
 };
 
 /// What a project must name before anything is planned: the one list that `lint` (S012),
