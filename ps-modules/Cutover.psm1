@@ -93,21 +93,88 @@ function Get-CutoverOutputDirectory {
     Split-Path -Parent $script:CutoverResults
 }
 
+function Get-CutoverExportStatus {
+    # The record of an export that wrote Path: `unchanged` when it holds the same text as the
+    # newest earlier export of the same file in this bundle (the run folders beside this run's,
+    # each with its run.json; their names sort by start time), `updated` when that differs,
+    # `created` when there is none. Ignore (a regex) removes what differs on every export
+    # (a timestamp) before comparing. The export changed nothing in the service either way.
+    param([string]$Path, [string]$Ignore = '')
+    $dir = Split-Path -Parent $Path
+    $name = Split-Path -Leaf $Path
+    $here = Split-Path -Leaf $dir
+    $runs = Split-Path -Parent $dir
+    if (-not [System.IO.File]::Exists([System.IO.Path]::Combine($dir, 'run.json'))) { return 'created' }
+    $prev = ''
+    $prevLeaf = ''
+    foreach ($d in [System.IO.Directory]::GetDirectories($runs)) {
+        $leaf = [System.IO.Path]::GetFileName($d)
+        if ([string]::CompareOrdinal($leaf, $here) -ge 0) { continue }
+        $f = [System.IO.Path]::Combine($d, $name)
+        if (-not [System.IO.File]::Exists($f)) { continue }
+        if (-not [System.IO.File]::Exists([System.IO.Path]::Combine($d, 'run.json'))) { continue }
+        if ($prev -eq '' -or [string]::CompareOrdinal($leaf, $prevLeaf) -gt 0) { $prev = $f; $prevLeaf = $leaf }
+    }
+    if ($prev -eq '') { return 'created' }
+    $new = [System.IO.File]::ReadAllText($Path)
+    $old = [System.IO.File]::ReadAllText($prev)
+    if ($Ignore -ne '') {
+        $new = [regex]::Replace($new, $Ignore, '')
+        $old = [regex]::Replace($old, $Ignore, '')
+    }
+    if ([string]::CompareOrdinal($new, $old) -eq 0) { return 'unchanged' }
+    'updated'
+}
+
 function Test-CutoverOp {
     param([string]$Op)
     if ($null -eq $script:CutoverOnly) { return $true }
     $script:CutoverOnly.ContainsKey($Op)
 }
 
+function ConvertTo-CutoverJsonCount {
+    # A JSON number for a whole count the service gave, else null (never a guess).
+    param($Value)
+    if ($null -eq $Value) { return 'null' }
+    $n = [long]0
+    if ([long]::TryParse([string]$Value, [System.Globalization.NumberStyles]::Integer, [System.Globalization.CultureInfo]::InvariantCulture, [ref]$n) -and $n -ge 0) {
+        return $n.ToString([System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    'null'
+}
+
+function ConvertTo-CutoverProgressJson {
+    # The migration status steps' "progress" object: engine, pass, the engine's own state text,
+    # and the counts it reported (src/run/protocol.rs, Progress).
+    param($Progress)
+    '{"engine":' + (ConvertTo-CutoverJsonString $Progress['engine']) +
+        ',"pass":' + (ConvertTo-CutoverJsonString $Progress['pass']) +
+        ',"state":' + (ConvertTo-CutoverJsonString $Progress['state']) +
+        ',"items":' + (ConvertTo-CutoverJsonCount $Progress['items']) +
+        ',"bytes":' + (ConvertTo-CutoverJsonCount $Progress['bytes']) +
+        ',"errors":' + (ConvertTo-CutoverJsonCount $Progress['errors']) + '}'
+}
+
+# Set by a status step's row body (Set-CutoverProgress); written with that row's record.
+$script:CutoverProgress = $null
+
+function Set-CutoverProgress {
+    # engine, pass, state (the engine's text, untranslated), items, bytes, errors ($null: not said).
+    param([string]$Engine, [string]$Pass, [string]$State, $Items = $null, $Bytes = $null, $Errors = $null)
+    $script:CutoverProgress = @{ engine = $Engine; pass = $Pass; state = $State; items = $Items; bytes = $Bytes; errors = $Errors }
+}
+
 function Write-CutoverResult {
-    param([string]$Op, [string]$Action, [string]$Target, [string]$Status, $ErrorText = $null)
+    param([string]$Op, [string]$Action, [string]$Target, [string]$Status, $ErrorText = $null, $Progress = $null)
     $at = [DateTime]::UtcNow.ToString('s', [System.Globalization.CultureInfo]::InvariantCulture) + 'Z'
+    $extra = ''
+    if ($null -ne $Progress) { $extra = ',"progress":' + (ConvertTo-CutoverProgressJson $Progress) }
     $line = '{"step":' + (ConvertTo-CutoverJsonString $script:CutoverStep) +
         ',"op":' + (ConvertTo-CutoverJsonString $Op) +
         ',"action":' + (ConvertTo-CutoverJsonString $Action) +
         ',"target":' + (ConvertTo-CutoverJsonString $Target) +
         ',"status":' + (ConvertTo-CutoverJsonString $Status) +
-        ',"error":' + (ConvertTo-CutoverJsonString $ErrorText) +
+        ',"error":' + (ConvertTo-CutoverJsonString $ErrorText) + $extra +
         ',"at":' + (ConvertTo-CutoverJsonString $at) + '}'
     # Appended and closed per record, so a crash loses at most the operation in flight.
     [System.IO.File]::AppendAllText($script:CutoverResults, $line + [char]10, $script:CutoverUtf8)
@@ -336,12 +403,13 @@ function Invoke-CutoverRow {
     $waitedFrom = $script:CutoverWaited
     while ($true) {
         $attempt++
+        $script:CutoverProgress = $null
         try {
             $status = [string](& $Body $Row)
             if ($script:CutoverStatuses -notcontains $status) {
                 throw ('Step returned an unknown status: ' + $status)
             }
-            Write-CutoverResult -Op $op -Action $Action -Target $target -Status $status
+            Write-CutoverResult -Op $op -Action $Action -Target $target -Status $status -Progress $script:CutoverProgress
             if ($status -eq 'created') { $script:CutoverCreated += $target }
             if ($script:CutoverWaited -gt $waitedFrom) {
                 Write-CutoverWait -What ($target + ' to appear (' + $op + ')') -Visible 1 -Total 1 -Seconds ($script:CutoverWaited - $waitedFrom) -Final
@@ -360,7 +428,7 @@ function Invoke-CutoverRow {
             if ($script:CutoverWaited -gt $waitedFrom) {
                 Write-CutoverWait -What ($target + ' to appear (' + $op + ')') -Visible 0 -Total 1 -Seconds ($script:CutoverWaited - $waitedFrom) -Final
             }
-            Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText $text
+            Write-CutoverResult -Op $op -Action $Action -Target $target -Status 'failed' -ErrorText $text -Progress $script:CutoverProgress
             return
         }
     }

@@ -231,7 +231,8 @@ pub struct CheckArgs {
     #[arg(required_unless_present = "bundle")]
     pub files: Vec<PathBuf>,
     /// exchange2007 exchange2010 exchange2013 exchange2016 exchange2019 exchangeSE exchangeOnline
-    /// graph; several comma-separated for a script that uses them together (exchangeOnline,graph).
+    /// graph bittitan; several comma-separated for a script that uses them together
+    /// (exchangeOnline,graph).
     #[arg(long, value_name = "TARGETS", required_unless_present = "bundle")]
     pub target: Option<String>,
     /// Check every step of a bundle against its own target (from manifest.json), with the
@@ -334,6 +335,10 @@ pub struct RunArgs {
     /// is this one: the review handshake.
     #[arg(long, value_name = "DIGEST")]
     pub expect_digest: Option<String>,
+    /// Only migration wave N's mailboxes in the per-mailbox migration steps (PLAN.md lists the
+    /// waves); the other steps run as usual.
+    #[arg(long, value_name = "N", conflicts_with = "import_results")]
+    pub wave: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -202,6 +202,8 @@ pub struct Project {
     pub notices: NoticeSettings,
     /// `[mail_filter]`: a third-party filtering service in front of the mailboxes.
     pub mail_filter: Option<MailFilter>,
+    /// `[migration]`: the engine that moves the mailboxes and its settings.
+    pub migration: MigrationSettings,
     /// The `cutover.toml` the settings came from, for findings about them.
     pub config: Option<PathBuf>,
 }
@@ -217,6 +219,34 @@ pub struct ScheduleSettings {
     pub after: Option<chrono::NaiveDate>,
     /// Local time the cutover starts, `HH:MM` (default: the estimate's 18:00).
     pub cutover_time: Option<String>,
+}
+
+/// `[migration]` in `cutover.toml`. The MX-change day is `[schedule] cutover` (one source for
+/// the notices and the migration); `[migration] cutover`, when given, must say the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MigrationSettings {
+    pub engine: crate::plan::migration::Engine,
+    /// The earliest day the pre-stage pass may start.
+    pub prestage_start: Option<chrono::NaiveDate>,
+    /// `[migration] cutover` as written (lint's S0xx compares it with `[schedule] cutover`).
+    pub cutover: Option<chrono::NaiveDate>,
+    /// The day of the full (delta) pass after the MX change (default: the cutover day).
+    pub final_pass: Option<chrono::NaiveDate>,
+    /// MigrationWiz: the customer (company) the project belongs to.
+    pub customer: Option<String>,
+    /// MigrationWiz: the project (mailbox connector) name.
+    pub project: Option<String>,
+    /// Native: the batch type.
+    pub native_type: Option<crate::plan::migration::NativeType>,
+    /// Native: batch names are `<prefix>-wave<N>`.
+    pub batch_prefix: Option<String>,
+    /// Mailboxes per wave (default: the estimate's concurrency, else 50).
+    pub wave_size: Option<usize>,
+    /// MigrationWiz: the source Exchange's URL; native remote move: the MRS proxy's FQDN.
+    pub source_server: Option<String>,
+    /// Native cutover/staged: the on-premises admin mailbox Autodiscover starts from (default:
+    /// `[source] migration_account` when it is an address).
+    pub source_admin: Option<String>,
 }
 
 /// What a user has to reconnect after the cutover.
@@ -328,6 +358,7 @@ impl Default for Project {
             schedule: ScheduleSettings::default(),
             notices: NoticeSettings::default(),
             mail_filter: None,
+            migration: MigrationSettings::default(),
             config: None,
             lint_select: Vec::new(),
             lint_ignore: Vec::new(),
@@ -392,11 +423,8 @@ impl FileDate {
             FileDate::Date(d) => d.to_string(),
             FileDate::Text(t) => t.trim().to_string(),
         };
-        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-            Error::Usage(format!(
-                "[schedule] {key} = '{text}' is not a date like 2026-12-18"
-            ))
-        })
+        chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map_err(|_| Error::Usage(format!("{key} = '{text}' is not a date like 2026-12-18")))
     }
 }
 
@@ -437,6 +465,22 @@ struct FileMailFilter {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FileMigration {
+    engine: Option<String>,
+    prestage_start: Option<FileDate>,
+    cutover: Option<FileDate>,
+    final_pass: Option<FileDate>,
+    customer: Option<String>,
+    project: Option<String>,
+    endpoint_type: Option<String>,
+    batch_prefix: Option<String>,
+    wave_size: Option<usize>,
+    source_server: Option<String>,
+    source_admin: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FileLint {
     select: Option<Vec<String>>,
     ignore: Option<Vec<String>>,
@@ -463,6 +507,8 @@ struct ProjectFile {
     #[serde(default)]
     notices: FileNotices,
     mail_filter: Option<FileMailFilter>,
+    #[serde(default)]
+    migration: FileMigration,
     #[serde(default)]
     lint: FileLint,
 }
@@ -553,16 +599,26 @@ impl Project {
             announce: sch
                 .announce
                 .as_ref()
-                .map(|d| d.parse("announce"))
+                .map(|d| d.parse("[schedule] announce"))
                 .transpose()?,
             cutover: sch
                 .cutover
                 .as_ref()
-                .map(|d| d.parse("cutover"))
+                .map(|d| d.parse("[schedule] cutover"))
                 .transpose()?,
-            after: sch.after.as_ref().map(|d| d.parse("after")).transpose()?,
+            after: sch
+                .after
+                .as_ref()
+                .map(|d| d.parse("[schedule] after"))
+                .transpose()?,
             cutover_time: sch.cutover_time.clone(),
         };
+        p.migration = migration_settings(&file.migration)?;
+        // One MX-change day: `[migration] cutover` fills `[schedule] cutover` when that is
+        // absent; when both are given and differ, lint reports it (S0xx) and the schedule's wins.
+        if p.schedule.cutover.is_none() {
+            p.schedule.cutover = p.migration.cutover;
+        }
         let n = file.notices;
         let defaults = NoticeSettings::default();
         p.notices = NoticeSettings {
@@ -669,6 +725,20 @@ impl Project {
             ("migration_account", self.migration_account.as_deref()),
             ("licence_sku", self.licence_sku.as_deref()),
             ("usage_location", self.usage_location.as_deref()),
+            ("[migration] customer", self.migration.customer.as_deref()),
+            ("[migration] project", self.migration.project.as_deref()),
+            (
+                "[migration] batch_prefix",
+                self.migration.batch_prefix.as_deref(),
+            ),
+            (
+                "[migration] source_server",
+                self.migration.source_server.as_deref(),
+            ),
+            (
+                "[migration] source_admin",
+                self.migration.source_admin.as_deref(),
+            ),
         ];
         let domains = self.domains.iter().map(|d| ("domain", Some(d.as_str())));
         let bad = |c: char| c.is_control() || crate::rules::damage::is_bidi_control(c);
@@ -729,6 +799,43 @@ impl Project {
     pub fn accepts_domain(&self, domain: &str) -> bool {
         self.domains.is_empty() || self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
     }
+}
+
+fn migration_settings(m: &FileMigration) -> Result<MigrationSettings> {
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    let date = |d: &Option<FileDate>, key: &str| {
+        d.as_ref()
+            .map(|d| d.parse(&format!("[migration] {key}")))
+            .transpose()
+    };
+    if m.wave_size == Some(0) {
+        return Err(Error::Usage(
+            "[migration] wave_size = 0: a wave needs at least one mailbox".into(),
+        ));
+    }
+    Ok(MigrationSettings {
+        engine: m
+            .engine
+            .as_deref()
+            .map(str::parse)
+            .transpose()?
+            .unwrap_or_default(),
+        prestage_start: date(&m.prestage_start, "prestage_start")?,
+        cutover: date(&m.cutover, "cutover")?,
+        final_pass: date(&m.final_pass, "final_pass")?,
+        customer: text(&m.customer),
+        project: text(&m.project),
+        native_type: m.endpoint_type.as_deref().map(str::parse).transpose()?,
+        batch_prefix: text(&m.batch_prefix),
+        wave_size: m.wave_size,
+        source_server: text(&m.source_server),
+        source_admin: text(&m.source_admin),
+    })
 }
 
 /// `,` `;` `tab` (or `\t`), `|`.

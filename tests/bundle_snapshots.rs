@@ -7,8 +7,13 @@ use common::*;
 use cutover::project::{IdentityMode, SourceVersion};
 
 fn snapshot(version: SourceVersion, identity: IdentityMode, only: &[&str]) {
+    snapshot_of(&project(version, identity), only);
+}
+
+fn snapshot_of(p: &cutover::project::Project, only: &[&str]) {
+    let (version, identity) = (p.source_version, p.identity);
     let dir = tempfile::tempdir().unwrap();
-    let m = write_bundle(&project(version, identity), &tenant(3), dir.path());
+    let m = write_bundle(p, &tenant(3), dir.path());
     let mut seen = 0;
     for s in &m.steps {
         if !only.is_empty() && !only.contains(&s.id.as_str()) {
@@ -72,6 +77,34 @@ fn exchange_2016_synced_differences() {
             "09-mailboxes-verify",
             "10-shared-mailboxes-verify",
             "11-aliases",
+        ],
+    );
+}
+
+#[test]
+fn migrationwiz_steps() {
+    snapshot_of(
+        &migration_project(SourceVersion::Ex2016, IdentityMode::Cloud, None),
+        &[
+            "30-mw-project",
+            "31-mw-verify",
+            "32-mw-prestage",
+            "33-mw-status",
+            "80-mw-full",
+        ],
+    );
+}
+
+#[test]
+fn native_remote_move_steps() {
+    snapshot_of(
+        &migration_project(SourceVersion::Ex2016, IdentityMode::Synced, None),
+        &[
+            "30-migration-endpoint",
+            "31-migration-batch",
+            "32-migration-start",
+            "33-migration-status",
+            "80-migration-complete",
         ],
     );
 }

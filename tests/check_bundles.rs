@@ -57,3 +57,75 @@ fn every_generated_step_passes_check_for_its_target() {
         }
     }
 }
+
+/// The samples with a `[migration]` table, in a folder of their own.
+fn samples_with_migration(dir: &std::path::Path, migration: &str) -> String {
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for e in std::fs::read_dir(&samples).expect("samples") {
+        let e = e.expect("entry");
+        if e.file_type().expect("type").is_file() {
+            std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+        }
+    }
+    let config = dir.join("cutover.toml");
+    let toml = std::fs::read_to_string(&config).expect("toml");
+    std::fs::write(&config, format!("{toml}\n[migration]\n{migration}")).expect("write");
+    config.display().to_string()
+}
+
+/// The migration steps of both engines pass `cutover check` for their targets: MigrationWiz's
+/// against BitTitan's cmdlets in Windows PowerShell 5.1, the native ones against Exchange
+/// Online's, for each native type where Microsoft supports the source.
+#[test]
+fn migration_steps_pass_check_for_their_targets() {
+    let mw = "engine = \"migrationwiz\"\ncustomer = \"Contoso\"\nsource_server = \"https://mail.contoso.com/EWS/Exchange.asmx\"\n";
+    let native = |t: &str| {
+        format!(
+            "engine = \"native\"\nendpoint_type = \"{t}\"\nsource_server = \"hybrid.contoso.com\"\nsource_admin = \"administrator@contoso.com\"\n"
+        )
+    };
+    let cases = [
+        ("2016", "cloud", mw.to_string(), "30-mw-project"),
+        ("2010", "cloud", native("cutover"), "31-migration-batch"),
+        ("2007", "synced", native("staged"), "31-migration-batch"),
+        (
+            "2016",
+            "synced",
+            native("remote-move"),
+            "80-migration-complete",
+        ),
+    ];
+    for (version, identity, migration, expect) in cases {
+        let work = tempfile::tempdir().expect("tempdir");
+        let config = samples_with_migration(work.path(), &migration);
+        let out = work.path().join("bundle");
+        cutover()
+            .args(["bundle", "--config", &config, "--source-version", version])
+            .args(["--identity", identity, "--out"])
+            .arg(&out)
+            .arg("--secrets-out")
+            .arg(work.path().join("secrets.csv"))
+            .assert()
+            .code(0);
+        assert!(
+            out.join(format!("steps/{expect}.ps1")).exists(),
+            "{version} {identity}: no {expect}"
+        );
+        let report = cutover()
+            .args(["check", "--format", "json", "--bundle"])
+            .arg(&out)
+            .output()
+            .expect("run check");
+        let v: Value = serde_json::from_slice(&report.stdout).expect("json report");
+        let problems: Vec<&Value> = v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["severity"] != "info")
+            .collect();
+        assert!(
+            problems.is_empty() && report.status.code() == Some(0),
+            "{version} {identity}: {problems:#?}"
+        );
+    }
+}

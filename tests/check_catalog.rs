@@ -4,11 +4,14 @@
 //! `reference/README.md`). `CUTOVER_UPDATE_CATALOG=1 cargo test --test check_catalog` rewrites
 //! `src/check/catalog.json` from it; without the variable the test fails when the two drift apart.
 
+mod catalogs;
+
 use std::path::PathBuf;
 
+use catalogs::vendored;
 use serde_json::{json, Map, Value};
 
-const KEPT_ENVS: [&str; 7] = [
+const KEPT_ENVS: [&str; 8] = [
     "exchange2010",
     "exchange2013",
     "exchange2016",
@@ -16,6 +19,7 @@ const KEPT_ENVS: [&str; 7] = [
     "exchangeSE",
     "exchangeOnline",
     "graph",
+    "bittitan",
 ];
 
 fn kept(envs: &Value) -> Vec<Value> {
@@ -72,8 +76,8 @@ fn derive(full: &Value) -> Value {
         cmdlets.insert(name.clone(), Value::Object(entry));
     }
     json!({
-        "about": "Compact extract of reference/cmdlet-catalog.json for cutover check: cmdlet and parameter names, aliases, which parameters are switches, and the environments each exists in. Derived from Microsoft's public PowerShell reference docs, licensed CC-BY-4.0; see sources for repositories and commits.",
-        "license": "CC-BY-4.0 (Microsoft docs)",
+        "about": "Compact extract of reference/cmdlet-catalog.json and reference/bittitan-catalog.json for cutover check: cmdlet and parameter names, aliases, which parameters are switches, and the environments each exists in. Derived from Microsoft's public PowerShell reference docs, licensed CC-BY-4.0, and BitTitan's public SDK examples, licensed MIT; see sources for repositories and commits.",
+        "license": "CC-BY-4.0 (Microsoft docs); MIT (BitTitan SDK examples, bittitan entries)",
         "schema_version": full["schema_version"],
         "sources": sources,
         "cmdlets": Value::Object(cmdlets),
@@ -95,13 +99,6 @@ fn render(v: &Value) -> String {
     }
     out.push_str("}\n}\n");
     out
-}
-
-fn vendored() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/cmdlet-catalog.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("the vendored catalog {} is unreadable: {e}", path.display()));
-    serde_json::from_str(&text).expect("reference/cmdlet-catalog.json is JSON")
 }
 
 #[test]

@@ -123,6 +123,65 @@ fn generated(work: &Path) -> Vec<Case> {
     cases
 }
 
+/// The migration steps of both engines (a copy of the samples with a `[migration]` table).
+fn generated_migration(work: &Path) -> Vec<Case> {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut cases = Vec::new();
+    let tables = [
+        ("2016", "cloud", "engine = \"migrationwiz\"\ncustomer = \"Contoso\"\nsource_server = \"https://mail.contoso.com/EWS/Exchange.asmx\"\n"),
+        ("2010", "cloud", "engine = \"native\"\nendpoint_type = \"cutover\"\nsource_admin = \"administrator@contoso.com\"\n"),
+        ("2016", "synced", "engine = \"native\"\nendpoint_type = \"remote-move\"\nsource_server = \"hybrid.contoso.com\"\n"),
+    ];
+    for (version, identity, table) in tables {
+        let dir = work.join(format!("migration-{version}-{identity}"));
+        std::fs::create_dir_all(&dir).expect("dir");
+        for e in std::fs::read_dir(&samples).expect("samples") {
+            let e = e.expect("entry");
+            if e.file_type().expect("type").is_file() {
+                std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+            }
+        }
+        let config = dir.join("cutover.toml");
+        let toml = std::fs::read_to_string(&config).expect("toml");
+        std::fs::write(&config, format!("{toml}\n[migration]\n{table}")).expect("write");
+        let out = dir.join("bundle");
+        Command::cargo_bin("cutover")
+            .expect("binary")
+            .arg("bundle")
+            .arg("--config")
+            .arg(&config)
+            .args(["--source-version", version, "--identity", identity, "--out"])
+            .arg(&out)
+            .arg("--secrets-out")
+            .arg(dir.join("secrets.csv"))
+            .assert()
+            .code(0);
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).expect("read"))
+                .expect("manifest");
+        for step in manifest["steps"].as_array().expect("steps") {
+            let file = step["file"].as_str().expect("file");
+            if !file.contains("-mw-") && !file.contains("-migration-") {
+                continue;
+            }
+            let target: Target = step["target"]
+                .as_str()
+                .unwrap_or("")
+                .parse()
+                .expect("target");
+            let bytes = std::fs::read(out.join(file)).expect("read step");
+            cases.push(case(
+                format!("migration-{version}-{identity}/{file}"),
+                &bytes,
+                &[target],
+                true,
+            ));
+        }
+    }
+    assert!(cases.len() >= 10, "{} migration steps", cases.len());
+    cases
+}
+
 /// The target a fixture is written for, from its path (`.../exchange2010.ps1`,
 /// `.../graph/...`); PowerShell 7 when the path names none.
 fn fixture_targets(path: &Path) -> Vec<Target> {
@@ -167,6 +226,7 @@ fn cutover_check_and_the_real_parser_agree_on_every_script() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().expect("tempdir");
     let mut cases = generated(work.path());
+    cases.extend(generated_migration(work.path()));
     // Every PowerShell file the project ships in ps-modules/ (the step runtime, the simulated
     // tenant), read as the oldest shell that loads it would.
     let mut shipped = Vec::new();

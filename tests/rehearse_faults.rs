@@ -70,6 +70,20 @@ fn faults_synced_2010_are_failed_with_hints_and_never_successes() {
     faults("2010", "synced", 11);
 }
 
+/// The long suite: every other source version x identity (the two above run by default).
+fn faults_seeded(version: &str, identity: &str) {
+    faults(version, identity, if identity == "cloud" { 7 } else { 11 });
+}
+
+long_matrix! { faults_seeded;
+    long_2007_cloud => ("2007", "cloud"), long_2007_synced => ("2007", "synced"),
+    long_2010_cloud => ("2010", "cloud"),
+    long_2013_cloud => ("2013", "cloud"), long_2013_synced => ("2013", "synced"),
+    long_2016_synced => ("2016", "synced"),
+    long_2019_cloud => ("2019", "cloud"), long_2019_synced => ("2019", "synced"),
+    long_se_cloud => ("SE", "cloud"), long_se_synced => ("SE", "synced"),
+}
+
 #[test]
 #[cfg_attr(
     not(cutover_test_pwsh),

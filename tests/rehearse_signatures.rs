@@ -1,7 +1,9 @@
 //! Every command of the simulated tenant has the signature Microsoft documents: the parameter
 //! names, types, aliases, mandatory flags, positions and parameter sets of the vendored cmdlet
-//! catalog (reference/cmdlet-catalog.json), as the real pwsh sees the functions.
+//! catalogs (reference/cmdlet-catalog.json and, for BitTitan's module, bittitan-catalog.json), as
+//! the real pwsh sees the functions.
 
+mod catalogs;
 mod rehearse_support;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,9 +34,11 @@ const ONPREM: [&str; 5] = [
     "exchangeSE",
 ];
 /// Documented exceptions (see tools/sim-signatures.py): mandatory on premises, not online.
-const ONLINE_NOT_MANDATORY: [(&str, &str); 2] = [
+const ONLINE_NOT_MANDATORY: [(&str, &str); 4] = [
     ("New-Mailbox", "Password"),
     ("New-Mailbox", "UserPrincipalName"),
+    ("Test-MigrationServerAvailability", "SourceMailboxLegacyDN"),
+    ("New-MigrationBatch", "CSVData"),
 ];
 
 fn ps_type(p: &Value) -> &'static str {
@@ -47,7 +51,9 @@ fn ps_type(p: &Value) -> &'static str {
         "Boolean" | "System.Boolean" => "System.Boolean",
         "Int32" | "System.Int32" => "System.Int32",
         "Int64" => "System.Int64",
-        "UInt32" => "System.UInt32",
+        // Exchange's UInt32 throttling parameters take $null for "unthrottled"
+        // (set-throttlingpolicy): a plain [uint32] would bind $null as 0.
+        "UInt32" => "System.Nullable[System.UInt32]",
         "System.Double" => "System.Double",
         "DateTime" | "System.DateTime" => "System.DateTime",
         "SwitchParameter" | "System.Management.Automation.SwitchParameter" => {
@@ -74,10 +80,7 @@ fn ps_type(p: &Value) -> &'static str {
 )]
 fn every_simulated_command_has_the_catalog_signature() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let catalog: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("reference/cmdlet-catalog.json")).unwrap(),
-    )
-    .unwrap();
+    let catalog: Value = catalogs::vendored();
     let script = r#"
 $ErrorActionPreference = 'Stop'
 $out = @()
@@ -90,7 +93,10 @@ foreach ($f in Get-ChildItem (Join-Path $env:SIM_DIR '*.Commands.ps1')) {
         foreach ($p in $c.Parameters.Values) {
             $sets = @{}
             foreach ($k in $p.ParameterSets.Keys) { $sets[$k] = @{ mandatory = $p.ParameterSets[$k].IsMandatory; position = $p.ParameterSets[$k].Position } }
-            $ps[$p.Name] = @{ type = $p.ParameterType.FullName; aliases = @($p.Aliases); sets = $sets }
+            $t = $p.ParameterType
+            $type = $t.FullName
+            if ($t.IsGenericType -and $t.GetGenericTypeDefinition() -eq [Nullable`1]) { $type = 'System.Nullable[' + $t.GenericTypeArguments[0].FullName + ']' }
+            $ps[$p.Name] = @{ type = $type; aliases = @($p.Aliases); sets = $sets }
         }
         $out += @{ module = $name; command = $c.Name; params = $ps; should = [bool]$c.ScriptBlock.Attributes.Where({ $_ -is [System.Management.Automation.CmdletBindingAttribute] })[0].SupportsShouldProcess }
     }
@@ -119,7 +125,7 @@ ConvertTo-Json -InputObject $out -Depth 8 -Compress
         assert!(c.is_object(), "{command} is not in the catalog");
         let env = match module {
             "CutoverSim.ExchangeServer" => Some("onprem"),
-            m if m.starts_with("Microsoft.Graph") => None,
+            m if m.starts_with("Microsoft.Graph") || m == "BitTitanManagement" => None,
             _ => Some("exchangeOnline"),
         };
         let applies = |p: &Value| {

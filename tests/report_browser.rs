@@ -277,3 +277,50 @@ fn html_report_fits_1280_px_and_wraps_long_text_at_word_boundaries() {
         std::fs::copy(&shot, Path::new(&dir).join("report-1280.png")).unwrap();
     }
 }
+
+#[test]
+#[ignore = "needs headless Chromium; CI runs it with --ignored"]
+fn html_migration_section_loads_cleanly_and_fits_1280_px() {
+    chromium();
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = BundleBuilder::new()
+        .wave_step("34-status", &[Some(1), Some(2)])
+        .migration_mailboxes(&[
+            "1,very.long.mailbox.name.for.testing@subsidiary.contoso.com,very.long.mailbox.name.for.testing@subsidiary.contoso.com,2026-09-19,5000000000,100,true",
+            "2,b@contoso.com,b@contoso.com,2026-09-19,,,false",
+        ])
+        .build(&tmp.path().join("bundle"));
+    cutover(None).arg("run").arg(&bundle).assert().code(0);
+    let run = latest_run(&bundle);
+    // A status step's record for the first mailbox; the second has none ("no status yet").
+    let record = json!({
+        "step": "34-status", "op": "migration:status:x", "action": "read",
+        "target": "very.long.mailbox.name.for.testing@subsidiary.contoso.com",
+        "status": "unchanged", "error": null, "at": "2026-12-10T10:00:00Z",
+        "progress": {"engine": "migrationwiz", "pass": "prestage", "state": "Processing",
+                     "items": 10, "bytes": 1000000000, "errors": 0}
+    });
+    let mut text = std::fs::read_to_string(run.join("results.jsonl")).unwrap();
+    text.push_str(&format!("{record}\n"));
+    std::fs::write(run.join("results.jsonl"), text).unwrap();
+    let page = tmp.path().join("report.html");
+    cutover(None)
+        .args(["report", "--format", "html", "--out"])
+        .arg(&page)
+        .arg(&run)
+        .assert()
+        .code(0);
+    let r = render(&page, &tmp.path().join("profile"));
+    let errors = console_errors(&r.log);
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    assert!(r.dom.contains("id=\"wave-table\""), "DOM:\n{}", r.dom);
+    assert!(r.dom.contains("no status yet"));
+    // One chart per step and one per wave.
+    assert_eq!(r.dom.matches("<svg").count(), 3);
+    let m = probe(&page, tmp.path(), "migration");
+    assert_eq!(m["wide"], json!([]), "elements wider than the page: {m}");
+    assert!(
+        m["scroll"].as_f64().unwrap() <= m["vw"].as_f64().unwrap(),
+        "horizontal scrolling: {m}"
+    );
+}

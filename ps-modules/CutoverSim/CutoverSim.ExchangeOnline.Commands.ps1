@@ -2907,3 +2907,1023 @@ function Set-MailboxPlan {
     )
     Invoke-CutoverSim -Command 'Set-MailboxPlan' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
 }
+
+function Get-InboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-inboundconnector
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [object]$ResultSize
+    )
+    Invoke-CutoverSim -Command 'Get-InboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function New-InboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [string]$Name,
+        [Parameter(Mandatory = $true)]
+        [object]$SenderDomains,
+        [Parameter()]
+        [object]$AssociatedAcceptedDomains,
+        [Parameter()]
+        [object]$ClientHostNames,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [object]$EFSkipIPs,
+        [Parameter()]
+        [bool]$EFSkipLastIP,
+        [Parameter()]
+        [object]$EFSkipMailGateway,
+        [Parameter()]
+        [bool]$EFTestMode,
+        [Parameter()]
+        [object]$EFUsers,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [bool]$RequireTls,
+        [Parameter()]
+        [bool]$RestrictDomainsToCertificate,
+        [Parameter()]
+        [bool]$RestrictDomainsToIPAddresses,
+        [Parameter()]
+        [object]$ScanAndDropRecipients,
+        [Parameter()]
+        [object]$SenderIPAddresses,
+        [Parameter()]
+        [object]$TlsSenderCertificateName,
+        [Parameter()]
+        [bool]$TreatMessagesAsInternal,
+        [Parameter()]
+        [object]$TrustedOrganizations
+    )
+    Invoke-CutoverSim -Command 'New-InboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Set-InboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/set-inboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [object]$AssociatedAcceptedDomains,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [object]$EFSkipIPs,
+        [Parameter()]
+        [bool]$EFSkipLastIP,
+        [Parameter()]
+        [object]$EFSkipMailGateway,
+        [Parameter()]
+        [bool]$EFTestMode,
+        [Parameter()]
+        [object]$EFUsers,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [string]$Name,
+        [Parameter()]
+        [bool]$RequireTls,
+        [Parameter()]
+        [bool]$RestrictDomainsToCertificate,
+        [Parameter()]
+        [bool]$RestrictDomainsToIPAddresses,
+        [Parameter()]
+        [object]$ScanAndDropRecipients,
+        [Parameter()]
+        [object]$SenderDomains,
+        [Parameter()]
+        [object]$SenderIPAddresses,
+        [Parameter()]
+        [object]$TlsSenderCertificateName,
+        [Parameter()]
+        [bool]$TreatMessagesAsInternal,
+        [Parameter()]
+        [object]$TrustedOrganizations
+    )
+    Invoke-CutoverSim -Command 'Set-InboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Get-OutboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-outboundconnector
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [bool]$IncludeTestModeConnectors,
+        [Parameter()]
+        [bool]$IsTransportRuleScoped,
+        [Parameter()]
+        [object]$ResultSize
+    )
+    Invoke-CutoverSim -Command 'Get-OutboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function New-OutboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/new-outboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [string]$Name,
+        [Parameter()]
+        [bool]$AllAcceptedDomains,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [bool]$IsTransportRuleScoped,
+        [Parameter()]
+        [guid]$LinkForModifiedConnector,
+        [Parameter()]
+        [object]$MtaStsMode,
+        [Parameter()]
+        [object]$RecipientDomains,
+        [Parameter()]
+        [bool]$RouteAllMessagesViaOnPremises,
+        [Parameter()]
+        [bool]$SenderRewritingEnabled,
+        [Parameter()]
+        [object]$SmartHosts,
+        [Parameter()]
+        [object]$SmtpDaneMode,
+        [Parameter()]
+        [bool]$TestMode,
+        [Parameter()]
+        [object]$TlsDomain,
+        [Parameter()]
+        [object]$TlsSettings,
+        [Parameter()]
+        [bool]$UseMXRecord
+    )
+    Invoke-CutoverSim -Command 'New-OutboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Set-OutboundConnector {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/set-outboundconnector
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [bool]$AllAcceptedDomains,
+        [Parameter()]
+        [bool]$CloudServicesMailEnabled,
+        [Parameter()]
+        [string]$Comment,
+        [Parameter()]
+        [object]$ConnectorSource,
+        [Parameter()]
+        [object]$ConnectorType,
+        [Parameter()]
+        [bool]$Enabled,
+        [Parameter()]
+        [bool]$IsTransportRuleScoped,
+        [Parameter()]
+        [bool]$IsValidated,
+        [Parameter()]
+        [datetime]$LastValidationTimestamp,
+        [Parameter()]
+        [string]$Name,
+        [Parameter()]
+        [object]$RecipientDomains,
+        [Parameter()]
+        [bool]$RouteAllMessagesViaOnPremises,
+        [Parameter()]
+        [bool]$SenderRewritingEnabled,
+        [Parameter()]
+        [object]$SmartHosts,
+        [Parameter()]
+        [bool]$TestMode,
+        [Parameter()]
+        [object]$TlsDomain,
+        [Parameter()]
+        [object]$TlsSettings,
+        [Parameter()]
+        [bool]$UseMXRecord,
+        [Parameter()]
+        [string[]]$ValidationRecipients
+    )
+    Invoke-CutoverSim -Command 'Set-OutboundConnector' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Get-MigrationEndpoint {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-migrationendpoint
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 1)]
+        [object]$Identity,
+        [Parameter(ParameterSetName = 'ConnectionSettingsFilter')]
+        [Parameter(ParameterSetName = 'TypeFilter')]
+        [Parameter(ParameterSetName = 'Identity')]
+        [string]$DiagnosticInfo,
+        [Parameter(ParameterSetName = 'ConnectionSettingsFilter')]
+        [Parameter(ParameterSetName = 'TypeFilter')]
+        [Parameter(ParameterSetName = 'Identity')]
+        [object]$Partition,
+        [Parameter(ParameterSetName = 'TypeFilter', Mandatory = $true)]
+        [object]$Type
+    )
+    Invoke-CutoverSim -Command 'Get-MigrationEndpoint' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function New-MigrationEndpoint {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/new-migrationendpoint
+    [CmdletBinding(DefaultParameterSetName = 'ExchangeRemoteMoveAutoDiscover', SupportsShouldProcess = $true)]
+    param(
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PSTImport', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'IMAP', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [string]$Name,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover', Mandatory = $true)]
+        [switch]$Autodiscover,
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [switch]$Compliance,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [pscredential]$Credentials,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [object]$EmailAddress,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [switch]$ExchangeOutlookAnywhere,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove', Mandatory = $true)]
+        [switch]$ExchangeRemoteMove,
+        [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp', Mandatory = $true)]
+        [switch]$Gmail,
+        [Parameter(ParameterSetName = 'IMAP', Mandatory = $true)]
+        [switch]$IMAP,
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp', Mandatory = $true)]
+        [securestring]$OAuthCode,
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [switch]$PublicFolder,
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [string]$PublicFolderDatabaseServerLegacyDN,
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [switch]$PublicFolderToUnifiedGroup,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PSTImport', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'IMAP', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [object]$RemoteServer,
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [object]$RpcProxyServer,
+        [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
+        [object]$ServiceAccountKeyFileData,
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [string]$SourceMailboxLegacyDN,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [switch]$AcceptUntrustedCertificates,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [string]$ApplicationId,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [string]$AppSecretKeyVaultUrl,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$Authentication,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [string]$ExchangeServer,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [object]$MailboxPermission,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'Compliance')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$MaxConcurrentIncrementalSyncs,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'Compliance')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$MaxConcurrentMigrations,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [string]$NspiServer,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'Compliance')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$Partition,
+        [Parameter(ParameterSetName = 'IMAP')]
+        [int]$Port,
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp', Mandatory = $true)]
+        [string]$RedirectUri,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [string]$RemoteTenant,
+        [Parameter(ParameterSetName = 'IMAP')]
+        [object]$Security,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'Compliance')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [switch]$SkipVerification,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutoDiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'GoogleMarketplaceApp')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$TestMailbox
+    )
+    Invoke-CutoverSim -Command 'New-MigrationEndpoint' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Test-MigrationServerAvailability {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/test-migrationserveravailability
+    [CmdletBinding(DefaultParameterSetName = 'ExchangeRemoteMoveAutodiscover', SupportsShouldProcess = $true)]
+    param(
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover', Mandatory = $true)]
+        [switch]$Autodiscover,
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [switch]$Compliance,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PSTImport', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove', Mandatory = $true)]
+        [pscredential]$Credentials,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
+        [object]$EmailAddress,
+        [Parameter(ParameterSetName = 'TestEndpoint', Mandatory = $true)]
+        [object]$Endpoint,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [switch]$ExchangeOutlookAnywhere,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutodiscover', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove', Mandatory = $true)]
+        [switch]$ExchangeRemoteMove,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [string]$ExchangeServer,
+        [Parameter(ParameterSetName = 'IMAP', Mandatory = $true)]
+        [switch]$Imap,
+        [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
+        [switch]$Gmail,
+        [Parameter(ParameterSetName = 'IMAP', Mandatory = $true)]
+        [int]$Port,
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [switch]$PublicFolder,
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [string]$PublicFolderDatabaseServerLegacyDN,
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [switch]$PublicFolderToUnifiedGroup,
+        [Parameter(ParameterSetName = 'PSTImport', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'IMAP', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Compliance', Mandatory = $true)]
+        [object]$RemoteServer,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup', Mandatory = $true)]
+        [object]$RPCProxyServer,
+        [Parameter(ParameterSetName = 'Gmail', Mandatory = $true)]
+        [object]$ServiceAccountKeyFileData,
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [string]$SourceMailboxLegacyDN,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [switch]$AcceptUntrustedCertificates,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$Authentication,
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [string]$FilePath,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [object]$MailboxPermission,
+        [Parameter(ParameterSetName = 'ExchangeRemoteMoveAutodiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
+        [Parameter(ParameterSetName = 'PSTImport')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'ExchangeRemoteMove')]
+        [Parameter(ParameterSetName = 'TestEndpoint')]
+        [Parameter(ParameterSetName = 'IMAP')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'Compliance')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolder')]
+        [object]$Partition,
+        [Parameter(ParameterSetName = 'IMAP')]
+        [object]$Security,
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhereAutodiscover')]
+        [Parameter(ParameterSetName = 'ExchangeOutlookAnywhere')]
+        [Parameter(ParameterSetName = 'Gmail')]
+        [Parameter(ParameterSetName = 'PublicFolder')]
+        [Parameter(ParameterSetName = 'MrsProxyPublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'LegacyPublicFolderToUnifiedGroup')]
+        [object]$TestMailbox
+    )
+    Invoke-CutoverSim -Command 'Test-MigrationServerAvailability' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Get-MigrationBatch {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-migrationbatch
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 1)]
+        [object]$Identity,
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'BatchesByEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByStatus')]
+        [string]$DiagnosticInfo,
+        [Parameter(ParameterSetName = 'BatchesFromEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByEndpoint')]
+        [object]$Endpoint,
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'BatchesFromEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByStatus')]
+        [switch]$IncludeReport,
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'BatchesByEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByStatus')]
+        [object]$Partition,
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'BatchesByEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByStatus')]
+        [object]$ResultSize,
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'BatchesFromEndpoint')]
+        [Parameter(ParameterSetName = 'BatchesByStatus')]
+        [object]$Status
+    )
+    Invoke-CutoverSim -Command 'Get-MigrationBatch' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function New-MigrationBatch {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/new-migrationbatch
+    [CmdletBinding(DefaultParameterSetName = 'Onboarding', SupportsShouldProcess = $true)]
+    param(
+        [Parameter(ParameterSetName = 'PreexistingUserIds', Mandatory = $true, Position = 1)]
+        [object]$UserIds,
+        [Parameter(ParameterSetName = 'Preexisting', Mandatory = $true, Position = 1)]
+        [Parameter(ParameterSetName = 'PreexistingUsers', Mandatory = $true, Position = 1)]
+        [object]$Users,
+        [Parameter(ParameterSetName = 'Analysis', Mandatory = $true)]
+        [switch]$Analyze,
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector', Mandatory = $true)]
+        [string]$ConnectionLogicalId,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'XO1')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$CSVData,
+        [Parameter(ParameterSetName = 'ManagedGmailTeams', Mandatory = $true)]
+        [switch]$ManagedGmailTeams,
+        [Parameter(ParameterSetName = 'Abch', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Analysis', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'FolderMove', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Local', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'LocalPublicFolder', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Offboarding', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Onboarding', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'Preexisting', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PreexistingUserIds', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PreexistingUsers', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector', Mandatory = $true)]
+        [Parameter(ParameterSetName = 'WorkflowTemplate', Mandatory = $true)]
+        [string]$Name,
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector', Mandatory = $true)]
+        [switch]$SlackPublicDataConnector,
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector', Mandatory = $true)]
+        [string]$SlackWorkspaceId,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [switch]$AdoptPreexisting,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [bool]$AllowUnknownColumnsInCsv,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [string]$ArchiveDomain,
+        [Parameter(ParameterSetName = 'Local')]
+        [switch]$ArchiveOnly,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [switch]$AutoComplete,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$AutoProvisioning,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [switch]$AutoStart,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$AvoidMergeOverlap,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [datetime]$CompleteAfter,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [string]$ContentFilter,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$ContentFilterLanguage,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$DataFusion,
+        [Parameter(ParameterSetName = 'Analysis')]
+        [switch]$Daily,
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [switch]$DisableOnCopy,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$ExcludeDumpsters,
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$ExcludeFolders,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$ForwardingDisposition,
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding', Mandatory = $true)]
+        [switch]$GoogleResource,
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$IncludeFolders,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$IncludeOtherContacts,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$MigrateTasks,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [object]$MoveOptions,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [object]$NotificationEmails,
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryOnboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [object]$Partition,
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [switch]$PrimaryOnly,
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup', Mandatory = $true)]
+        [switch]$PublicFolderToUnifiedGroup,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [switch]$RemoveOnCopy,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$RenamePrimaryCalendar,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [object]$ReportInterval,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$Restore,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$SimplifiedSwitchOver,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [switch]$SkipCalendar,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [switch]$SkipContacts,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [switch]$SkipDelegates,
+        [Parameter(ParameterSetName = 'Analysis')]
+        [switch]$SkipDetails,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$SkipMail,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'XO1')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [object]$SkipMerging,
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [object]$SkipMoving,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [switch]$SkipProvisioning,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [switch]$SkipReports,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [switch]$SkipRules,
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [object]$SourceEndpoint,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [guid]$SourcePFPrimaryMailboxGuid,
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [string]$StagedRollOutGroupId,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [datetime]$StartAfter,
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [object]$TargetArchiveDatabases,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'XO1')]
+        [Parameter(ParameterSetName = 'Abch')]
+        [object]$TargetDatabases,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [string]$TargetDeliveryDomain,
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [object]$TargetEndpoint,
+        [Parameter(ParameterSetName = 'Abch')]
+        [Parameter(ParameterSetName = 'Analysis')]
+        [Parameter(ParameterSetName = 'FolderMove')]
+        [Parameter(ParameterSetName = 'GoogleResourceOnboarding')]
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'LocalMailboxRestore')]
+        [Parameter(ParameterSetName = 'LocalPublicFolder')]
+        [Parameter(ParameterSetName = 'ManagedGmailTeams')]
+        [Parameter(ParameterSetName = 'Offboarding')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [Parameter(ParameterSetName = 'PointInTimeRecovery')]
+        [Parameter(ParameterSetName = 'PointInTimeRecoveryProvisionOnly')]
+        [Parameter(ParameterSetName = 'Preexisting')]
+        [Parameter(ParameterSetName = 'PreexistingUserIds')]
+        [Parameter(ParameterSetName = 'PreexistingUsers')]
+        [Parameter(ParameterSetName = 'PublicFolderToUnifiedGroup')]
+        [Parameter(ParameterSetName = 'SlackPublicDataConnector')]
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [object]$TimeZone,
+        [Parameter(ParameterSetName = 'Local')]
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$WorkflowControlFlags,
+        [Parameter(ParameterSetName = 'WorkflowTemplate')]
+        [string]$WorkflowTemplate,
+        [Parameter(ParameterSetName = 'Onboarding')]
+        [object]$XMLData
+    )
+    Invoke-CutoverSim -Command 'New-MigrationBatch' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Start-MigrationBatch {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/start-migrationbatch
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [object]$Partition
+    )
+    Invoke-CutoverSim -Command 'Start-MigrationBatch' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Complete-MigrationBatch {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/complete-migrationbatch
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [switch]$CompletePublicFolderMigrationWithDataLoss,
+        [Parameter()]
+        [object]$Partition,
+        [Parameter()]
+        [switch]$SyncAndComplete
+    )
+    Invoke-CutoverSim -Command 'Complete-MigrationBatch' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Get-MigrationUser {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-migrationuser
+    [CmdletBinding(DefaultParameterSetName = 'Identity')]
+    param(
+        [Parameter(ParameterSetName = 'Identity', Position = 1)]
+        [object]$Identity,
+        [Parameter(ParameterSetName = 'MailboxGuid', Mandatory = $true)]
+        [guid]$MailboxGuid,
+        [Parameter(ParameterSetName = 'StatusAndBatchId')]
+        [object]$BatchId,
+        [Parameter(ParameterSetName = 'EmailAddress', Mandatory = $true)]
+        [object]$EmailAddress,
+        [Parameter(ParameterSetName = 'MailboxGuid')]
+        [Parameter(ParameterSetName = 'StatusAndBatchId')]
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'EmailAddress')]
+        [switch]$IncludeAssociatedUsers,
+        [Parameter(ParameterSetName = 'MailboxGuid')]
+        [Parameter(ParameterSetName = 'StatusAndBatchId')]
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'EmailAddress')]
+        [object]$Partition,
+        [Parameter(ParameterSetName = 'MailboxGuid')]
+        [Parameter(ParameterSetName = 'StatusAndBatchId')]
+        [Parameter(ParameterSetName = 'Identity')]
+        [Parameter(ParameterSetName = 'EmailAddress')]
+        [object]$ResultSize,
+        [Parameter(ParameterSetName = 'StatusAndBatchId')]
+        [object]$Status,
+        [Parameter(ParameterSetName = 'StatusAndBatchId')]
+        [object]$StatusSummary
+    )
+    Invoke-CutoverSim -Command 'Get-MigrationUser' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
+function Get-MigrationUserStatistics {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/get-migrationuserstatistics
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [string]$DiagnosticInfo,
+        [Parameter()]
+        [switch]$IncludeCopilotReport,
+        [Parameter()]
+        [switch]$IncludeReport,
+        [Parameter()]
+        [switch]$IncludeSkippedItems,
+        [Parameter()]
+        [int]$LimitSkippedItemsTo,
+        [Parameter()]
+        [object]$Partition,
+        [Parameter()]
+        [switch]$SkipSubscription
+    )
+    Invoke-CutoverSim -Command 'Get-MigrationUserStatistics' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}

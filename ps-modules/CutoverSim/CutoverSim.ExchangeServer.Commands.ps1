@@ -1534,13 +1534,13 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$AnonymousMaxBurst,
         [Parameter()]
-        [uint32]$AnonymousMaxConcurrency,
+        [System.Nullable[uint32]]$AnonymousMaxConcurrency,
         [Parameter()]
-        [uint32]$AnonymousPercentTimeInAD,
+        [System.Nullable[uint32]]$AnonymousPercentTimeInAD,
         [Parameter()]
-        [uint32]$AnonymousPercentTimeInCAS,
+        [System.Nullable[uint32]]$AnonymousPercentTimeInCAS,
         [Parameter()]
-        [uint32]$AnonymousPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$AnonymousPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$AnonymousRechargeRate,
         [Parameter()]
@@ -1568,15 +1568,15 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$CpaMaxBurst,
         [Parameter()]
-        [uint32]$CPAMaxConcurrency,
+        [System.Nullable[uint32]]$CPAMaxConcurrency,
         [Parameter()]
-        [uint32]$CPAPercentTimeInCAS,
+        [System.Nullable[uint32]]$CPAPercentTimeInCAS,
         [Parameter()]
-        [uint32]$CPAPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$CPAPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$CpaRechargeRate,
         [Parameter()]
-        [uint32]$CPUStartPercent,
+        [System.Nullable[uint32]]$CPUStartPercent,
         [Parameter()]
         [object]$DiscoveryMaxConcurrency,
         [Parameter()]
@@ -1604,19 +1604,19 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$EasMaxBurst,
         [Parameter()]
-        [uint32]$EASMaxConcurrency,
+        [System.Nullable[uint32]]$EASMaxConcurrency,
         [Parameter()]
-        [uint32]$EASMaxDeviceDeletesPerMonth,
+        [System.Nullable[uint32]]$EASMaxDeviceDeletesPerMonth,
         [Parameter()]
-        [uint32]$EASMaxDevices,
+        [System.Nullable[uint32]]$EASMaxDevices,
         [Parameter()]
         [object]$EasMaxInactivityForDeviceCleanup,
         [Parameter()]
-        [uint32]$EASPercentTimeInAD,
+        [System.Nullable[uint32]]$EASPercentTimeInAD,
         [Parameter()]
-        [uint32]$EASPercentTimeInCAS,
+        [System.Nullable[uint32]]$EASPercentTimeInCAS,
         [Parameter()]
-        [uint32]$EASPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$EASPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$EasRechargeRate,
         [Parameter()]
@@ -1642,43 +1642,43 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$EwsMaxBurst,
         [Parameter()]
-        [uint32]$EWSFastSearchTimeoutInSeconds,
+        [System.Nullable[uint32]]$EWSFastSearchTimeoutInSeconds,
         [Parameter()]
-        [uint32]$EWSFindCountLimit,
+        [System.Nullable[uint32]]$EWSFindCountLimit,
         [Parameter()]
-        [uint32]$EWSMaxConcurrency,
+        [System.Nullable[uint32]]$EWSMaxConcurrency,
         [Parameter()]
-        [uint32]$EWSMaxSubscriptions,
+        [System.Nullable[uint32]]$EWSMaxSubscriptions,
         [Parameter()]
-        [uint32]$EWSPercentTimeInAD,
+        [System.Nullable[uint32]]$EWSPercentTimeInAD,
         [Parameter()]
-        [uint32]$EWSPercentTimeInCAS,
+        [System.Nullable[uint32]]$EWSPercentTimeInCAS,
         [Parameter()]
-        [uint32]$EWSPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$EWSPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$EwsRechargeRate,
         [Parameter()]
-        [uint32]$ExchangeMaxCmdlets,
+        [System.Nullable[uint32]]$ExchangeMaxCmdlets,
         [Parameter()]
-        [uint32]$ForwardeeLimit,
+        [System.Nullable[uint32]]$ForwardeeLimit,
         [Parameter()]
         [object]$ImapCutoffBalance,
         [Parameter()]
         [object]$ImapMaxBurst,
         [Parameter()]
-        [uint32]$IMAPMaxConcurrency,
+        [System.Nullable[uint32]]$IMAPMaxConcurrency,
         [Parameter()]
-        [uint32]$IMAPPercentTimeInAD,
+        [System.Nullable[uint32]]$IMAPPercentTimeInAD,
         [Parameter()]
-        [uint32]$IMAPPercentTimeInCAS,
+        [System.Nullable[uint32]]$IMAPPercentTimeInCAS,
         [Parameter()]
-        [uint32]$IMAPPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$IMAPPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$ImapRechargeRate,
         [Parameter()]
         [switch]$IsServiceAccount,
         [Parameter()]
-        [uint32]$MessageRateLimit,
+        [System.Nullable[uint32]]$MessageRateLimit,
         [Parameter()]
         [object]$OutlookServiceCutoffBalance,
         [Parameter()]
@@ -1698,13 +1698,13 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$OwaMaxBurst,
         [Parameter()]
-        [uint32]$OWAMaxConcurrency,
+        [System.Nullable[uint32]]$OWAMaxConcurrency,
         [Parameter()]
-        [uint32]$OWAPercentTimeInAD,
+        [System.Nullable[uint32]]$OWAPercentTimeInAD,
         [Parameter()]
-        [uint32]$OWAPercentTimeInCAS,
+        [System.Nullable[uint32]]$OWAPercentTimeInCAS,
         [Parameter()]
-        [uint32]$OWAPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$OWAPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$OwaRechargeRate,
         [Parameter()]
@@ -1720,13 +1720,13 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$PopMaxBurst,
         [Parameter()]
-        [uint32]$POPMaxConcurrency,
+        [System.Nullable[uint32]]$POPMaxConcurrency,
         [Parameter()]
-        [uint32]$POPPercentTimeInAD,
+        [System.Nullable[uint32]]$POPPercentTimeInAD,
         [Parameter()]
-        [uint32]$POPPercentTimeInCAS,
+        [System.Nullable[uint32]]$POPPercentTimeInCAS,
         [Parameter()]
-        [uint32]$POPPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$POPPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$PopRechargeRate,
         [Parameter()]
@@ -1734,17 +1734,17 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$PowerShellMaxBurst,
         [Parameter()]
-        [uint32]$PowerShellMaxCmdletQueueDepth,
+        [System.Nullable[uint32]]$PowerShellMaxCmdletQueueDepth,
         [Parameter()]
-        [uint32]$PowerShellMaxCmdlets,
+        [System.Nullable[uint32]]$PowerShellMaxCmdlets,
         [Parameter()]
-        [uint32]$PowerShellMaxCmdletsTimePeriod,
+        [System.Nullable[uint32]]$PowerShellMaxCmdletsTimePeriod,
         [Parameter()]
-        [uint32]$PowerShellMaxConcurrency,
+        [System.Nullable[uint32]]$PowerShellMaxConcurrency,
         [Parameter()]
-        [uint32]$PowerShellMaxDestructiveCmdlets,
+        [System.Nullable[uint32]]$PowerShellMaxDestructiveCmdlets,
         [Parameter()]
-        [uint32]$PowerShellMaxDestructiveCmdletsTimePeriod,
+        [System.Nullable[uint32]]$PowerShellMaxDestructiveCmdletsTimePeriod,
         [Parameter()]
         [object]$PowerShellMaxOperations,
         [Parameter()]
@@ -1782,13 +1782,13 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$RcaMaxBurst,
         [Parameter()]
-        [uint32]$RCAMaxConcurrency,
+        [System.Nullable[uint32]]$RCAMaxConcurrency,
         [Parameter()]
-        [uint32]$RCAPercentTimeInAD,
+        [System.Nullable[uint32]]$RCAPercentTimeInAD,
         [Parameter()]
-        [uint32]$RCAPercentTimeInCAS,
+        [System.Nullable[uint32]]$RCAPercentTimeInCAS,
         [Parameter()]
-        [uint32]$RCAPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$RCAPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$RcaRechargeRate,
         [Parameter()]
@@ -1800,7 +1800,7 @@ function New-ThrottlingPolicy {
         [Parameter()]
         [object]$RcaSharedRechargeRate,
         [Parameter()]
-        [uint32]$RecipientRateLimit,
+        [System.Nullable[uint32]]$RecipientRateLimit,
         [Parameter()]
         [object]$SchedulesCutoffBalance,
         [Parameter()]
@@ -3471,13 +3471,13 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$AnonymousMaxBurst,
         [Parameter()]
-        [uint32]$AnonymousMaxConcurrency,
+        [System.Nullable[uint32]]$AnonymousMaxConcurrency,
         [Parameter()]
-        [uint32]$AnonymousPercentTimeInAD,
+        [System.Nullable[uint32]]$AnonymousPercentTimeInAD,
         [Parameter()]
-        [uint32]$AnonymousPercentTimeInCAS,
+        [System.Nullable[uint32]]$AnonymousPercentTimeInCAS,
         [Parameter()]
-        [uint32]$AnonymousPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$AnonymousPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$AnonymousRechargeRate,
         [Parameter()]
@@ -3505,15 +3505,15 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$CpaMaxBurst,
         [Parameter()]
-        [uint32]$CPAMaxConcurrency,
+        [System.Nullable[uint32]]$CPAMaxConcurrency,
         [Parameter()]
-        [uint32]$CPAPercentTimeInCAS,
+        [System.Nullable[uint32]]$CPAPercentTimeInCAS,
         [Parameter()]
-        [uint32]$CPAPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$CPAPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$CpaRechargeRate,
         [Parameter()]
-        [uint32]$CPUStartPercent,
+        [System.Nullable[uint32]]$CPUStartPercent,
         [Parameter()]
         [object]$DiscoveryMaxConcurrency,
         [Parameter()]
@@ -3541,19 +3541,19 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$EasMaxBurst,
         [Parameter()]
-        [uint32]$EASMaxConcurrency,
+        [System.Nullable[uint32]]$EASMaxConcurrency,
         [Parameter()]
-        [uint32]$EASMaxDeviceDeletesPerMonth,
+        [System.Nullable[uint32]]$EASMaxDeviceDeletesPerMonth,
         [Parameter()]
-        [uint32]$EASMaxDevices,
+        [System.Nullable[uint32]]$EASMaxDevices,
         [Parameter()]
         [object]$EasMaxInactivityForDeviceCleanup,
         [Parameter()]
-        [uint32]$EASPercentTimeInAD,
+        [System.Nullable[uint32]]$EASPercentTimeInAD,
         [Parameter()]
-        [uint32]$EASPercentTimeInCAS,
+        [System.Nullable[uint32]]$EASPercentTimeInCAS,
         [Parameter()]
-        [uint32]$EASPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$EASPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$EasRechargeRate,
         [Parameter()]
@@ -3579,45 +3579,45 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$EwsMaxBurst,
         [Parameter()]
-        [uint32]$EWSFastSearchTimeoutInSeconds,
+        [System.Nullable[uint32]]$EWSFastSearchTimeoutInSeconds,
         [Parameter()]
-        [uint32]$EWSFindCountLimit,
+        [System.Nullable[uint32]]$EWSFindCountLimit,
         [Parameter()]
-        [uint32]$EWSMaxConcurrency,
+        [System.Nullable[uint32]]$EWSMaxConcurrency,
         [Parameter()]
-        [uint32]$EWSMaxSubscriptions,
+        [System.Nullable[uint32]]$EWSMaxSubscriptions,
         [Parameter()]
-        [uint32]$EWSPercentTimeInAD,
+        [System.Nullable[uint32]]$EWSPercentTimeInAD,
         [Parameter()]
-        [uint32]$EWSPercentTimeInCAS,
+        [System.Nullable[uint32]]$EWSPercentTimeInCAS,
         [Parameter()]
-        [uint32]$EWSPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$EWSPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$EwsRechargeRate,
         [Parameter()]
-        [uint32]$ExchangeMaxCmdlets,
+        [System.Nullable[uint32]]$ExchangeMaxCmdlets,
         [Parameter()]
         [switch]$Force,
         [Parameter()]
-        [uint32]$ForwardeeLimit,
+        [System.Nullable[uint32]]$ForwardeeLimit,
         [Parameter()]
         [object]$ImapCutoffBalance,
         [Parameter()]
         [object]$ImapMaxBurst,
         [Parameter()]
-        [uint32]$IMAPMaxConcurrency,
+        [System.Nullable[uint32]]$IMAPMaxConcurrency,
         [Parameter()]
-        [uint32]$IMAPPercentTimeInAD,
+        [System.Nullable[uint32]]$IMAPPercentTimeInAD,
         [Parameter()]
-        [uint32]$IMAPPercentTimeInCAS,
+        [System.Nullable[uint32]]$IMAPPercentTimeInCAS,
         [Parameter()]
-        [uint32]$IMAPPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$IMAPPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$ImapRechargeRate,
         [Parameter()]
         [switch]$IsServiceAccount,
         [Parameter()]
-        [uint32]$MessageRateLimit,
+        [System.Nullable[uint32]]$MessageRateLimit,
         [Parameter()]
         [string]$Name,
         [Parameter()]
@@ -3639,13 +3639,13 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$OwaMaxBurst,
         [Parameter()]
-        [uint32]$OWAMaxConcurrency,
+        [System.Nullable[uint32]]$OWAMaxConcurrency,
         [Parameter()]
-        [uint32]$OWAPercentTimeInAD,
+        [System.Nullable[uint32]]$OWAPercentTimeInAD,
         [Parameter()]
-        [uint32]$OWAPercentTimeInCAS,
+        [System.Nullable[uint32]]$OWAPercentTimeInCAS,
         [Parameter()]
-        [uint32]$OWAPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$OWAPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$OwaRechargeRate,
         [Parameter()]
@@ -3661,13 +3661,13 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$PopMaxBurst,
         [Parameter()]
-        [uint32]$POPMaxConcurrency,
+        [System.Nullable[uint32]]$POPMaxConcurrency,
         [Parameter()]
-        [uint32]$POPPercentTimeInAD,
+        [System.Nullable[uint32]]$POPPercentTimeInAD,
         [Parameter()]
-        [uint32]$POPPercentTimeInCAS,
+        [System.Nullable[uint32]]$POPPercentTimeInCAS,
         [Parameter()]
-        [uint32]$POPPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$POPPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$PopRechargeRate,
         [Parameter()]
@@ -3675,17 +3675,17 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$PowerShellMaxBurst,
         [Parameter()]
-        [uint32]$PowerShellMaxCmdletQueueDepth,
+        [System.Nullable[uint32]]$PowerShellMaxCmdletQueueDepth,
         [Parameter()]
-        [uint32]$PowerShellMaxCmdlets,
+        [System.Nullable[uint32]]$PowerShellMaxCmdlets,
         [Parameter()]
-        [uint32]$PowerShellMaxCmdletsTimePeriod,
+        [System.Nullable[uint32]]$PowerShellMaxCmdletsTimePeriod,
         [Parameter()]
-        [uint32]$PowerShellMaxConcurrency,
+        [System.Nullable[uint32]]$PowerShellMaxConcurrency,
         [Parameter()]
-        [uint32]$PowerShellMaxDestructiveCmdlets,
+        [System.Nullable[uint32]]$PowerShellMaxDestructiveCmdlets,
         [Parameter()]
-        [uint32]$PowerShellMaxDestructiveCmdletsTimePeriod,
+        [System.Nullable[uint32]]$PowerShellMaxDestructiveCmdletsTimePeriod,
         [Parameter()]
         [object]$PowerShellMaxOperations,
         [Parameter()]
@@ -3723,13 +3723,13 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$RcaMaxBurst,
         [Parameter()]
-        [uint32]$RCAMaxConcurrency,
+        [System.Nullable[uint32]]$RCAMaxConcurrency,
         [Parameter()]
-        [uint32]$RCAPercentTimeInAD,
+        [System.Nullable[uint32]]$RCAPercentTimeInAD,
         [Parameter()]
-        [uint32]$RCAPercentTimeInCAS,
+        [System.Nullable[uint32]]$RCAPercentTimeInCAS,
         [Parameter()]
-        [uint32]$RCAPercentTimeInMailboxRPC,
+        [System.Nullable[uint32]]$RCAPercentTimeInMailboxRPC,
         [Parameter()]
         [object]$RcaRechargeRate,
         [Parameter()]
@@ -3741,7 +3741,7 @@ function Set-ThrottlingPolicy {
         [Parameter()]
         [object]$RcaSharedRechargeRate,
         [Parameter()]
-        [uint32]$RecipientRateLimit,
+        [System.Nullable[uint32]]$RecipientRateLimit,
         [Parameter()]
         [object]$SchedulesCutoffBalance,
         [Parameter()]

@@ -60,7 +60,7 @@ function Connect-ExchangeOnline {
         [Parameter()]
         [string]$Organization,
         [Parameter()]
-        [uint32]$PageSize,
+        [System.Nullable[uint32]]$PageSize,
         [Parameter()]
         [switch]$ShowBanner,
         [Parameter()]

@@ -121,6 +121,11 @@ pub struct Estimate {
     pub schedule: Schedule,
 }
 
+/// Bytes an hour the link carries in total: megabits (10^6 bits) per second to bytes an hour.
+pub fn link_bytes_per_hour(bandwidth_mbps: f64) -> f64 {
+    bandwidth_mbps * 1_000_000.0 / 8.0 * 3600.0
+}
+
 /// The concurrency to use and where it came from.
 pub fn concurrency(settings: &Settings) -> (u32, String) {
     match settings.concurrency {
@@ -254,7 +259,7 @@ pub fn estimate(
     let in_flight = u32::try_from(mailboxes.len())
         .unwrap_or(u32::MAX)
         .clamp(1, conc);
-    let link = s.bandwidth_mbps * 1_000_000.0 / 8.0 * 3600.0;
+    let link = link_bytes_per_hour(s.bandwidth_mbps);
     let per_migration_mbps = s.bandwidth_mbps / f64::from(in_flight);
     let rate = link / f64::from(in_flight);
     let hours_at = |bytes: u64| {

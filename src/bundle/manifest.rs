@@ -82,3 +82,13 @@ pub struct DataFile {
 
 pub const RUNS_ON_SOURCE: &str = "source-server";
 pub const RUNS_ON_JUMP_BOX: &str = "jump-box";
+/// Windows PowerShell 5.1 on the jump box (BitTitan's module needs it; `cutover run` starts
+/// only PowerShell 7).
+pub const SHELL_WINDOWS_POWERSHELL: &str = "powershell-5.1";
+
+/// Whether `cutover run` starts the step itself. Source-server steps, and jump-box steps that
+/// need Windows PowerShell 5.1 (MigrationWiz), are run by hand where their shell is and their
+/// results imported (`--import-results`); a rehearsal runs them all.
+pub fn runs_in_runner(runs_on: &str, shell: &str) -> bool {
+    runs_on != RUNS_ON_SOURCE && shell != SHELL_WINDOWS_POWERSHELL
+}

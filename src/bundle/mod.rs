@@ -191,6 +191,13 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::MailFlow => "steps/mail-flow",
         StepKind::MailFilter => "steps/mail-filter",
         StepKind::NoticesSend => "steps/notices-send",
+        StepKind::MwProject => "steps/migration-mw-project",
+        StepKind::MwVerify | StepKind::MwPrestage | StepKind::MwFull => "steps/migration-mw-pass",
+        StepKind::MwStatus => "steps/migration-mw-status",
+        StepKind::NativeEndpoint => "steps/migration-endpoint",
+        StepKind::NativeBatch => "steps/migration-batch",
+        StepKind::NativeStart | StepKind::NativeComplete => "steps/migration-start",
+        StepKind::NativeStatus => "steps/migration-status",
         StepKind::SourceThrottlingRevert => "steps/source-throttling-revert",
         StepKind::SourceImpersonationRevert => "steps/source-impersonation-revert",
     })
@@ -200,7 +207,7 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
 pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Result<String> {
     let tenant = quote::ps_single_quoted(plan.tenant.as_deref().unwrap_or(""))?;
     let v = plan.source_version;
-    let ctx = json!({
+    let mut ctx = json!({
         "step_id": step.id,
         "title": step.title,
         "generator": plan.generator,
@@ -214,8 +221,20 @@ pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Resu
         "is2010": v == SourceVersion::Ex2010,
         "synced": plan.identity == IdentityMode::Synced,
         "revert_file": format!("steps/{}.ps1", StepKind::SourceThrottlingRevert.id()),
-        "exchange_preflight": step.kind == StepKind::PreflightExchange,
+        // The MigrationWiz pass a pass step submits, and whether a native step completes.
+        "pass": match step.kind {
+            StepKind::MwVerify => "verify",
+            StepKind::MwPrestage => "prestage",
+            StepKind::MwFull => "full",
+            _ => "",
+        },
+        "pass_verify": step.kind == StepKind::MwVerify,
+        "pass_prestage": step.kind == StepKind::MwPrestage,
+        "pass_full": step.kind == StepKind::MwFull,
+        "complete": step.kind == StepKind::NativeComplete,
     });
+    // Added apart: one more key in the literal above passes serde_json's macro recursion limit.
+    ctx["exchange_preflight"] = json!(step.kind == StepKind::PreflightExchange);
     hb.render(template_for(step.kind, v, step.place.runs_on)?, &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering {}: {e}", step.id)))
 }
@@ -323,7 +342,17 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             .filter(|m| m.user)
             .map(|m| [m.destination.as_str()]),
     )?;
-    for (rel, bytes) in [(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)] {
+    let mut extra = vec![(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)];
+    if let Some(mp) = &plan.migration {
+        extra.push((
+            crate::plan::migration::MAILBOXES_FILE,
+            csv_bytes(
+                &crate::plan::migration::MAILBOX_COLUMNS,
+                crate::plan::migration::mailbox_rows(mp),
+            )?,
+        ));
+    }
+    for (rel, bytes) in extra {
         let sha256 = write_file(out, rel, &bytes)?;
         data.push(DataFile {
             file: rel.to_string(),
@@ -461,6 +490,7 @@ fn render_readme(
             "notices": StepKind::NoticesSend.id(),
         },
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
+        "migration": migration_context(plan, &has),
     });
     // Added apart: one more key in the literal above passes serde_json's macro recursion limit.
     ctx["has_exchange_guid"] = json!(plan
@@ -469,6 +499,50 @@ fn render_readme(
     ctx["id"]["preflight_exchange"] = json!(StepKind::PreflightExchange.id());
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
+}
+
+/// What the README says about moving the mailboxes: the engine's steps, and which of
+/// Microsoft's native migration types this source and identity mode allow (and why not).
+fn migration_context(plan: &Plan, has: &dyn Fn(StepKind) -> bool) -> serde_json::Value {
+    use crate::plan::migration::{unsupported, Engine, NativeType};
+    let native_types = [
+        NativeType::Cutover,
+        NativeType::Staged,
+        NativeType::RemoteMove,
+    ]
+    .iter()
+    .map(|&t| {
+        let why = unsupported(t, plan.source_version, plan.identity);
+        json!({"type": t.as_str(), "supported": why.is_none(), "why": why.unwrap_or("")})
+    })
+    .collect::<Vec<_>>();
+    let engine = plan.migration.as_ref().map_or(Engine::None, |m| m.engine);
+    let native_type = plan
+        .migration
+        .as_ref()
+        .and_then(|m| m.native_type)
+        .map(|t| t.as_str());
+    json!({
+        "engine": engine.as_str(),
+        "migrationwiz": has(StepKind::MwProject),
+        "native": has(StepKind::NativeEndpoint),
+        "native_type": native_type,
+        "completes": has(StepKind::NativeComplete),
+        "native_types": native_types,
+        "any_native": native_types.iter().any(|t| t["supported"] == json!(true)),
+        "id": {
+            "mw_project": StepKind::MwProject.id(),
+            "mw_verify": StepKind::MwVerify.id(),
+            "mw_prestage": StepKind::MwPrestage.id(),
+            "mw_status": StepKind::MwStatus.id(),
+            "mw_full": StepKind::MwFull.id(),
+            "endpoint": StepKind::NativeEndpoint.id(),
+            "batch": StepKind::NativeBatch.id(),
+            "start": StepKind::NativeStart.id(),
+            "status": StepKind::NativeStatus.id(),
+            "complete": StepKind::NativeComplete.id(),
+        },
+    })
 }
 
 /// What the README says about `[mail_filter]` (`null` without one or without its step).

@@ -16,7 +16,7 @@ use super::target::{PsVersion, Target};
 pub const EMBEDDED_JSON: &str = include_str!("catalog.json");
 
 /// The environment tokens the compact catalog keeps, in display order.
-pub const ENV_TOKENS: [&str; 7] = [
+pub const ENV_TOKENS: [&str; 8] = [
     "exchange2010",
     "exchange2013",
     "exchange2016",
@@ -24,6 +24,7 @@ pub const ENV_TOKENS: [&str; 7] = [
     "exchangeSE",
     "exchangeOnline",
     "graph",
+    "bittitan",
 ];
 
 /// A set of catalog environments.

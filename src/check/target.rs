@@ -15,6 +15,8 @@ pub enum Target {
     ExchangeSE,
     ExchangeOnline,
     Graph,
+    /// BitTitan's module (MigrationWiz) in Windows PowerShell 5.1 on the jump box.
+    BitTitan,
 }
 
 /// The oldest PowerShell a target's scripts must run in.
@@ -44,7 +46,7 @@ impl PsVersion {
 }
 
 impl Target {
-    pub const ALL: [Target; 8] = [
+    pub const ALL: [Target; 9] = [
         Target::Exchange2007,
         Target::Exchange2010,
         Target::Exchange2013,
@@ -53,6 +55,7 @@ impl Target {
         Target::ExchangeSE,
         Target::ExchangeOnline,
         Target::Graph,
+        Target::BitTitan,
     ];
 
     pub fn token(self) -> &'static str {
@@ -65,6 +68,7 @@ impl Target {
             Target::ExchangeSE => "exchangeSE",
             Target::ExchangeOnline => "exchangeOnline",
             Target::Graph => "graph",
+            Target::BitTitan => "bittitan",
         }
     }
 
@@ -88,7 +92,9 @@ impl Target {
             Target::Exchange2013
             | Target::Exchange2016
             | Target::Exchange2019
-            | Target::ExchangeSE => PsVersion::V5,
+            | Target::ExchangeSE
+            // BitTitanManagement needs Windows PowerShell 5.1 (not PowerShell 7).
+            | Target::BitTitan => PsVersion::V5,
             Target::ExchangeOnline | Target::Graph => PsVersion::V7,
         }
     }
@@ -105,7 +111,10 @@ impl Target {
 
     /// Whether the script talks to the cloud rather than to an on-premises server.
     pub fn is_cloud(self) -> bool {
-        matches!(self, Target::ExchangeOnline | Target::Graph)
+        matches!(
+            self,
+            Target::ExchangeOnline | Target::Graph | Target::BitTitan
+        )
     }
 }
 

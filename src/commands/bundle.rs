@@ -33,6 +33,9 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
         } => {
             if !super::quiet() {
                 println!("{}", summary(&plan));
+                if let Some(m) = &plan.migration {
+                    println!("{}", super::plan::migration_summary(m));
+                }
                 println!(
                     "wrote {} steps to {} (start with README.md)",
                     manifest.steps.len(),

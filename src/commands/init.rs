@@ -67,6 +67,26 @@ max_receive_mb = 150
 # after = 2027-01-18
 # cutover_time = "18:00"
 
+[migration]
+# Who moves the mailbox contents: "migrationwiz" (BitTitan's PowerShell module, from the jump
+# box), "native" (Exchange Online migration batches) or "none" (default: the bundle writes
+# MigrationWiz's bulk-add CSV for the portal, no migration steps). The MX-change day is the
+# cutover day of [schedule]; the pre-stage copies mail older than that day minus
+# prestage_days (ItemEndDate). cutover lint refuses a pre-stage that cannot end by then (S009).
+# engine = "migrationwiz"
+# prestage_start = 2027-01-04
+# final_pass = 2027-01-15        # the full (delta) pass after the MX change (default: cutover)
+# wave_size = 50                 # mailboxes per wave; delegates stay together (cutover run --wave N)
+# source_server = "https://mail.contoso.com"   # MigrationWiz: the source's URL; remote-move: the MRS proxy FQDN
+# source_admin = "admin@contoso.com"           # native cutover/staged: Autodiscover starts from this mailbox
+# MigrationWiz: the customer (company) and project names.
+# customer = "Contoso"
+# project = "cutover-contoso"
+# native: "cutover" (2003+, cloud identities, at most 2,000 mailboxes in one batch), "staged"
+# (2003/2007, synced identities) or "remote-move" (hybrid, 2010+); batches <prefix>-waveN.
+# endpoint_type = "cutover"
+# batch_prefix = "cutover"
+
 [notices]
 # The mailbox the notices come from; with [schedule] cutover set, the bundle gets a step that
 # sends them through Microsoft Graph (Send-MgUserMail).
@@ -185,6 +205,12 @@ mod tests {
             p.notices.clients.as_deref(),
             Some(Path::new("/p/clients.csv"))
         );
+        assert_eq!(
+            p.migration.engine,
+            crate::plan::migration::Engine::Migrationwiz
+        );
+        assert_eq!(p.migration.customer.as_deref(), Some("Contoso"));
+        assert_eq!(p.migration.wave_size, Some(50));
         let m = p.mail_filter.as_ref().expect("[mail_filter]");
         assert_eq!(m.smarthost.as_deref(), Some("relay.example.com"));
         assert!(crate::rules::settings::check(&Project {

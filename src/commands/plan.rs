@@ -24,6 +24,9 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
     if !super::quiet() {
         println!("{}", summary(&plan));
+        if let Some(m) = &plan.migration {
+            println!("{}", migration_summary(m));
+        }
         println!("wrote {} and {}", json.display(), md.display());
     }
     print_left_out(&plan);
@@ -60,6 +63,22 @@ pub(crate) fn summary(plan: &Plan) -> String {
         plan.count(Change::Update),
         plan.count(Change::Unchanged),
         plan.count(Change::Check)
+    )
+}
+
+/// One line on the migration schedule (PLAN.md has the waves).
+pub(crate) fn migration_summary(m: &crate::plan::migration::MigrationPlan) -> String {
+    use crate::plan::migration::pass_text;
+    format!(
+        "migration: {}, {} mailboxes in {} waves; pre-stage {}{}; full pass {}",
+        m.engine.as_str(),
+        m.mailbox_count(),
+        m.waves.len(),
+        pass_text(&m.prestage),
+        m.item_end_date
+            .map(|d| format!(" (mail before {d})"))
+            .unwrap_or_default(),
+        pass_text(&m.final_pass_estimate)
     )
 }
 

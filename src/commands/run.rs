@@ -92,6 +92,7 @@ pub fn run(args: RunArgs) -> Result<Exit> {
         },
         rehearsal: None,
         expect_digest: args.expect_digest.clone(),
+        wave: args.wave,
     };
     let outcome = run::run_bundle(&opts)?;
     let quiet = super::quiet();

@@ -93,6 +93,7 @@ fn act(args: &[String]) -> Result<(), String> {
             status,
             error: failed.then(|| FAIL_TEXT.to_string()),
             at: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            progress: None,
         };
         let line = serde_json::to_string(&record).map_err(|e| e.to_string())?;
         // One write per record, as the real steps do, so the runner sees each as it lands.

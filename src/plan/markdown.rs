@@ -133,6 +133,101 @@ fn large_step(s: &mut String, step: &PlannedStep) {
     }
 }
 
+/// The migration's engine, dates, passes and waves.
+fn migration(s: &mut String, mp: &super::migration::MigrationPlan) {
+    use super::migration::{human_bytes, pass_text, Engine};
+    let _ = writeln!(s, "## Mailbox migration\n");
+    let engine = match (mp.engine, mp.native_type) {
+        (Engine::Migrationwiz, _) => format!(
+            "MigrationWiz (customer {}, project {})",
+            escape(mp.customer.as_deref().unwrap_or("")),
+            escape(mp.project.as_deref().unwrap_or(""))
+        ),
+        (Engine::Native, Some(t)) => format!(
+            "Exchange Online native {} migration (batches {})",
+            t.as_str(),
+            escape(&format!("{}-waveN", mp.batch_prefix))
+        ),
+        (e, _) => e.as_str().to_string(),
+    };
+    let date = |d: Option<chrono::NaiveDate>| d.map_or("(not set)".to_string(), |d| d.to_string());
+    let _ = writeln!(s, "- Engine: {engine}");
+    let _ = writeln!(s, "- Pre-stage may start: {}", date(mp.prestage_start));
+    let _ = writeln!(
+        s,
+        "- Cutover (MX change, [schedule] cutover): {} from {}:00",
+        date(mp.cutover),
+        crate::audit::estimate::CUTOVER_HOUR
+    );
+    let _ = writeln!(s, "- Full (delta) pass: {}", date(mp.final_pass));
+    let _ = writeln!(
+        s,
+        "- Pre-stage cut-off (ItemEndDate, cutover minus {} days): {}",
+        mp.prestage_days,
+        date(mp.item_end_date)
+    );
+    let _ = writeln!(s, "- Pre-stage pass: {}", pass_text(&mp.prestage));
+    let _ = writeln!(
+        s,
+        "- Full pass after the MX change: {}",
+        pass_text(&mp.final_pass_estimate)
+    );
+    if let Some(t) = mp.latest_prestage_start() {
+        let _ = writeln!(
+            s,
+            "- Latest pre-stage start that ends by the cutover evening: {}",
+            t.format("%Y-%m-%d %H:%M")
+        );
+    }
+    if let Some(h) = mp.missing_hours() {
+        let _ = writeln!(
+            s,
+            "- **Does not fit**: the pre-stage needs {h} hours more than there are between its start and the cutover (S009)"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n{} mailboxes in {} waves (delegates stay together; `cutover run --wave N` runs one). Every mailbox with its wave: {}.\n",
+        mp.mailbox_count(),
+        mp.waves.len(),
+        mp.data_file
+    );
+    let _ = writeln!(s, "| Wave | Mailboxes | Data | Items | Hours alone |");
+    let _ = writeln!(s, "|---:|---:|---:|---:|---:|");
+    let unknown = "unknown";
+    for w in &mp.waves {
+        let _ = writeln!(
+            s,
+            "| {}{} | {} | {} | {} | {} |",
+            w.number,
+            if w.oversized {
+                " (delegate group over the wave size)"
+            } else {
+                ""
+            },
+            w.mailboxes.len(),
+            w.bytes.map_or(unknown.to_string(), human_bytes),
+            w.items.map_or(unknown.to_string(), |i| i.to_string()),
+            w.hours.map_or(unknown.to_string(), |h| format!("{h:.1}"))
+        );
+    }
+    s.push('\n');
+    if mp.mailbox_count() <= FULL_LIST {
+        for (n, m) in mp.mailboxes() {
+            let _ = writeln!(
+                s,
+                "- wave {n}: {} → {}{}",
+                escape(&m.source),
+                escape(&m.target),
+                m.bytes
+                    .map(|b| format!(" ({})", human_bytes(b)))
+                    .unwrap_or_default()
+            );
+        }
+        s.push('\n');
+    }
+}
+
 pub fn render(plan: &Plan) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Migration plan\n");
@@ -176,6 +271,9 @@ pub fn render(plan: &Plan) -> String {
          operations shows its counts, every update or other exceptional operation, and a sample; \
          the full list is in plan.json (and, in a bundle, data/STEP.csv).\n"
     );
+    if let Some(mp) = &plan.migration {
+        migration(&mut s, mp);
+    }
     for step in &plan.steps {
         let _ = writeln!(
             s,

@@ -27,6 +27,8 @@ use crate::project::{IdentityMode, Project, SourceVersion};
 pub const MIN_POWERSHELL: &str = "7.4";
 
 pub mod markdown;
+pub mod migration;
+pub mod migration_steps;
 pub mod prepare;
 pub mod state;
 pub mod steps;
@@ -128,6 +130,9 @@ pub struct Plan {
     pub manual: Vec<ManualStep>,
     /// Source and destination address of every mailbox to migrate (the BitTitan files).
     pub mailboxes: Vec<MailboxPair>,
+    /// The mailbox migration's engine, dates and waves (`[migration]`; `None` for engine none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<migration::MigrationPlan>,
     /// Things the plan had to leave out (unresolvable members, unmapped permissions).
     pub notes: Vec<String>,
     pub findings: Vec<Finding>,
@@ -201,6 +206,8 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
     let mut b = Builder::new(project, tenant, ix);
+    let mailboxes = mailbox_pairs(tenant);
+    b.migration = migration::build(project, tenant, &mailboxes);
     b.state_export();
     b.source_steps();
     b.domains();
@@ -213,14 +220,15 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.dns_and_mail_flow();
     b.mail_filter()?;
     b.notices_send()?;
+    b.migration_steps()?;
     b.revert();
     b.preflight();
-    let mailboxes = mailbox_pairs(tenant);
     let Builder {
         steps,
         manual,
         notes,
         findings,
+        migration,
         ..
     } = b;
     Ok(Plan {
@@ -234,12 +242,14 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         steps,
         manual,
         mailboxes,
+        migration,
         notes,
         findings,
     })
 }
 
-fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
+/// Every mailbox to migrate, once: the users' mailboxes, then the shared and resource ones.
+pub(crate) fn mailbox_pairs(tenant: &Tenant) -> Vec<MailboxPair> {
     let mut seen = HashSet::default();
     let mut pairs = Vec::new();
     for u in &tenant.users {
@@ -295,6 +305,9 @@ struct Builder<'a> {
     /// The synced users: the Exchange Online preflight checks that none carries its on-premises
     /// mailbox GUID into the tenant.
     exchange_guid_checks: Vec<String>,
+
+    /// Built before the steps: the migration steps are generated from its waves.
+    migration: Option<migration::MigrationPlan>,
 }
 
 /// The op-id prefix of the preflight's per-user ExchangeGuid check.
@@ -338,6 +351,8 @@ impl<'a> Builder<'a> {
             notes: Vec::new(),
             findings: Vec::new(),
             exchange_guid_checks: Vec::new(),
+
+            migration: None,
         }
     }
 
@@ -1282,6 +1297,25 @@ impl<'a> Builder<'a> {
             })
             .collect();
         self.push(StepKind::NoticesSend, ops);
+        Ok(())
+    }
+
+    /// The mailbox migration's steps (`[migration]` engine), after every recipient exists and
+    /// before the reverts take the migration account's source access away.
+    fn migration_steps(&mut self) -> Result<()> {
+        let Some(mp) = &self.migration else {
+            return Ok(());
+        };
+        let all = migration_steps::steps(
+            mp,
+            self.project.tenant.as_deref(),
+            self.project.source_version,
+            self.project.identity,
+        )
+        .map_err(|e| Error::Usage(format!("[migration]: {e}")))?;
+        for (kind, ops) in all {
+            self.push(kind, ops);
+        }
         Ok(())
     }
 

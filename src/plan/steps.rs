@@ -36,11 +36,28 @@ pub enum StepKind {
     MailFlow,
     MailFilter,
     NoticesSend,
+    /// MigrationWiz (BitTitan's module, Windows PowerShell 5.1 on the jump box).
+    MwProject,
+    MwVerify,
+    MwPrestage,
+    MwStatus,
+    MwFull,
+    /// Microsoft's own migration (Exchange Online's migration batches).
+    NativeEndpoint,
+    NativeBatch,
+    NativeStart,
+    NativeStatus,
+    NativeComplete,
     SourceThrottlingRevert,
     SourceImpersonationRevert,
 }
 
 pub const JUMP_BOX_SHELL: &str = "pwsh-7";
+/// BitTitan's module needs Windows PowerShell 5.1: the MigrationWiz steps run there, by hand
+/// on the jump box (like the source-server steps), and their results are imported.
+pub const WINDOWS_POWERSHELL_SHELL: &str = crate::bundle::manifest::SHELL_WINDOWS_POWERSHELL;
+/// The manifest target (and catalog environment) of the MigrationWiz steps.
+pub const BITTITAN_TARGET: &str = "bittitan";
 
 /// Where and how one step runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +94,19 @@ impl StepKind {
             StepKind::MailFlow => "19-mail-flow",
             StepKind::MailFilter => "20-mail-filter",
             StepKind::NoticesSend => "21-notices-send",
+            // 3x: the mailbox migration, after every recipient exists (one engine per bundle,
+            // so the two engines share the numbers); 80: its last pass after the MX change,
+            // before the 9x reverts take the migration account's source access away.
+            StepKind::MwProject => "30-mw-project",
+            StepKind::MwVerify => "31-mw-verify",
+            StepKind::MwPrestage => "32-mw-prestage",
+            StepKind::MwStatus => "33-mw-status",
+            StepKind::MwFull => "80-mw-full",
+            StepKind::NativeEndpoint => "30-migration-endpoint",
+            StepKind::NativeBatch => "31-migration-batch",
+            StepKind::NativeStart => "32-migration-start",
+            StepKind::NativeStatus => "33-migration-status",
+            StepKind::NativeComplete => "80-migration-complete",
             StepKind::SourceThrottlingRevert => "90-source-throttling-revert",
             StepKind::SourceImpersonationRevert => "91-source-impersonation-revert",
         }
@@ -107,6 +137,16 @@ impl StepKind {
             StepKind::MailFlow => "mail-flow",
             StepKind::MailFilter => "mail-filter",
             StepKind::NoticesSend => "notices",
+            StepKind::MwProject
+            | StepKind::MwVerify
+            | StepKind::MwPrestage
+            | StepKind::MwStatus
+            | StepKind::MwFull
+            | StepKind::NativeEndpoint
+            | StepKind::NativeBatch
+            | StepKind::NativeStart
+            | StepKind::NativeStatus
+            | StepKind::NativeComplete => "migration",
             StepKind::SourceThrottlingRevert => "source-throttling-revert",
             StepKind::SourceImpersonationRevert => "source-impersonation-revert",
         }
@@ -154,6 +194,22 @@ impl StepKind {
                 "Connectors, Enhanced Filtering and SPF for the third-party mail filter"
             }
             StepKind::NoticesSend => "Send the users' notices on their dates (Microsoft Graph)",
+            StepKind::MwProject => {
+                "MigrationWiz: ensure the project (source and destination) and every mailbox item"
+            }
+            StepKind::MwVerify => "MigrationWiz: a Verification pass per mailbox (credentials)",
+            StepKind::MwPrestage => {
+                "MigrationWiz: pre-stage pass per mailbox (Full, mail only, up to the cut-off date)"
+            }
+            StepKind::MwStatus => "MigrationWiz: each mailbox's last pass and what it moved",
+            StepKind::MwFull => "MigrationWiz: the full (delta) pass per mailbox after the MX change",
+            StepKind::NativeEndpoint => {
+                "Exchange Online migration endpoint to the source (ensure, then test it)"
+            }
+            StepKind::NativeBatch => "Exchange Online migration batch per wave",
+            StepKind::NativeStart => "Start each wave's migration batch",
+            StepKind::NativeStatus => "Each mailbox's migration status and what it moved",
+            StepKind::NativeComplete => "Complete each wave's remote-move batch after the MX change",
             StepKind::SourceThrottlingRevert => "Revert the migration account's throttling policy",
             StepKind::SourceImpersonationRevert => {
                 "Remove the migration account's impersonation grant on the source"
@@ -218,6 +274,42 @@ impl StepKind {
                 "SendOn",
                 "SendBy",
             ],
+            // `Wave` first in every per-mailbox step (`cutover run --wave N` selects on it; the
+            // project row's is empty: every wave needs the project). Kind: Project or Item.
+            // ItemEndDate is the pre-stage cut-off (yyyy-MM-dd).
+            StepKind::MwProject => &[
+                "Wave",
+                "Kind",
+                "Project",
+                "Customer",
+                "SourceServer",
+                "SourceAddress",
+                "TargetAddress",
+            ],
+            StepKind::MwVerify | StepKind::MwStatus | StepKind::MwFull => {
+                &["Wave", "Project", "SourceAddress", "TargetAddress"]
+            }
+            StepKind::MwPrestage => &[
+                "Wave",
+                "Project",
+                "SourceAddress",
+                "TargetAddress",
+                "ItemEndDate",
+            ],
+            // Type: cutover, staged or remote-move (Microsoft's three migration types).
+            StepKind::NativeEndpoint => &["Type", "Name", "SourceAddress", "RemoteServer"],
+            // Mailboxes: the wave's source addresses, `;`-separated (empty for cutover: a
+            // cutover batch takes every mailbox and no CSV).
+            StepKind::NativeBatch => &[
+                "Wave",
+                "Type",
+                "Name",
+                "Endpoint",
+                "TargetDeliveryDomain",
+                "Mailboxes",
+            ],
+            StepKind::NativeStart | StepKind::NativeComplete => &["Wave", "Type", "Name"],
+            StepKind::NativeStatus => &["Wave", "Name", "SourceAddress"],
         }
     }
 
@@ -234,6 +326,8 @@ impl StepKind {
                 | StepKind::SharedMailboxesVerify
                 | StepKind::DnsRecords
                 | StepKind::MailFlow
+                | StepKind::MwStatus
+                | StepKind::NativeStatus
         )
     }
 
@@ -250,6 +344,9 @@ impl StepKind {
                 | StepKind::MailboxesVerify
                 | StepKind::SharedMailboxes
                 | StepKind::SharedMailboxesVerify
+                // No pass can start without its project or endpoint.
+                | StepKind::MwProject
+                | StepKind::NativeEndpoint
         )
     }
 
@@ -261,7 +358,10 @@ impl StepKind {
             // The throttling revert runs after the last migration pass, not with the migration.
             StepKind::MailFlow
             | StepKind::SourceThrottlingRevert
-            | StepKind::SourceImpersonationRevert => PHASE_POST_CUTOVER,
+            | StepKind::SourceImpersonationRevert
+            // The last pass picks up what arrived before the MX change took effect everywhere.
+            | StepKind::MwFull
+            | StepKind::NativeComplete => PHASE_POST_CUTOVER,
             // Sent on their own dates, never as part of a migrate or post-cutover run.
             StepKind::NoticesSend => PHASE_NOTICES,
             _ => PHASE_MIGRATE,
@@ -292,6 +392,18 @@ impl StepKind {
             | StepKind::SourceExport
             | StepKind::SourceThrottlingRevert
             | StepKind::SourceImpersonationRevert => &[],
+            // BitTitan's module for Windows PowerShell 5.1; the oldest version is not
+            // published with the commands it added, so none is required.
+            StepKind::MwProject
+            | StepKind::MwVerify
+            | StepKind::MwPrestage
+            | StepKind::MwStatus
+            | StepKind::MwFull => &[],
+            StepKind::NativeEndpoint
+            | StepKind::NativeBatch
+            | StepKind::NativeStart
+            | StepKind::NativeStatus
+            | StepKind::NativeComplete => &[EXO],
             StepKind::PreflightExchange
             | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
@@ -324,6 +436,11 @@ impl StepKind {
             runs_on: RUNS_ON_JUMP_BOX,
             shell: JUMP_BOX_SHELL,
         };
+        let bittitan = StepPlace {
+            target: BITTITAN_TARGET,
+            runs_on: RUNS_ON_JUMP_BOX,
+            shell: WINDOWS_POWERSHELL_SHELL,
+        };
         match self {
             StepKind::SourceImpersonation
             | StepKind::SourceThrottling
@@ -352,7 +469,17 @@ impl StepKind {
             | StepKind::Limits
             | StepKind::Permissions
             | StepKind::MailFlow
-            | StepKind::MailFilter => exo,
+            | StepKind::MailFilter
+            | StepKind::NativeEndpoint
+            | StepKind::NativeBatch
+            | StepKind::NativeStart
+            | StepKind::NativeStatus
+            | StepKind::NativeComplete => exo,
+            StepKind::MwProject
+            | StepKind::MwVerify
+            | StepKind::MwPrestage
+            | StepKind::MwStatus
+            | StepKind::MwFull => bittitan,
         }
     }
 }

@@ -112,12 +112,41 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
             .any(|x| key(s(x)) == key(a))
     };
 
+    // Mailboxes a `mailbox` row of a limits step sets by identity.
+    let limited: BTreeSet<String> = plan["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|st| s(&st["kind"]) == "limits")
+        .flat_map(|st| {
+            let cols: Vec<&str> = st["columns"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(s)
+                .collect();
+            let scope = cols.iter().position(|c| *c == "Scope");
+            let ident = cols.iter().position(|c| *c == "Identity");
+            st["ops"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(move |op| {
+                    let vals = op["values"].as_array()?;
+                    if s(vals.get(scope?)?) != "mailbox" {
+                        return None;
+                    }
+                    Some(key(s(vals.get(ident?)?)))
+                })
+        })
+        .collect();
     let mut c = Comparison::default();
     let mut planned_users = BTreeSet::new();
     let mut planned_rcp = BTreeSet::new();
     let mut planned_members = BTreeSet::new();
     let mut planned_perms = BTreeSet::new();
     let mut planned_addrs = BTreeSet::new();
+    let mut planned_connectors = BTreeSet::new();
 
     for step in plan["steps"].as_array().into_iter().flatten() {
         let kind = s(&step["kind"]);
@@ -258,18 +287,30 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                                 Vec::new()
                             }
                         }
-                    } else if v("Scope") == "mailboxes" || v("Scope") == "other-mailboxes" {
+                    } else if v("Scope") == "other-mailboxes" {
+                        // Only the mailboxes no `mailbox` row names: the planned ones are the
+                        // facts of their own operations (the step leaves them out of its listing).
                         rcp.iter()
                             .filter(|r| MAILBOXES.contains(&s(&r["RecipientTypeDetails"])))
+                            .filter(|r| {
+                                !limited.contains(&key(s(&r["PrimarySmtpAddress"])))
+                                    && !limited.contains(&s(&r["UserPrincipalName"]).to_lowercase())
+                            })
                             .map(|r| (format!("mailbox {}", s(&r["PrimarySmtpAddress"])), *r))
                             .collect()
-                    } else {
+                    } else if v("Scope") == "mailbox-plans" {
                         state["t"]["plans"]
                             .as_object()
                             .into_iter()
                             .flat_map(|m| m.values())
                             .map(|p| (format!("mailbox plan {}", s(&p["DisplayName"])), p))
                             .collect()
+                    } else {
+                        facts.push((
+                            format!("limits scope {:?} is not one the compare knows", v("Scope")),
+                            false,
+                        ));
+                        Vec::new()
                     };
                     for (what, o) in objects {
                         let ok = o["MaxSendSize"].as_i64() == send
@@ -301,6 +342,11 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                         _ => false,
                     };
                     facts.push((format!("{right} for {t} on {mb}"), ok));
+                }
+                "mail-filter" => mail_filter_facts(state, &v, &mut facts, &mut planned_connectors),
+                k if k.starts_with("mw-") || k.starts_with("native-") => {
+                    let col = |c: &str| v(c).to_string();
+                    facts.extend(super::migration::facts(k, &col, state));
                 }
                 _ => {}
             }
@@ -378,6 +424,212 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
             }
         }
     }
+    for (k, con) in state["t"]["connectors"].as_object().into_iter().flatten() {
+        if !planned_connectors.contains(k) {
+            c.extra.push(format!(
+                "{} connector {}",
+                if s(&con["Direction"]) == "out" {
+                    "outbound"
+                } else {
+                    "inbound"
+                },
+                s(&con["Name"])
+            ));
+        }
+    }
     c.extra.sort();
     c
+}
+
+/// The values of a `;`-separated cell, lower-cased, as a set.
+fn list_cell(text: &str) -> BTreeSet<String> {
+    text.split(';')
+        .map(|x| x.trim().to_lowercase())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+fn list_value(v: &Value) -> BTreeSet<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| s(x).to_lowercase())
+        .collect()
+}
+
+/// The connectors a `mail-filter` row plans (the SPF rows are DNS, outside the tenant).
+fn mail_filter_facts<'a>(
+    state: &Value,
+    v: &dyn Fn(&str) -> &'a str,
+    facts: &mut Vec<(String, bool)>,
+    planned: &mut BTreeSet<String>,
+) {
+    let (dir, label) = match v("Kind") {
+        "Inbound" | "EnhancedFiltering" => ("in", "inbound"),
+        "Outbound" => ("out", "outbound"),
+        _ => return,
+    };
+    let name = v("Name");
+    let k = format!("{dir}|{}", name.to_lowercase());
+    planned.insert(k.clone());
+    let con = &state["t"]["connectors"][&k];
+    if con.is_null() {
+        facts.push((format!("{label} connector {name}"), false));
+        return;
+    }
+    let all = BTreeSet::from(["*".to_string()]);
+    let tls = v("RequireTls") == "true";
+    let mut check =
+        |what: &str, ok: bool| facts.push((format!("{label} connector {name} {what}"), ok));
+    match v("Kind") {
+        "Inbound" => {
+            check(
+                "ConnectorType Partner",
+                s(&con["ConnectorType"]) == "Partner",
+            );
+            check(
+                &format!("SenderIPAddresses {}", v("Addresses")),
+                list_value(&con["SenderIPAddresses"]) == list_cell(v("Addresses")),
+            );
+            check("SenderDomains *", list_value(&con["SenderDomains"]) == all);
+            check(
+                "RestrictDomainsToIPAddresses",
+                con["RestrictDomainsToIPAddresses"] == Value::Bool(true),
+            );
+            check(
+                &format!("RequireTls {tls}"),
+                con["RequireTls"] == Value::Bool(tls),
+            );
+            check("Enabled", con["Enabled"] == Value::Bool(true));
+        }
+        "EnhancedFiltering" => {
+            check(
+                &format!("EFSkipIPs {}", v("Addresses")),
+                list_value(&con["EFSkipIPs"]) == list_cell(v("Addresses")),
+            );
+            check(
+                "EFSkipLastIP false",
+                con["EFSkipLastIP"] == Value::Bool(false),
+            );
+        }
+        _ => {
+            check(
+                "ConnectorType Partner",
+                s(&con["ConnectorType"]) == "Partner",
+            );
+            check(
+                &format!("SmartHosts {}", v("SmartHost")),
+                list_value(&con["SmartHosts"]) == list_cell(v("SmartHost")),
+            );
+            check(
+                "RecipientDomains *",
+                list_value(&con["RecipientDomains"]) == all,
+            );
+            check(
+                "UseMXRecord false",
+                con["UseMXRecord"] == Value::Bool(false),
+            );
+            check(
+                &format!(
+                    "TlsSettings {}",
+                    if tls { "EncryptionOnly" } else { "none" }
+                ),
+                if tls {
+                    s(&con["TlsSettings"]) == "EncryptionOnly"
+                } else {
+                    con["TlsSettings"].is_null()
+                },
+            );
+            check("Enabled", con["Enabled"] == Value::Bool(true));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn limits_plan() -> Value {
+        json!({"tenant": "contoso.onmicrosoft.com", "steps": [{
+        "id": "16-limits", "kind": "limits",
+        "columns": ["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
+        "ops": [
+            {"id": "limits:set:mailbox:ann@contoso.com", "values": ["mailbox", "ann@contoso.com", "50MB", "60MB"]},
+            {"id": "limits:set:other-mailboxes", "values": ["other-mailboxes", "", "50MB", "60MB"]},
+            {"id": "limits:set:mailbox-plans", "values": ["mailbox-plans", "", "50MB", "60MB"]}
+        ]}]})
+    }
+
+    fn mailbox(addr: &str, send: i64) -> Value {
+        json!({"Id": addr, "Name": addr, "PrimarySmtpAddress": addr, "UserPrincipalName": addr,
+               "EmailAddresses": [format!("SMTP:{addr}")], "RecipientTypeDetails": "SharedMailbox",
+               "MaxSendSize": send, "MaxReceiveSize": 60 << 20})
+    }
+
+    #[test]
+    fn each_limit_fact_belongs_to_the_operation_that_sets_it() {
+        // ann's limits are wrong, bob's (beyond the plan) and the plan's are right: only ann's
+        // own operation misses, never the listing operations.
+        let state = json!({"t": {"users": {}, "rcp": {
+            "a": mailbox("ann@contoso.com", 1), "b": mailbox("bob@contoso.com", 50 << 20)
+        }, "plans": {"p": {"DisplayName": "ExchangeOnline", "MaxSendSize": 50 << 20, "MaxReceiveSize": 60 << 20}}}});
+        let c = compare(&limits_plan(), &state);
+        let ops: Vec<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
+        assert_eq!(
+            ops,
+            ["limits:set:mailbox:ann@contoso.com"],
+            "{:?}",
+            c.missing
+        );
+        // Facts: ann, bob (other mailboxes), the one plan.
+        assert_eq!(c.checked, 3);
+        // A planned mailbox with wrong limits is not a miss of the other-mailboxes listing, and
+        // a wrong mailbox plan is the mailbox-plans operation's.
+        let state = json!({"t": {"users": {}, "rcp": {"a": mailbox("ann@contoso.com", 50 << 20)},
+            "plans": {"p": {"DisplayName": "ExchangeOnline", "MaxSendSize": 1, "MaxReceiveSize": 60 << 20}}}});
+        let c = compare(&limits_plan(), &state);
+        let ops: Vec<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
+        assert_eq!(ops, ["limits:set:mailbox-plans"], "{:?}", c.missing);
+    }
+
+    fn filter_plan() -> Value {
+        json!({"tenant": "contoso.onmicrosoft.com", "steps": [{
+        "id": "20-mail-filter", "kind": "mail-filter",
+        "columns": ["Kind", "Name", "Addresses", "SmartHost", "RequireTls", "Domain", "Record"],
+        "ops": [
+            {"id": "in", "values": ["Inbound", "From Filter", "192.0.2.0/24;198.51.100.0/24", "", "false", "", ""]},
+            {"id": "ef", "values": ["EnhancedFiltering", "From Filter", "192.0.2.0/24", "", "", "", ""]},
+            {"id": "out", "values": ["Outbound", "To Filter", "", "relay.example.com", "true", "", ""]},
+            {"id": "spf", "values": ["Spf", "", "", "", "", "contoso.com", "v=spf1 -all"]}
+        ]}]})
+    }
+
+    #[test]
+    fn connectors_are_compared_setting_by_setting_and_extra_ones_listed() {
+        let inbound = json!({"Name": "From Filter", "Direction": "in", "ConnectorType": "Partner",
+            "SenderDomains": ["*"], "SenderIPAddresses": ["198.51.100.0/24", "192.0.2.0/24"],
+            "RestrictDomainsToIPAddresses": true, "RequireTls": false, "Enabled": true,
+            "EFSkipIPs": ["192.0.2.0/24"], "EFSkipLastIP": false});
+        let outbound = json!({"Name": "To Filter", "Direction": "out", "ConnectorType": "Partner",
+            "RecipientDomains": ["*"], "SmartHosts": ["relay.example.com"], "UseMXRecord": false,
+            "TlsSettings": "EncryptionOnly", "Enabled": true});
+        let state =
+            json!({"t": {"connectors": {"in|from filter": inbound, "out|to filter": outbound}}});
+        let c = compare(&filter_plan(), &state);
+        assert!(c.matches(), "{:?}", c.lines());
+        assert_eq!(c.checked, 6 + 2 + 6);
+        // A connector that lets anyone relay (UseMXRecord), no Enhanced Filtering, one extra.
+        let mut bad = state.clone();
+        bad["t"]["connectors"]["out|to filter"]["UseMXRecord"] = json!(true);
+        bad["t"]["connectors"]["in|from filter"]["EFSkipIPs"] = json!([]);
+        bad["t"]["connectors"]["in|other"] = json!({"Name": "Other", "Direction": "in"});
+        let c = compare(&filter_plan(), &bad);
+        let ops: Vec<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
+        assert_eq!(ops, ["ef", "out"], "{:?}", c.missing);
+        assert_eq!(c.extra, ["inbound connector Other"]);
+        // None at all: one miss per connector row.
+        let c = compare(&filter_plan(), &json!({"t": {}}));
+        assert_eq!(c.missing.len(), 3, "{:?}", c.missing);
+    }
 }

@@ -10,6 +10,7 @@
 //! Exchange Management Shell has.
 
 pub mod compare;
+mod migration;
 pub mod state;
 
 use std::path::{Path, PathBuf};
@@ -28,13 +29,16 @@ pub const ENV_STATE: &str = "CUTOVER_SIM_STATE";
 
 /// Modules put on PSModulePath (name, version): what the steps import and preflight checks.
 /// Versions: the oldest that the bundles' preflight accepts and that run on PowerShell 7.4+.
-const FACADES: [(&str, &str); 6] = [
+const FACADES: [(&str, &str); 7] = [
     ("Microsoft.Graph.Authentication", "2.25.0"),
     ("Microsoft.Graph.Users", "2.25.0"),
     ("Microsoft.Graph.Users.Actions", "2.25.0"),
     ("Microsoft.Graph.Groups", "2.25.0"),
     ("Microsoft.Graph.Identity.DirectoryManagement", "2.25.0"),
     ("ExchangeOnlineManagement", "3.9.2"),
+    // BitTitan's module for the MigrationWiz steps (its own version numbers are not cutover's
+    // concern: the steps use only the SDK examples' cmdlets).
+    ("BitTitanManagement", "1.0.0"),
 ];
 /// Loaded into a session, never found on PSModulePath: Exchange Online's cmdlets (after
 /// Connect-ExchangeOnline) and the Exchange Management Shell's (source-server steps).
@@ -107,6 +111,9 @@ pub struct RehearseOptions {
     pub timeout: Option<std::time::Duration>,
     /// Go on after a gate step with failed operations.
     pub continue_past_gates: bool,
+    /// Only these steps (`cutover run --step`); empty: every step of the phase. The
+    /// comparison still covers the whole plan, so what the other steps would do is missing.
+    pub steps: Vec<String>,
     /// Each step's wait budget (`cutover run --wait`), in the simulation's virtual time.
     pub wait: std::time::Duration,
 }
@@ -126,6 +133,7 @@ impl RehearseOptions {
             secrets: None,
             timeout: None,
             continue_past_gates: false,
+            steps: Vec::new(),
             wait: run::DEFAULT_WAIT,
         }
     }
@@ -160,6 +168,19 @@ pub fn write_sim(dir: &Path) -> Result<PathBuf> {
     let core = modules.join("CutoverSim");
     std::fs::create_dir_all(&core).map_err(|e| Error::io(&core, e))?;
     write(&core.join("CutoverSim.psm1"), sim_file("CutoverSim.psm1")?)?;
+    // Extensions the core module dot-sources (CutoverSim.*.ps1, not the generated commands).
+    for f in SIM.files() {
+        let name = f.path().to_string_lossy();
+        if name.starts_with("CutoverSim.")
+            && name.ends_with(".ps1")
+            && !name.ends_with(".Commands.ps1")
+        {
+            let text = f
+                .contents_utf8()
+                .ok_or_else(|| Error::Integrity(format!("CutoverSim/{name} is not UTF-8")))?;
+            write(&core.join(&*name), text)?;
+        }
+    }
     for (name, version) in FACADES {
         let commands = sim_file(&format!("{name}.Commands.ps1"))?;
         let folder = modules.join(name);
@@ -352,6 +373,15 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
         }
     }
     let src = seed_source(plan, &ops);
+    let mut throttle = Map::new();
+    if plan["source_version"].as_str() != Some("2007") {
+        // Every Exchange 2010+ organisation has its default policy (Get-ThrottlingPolicy lists it).
+        let id = pseudo_guid("throttle:default");
+        throttle.insert(
+            id.clone(),
+            json!({"Id": id, "Name": format!("GlobalThrottlingPolicy_{id}"), "IsDefault": true, "Settings": {}}),
+        );
+    }
 
     json!({
         "version": 1,
@@ -360,17 +390,22 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
         "config": {
             "seed": seed,
             "tenant": tenant,
+            // The source server's version: which throttling parameters exist and how they read.
+            "source_version": plan["source_version"].as_str().unwrap_or("2016"),
             "skus": skus,
             "delays": delays.bounds(),
             "faults": faults.map(|_| json!({"throttle": 0.3, "failed": 0.12})),
             // The operator has published the verification TXT record (06-domains' README says
             // to): Confirm-MgDomain succeeds.
             "dns_published": true,
-            "dehydrated": false
+            "dehydrated": false,
+            // The BitTitan customer the MigrationWiz project goes under exists in the account
+            // (created in BitTitan's portal before any project, as BitTitan's examples assume).
+            "bittitan_customers": plan["migration"]["customer"].as_str().into_iter().collect::<Vec<_>>()
         },
         "t": {
             "users": users, "rcp": rcp, "domains": domains, "plans": plans, "src": src,
-            "attempts": {}, "misc": {}
+            "attempts": {}, "misc": {}, "throttle": throttle, "connectors": {}
         }
     })
 }
@@ -406,6 +441,42 @@ fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
                    "DistinguishedName": format!("CN={alias},OU=Users,DC=contoso,DC=local"),
                    "ExchangeGuid": pseudo_guid(&format!("xg:{addr}")), "MaxSendSize": 10485760, "MaxReceiveSize": 10485760,
                    "TotalItemSize": 104857600, "ItemCount": 1000,
+                   "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
+        );
+    }
+    // The migration account the impersonation and throttling steps act on: an existing user
+    // of the source organisation (with a mailbox, as migration tools need).
+    for v in ops("source-impersonation") {
+        let Some(acct) = v.first() else { continue };
+        let known = src.values().any(|r| {
+            r["PrimarySmtpAddress"]
+                .as_str()
+                .is_some_and(|a| a.eq_ignore_ascii_case(acct))
+        });
+        if known {
+            continue;
+        }
+        let alias = acct.split('@').next().unwrap_or(acct);
+        let alias = alias.rsplit('\\').next().unwrap_or(alias);
+        let smtp = if acct.contains('@') {
+            acct.clone()
+        } else {
+            format!(
+                "{alias}@{}",
+                plan["domains"][0].as_str().unwrap_or("contoso.com")
+            )
+        };
+        add(
+            &mut src,
+            acct,
+            json!({"Name": alias, "Alias": alias, "DisplayName": alias, "PrimarySmtpAddress": smtp,
+                   "UserPrincipalName": smtp, "EmailAddresses": [format!("SMTP:{smtp}")],
+                   "RecipientType": "UserMailbox", "RecipientTypeDetails": "UserMailbox",
+                   "DistinguishedName": format!("CN={alias},OU=Service Accounts,DC=contoso,DC=local"),
+                   "ExchangeGuid": pseudo_guid(&format!("xg:{acct}")), "MaxSendSize": 10485760, "MaxReceiveSize": 10485760,
+                   "TotalItemSize": 1048576, "ItemCount": 10, "ThrottlingPolicy": null,
+                   // -Identity takes DOMAIN\\user as well (get-recipient reference).
+                   "SamAccountName": format!("CONTOSO\\{alias}"),
                    "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
         );
     }
@@ -512,6 +583,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     ropts.secrets = opts.secrets.clone();
     ropts.timeout = opts.timeout;
     ropts.continue_past_gates = opts.continue_past_gates;
+    ropts.steps = opts.steps.clone();
     ropts.wait = opts.wait;
     ropts.env = vec![
         (

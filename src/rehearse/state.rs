@@ -100,12 +100,12 @@ fn append_set(state: &Path, key: &str, value: Value) -> Result<()> {
         .map_err(|e| Error::io(&log, e))
 }
 
-/// The tenant's objects only (users, recipients, domains, mailbox plans): what a what-if run must
+/// The tenant's objects only (users, recipients, domains, mailbox plans, connectors): what a what-if run must
 /// leave as it was. The clock, retry counters and the source side are left out.
 pub fn tenant_objects(v: &Value) -> Value {
     json!({
         "users": v["t"]["users"], "rcp": v["t"]["rcp"], "domains": v["t"]["domains"],
-        "plans": v["t"]["plans"], "misc": v["t"]["misc"]
+        "plans": v["t"]["plans"], "misc": v["t"]["misc"], "connectors": v["t"]["connectors"]
     })
 }
 

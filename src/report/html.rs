@@ -126,6 +126,98 @@ fn label(st: &StepSummary) -> String {
         .join(", ")
 }
 
+/// Mailbox state groups of the wave chart, in drawing order: key, label, colour.
+const WAVE_SEGMENTS: [(&str, &str, &str); 5] = [
+    ("done", "done", "#2e7d32"),
+    ("running", "running", "#1565c0"),
+    ("stopped", "stopped", "#8d6e63"),
+    ("failed", "failed", "#c62828"),
+    ("none", super::migration::NO_STATUS, "#bdbdbd"),
+];
+
+/// One bar per wave: its mailboxes by state (counts, never bytes: a wave without estimates or
+/// reports still has mailboxes), with the moved-of-estimated bytes as text beside it.
+fn wave_chart(w: &super::migration::WaveProgress) -> String {
+    const W: f64 = 240.0;
+    const H: f64 = 16.0;
+    let counts = [w.done, w.running, w.stopped, w.failed, w.no_status];
+    let text = super::migration::wave_text(w);
+    let mut o = format!(
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" aria-label="{}">"#,
+        esc(&format!("wave {}: {text}", w.wave))
+    );
+    let mut x = 0.0;
+    for ((_, name, colour), n) in WAVE_SEGMENTS.iter().zip(counts) {
+        if n == 0 || w.mailboxes == 0 {
+            continue;
+        }
+        let width = W * n as f64 / w.mailboxes as f64;
+        let _ = write!(
+            o,
+            r#"<rect x="{x:.2}" y="0" width="{width:.2}" height="{H}" fill="{colour}"><title>{}: {n}</title></rect>"#,
+            esc(name)
+        );
+        x += width;
+    }
+    o.push_str("</svg>");
+    o
+}
+
+fn migration(o: &mut String, m: &super::migration::MigrationSummary) {
+    use super::migration::{moved_text, wave_bytes_text, wave_text};
+    o.push_str(r#"<section id="migration"><h2>Mailbox migration</h2>"#);
+    if !m.waves_run.is_empty() {
+        let list: Vec<String> = m.waves_run.iter().map(u32::to_string).collect();
+        let _ = write!(o, "<p>Waves run: {}</p>", esc(&list.join(", ")));
+    }
+    o.push_str(
+        "<p class=\"muted\">Progress is what the engine reported when the status step last ran; a mailbox without a report says so.</p><p class=\"legend\">",
+    );
+    for (_, name, colour) in WAVE_SEGMENTS.iter() {
+        let _ = write!(
+            o,
+            r#"<span><i style="background:{colour}"></i>{}</span>"#,
+            esc(name)
+        );
+    }
+    o.push_str(
+        "</p>\n<table id=\"wave-table\"><thead><tr><th>Wave</th><th>Mailboxes</th><th>Data moved</th></tr></thead><tbody>\n",
+    );
+    for w in &m.waves {
+        let _ = writeln!(
+            o,
+            r#"<tr><td class="num">{}</td><td>{}<br><span class="muted">{}</span></td><td>{}</td></tr>"#,
+            w.wave,
+            wave_chart(w),
+            esc(&wave_text(w)),
+            esc(&wave_bytes_text(w))
+        );
+    }
+    o.push_str(
+        "</tbody></table>\n<table id=\"mailbox-table\"><thead><tr><th>Wave</th><th>Mailbox</th><th>Engine</th><th>Pass</th><th>State</th><th>Moved</th><th>Items</th><th>Errors</th><th>Reported</th><th>ETA</th></tr></thead><tbody>\n",
+    );
+    let dash = |v: Option<String>| esc(&v.unwrap_or_else(|| "-".into()));
+    for x in &m.mailboxes {
+        let _ = writeln!(
+            o,
+            r#"<tr class="{}"><td class="num">{}</td><td>{}<br><span class="muted">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>"#,
+            x.class,
+            x.wave,
+            breakable(&x.source),
+            breakable(&x.target),
+            dash(x.engine.clone()),
+            dash(x.pass.clone()),
+            esc(&x.state),
+            esc(&moved_text(x)),
+            dash(x.items.map(|i| i.to_string())),
+            dash(x.errors.map(|i| i.to_string())),
+            dash(x.at.clone()),
+            dash(x.eta.clone()),
+        );
+    }
+    o.push_str("</tbody></table></section>\n");
+}
+
 pub fn render(s: &Summary) -> String {
     let r = &s.run;
     let mut o = String::new();
@@ -309,6 +401,9 @@ pub fn render(s: &Summary) -> String {
         }
     }
     o.push_str("</section>\n");
+    if let Some(m) = &s.migration {
+        migration(&mut o, m);
+    }
     let _ = writeln!(
         o,
         "<footer>Written by {} from the run journal. Every count is the last recorded status of each operation.</footer>\n</body>\n</html>",

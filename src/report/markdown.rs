@@ -113,5 +113,54 @@ pub fn render(s: &Summary) -> String {
             }
         }
     }
+    if let Some(m) = &s.migration {
+        migration(&mut o, m);
+    }
     o
+}
+
+fn migration(o: &mut String, m: &super::migration::MigrationSummary) {
+    use super::migration::{moved_text, wave_bytes_text, wave_text};
+    let _ = writeln!(o, "\n## Mailbox migration\n");
+    if !m.waves_run.is_empty() {
+        let list: Vec<String> = m.waves_run.iter().map(u32::to_string).collect();
+        let _ = writeln!(o, "Waves run: {}\n", list.join(", "));
+    }
+    let _ = writeln!(
+        o,
+        "Progress is what the engine reported when the status step last ran; a mailbox without a report says so.\n"
+    );
+    let _ = writeln!(o, "| Wave | Mailboxes | Data moved |");
+    let _ = writeln!(o, "|---:|---|---|");
+    for w in &m.waves {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            w.wave,
+            wave_text(w),
+            wave_bytes_text(w)
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n| Wave | Mailbox | Engine | Pass | State | Moved | Items | Errors | Reported | ETA |"
+    );
+    let _ = writeln!(o, "|---:|---|---|---|---|---|---:|---:|---|---|");
+    let dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    for x in &m.mailboxes {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            x.wave,
+            cell(&x.source),
+            cell(&dash(x.engine.clone())),
+            cell(&dash(x.pass.clone())),
+            cell(&x.state),
+            cell(&moved_text(x)),
+            dash(x.items.map(|i| i.to_string())),
+            dash(x.errors.map(|i| i.to_string())),
+            cell(&dash(x.at.clone())),
+            cell(&dash(x.eta.clone())),
+        );
+    }
 }

@@ -22,6 +22,9 @@ pub struct Summary {
     pub run: RunFacts,
     pub steps: Vec<StepSummary>,
     pub failures: Vec<Failure>,
+    /// The mailbox migration's progress (bundles with `[migration]` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::migration::MigrationSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -94,6 +97,8 @@ pub struct StepSummary {
     #[serde(skip)]
     pub runs_on: String,
     #[serde(skip)]
+    pub shell: String,
+    #[serde(skip)]
     pub attempts: u32,
     /// Outcome of the last process (`ok`, `incomplete`, ...), None when never run.
     #[serde(skip)]
@@ -119,6 +124,10 @@ impl StepSummary {
             }
             None if self.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE => {
                 return "runs on the source server: import its results with --import-results".into()
+            }
+            None if !crate::bundle::manifest::runs_in_runner(&self.runs_on, &self.shell) => {
+                return "runs in Windows PowerShell 5.1 on the jump box: import its results with --import-results"
+                    .into()
             }
             None => return "not run".into(),
         };
@@ -175,6 +184,8 @@ pub struct Loaded {
     pub post_cutover: HashSet<String>,
     pub tenant: Option<String>,
     pub source_version: Option<String>,
+    /// The plan's mailboxes to migrate (the bundle's `data/migration-mailboxes.csv`).
+    pub migration: Option<Vec<super::migration::Planned>>,
 }
 
 pub fn load(path: &Path) -> Result<Loaded> {
@@ -184,11 +195,18 @@ pub fn load(path: &Path) -> Result<Loaded> {
     let records = Records::read(&run.results())?;
     let mut planned = BTreeMap::new();
     let mut post_cutover = HashSet::new();
-    let (mut tenant, mut source_version) = (None, None);
+    let (mut tenant, mut source_version, mut migration) = (None, None, None);
     if let Some(manifest) = run.bundle().and_then(|b| verify::read_manifest(b).ok()) {
         tenant = manifest.tenant.clone();
         source_version = Some(manifest.source_version.clone());
         if let Some(root) = run.bundle() {
+            if manifest
+                .data
+                .iter()
+                .any(|d| d.file == crate::plan::migration::MAILBOXES_FILE)
+            {
+                migration = super::migration::read_planned(root);
+            }
             for step in &manifest.steps {
                 let ops = step
                     .ops_file
@@ -211,6 +229,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
         post_cutover,
         tenant,
         source_version,
+        migration,
     })
 }
 
@@ -312,6 +331,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
         }
         let last = invocations.last();
         let runs_on = meta.map(|m| m.runs_on.clone()).unwrap_or_default();
+        let shell = meta.map(|m| m.shell.clone()).unwrap_or_default();
         let done = by_status
             .iter()
             .filter(|(k, _)| {
@@ -321,7 +341,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
             })
             .map(|(_, v)| v)
             .sum::<u64>();
-        let ran_here = runs_on != crate::bundle::manifest::RUNS_ON_SOURCE;
+        let ran_here = crate::bundle::manifest::runs_in_runner(&runs_on, &shell);
         let post_cutover = loaded.post_cutover.contains(id);
         // A post-cutover step not run yet does not make the migration run incomplete (the
         // runner's exit code agrees); once run, it counts like any other.
@@ -340,6 +360,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
                 .fold(0.0, |a, b| a + b),
             title: meta.map(|m| m.title.clone()).unwrap_or_default(),
             runs_on,
+            shell,
             attempts: invocations.len() as u32,
             outcome: last.map(|i| i.outcome),
             note: last
@@ -374,5 +395,9 @@ pub fn summarize(loaded: &Loaded) -> Summary {
         },
         steps,
         failures,
+        migration: loaded
+            .migration
+            .as_deref()
+            .map(|p| super::migration::summarize(p, &loaded.records, &m.waves)),
     }
 }

@@ -1,7 +1,8 @@
-//! Settings rules (S...): `[schedule]`, `[notices]` and `[mail_filter]` in `cutover.toml`,
-//! checked by `cutover lint` before notices or connector steps are made from them.
+//! Settings rules (S...): `[schedule]`, `[notices]`, `[mail_filter]` and `[migration]` in
+//! `cutover.toml`, checked by `cutover lint` before notices, connector or migration steps are
+//! made from them.
 
-use crate::diag::Severity::{Error, Info};
+use crate::diag::Severity::{Error, Info, Warning};
 use crate::diag::{Finding, Severity};
 use crate::mail_filter::{self, parse_range, written_ranges};
 use crate::notices::{self, templates, Dates};
@@ -98,6 +99,42 @@ pub fn missing_tenant_settings(project: &Project) -> Vec<&'static str> {
     missing
 }
 
+pub const MIGRATION_SETTINGS: Rule = Rule {
+    code: "S008",
+    name: "migration-settings",
+    severity: Error,
+    summary: "a [migration] setting cannot be used",
+    hint: "engine native needs an endpoint_type Microsoft supports for the source (see the message); [migration] cutover must equal [schedule] cutover; prestage_start and final_pass fall on or before and on or after the cutover day",
+    explanation: "Microsoft documents which native migration fits which source: a cutover migration takes Exchange 2003 and later over Outlook Anywhere but is unavailable once directory synchronization is on; a staged migration is only for Exchange 2003 and 2007 and needs directory synchronization; a remote move needs an Exchange hybrid deployment (New-HybridConfiguration applies to Exchange 2010 and later; Exchange hybrid is a directory-synchronization scenario). Microsoft Learn: What you need to know about a cutover / staged email migration; Use PowerShell to perform a cutover migration; New-HybridConfiguration; Microsoft Entra common hybrid scenarios. The MX-change day has one source, [schedule] cutover, which the notices tell users: a different [migration] cutover would schedule the final pass on another day than the users are told.",
+};
+
+pub const MIGRATION_FIT: Rule = Rule {
+    code: "S009",
+    name: "migration-schedule-fit",
+    severity: Error,
+    summary: "the pre-stage pass does not fit between [migration] prestage_start and the cutover",
+    hint: "start the pre-stage earlier (the message says the latest start), move the cutover later, raise the bandwidth, or shorten prestage_days so less is pre-staged",
+    explanation: "The pre-stage pass copies mail older than the cut-off (ItemEndDate = cutover day minus prestage_days) before the MX change, so the pass after it only moves the recent rest. Its hours come from the estimate's model (every mailbox's TotalItemSize, primary plus archive, at the configured bandwidth, the link kept full; the assumed share of recent mail stays for the final pass). A pre-stage that cannot finish by the cutover evening (18:00 local time) leaves the final pass with the old mail too, and the users' mailboxes incomplete on Monday.",
+};
+
+pub const MIGRATION_CUTOVER_LIMIT: Rule = Rule {
+    code: "S010",
+    name: "migration-cutover-limit",
+    severity: Error,
+    summary: "a native cutover migration over 2,000 mailboxes",
+    hint: "use MigrationWiz (engine = \"migrationwiz\") or, with a hybrid deployment, remote-move batches",
+    explanation: "A cutover migration moves at most 2,000 mailboxes, all in one batch (only one cutover batch can exist at a time). Microsoft Learn: What you need to know about a cutover email migration to Microsoft 365; Use PowerShell to perform a cutover migration to Microsoft 365.",
+};
+
+pub const MIGRATION_CUTOVER_SIZE: Rule = Rule {
+    code: "S011",
+    name: "migration-cutover-recommended",
+    severity: Warning,
+    summary: "a native cutover migration over the 150 mailboxes Microsoft recommends",
+    hint: "consider MigrationWiz, which migrates wave by wave, or accept the longer provisioning time",
+    explanation: "Microsoft allows up to 2,000 mailboxes in a cutover migration but recommends 150 or fewer, because creating and migrating that many users in one batch takes long. Microsoft Learn: What you need to know about a cutover email migration to Microsoft 365.",
+};
+
 fn finding(project: &Project, rule: &Rule, message: String, value: Option<String>) -> Finding {
     Finding {
         code: rule.code,
@@ -119,6 +156,7 @@ pub fn check(project: &Project) -> Vec<Finding> {
     notices_settings(project, &mut out);
     templates_check(project, &mut out);
     mail_filter_check(project, &mut out);
+    migration_check(project, &mut out);
     out
 }
 
@@ -139,6 +177,112 @@ fn tenant_settings(project: &Project, out: &mut Vec<Finding>) {
             ),
             None,
         ));
+    }
+}
+
+/// `[migration]` by itself, then (with an engine) the schedule against the loaded inputs.
+fn migration_check(project: &Project, out: &mut Vec<Finding>) {
+    use crate::plan::migration::{self, Engine, NativeType};
+    let m = &project.migration;
+    let mut bad = |message: String, value: Option<String>| {
+        out.push(finding(project, &MIGRATION_SETTINGS, message, value))
+    };
+    if let (Some(given), Some(schedule)) = (m.cutover, project.schedule.cutover) {
+        if given != schedule {
+            bad(
+                format!("[migration] cutover {given} is not [schedule] cutover {schedule}: the MX change has one day; remove one or make them equal"),
+                Some(given.to_string()),
+            );
+        }
+    }
+    let cutover = project.schedule.cutover;
+    if let (Some(start), Some(c)) = (m.prestage_start, cutover) {
+        if start > c {
+            bad(
+                format!("[migration] prestage_start {start} is after the cutover {c}"),
+                Some(start.to_string()),
+            );
+        }
+    }
+    if let (Some(last), Some(c)) = (m.final_pass, cutover) {
+        if last < c {
+            bad(
+                format!("[migration] final_pass {last} is before the cutover {c}: the full pass runs after the MX change"),
+                Some(last.to_string()),
+            );
+        }
+    }
+    match m.engine {
+        Engine::None => return,
+        Engine::Native => match m.native_type {
+            None => bad(
+                "[migration] engine = \"native\" needs endpoint_type = \"cutover\", \"staged\" or \"remote-move\"".into(),
+                None,
+            ),
+            Some(t) => {
+                if let Some(why) =
+                    migration::unsupported(t, project.source_version, project.identity)
+                {
+                    bad(
+                        format!("[migration] endpoint_type = \"{}\" with Exchange {}: {why}", t.as_str(), project.source_version),
+                        Some(t.as_str().to_string()),
+                    );
+                }
+            }
+        },
+        Engine::Migrationwiz => {}
+    }
+    // The schedule needs the mailboxes: an input lint cannot read is reported on its own.
+    let Ok(tenant) = crate::model::load::load_tenant(project) else {
+        return;
+    };
+    let pairs = crate::plan::mailbox_pairs(&tenant);
+    let Some(plan) = migration::build(project, &tenant, &pairs) else {
+        return;
+    };
+    if let (Some(missing), Some(start), Some(cutover)) =
+        (plan.missing_hours(), plan.prestage_start, plan.cutover)
+    {
+        let latest = plan
+            .latest_prestage_start()
+            .map(|t| format!("; to fit, start it by {}", t.format("%Y-%m-%d %H:%M")))
+            .unwrap_or_default();
+        out.push(finding(
+            project,
+            &MIGRATION_FIT,
+            format!(
+                "the pre-stage pass needs {} hours but only {} fit between prestage_start {} and the cutover evening {}: {missing} hours missing{latest}",
+                plan.prestage.hours.unwrap_or(0.0),
+                migration::hours_between(start, cutover).max(0.0),
+                start,
+                cutover,
+            ),
+            Some(format!("{missing} hours")),
+        ));
+    }
+    if plan.native_type == Some(NativeType::Cutover) {
+        let n = plan.mailbox_count();
+        if n > migration::CUTOVER_MAX_MAILBOXES {
+            out.push(finding(
+                project,
+                &MIGRATION_CUTOVER_LIMIT,
+                format!(
+                    "{n} mailboxes in one cutover migration; Microsoft allows at most {}",
+                    migration::CUTOVER_MAX_MAILBOXES
+                ),
+                Some(n.to_string()),
+            ));
+        } else if n > migration::CUTOVER_RECOMMENDED_MAILBOXES {
+            out.push(finding(
+                project,
+                &MIGRATION_CUTOVER_SIZE,
+                format!(
+                    "{n} mailboxes in one cutover migration; Microsoft recommends {} or fewer",
+                    migration::CUTOVER_RECOMMENDED_MAILBOXES
+                ),
+                Some(n.to_string()),
+            ));
+        }
     }
 }
 
@@ -336,6 +480,100 @@ mod tests {
         assert_eq!(
             codes("[schedule]\ncutover = 2026-12-18\nannounce = 2026-12-01\n[mail_filter]\nvendor='Mimecast'\nip_ranges=['192.0.2.0/24']\nsmarthost='relay.example.com'\n"),
             Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn s008_migration_settings() {
+        let base = "[schedule]\ncutover = 2026-12-18\n[migration]\n";
+        assert_eq!(
+            codes(&format!("{base}engine = 'migrationwiz'\n")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(codes(&format!("{base}engine = 'native'\n")), ["S008"]);
+        // Staged is for 2003/2007 only; the default source is 2016.
+        assert_eq!(
+            codes(&format!(
+                "{base}engine = 'native'\nendpoint_type = 'staged'\n"
+            )),
+            ["S008"]
+        );
+        assert_eq!(
+            codes(&format!(
+                "{base}engine = 'native'\nendpoint_type = 'cutover'\n"
+            )),
+            Vec::<&str>::new()
+        );
+        // One MX-change day.
+        assert_eq!(codes(&format!("{base}cutover = 2026-12-19\n")), ["S008"]);
+        assert_eq!(
+            codes(&format!("{base}cutover = 2026-12-18\n")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            codes(&format!(
+                "{base}prestage_start = 2026-12-19\nfinal_pass = 2026-12-17\n"
+            )),
+            ["S008", "S008"]
+        );
+        // [migration] cutover alone is the cutover day.
+        let p = Project::from_toml("[migration]\ncutover = 2026-12-18\n", Path::new("")).unwrap();
+        assert_eq!(
+            p.schedule.cutover,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 18)
+        );
+        assert!(Project::from_toml("[migration]\nengine = 'imap'\n", Path::new("")).is_err());
+    }
+
+    #[test]
+    fn s009_s011_need_the_mailboxes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let mut mailboxes =
+            String::from("Identity,Alias,PrimarySmtpAddress,ExchangeGuid,RecipientTypeDetails\n");
+        let mut stats = String::from("MailboxGuid,TotalItemSize,ItemCount\n");
+        for i in 0..151 {
+            mailboxes.push_str(&format!("m{i},m{i},m{i}@contoso.com,g-{i},SharedMailbox\n"));
+            stats.push_str(&format!("g-{i},1000000000,1\n"));
+        }
+        std::fs::write(d.join("m.csv"), mailboxes).unwrap();
+        std::fs::write(d.join("s.csv"), stats).unwrap();
+        let toml = |extra: &str| {
+            format!(
+                "[tenant]\nname='contoso.onmicrosoft.com'\ndomains=['contoso.com']\n[inputs]\nmailboxes='m.csv'\nstats='s.csv'\n[estimate]\nbandwidth_mbps = 100\n[schedule]\ncutover = 2026-12-18\n[migration]\n{extra}"
+            )
+        };
+        let codes = |text: &str| -> Vec<&'static str> {
+            let p = Project::from_toml(text, d).unwrap();
+            check(&p).iter().map(|f| f.code).collect()
+        };
+        // 151 GB at 100 Mbps (4.5e10 B/h): 3.36 h, 90 % = 3.02 h before Friday 18:00.
+        assert_eq!(
+            codes(&toml(
+                "engine = 'migrationwiz'\nprestage_start = 2026-12-18\n"
+            )),
+            Vec::<&str>::new()
+        );
+        let p =
+            Project::from_toml(&toml("engine = 'native'\nendpoint_type = 'cutover'\n"), d).unwrap();
+        let f = check(&p);
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), ["S011"]);
+        assert!(f[0].message.starts_with("151 mailboxes"));
+        let slow = toml("engine = 'migrationwiz'\nprestage_start = 2026-12-18\n")
+            .replace("bandwidth_mbps = 100", "bandwidth_mbps = 10");
+        let p = Project::from_toml(&slow, d).unwrap();
+        let f = check(&p);
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), ["S009"]);
+        // 151e9 / 4.5e9 = 33.56 h, 90 % = 30.2 h; 18 h fit: 13 hours missing.
+        assert!(
+            f[0].message.contains("13 hours missing"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[0].message.contains("start it by 2026-12-17 11:48"),
+            "{}",
+            f[0].message
         );
     }
 

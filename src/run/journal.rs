@@ -75,6 +75,10 @@ pub struct StepMeta {
     pub id: String,
     pub title: String,
     pub runs_on: String,
+    /// The manifest's shell (`pwsh-7`, `powershell-5.1`, ...); empty in journals written before
+    /// it was recorded.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub shell: String,
     /// Planned operations (lines of the ops file).
     pub ops: u64,
 }
@@ -139,6 +143,9 @@ pub struct RunMeta {
     /// nothing in it touched a real service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rehearsal: Option<RehearsalMeta>,
+    /// Migration waves this run was asked to do (`cutover run --wave N`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<u32>,
 }
 
 /// What a rehearsal ran against (`run.json` of a rehearsal).
@@ -473,6 +480,25 @@ pub fn redact_records_from(path: &Path, offset: u64, redactor: &Redactor) -> Res
     Ok(changed)
 }
 
+/// Masks a record's text value, and the texts inside an object value (a migration record's
+/// `progress`: the engine's state text comes from the service); true when anything changed.
+fn redact_value(value: &mut serde_json::Value, redactor: &Redactor) -> bool {
+    match value {
+        serde_json::Value::String(v) => {
+            let masked = redactor.redact(v);
+            let changed = masked != *v;
+            if changed {
+                *v = masked;
+            }
+            changed
+        }
+        serde_json::Value::Object(o) => o
+            .values_mut()
+            .fold(false, |any, v| redact_value(v, redactor) | any),
+        _ => false,
+    }
+}
+
 /// The line with its secrets masked, or None when there is nothing to mask.
 fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
     // Bytes that are not UTF-8 are a line cut short or stray output: masked as text like any.
@@ -490,13 +516,7 @@ fn redact_line(body: &[u8], redactor: &Redactor) -> Option<String> {
             if matches!(key.as_str(), "step" | "op" | "status" | "at") {
                 continue;
             }
-            if let serde_json::Value::String(v) = value {
-                let masked = redactor.redact(v);
-                if masked != *v {
-                    *v = masked;
-                    any = true;
-                }
-            }
+            any |= redact_value(value, redactor);
         }
         return any.then(|| serde_json::Value::Object(rec).to_string());
     }
@@ -617,6 +637,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_progress_record_is_masked_inside_and_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RESULTS_FILE);
+        let line = "{\"step\":\"34-status\",\"op\":\"migration:status:a@x.com\",\"action\":\"read\",\"target\":\"a@x.com\",\"status\":\"unchanged\",\"error\":null,\"at\":\"2026-12-10T10:00:00Z\",\"progress\":{\"engine\":\"migrationwiz\",\"pass\":\"full\",\"state\":\"Failed: Password=Zq8#kLm2!pQr rejected\",\"items\":12,\"bytes\":3400,\"errors\":1}}\n";
+        std::fs::write(&path, line).unwrap();
+        let r = Redactor::with_secrets(vec!["Zq8#kLm2!pQr".into()]);
+        assert_eq!(redact_records_from(&path, 0, &r).unwrap(), 1);
+        let records = Records::read(&path).unwrap();
+        let p = records.records[0].progress.as_ref().expect("progress kept");
+        assert!(!p.state.contains("Zq8#kLm2!pQr"), "{}", p.state);
+        assert_eq!(
+            (p.items, p.bytes, p.errors),
+            (Some(12), Some(3400), Some(1))
+        );
+        assert_eq!(p.pass, "full");
+    }
+
     fn rec(op: &str, status: Status) -> ResultRecord {
         ResultRecord {
             step: "05-users".into(),
@@ -626,6 +664,7 @@ mod tests {
             status,
             error: None,
             at: "2026-01-01T00:00:00Z".into(),
+            progress: None,
         }
     }
 

@@ -34,6 +34,7 @@ pub mod redact;
 pub mod resume;
 pub mod shell;
 pub mod verify;
+pub mod waves;
 #[cfg(windows)]
 mod windows;
 
@@ -80,6 +81,8 @@ pub struct RunOptions {
     pub rehearsal: Option<Rehearsal>,
     /// Refuse the bundle unless its digest (sha256 of manifest.json) is this one.
     pub expect_digest: Option<String>,
+    /// Only this migration wave's operations in the steps whose data has a `Wave` column.
+    pub wave: Option<u32>,
 }
 
 /// How a rehearsal changes a run: its own runs folder, source-server steps run here too (in a
@@ -141,6 +144,7 @@ impl RunOptions {
             phase: Phase::Migrate,
             rehearsal: None,
             expect_digest: None,
+            wave: None,
         }
     }
 }
@@ -208,6 +212,12 @@ fn install_interrupt_handler() {
 /// Runs (or resumes) a bundle. Errors are exit-2 conditions; failures are in the outcome.
 pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
     let bundle = verify::open_verified(&opts.bundle)?;
+    // Steps whose operations `--wave` narrowed, as the run sees them: the bundle's own stay
+    // whole for the integrity checks.
+    let narrowed = match opts.wave {
+        Some(n) => waves::restrict(&bundle, n)?,
+        None => std::collections::HashMap::new(),
+    };
     if let Some(digest) = &opts.expect_digest {
         verify::check_digest(&bundle, digest)?;
     }
@@ -240,17 +250,24 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
     let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;
+    if let Some(n) = opts.wave {
+        meta.waves.push(n);
+        run.write_meta(&meta)?;
+    }
     install_interrupt_handler();
     INTERRUPTED.store(false, Ordering::SeqCst);
     // --quiet hides progress and these lines alike.
     let chatty = !matches!(opts.progress, ProgressMode::Hidden);
     if chatty {
         eprintln!(
-            "cutover: run {} with PowerShell {} ({}){}; bundle digest {}",
+            "cutover: run {} with PowerShell {} ({}){}{}; bundle digest {}",
             run.path.display(),
             pwsh.version,
             pwsh.path.display(),
             if opts.what_if { ", what-if" } else { "" },
+            opts.wave
+                .map(|n| format!(", migration wave {n}"))
+                .unwrap_or_default(),
             bundle.digest
         );
     }
@@ -306,10 +323,28 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             continue;
         }
         if !step.runs_here() && opts.rehearsal.is_none() {
-            let text = source_server_instructions(&bundle, step, opts.what_if);
+            let mut text = source_server_instructions(&bundle, step, opts.what_if);
+            // A wave run names this wave's operations for the step run by hand too (a
+            // MigrationWiz step, on this jump box: the file is where the command says).
+            if let Some(work) = narrowed.get(step.id()) {
+                let p = run.path.join(format!("only-ops-{}.txt", step.id()));
+                let mut list = work.planned.join("\n");
+                list.push('\n');
+                std::fs::write(&p, list).map_err(|e| Error::io(&p, e))?;
+                text = text.replacen(
+                    " -ResultsPath ",
+                    &format!(" -OnlyOpsPath {} -ResultsPath ", shell::shell_path(&p)),
+                    1,
+                );
+            }
             // The full instructions go with the step summaries (the caller prints them).
             if chatty {
-                eprintln!("{}: runs on the source server, not here", step.id());
+                let place = if step.step.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE {
+                    "on the source server"
+                } else {
+                    "in Windows PowerShell 5.1"
+                };
+                eprintln!("{}: runs {place}, not here", step.id());
             }
             outcomes.push(StepOutcome {
                 id: step.id().to_string(),
@@ -325,13 +360,20 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             continue;
         }
         let records = Records::read(&run.results())?;
-        let plan = plan_step(
-            step,
+        let in_wave = narrowed.contains_key(step.id());
+        let work = waves::view(&narrowed, step);
+        let plan = match plan_step(
+            work,
             &records.last_status(),
             &meta.invocations,
             opts.mode,
             opts.what_if,
-        );
+        ) {
+            // The whole step is every wave: name this wave's operations instead.
+            _ if in_wave && work.planned.is_empty() => StepPlan::Skip(waves::NOT_IN_WAVE),
+            StepPlan::Whole if in_wave => StepPlan::Only(work.planned.clone()),
+            plan => plan,
+        };
         let status = match plan {
             StepPlan::Skip(why) => {
                 if chatty {
@@ -347,7 +389,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
                 let ran = run_one(
                     &run,
                     &mut meta,
-                    step,
+                    work,
                     &plan,
                     &pwsh,
                     module.as_deref(),
@@ -367,7 +409,7 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         });
         if step.step.gate && !stopped && !INTERRUPTED.load(Ordering::SeqCst) {
             let last = Records::read(&run.results())?.last_status();
-            if !step_done(step, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
+            if !step_done(work, &last, &meta.invocations, opts.what_if) && held_by.is_none() {
                 if let Some((gate, text)) = gate_check(step, opts) {
                     held_by = Some(gate);
                     next = Some(text);
@@ -401,7 +443,14 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
             .filter(|s| s.runs_here() || opts.rehearsal.is_some())
             .filter(|s| named || opts.phase == Phase::PostCutover || !post_cutover(s))
             .filter(|s| named || s.step.phase != crate::bundle::manifest::PHASE_NOTICES)
-            .all(|s| step_done(s, &last, &meta.invocations, opts.what_if));
+            .all(|s| {
+                step_done(
+                    waves::view(&narrowed, s),
+                    &last,
+                    &meta.invocations,
+                    opts.what_if,
+                )
+            });
     if interrupted {
         next = Some(format!(
             "interrupted; the journal is intact. Continue with:\n    cutover {} {} --resume",
@@ -534,11 +583,13 @@ pub(crate) fn new_meta(
                 id: s.id().to_string(),
                 title: s.step.title.clone(),
                 runs_on: s.step.runs_on.clone(),
+                shell: s.step.shell.clone(),
                 ops: s.planned.len() as u64,
             })
             .collect(),
         invocations: Vec::new(),
         rehearsal: None,
+        waves: Vec::new(),
     }
 }
 
@@ -600,7 +651,12 @@ fn run_one(
     );
     if launcher.is_some() {
         let at = 1 + protocol::STEP_ARGS.len() + 1;
-        let shell = if step.runs_here() { "none" } else { "exchange" };
+        // The Exchange Management Shell is loaded for source-server steps only.
+        let shell = if step.step.runs_on == crate::bundle::manifest::RUNS_ON_SOURCE {
+            "exchange"
+        } else {
+            "none"
+        };
         let extra = [
             "-Script".into(),
             step.script.clone().into_os_string(),
@@ -850,6 +906,18 @@ pub fn source_server_instructions(bundle: &Bundle, step: &BundleStep, what_if: b
         .map(|m| format!(" -ModulePath {}", win(&m.file)))
         .unwrap_or_default();
     let results = format!("{}.results.jsonl", step.id());
+    if step.step.runs_on != crate::bundle::manifest::RUNS_ON_SOURCE {
+        return format!(
+            "{id}: runs in Windows PowerShell 5.1 (powershell.exe, which BitTitan's module needs), \
+             not here. In a Windows PowerShell window on this jump box, from the bundle folder run:\n    \
+             & {script} -ResultsPath .\\{results}{whatif}\n\
+             then record it:\n    cutover run {bundle} --import-results {id} {results}",
+            id = step.id(),
+            script = win(&step.step.file),
+            bundle = shell::shell_path(&bundle.root),
+            whatif = if what_if { " -WhatIf" } else { "" },
+        );
+    }
     format!(
         "{id}: runs on the source Exchange server, not here. Copy the bundle folder there and, in a \
          PowerShell window on the server (the Exchange Management Shell for Exchange 2007 and later), \

@@ -21,6 +21,9 @@
 //! `{"step","op","action","target","status","error","at"}`, `status` one of
 //! `created updated unchanged skipped failed whatif`, `error` null unless failed, `at` an
 //! ISO 8601 UTC timestamp. stdout and stderr are logs, never data.
+//!
+//! A migration status step adds `"progress"` to its per-mailbox record (see [`Progress`]):
+//! `{"engine","pass","state","items","bytes","errors"}`. Records without it are unchanged.
 
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +80,34 @@ pub struct ResultRecord {
     #[serde(default)]
     pub error: Option<String>,
     pub at: String,
+    /// A mailbox's migration progress, written by the migration status steps only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
 }
+
+/// A mailbox migration's progress as the engine reported it when the status step ran.
+///
+/// `state` is the engine's own status text, never translated: MigrationWiz's
+/// `Get-MW_MailboxMigration` `Status` (Submitted, Processing, Stopping, Stopped, Completed,
+/// Failed), or the native `Get-MigrationUser` `Status` (Queued, Syncing, Synced, Completed,
+/// Failed, ...). The counts are what the engine says moved so far; `None` when it did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// `migrationwiz` or `native` (`plan::migration::Engine::as_str`).
+    pub engine: String,
+    /// `verification`, `prestage` or `full` ([`PASSES`]).
+    pub pass: String,
+    pub state: String,
+    #[serde(default)]
+    pub items: Option<u64>,
+    #[serde(default)]
+    pub bytes: Option<u64>,
+    #[serde(default)]
+    pub errors: Option<u64>,
+}
+
+/// The passes a progress record can name, in the order a mailbox goes through them.
+pub const PASSES: [&str; 3] = ["verification", "prestage", "full"];
 
 pub const ENV_RESULTS: &str = "CUTOVER_RESULTS";
 pub const ENV_STEP: &str = "CUTOVER_STEP";
@@ -105,6 +135,31 @@ pub const WHATIF_ARG: &str = "-WhatIf:$true";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_is_optional_and_its_counts_may_be_unknown() {
+        let plain: ResultRecord = serde_json::from_str(
+            r#"{"step":"07-users","op":"users:ensure:a","action":"ensure","target":"a","status":"created","error":null,"at":"t"}"#,
+        )
+        .unwrap();
+        assert_eq!(plain.progress, None);
+        // Written back without the field: a record of every other step keeps its shape.
+        assert!(!serde_json::to_string(&plain).unwrap().contains("progress"));
+        let status: ResultRecord = serde_json::from_str(
+            r#"{"step":"34-status","op":"migration:status:a","action":"read","target":"a","status":"unchanged","error":null,"at":"t","progress":{"engine":"native","pass":"prestage","state":"Syncing","bytes":10}}"#,
+        )
+        .unwrap();
+        let p = status.progress.unwrap();
+        assert_eq!(
+            (p.state.as_str(), p.bytes, p.items),
+            ("Syncing", Some(10), None)
+        );
+        // A progress object without its engine, pass or state is not a progress record.
+        assert!(serde_json::from_str::<ResultRecord>(
+            r#"{"step":"s","op":"o","action":"a","target":"t","status":"unchanged","at":"t","progress":{"bytes":1}}"#
+        )
+        .is_err());
+    }
 
     #[test]
     fn dynamic_ops_need_the_step_prefix_and_the_mark() {

@@ -177,6 +177,7 @@ mod tests {
                     status: *st,
                     error: None,
                     at: String::new(),
+                    progress: None,
                 })
                 .collect(),
             bad_lines: vec![],

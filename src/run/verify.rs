@@ -34,7 +34,7 @@ impl BundleStep {
     }
 
     pub fn runs_here(&self) -> bool {
-        self.step.runs_on != manifest::RUNS_ON_SOURCE
+        manifest::runs_in_runner(&self.step.runs_on, &self.step.shell)
     }
 }
 
@@ -148,6 +148,19 @@ fn verified_ops(
 
 /// The non-empty values of a CSV's `Op` column, or None without one.
 fn op_column(path: &Path) -> Result<Option<Vec<String>>> {
+    Ok(op_rows(path)?.map(|r| r.ops))
+}
+
+/// A bundle data file's operations: every non-empty `Op` cell and, when the file has the
+/// column, the same row's `Wave` cell (`plan::migration::WAVE_COLUMN`).
+pub struct OpRows {
+    pub ops: Vec<String>,
+    /// One cell per op, trimmed; `None` when the file has no `Wave` column.
+    pub waves: Option<Vec<String>>,
+}
+
+/// The one reader of a bundle data file's `Op` (and `Wave`) column; None without `Op`.
+pub fn op_rows(path: &Path) -> Result<Option<OpRows>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -155,17 +168,26 @@ fn op_column(path: &Path) -> Result<Option<Vec<String>>> {
         .headers()
         .map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?
         .clone();
-    let Some(col) = headers
-        .iter()
-        .position(|h| h.trim().eq_ignore_ascii_case("Op"))
-    else {
+    let find = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let Some(col) = find("Op") else {
         return Ok(None);
     };
-    let mut out = Vec::new();
+    let wave_col = find(crate::plan::migration::WAVE_COLUMN);
+    let mut out = OpRows {
+        ops: Vec::new(),
+        waves: wave_col.map(|_| Vec::new()),
+    };
     for rec in rdr.records() {
         let rec = rec.map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?;
         if let Some(v) = rec.get(col).map(str::trim).filter(|v| !v.is_empty()) {
-            out.push(v.to_string());
+            out.ops.push(v.to_string());
+            if let (Some(waves), Some(w)) = (out.waves.as_mut(), wave_col) {
+                waves.push(rec.get(w).unwrap_or("").trim().to_string());
+            }
         }
     }
     Ok(Some(out))

@@ -184,6 +184,40 @@ pub fn project(version: SourceVersion, identity: IdentityMode) -> Project {
     }
 }
 
+/// `project` with the mailbox migration set up: MigrationWiz for cloud identities, Microsoft's
+/// native batches for synced ones (staged from Exchange 2003/2007, a hybrid remote move from
+/// 2010 on), `native` to force a native type. The cutover day gives the pre-stage cut-off.
+pub fn migration_project(
+    version: SourceVersion,
+    identity: IdentityMode,
+    native: Option<cutover::plan::migration::NativeType>,
+) -> Project {
+    use cutover::plan::migration::{Engine, NativeType};
+    let mut p = project(version, identity);
+    p.schedule.cutover = chrono::NaiveDate::from_ymd_opt(2026, 12, 12);
+    let m = &mut p.migration;
+    m.source_server = Some("https://mail.contoso.com/EWS/Exchange.asmx".into());
+    m.source_admin = Some("migration.admin@contoso.com".into());
+    m.customer = Some("Contoso Ltd".into());
+    m.project = Some("Contoso mailboxes".into());
+    m.wave_size = Some(2);
+    let native = native.or(match identity {
+        IdentityMode::Cloud => None,
+        IdentityMode::Synced if version <= SourceVersion::Ex2007 => Some(NativeType::Staged),
+        IdentityMode::Synced => Some(NativeType::RemoteMove),
+    });
+    match native {
+        None => m.engine = Engine::Migrationwiz,
+        Some(t) => {
+            m.engine = Engine::Native;
+            m.native_type = Some(t);
+            m.customer = None;
+            m.project = None;
+        }
+    }
+    p
+}
+
 /// The permissions step comes from the audit helper's mapping; until that lands the tests add
 /// grants themselves so the template is covered.
 pub fn add_permissions(p: &mut Plan, grants: &[PermissionGrant]) {

@@ -65,6 +65,8 @@ pub struct StepSpec {
     pub ops: Option<Vec<String>>,
     pub gate: bool,
     pub phase: Option<String>,
+    /// A per-mailbox migration step: each op's `Wave` cell (`None`: empty, every wave).
+    pub waves: Option<Vec<Option<u32>>>,
 }
 
 /// Writes a bundle the way the contract describes it; the scripts' text does not matter.
@@ -76,6 +78,7 @@ pub struct BundleBuilder {
     steps: Vec<StepSpec>,
     hash_ops: bool,
     source_version: String,
+    mailboxes: Option<Vec<String>>,
 }
 
 impl Default for BundleBuilder {
@@ -90,6 +93,7 @@ impl BundleBuilder {
             steps: Vec::new(),
             hash_ops: false,
             source_version: "2016".into(),
+            mailboxes: None,
         }
     }
 
@@ -113,6 +117,7 @@ impl BundleBuilder {
             ops: Some(ops),
             gate: false,
             phase: None,
+            waves: None,
         });
         self
     }
@@ -125,6 +130,7 @@ impl BundleBuilder {
             ops: None,
             gate: false,
             phase: None,
+            waves: None,
         });
         self
     }
@@ -137,7 +143,29 @@ impl BundleBuilder {
             ops: Some(ops),
             gate: false,
             phase: None,
+            waves: None,
         });
+        self
+    }
+
+    /// A jump-box step whose data file has a `Wave` column: op `<id>:op<i>` is in `waves[i-1]`.
+    pub fn wave_step(mut self, id: &str, waves: &[Option<u32>]) -> Self {
+        let ops = (1..=waves.len()).map(|i| format!("{id}:op{i}")).collect();
+        self.steps.push(StepSpec {
+            id: id.into(),
+            runs_on: "jump-box".into(),
+            ops: Some(ops),
+            gate: false,
+            phase: None,
+            waves: Some(waves.to_vec()),
+        });
+        self
+    }
+
+    /// Adds `data/migration-mailboxes.csv` (the plan's mailboxes) with these rows after the
+    /// header `Wave,SourceAddress,TargetUpn,ItemEndDate,EstimatedBytes,EstimatedItems,User`.
+    pub fn migration_mailboxes(mut self, rows: &[&str]) -> Self {
+        self.mailboxes = Some(rows.iter().map(|r| r.to_string()).collect());
         self
     }
 
@@ -182,9 +210,17 @@ impl BundleBuilder {
             let file = format!("steps/{}.ps1", s.id);
             let hash = write(&file, format!("\u{feff}# step {}\n", s.id).as_bytes());
             let data_rel = format!("data/{}.csv", s.id);
-            let mut csv = String::from("\u{feff}Op,Target\n");
-            for op in s.ops.iter().flatten() {
-                csv.push_str(&format!("{op},{}\n", op.replace(':', "-")));
+            let mut csv = match &s.waves {
+                Some(_) => String::from("\u{feff}Op,Wave,Target\n"),
+                None => String::from("\u{feff}Op,Target\n"),
+            };
+            for (i, op) in s.ops.iter().flatten().enumerate() {
+                let wave = match s.waves.as_ref().map(|w| w.get(i).copied().flatten()) {
+                    Some(Some(n)) => format!("{n},"),
+                    Some(None) => ",".to_string(),
+                    None => String::new(),
+                };
+                csv.push_str(&format!("{op},{wave}{}\n", op.replace(':', "-")));
             }
             let data_hash = write(&data_rel, csv.as_bytes());
             data.push(json!({"file": data_rel, "sha256": data_hash}));
@@ -222,6 +258,18 @@ impl BundleBuilder {
                 step["phase"] = Value::String(p.clone());
             }
             steps.push(step);
+        }
+        if let Some(rows) = &self.mailboxes {
+            let mut csv = String::from(
+                "\u{feff}Wave,SourceAddress,TargetUpn,ItemEndDate,EstimatedBytes,EstimatedItems,User\r\n",
+            );
+            for r in rows {
+                csv.push_str(r);
+                csv.push_str("\r\n");
+            }
+            let rel = "data/migration-mailboxes.csv";
+            let h = write(rel, csv.as_bytes());
+            data.push(json!({"file": rel, "sha256": h}));
         }
         let manifest = json!({
             "format": 1,
