@@ -39,6 +39,22 @@ fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Rows in the files, parsed by the csv crate and nothing else.
+fn csv_parse(files: &[std::path::PathBuf]) -> u64 {
+    let mut rows = 0;
+    for f in files {
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(f)
+            .expect("open");
+        let mut rec = csv::ByteRecord::new();
+        while r.read_byte_record(&mut rec).expect("parse") {
+            rows += 1;
+        }
+    }
+    rows
+}
+
 fn main() {
     let n: u64 = std::env::var("AUDIT_BENCH_MAILBOXES")
         .ok()
@@ -120,8 +136,17 @@ fn main() {
     // The machine is shared: each phase's fastest of `runs` is the figure, in wall time and in
     // CPU time (what the audit itself costs, whoever else is running).
     let mut best = [(f64::MAX, f64::MAX); 6];
+    // The floor: merely parsing the same three files with the csv crate, interleaved with the
+    // audit's runs so both see the same machine.
+    let mut floor = (f64::MAX, f64::MAX);
     let mut last = None;
     for _ in 0..runs.max(1) {
+        let start = (Instant::now(), cpu_ns());
+        std::hint::black_box(csv_parse(&paths));
+        floor = (
+            floor.0.min(start.0.elapsed().as_secs_f64() * 1000.0),
+            floor.1.min(cpu_ns().saturating_sub(start.1) as f64 / 1e6),
+        );
         let start = (Instant::now(), cpu_ns());
         let mut marks = Vec::with_capacity(6);
         let mut mark = |from: (Instant, u64)| {
@@ -188,6 +213,16 @@ fn main() {
             "{:.0} statistics rows/s (cpu)",
             stats_rows as f64 / (total.1 / 1000.0)
         ),
+    );
+    row(
+        "csv crate parse",
+        floor,
+        "the floor: same files, no checks".into(),
+    );
+    println!(
+        "  total / parse    {:>8.1}x wall {:>8.1}x cpu",
+        total.0 / floor.0,
+        total.1 / floor.1
     );
     if let Some(kb) = peak_rss_kb() {
         println!("  peak RSS         {:>8.1} MB", kb as f64 / 1024.0);

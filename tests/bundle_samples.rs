@@ -209,6 +209,8 @@ fn sample_manifest_marks_gates_and_the_post_cutover_check() {
                 "06-domains",
                 "07-users",
                 "10-shared-mailboxes",
+                // No MigrationWiz project, no mailbox moves.
+                "30-mw-project",
             ]
         } else {
             &[
@@ -217,6 +219,7 @@ fn sample_manifest_marks_gates_and_the_post_cutover_check() {
                 "06-domains",
                 "07-users-verify",
                 "10-shared-mailboxes-verify",
+                "30-mw-project",
             ]
         };
         // The samples set no licence, so there is no 09-mailboxes-verify (plan tests cover it).
@@ -232,6 +235,8 @@ fn sample_manifest_marks_gates_and_the_post_cutover_check() {
         for s in steps {
             let want = match s["id"].as_str().unwrap() {
                 "19-mail-flow" => "post-cutover",
+                // The sample sets [migration] engine = "migrationwiz": its full pass follows the MX change.
+                "80-mw-full" => "post-cutover",
                 // The sample sets [notices] sender and [schedule] cutover.
                 "21-notices-send" => "notices",
                 _ => "migrate",

@@ -69,7 +69,12 @@ fn samples_with_migration(dir: &std::path::Path, migration: &str) -> String {
     }
     let config = dir.join("cutover.toml");
     let toml = std::fs::read_to_string(&config).expect("toml");
-    std::fs::write(&config, format!("{toml}\n[migration]\n{migration}")).expect("write");
+    // The samples' own [migration] table (their last) gives way to the case's.
+    let kept = match toml.find("\n[migration]\n") {
+        Some(at) => &toml[..at + 1],
+        None => &toml[..],
+    };
+    std::fs::write(&config, format!("{kept}\n[migration]\n{migration}")).expect("write");
     config.display().to_string()
 }
 

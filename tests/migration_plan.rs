@@ -16,6 +16,10 @@ fn project(dir: &Path, extra: &str) -> PathBuf {
     cutover::demo::write_samples(&samples).unwrap();
     let config = samples.join("cutover.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
+    // The samples' own [migration] table (their last) gives way to the test's.
+    if let Some(at) = text.find("\n[migration]\n") {
+        text.truncate(at + 1);
+    }
     text.push_str(extra);
     std::fs::write(&config, text).unwrap();
     config

@@ -121,6 +121,45 @@ fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> Result<String> {
     Ok(sha256_hex(bytes))
 }
 
+/// A file written as it is made, hashed on the way: a data file of 100,000 rows is never
+/// held whole in memory.
+struct Hashed {
+    file: std::io::BufWriter<fs::File>,
+    hash: Sha256,
+}
+
+impl Write for Hashed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Writes `rel` through `fill` and returns its SHA-256.
+fn write_streamed(
+    out: &Path,
+    rel: &str,
+    fill: impl FnOnce(&mut Hashed) -> Result<()>,
+) -> Result<String> {
+    let p = out.join(rel);
+    let file = fs::File::create(&p).map_err(io(&p))?;
+    let mut w = Hashed {
+        file: std::io::BufWriter::with_capacity(256 * 1024, file),
+        hash: Sha256::new(),
+    };
+    fill(&mut w)?;
+    w.flush().map_err(io(&p))?;
+    let mut s = String::with_capacity(64);
+    for b in w.hash.finalize() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    Ok(s)
+}
+
 fn template_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
     let mut v: Vec<&include_dir::File<'_>> = dir.files().collect();
     for d in dir.dirs() {
@@ -245,24 +284,36 @@ where
     R: IntoIterator,
     R::Item: AsRef<[u8]>,
 {
-    let mut buf = BOM.as_bytes().to_vec();
-    {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut buf);
-        w.write_record(header).map_err(|e| Error::Other(e.into()))?;
-        for r in rows {
-            w.write_record(r).map_err(|e| Error::Other(e.into()))?;
-        }
-        w.flush().map_err(|e| Error::Other(e.into()))?;
-    }
+    let mut buf = Vec::new();
+    csv_to(&mut buf, header, rows)?;
     Ok(buf)
 }
 
-fn data_file(step: &PlannedStep) -> Result<Vec<u8>> {
+/// A data file's text (BOM, header, CRLF rows) written to `out`.
+fn csv_to<W, I, R>(mut out: W, header: &[&str], rows: I) -> Result<()>
+where
+    W: Write,
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    out.write_all(BOM.as_bytes())
+        .map_err(|e| Error::Other(e.into()))?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(header).map_err(|e| Error::Other(e.into()))?;
+    for r in rows {
+        w.write_record(r).map_err(|e| Error::Other(e.into()))?;
+    }
+    w.flush().map_err(|e| Error::Other(e.into()))
+}
+
+fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
     let mut header = vec!["Op"];
     header.extend_from_slice(step.columns);
-    csv_bytes(
+    csv_to(
+        out,
         &header,
         step.pending()
             .map(|op| std::iter::once(op.id.as_str()).chain(op.values.iter().map(String::as_str))),
@@ -272,8 +323,13 @@ fn data_file(step: &PlannedStep) -> Result<Vec<u8>> {
 /// An id holding a line break or other control character would split or hide a line of its
 /// ops file, so the bundle is refused before anything is written (lint rejects such values).
 fn check_ids(steps: &[PlannedStep]) -> Result<()> {
+    // Control characters (Cc) are U+0000-U+001F and U+007F-U+009F; the last run starts with
+    // byte 0xC2 in UTF-8, so a byte scan rules most ids out before the character scan.
+    let control = |id: &str| {
+        id.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && id.chars().any(char::is_control)
+    };
     for op in steps.iter().flat_map(|s| s.pending()) {
-        if op.id.chars().any(char::is_control) {
+        if control(&op.id) {
             return Err(Error::Usage(format!(
                 "operation id {:?} holds a control character: fix the input value it comes from",
                 op.id
@@ -283,13 +339,12 @@ fn check_ids(steps: &[PlannedStep]) -> Result<()> {
     Ok(())
 }
 
-fn ops_file(step: &PlannedStep) -> Vec<u8> {
-    let mut s = String::new();
+fn ops_file(out: &mut impl Write, step: &PlannedStep) -> std::io::Result<()> {
     for op in step.pending() {
-        s.push_str(&op.id);
-        s.push('\n');
+        out.write_all(op.id.as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    s.into_bytes()
+    Ok(())
 }
 
 /// Writes the bundle for `plan` into `out` and returns its manifest (also written).
@@ -305,13 +360,14 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
         let file = format!("steps/{}.ps1", step.id);
         let sha256 = write_file(out, &file, script.as_bytes())?;
         let data_rel = format!("data/{}.csv", step.id);
-        let data_sha = write_file(out, &data_rel, &data_file(step)?)?;
+        let data_sha = write_streamed(out, &data_rel, |w| data_file(w, step))?;
         data.push(DataFile {
             file: data_rel.clone(),
             sha256: data_sha,
         });
         let ops_rel = format!("ops/{}.txt", step.id);
-        write_file(out, &ops_rel, &ops_file(step))?;
+        let ops_path = out.join(&ops_rel);
+        write_streamed(out, &ops_rel, |w| ops_file(w, step).map_err(io(&ops_path)))?;
         steps.push(Step {
             id: step.id.to_string(),
             title: step.title.to_string(),
@@ -374,7 +430,7 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             sha256: write_file(out, MODULE_PS1_FILE, ps1.as_bytes())?,
         });
     }
-    write_file(out, "plan.json", plan.to_json()?.as_bytes())?;
+    plan.write_json(&out.join("plan.json"))?;
     let readme = render_readme(&hb, project, plan, &steps, opts)?;
     write_file(out, "README.md", readme.as_bytes())?;
     let manifest = Manifest {

@@ -17,8 +17,10 @@ pub enum Outcome {
     Refused(LintReport),
     Written {
         lint: LintReport,
+        /// The loaded inputs (the caller may drop them, or leave them to the process's end).
+        tenant: Box<crate::model::Tenant>,
         plan: Box<Plan>,
-        manifest: Manifest,
+        manifest: Box<Manifest>,
         /// Passwords written to the secrets file (0 when none).
         secrets: usize,
         /// Passwords in the inputs that were not used (synced identities).
@@ -83,8 +85,9 @@ pub fn make_with(
     };
     Ok(Outcome::Written {
         lint,
+        tenant,
         plan,
-        manifest,
+        manifest: Box::new(manifest),
         secrets,
         ignored_passwords: if cloud { 0 } else { passwords },
     })

@@ -26,6 +26,7 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
         Outcome::Refused(report) => Ok(refuse("bundle", &report)),
         Outcome::Written {
             plan,
+            tenant,
             manifest,
             secrets,
             ignored_passwords,
@@ -63,6 +64,7 @@ pub fn run(args: BundleArgs) -> Result<Exit> {
                 );
             }
             print_left_out(&plan);
+            super::plan::leave_to_exit(tenant, plan);
             Ok(Exit::Clean)
         }
     }

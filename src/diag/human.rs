@@ -88,10 +88,12 @@ pub fn finding_styled(out: &mut String, f: &Finding, colour: bool) {
     }
 }
 
-/// `1 file`, `2 files`.
+/// `1 file`, `2 files`, `2 mailboxes`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
+    } else if word.ends_with(['s', 'x']) || word.ends_with("ch") {
+        format!("{n} {word}es")
     } else {
         format!("{n} {word}s")
     }

@@ -64,7 +64,7 @@ pub enum Note {
 
 /// A streaming table reader over one file.
 pub struct Reader {
-    csv: csv::Reader<Normalize<BufReader<Box<dyn Read>>>>,
+    csv: csv::Reader<Normalize<BufReader<Box<dyn Read + Send>>>>,
     /// The current record, validated as UTF-8 once; `None` only between reads.
     record: Option<StringRecord>,
     header: Header,
@@ -94,7 +94,7 @@ pub fn from_bytes(bytes: &[u8], opts: &Options) -> Result<Reader, OpenError> {
     from_reader(Box::new(Cursor::new(bytes.to_vec())), opts)
 }
 
-fn from_reader(mut source: Box<dyn Read>, opts: &Options) -> Result<Reader, OpenError> {
+fn from_reader(mut source: Box<dyn Read + Send>, opts: &Options) -> Result<Reader, OpenError> {
     let mut prefix = vec![0u8; PREFIX];
     let mut filled = 0;
     while filled < PREFIX {
@@ -118,9 +118,9 @@ fn from_reader(mut source: Box<dyn Read>, opts: &Options) -> Result<Reader, Open
     if encoding == Encoding::Windows1252 {
         notes.push(Note::AssumedWindows1252);
     }
-    let chained: Box<dyn Read> = Box::new(Cursor::new(body.to_vec()).chain(source));
+    let chained: Box<dyn Read + Send> = Box::new(Cursor::new(body.to_vec()).chain(source));
     let late_ansi = Arc::new(AtomicBool::new(false));
-    let text: Box<dyn Read> = match encoding {
+    let text: Box<dyn Read + Send> = match encoding {
         Encoding::Utf8 => Box::new(encoding::Utf8OrAnsi::new(chained, late_ansi.clone())),
         Encoding::Utf8Bom => chained,
         other => Box::new(encoding::DecodeReader::new(chained, other)),
@@ -321,6 +321,22 @@ impl Reader {
             line,
         }))
     }
+
+    /// [`Self::next_row`] into a caller's record (whose buffers the reader reuses), for a
+    /// reader on a thread of its own: returns the record's line, `None` at the end.
+    pub fn next_into(&mut self, slot: &mut StringRecord) -> io::Result<Option<u64>> {
+        if let Some(r) = self.record.as_mut() {
+            std::mem::swap(r, slot);
+        }
+        let line = match self.next_row()? {
+            Some(row) => row.line,
+            None => return Ok(None),
+        };
+        if let Some(r) = self.record.as_mut() {
+            std::mem::swap(r, slot);
+        }
+        Ok(Some(line))
+    }
 }
 
 /// One data record, borrowed from the reader until the next call.
@@ -332,6 +348,15 @@ pub struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
+    /// A record read by [`Reader::next_into`], against its file's header.
+    pub fn new(record: &'a StringRecord, header: &'a Header, line: u64) -> Row<'a> {
+        Row {
+            record,
+            header,
+            line,
+        }
+    }
+
     /// Physical 1-based line the record starts on in the original file.
     pub fn line(&self) -> u64 {
         self.line
@@ -386,6 +411,11 @@ impl<'a> Row<'a> {
             column: header.columns.get(i).copied().flatten(),
             value,
         })
+    }
+
+    /// Whether a cell holds a line break (`\n` or a lone `\r`).
+    pub fn has_line_break(&self) -> bool {
+        memchr::memchr2(b'\n', b'\r', self.record.as_slice().as_bytes()).is_some()
     }
 
     /// Whether every cell is empty or white space.

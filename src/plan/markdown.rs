@@ -187,9 +187,9 @@ fn migration(s: &mut String, mp: &super::migration::MigrationPlan) {
     }
     let _ = writeln!(
         s,
-        "\n{} mailboxes in {} waves (delegates stay together; `cutover run --wave N` runs one). Every mailbox with its wave: {}.\n",
-        mp.mailbox_count(),
-        mp.waves.len(),
+        "\n{} in {} (delegates stay together; `cutover run --wave N` runs one). Every mailbox with its wave: {}.\n",
+        crate::diag::human::plural(mp.mailbox_count(), "mailbox"),
+        crate::diag::human::plural(mp.waves.len(), "wave"),
         mp.data_file
     );
     let _ = writeln!(s, "| Wave | Mailboxes | Data | Items | Hours alone |");

@@ -155,6 +155,18 @@ impl Plan {
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|e| Error::Other(e.into()))
     }
+
+    /// [`Self::to_json`] streamed to a file: the text of 500,000 operations is never held
+    /// whole in memory.
+    pub fn write_json(&self, path: &std::path::Path) -> Result<()> {
+        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        serde_json::to_writer(&mut w, self).map_err(|e| match e.io_error_kind() {
+            Some(kind) => Error::io(path, std::io::Error::new(kind, e)),
+            None => Error::Other(e.into()),
+        })?;
+        std::io::Write::flush(&mut w).map_err(|e| Error::io(path, e))
+    }
 }
 
 /// The migration account is a value the source steps need; without it they are manual.
@@ -931,7 +943,8 @@ impl<'a> Builder<'a> {
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
-            let at = format!("{}:{}", m.origin.file, m.origin.line);
+            // For notes only: most memberships have none.
+            let at = At(&m.origin);
             let group = match dir.resolve_group(&m.group) {
                 Resolved::Found(r) => self.recipient_address(r),
                 Resolved::Ambiguous(a, b) => {
@@ -1358,6 +1371,15 @@ impl<'a> Builder<'a> {
 
     fn step_ops(&self, kind: StepKind) -> Option<&Vec<Op>> {
         self.steps.iter().find(|s| s.kind == kind).map(|s| &s.ops)
+    }
+}
+
+/// `file:line` of a record, formatted only when a note uses it.
+struct At<'a>(&'a crate::model::Origin);
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.0.file, self.0.line)
     }
 }
 

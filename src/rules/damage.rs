@@ -228,26 +228,33 @@ fn has_lossy_question_mark(v: &str) -> bool {
 
 /// Every damage check on one cell.
 pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
+    let at = Some((cell.header, cell.index));
+    // The sink masks the value of a secret column (`***`).
+    cell_damage(cell, secret, &mut |rule, msg| {
+        sink.at(rule, Some(line), at, Some(cell.value), msg.into())
+    });
+}
+
+/// The damage of one cell, each rule with its message, in the order they are reported. The
+/// one place the checks live: [`check_cell`] reports them, [`row_is_clean`] only asks.
+fn cell_damage(cell: &Cell<'_>, secret: bool, emit: &mut dyn FnMut(&'static Rule, &'static str)) {
     let v = cell.value;
     if v.trim().is_empty() {
         return;
     }
     let col = cell.column;
-    let at = Some((cell.header, cell.index));
-    // The sink masks the value of a secret column (`***`).
-    let mut emit = |rule: &'static Rule, msg: String| sink.at(rule, Some(line), at, Some(v), msg);
     let printable_ascii = v.bytes().all(|b| (0x20..0x7f).contains(&b));
     let trimmed = v.trim();
     let first = trimmed.as_bytes().first().copied().unwrap_or_default();
     let mut specific = false;
     if (first == b'S' || first == b'M' || first == b'D') && is_type_name(v) {
-        emit(&TYPE_NAME, "the value is a .NET type name".into());
+        emit(&TYPE_NAME, "the value is a .NET type name");
         specific = true;
     } else if first == b'#' && is_excel_error(v) {
-        emit(&EXCEL_ERROR, "the value is an Excel error".into());
+        emit(&EXCEL_ERROR, "the value is an Excel error");
         specific = true;
     } else if first.is_ascii_digit() && is_scientific(v) {
-        emit(&SCIENTIFIC, "the value is in scientific notation".into());
+        emit(&SCIENTIFIC, "the value is in scientific notation");
         specific = true;
     }
     if v.starts_with([' ', '\t']) || v.ends_with([' ', '\t']) {
@@ -255,17 +262,16 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
             emit(
                 &WHITESPACE,
                 "the password starts or ends with white space (the value is not shown): \
-                 whoever signs in must type it too"
-                    .into(),
+                 whoever signs in must type it too",
             );
         } else {
-            emit(&WHITESPACE, "leading or trailing white space".into());
+            emit(&WHITESPACE, "leading or trailing white space");
         }
     }
     if printable_ascii {
         // `#NAME?` already has its own finding: the more specific one is enough.
         if !specific && col.is_some_and(is_name) && v.contains('?') && has_lossy_question_mark(v) {
-            emit(&LOSSY_EXPORT, "a '?' follows a letter".into());
+            emit(&LOSSY_EXPORT, "a '?' follows a letter");
         }
         return;
     }
@@ -288,32 +294,26 @@ pub fn check_cell(sink: &mut Sink, line: u64, cell: &Cell<'_>, secret: bool) {
         };
         emit(
             rule,
-            "contains an invisible or non-standard space (U+00A0, U+200B ...)".into(),
+            "contains an invisible or non-standard space (U+00A0, U+200B ...)",
         );
     }
     if bidi {
         emit(
             &BIDI_CONTROL,
-            "contains a bidirectional control character that changes how the text displays".into(),
+            "contains a bidirectional control character that changes how the text displays",
         );
     }
     if control {
-        emit(
-            &CONTROL,
-            "contains a control character or line break".into(),
-        );
+        emit(&CONTROL, "contains a control character or line break");
     }
     if lookalike && col.is_some_and(is_address_like) {
-        emit(
-            &LOOKALIKE_QUOTE,
-            "contains a typographic quote or dash".into(),
-        );
+        emit(&LOOKALIKE_QUOTE, "contains a typographic quote or dash");
     }
     if !specific
         && (col.is_some_and(is_name) || v.contains('\u{fffd}'))
         && has_lossy_question_mark(v)
     {
-        emit(&LOSSY_EXPORT, "'?' or U+FFFD where a letter was".into());
+        emit(&LOSSY_EXPORT, "'?' or U+FFFD where a letter was");
     }
 }
 
@@ -323,6 +323,19 @@ pub fn check_row(sink: &mut Sink, row: &Row<'_>, secret: &[usize]) {
     for cell in row.cells() {
         check_cell(sink, line, &cell, secret.contains(&cell.index));
     }
+}
+
+/// Whether [`check_row`] would report nothing for the row (asked on the reader thread, so
+/// the rules' thread skips clean rows).
+pub fn row_is_clean(row: &Row<'_>) -> bool {
+    let mut clean = true;
+    for cell in row.cells() {
+        cell_damage(&cell, false, &mut |_, _| clean = false);
+        if !clean {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]

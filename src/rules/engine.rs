@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::input::{self, columns, Column, Encoding, FileKind, OpenError, Options, Reader, Row};
 use crate::project::Project;
 
-use super::index::{KeyMap, KeyTable, Place};
+use super::index::{KeyTable, Place, PlaceMap};
 use super::sink::{Sink, Unlisted};
 use super::{damage, file, groups, users, Rule};
 use crate::model::directory::Directory;
@@ -219,8 +219,8 @@ pub struct State<'p> {
     /// Every name of every recipient (UPNs, aliases, addresses, names, display names), each
     /// with the place of the row that first claimed it.
     pub dir: Directory,
-    /// The place of each group's row to the group's number.
-    pub group_at: KeyMap<u32>,
+    /// The place of each group's row to the group's number; ask [`State::group_of`].
+    pub group_at: PlaceMap<u32>,
     pub group_names: Vec<Box<str>>,
     pub memberships: KeyTable,
     /// Group-in-group memberships for the cycle check.
@@ -251,7 +251,7 @@ impl<'p> State<'p> {
             project,
             sink: Sink::silencing(super::silenced(&project.lint_select, &project.lint_ignore)),
             dir: Directory::default(),
-            group_at: KeyMap::default(),
+            group_at: PlaceMap::default(),
             group_names: Vec::new(),
             memberships: KeyTable::default(),
             edges: Vec::new(),
@@ -402,9 +402,19 @@ impl<'p> State<'p> {
         groups::flush_members(self);
     }
 
+    /// The group whose row is at `p`, if any. Groups are rows of groups files: a place in
+    /// another file (a member resolving to a user, most rows) is answered without a lookup in
+    /// a map the directory's table keeps pushing out of the cache.
+    pub fn group_of(&self, p: Place) -> Option<u32> {
+        if self.kinds.get(p.file()).copied().flatten() != Some(FileKind::Groups) {
+            return None;
+        }
+        self.group_at.get(&p.raw()).copied()
+    }
+
     /// "the user at users.csv:3": a recipient of the directory, for messages.
     pub fn recipient_at(&self, p: Place) -> String {
-        let what = if self.group_at.contains_key(&p.raw()) {
+        let what = if self.group_of(p).is_some() {
             "the group"
         } else {
             match self.kinds.get(p.file()).copied().flatten() {
@@ -465,10 +475,7 @@ impl<'p> State<'p> {
     /// Sizes the indexes from the file size up front: growing a table of millions of keys
     /// rehashes them all, twice the memory for a moment.
     fn reserve_for(&mut self, kind: Option<FileKind>, source: &Source) {
-        let size = match source {
-            Source::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
-            Source::Memory { bytes, .. } => bytes.len() as u64,
-        };
+        let size = source_size(source);
         // Typical rows: a user row is 60-120 bytes with two or three keys; a member row ~60.
         match kind {
             Some(FileKind::Users) => self.dir.reserve((size / 25) as usize),
@@ -480,6 +487,14 @@ impl<'p> State<'p> {
     pub fn add_group(&mut self, name: &str) -> u32 {
         self.group_names.push(name.into());
         (self.group_names.len() - 1) as u32
+    }
+}
+
+/// An input's size in bytes (0 when unknown).
+fn source_size(source: &Source) -> u64 {
+    match source {
+        Source::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        Source::Memory { bytes, .. } => bytes.len() as u64,
     }
 }
 
@@ -498,6 +513,15 @@ fn order(kind: Option<FileKind>) -> u8 {
 
 /// Lints a list of inputs; the lower-level entry point (`lint` builds the list).
 pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
+    lint_inputs_with(project, inputs, ReaderThread::Auto)
+}
+
+/// [`lint_inputs`], choosing when files are read on a thread of their own.
+pub fn lint_inputs_with(
+    project: &Project,
+    inputs: &[Input],
+    threads: ReaderThread,
+) -> Result<LintReport> {
     let opts = |kind| Options {
         kind,
         delimiter: project.delimiter,
@@ -561,7 +585,12 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
         match &mut opened[i] {
             Err(e) => file::open_error(&mut st.sink, e),
             Ok(reader) => {
-                lint_file(&mut st, reader)?;
+                let threaded = match threads {
+                    ReaderThread::Off => false,
+                    ReaderThread::On => true,
+                    ReaderThread::Auto => source_size(&inputs[i].source) >= THREAD_BYTES,
+                };
+                lint_file(&mut st, reader, threaded)?;
                 let s = &mut summaries[i];
                 s.rows = reader.rows();
                 s.encoding = Some(reader.encoding());
@@ -613,7 +642,7 @@ pub fn lint_inputs(project: &Project, inputs: &[Input]) -> Result<LintReport> {
 }
 
 /// Streams one file through the rules.
-fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
+fn lint_file(st: &mut State<'_>, reader: &mut Reader, threaded: bool) -> Result<()> {
     let notes = reader.take_notes();
     file::notes(&mut st.sink, &notes);
     st.header_names.clone_from(&reader.header().names);
@@ -645,75 +674,22 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         st.flush();
         return Ok(());
     }
-    // A `#TYPE` line seen as a record, waiting to see whether a repeated header follows it.
-    let mut type_line: Option<u64> = None;
-    loop {
-        let row = match reader.next_row() {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(e) => {
-                st.sink
-                    .file(&file::UNREADABLE, format!("reading stopped: {e}"));
-                break;
+    let mut rows = RowState {
+        kind,
+        checked,
+        secret,
+        type_line: None,
+    };
+    if !(threaded && read_on_a_thread(st, reader, &mut rows)) {
+        loop {
+            match reader.next_row() {
+                Ok(Some(row)) => rows.row(st, &row, false),
+                Ok(None) => break,
+                Err(e) => {
+                    rows.unreadable(st, &e);
+                    break;
+                }
             }
-        };
-        if file::is_type_line(&row) {
-            if let Some(line) = type_line.replace(row.line()) {
-                st.sink.at(
-                    &file::HEADER_REPEATED,
-                    Some(line),
-                    None,
-                    None,
-                    "a #TYPE line repeats here: another export was pasted in".into(),
-                );
-            }
-            continue;
-        }
-        if file::repeats_header(&row) {
-            let message = match type_line.take() {
-                Some(t) => format!(
-                    "the #TYPE line (line {t}) and the header row repeat here: another export \
-                     was pasted in"
-                ),
-                None => "the header row repeats here: another export was pasted in".into(),
-            };
-            st.sink.at(
-                &file::HEADER_REPEATED,
-                Some(row.line()),
-                None,
-                None,
-                message,
-            );
-            continue;
-        }
-        if let Some(line) = type_line.take() {
-            st.sink.at(
-                &file::HEADER_REPEATED,
-                Some(line),
-                None,
-                None,
-                "a #TYPE line repeats here: another export was pasted in".into(),
-            );
-        }
-        if !file::row_shape(&mut st.sink, &row) {
-            continue;
-        }
-        let masked = st.sink.begin_row(&row);
-        damage::check_row(&mut st.sink, &row, &secret);
-        // A row with too few or too many fields (or a quoted field over a line break) may have
-        // its cells under the wrong headers: in a file with a password column any of them may
-        // be a password, so only the damage checks (values masked) see it, and no rule indexes
-        // or quotes its cells.
-        if !checked || masked {
-            continue;
-        }
-        match kind {
-            Some(FileKind::Users) => users::check(st, &row),
-            Some(FileKind::Groups) => groups::check_group(st, &row),
-            Some(FileKind::Members) => groups::check_member(st, &row),
-            Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, &row),
-            Some(FileKind::Contacts) => super::contacts::check_contact(st, &row),
-            _ => {}
         }
     }
     st.flush();
@@ -735,6 +711,213 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What the row loop of one file carries from row to row.
+struct RowState {
+    kind: Option<FileKind>,
+    /// Whether the header matched a kind (rows of an unknown file get the damage checks only).
+    checked: bool,
+    secret: Vec<usize>,
+    /// A `#TYPE` line seen as a record, waiting to see whether a repeated header follows it.
+    type_line: Option<u64>,
+}
+
+impl RowState {
+    /// Every check of one data row, in the file's order. A `plain` row ([`plain_row`], asked
+    /// on the reader thread) skips the checks that would find nothing in it.
+    fn row(&mut self, st: &mut State<'_>, row: &Row<'_>, plain: bool) {
+        if plain {
+            self.after_type_line(st);
+        } else if !self.shape(st, row) {
+            return;
+        }
+        let masked = st.sink.begin_row(row, plain);
+        if !plain {
+            damage::check_row(&mut st.sink, row, &self.secret);
+        }
+        // A row with too few or too many fields (or a quoted field over a line break) may have
+        // its cells under the wrong headers: in a file with a password column any of them may
+        // be a password, so only the damage checks (values masked) see it, and no rule indexes
+        // or quotes its cells.
+        if !self.checked || masked {
+            return;
+        }
+        match self.kind {
+            Some(FileKind::Users) => users::check(st, row),
+            Some(FileKind::Groups) => groups::check_group(st, row),
+            Some(FileKind::Members) => groups::check_member(st, row),
+            Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, row),
+            Some(FileKind::Contacts) => super::contacts::check_contact(st, row),
+            _ => {}
+        }
+    }
+
+    /// A `#TYPE` line waiting for a repeated header that did not come: reported alone.
+    fn after_type_line(&mut self, st: &mut State<'_>) {
+        if let Some(line) = self.type_line.take() {
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(line),
+                None,
+                None,
+                "a #TYPE line repeats here: another export was pasted in".into(),
+            );
+        }
+    }
+
+    /// `#TYPE` lines, repeated headers, ragged and blank rows; false when the row is not a
+    /// data row to check further.
+    fn shape(&mut self, st: &mut State<'_>, row: &Row<'_>) -> bool {
+        if file::is_type_line(row) {
+            if let Some(line) = self.type_line.replace(row.line()) {
+                st.sink.at(
+                    &file::HEADER_REPEATED,
+                    Some(line),
+                    None,
+                    None,
+                    "a #TYPE line repeats here: another export was pasted in".into(),
+                );
+            }
+            return false;
+        }
+        if file::repeats_header(row) {
+            let message = match self.type_line.take() {
+                Some(t) => format!(
+                    "the #TYPE line (line {t}) and the header row repeat here: another export \
+                     was pasted in"
+                ),
+                None => "the header row repeats here: another export was pasted in".into(),
+            };
+            st.sink.at(
+                &file::HEADER_REPEATED,
+                Some(row.line()),
+                None,
+                None,
+                message,
+            );
+            return false;
+        }
+        self.after_type_line(st);
+        file::row_shape(&mut st.sink, row)
+    }
+
+    /// Reading stopped mid-file: the rows before were checked, the rest is not there.
+    fn unreadable(&mut self, st: &mut State<'_>, e: &std::io::Error) {
+        st.sink
+            .file(&file::UNREADABLE, format!("reading stopped: {e}"));
+    }
+}
+
+/// Whether a row needs none of the row-shape and damage checks: the header's width, no
+/// `#TYPE` line, repeated header or blank row, no line break in a cell, no damage. Asked on
+/// the reader thread with the same functions the checks use, so a plain row is one they
+/// would report nothing for.
+fn plain_row(row: &Row<'_>) -> bool {
+    row.width() == row.header().len()
+        && !row.has_line_break()
+        && !row.is_blank()
+        && !file::is_type_line(row)
+        && !file::repeats_header(row)
+        && damage::row_is_clean(row)
+}
+
+/// When the lint reads a file on a thread of its own while the rules run on the caller's.
+/// The findings are the same either way, in the same order (tests/lint_threads.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReaderThread {
+    /// Every file on the caller's thread.
+    Off,
+    /// Every file on a reader thread.
+    On,
+    /// Files large enough to repay starting a thread.
+    Auto,
+}
+
+/// Below this a file is read on the caller's thread: starting a thread costs more than it saves.
+const THREAD_BYTES: u64 = 1 << 20;
+
+/// Records per batch handed from the reader thread to the rules, and batches in flight: the
+/// memory between the two stays a few thousand records, whatever the file's size.
+const BATCH: usize = 1024;
+const IN_FLIGHT: usize = 4;
+
+/// Records read on the reader thread, lent to the rules, sent back to be refilled.
+#[derive(Default)]
+struct Batch {
+    /// Each record with its line and whether it is [`plain_row`].
+    records: Vec<(csv::StringRecord, u64, bool)>,
+    len: usize,
+    /// Reading stopped after these records.
+    error: Option<std::io::Error>,
+}
+
+/// Decodes, splits and validates the file's records on a second thread while this one runs
+/// the rules: the reader is the one [`Reader`], so every record, line and note is the one the
+/// single-threaded loop sees, and the rules see them in the same order.
+/// Returns false, having read nothing, when no thread could be started.
+fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState) -> bool {
+    use std::sync::mpsc;
+    let header = &reader.header().clone();
+    let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    for _ in 0..IN_FLIGHT + 1 {
+        // A send fails only when the receiver is gone, which it is not yet.
+        let _ = empty_tx.send(Batch::default());
+    }
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("cutover-read".into())
+            .spawn_scoped(scope, move || {
+                // Ends when a batch comes back no more (the rules stopped) or the file ends.
+                while let Ok(mut batch) = empty_rx.recv() {
+                    batch.len = 0;
+                    let mut done = false;
+                    while batch.len < BATCH {
+                        if batch.records.len() == batch.len {
+                            batch.records.push((csv::StringRecord::new(), 0, false));
+                        }
+                        let Some((record, line, plain)) = batch.records.get_mut(batch.len) else {
+                            break;
+                        };
+                        match reader.next_into(record) {
+                            Ok(Some(l)) => {
+                                *line = l;
+                                *plain = plain_row(&Row::new(record, header, l));
+                                batch.len += 1;
+                            }
+                            Ok(None) => {
+                                done = true;
+                                break;
+                            }
+                            Err(e) => {
+                                batch.error = Some(e);
+                                done = true;
+                                break;
+                            }
+                        }
+                    }
+                    if full_tx.send(batch).is_err() || done {
+                        break;
+                    }
+                }
+            });
+        if spawned.is_err() {
+            return false;
+        }
+        while let Ok(mut batch) = full_rx.recv() {
+            for (record, line, plain) in batch.records.iter().take(batch.len) {
+                rows.row(st, &Row::new(record, header, *line), *plain);
+            }
+            if let Some(e) = batch.error.take() {
+                rows.unreadable(st, &e);
+                break;
+            }
+            let _ = empty_tx.send(batch);
+        }
+        drop(empty_tx);
+        true
+    })
 }
 
 #[cfg(test)]

@@ -232,7 +232,7 @@ fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
     let found = st
         .dir
         .resolve_among(g.base, g.text.contains('@'), &GROUP_NAMES, |p| {
-            st.group_at.contains_key(&p.raw())
+            st.group_of(p).is_some()
         });
     let text = g.text.as_str();
     // The column's name is looked up only for a finding (most rows have none).
@@ -243,7 +243,7 @@ fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
             .at(rule, Some(job.place.line()), at, Some(text), msg);
     };
     job.gid = match found {
-        Lookup::Found(p) => st.group_at.get(&p.raw()).copied(),
+        Lookup::Found(p) => st.group_of(p),
         Lookup::Ambiguous(a, b) => {
             let msg = format!(
                 "'{text}' names two groups: {} and {}",
@@ -278,8 +278,8 @@ enum Resolved {
 
 fn resolve_member(st: &State<'_>, text: &str, b: u64) -> Resolved {
     match st.dir.resolve_base(b, text.contains('@'), |_| true) {
-        Lookup::Found(p) => match st.group_at.get(&p.raw()) {
-            Some(&g) => Resolved::Group(g),
+        Lookup::Found(p) => match st.group_of(p) {
+            Some(g) => Resolved::Group(g),
             None => Resolved::Recipient(p),
         },
         Lookup::Ambiguous(a, b) => Resolved::Ambiguous(a, b),

@@ -23,7 +23,10 @@ pub mod settings;
 mod sink;
 pub mod users;
 
-pub use engine::{lint, lint_inputs, FileSummary, Input, LintReport, LintRequest, Source};
+pub use engine::{
+    lint, lint_inputs, lint_inputs_with, FileSummary, Input, LintReport, LintRequest, ReaderThread,
+    Source,
+};
 pub use sink::{Unlisted, REDACTED};
 
 /// A rule's fixed description. Messages may add detail; the code and severity never change.

@@ -23,8 +23,11 @@ pub struct Sink {
     /// Codes `--select` / `--ignore` silenced: never listed, never counted.
     silenced: Vec<&'static str>,
     /// The line and secret cells of the row being checked: a value or message equal to one
-    /// of them is masked whatever column it is reported under.
-    row_secrets: Option<(u64, Vec<String>)>,
+    /// of them is masked whatever column it is reported under. The cells are the first
+    /// `secret_count` of `secret_values`, whose strings are reused from row to row.
+    secret_line: Option<u64>,
+    secret_values: Vec<String>,
+    secret_count: usize,
     /// A row whose fields are shifted (too few or too many) in a file with a secret column:
     /// any of its cells may be the password, so none is shown.
     masked_row: Option<u64>,
@@ -43,7 +46,8 @@ impl Sink {
         self.file_idx = idx;
         self.file = Some(file.to_string());
         self.secret_columns = secret;
-        self.row_secrets = None;
+        self.secret_line = None;
+        self.secret_count = 0;
         self.masked_row = None;
     }
 
@@ -57,26 +61,47 @@ impl Sink {
     /// Returns whether the row is masked whole: in a file with a secret column, a row with too
     /// few or too many fields, or one whose quoted field runs over a line break (its record
     /// may hold the rest of an earlier row, password included, under other headers).
-    pub fn begin_row(&mut self, row: &Row<'_>) -> bool {
-        let shifted = row.width() != row.header().len()
-            || row.cells().any(|c| c.value.contains(['\n', '\r']));
+    /// `plain`: the reader thread found the row has the header's width and no line break.
+    pub fn begin_row(&mut self, row: &Row<'_>, plain: bool) -> bool {
+        let shifted = !plain && (row.width() != row.header().len() || row.has_line_break());
         self.masked_row = (shifted && self.has_secrets()).then(|| row.line());
-        let values: Vec<String> = self
+        let mut n = 0;
+        for v in self
             .secret_columns
             .iter()
             .filter_map(|&i| row.cell(i))
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .map(str::to_string)
-            .collect();
-        self.row_secrets = (!values.is_empty()).then(|| (row.line(), values));
+        {
+            if n == self.secret_values.len() {
+                self.secret_values.push(String::new());
+            }
+            if let Some(s) = self.secret_values.get_mut(n) {
+                s.clear();
+                s.push_str(v);
+                n += 1;
+            }
+        }
+        self.secret_count = n;
+        self.secret_line = (n > 0).then(|| row.line());
         self.masked_row.is_some()
     }
 
+    /// The current row's secret cells (none once another row began).
+    fn row_secrets(&self) -> &[String] {
+        match self.secret_line {
+            Some(_) => self
+                .secret_values
+                .get(..self.secret_count)
+                .unwrap_or_default(),
+            None => &[],
+        }
+    }
+
     fn row_secret_in(&self, line: Option<u64>, text: &str) -> bool {
-        match (&self.row_secrets, line) {
-            (Some((l, values)), Some(line)) if *l == line => {
-                values.iter().any(|v| text.contains(v.as_str()))
+        match (self.secret_line, line) {
+            (Some(l), Some(line)) if l == line => {
+                self.row_secrets().iter().any(|v| text.contains(v.as_str()))
             }
             _ => false,
         }
@@ -124,10 +149,8 @@ impl Sink {
     }
 
     fn mask_row_secrets(&self, mut text: String) -> String {
-        if let Some((_, values)) = &self.row_secrets {
-            for v in values {
-                text = text.replace(v.as_str(), REDACTED);
-            }
+        for v in self.row_secrets() {
+            text = text.replace(v.as_str(), REDACTED);
         }
         text
     }

@@ -249,14 +249,15 @@ pub fn alias_syntax(alias: &str) -> Option<String> {
 
 /// What is wrong with a password (m365-facts 4.2); never includes the value.
 pub fn password_problem(pw: &str) -> Option<String> {
-    let n = pw.chars().count();
     if !pw.is_ascii() {
         return Some("the password contains non-ASCII characters".into());
     }
-    const SYMBOLS: &str = "@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
+    // ASCII from here: one byte a character.
+    let n = pw.len();
+    const SYMBOLS: &[u8] = b"@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
     if let Some(c) = pw
-        .chars()
-        .find(|&c| !c.is_ascii_alphanumeric() && !SYMBOLS.contains(c))
+        .bytes()
+        .find(|b| !b.is_ascii_alphanumeric() && !SYMBOLS.contains(b))
     {
         // Naming the character would disclose part of the password.
         let class = if c.is_ascii_control() {

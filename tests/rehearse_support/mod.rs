@@ -16,7 +16,7 @@ pub mod pwsh;
 pub const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples");
 
 /// The samples with a licence SKU (so users get mailboxes, as a real migration needs), a
-/// migration account and a third-party mail filter.
+/// migration account and a third-party mail filter, without the mailbox-migration engine.
 pub fn samples_project(dir: &Path) -> PathBuf {
     let p = dir.join("project");
     std::fs::create_dir_all(&p).unwrap();
@@ -41,6 +41,9 @@ pub fn samples_project(dir: &Path) -> PathBuf {
     let toml = format!(
         "{toml}\n[mail_filter]\nvendor = \"Mimecast\"\nip_ranges = [\"192.0.2.0/24\", \"198.51.100.0/23\", \"2001:db8::/48\"]\nsmarthost = \"relay.example.com\"\nspf_include = \"_netblocks.example.com\"\n"
     );
+    // The mailbox-migration steps are rehearsed by `rehearse_migration` (each engine, a few
+    // mailboxes); leaving them out here keeps the version x identity matrix within CI's budget.
+    let toml = toml.replacen("engine = \"migrationwiz\"", "engine = \"none\"", 1);
     std::fs::write(p.join("cutover.toml"), toml).unwrap();
     p
 }

@@ -78,13 +78,13 @@ pub fn is_small(key: u64) -> bool {
     key & 1 == 1
 }
 
-/// An open-addressing set of 64-bit key hashes with a place per key. Keys live in one flat
-/// array (8 bytes a slot, linear probing, any size) so a million-user table stays close to
-/// the cache; places sit in a parallel array read only when a key repeats.
+/// An open-addressing set of 64-bit key hashes with a place per key. Each slot holds the key
+/// and its place side by side (16 bytes, linear probing, any size), so a million-user table
+/// costs one cache line per lookup, not two.
 #[derive(Default)]
 pub struct KeyTable {
-    slots: Vec<u64>,
-    places: Vec<Place>,
+    /// `[key, place]`; a key of [`EMPTY`] marks a free slot.
+    slots: Vec<[u64; 2]>,
     len: usize,
 }
 
@@ -114,12 +114,14 @@ impl KeyTable {
     }
 
     fn resize(&mut self, size: usize) {
-        let old_slots = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
-        let old_places = std::mem::replace(&mut self.places, vec![Place(0); size]);
+        // Zeroed memory straight from the allocator: no page is touched before the advice.
+        let mut fresh = vec![[EMPTY, 0]; size];
+        huge_pages(&mut fresh);
+        let old = std::mem::replace(&mut self.slots, fresh);
         self.len = 0;
-        for (k, p) in old_slots.into_iter().zip(old_places) {
+        for [k, p] in old {
             if k != EMPTY {
-                self.insert(k, p);
+                self.insert(k, Place(p));
             }
         }
     }
@@ -133,13 +135,12 @@ impl KeyTable {
         let n = self.slots.len();
         let mut i = self.home(key);
         loop {
-            let k = self.slots[i];
+            let [k, p] = self.slots[i];
             if k == key {
-                return Some(self.places[i]);
+                return Some(Place(p));
             }
             if k == EMPTY {
-                self.slots[i] = key;
-                self.places[i] = place;
+                self.slots[i] = [key, place.0];
                 self.len += 1;
                 return None;
             }
@@ -153,39 +154,20 @@ impl KeyTable {
     /// Asks the CPU to start loading the key's slot; a later insert or get then finds it in
     /// cache. Lint issues this a few rows ahead of the real access.
     pub fn prefetch(&self, key: u64) {
-        let i = self.home(Self::fix(key));
-        if let (Some(slot), Some(place)) = (self.slots.get(i), self.places.get(i)) {
+        if let Some(slot) = self.slots.get(self.home(Self::fix(key))) {
             prefetch(slot);
-            prefetch(place);
         }
     }
 
     /// Sets `bits` on the place stored for `key` (the directory marks names two recipients
     /// claimed); no-op when the key is absent.
     pub fn mark(&mut self, key: u64, bits: u64) {
-        if self.slots.is_empty() {
-            return;
-        }
-        let key = Self::fix(key);
-        let n = self.slots.len();
-        let mut i = self.home(key);
-        loop {
-            let k = self.slots[i];
-            if k == key {
-                self.places[i] = Place(self.places[i].0 | bits);
-                return;
-            }
-            if k == EMPTY {
-                return;
-            }
-            i += 1;
-            if i == n {
-                i = 0;
-            }
+        if let Some(i) = self.find(key) {
+            self.slots[i][1] |= bits;
         }
     }
 
-    pub fn get(&self, key: u64) -> Option<Place> {
+    fn find(&self, key: u64) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -193,9 +175,9 @@ impl KeyTable {
         let n = self.slots.len();
         let mut i = self.home(key);
         loop {
-            let k = self.slots[i];
+            let k = self.slots[i][0];
             if k == key {
-                return Some(self.places[i]);
+                return Some(i);
             }
             if k == EMPTY {
                 return None;
@@ -207,6 +189,10 @@ impl KeyTable {
         }
     }
 
+    pub fn get(&self, key: u64) -> Option<Place> {
+        self.find(key).map(|i| Place(self.slots[i][1]))
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -214,6 +200,47 @@ impl KeyTable {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+}
+
+/// Asks Linux to back a large table with 2 MB pages. Lookups land anywhere in a table of tens
+/// of megabytes: with 4 KB pages nearly each one also misses the TLB, which the prefetches
+/// cannot hide. Advice only: without transparent huge pages nothing changes.
+fn huge_pages<T>(v: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = std::mem::size_of_val(v);
+        if bytes < 4 * HUGE {
+            return;
+        }
+        let start = v.as_mut_ptr() as usize;
+        let from = (start + HUGE - 1) & !(HUGE - 1);
+        let to = (start + bytes) & !(HUGE - 1);
+        if to > from {
+            // SAFETY: whole pages inside the slice's own allocation; the advice changes how
+            // the pages are backed, never their contents. A failure leaves 4 KB pages.
+            unsafe {
+                libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_HUGEPAGE);
+            }
+            // The kernel clears each page at its first touch: a tenth of a million-user lint
+            // when the rules' thread does it. Another thread faults them in meanwhile.
+            // No thread (the system refused one): the rules' thread faults the pages itself.
+            let _ = std::thread::Builder::new().spawn(move || {
+                // SAFETY: MADV_POPULATE_WRITE maps the pages as a write fault would without
+                // writing a byte (a page is zero or already holds the table); on a range
+                // freed meanwhile it fails, which is ignored.
+                unsafe {
+                    libc::madvise(
+                        from as *mut libc::c_void,
+                        to - from,
+                        libc::MADV_POPULATE_WRITE,
+                    );
+                }
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
 }
 
 fn prefetch<T>(r: &T) {
@@ -248,6 +275,11 @@ impl Hasher for PassThrough {
 }
 
 pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// A map keyed by [`Place::raw`], which is no hash: its top bits (the file) hardly vary, and
+/// the map tags each slot with a key's top bits, so passed through every slot of a probe
+/// would match and be compared. These keys are hashed.
+pub type PlaceMap<V> = HashMap<u64, V, foldhash::fast::FixedState>;
 
 /// A file index and line packed in 64 bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ pub mod keys;
 
 use std::collections::HashMap;
 
-use keys::{base, in_ns, is_small, key, KeyMap, KeyTable, Ns, Place};
+use keys::{base, in_ns, is_small, key, KeyMap, KeyTable, Ns, Place, PlaceMap};
 
 use super::{Group, Mailbox, RecipientKind, Tenant, User};
 
@@ -339,7 +339,7 @@ pub enum Recipient {
 /// The directory of a loaded tenant, with the recipient behind each place.
 pub struct TenantDirectory {
     pub directory: Directory,
-    recipients: HashMap<u64, Recipient, std::hash::BuildHasherDefault<keys::PassThrough>>,
+    recipients: PlaceMap<Recipient>,
 }
 
 impl TenantDirectory {
