@@ -100,6 +100,10 @@ pub struct ProjectArgs {
     /// Mailbox permissions export (Full Access, Send As; written by step 05-source-export).
     #[arg(long, value_name = "FILE")]
     pub permissions: Option<PathBuf>,
+    /// Mail contacts export (Get-MailContact with LegacyExchangeDN; written by step
+    /// 05-source-export; `[inputs] contacts`).
+    #[arg(long, value_name = "FILE")]
+    pub contacts: Option<PathBuf>,
     /// Force the field delimiter instead of detecting it: `,` `;` `|` or `tab`.
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
@@ -123,7 +127,7 @@ pub enum FindingFormat {
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Files to lint (kind inferred from headers; `-` reads standard input); adds to the
-    /// project's inputs.
+    /// project's inputs. A project folder (holding a cutover.toml) lints that project.
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,

@@ -155,6 +155,8 @@ pub struct Inputs {
     pub mailboxes: Option<PathBuf>,
     pub stats: Option<PathBuf>,
     pub permissions: Option<PathBuf>,
+    /// Mail contacts export (Get-MailContact; written by step 05-source-export).
+    pub contacts: Option<PathBuf>,
 }
 
 /// Everything the commands need to know about a migration.
@@ -569,6 +571,7 @@ impl Project {
             mailboxes: rebase(file.inputs.mailboxes),
             stats: rebase(file.inputs.stats),
             permissions: rebase(file.inputs.permissions),
+            contacts: rebase(file.inputs.contacts),
         };
         if let Some(v) = file.limits.max_send_mb {
             p.max_send_mb = v;
@@ -682,6 +685,7 @@ impl Project {
         set(&mut self.inputs.mailboxes, &a.mailboxes);
         set(&mut self.inputs.stats, &a.stats);
         set(&mut self.inputs.permissions, &a.permissions);
+        set(&mut self.inputs.contacts, &a.contacts);
         if let Some(d) = &a.delimiter {
             self.delimiter = Some(parse_delimiter(d)?);
         }

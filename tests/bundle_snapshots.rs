@@ -38,7 +38,12 @@ fn exchange_2007_source_scripts() {
     snapshot(
         SourceVersion::Ex2007,
         IdentityMode::Synced,
-        &["03-source-impersonation", "05-source-export", "11-aliases"],
+        &[
+            "03-source-impersonation",
+            "05-source-export",
+            "11-aliases",
+            "91-source-impersonation-revert",
+        ],
     );
 }
 

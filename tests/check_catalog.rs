@@ -67,7 +67,12 @@ fn derive(full: &Value) -> Value {
         if c["supports_common_parameters"] == json!(false) {
             entry.insert("common".into(), json!(false));
         }
-        entry.insert("params".into(), Value::Object(params));
+        if c["names_only"] == json!(true) {
+            // The docs listing gave the name only: check knows the cmdlet, never its parameters.
+            entry.insert("names_only".into(), json!(true));
+        } else {
+            entry.insert("params".into(), Value::Object(params));
+        }
         cmdlets.insert(name.clone(), Value::Object(entry));
     }
     json!({
@@ -162,4 +167,175 @@ fn vendored_catalog_records_its_licence_and_source_commits() {
         );
     }
     assert!(readme.contains("CC-BY-4.0") && readme.contains("CUTOVER_UPDATE_CATALOG=1"));
+}
+
+/// The names of one docs listing (`reference/listings/NAME`), and the commit its header records.
+fn listing(name: &str) -> (Vec<String>, String) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("reference/listings")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let commit = text
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .flat_map(|l| l.split(|c: char| !c.is_ascii_hexdigit()))
+        .find(|w| w.len() == 40)
+        .unwrap_or_else(|| panic!("{name}: the header names no commit"))
+        .to_string();
+    let names = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.trim().to_string())
+        .collect();
+    (names, commit)
+}
+
+/// Every docs listing read, with the environment its names are known to exist in (the Exchange
+/// service map says nothing about versions; every Graph module is `graph`).
+const LISTINGS: [(&str, Option<&str>); 7] = [
+    ("exchange-ps.txt", None),
+    ("graph-authentication.txt", Some("graph")),
+    ("graph-users.txt", Some("graph")),
+    ("graph-users-actions.txt", Some("graph")),
+    ("graph-groups.txt", Some("graph")),
+    ("graph-identity-directorymanagement.txt", Some("graph")),
+    ("graph-identity-signins.txt", Some("graph")),
+];
+
+/// Issue 10 item 9: every Exchange, EXO and Graph Users / Groups / Identity cmdlet named in the
+/// docs listings is in the catalog, in the environment the listing establishes; the ones real
+/// scripts were seen to use and the catalog once lacked are among them.
+#[test]
+fn every_cmdlet_of_the_docs_listings_is_in_the_catalog() {
+    let full = vendored();
+    let cmdlets = full["cmdlets"].as_object().expect("cmdlets");
+    let by_lower: std::collections::HashMap<String, &Value> = cmdlets
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let embedded = cutover::check::catalog::Catalog::get();
+    let readme = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference/README.md"),
+    )
+    .expect("reference/README.md");
+    let mut total = 0;
+    for (file, env) in LISTINGS {
+        let (names, commit) = listing(file);
+        assert!(names.len() > 10, "{file}: {} names", names.len());
+        assert!(
+            readme.contains(&commit) && readme.contains(file),
+            "reference/README.md must name {file} and its commit {commit}"
+        );
+        for name in &names {
+            let entry = by_lower
+                .get(&name.to_ascii_lowercase())
+                .unwrap_or_else(|| panic!("{file}: {name} is not in the catalog"));
+            let compact = embedded
+                .cmdlet(name)
+                .unwrap_or_else(|| panic!("{file}: {name} is not in the embedded catalog"));
+            if let Some(env) = env {
+                assert!(
+                    entry["applicable"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|e| e == env)),
+                    "{file}: {name} is not applicable to {env}"
+                );
+                assert!(compact.envs.contains(env), "{name}: compact env");
+            }
+        }
+        total += names.len();
+    }
+    assert!(total > 2500, "{total} names read");
+    for name in [
+        "Invoke-MgGraphRequest",
+        "Get-MgUserMemberOf",
+        "Get-TransportRule",
+        "Search-Mailbox",
+    ] {
+        assert!(embedded.cmdlet(name).is_some(), "{name} is still missing");
+    }
+}
+
+/// A name-only entry records no parameters and says where its name came from; full entries
+/// keep every parameter. The counts in the file match its entries.
+#[test]
+fn name_only_entries_are_marked_and_sourced() {
+    let full = vendored();
+    let cmdlets = full["cmdlets"].as_object().expect("cmdlets");
+    let mut names_only = 0;
+    for (name, c) in cmdlets {
+        if c["names_only"] == json!(true) {
+            names_only += 1;
+            assert_eq!(c["parameters"], json!({}), "{name}");
+            let listing = c["source"]["listing"].as_str().unwrap_or_default();
+            assert!(
+                LISTINGS.iter().any(|(f, _)| listing.ends_with(f)),
+                "{name}: listing {listing}"
+            );
+            assert_eq!(
+                c["source"]["commit"].as_str().map(str::len),
+                Some(40),
+                "{name}"
+            );
+        } else {
+            // A full entry records its page's syntax and parameters (two Graph cmdlets have
+            // no parameters of their own).
+            assert!(
+                c["parameters"].is_object() && c["parameter_sets"].is_object(),
+                "{name}: a full entry without its syntax"
+            );
+        }
+    }
+    assert_eq!(full["counts"]["names_only_cmdlets"], json!(names_only));
+    assert_eq!(full["counts"]["cmdlets"], json!(cmdlets.len()));
+}
+
+/// `cutover check` knows a name-only cmdlet but never judges its parameters or, when the listing
+/// gave no environment, its target; a full entry still gets both.
+#[test]
+fn check_never_reports_parameters_of_a_name_only_cmdlet() {
+    use cutover::check::{check_source, Target};
+    let codes = |src: &str, target: Target| -> Vec<&'static str> {
+        check_source(src, "t.ps1", target, &[])
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    let cat = cutover::check::catalog::Catalog::get();
+    let search = cat.cmdlet("Search-Mailbox").expect("in the catalog");
+    assert!(search.names_only);
+    for target in [
+        Target::Exchange2010,
+        Target::Exchange2019,
+        Target::ExchangeOnline,
+    ] {
+        let found = codes(
+            "Search-Mailbox -Identity ann -NoSuchParameter 1 -ErrorAction Stop\n",
+            target,
+        );
+        assert!(found.is_empty(), "{target:?}: {found:?}");
+    }
+    // Get-TransportRule, read from its page, is a full entry: its parameters are checked
+    // per version (-DlpPolicy arrived with Exchange 2013).
+    let rule = cat.cmdlet("Get-TransportRule").expect("in the catalog");
+    assert!(!rule.names_only);
+    assert!(codes("Get-TransportRule -State Enabled\n", Target::Exchange2010).is_empty());
+    assert!(!codes("Get-TransportRule -DlpPolicy x\n", Target::Exchange2010).is_empty());
+    assert!(codes("Get-TransportRule -DlpPolicy x\n", Target::Exchange2016).is_empty());
+    // Invoke-MgGraphRequest, read from its page, is a full entry too.
+    assert!(codes(
+        "Invoke-MgGraphRequest -Method GET -Uri $u -OutputType PSObject -RHV h\n",
+        Target::Graph
+    )
+    .is_empty());
+    assert!(!codes(
+        "Invoke-MgGraphRequest -Uri $u -HttpMethod GET\n",
+        Target::Graph
+    )
+    .is_empty());
+    // A Graph name-only cmdlet is known to exist in Graph only.
+    assert!(codes("Get-MgUserMemberOf -UserId $u -All\n", Target::Graph).is_empty());
+    assert!(!codes("Get-MgUserMemberOf -UserId $u -All\n", Target::Exchange2016).is_empty());
+    // The full entries are unchanged: an unknown parameter is still reported.
+    assert!(!codes("Get-Mailbox -NoSuchParameter 1\n", Target::ExchangeOnline).is_empty());
 }

@@ -217,6 +217,13 @@ function global:Get-MailboxPermission {
 function global:Get-ADPermission { param($Identity) }
 function global:Get-DistributionGroup { param($ResultSize) }
 function global:Get-DistributionGroupMember { param($Identity, $ResultSize) }
+# Two contacts; the outside address of `broken` cannot be read (its text conversion throws).
+class CutoverUnreadable { [string] ToString() { throw 'The address could not be read.' } }
+function global:Get-MailContact {
+    param($ResultSize)
+    [pscustomobject]@{ Name = 'Pat Partner'; DisplayName = 'Pat Partner'; Alias = 'pat'; ExternalEmailAddress = 'SMTP:pat@example.net'; PrimarySmtpAddress = 'pat@example.net'; EmailAddresses = @('SMTP:pat@example.net', 'X500:/o=Contoso/cn=Recipients/cn=pat-old'); LegacyExchangeDN = '/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=pat' }
+    [pscustomobject]@{ Name = 'broken'; DisplayName = 'broken'; Alias = 'broken'; ExternalEmailAddress = [CutoverUnreadable]::new(); PrimarySmtpAddress = 'broken@example.net'; EmailAddresses = @(); LegacyExchangeDN = '/o=Contoso/cn=Recipients/cn=broken' }
+}
 "#;
 
 #[test]
@@ -311,6 +318,21 @@ fn source_export_goes_on(version: &str, runtime: &str) {
         let text = std::fs::read_to_string(d.join(file)).unwrap();
         assert_eq!(text.lines().count(), 2, "{version} {file}: {text}");
     }
+    // Contacts: one unreadable contact fails the export op, naming it; the other is in the file
+    // with its legacyExchangeDN (the X500 address its cloud contact gets).
+    let (s, e) = status("source-export:contacts");
+    assert_eq!(s, "failed", "{version}: {recs:?}");
+    assert!(
+        e.contains("1 contact(s)") && e.contains("broken"),
+        "{version}: {e}"
+    );
+    let contacts = std::fs::read_to_string(d.join("contacts.csv")).unwrap();
+    assert_eq!(contacts.lines().count(), 2, "{version}: {contacts}");
+    assert!(
+        contacts.contains("SMTP:pat@example.net")
+            && contacts.contains("/o=Contoso/ou=First Administrative Group/cn=Recipients/cn=pat"),
+        "{version}: {contacts}"
+    );
     let mailboxes = std::fs::read_to_string(d.join("mailboxes.csv")).unwrap();
     assert!(
         mailboxes.contains("/o=Contoso/cn=Recipients/cn=ann"),
@@ -380,4 +402,424 @@ fn the_impersonation_revert_removes_only_the_bundles_assignment_once() {
     );
     assert_eq!(records(&d.join("r1.jsonl"))[0]["status"], "updated");
     assert_eq!(records(&d.join("r2.jsonl"))[0]["status"], "unchanged");
+}
+
+/// Exchange 2007's AD rights: the migration account's explicit grants on a Client Access
+/// server and a database, an inherited one it cannot remove there, and another account's.
+const REVERT_2007_STUB: &str = r#"
+if (-not (Test-Path variable:global:Aces)) {
+    $global:Calls = @()
+    $global:Aces = @(
+        [pscustomobject]@{ Identity = 'CN=EX1,CN=Servers'; User = 'CONTOSO\svc-mig'; ExtendedRights = @('ms-Exch-EPI-Impersonation'); IsInherited = $false },
+        [pscustomobject]@{ Identity = 'CN=DB1,CN=Databases'; User = 'CONTOSO\svc-mig'; ExtendedRights = @('ms-Exch-EPI-May-Impersonate'); IsInherited = $false },
+        [pscustomobject]@{ Identity = 'CN=DB2,CN=Databases'; User = 'CONTOSO\svc-mig'; ExtendedRights = @('ms-Exch-EPI-May-Impersonate'); IsInherited = $true },
+        [pscustomobject]@{ Identity = 'CN=DB1,CN=Databases'; User = 'CONTOSO\helpdesk'; ExtendedRights = @('ms-Exch-EPI-May-Impersonate'); IsInherited = $false }
+    )
+}
+function global:Get-ExchangeServer { [pscustomobject]@{ Name = 'EX1'; DistinguishedName = 'CN=EX1,CN=Servers'; IsClientAccessServer = $true }; [pscustomobject]@{ Name = 'HUB1'; DistinguishedName = 'CN=HUB1,CN=Servers'; IsClientAccessServer = $false } }
+function global:Get-MailboxDatabase { [pscustomobject]@{ Name = 'DB1'; DistinguishedName = 'CN=DB1,CN=Databases' }; [pscustomobject]@{ Name = 'DB2'; DistinguishedName = 'CN=DB2,CN=Databases' } }
+function global:Get-ADPermission { param($Identity, $User) $global:Aces | Where-Object { $_.Identity -eq $Identity -and $_.User -eq $User } }
+function global:Remove-ADPermission {
+    param($Identity, $User, $ExtendedRights, [switch]$Confirm)
+    $global:Calls += ($Identity + ' ' + $ExtendedRights)
+    $global:Aces = @($global:Aces | Where-Object { -not ($_.Identity -eq $Identity -and $_.User -eq $User -and -not $_.IsInherited -and ($_.ExtendedRights -contains $ExtendedRights)) })
+}
+"#;
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_2007_impersonation_revert_removes_the_granted_rights_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("cutover.toml"),
+        "[source]\nversion = \"2007\"\nmigration_account = 'CONTOSO\\svc-mig'\n",
+    )
+    .unwrap();
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "bundle",
+            "--config",
+            "cutover.toml",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--domain",
+            "contoso.com",
+            "--usage-location",
+            "US",
+            "--users",
+            "users.csv",
+            "--out",
+            "b",
+        ])
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("b/manifest.json")).unwrap()).unwrap();
+    let step = manifest["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "91-source-impersonation-revert")
+        .expect("a 2007 bundle has the revert step");
+    assert_eq!(step["shell"], "powershell-1.0", "{step}");
+    let module = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.ps1"),
+    )
+    .unwrap();
+    std::fs::write(d.join("Stub.ps1"), format!("{module}\n{REVERT_2007_STUB}")).unwrap();
+    let out = pwsh::command()
+        .current_dir(d)
+        .arg("-Command")
+        .arg(
+            "& ./b/steps/91-source-impersonation-revert.ps1 -ModulePath ./Stub.ps1 -ResultsPath ./r1.jsonl; \
+             & ./b/steps/91-source-impersonation-revert.ps1 -ModulePath ./Stub.ps1 -ResultsPath ./r2.jsonl; \
+             'CALLS:' + ($global:Calls -join '|')",
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CALLS:"))
+        .unwrap_or_default();
+    // The explicit grants go, once; the inherited entry and the other account's stay.
+    assert_eq!(
+        calls,
+        "CN=EX1,CN=Servers ms-Exch-EPI-Impersonation|CN=DB1,CN=Databases ms-Exch-EPI-May-Impersonate",
+        "{stdout}"
+    );
+    let status = |recs: &[serde_json::Value], op: &str| {
+        recs.iter()
+            .find(|r| r["op"].as_str().is_some_and(|o| o.ends_with(op)))
+            .map(|r| r["status"].as_str().unwrap_or("").to_string())
+            .unwrap_or_else(|| panic!("no record {op}: {recs:?}"))
+    };
+    let first = records(&d.join("r1.jsonl"));
+    assert_eq!(first.len(), 4, "{first:?}");
+    assert_eq!(status(&first, ":dyn:cas:ex1"), "updated");
+    assert_eq!(status(&first, ":dyn:database:db1"), "updated");
+    assert_eq!(status(&first, ":dyn:database:db2"), "unchanged");
+    assert_eq!(status(&first, "remove:contoso\\svc-mig"), "updated");
+    let again = records(&d.join("r2.jsonl"));
+    assert_eq!(again.len(), 4, "{again:?}");
+    assert!(
+        again.iter().all(|r| r["status"] == "unchanged"),
+        "{again:?}"
+    );
+}
+
+/// Exchange Online's view of four synced users: one not mail-enabled there, one MailUser whose
+/// ExchangeGuid Entra Connect nulled, one still carrying its on-premises mailbox GUID, and one
+/// that already has a mailbox.
+const GUID_STUB: &str = r#"
+$global:Calls = @()
+function Connect-CutoverExchange { param($Tenant) }
+function global:Get-EXORecipient {
+    param($UserPrincipalName, $Properties)
+    $global:Calls += $UserPrincipalName
+    switch ($UserPrincipalName) {
+        'ann@contoso.com' { Write-Error -Message "The operation couldn't be performed because object 'ann@contoso.com' couldn't be found." -Category ObjectNotFound -ErrorId 'ManagementObjectNotFoundException' }
+        'bob@contoso.com' { [pscustomobject]@{ RecipientTypeDetails = 'MailUser'; ExchangeGuid = [guid]::Empty } }
+        'cy@contoso.com' { [pscustomobject]@{ RecipientTypeDetails = 'MailUser'; ExchangeGuid = [guid]'f20047a9-3fd1-4906-8d98-188feacdd5b7' } }
+        'dee@contoso.com' { [pscustomobject]@{ RecipientTypeDetails = 'UserMailbox'; ExchangeGuid = [guid]'0c4f8a2e-1d55-4b7e-9a31-5e2b7c9d0f11' } }
+    }
+}
+"#;
+
+fn synced_bundle(d: &Path, licence: bool) -> serde_json::Value {
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\nbob@contoso.com,Bob\ncy@contoso.com,Cy\ndee@contoso.com,Dee\n",
+    )
+    .unwrap();
+    let mut toml = String::from("[tenant]\nname = 'contoso.onmicrosoft.com'\ndomains = ['contoso.com']\nusage_location = 'US'\n");
+    if licence {
+        toml.push_str("licence_sku = 'EXCHANGESTANDARD'\n");
+    }
+    toml.push_str(
+        "identity = 'synced'\n[source]\nversion = '2016'\n[inputs]\nusers = 'users.csv'\n",
+    );
+    std::fs::write(d.join("cutover.toml"), toml).unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args(["bundle", "--config", "cutover.toml", "--out", "b"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(d.join("b/manifest.json")).unwrap()).unwrap()
+}
+
+/// Issue 8: the msExchMailboxGuid prerequisite is a check of synced bundles' Exchange Online
+/// preflight (a gate that runs before anything changes), one per synced user (licensed here or,
+/// by group-based licensing, elsewhere), after the sign-in; cloud bundles have none.
+#[test]
+fn synced_bundles_check_the_exchange_guid_before_anything_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    synced_bundle(dir.path(), true);
+    let data =
+        std::fs::read_to_string(dir.path().join("b/data/00-preflight-exchange.csv")).unwrap();
+    let ops: Vec<&str> = data
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    let guid: Vec<&str> = ops
+        .iter()
+        .copied()
+        .filter(|o| o.starts_with("preflight:exchange-guid:"))
+        .collect();
+    assert_eq!(
+        guid,
+        [
+            "preflight:exchange-guid:ann@contoso.com",
+            "preflight:exchange-guid:bob@contoso.com",
+            "preflight:exchange-guid:cy@contoso.com",
+            "preflight:exchange-guid:dee@contoso.com"
+        ],
+        "{data}"
+    );
+    let connect = ops.iter().position(|o| *o == "preflight:connect:exchange");
+    assert!(
+        connect.is_some()
+            && connect
+                < ops
+                    .iter()
+                    .position(|o| o.starts_with("preflight:exchange-guid:"))
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("b/manifest.json")).unwrap())
+            .unwrap();
+    let ids: Vec<&str> = manifest["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert_eq!(ids.first(), Some(&"00-preflight-exchange"), "{ids:?}");
+    assert!(manifest["steps"][0]["gate"].as_bool() == Some(true));
+    let readme = std::fs::read_to_string(dir.path().join("b/README.md")).unwrap();
+    assert!(readme.contains("exchange-guid") && readme.contains("AuthoritativeNull"));
+    // Without a licence in the plan the users may still be licensed by group: checked too.
+    let dir = tempfile::tempdir().unwrap();
+    synced_bundle(dir.path(), false);
+    let data =
+        std::fs::read_to_string(dir.path().join("b/data/00-preflight-exchange.csv")).unwrap();
+    assert_eq!(
+        data.matches("preflight:exchange-guid:").count(),
+        4,
+        "{data}"
+    );
+    // Cloud users are created in the cloud: no on-premises GUID can reach them.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bundle(d, &["contoso.com"]);
+    let data = std::fs::read_to_string(d.join("b/data/00-preflight-exchange.csv")).unwrap();
+    assert!(!data.contains("exchange-guid"), "{data}");
+    let readme = std::fs::read_to_string(d.join("b/README.md")).unwrap();
+    assert!(!readme.contains("AuthoritativeNull"));
+}
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_exchange_guid_check_fails_only_the_user_that_still_carries_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    synced_bundle(d, true);
+    let stdout = run_twice(d, "00-preflight-exchange", GUID_STUB);
+    let first = records(&d.join("r1.jsonl"));
+    let by_upn = |recs: &[serde_json::Value], upn: &str| {
+        recs.iter()
+            .find(|r| r["op"] == format!("preflight:exchange-guid:{upn}").as_str())
+            .unwrap_or_else(|| panic!("no record for {upn}: {recs:?}\n{stdout}"))
+            .clone()
+    };
+    for upn in ["ann@contoso.com", "bob@contoso.com", "dee@contoso.com"] {
+        assert_eq!(
+            by_upn(&first, upn)["status"],
+            "unchanged",
+            "{upn}: {first:?}"
+        );
+    }
+    let cy = by_upn(&first, "cy@contoso.com");
+    assert_eq!(cy["status"], "failed", "{cy}");
+    let error = cy["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("f20047a9-3fd1-4906-8d98-188feacdd5b7")
+            && error.contains("AuthoritativeNull")
+            && error.contains("msExchMailboxGuid"),
+        "{error}"
+    );
+    // Read only: a second run says the same.
+    let again = records(&d.join("r2.jsonl"));
+    assert_eq!(by_upn(&again, "cy@contoso.com")["status"], "failed");
+    assert_eq!(by_upn(&again, "ann@contoso.com")["status"], "unchanged");
+}
+
+/// Exchange Online's mail contacts, kept across the two runs: `pat` exists already without its
+/// X500, the others do not exist yet.
+const CONTACTS_STUB: &str = r#"
+if (-not (Test-Path variable:global:Contacts)) { $global:Calls = @(); $global:Contacts = @{ 'pat@example.net' = [pscustomobject]@{ Identity = 'pat'; EmailAddresses = @('SMTP:pat@example.net') } } }
+function Connect-CutoverExchange { param($Tenant) }
+function Wait-CutoverCreated { param($What, $Probe) }
+function global:Get-MailContact {
+    param($Identity)
+    $c = $global:Contacts[$Identity]
+    if ($null -eq $c) { throw "The operation couldn't be performed because object '$Identity' couldn't be found." }
+    $c
+}
+function global:New-MailContact {
+    param($Name, $ExternalEmailAddress)
+    $global:Calls += ('New ' + $ExternalEmailAddress)
+    $c = [pscustomobject]@{ Identity = $Name; EmailAddresses = @('SMTP:' + $ExternalEmailAddress) }
+    $global:Contacts[$ExternalEmailAddress] = $c
+    $c
+}
+function global:Set-MailContact {
+    param($Identity, $EmailAddresses)
+    $global:Calls += ('Set ' + $Identity + ' ' + $EmailAddresses['Add'])
+    $c = $global:Contacts[$Identity]
+    $c.EmailAddresses = @($c.EmailAddresses) + @($EmailAddresses['Add'])
+}
+"#;
+
+fn contacts_bundle(d: &Path) -> String {
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("groups.csv"),
+        "Name,PrimarySmtpAddress\nSales,sales@contoso.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("members.csv"),
+        "Group,Member\nSales,ann@contoso.com\nSales,PAT@example.net\nSales,lee@example.org\n",
+    )
+    .unwrap();
+    // As 05-source-export writes it (Get-MailContact): the address with its SMTP: prefix.
+    std::fs::write(
+        d.join("contacts.csv"),
+        "\u{feff}\"Name\",\"DisplayName\",\"Alias\",\"ExternalEmailAddress\",\"PrimarySmtpAddress\",\"EmailAddresses\",\"LegacyExchangeDN\"\r\n\
+         \"Pat Partner\",\"Pat Partner\",\"pat\",\"SMTP:pat@example.net\",\"pat@example.net\",\"SMTP:pat@example.net\",\"/o=Contoso/cn=Recipients/cn=pat\"\r\n\
+         \"Kim Vendor\",\"Kim Vendor\",\"kim\",\"SMTP:kim@fabrikam.net\",\"kim@fabrikam.net\",\"SMTP:kim@fabrikam.net\",\"/o=Contoso/cn=Recipients/cn=kim\"\r\n",
+    )
+    .unwrap();
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "bundle",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--domain",
+            "contoso.com",
+            "--usage-location",
+            "US",
+            "--users",
+            "users.csv",
+            "--groups",
+            "groups.csv",
+            "--members",
+            "members.csv",
+            "--contacts",
+            "contacts.csv",
+            "--out",
+            "b",
+        ])
+        .assert()
+        .success();
+    std::fs::read_to_string(d.join("b/data/14-contacts.csv")).unwrap()
+}
+
+/// Issue 8: every contact of the contacts export is migrated with its legacyExchangeDN as an
+/// X500 address; a member outside the accepted domains that is one of them gets it too, and one
+/// that is not becomes a contact without.
+#[test]
+fn contacts_from_the_export_carry_their_legacy_dn() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = contacts_bundle(dir.path());
+    let lines: Vec<&str> = data.lines().collect();
+    assert!(lines[0].contains("LegacyExchangeDN"), "{data}");
+    let row = |addr: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!("contacts:ensure:{addr}")))
+            .unwrap_or_else(|| panic!("no contact {addr}: {data}"))
+            .to_string()
+    };
+    assert!(
+        row("pat@example.net").contains("Pat Partner")
+            && row("pat@example.net").contains("/o=Contoso/cn=Recipients/cn=pat")
+    );
+    assert!(row("kim@fabrikam.net").contains("/o=Contoso/cn=Recipients/cn=kim"));
+    assert!(!row("lee@example.org").contains("/o="));
+    assert_eq!(lines.len(), 4, "{data}");
+}
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_contacts_step_adds_the_x500_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    contacts_bundle(d);
+    let stdout = run_twice(d, "14-contacts", CONTACTS_STUB);
+    let calls: Vec<&str> = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CALLS:"))
+        .unwrap_or_default()
+        .split('|')
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "New kim@fabrikam.net",
+            "Set kim@fabrikam.net X500:/o=Contoso/cn=Recipients/cn=kim",
+            "New lee@example.org",
+            "Set pat@example.net X500:/o=Contoso/cn=Recipients/cn=pat",
+        ],
+        "{stdout}"
+    );
+    let status = |file: &str, addr: &str| {
+        records(&d.join(file))
+            .into_iter()
+            .find(|r| r["op"] == format!("contacts:ensure:{addr}").as_str())
+            .map(|r| r["status"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(status("r1.jsonl", "kim@fabrikam.net"), "created");
+    assert_eq!(status("r1.jsonl", "lee@example.org"), "created");
+    assert_eq!(status("r1.jsonl", "pat@example.net"), "updated");
+    for a in ["kim@fabrikam.net", "lee@example.org", "pat@example.net"] {
+        assert_eq!(status("r2.jsonl", a), "unchanged", "{a}");
+    }
 }

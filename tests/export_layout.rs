@@ -69,6 +69,7 @@ fn source_export_columns_are_the_layouts_lint_reads() {
                 "mailboxes",
                 "mailbox-stats",
                 "groups",
+                "contacts",
                 "members",
                 "permissions"
             ],

@@ -328,7 +328,7 @@ fn project_file_inputs_are_linted() {
     std::fs::copy(fixture("users-semicolon.csv"), dir.path().join("u.csv")).unwrap();
     std::fs::write(
         dir.path().join("cutover.toml"),
-        "[tenant]\ndomains = ['fabrikam.com']\nusage_location = 'US'\n[inputs]\nusers = 'u.csv'\n",
+        "[tenant]\nname = 'fabrikam.onmicrosoft.com'\ndomains = ['fabrikam.com']\nusage_location = 'US'\n[inputs]\nusers = 'u.csv'\n",
     )
     .unwrap();
     let out = Command::cargo_bin("cutover")
@@ -350,4 +350,151 @@ fn audit_kinds_get_file_and_damage_checks() {
         (code, found(&json)),
         (1, pairs(&[("F011", Some(1)), ("D001", Some(3))]))
     );
+}
+
+/// S012: a project (a cutover.toml) without domains or tenant is an error in lint as in plan and
+/// bundle; the same files linted alone, with no project, are not.
+#[test]
+fn a_project_without_tenant_or_domains_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("users-admin-center-15.csv"),
+        dir.path().join("u.csv"),
+    )
+    .unwrap();
+    let run = |toml: &str, args: &[&str]| {
+        std::fs::write(dir.path().join("cutover.toml"), toml).unwrap();
+        let out = Command::cargo_bin("cutover")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap_or(-1), json)
+    };
+    let s008 = |json: &Value| -> Vec<String> {
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "S012")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let inputs = "[inputs]\nusers = 'u.csv'\n";
+    let (code, json) = run(&format!("[tenant]\nusage_location = 'US'\n{inputs}"), &[]);
+    let messages = s008(&json);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(messages.len(), 1, "{json}");
+    assert!(messages[0].contains("accepted domains") && messages[0].contains("the tenant"));
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["code"] == "S012"
+            && f["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("cutover.toml"))));
+    // Only the tenant missing: the message names only it.
+    let (code, json) = run(
+        &format!("[tenant]\ndomains = ['contoso.com']\nusage_location = 'US'\n{inputs}"),
+        &[],
+    );
+    let messages = s008(&json);
+    assert_eq!((code, messages.len()), (1, 1), "{json}");
+    assert!(!messages[0].contains("accepted domains"));
+    // Flags complete the project, as they do for plan and bundle.
+    let (code, json) = run(
+        &format!("[tenant]\nusage_location = 'US'\n{inputs}"),
+        &[
+            "--domain",
+            "contoso.com",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+        ],
+    );
+    assert_eq!((code, s008(&json).len()), (0, 0), "{json}");
+    // A project folder given as the argument is that project, from anywhere.
+    std::fs::write(
+        dir.path().join("cutover.toml"),
+        format!("[tenant]\nusage_location = 'US'\n{inputs}"),
+    )
+    .unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .args(["lint", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (out.status.code(), s008(&json).len()),
+        (Some(1), 1),
+        "{json}"
+    );
+    assert_eq!(json["files"][0]["rows"], 1, "{json}");
+    // The same file linted alone (no cutover.toml anywhere) is a quick look, not a project.
+    std::fs::remove_file(dir.path().join("cutover.toml")).unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "lint",
+            "--format",
+            "json",
+            "--usage-location",
+            "US",
+            "u.csv",
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (out.status.code(), s008(&json).len()),
+        (Some(0), 0),
+        "{json}"
+    );
+}
+
+/// A contacts export (Get-MailContact) is read as contacts: a row without its outside address or
+/// with one that is not an address is C001, a LegacyExchangeDN that is no X500 DN C002.
+#[test]
+fn contacts_exports_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.csv");
+    std::fs::write(
+        &path,
+        "Name,DisplayName,Alias,ExternalEmailAddress,PrimarySmtpAddress,EmailAddresses,LegacyExchangeDN\n\
+         Pat,Pat,pat,SMTP:pat@example.net,pat@example.net,SMTP:pat@example.net,/o=Contoso/cn=Recipients/cn=pat\n\
+         Kim,Kim,kim,,kim@example.net,,/o=Contoso/cn=Recipients/cn=kim\n\
+         Lee,Lee,lee,lee at example.org,,,/o=Contoso/cn=Recipients/cn=lee\n\
+         Ray,Ray,ray,SMTP:ray@example.com,,,cn=Recipients/cn=ray\n",
+    )
+    .unwrap();
+    let (code, json) = lint(&[path.to_str().unwrap()]);
+    assert_eq!(json["files"][0]["kind"], "contacts", "{json}");
+    assert_eq!(
+        (code, found(&json)),
+        (
+            1,
+            pairs(&[("C001", Some(3)), ("C001", Some(4)), ("C002", Some(5))])
+        ),
+        "{json}"
+    );
+}
+
+/// A folder that is not a project is a usage error (exit 2), never a silent empty lint.
+#[test]
+fn a_folder_without_a_project_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("cutover")
+        .unwrap()
+        .arg("lint")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without a cutover.toml"));
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::model::Tenant;
-use crate::plan::{markdown, Plan, PlannedStep, StepKind};
+use crate::plan::{markdown, Plan, PlannedStep, StepKind, EXCHANGE_GUID_OP};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod manifest;
@@ -197,6 +197,7 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
     if powershell_1(version, runs_on) {
         return match kind {
             StepKind::SourceImpersonation => Ok("steps/source-impersonation-2007"),
+            StepKind::SourceImpersonationRevert => Ok("steps/source-impersonation-revert-2007"),
             StepKind::SourceExport => Ok("steps/source-export-2007"),
             StepKind::Aliases => Ok("steps/aliases-2007"),
             _ => Err(Error::Other(anyhow::anyhow!(
@@ -245,7 +246,7 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
 pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Result<String> {
     let tenant = quote::ps_single_quoted(plan.tenant.as_deref().unwrap_or(""))?;
     let v = plan.source_version;
-    let ctx = json!({
+    let mut ctx = json!({
         "step_id": step.id,
         "title": step.title,
         "generator": plan.generator,
@@ -271,6 +272,8 @@ pub fn render_step(hb: &Handlebars<'_>, plan: &Plan, step: &PlannedStep) -> Resu
         "pass_full": step.kind == StepKind::MwFull,
         "complete": step.kind == StepKind::NativeComplete,
     });
+    // Added apart: one more key in the literal above passes serde_json's macro recursion limit.
+    ctx["exchange_preflight"] = json!(step.kind == StepKind::PreflightExchange);
     hb.render(template_for(step.kind, v, step.place.runs_on)?, &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering {}: {e}", step.id)))
 }
@@ -490,7 +493,7 @@ fn render_readme(
     });
     let has = |kind: StepKind| steps.iter().any(|s| s.id == kind.id());
     let aliases_on_source = source_steps.iter().any(|s| s.id == StepKind::Aliases.id());
-    let ctx = json!({
+    let mut ctx = json!({
         "generator": plan.generator,
         "source_version": plan.source_version.as_str(),
         "identity": plan.identity.as_str(),
@@ -545,6 +548,11 @@ fn render_readme(
         "powershell_1": steps.iter().any(|s| powershell_1(plan.source_version, &s.runs_on)),
         "migration": migration_context(plan, &has),
     });
+    // Added apart: one more key in the literal above passes serde_json's macro recursion limit.
+    ctx["has_exchange_guid"] = json!(plan
+        .step(StepKind::PreflightExchange)
+        .is_some_and(|s| s.ops.iter().any(|o| o.id.starts_with(EXCHANGE_GUID_OP))));
+    ctx["id"]["preflight_exchange"] = json!(StepKind::PreflightExchange.id());
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
 }

@@ -14,6 +14,7 @@ fn every_template_is_registered() {
     for k in [
         StepKind::Preflight,
         StepKind::SourceImpersonation,
+        StepKind::SourceImpersonationRevert,
         StepKind::SourceThrottlingRevert,
         StepKind::MailFlow,
     ] {
@@ -21,7 +22,12 @@ fn every_template_is_registered() {
             let place = k.place(v, IdentityMode::Synced);
             let name = template_for(k, v, place.runs_on);
             // Exchange 2007 has PowerShell 1.0 scripts only for the source steps its plans hold.
-            if powershell_1(v, place.runs_on) && k != StepKind::SourceImpersonation {
+            if powershell_1(v, place.runs_on)
+                && !matches!(
+                    k,
+                    StepKind::SourceImpersonation | StepKind::SourceImpersonationRevert
+                )
+            {
                 assert!(name.is_err(), "{k:?} {v}");
                 continue;
             }
@@ -30,6 +36,7 @@ fn every_template_is_registered() {
     }
     for k in [
         StepKind::SourceImpersonation,
+        StepKind::SourceImpersonationRevert,
         StepKind::SourceExport,
         StepKind::Aliases,
     ] {

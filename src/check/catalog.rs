@@ -84,6 +84,10 @@ pub struct Cmdlet {
     pub envs: EnvSet,
     pub common: bool,
     pub params: Vec<Param>,
+    /// Known by name from a docs listing only (`reference/listings/`): its parameters are not
+    /// recorded, so none of them is checked, and an empty `envs` means the listing did not say
+    /// where it exists (not that it exists nowhere).
+    pub names_only: bool,
 }
 
 impl Cmdlet {
@@ -146,7 +150,10 @@ struct RawCmdlet {
     env: Vec<String>,
     #[serde(default = "yes")]
     common: bool,
+    #[serde(default)]
     params: BTreeMap<String, RawParam>,
+    #[serde(default)]
+    names_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -194,6 +201,7 @@ impl Catalog {
                     envs,
                     common: c.common,
                     params,
+                    names_only: c.names_only,
                 },
             );
         }

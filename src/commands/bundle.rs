@@ -92,6 +92,7 @@ impl Progress {
             &i.mailboxes,
             &i.stats,
             &i.permissions,
+            &i.contacts,
         ]
         .into_iter()
         .flatten()

@@ -31,6 +31,7 @@ members = "members.csv"
 # mailboxes = "mailboxes.csv"
 # stats = "mailbox-stats.csv"
 # permissions = "permissions.csv"
+# contacts = "contacts.csv"
 
 [limits]
 # Message size limits in MB; Exchange Online allows at most 150.

@@ -9,7 +9,8 @@ use crate::project::Project;
 use super::json_text;
 use crate::rules::{self, LintRequest};
 
-pub fn run(args: LintArgs) -> Result<Exit> {
+pub fn run(mut args: LintArgs) -> Result<Exit> {
+    project_folder(&mut args)?;
     let project = Project::load(&args.project)?;
     let kind = args
         .kind
@@ -24,6 +25,7 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         &i.mailboxes,
         &i.stats,
         &i.permissions,
+        &i.contacts,
     ]
     .iter()
     .any(|p| p.is_some());
@@ -56,4 +58,28 @@ pub fn run(args: LintArgs) -> Result<Exit> {
     }
     let failing = report.errors() > 0 || (args.strict && report.warnings() > 0);
     Ok(if failing { Exit::Findings } else { Exit::Clean })
+}
+
+/// `cutover lint FOLDER`: a project folder (one holding a cutover.toml) is that project, linted
+/// as with `--config FOLDER/cutover.toml`, so its missing tenant or domains are S012 errors.
+fn project_folder(args: &mut LintArgs) -> Result<()> {
+    let Some(i) = args.files.iter().position(|f| f.is_dir()) else {
+        return Ok(());
+    };
+    let dir = args.files.remove(i);
+    let config = dir.join(crate::project::DEFAULT_CONFIG);
+    if !config.is_file() {
+        return Err(Error::Usage(format!(
+            "{} is a folder without a {}: give the files to lint, or the project folder",
+            dir.display(),
+            crate::project::DEFAULT_CONFIG
+        )));
+    }
+    if args.project.config.is_some() || args.files.iter().any(|f| f.is_dir()) {
+        return Err(Error::Usage(
+            "lint one project at a time: a project folder, or --config".into(),
+        ));
+    }
+    args.project.config = Some(config);
+    Ok(())
 }

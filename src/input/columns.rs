@@ -72,10 +72,12 @@ pub enum Column {
     /// and replies to old mail address it, so it becomes an X500 address in the tenant.
     LegacyExchangeDn,
     AccessControlType,
+    /// A mail contact's outside address (`SMTP:someone@example.net` in Get-MailContact).
+    ExternalEmail,
 }
 
 impl Column {
-    pub const COUNT: usize = Column::AccessControlType as usize + 1;
+    pub const COUNT: usize = Column::ExternalEmail as usize + 1;
 
     /// The header cutover writes for this column (templates, exports).
     pub fn canonical(self) -> &'static str {
@@ -136,6 +138,7 @@ impl Column {
             GrantSendOnBehalfTo => "GrantSendOnBehalfTo",
             LegacyExchangeDn => "LegacyExchangeDN",
             AccessControlType => "AccessControlType",
+            ExternalEmail => "ExternalEmailAddress",
         }
     }
 
@@ -405,6 +408,22 @@ static PERMISSIONS: Synonyms = &[
     (C::GrantSendOnBehalfTo, &["grantsendonbehalfto"]),
 ];
 
+static CONTACTS: Synonyms = &[
+    (C::Name, &["name"]),
+    (C::DisplayName, &["displayname"]),
+    (C::Alias, &["alias", "mailnickname"]),
+    (
+        C::ExternalEmail,
+        &["externalemailaddress", "targetaddress", "externaladdress"],
+    ),
+    (
+        C::PrimarySmtp,
+        &["primarysmtpaddress", "windowsemailaddress", "mail"],
+    ),
+    (C::EmailAddresses, &["emailaddresses", "proxyaddresses"]),
+    (C::LegacyExchangeDn, &["legacyexchangedn"]),
+];
+
 fn synonyms(kind: FileKind) -> Synonyms {
     match kind {
         FileKind::Users => USERS,
@@ -413,6 +432,7 @@ fn synonyms(kind: FileKind) -> Synonyms {
         FileKind::Mailboxes => MAILBOXES,
         FileKind::MailboxStats => STATS,
         FileKind::Permissions => PERMISSIONS,
+        FileKind::Contacts => CONTACTS,
     }
 }
 
@@ -437,6 +457,8 @@ pub fn required(kind: FileKind) -> &'static [&'static [Column]] {
         ]],
         FileKind::MailboxStats => &[&[C::TotalItemSize]],
         FileKind::Permissions => &[&[C::Identity], &[C::User]],
+        // New-MailContact needs both.
+        FileKind::Contacts => &[&[C::Name], &[C::ExternalEmail]],
     }
 }
 
@@ -521,6 +543,15 @@ pub fn canonical_headers(kind: FileKind) -> &'static [Column] {
             C::IsInherited,
             C::Deny,
         ],
+        FileKind::Contacts => &[
+            C::Name,
+            C::DisplayName,
+            C::Alias,
+            C::ExternalEmail,
+            C::PrimarySmtp,
+            C::EmailAddresses,
+            C::LegacyExchangeDn,
+        ],
     }
 }
 
@@ -544,6 +575,8 @@ fn signatures(kind: FileKind) -> &'static [&'static [Column]] {
         ],
         FileKind::MailboxStats => &[&[C::TotalItemSize], &[C::ItemCount]],
         FileKind::Permissions => &[&[C::User, C::AccessRights], &[C::User, C::ExtendedRights]],
+        // Only a contact has an outside address of its own.
+        FileKind::Contacts => &[&[C::ExternalEmail]],
     }
 }
 

@@ -16,16 +16,18 @@ pub enum FileKind {
     Mailboxes,
     MailboxStats,
     Permissions,
+    Contacts,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 6] = [
+    pub const ALL: [FileKind; 7] = [
         FileKind::Users,
         FileKind::Groups,
         FileKind::Members,
         FileKind::Mailboxes,
         FileKind::MailboxStats,
         FileKind::Permissions,
+        FileKind::Contacts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +38,7 @@ impl FileKind {
             FileKind::Mailboxes => "mailboxes",
             FileKind::MailboxStats => "mailbox-stats",
             FileKind::Permissions => "permissions",
+            FileKind::Contacts => "contacts",
         }
     }
 
@@ -68,9 +71,10 @@ impl FromStr for FileKind {
                 FileKind::MailboxStats
             }
             "permissions" | "permission" => FileKind::Permissions,
+            "contacts" | "contact" | "mail-contacts" => FileKind::Contacts,
             _ => {
                 return Err(Error::Usage(format!(
-                "unknown kind '{s}': use users, groups, members, mailboxes, mailbox-stats or permissions"
+                "unknown kind '{s}': use users, groups, members, mailboxes, mailbox-stats, permissions or contacts"
             )))
             }
         })

@@ -10,7 +10,7 @@ use crate::input::{self, country, Column, FileKind, OpenError, Options, Row};
 use crate::project::Project;
 
 use super::address::{parse_proxy, split_multi};
-use super::{Group, GroupKind, Membership, Origin, ProxyAddress, Secret, Tenant, User};
+use super::{Contact, Group, GroupKind, Membership, Origin, ProxyAddress, Secret, Tenant, User};
 
 /// Reads every input the project names (users, groups, members, and through the audit loaders
 /// mailboxes, statistics and permissions) into a `Tenant`. Callers lint first: the loaders'
@@ -50,6 +50,13 @@ pub fn load_tenant(project: &Project) -> Result<Tenant> {
                     group: group.to_string(),
                     member: member.to_string(),
                 });
+            }
+        })?;
+    }
+    if let Some(p) = &project.inputs.contacts {
+        for_each_row(project, p, FileKind::Contacts, |o, r| {
+            if let Some(c) = contact(o, r) {
+                t.contacts.push(c);
             }
         })?;
     }
@@ -208,6 +215,31 @@ fn group(origin: Origin, r: &Row<'_>) -> Option<Group> {
             .and_then(parse_bool)
             .map(|require| !require),
         name,
+    })
+}
+
+/// A contact's outside address as Exchange writes it (`SMTP:a@example.net`), bare and
+/// lower-case: the contacts step's identity and the key members are matched by.
+pub fn contact_address(value: &str) -> String {
+    let v = value.trim();
+    let bare = match v.split_once(':') {
+        Some((kind, rest)) if kind.eq_ignore_ascii_case("smtp") => rest,
+        _ => v,
+    };
+    bare.trim().to_lowercase()
+}
+
+fn contact(origin: Origin, r: &Row<'_>) -> Option<Contact> {
+    let name = owned(r, Column::Name)?;
+    let external = contact_address(r.value(Column::ExternalEmail)?);
+    if external.is_empty() {
+        return None;
+    }
+    Some(Contact {
+        origin,
+        name,
+        external,
+        legacy_dn: owned(r, Column::LegacyExchangeDn),
     })
 }
 

@@ -100,6 +100,17 @@ pub struct Group {
     pub accept_external: Option<bool>,
 }
 
+/// A mail contact from the source's contacts export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contact {
+    pub origin: Origin,
+    pub name: String,
+    /// The outside address, lower-case, without its `SMTP:` prefix.
+    pub external: String,
+    /// The source contact's legacyExchangeDN: its cloud contact gets it as an X500 address.
+    pub legacy_dn: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Membership {
     pub origin: Origin,
@@ -118,4 +129,5 @@ pub struct Tenant {
     pub mailboxes: Vec<Mailbox>,
     pub stats: Vec<MailboxStats>,
     pub permissions: Vec<Permission>,
+    pub contacts: Vec<Contact>,
 }

@@ -5,7 +5,7 @@
 //! resumed run knows what it already did. Steps come in run order; each op becomes one row
 //! of its step's data file and exactly one result record at run time.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use foldhash::HashSet;
 
@@ -314,9 +314,16 @@ struct Builder<'a> {
     manual: Vec<ManualStep>,
     notes: Vec<String>,
     findings: Vec<Finding>,
+    /// The synced users: the Exchange Online preflight checks that none carries its on-premises
+    /// mailbox GUID into the tenant.
+    exchange_guid_checks: Vec<String>,
+
     /// Built before the steps: the migration steps are generated from its waves.
     migration: Option<migration::MigrationPlan>,
 }
+
+/// The op-id prefix of the preflight's per-user ExchangeGuid check.
+pub const EXCHANGE_GUID_OP: &str = "preflight:exchange-guid:";
 
 fn lower(s: &str) -> String {
     s.trim().to_lowercase()
@@ -355,6 +362,8 @@ impl<'a> Builder<'a> {
             manual: Vec::new(),
             notes: Vec::new(),
             findings: Vec::new(),
+            exchange_guid_checks: Vec::new(),
+
             migration: None,
         }
     }
@@ -401,6 +410,15 @@ impl<'a> Builder<'a> {
                     list.push((name, min));
                 }
             }
+        }
+        // The ExchangeGuid prerequisite runs in the Exchange Online preflight, whatever else the
+        // bundle does there (Get-EXORecipient, ExchangeOnlineManagement 3).
+        if !self.exchange_guid_checks.is_empty()
+            && !exchange
+                .iter()
+                .any(|(n, _)| *n == "ExchangeOnlineManagement")
+        {
+            exchange.push(("ExchangeOnlineManagement", "3.0.0"));
         }
         // Sign-in needs Authentication whatever else is used.
         if !graph.is_empty()
@@ -454,8 +472,21 @@ impl<'a> Builder<'a> {
             if modules.is_empty() {
                 continue;
             }
+            let mut ops = checks(prefix, modules, connect);
+            if kind == StepKind::PreflightExchange {
+                // The msExchMailboxGuid prerequisite of synced identities, after the sign-in.
+                for upn in &self.exchange_guid_checks {
+                    ops.push(op(
+                        format!("{EXCHANGE_GUID_OP}{}", lower(upn)),
+                        "check",
+                        upn,
+                        Change::Check,
+                        ["exchange-guid", upn.as_str(), ""],
+                    ));
+                }
+            }
             let before = self.steps.len();
-            self.push(kind, checks(prefix, modules, connect));
+            self.push(kind, ops);
             front.extend(self.steps.drain(before..));
         }
         self.steps.splice(0..0, front);
@@ -521,6 +552,7 @@ impl<'a> Builder<'a> {
             ("mailbox-stats", "mailbox-stats.csv"),
             ("groups", "groups.csv"),
             ("members", "members.csv"),
+            ("contacts", "contacts.csv"),
             ("permissions", "permissions.csv"),
         ];
         let ops = exports
@@ -568,6 +600,10 @@ impl<'a> Builder<'a> {
                 .clone()
                 .or_else(|| self.project.usage_location.clone());
             if synced {
+                // A synced user whose on-premises mailbox GUID reached Exchange Online stays a
+                // MailUser when licensed, here or by group-based licensing: checked for every
+                // synced user before anything changes.
+                self.exchange_guid_checks.push(upn.to_string());
                 users_ops.push(op(
                     format!("users:verify-synced:{key}"),
                     "verify",
@@ -827,7 +863,10 @@ impl<'a> Builder<'a> {
         if self.project.identity == IdentityMode::Synced {
             // Entra Connect syncs the groups, contacts and memberships too: Exchange Online
             // refuses writes to them (write scope), so the jump box gets no step for them.
-            if !(self.tenant.groups.is_empty() && self.tenant.memberships.is_empty()) {
+            if !(self.tenant.groups.is_empty()
+                && self.tenant.memberships.is_empty()
+                && self.tenant.contacts.is_empty())
+            {
                 self.manual.push(SYNCED_GROUPS);
             }
             return;
@@ -893,7 +932,14 @@ impl<'a> Builder<'a> {
         }
         let alias_ops = self.group_aliases();
         let dir = TenantDirectory::new(self.tenant);
-        let mut contacts = BTreeSet::new();
+        // Every contact of the source's contacts export (name, legacyExchangeDN), then the
+        // members outside the accepted domains; keyed by the outside address.
+        let mut contacts: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+        for c in &self.tenant.contacts {
+            contacts
+                .entry(c.external.clone())
+                .or_insert_with(|| (c.name.trim().to_string(), c.legacy_dn.clone()));
+        }
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
@@ -941,7 +987,9 @@ impl<'a> Builder<'a> {
                         continue;
                     };
                     if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
-                        contacts.insert(name.clone());
+                        contacts
+                            .entry(name.clone())
+                            .or_insert_with(|| (name.clone(), None));
                     }
                     name
                 }
@@ -958,10 +1006,14 @@ impl<'a> Builder<'a> {
         }
         let contact_ops = contacts
             .into_iter()
-            .map(|c| {
+            .map(|(c, (name, legacy_dn))| {
+                // The state export knows contacts, not their addresses: one with an X500 to
+                // add may still change.
                 let change = self.change(|s| {
-                    if s.contacts.contains(&c) {
+                    if s.contacts.contains(&c) && legacy_dn.is_none() {
                         Change::Unchanged
+                    } else if s.contacts.contains(&c) {
+                        Change::Update
                     } else {
                         Change::Create
                     }
@@ -971,7 +1023,7 @@ impl<'a> Builder<'a> {
                     "ensure",
                     &c,
                     change,
-                    [c.clone(), c.clone()],
+                    [name, c.clone(), legacy_dn.unwrap_or_default()],
                 )
             })
             .collect();
@@ -1297,9 +1349,9 @@ impl<'a> Builder<'a> {
                 self.push(StepKind::SourceThrottlingRevert, ops);
             }
         }
-        // The impersonation grant goes once the last pass is done (Exchange 2010 and later:
-        // the RBAC assignment the impersonation step made; 2007's AD rights are by hand).
-        if self.project.source_version >= SourceVersion::Ex2010 {
+        // The impersonation grant goes once the last pass is done: the RBAC assignment the
+        // impersonation step made (2010 and later), or 2007's two AD extended rights.
+        {
             let acct = self
                 .step_ops(StepKind::SourceImpersonation)
                 .and_then(|ops| ops.iter().find(|o| o.action == "grant"))

@@ -21,17 +21,7 @@ pub enum Prepared {
 pub fn prepare(project: &Project, state: Option<&State>) -> Result<Prepared> {
     // Without them the bundle has no domains step, every address check is skipped and mail
     // to the tenant's domains has nowhere to land: refuse rather than write it silently.
-    let mut missing = Vec::new();
-    if project.domains.is_empty() {
-        missing.push("the accepted domains ([tenant] domains in cutover.toml, or --domain)");
-    }
-    if project
-        .tenant
-        .as_deref()
-        .map_or(true, |t| t.trim().is_empty())
-    {
-        missing.push("the tenant ([tenant] name = \"NAME.onmicrosoft.com\", or --tenant)");
-    }
+    let missing = rules::settings::missing_tenant_settings(project);
     if !missing.is_empty() {
         return Err(crate::error::Error::Usage(format!(
             "the project does not name {}",

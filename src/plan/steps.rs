@@ -166,7 +166,7 @@ impl StepKind {
                 "Relax EWS throttling for the migration account on the source"
             }
             StepKind::SourceExport => {
-                "Export mailboxes, statistics, groups, members and permissions"
+                "Export mailboxes, statistics, groups, members, contacts and permissions"
             }
             StepKind::Domains => "Add and verify accepted domains in the tenant",
             StepKind::Users => "Ensure cloud users (Microsoft Graph)",
@@ -180,7 +180,7 @@ impl StepKind {
             StepKind::Aliases => "Add secondary addresses (aliases)",
             StepKind::Groups => "Ensure distribution groups",
             StepKind::GroupAliases => "Add the groups' secondary addresses",
-            StepKind::Contacts => "Ensure mail contacts for external members",
+            StepKind::Contacts => "Ensure mail contacts (the source's and external members')",
             StepKind::Members => "Add group members (users, contacts, nested groups)",
             StepKind::Limits => {
                 "Message size limits on every planned mailbox, the mailboxes beyond the plan and every mailbox plan"
@@ -251,7 +251,7 @@ impl StepKind {
                 "Type",
                 "RequireSenderAuthenticationEnabled",
             ],
-            StepKind::Contacts => &["Name", "ExternalEmailAddress"],
+            StepKind::Contacts => &["Name", "ExternalEmailAddress", "LegacyExchangeDN"],
             StepKind::Members => &["Group", "Member"],
             StepKind::Limits => &["Scope", "Identity", "MaxSendSize", "MaxReceiveSize"],
             StepKind::Permissions => &["Mailbox", "Trustee", "Right", "AutoMapping"],

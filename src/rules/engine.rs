@@ -110,6 +110,7 @@ pub fn lint(req: &LintRequest<'_>) -> Result<LintReport> {
         (&i.mailboxes, FileKind::Mailboxes),
         (&i.stats, FileKind::MailboxStats),
         (&i.permissions, FileKind::Permissions),
+        (&i.contacts, FileKind::Contacts),
     ]
     .into_iter()
     .filter_map(|(p, k)| {
@@ -504,8 +505,9 @@ fn order(kind: Option<FileKind>) -> u8 {
         Some(FileKind::Mailboxes) => 2,
         Some(FileKind::MailboxStats) => 3,
         Some(FileKind::Permissions) => 4,
-        Some(FileKind::Members) => 5,
-        None => 6,
+        Some(FileKind::Contacts) => 5,
+        Some(FileKind::Members) => 6,
+        None => 7,
     }
 }
 
@@ -746,6 +748,7 @@ impl RowState {
             Some(FileKind::Groups) => groups::check_group(st, row),
             Some(FileKind::Members) => groups::check_member(st, row),
             Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, row),
+            Some(FileKind::Contacts) => super::contacts::check_contact(st, row),
             _ => {}
         }
     }

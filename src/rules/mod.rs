@@ -2,7 +2,7 @@
 //! `cutover rules` prints and the docs are generated from.
 //!
 //! Codes: `F` file level, `U` users, `A` addresses, `D` export damage, `G` groups and members,
-//! `S` project settings (schedule, notices, mail filter).
+//! `C` contacts, `S` project settings (schedule, notices, mail filter, tenant and domains).
 //! `lint` streams every file once, keeping only unique-key indexes, then runs the cross-file
 //! checks (member resolution, nesting cycles) on those indexes.
 
@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::diag::Severity;
 
 pub mod address;
+pub mod contacts;
 mod cycles;
 pub mod damage;
 mod engine;
@@ -157,6 +158,9 @@ pub static RULES: &[Rule] = &[
     settings::MIGRATION_FIT,
     settings::MIGRATION_CUTOVER_LIMIT,
     settings::MIGRATION_CUTOVER_SIZE,
+    settings::PROJECT_TENANT,
+    contacts::INCOMPLETE,
+    contacts::LEGACY_DN,
     users::UPN_BLANK,
     users::UPN_SYNTAX,
     users::UPN_LENGTH,
@@ -190,7 +194,7 @@ mod tests {
         assert_eq!(codes.len(), RULES.len());
         for r in RULES {
             assert!(
-                r.code.len() == 4 && "FUADGS".contains(&r.code[..1]),
+                r.code.len() == 4 && "FUADGSC".contains(&r.code[..1]),
                 "{}",
                 r.code
             );

@@ -73,6 +73,32 @@ pub const NOTICES_SETTINGS: Rule = Rule {
     explanation: "The notices are sent from [notices] sender through Microsoft Graph (Send-MgUserMail -UserId sender) and written as .eml files From that address; templates and clients are read from the project folder. A value that is not one address, an unknown message name or a missing file would stop `cutover notices` or the send step.",
 };
 
+pub const PROJECT_TENANT: Rule = Rule {
+    code: "S012",
+    name: "project-tenant-domains",
+    severity: Error,
+    summary: "the project does not name its accepted domains or its tenant",
+    hint: "set [tenant] domains = [\"contoso.com\"] and name = \"contoso.onmicrosoft.com\" in cutover.toml (or --domain / --tenant)",
+    explanation: "A project's addresses and UPNs are checked against its accepted domains and its *.onmicrosoft.com tenant domain, and the bundle's domains step adds and verifies them; without them those checks are skipped and `cutover plan` and `cutover bundle` refuse the project. So a lint of a project (a cutover.toml, given with --config or found in the current folder, or a project folder given as `cutover lint FOLDER`) reports their absence as this error. A lint of files alone, with no cutover.toml, is a quick look at exports: it has no project to ask, so it skips this rule and the domain checks (U004, A002) unless --domain / --tenant are given.",
+};
+
+/// What a project must name before anything is planned: the one list that `lint` (S012),
+/// `plan` and `bundle` share.
+pub fn missing_tenant_settings(project: &Project) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if project.domains.is_empty() {
+        missing.push("the accepted domains ([tenant] domains in cutover.toml, or --domain)");
+    }
+    if project
+        .tenant
+        .as_deref()
+        .map_or(true, |t| t.trim().is_empty())
+    {
+        missing.push("the tenant ([tenant] name = \"NAME.onmicrosoft.com\", or --tenant)");
+    }
+    missing
+}
+
 pub const MIGRATION_SETTINGS: Rule = Rule {
     code: "S008",
     name: "migration-settings",
@@ -125,12 +151,33 @@ fn finding(project: &Project, rule: &Rule, message: String, value: Option<String
 /// Every settings finding for the project.
 pub fn check(project: &Project) -> Vec<Finding> {
     let mut out = Vec::new();
+    tenant_settings(project, &mut out);
     schedule(project, &mut out);
     notices_settings(project, &mut out);
     templates_check(project, &mut out);
     mail_filter_check(project, &mut out);
     migration_check(project, &mut out);
     out
+}
+
+/// Only for a project read from a cutover.toml: a lint of files alone has no project to ask.
+fn tenant_settings(project: &Project, out: &mut Vec<Finding>) {
+    if project.config.is_none() {
+        return;
+    }
+    let missing = missing_tenant_settings(project);
+    if !missing.is_empty() {
+        out.push(finding(
+            project,
+            &PROJECT_TENANT,
+            format!(
+                "the project does not name {}; plan and bundle refuse it (a lint of files \
+                 without a cutover.toml skips this check)",
+                missing.join(" or ")
+            ),
+            None,
+        ));
+    }
 }
 
 /// `[migration]` by itself, then (with an engine) the schedule against the loaded inputs.

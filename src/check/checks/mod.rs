@@ -12,7 +12,9 @@ use std::collections::HashSet;
 
 use tree_sitter::Tree;
 
-use crate::check::catalog::{match_param, starts_with_ignore_case, Catalog, Cmdlet, ParamMatch};
+use crate::check::catalog::{
+    match_param, starts_with_ignore_case, Catalog, Cmdlet, EnvSet, ParamMatch,
+};
 use crate::check::known;
 use crate::check::rules;
 use crate::check::script::{self, Arg, Command, ResolvedSplat, Script, Value};
@@ -216,7 +218,10 @@ impl Checker<'_, '_> {
             return;
         }
         if let Some(cmdlet) = self.catalog.cmdlet(&name) {
-            if !self.targets.iter().any(|t| cmdlet.envs.has(*t)) {
+            // A name-only entry without environments: the docs listing did not say where it
+            // exists, so its absence from the target is unknown, not a finding.
+            let where_unknown = cmdlet.names_only && cmdlet.envs == EnvSet::default();
+            if !where_unknown && !self.targets.iter().any(|t| cmdlet.envs.has(*t)) {
                 let in_module_function = self.is_module() && cmd.scope != 0;
                 let rule = if in_module_function {
                     &rules::MODULE_OTHER_TARGET
@@ -236,8 +241,11 @@ impl Checker<'_, '_> {
                 );
                 return;
             }
-            for g in &given {
-                self.check_param(cmdlet, g);
+            // Parameters of a name-only entry are not recorded: none is ever reported unknown.
+            if !cmdlet.names_only {
+                for g in &given {
+                    self.check_param(cmdlet, g);
+                }
             }
             self.check_cmdlet_patterns(cmdlet, cmd, &given);
             return;
