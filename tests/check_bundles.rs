@@ -69,11 +69,14 @@ fn samples_with_migration(dir: &std::path::Path, migration: &str) -> String {
     }
     let config = dir.join("cutover.toml");
     let toml = std::fs::read_to_string(&config).expect("toml");
-    // The samples' own [migration] table (their last) gives way to the case's.
-    let kept = match toml.find("\n[migration]\n") {
-        Some(at) => &toml[..at + 1],
-        None => &toml[..],
-    };
+    // The samples' own [migration] table gives way to the case's.
+    let mut kept = toml;
+    if let Some(at) = kept.find("\n[migration]\n") {
+        let end = kept[at + 1..]
+            .find("\n[")
+            .map_or(kept.len(), |e| at + 1 + e + 1);
+        kept.replace_range(at + 1..end, "");
+    }
     std::fs::write(&config, format!("{kept}\n[migration]\n{migration}")).expect("write");
     config.display().to_string()
 }

@@ -16,9 +16,12 @@ fn project(dir: &Path, extra: &str) -> PathBuf {
     cutover::demo::write_samples(&samples).unwrap();
     let config = samples.join("cutover.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
-    // The samples' own [migration] table (their last) gives way to the test's.
+    // The samples' own [migration] table gives way to the test's.
     if let Some(at) = text.find("\n[migration]\n") {
-        text.truncate(at + 1);
+        let end = text[at + 1..]
+            .find("\n[")
+            .map_or(text.len(), |e| at + 1 + e + 1);
+        text.replace_range(at + 1..end, "");
     }
     text.push_str(extra);
     std::fs::write(&config, text).unwrap();
