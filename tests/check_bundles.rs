@@ -1,6 +1,7 @@
 //! The generator's own output must pass `cutover check`: every step of a bundle for the
 //! samples, for every source version and both identity modes, against the step's target.
 
+mod samples_config;
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -69,15 +70,7 @@ fn samples_with_migration(dir: &std::path::Path, migration: &str) -> String {
     }
     let config = dir.join("cutover.toml");
     let toml = std::fs::read_to_string(&config).expect("toml");
-    // The samples' own [migration] table gives way to the case's.
-    let mut kept = toml;
-    if let Some(at) = kept.find("\n[migration]\n") {
-        let end = kept[at + 1..]
-            .find("\n[")
-            .map_or(kept.len(), |e| at + 1 + e + 1);
-        kept.replace_range(at + 1..end, "");
-    }
-    std::fs::write(&config, format!("{kept}\n[migration]\n{migration}")).expect("write");
+    std::fs::write(&config, samples_config::with_migration(&toml, migration)).expect("write");
     config.display().to_string()
 }
 

@@ -1,6 +1,7 @@
 //! `[migration]` on the demo project: the schedule in PLAN.md (reviewed snapshot of its
 //! section), plan.json and the bundle's mailbox list, and a schedule that cannot fit refused.
 
+mod samples_config;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -10,25 +11,18 @@ fn cutover() -> Command {
     Command::cargo_bin("cutover").unwrap()
 }
 
-/// The demo samples with `extra` appended to their cutover.toml.
-fn project(dir: &Path, extra: &str) -> PathBuf {
+/// The demo samples with `migration` as their `[migration]` table.
+fn project(dir: &Path, migration: &str) -> PathBuf {
     let samples = dir.join("samples");
     cutover::demo::write_samples(&samples).unwrap();
     let config = samples.join("cutover.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    // The samples' own [migration] table gives way to the test's.
-    if let Some(at) = text.find("\n[migration]\n") {
-        let end = text[at + 1..]
-            .find("\n[")
-            .map_or(text.len(), |e| at + 1 + e + 1);
-        text.replace_range(at + 1..end, "");
-    }
-    text.push_str(extra);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = samples_config::with_migration(&text, migration);
     std::fs::write(&config, text).unwrap();
     config
 }
 
-const MIGRATION: &str = "\n[migration]\nengine = \"migrationwiz\"\nprestage_start = 2027-01-11\nwave_size = 4\ncustomer = \"Contoso\"\n";
+const MIGRATION: &str = "engine = \"migrationwiz\"\nprestage_start = 2027-01-11\nwave_size = 4\ncustomer = \"Contoso\"\n";
 
 /// PLAN.md's migration section alone (the steps around it belong to other features).
 fn section(md: &str) -> &str {

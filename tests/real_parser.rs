@@ -5,6 +5,7 @@
 //! (`check::decode_script`): without a BOM, Windows PowerShell reads Windows-1252, pwsh UTF-8.
 
 mod pwsh;
+mod samples_config;
 
 use std::path::{Path, PathBuf};
 
@@ -143,7 +144,7 @@ fn generated_migration(work: &Path) -> Vec<Case> {
         }
         let config = dir.join("cutover.toml");
         let toml = std::fs::read_to_string(&config).expect("toml");
-        std::fs::write(&config, format!("{toml}\n[migration]\n{table}")).expect("write");
+        std::fs::write(&config, samples_config::with_migration(&toml, table)).expect("write");
         let out = dir.join("bundle");
         Command::cargo_bin("cutover")
             .expect("binary")
