@@ -25,22 +25,7 @@ fn every_generated_step_passes_check_for_its_target() {
                 .arg(&secrets)
                 .assert()
                 .code(0);
-            let report = cutover()
-                .args(["check", "--format", "json", "--bundle"])
-                .arg(&out)
-                .output()
-                .expect("run check");
-            let v: Value = serde_json::from_slice(&report.stdout).expect("json report");
-            let problems: Vec<&Value> = v["findings"]
-                .as_array()
-                .expect("findings")
-                .iter()
-                .filter(|f| f["severity"] != "info")
-                .collect();
-            assert!(
-                problems.is_empty() && report.status.code() == Some(0),
-                "{version} {identity}: {problems:#?}"
-            );
+            let v = check_clean(&out, &format!("{version} {identity}"));
             // The module is checked against the targets of the steps that load it: its
             // jump-box connection functions are not "missing" on the source server.
             let ps005: Vec<&Value> = v["findings"]
@@ -112,21 +97,27 @@ fn migration_steps_pass_check_for_their_targets() {
             out.join(format!("steps/{expect}.ps1")).exists(),
             "{version} {identity}: no {expect}"
         );
-        let report = cutover()
-            .args(["check", "--format", "json", "--bundle"])
-            .arg(&out)
-            .output()
-            .expect("run check");
-        let v: Value = serde_json::from_slice(&report.stdout).expect("json report");
-        let problems: Vec<&Value> = v["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .filter(|f| f["severity"] != "info")
-            .collect();
-        assert!(
-            problems.is_empty() && report.status.code() == Some(0),
-            "{version} {identity}: {problems:#?}"
-        );
+        check_clean(&out, &format!("{version} {identity}"));
     }
+}
+
+/// `cutover check --bundle` on `out`: exit 0 and nothing above info. Returns the JSON report.
+fn check_clean(out: &std::path::Path, what: &str) -> Value {
+    let report = cutover()
+        .args(["check", "--format", "json", "--bundle"])
+        .arg(out)
+        .output()
+        .expect("run check");
+    let v: Value = serde_json::from_slice(&report.stdout).expect("json report");
+    let problems: Vec<&Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .collect();
+    assert!(
+        problems.is_empty() && report.status.code() == Some(0),
+        "{what}: {problems:#?}"
+    );
+    v
 }
