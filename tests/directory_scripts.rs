@@ -52,6 +52,31 @@ fn bundle(d: &Path, domains: &[&str]) {
     cmd.assert().success();
 }
 
+/// `cutover bundle` in `d` of `users.csv` for contoso.com into `d/b`, with `extra` arguments.
+fn bundle_with(d: &Path, extra: &[&str]) {
+    Command::cargo_bin("cutover")
+        .unwrap()
+        .current_dir(d)
+        .args([
+            "bundle",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--domain",
+            "contoso.com",
+        ])
+        .args([
+            "--usage-location",
+            "US",
+            "--users",
+            "users.csv",
+            "--out",
+            "b",
+        ])
+        .args(extra)
+        .assert()
+        .success();
+}
+
 /// Runs a bundle step twice in one pwsh with `stub` appended to the real module; returns stdout.
 fn run_twice(d: &Path, step: &str, stub: &str) -> String {
     let module = std::fs::read_to_string(
@@ -245,26 +270,7 @@ fn source_export_goes_on(version: &str, runtime: &str) {
         "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
     )
     .unwrap();
-    Command::cargo_bin("cutover")
-        .unwrap()
-        .current_dir(d)
-        .args([
-            "bundle",
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--domain",
-            "contoso.com",
-            "--usage-location",
-            "US",
-            "--users",
-            "users.csv",
-            "--source-version",
-            version,
-            "--out",
-            "b",
-        ])
-        .assert()
-        .success();
+    bundle_with(d, &["--source-version", version]);
     let module = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("ps-modules")
@@ -371,26 +377,7 @@ fn the_impersonation_revert_removes_only_the_bundles_assignment_once() {
         "[source]\nversion = \"2016\"\nmigration_account = 'CONTOSO\\svc-mig'\n",
     )
     .unwrap();
-    Command::cargo_bin("cutover")
-        .unwrap()
-        .current_dir(d)
-        .args([
-            "bundle",
-            "--config",
-            "cutover.toml",
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--domain",
-            "contoso.com",
-            "--usage-location",
-            "US",
-            "--users",
-            "users.csv",
-            "--out",
-            "b",
-        ])
-        .assert()
-        .success();
+    bundle_with(d, &["--config", "cutover.toml"]);
     let stdout = run_twice(d, "91-source-impersonation-revert", REVERT_STUB);
     let calls = stdout
         .lines()
@@ -444,26 +431,7 @@ fn the_2007_impersonation_revert_removes_the_granted_rights_once() {
         "[source]\nversion = \"2007\"\nmigration_account = 'CONTOSO\\svc-mig'\n",
     )
     .unwrap();
-    Command::cargo_bin("cutover")
-        .unwrap()
-        .current_dir(d)
-        .args([
-            "bundle",
-            "--config",
-            "cutover.toml",
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--domain",
-            "contoso.com",
-            "--usage-location",
-            "US",
-            "--users",
-            "users.csv",
-            "--out",
-            "b",
-        ])
-        .assert()
-        .success();
+    bundle_with(d, &["--config", "cutover.toml"]);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("b/manifest.json")).unwrap()).unwrap();
     let step = manifest["steps"]
@@ -731,30 +699,17 @@ fn contacts_bundle(d: &Path) -> String {
          \"Kim Vendor\",\"Kim Vendor\",\"kim\",\"SMTP:kim@fabrikam.net\",\"kim@fabrikam.net\",\"SMTP:kim@fabrikam.net\",\"/o=Contoso/cn=Recipients/cn=kim\"\r\n",
     )
     .unwrap();
-    Command::cargo_bin("cutover")
-        .unwrap()
-        .current_dir(d)
-        .args([
-            "bundle",
-            "--tenant",
-            "contoso.onmicrosoft.com",
-            "--domain",
-            "contoso.com",
-            "--usage-location",
-            "US",
-            "--users",
-            "users.csv",
+    bundle_with(
+        d,
+        &[
             "--groups",
             "groups.csv",
             "--members",
             "members.csv",
             "--contacts",
             "contacts.csv",
-            "--out",
-            "b",
-        ])
-        .assert()
-        .success();
+        ],
+    );
     std::fs::read_to_string(d.join("b/data/14-contacts.csv")).unwrap()
 }
 
