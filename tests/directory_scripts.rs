@@ -77,6 +77,21 @@ fn bundle_with(d: &Path, extra: &[&str]) {
         .success();
 }
 
+/// A one-user bundle from `version` with a migration account (so its grant and revert steps exist).
+fn migration_account_bundle(d: &Path, version: &str) {
+    std::fs::write(
+        d.join("users.csv"),
+        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("cutover.toml"),
+        format!("[source]\nversion = \"{version}\"\nmigration_account = 'CONTOSO\\svc-mig'\n"),
+    )
+    .unwrap();
+    bundle_with(d, &["--config", "cutover.toml"]);
+}
+
 /// Runs a bundle step twice in one pwsh with `stub` appended to the real module; returns stdout.
 fn run_twice(d: &Path, step: &str, stub: &str) -> String {
     let module = std::fs::read_to_string(
@@ -367,17 +382,7 @@ function global:Remove-ManagementRoleAssignment { param($Identity, [switch]$Conf
 fn the_impersonation_revert_removes_only_the_bundles_assignment_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("users.csv"),
-        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("cutover.toml"),
-        "[source]\nversion = \"2016\"\nmigration_account = 'CONTOSO\\svc-mig'\n",
-    )
-    .unwrap();
-    bundle_with(d, &["--config", "cutover.toml"]);
+    migration_account_bundle(d, "2016");
     let stdout = run_twice(d, "91-source-impersonation-revert", REVERT_STUB);
     let calls = stdout
         .lines()
@@ -421,17 +426,7 @@ function global:Remove-ADPermission {
 fn the_2007_impersonation_revert_removes_the_granted_rights_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("users.csv"),
-        "UserPrincipalName,DisplayName\nann@contoso.com,Ann\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("cutover.toml"),
-        "[source]\nversion = \"2007\"\nmigration_account = 'CONTOSO\\svc-mig'\n",
-    )
-    .unwrap();
-    bundle_with(d, &["--config", "cutover.toml"]);
+    migration_account_bundle(d, "2007");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("b/manifest.json")).unwrap()).unwrap();
     let step = manifest["steps"]
