@@ -219,6 +219,9 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::MailboxesVerify => "steps/mailboxes-verify",
         StepKind::SharedMailboxes => "steps/shared-mailboxes",
         StepKind::SharedMailboxesVerify => "steps/shared-mailboxes-verify",
+        StepKind::SharedMailboxesLicence => "steps/shared-mailboxes-licence",
+        StepKind::SharedMailboxesConvert => "steps/shared-mailboxes-convert",
+        StepKind::SharedMailboxesUnlicence => "steps/shared-mailboxes-unlicence",
         StepKind::Aliases => "steps/aliases",
         StepKind::Groups => "steps/groups",
         StepKind::GroupAliases => "steps/group-aliases",
@@ -524,6 +527,7 @@ fn render_readme(
         "aliases_on_source": aliases_on_source,
         "is2010": plan.source_version == SourceVersion::Ex2010,
         "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
+
         "modules": readme_modules(plan),
         "id": {
             "preflight": StepKind::Preflight.id(),
@@ -534,6 +538,7 @@ fn render_readme(
             "mailboxes_verify": StepKind::MailboxesVerify.id(),
             "shared": StepKind::SharedMailboxes.id(),
             "shared_verify": StepKind::SharedMailboxesVerify.id(),
+
             "aliases": StepKind::Aliases.id(),
             "groups": StepKind::Groups.id(),
             "members": StepKind::Members.id(),
@@ -553,6 +558,15 @@ fn render_readme(
         .step(StepKind::PreflightExchange)
         .is_some_and(|s| s.ops.iter().any(|o| o.id.starts_with(EXCHANGE_GUID_OP))));
     ctx["id"]["preflight_exchange"] = json!(StepKind::PreflightExchange.id());
+    ctx["has_shared_convert"] = json!(has(StepKind::SharedMailboxesConvert));
+    ctx["has_shared_unlicence"] = json!(has(StepKind::SharedMailboxesUnlicence));
+    for (key, kind) in [
+        ("shared_licence", StepKind::SharedMailboxesLicence),
+        ("shared_convert", StepKind::SharedMailboxesConvert),
+        ("shared_unlicence", StepKind::SharedMailboxesUnlicence),
+    ] {
+        ctx["id"][key] = json!(kind.id());
+    }
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
 }

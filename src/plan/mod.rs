@@ -296,6 +296,15 @@ fn resource_mailboxes(tenant: &Tenant) -> impl Iterator<Item = &Mailbox> {
         .filter(|m| m.kind != RecipientKind::User && !mailbox_address(m).is_empty())
 }
 
+/// The `-Type` of a shared, room or equipment mailbox (New-Mailbox switch, Set-Mailbox value).
+fn resource_type(m: &Mailbox) -> &'static str {
+    match m.kind {
+        RecipientKind::Room => "Room",
+        RecipientKind::Equipment => "Equipment",
+        _ => "Shared",
+    }
+}
+
 /// The address a mailbox from the export is known by: its primary SMTP address, else its UPN.
 fn mailbox_address(m: &Mailbox) -> String {
     m.primary_smtp
@@ -685,9 +694,18 @@ impl<'a> Builder<'a> {
 
     /// Shared, room and equipment mailboxes have no user row, so the users step never makes
     /// them; without them their mail has nowhere to go and their permissions nothing to land on.
-    /// Synced: Entra Connect brings them from AD, so the step only verifies them.
+    /// Synced: see `synced_shared_mailboxes`.
     fn shared_mailboxes(&mut self) {
         let synced = self.project.identity == IdentityMode::Synced;
+        let sku = self
+            .project
+            .licence_sku
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        if let (true, Some(sku)) = (synced, sku) {
+            return self.synced_shared_mailboxes(sku.to_string());
+        }
         let mut ops = Vec::new();
         let mut seen = HashSet::default();
         for m in resource_mailboxes(self.tenant) {
@@ -695,12 +713,10 @@ impl<'a> Builder<'a> {
             if !seen.insert(address.clone()) {
                 continue;
             }
-            let kind = match m.kind {
-                RecipientKind::Room => "Room",
-                RecipientKind::Equipment => "Equipment",
-                _ => "Shared",
-            };
+            let kind = resource_type(m);
             if synced {
+                // No licence SKU to make the mailbox with: verified only, and the verify step
+                // says what to do for each one still a MailUser.
                 ops.push(op(
                     format!("shared-mailboxes:verify:{address}"),
                     "verify",
@@ -734,6 +750,87 @@ impl<'a> Builder<'a> {
             StepKind::SharedMailboxes
         };
         self.push(kind, ops);
+    }
+
+    /// Synced identities, no hybrid: Entra Connect brings an on-premises shared, room or
+    /// equipment mailbox's user, and Exchange Online shows it as a MailUser ("Any on premises
+    /// mailbox should be represented by a mail user object within the service", Microsoft's
+    /// archived blog "Office 365: Users have both a cloud and on premises mailbox",
+    /// learn.microsoft.com/archive/blogs/timmcmic/office-365-users-have-both-a-cloud-and-on-premises-mailbox).
+    /// Nothing in the cloud receives its migrated mail until a mailbox exists. With the
+    /// msExchMailboxGuid prerequisite met (00-preflight-exchange checks each one), licensing the
+    /// user makes Exchange Online create a user mailbox; it is converted with `Set-Mailbox
+    /// -Type Shared|Room|Equipment`; then the licence is removed, because a shared or resource
+    /// mailbox needs none unless it holds over 50 GB, has an archive or is on litigation hold
+    /// (learn.microsoft.com/microsoft-365/admin/email/about-shared-mailboxes). Those keep it
+    /// and the plan says why (the same reasons as the audit's M005).
+    fn synced_shared_mailboxes(&mut self, sku: String) {
+        use crate::audit::join::{join_stats, MailboxIndex};
+        let ix = MailboxIndex::new(&self.tenant.mailboxes);
+        let (usage, _) = join_stats(&ix, &self.tenant.mailboxes, &self.tenant.stats);
+        let location = opt(&self.project.usage_location);
+        let (mut licence, mut convert, mut unlicence) = (Vec::new(), Vec::new(), Vec::new());
+        let mut seen = HashSet::default();
+        for (i, m) in self.tenant.mailboxes.iter().enumerate() {
+            let address = mailbox_address(m);
+            if m.kind == RecipientKind::User || address.is_empty() || !seen.insert(address.clone())
+            {
+                continue;
+            }
+            let kind = resource_type(m);
+            let upn = m
+                .upn
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| address.clone());
+            self.exchange_guid_checks.push(upn.clone());
+            licence.push(op(
+                format!("shared-mailboxes:licence:{address}"),
+                "assign",
+                &upn,
+                Change::Update,
+                [
+                    upn.clone(),
+                    address.clone(),
+                    kind.to_string(),
+                    sku.clone(),
+                    location.clone(),
+                ],
+            ));
+            convert.push(op(
+                format!("shared-mailboxes:convert:{address}"),
+                "convert",
+                &address,
+                Change::Update,
+                [upn.clone(), address.clone(), kind.to_string()],
+            ));
+            let why = usage
+                .get(i)
+                .map(|u| crate::audit::checks::licence_reasons(m, u))
+                .unwrap_or_default();
+            if why.is_empty() {
+                unlicence.push(op(
+                    format!("shared-mailboxes:unlicence:{address}"),
+                    "remove",
+                    &upn,
+                    Change::Update,
+                    [upn.clone(), address.clone(), kind.to_string(), sku.clone()],
+                ));
+            } else {
+                self.notes.push(format!(
+                    "{}:{}: {} keeps its {sku} licence after conversion: it {} (a shared or resource mailbox needs a licence then; Exchange Online Plan 2 for over 50 GB or a hold)",
+                    m.origin.file,
+                    m.origin.line,
+                    address,
+                    why.join(", ")
+                ));
+            }
+        }
+        self.push(StepKind::SharedMailboxesLicence, licence);
+        self.push(StepKind::SharedMailboxesConvert, convert);
+        self.push(StepKind::SharedMailboxesUnlicence, unlicence);
     }
 
     fn aliases(&mut self) {
@@ -1097,6 +1194,7 @@ impl<'a> Builder<'a> {
             StepKind::MailboxesVerify,
             StepKind::SharedMailboxes,
             StepKind::SharedMailboxesVerify,
+            StepKind::SharedMailboxesConvert,
         ];
         for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
             for o in &s.ops {

@@ -140,6 +140,23 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 })
         })
         .collect();
+    // Synced shared mailboxes whose licence the plan takes back after conversion.
+    let unlicensed: BTreeSet<String> = plan["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|st| s(&st["kind"]) == "shared-mailboxes-unlicence")
+        .flat_map(|st| st["ops"].as_array().into_iter().flatten())
+        .filter_map(|op| op["values"].as_array()?.get(1).map(|a| key(s(a))))
+        .collect();
+    let has_licence = |u: &Value, part: &str| {
+        let sku = super::sku_id(part);
+        u["AssignedLicenses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|l| s(l) == sku)
+    };
     let mut c = Comparison::default();
     let mut planned_users = BTreeSet::new();
     let mut planned_rcp = BTreeSet::new();
@@ -200,14 +217,7 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 "licences" => {
                     let upn = v("UserPrincipalName");
                     planned_users.insert(upn.to_lowercase());
-                    let sku = super::sku_id(v("SkuPartNumber"));
-                    let ok = user(upn).is_some_and(|u| {
-                        u["AssignedLicenses"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .any(|l| s(l) == sku)
-                    });
+                    let ok = user(upn).is_some_and(|u| has_licence(u, v("SkuPartNumber")));
                     facts.push((format!("licence {} for {upn}", v("SkuPartNumber")), ok));
                 }
                 "mailboxes-verify" => {
@@ -218,7 +228,34 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                     });
                     facts.push((format!("mailbox of {upn}"), ok));
                 }
-                "shared-mailboxes" | "shared-mailboxes-verify" => {
+                // Synced: the licence is a means, not an end. Its user must exist; the licence
+                // itself is a fact only where the plan keeps it (no unlicence operation).
+                "shared-mailboxes-licence" => {
+                    let upn = v("UserPrincipalName");
+                    planned_users.insert(upn.to_lowercase());
+                    match user(upn) {
+                        None => facts.push((format!("user {upn}"), false)),
+                        Some(u) => {
+                            facts.push((format!("user {upn}"), true));
+                            if !unlicensed.contains(&key(v("PrimarySmtpAddress"))) {
+                                facts.push((
+                                    format!("licence {} kept for {upn}", v("SkuPartNumber")),
+                                    has_licence(u, v("SkuPartNumber")),
+                                ));
+                            }
+                        }
+                    }
+                }
+                "shared-mailboxes-unlicence" => {
+                    let upn = v("UserPrincipalName");
+                    planned_users.insert(upn.to_lowercase());
+                    let ok = user(upn).is_some_and(|u| !has_licence(u, v("SkuPartNumber")));
+                    facts.push((
+                        format!("no licence {} for {upn}", v("SkuPartNumber")),
+                        ok,
+                    ));
+                }
+                "shared-mailboxes" | "shared-mailboxes-verify" | "shared-mailboxes-convert" => {
                     let addr = v("PrimarySmtpAddress");
                     planned_rcp.insert(key(addr));
                     let want = format!("{}Mailbox", v("Type"));
