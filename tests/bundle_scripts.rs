@@ -1278,7 +1278,7 @@ fn mailbox_checks_look_recipients_up_by_a_documented_parameter() {
         let shared = if identity == IdentityMode::Cloud {
             "10-shared-mailboxes"
         } else {
-            "10-shared-mailboxes-verify"
+            "10-shared-mailboxes-2-convert"
         };
         let shared = text(shared);
         assert!(

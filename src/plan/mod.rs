@@ -697,14 +697,8 @@ impl<'a> Builder<'a> {
     /// Synced: see `synced_shared_mailboxes`.
     fn shared_mailboxes(&mut self) {
         let synced = self.project.identity == IdentityMode::Synced;
-        let sku = self
-            .project
-            .licence_sku
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        if let (true, Some(sku)) = (synced, sku) {
-            return self.synced_shared_mailboxes(sku.to_string());
+        if let (true, Some(sku)) = (synced, self.temporary_licence()) {
+            return self.synced_shared_mailboxes(sku);
         }
         let mut ops = Vec::new();
         let mut seen = HashSet::default();
@@ -750,6 +744,29 @@ impl<'a> Builder<'a> {
             StepKind::SharedMailboxes
         };
         self.push(kind, ops);
+    }
+
+    /// The licence a synced shared mailbox's user gets until its mailbox exists and is
+    /// converted: the project's `licence_sku`, else the one most users' rows name (the first by
+    /// name on a tie); `None` when nothing is licensed.
+    fn temporary_licence(&self) -> Option<String> {
+        let trimmed = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(sku) = trimmed(&self.project.licence_sku) {
+            return Some(sku);
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for u in &self.tenant.users {
+            if let Some(sku) = trimmed(&u.licence_sku) {
+                *counts.entry(sku).or_default() += 1;
+            }
+        }
+        let most = counts.values().copied().max()?;
+        counts.into_iter().find(|(_, n)| *n == most).map(|(s, _)| s)
     }
 
     /// Synced identities, no hybrid: Entra Connect brings an on-premises shared, room or

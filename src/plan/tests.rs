@@ -191,12 +191,96 @@ fn shared_room_and_equipment_mailboxes_are_ensured_before_permissions_and_migrat
 }
 
 #[test]
-fn synced_shared_mailboxes_are_verified_not_created() {
+fn synced_shared_mailboxes_are_licensed_converted_and_unlicensed() {
+    use crate::model::RecipientKind;
+    let project = Project {
+        identity: IdentityMode::Synced,
+        licence_sku: Some("EXCHANGESTANDARD".into()),
+        usage_location: Some("GB".into()),
+        ..project()
+    };
+    let mut t = with_resources();
+    // A room whose on-premises mailbox is on litigation hold keeps its licence.
+    let mut held = mailbox("held@contoso.com", RecipientKind::Room);
+    held.litigation_hold = true;
+    held.upn = Some("held.room@contoso.com".into());
+    t.mailboxes.push(held);
+    let p = build(&project, &t, None).unwrap();
+    assert!(p.step(StepKind::SharedMailboxes).is_none());
+    assert!(p.step(StepKind::SharedMailboxesVerify).is_none());
+    let at = |k: StepKind| p.steps.iter().position(|s| s.kind == k).unwrap();
+    let (licence, convert, unlicence) = (
+        at(StepKind::SharedMailboxesLicence),
+        at(StepKind::SharedMailboxesConvert),
+        at(StepKind::SharedMailboxesUnlicence),
+    );
+    assert!(licence < convert && convert < unlicence);
+    assert!(unlicence < at(StepKind::Limits));
+    assert!(p.steps[convert].gate && p.steps[convert].changes);
+    assert_eq!(p.steps[licence].place.target, "graph");
+    assert_eq!(p.steps[convert].place.target, "exchangeOnline");
+    assert_eq!(p.steps[unlicence].place.target, "graph");
+    let values = |i: usize| -> Vec<Vec<String>> {
+        p.steps[i].ops.iter().map(|o| o.values.clone()).collect()
+    };
+    assert_eq!(
+        values(licence)[3],
+        ["held.room@contoso.com", "held@contoso.com", "Room", "EXCHANGESTANDARD", "GB"]
+    );
+    assert_eq!(values(convert)[0], ["info@contoso.com", "info@contoso.com", "Shared"]);
+    assert_eq!(values(convert).len(), 4);
+    // Every one but the held room loses its licence again.
+    let removed: Vec<String> = values(unlicence).iter().map(|v| v[1].clone()).collect();
+    assert_eq!(
+        removed,
+        ["info@contoso.com", "boardroom@contoso.com", "beamer@contoso.com"]
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("held@contoso.com keeps its EXCHANGESTANDARD licence")
+                && n.contains("litigation hold")),
+        "{:?}",
+        p.notes
+    );
+    // The msExchMailboxGuid prerequisite is checked for their users too.
+    let pre = p.step(StepKind::PreflightExchange).unwrap();
+    assert!(pre
+        .ops
+        .iter()
+        .any(|o| o.id == format!("{EXCHANGE_GUID_OP}held.room@contoso.com")));
+    // Their limits are set by identity like every planned mailbox's.
+    let limits = p.step(StepKind::Limits).unwrap();
+    assert!(limits
+        .ops
+        .iter()
+        .any(|o| o.id == "limits:set:mailbox:beamer@contoso.com"));
+}
+
+#[test]
+fn synced_shared_mailboxes_take_the_users_licence_when_the_project_names_none() {
     let project = Project {
         identity: IdentityMode::Synced,
         ..project()
     };
-    let p = build(&project, &with_resources(), None).unwrap();
+    let mut t = with_resources();
+    t.users[0].licence_sku = Some("SPE_E3".into());
+    let p = build(&project, &t, None).unwrap();
+    let step = p.step(StepKind::SharedMailboxesLicence).unwrap();
+    assert!(step.ops.iter().all(|o| o.values[3] == "SPE_E3"));
+}
+
+#[test]
+fn synced_shared_mailboxes_are_verified_not_created_without_any_licence() {
+    let project = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let mut t = with_resources();
+    for u in &mut t.users {
+        u.licence_sku = None;
+    }
+    let p = build(&project, &t, None).unwrap();
     assert!(p.step(StepKind::SharedMailboxes).is_none());
     let step = p.step(StepKind::SharedMailboxesVerify).unwrap();
     assert!(step.gate && !step.changes);
@@ -245,9 +329,17 @@ fn step_numbers_are_unique_and_file_names_sort_in_run_order() {
             ..project()
         };
         let p = build(&project, &with_resources(), None).unwrap();
-        let numbers: Vec<&str> = p.steps.iter().map(|s| &s.id[..2]).collect();
-        let unique: BTreeSet<&str> = numbers.iter().copied().collect();
-        assert_eq!(unique.len(), numbers.len(), "{numbers:?}");
+        // One number per job: steps share one only when they are consecutive parts of one job
+        // split across processes (the synced shared mailboxes' Graph and Exchange Online parts).
+        let numbers: Vec<(&str, &str)> = p
+            .steps
+            .iter()
+            .map(|s| (&s.id[..2], s.kind.op_prefix()))
+            .collect();
+        let mut jobs = numbers.clone();
+        jobs.dedup();
+        let unique: BTreeSet<&str> = jobs.iter().map(|(n, _)| *n).collect();
+        assert_eq!(unique.len(), jobs.len(), "{numbers:?}");
         let files: Vec<String> = p.steps.iter().map(|s| format!("{}.ps1", s.id)).collect();
         let mut sorted = files.clone();
         sorted.sort();
