@@ -630,6 +630,61 @@ mod tests {
         assert_eq!(ops, ["limits:set:mailbox-plans"], "{:?}", c.missing);
     }
 
+    fn shared_plan() -> Value {
+        let step = |id: &str, kind: &str, cols: Value, ops: Value| {
+            json!({"id": id, "kind": kind, "columns": cols, "ops": ops})
+        };
+        json!({"tenant": "contoso.onmicrosoft.com", "steps": [
+            step("10-shared-mailboxes-1-licence", "shared-mailboxes-licence",
+                json!(["UserPrincipalName", "PrimarySmtpAddress", "Type", "SkuPartNumber", "UsageLocation"]),
+                json!([
+                    {"id": "l:info", "values": ["info@contoso.com", "info@contoso.com", "Shared", "SKU", "GB"]},
+                    {"id": "l:held", "values": ["held@contoso.com", "held@contoso.com", "Room", "SKU", "GB"]}
+                ])),
+            step("10-shared-mailboxes-2-convert", "shared-mailboxes-convert",
+                json!(["UserPrincipalName", "PrimarySmtpAddress", "Type"]),
+                json!([
+                    {"id": "c:info", "values": ["info@contoso.com", "info@contoso.com", "Shared"]},
+                    {"id": "c:held", "values": ["held@contoso.com", "held@contoso.com", "Room"]}
+                ])),
+            step("10-shared-mailboxes-3-unlicence", "shared-mailboxes-unlicence",
+                json!(["UserPrincipalName", "PrimarySmtpAddress", "Type", "SkuPartNumber"]),
+                json!([{"id": "u:info", "values": ["info@contoso.com", "info@contoso.com", "Shared", "SKU"]}]))
+        ]})
+    }
+
+    fn synced_state(info: (&str, bool), held: (&str, bool)) -> Value {
+        let sku = super::super::sku_id("SKU");
+        let user = |upn: &str, licensed: bool| {
+            json!({"Id": upn, "UserPrincipalName": upn,
+                   "AssignedLicenses": if licensed { json!([sku]) } else { json!([]) }})
+        };
+        let rcp = |addr: &str, kind: &str| {
+            json!({"Id": addr, "Name": addr, "Alias": addr.split('@').next(), "PrimarySmtpAddress": addr,
+                   "UserPrincipalName": addr, "EmailAddresses": [format!("SMTP:{addr}")],
+                   "RecipientTypeDetails": kind})
+        };
+        json!({"t": {
+            "users": {"i": user("info@contoso.com", info.1), "h": user("held@contoso.com", held.1)},
+            "rcp": {"i": rcp("info@contoso.com", info.0), "h": rcp("held@contoso.com", held.0)}
+        }})
+    }
+
+    #[test]
+    fn synced_shared_mailboxes_are_their_kind_and_licensed_only_where_the_plan_keeps_it() {
+        let plan = shared_plan();
+        let done = compare(&plan, &synced_state(("SharedMailbox", false), ("RoomMailbox", true)));
+        assert!(done.matches(), "{:?} {:?}", done.missing, done.extra);
+        // Facts: two users, the held room's kept licence, two kinds, one licence removed.
+        assert_eq!(done.checked, 6);
+        // Still a MailUser with its licence: the conversion and the removal are missing; the
+        // held room without its licence misses the kept licence.
+        let c = compare(&plan, &synced_state(("MailUser", true), ("RoomMailbox", false)));
+        let ops: BTreeSet<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
+        assert_eq!(ops, BTreeSet::from(["c:info", "u:info", "l:held"]), "{:?}", c.missing);
+        assert!(c.extra.is_empty(), "{:?}", c.extra);
+    }
+
     fn filter_plan() -> Value {
         json!({"tenant": "contoso.onmicrosoft.com", "steps": [{
         "id": "20-mail-filter", "kind": "mail-filter",
