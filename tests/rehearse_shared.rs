@@ -73,6 +73,11 @@ fn statuses(out: &cutover::rehearse::RehearseOutcome, step: &str) -> Vec<(String
 fn licensed_converted_unlicensed_then_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let b = synced_bundle(dir.path());
+    let readme = std::fs::read_to_string(b.bundle.join("README.md")).unwrap();
+    for id in &STEPS[1..] {
+        assert!(readme.contains(id), "README names {id}");
+    }
+    assert!(!readme.contains("10-shared-mailboxes-verify"));
     let mut o = only_shared_steps(&b);
     o.delays = Delays::Realistic;
 
