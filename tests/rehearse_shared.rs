@@ -83,11 +83,20 @@ fn licensed_converted_unlicensed_then_unchanged() {
 
     let first = rehearse(&o);
     let tenant = state::load(&first.state).unwrap();
-    assert_eq!(recipient(&tenant, SALES)["RecipientTypeDetails"], "SharedMailbox");
-    assert_eq!(recipient(&tenant, ROOM)["RecipientTypeDetails"], "RoomMailbox");
+    assert_eq!(
+        recipient(&tenant, SALES)["RecipientTypeDetails"],
+        "SharedMailbox"
+    );
+    assert_eq!(
+        recipient(&tenant, ROOM)["RecipientTypeDetails"],
+        "RoomMailbox"
+    );
     assert_eq!(licences(&tenant, ROOM), 0, "{}", account(&first));
     assert_eq!(licences(&tenant, SALES), 1, "{}", account(&first));
-    assert!(first.slept_s > 0.0, "the mailboxes took virtual time to appear");
+    assert!(
+        first.slept_s > 0.0,
+        "the mailboxes took virtual time to appear"
+    );
     let licence = statuses(&first, STEPS[1]);
     let convert = statuses(&first, STEPS[2]);
     let unlicence = statuses(&first, STEPS[3]);
@@ -114,7 +123,10 @@ fn licensed_converted_unlicensed_then_unchanged() {
         assert_eq!(r.status, Status::Unchanged, "{r:?}\n{}", account(&second));
     }
     assert_eq!(second.slept_s, 0.0);
-    assert_eq!(state::tenant_objects(&state::load(&second.state).unwrap()), state::tenant_objects(&tenant));
+    assert_eq!(
+        state::tenant_objects(&state::load(&second.state).unwrap()),
+        state::tenant_objects(&tenant)
+    );
 }
 
 /// The room's MailUser still carries its on-premises mailbox GUID (msExchMailboxGuid synced):
@@ -160,7 +172,8 @@ fn a_mailbox_guid_still_synced_is_failed_with_the_fix() {
     assert_eq!(convert.status, Status::Failed, "{convert:?}");
     let text = convert.error.as_deref().unwrap();
     assert!(
-        text.contains("Still a MailUser carrying ExchangeGuid") && text.contains("AuthoritativeNull"),
+        text.contains("Still a MailUser carrying ExchangeGuid")
+            && text.contains("AuthoritativeNull"),
         "{text}"
     );
     let unlicence = rec(STEPS[3], &format!("shared-mailboxes:unlicence:{ROOM}"));
@@ -177,8 +190,15 @@ fn a_mailbox_guid_still_synced_is_failed_with_the_fix() {
 
     let tenant = state::load(&out.state).unwrap();
     assert_eq!(recipient(&tenant, ROOM)["RecipientTypeDetails"], "MailUser");
-    assert_eq!(licences(&tenant, ROOM), 1, "the licence stays until the mailbox is converted");
-    assert_eq!(recipient(&tenant, SALES)["RecipientTypeDetails"], "SharedMailbox");
+    assert_eq!(
+        licences(&tenant, ROOM),
+        1,
+        "the licence stays until the mailbox is converted"
+    );
+    assert_eq!(
+        recipient(&tenant, SALES)["RecipientTypeDetails"],
+        "SharedMailbox"
+    );
     let missing: Vec<&str> = out
         .comparison
         .missing
@@ -186,9 +206,14 @@ fn a_mailbox_guid_still_synced_is_failed_with_the_fix() {
         .filter(|m| m.step.starts_with("10-shared-mailboxes"))
         .map(|m| m.what.as_str())
         .collect();
-    assert!(missing.contains(&"RoomMailbox boardroom@contoso.com"), "{missing:?}");
     assert!(
-        missing.iter().any(|m| m.starts_with("no licence") && m.ends_with(ROOM)),
+        missing.contains(&"RoomMailbox boardroom@contoso.com"),
+        "{missing:?}"
+    );
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.starts_with("no licence") && m.ends_with(ROOM)),
         "{missing:?}"
     );
 }
@@ -209,7 +234,8 @@ fn what_if_changes_nothing_and_waits_for_nothing() {
     let plan: Value =
         serde_json::from_str(&std::fs::read_to_string(b.bundle.join("plan.json")).unwrap())
             .unwrap();
-    let before = state::tenant_objects(&cutover::rehearse::seed_state(&plan, 1, None, Delays::Long));
+    let before =
+        state::tenant_objects(&cutover::rehearse::seed_state(&plan, 1, None, Delays::Long));
     let out = rehearse(&o);
     for step in &STEPS[1..] {
         let st = statuses(&out, step);
@@ -219,5 +245,8 @@ fn what_if_changes_nothing_and_waits_for_nothing() {
         }
     }
     assert_eq!(out.slept_s, 0.0, "nothing to wait for under what-if");
-    assert_eq!(state::tenant_objects(&state::load(&out.state).unwrap()), before);
+    assert_eq!(
+        state::tenant_objects(&state::load(&out.state).unwrap()),
+        before
+    );
 }

@@ -270,10 +270,15 @@ impl StepKind {
                 "SkuPartNumber",
                 "UsageLocation",
             ],
-            StepKind::SharedMailboxesConvert => &["UserPrincipalName", "PrimarySmtpAddress", "Type"],
-            StepKind::SharedMailboxesUnlicence => {
-                &["UserPrincipalName", "PrimarySmtpAddress", "Type", "SkuPartNumber"]
+            StepKind::SharedMailboxesConvert => {
+                &["UserPrincipalName", "PrimarySmtpAddress", "Type"]
             }
+            StepKind::SharedMailboxesUnlicence => &[
+                "UserPrincipalName",
+                "PrimarySmtpAddress",
+                "Type",
+                "SkuPartNumber",
+            ],
             StepKind::Aliases | StepKind::GroupAliases => &["Identity", "Address"],
             StepKind::Groups => &[
                 "Name",

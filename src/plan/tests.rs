@@ -225,21 +225,34 @@ fn synced_shared_mailboxes_are_licensed_converted_and_unlicensed() {
     };
     assert_eq!(
         values(licence)[3],
-        ["held.room@contoso.com", "held@contoso.com", "Room", "EXCHANGESTANDARD", "GB"]
+        [
+            "held.room@contoso.com",
+            "held@contoso.com",
+            "Room",
+            "EXCHANGESTANDARD",
+            "GB"
+        ]
     );
-    assert_eq!(values(convert)[0], ["info@contoso.com", "info@contoso.com", "Shared"]);
+    assert_eq!(
+        values(convert)[0],
+        ["info@contoso.com", "info@contoso.com", "Shared"]
+    );
     assert_eq!(values(convert).len(), 4);
     // Every one but the held room loses its licence again.
     let removed: Vec<String> = values(unlicence).iter().map(|v| v[1].clone()).collect();
     assert_eq!(
         removed,
-        ["info@contoso.com", "boardroom@contoso.com", "beamer@contoso.com"]
+        [
+            "info@contoso.com",
+            "boardroom@contoso.com",
+            "beamer@contoso.com"
+        ]
     );
     assert!(
-        p.notes
-            .iter()
-            .any(|n| n.contains("held@contoso.com keeps its EXCHANGESTANDARD licence")
-                && n.contains("litigation hold")),
+        p.notes.iter().any(
+            |n| n.contains("held@contoso.com keeps its EXCHANGESTANDARD licence")
+                && n.contains("litigation hold")
+        ),
         "{:?}",
         p.notes
     );

@@ -250,10 +250,7 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                     let upn = v("UserPrincipalName");
                     planned_users.insert(upn.to_lowercase());
                     let ok = user(upn).is_some_and(|u| !has_licence(u, v("SkuPartNumber")));
-                    facts.push((
-                        format!("no licence {} for {upn}", v("SkuPartNumber")),
-                        ok,
-                    ));
+                    facts.push((format!("no licence {} for {upn}", v("SkuPartNumber")), ok));
                 }
                 "shared-mailboxes" | "shared-mailboxes-verify" | "shared-mailboxes-convert" => {
                     let addr = v("PrimarySmtpAddress");
@@ -631,9 +628,7 @@ mod tests {
     }
 
     fn shared_plan() -> Value {
-        let step = |id: &str, kind: &str, cols: Value, ops: Value| {
-            json!({"id": id, "kind": kind, "columns": cols, "ops": ops})
-        };
+        let step = |id: &str, kind: &str, cols: Value, ops: Value| json!({"id": id, "kind": kind, "columns": cols, "ops": ops});
         json!({"tenant": "contoso.onmicrosoft.com", "steps": [
             step("10-shared-mailboxes-1-licence", "shared-mailboxes-licence",
                 json!(["UserPrincipalName", "PrimarySmtpAddress", "Type", "SkuPartNumber", "UsageLocation"]),
@@ -673,15 +668,26 @@ mod tests {
     #[test]
     fn synced_shared_mailboxes_are_their_kind_and_licensed_only_where_the_plan_keeps_it() {
         let plan = shared_plan();
-        let done = compare(&plan, &synced_state(("SharedMailbox", false), ("RoomMailbox", true)));
+        let done = compare(
+            &plan,
+            &synced_state(("SharedMailbox", false), ("RoomMailbox", true)),
+        );
         assert!(done.matches(), "{:?} {:?}", done.missing, done.extra);
         // Facts: two users, the held room's kept licence, two kinds, one licence removed.
         assert_eq!(done.checked, 6);
         // Still a MailUser with its licence: the conversion and the removal are missing; the
         // held room without its licence misses the kept licence.
-        let c = compare(&plan, &synced_state(("MailUser", true), ("RoomMailbox", false)));
+        let c = compare(
+            &plan,
+            &synced_state(("MailUser", true), ("RoomMailbox", false)),
+        );
         let ops: BTreeSet<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
-        assert_eq!(ops, BTreeSet::from(["c:info", "u:info", "l:held"]), "{:?}", c.missing);
+        assert_eq!(
+            ops,
+            BTreeSet::from(["c:info", "u:info", "l:held"]),
+            "{:?}",
+            c.missing
+        );
         assert!(c.extra.is_empty(), "{:?}", c.extra);
     }
 

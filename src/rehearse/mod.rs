@@ -360,9 +360,9 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
         // user object within the service", learn.microsoft.com/archive/blogs/timmcmic/office-365-users-have-both-a-cloud-and-on-premises-mailbox),
         // unlicensed, with no ExchangeGuid: the msExchMailboxGuid prerequisite is met, as
         // 00-preflight-exchange checks. Licensing it makes the mailbox.
-        let licensed = ops("shared-mailboxes-licence").into_iter().filter_map(|v| {
-            Some((v.first()?.clone(), v.get(1)?.clone()))
-        });
+        let licensed = ops("shared-mailboxes-licence")
+            .into_iter()
+            .filter_map(|v| Some((v.first()?.clone(), v.get(1)?.clone())));
         let verified = ops("shared-mailboxes-verify")
             .into_iter()
             .filter_map(|v| Some((v.first()?.clone(), v.first()?.clone())));
