@@ -143,19 +143,19 @@ fn licensed_converted_unlicensed_then_unchanged() {
 fn a_mailbox_guid_still_synced_is_failed_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let b = synced_bundle(dir.path());
-    let plan: Value =
-        serde_json::from_str(&std::fs::read_to_string(b.bundle.join("plan.json")).unwrap())
-            .unwrap();
-    let mut seeded = cutover::rehearse::seed_state(&plan, 1, None, Delays::None);
-    for r in seeded["t"]["rcp"].as_object_mut().unwrap().values_mut() {
+    // The read-only preflight seeds the simulated tenant as the plan has it; then the room's
+    // MailUser gets the GUID its on-premises mailbox has.
+    let mut o = only_shared_steps(&b);
+    o.steps = vec![STEPS[0].to_string()];
+    let seeded = rehearse(&o);
+    let mut tenant = state::load(&seeded.state).unwrap();
+    for r in tenant["t"]["rcp"].as_object_mut().unwrap().values_mut() {
         if r["PrimarySmtpAddress"].as_str() == Some(ROOM) {
             r["ExchangeGuid"] = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9".into();
         }
     }
-    let path = dir.path().join("tenant.json");
-    state::write_fresh(&path, &seeded).unwrap();
+    state::write_fresh(&seeded.state, &tenant).unwrap();
     let mut o = only_shared_steps(&b);
-    o.state = Some(path);
     o.continue_past_gates = true;
 
     let out = rehearse(&o);
@@ -231,11 +231,11 @@ fn what_if_changes_nothing_and_waits_for_nothing() {
     let mut o = only_shared_steps(&b);
     o.what_if = true;
     o.delays = Delays::Long;
-    let plan: Value =
-        serde_json::from_str(&std::fs::read_to_string(b.bundle.join("plan.json")).unwrap())
-            .unwrap();
-    let before =
-        state::tenant_objects(&cutover::rehearse::seed_state(&plan, 1, None, Delays::Long));
+    // The read-only preflight seeds the simulated tenant; the what-if run must leave it so.
+    let mut seed = only_shared_steps(&b);
+    seed.steps = vec![STEPS[0].to_string()];
+    seed.delays = Delays::Long;
+    let before = state::tenant_objects(&state::load(&rehearse(&seed).state).unwrap());
     let out = rehearse(&o);
     for step in &STEPS[1..] {
         let st = statuses(&out, step);
