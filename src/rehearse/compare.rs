@@ -99,11 +99,19 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
         }
         by_addr.entry(s(&r["Name"]).to_lowercase()).or_insert(r);
     }
-    let user = |upn: &str| {
-        users
-            .iter()
-            .find(|u| s(&u["UserPrincipalName"]).eq_ignore_ascii_case(upn))
-    };
+    // Looked up by key, not by scanning: a 10,000-user plan has tens of thousands of facts.
+    let mut users_by_upn: HashMap<String, &Value> = HashMap::new();
+    for u in &users {
+        users_by_upn
+            .entry(s(&u["UserPrincipalName"]).to_lowercase())
+            .or_insert(*u);
+    }
+    let user = |upn: &str| users_by_upn.get(&upn.to_lowercase()).copied();
+    let user_mailboxes: BTreeSet<String> = rcp
+        .iter()
+        .filter(|r| s(&r["RecipientTypeDetails"]) == "UserMailbox")
+        .map(|r| s(&r["UserPrincipalName"]).to_lowercase())
+        .collect();
     let has_addr = |r: &Value, a: &str| {
         r["EmailAddresses"]
             .as_array()
@@ -222,10 +230,7 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 }
                 "mailboxes-verify" => {
                     let upn = v("UserPrincipalName");
-                    let ok = rcp.iter().any(|r| {
-                        s(&r["UserPrincipalName"]).eq_ignore_ascii_case(upn)
-                            && s(&r["RecipientTypeDetails"]) == "UserMailbox"
-                    });
+                    let ok = user_mailboxes.contains(&upn.to_lowercase());
                     facts.push((format!("mailbox of {upn}"), ok));
                 }
                 // Synced: the licence is a means, not an end. Its user must exist; the licence
