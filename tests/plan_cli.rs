@@ -26,9 +26,8 @@ fn plan_writes_versioned_json_and_a_readable_plan_md() {
         .assert()
         .success()
         .stdout(predicate::str::contains("to create"));
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("plan.json")).unwrap()).unwrap();
-    assert_eq!(json["version"], 1);
+    let json: serde_json::Value = cutover::plan::contract::read(out.path()).unwrap();
+    assert_eq!(json["version"], 2);
     assert_eq!(json["source_version"], "2010");
     let ids: Vec<&str> = json["steps"]
         .as_array()

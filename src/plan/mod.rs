@@ -26,6 +26,7 @@ use crate::project::{IdentityMode, Project, SourceVersion};
 /// PowerShell 7.2 and 7.3 are out of support.
 pub const MIN_POWERSHELL: &str = "7.4";
 
+pub mod contract;
 pub mod markdown;
 pub mod migration;
 pub mod migration_steps;
@@ -38,8 +39,9 @@ pub use steps::{StepKind, StepPlace};
 
 use state::{proxy_key, StateIndex};
 
-/// Version of `plan.json`; readers refuse another major version.
-pub const VERSION: u32 = 1;
+/// Version of `plan.json`; readers refuse another major version. 2: each step's operations
+/// live in its data file, referenced from plan.json ([`contract`]).
+pub const VERSION: u32 = 2;
 
 /// What an operation will do, as far as the plan can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -89,6 +91,8 @@ pub struct PlannedStep {
     /// `migrate` or `post-cutover` (see `StepKind::phase`).
     pub phase: &'static str,
     pub columns: &'static [&'static str],
+    /// In plan.json as the step's data file and what its rows share ([`contract`]).
+    #[serde(skip)]
     pub ops: Vec<Op>,
 }
 
@@ -126,9 +130,13 @@ pub struct Plan {
     pub domains: Vec<String>,
     /// Whether a state snapshot was diffed (else every op is `create` or `check`).
     pub from_state: bool,
+    /// Written by [`contract::write`], each step's operations referenced from its data file.
+    #[serde(skip)]
     pub steps: Vec<PlannedStep>,
     pub manual: Vec<ManualStep>,
-    /// Source and destination address of every mailbox to migrate (the BitTitan files).
+    /// Source and destination address of every mailbox to migrate (the BitTitan files; in
+    /// plan.json as a reference to them).
+    #[serde(skip)]
     pub mailboxes: Vec<MailboxPair>,
     /// The mailbox migration's engine, dates and waves (`[migration]`; `None` for engine none).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,23 +157,6 @@ impl Plan {
             .flat_map(|s| &s.ops)
             .filter(|o| o.change == change)
             .count()
-    }
-
-    /// Compact JSON: the file is for programs (PLAN.md is for people) and is 100,000s of ops.
-    pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| Error::Other(e.into()))
-    }
-
-    /// [`Self::to_json`] streamed to a file: the text of 500,000 operations is never held
-    /// whole in memory.
-    pub fn write_json(&self, path: &std::path::Path) -> Result<()> {
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
-        serde_json::to_writer(&mut w, self).map_err(|e| match e.io_error_kind() {
-            Some(kind) => Error::io(path, std::io::Error::new(kind, e)),
-            None => Error::Other(e.into()),
-        })?;
-        std::io::Write::flush(&mut w).map_err(|e| Error::io(path, e))
     }
 }
 
