@@ -209,23 +209,16 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
     let data = dir.join(DATA_DIR);
     fs::create_dir_all(&data).map_err(|e| Error::io(&data, e))?;
     let mut written = Written::default();
+    let files = step_files(plan, dir)?;
     let mut steps = Vec::with_capacity(plan.steps.len());
-    for step in &plan.steps {
+    for (step, file) in plan.steps.iter().zip(files) {
         let mut out = StepOut {
             step,
             count: step.ops.len(),
             ops_file: None,
             ops: Vec::new(),
         };
-        let rows = step.pending().count();
-        if rows > 0 {
-            let rel = format!("{DATA_DIR}/{}.csv", step.id);
-            let sha256 = write_streamed(dir, &rel, |w| data_file(w, step))?;
-            let file = FileRef {
-                file: rel,
-                sha256,
-                rows,
-            };
+        if let Some(file) = file {
             written.steps.push((step.id, file.clone()));
             let (ops_file, odd) = summarise(step, file);
             out.ops_file = Some(ops_file);
@@ -297,6 +290,54 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
         })
     })?;
     Ok(written)
+}
+
+/// Each step's data file (None for a step with nothing to run), written on two cores: the
+/// largest files go alternately to the one with fewer rows so far.
+fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
+    let rows: Vec<usize> = plan.steps.iter().map(|s| s.pending().count()).collect();
+    let mut order: Vec<usize> = (0..rows.len()).filter(|&i| rows[i] > 0).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(rows[i]));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut load_here, mut load_there) = (0, 0);
+    for i in order {
+        if load_here <= load_there {
+            here.push(i);
+            load_here += rows[i];
+        } else {
+            there.push(i);
+            load_there += rows[i];
+        }
+    }
+    let write_one = |i: usize| -> Result<(usize, FileRef)> {
+        let step = &plan.steps[i];
+        let rel = format!("{DATA_DIR}/{}.csv", step.id);
+        let sha256 = write_streamed(dir, &rel, |w| data_file(w, step))?;
+        Ok((
+            i,
+            FileRef {
+                file: rel,
+                sha256,
+                rows: rows[i],
+            },
+        ))
+    };
+    let done: Vec<Result<(usize, FileRef)>> = std::thread::scope(|scope| {
+        let other = scope.spawn(|| there.iter().map(|&i| write_one(i)).collect::<Vec<_>>());
+        let mut done: Vec<_> = here.iter().map(|&i| write_one(i)).collect();
+        done.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        done
+    });
+    let mut files = vec![None; rows.len()];
+    for r in done {
+        let (i, f) = r?;
+        files[i] = Some(f);
+    }
+    Ok(files)
 }
 
 fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
