@@ -1113,13 +1113,16 @@ impl<'a> Builder<'a> {
         for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
             for o in &s.ops {
                 let identity = o.target.trim();
-                if identity.is_empty() || !seen.insert(lower(identity)) {
+                let key = lower(identity);
+                if identity.is_empty() || seen.contains(&key) {
                     continue;
                 }
+                let id = format!("limits:set:mailbox:{key}");
+                seen.insert(key);
                 // The mailbox is this plan's own new one: its limits are set for the first
                 // time (and PLAN.md shows them as routine, not as thousands of exceptions).
                 ops.push(op(
-                    format!("limits:set:mailbox:{}", lower(identity)),
+                    id,
                     "set",
                     identity,
                     Change::Create,
