@@ -296,19 +296,7 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
 /// largest files go alternately to the one with fewer rows so far.
 fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
     let rows: Vec<usize> = plan.steps.iter().map(|s| s.pending().count()).collect();
-    let mut order: Vec<usize> = (0..rows.len()).filter(|&i| rows[i] > 0).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(rows[i]));
-    let (mut here, mut there) = (Vec::new(), Vec::new());
-    let (mut load_here, mut load_there) = (0, 0);
-    for i in order {
-        if load_here <= load_there {
-            here.push(i);
-            load_here += rows[i];
-        } else {
-            there.push(i);
-            load_there += rows[i];
-        }
-    }
+    let (here, there) = two_halves(&rows);
     let write_one = |i: usize| -> Result<(usize, FileRef)> {
         let step = &plan.steps[i];
         let rel = format!("{DATA_DIR}/{}.csv", step.id);
@@ -338,6 +326,25 @@ fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
         files[i] = Some(f);
     }
     Ok(files)
+}
+
+/// The indexes of the non-zero `sizes` in two lists of about equal total size, for two cores:
+/// the largest go alternately to the one with less so far.
+pub(crate) fn two_halves(sizes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..sizes.len()).filter(|&i| sizes[i] > 0).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut load_here, mut load_there) = (0, 0);
+    for i in order {
+        if load_here <= load_there {
+            here.push(i);
+            load_here += sizes[i];
+        } else {
+            there.push(i);
+            load_there += sizes[i];
+        }
+    }
+    (here, there)
 }
 
 fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
