@@ -382,7 +382,7 @@ fn read_rows(dir: &Path, f: &FileRef) -> Result<Vec<csv::StringRecord>> {
     for rec in rdr.records() {
         rows.push(rec.map_err(|e| integrity(&path, e))?);
     }
-    if rows.len() != f.rows + 1 {
+    if f.rows.checked_add(1) != Some(rows.len()) {
         return Err(integrity(
             &path,
             format!(

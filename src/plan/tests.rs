@@ -753,3 +753,38 @@ fn the_impersonation_grant_is_removed_after_the_migration() {
     assert_eq!(step.phase, crate::bundle::manifest::PHASE_POST_CUTOVER);
     assert_eq!(step.ops.len(), 1);
 }
+
+#[test]
+fn plan_json_that_does_not_match_its_files_is_refused_not_trusted() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    contract::write(&p, dir.path()).unwrap();
+    let path = dir.path().join("plan.json");
+    let good: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let users = good["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["kind"] == "users")
+        .unwrap();
+    let edits: [(&str, serde_json::Value); 5] = [
+        ("rows", serde_json::json!(99)),
+        ("rows", serde_json::json!(u64::MAX)),
+        ("target_column", serde_json::json!("Nope")),
+        ("file", serde_json::json!("../plan.json")),
+        ("file", serde_json::json!("data/08-licences.csv")),
+    ];
+    for (field, value) in edits {
+        let mut v = good.clone();
+        v["steps"][users]["ops_file"][field] = value.clone();
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        assert!(contract::read(dir.path()).is_err(), "{field} = {value}");
+    }
+    let mut v = good.clone();
+    v["steps"][users]["ops"] = serde_json::json!([{"row": 7, "id": "users:ensure:x", "action": "ensure",
+        "target": "x", "change": "create", "values": ["x"]}]);
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert!(contract::read(dir.path()).is_err());
+    std::fs::write(&path, serde_json::to_vec(&good).unwrap()).unwrap();
+    contract::read(dir.path()).unwrap();
+}
