@@ -564,11 +564,8 @@ fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
 /// exist yet, runs every step through the runner and compares the final state with the plan.
 pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     let bundle = run::verify::open_verified(&opts.bundle)?;
-    let plan_path = bundle.root.join("plan.json");
-    let plan: Value = serde_json::from_str(
-        &std::fs::read_to_string(&plan_path).map_err(|e| Error::io(&plan_path, e))?,
-    )
-    .map_err(|e| Error::Integrity(format!("{}: not a valid plan: {e}", plan_path.display())))?;
+    // Every step's operations in full, from the data files plan.json references.
+    let plan = crate::plan::contract::read(&bundle.root)?;
     let base = bundle.root.join(run::REHEARSALS_DIR);
     std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
     let state = match &opts.state {
