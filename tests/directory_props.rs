@@ -227,7 +227,7 @@ fn plan_answers(dir: &Path, probes: &[(String, String)]) -> Vec<(Answer, Answer)
     let ops: Vec<&str> = plan
         .steps
         .iter()
-        .flat_map(|s| s.ops.iter().map(|o| o.id.as_str()))
+        .flat_map(|s| s.ops.iter().map(|o| o.id()))
         .collect();
     let canonical: BTreeSet<&str> = ops
         .iter()

@@ -65,17 +65,124 @@ impl Change {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One operation. Its id, target and values live in one buffer (`text`, with where each ends
+/// in `ends`): a bundle of 100,000 users holds 500,000 operations, and one allocation per
+/// operation instead of one per string halves what they take (issue 12).
+#[derive(Clone, PartialEq)]
 pub struct Op {
-    /// Stable id: `<prefix>:<verb>:<key>[:<key>]`, keys lower-case where the service is.
-    pub id: String,
     /// Verb shown to reviewers and written in result records (`ensure`, `add`, ...).
     pub action: &'static str,
-    /// The object the op touches, as the service names it.
-    pub target: String,
     pub change: Change,
+    /// The id, the target, then each value, back to back.
+    text: Box<str>,
+    /// Where each of those ends in `text`: `[id, target, values...]`.
+    ends: Box<[u32]>,
+}
+
+impl Op {
+    /// `values` are the step's data columns, in `PlannedStep::columns` order. The id is
+    /// `<prefix>:<verb>:<key>[:<key>]`, keys lower-case where the service is; the target is
+    /// the object the op touches, as the service names it.
+    pub fn new<I, S>(id: &str, action: &'static str, target: &str, change: Change, values: I) -> Op
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut text = String::with_capacity(id.len() + target.len() + 64);
+        let mut ends = Vec::with_capacity(8);
+        let mut push = |v: &str| {
+            text.push_str(v);
+            ends.push(offset(text.len()));
+        };
+        push(id);
+        push(target);
+        for v in values {
+            push(v.as_ref());
+        }
+        Op {
+            action,
+            change,
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Stable id: `<prefix>:<verb>:<key>[:<key>]`.
+    pub fn id(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The object the op touches, as the service names it.
+    pub fn target(&self) -> &str {
+        self.part(1)
+    }
+
+    /// How many values the op has (the step's column count).
+    pub fn value_count(&self) -> usize {
+        self.ends.len() - 2
+    }
+
+    /// The `i`th value, if there is one.
+    pub fn value(&self, i: usize) -> Option<&str> {
+        (i < self.value_count()).then(|| self.part(i + 2))
+    }
+
     /// Values for the step's data columns, in `PlannedStep::columns` order.
-    pub values: Vec<String>,
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        (2..self.ends.len()).map(|i| self.part(i))
+    }
+
+    /// Appends a value (a column only some steps' builders fill in last).
+    pub fn push_value(&mut self, v: &str) {
+        let mut text = String::with_capacity(self.text.len() + v.len());
+        text.push_str(&self.text);
+        text.push_str(v);
+        let mut ends = self.ends.to_vec();
+        ends.push(offset(text.len()));
+        self.text = text.into_boxed_str();
+        self.ends = ends.into_boxed_slice();
+    }
+}
+
+/// An offset into an op's text, which is a few fields of one input row: reaching 4 GiB would
+/// take a row of that size. Saturating keeps such a row from wrapping into a wrong slice.
+fn offset(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+/// As the derived form of the struct of separate strings was: `{id, action, target, change,
+/// values}` (plan.json's exceptions list).
+impl Serialize for Op {
+    fn serialize<Ser: serde::Serializer>(
+        &self,
+        ser: Ser,
+    ) -> std::result::Result<Ser::Ok, Ser::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = ser.serialize_struct("Op", 5)?;
+        st.serialize_field("id", self.id())?;
+        st.serialize_field("action", self.action)?;
+        st.serialize_field("target", self.target())?;
+        st.serialize_field("change", &self.change)?;
+        st.serialize_field("values", &self.values().collect::<Vec<_>>())?;
+        st.end()
+    }
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Op")
+            .field("id", &self.id())
+            .field("action", &self.action)
+            .field("target", &self.target())
+            .field("change", &self.change)
+            .field("values", &self.values().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1227,7 +1334,7 @@ impl<'a> Builder<'a> {
         ];
         for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
             for o in &s.ops {
-                let identity = o.target.trim();
+                let identity = o.target().trim();
                 let key = lower(identity);
                 if identity.is_empty() || seen.contains(&key) {
                     continue;
@@ -1467,7 +1574,7 @@ impl<'a> Builder<'a> {
             let acct = s
                 .iter()
                 .find(|o| o.action == "assign")
-                .map(|o| o.target.clone());
+                .map(|o| o.target().to_string());
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-throttling-revert:assign:{}", lower(&acct)),
@@ -1485,7 +1592,7 @@ impl<'a> Builder<'a> {
             let acct = self
                 .step_ops(StepKind::SourceImpersonation)
                 .and_then(|ops| ops.iter().find(|o| o.action == "grant"))
-                .map(|o| o.target.clone());
+                .map(|o| o.target().to_string());
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-impersonation-revert:remove:{}", lower(&acct)),
@@ -1517,7 +1624,7 @@ impl std::fmt::Display for At<'_> {
 pub const POLICY: &str = "CutoverMigration";
 
 fn op<I, S>(
-    id: impl Into<String>,
+    id: impl AsRef<str>,
     action: &'static str,
     target: &str,
     change: Change,
@@ -1525,15 +1632,9 @@ fn op<I, S>(
 ) -> Op
 where
     I: IntoIterator<Item = S>,
-    S: Into<String>,
+    S: AsRef<str>,
 {
-    Op {
-        id: id.into(),
-        action,
-        target: target.to_string(),
-        change,
-        values: values.into_iter().map(Into::into).collect(),
-    }
+    Op::new(id.as_ref(), action, target, change, values)
 }
 
 #[cfg(test)]
