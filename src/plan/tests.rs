@@ -900,3 +900,35 @@ fn plan_json_that_does_not_match_its_files_is_refused_not_trusted() {
     std::fs::write(&path, serde_json::to_vec(&good).unwrap()).unwrap();
     contract::read(dir.path()).unwrap();
 }
+
+#[test]
+fn op_gives_back_what_it_was_made_of() {
+    // The target is one of the values, or none of them; values may be empty or repeat it.
+    let cases: [(&str, &str, Vec<&str>); 5] = [
+        ("users:ensure:a@x", "a@x", vec!["a@x", "A", "a@x"]),
+        ("limits:set:org", "contoso", vec!["org", "", "150MB"]),
+        ("preflight:check:x", "", vec![]),
+        ("preflight:check:y", "", vec!["module", "", "7.4"]),
+        ("", "t", vec!["ü", "t"]),
+    ];
+    for (id, target, values) in cases {
+        let mut o = Op::new(id, "ensure", target, Change::Update, &values);
+        assert_eq!(o.id(), id);
+        assert_eq!(o.target(), target);
+        assert_eq!(o.values().collect::<Vec<_>>(), values);
+        assert_eq!(o.value_count(), values.len());
+        assert_eq!(o.value(values.len()), None);
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"id": id, "action": "ensure", "target": target,
+                               "change": "update", "values": values})
+        );
+        o.push_value(target);
+        let mut more = values.clone();
+        more.push(target);
+        assert_eq!(o.values().collect::<Vec<_>>(), more);
+        assert_eq!(o.target(), target);
+        assert_eq!(o, Op::new(id, "ensure", target, Change::Update, &more));
+    }
+}
