@@ -691,7 +691,7 @@ fn contacts_bundle(d: &Path) -> String {
         d.join("contacts.csv"),
         "\u{feff}\"Name\",\"DisplayName\",\"Alias\",\"ExternalEmailAddress\",\"PrimarySmtpAddress\",\"EmailAddresses\",\"LegacyExchangeDN\"\r\n\
          \"Pat Partner\",\"Pat Partner\",\"pat\",\"SMTP:pat@example.net\",\"pat@example.net\",\"SMTP:pat@example.net\",\"/o=Contoso/cn=Recipients/cn=pat\"\r\n\
-         \"Kim Vendor\",\"Kim V.\",\"kim\",\"SMTP:kim@fabrikam.net\",\"kim@fabrikam.net\",\"SMTP:kim@fabrikam.net;smtp:Kim.Vendor@contoso.com\",\"/o=Contoso/cn=Recipients/cn=kim\"\r\n",
+         \"Kim Vendor\",\"Kim V.\",\"kim\",\"SMTP:kim@fabrikam.net\",\"kim@fabrikam.net\",\"SMTP:kim@fabrikam.net;smtp:Kim.Vendor@contoso.com;X500:/o=Old/cn=kim\",\"/o=Contoso/cn=Recipients/cn=kim\"\r\n",
     )
     .unwrap();
     bundle_with(
@@ -754,7 +754,7 @@ fn the_contacts_step_adds_the_x500_once() {
         [
             // The export's alias, display name and other address come along.
             "New kim@fabrikam.net alias=kim display=Kim V.",
-            "Set kim@fabrikam.net smtp:kim.vendor@contoso.com X500:/o=Contoso/cn=Recipients/cn=kim",
+            "Set kim@fabrikam.net smtp:kim.vendor@contoso.com X500:/o=Old/cn=kim X500:/o=Contoso/cn=Recipients/cn=kim",
             "New lee@example.org alias= display=",
             "Set pat@example.net X500:/o=Contoso/cn=Recipients/cn=pat",
         ],

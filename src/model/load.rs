@@ -261,6 +261,22 @@ fn contact(origin: Origin, r: &Row<'_>) -> Option<Contact> {
     }
     // An export that wrote a type name instead of the values (lint D001) has no addresses.
     let usable = |v: &&str| !crate::rules::damage::is_type_name(v);
+    let proxies = r.value(Column::EmailAddresses).filter(usable);
+    let legacy_dn = owned(r, Column::LegacyExchangeDn);
+    let mut x500: Vec<String> = Vec::new();
+    for p in proxies.into_iter().flat_map(split_multi).map(parse_proxy) {
+        let dn = p.address.trim();
+        let current = legacy_dn
+            .as_deref()
+            .is_some_and(|l| l.trim().eq_ignore_ascii_case(dn));
+        if p.kind == "x500"
+            && !dn.is_empty()
+            && !current
+            && !x500.iter().any(|x| x.eq_ignore_ascii_case(dn))
+        {
+            x500.push(dn.to_string());
+        }
+    }
     Some(Contact {
         origin,
         name,
@@ -269,10 +285,11 @@ fn contact(origin: Origin, r: &Row<'_>) -> Option<Contact> {
         addresses: contact_addresses(
             &external,
             r.value(Column::PrimarySmtp).filter(usable),
-            r.value(Column::EmailAddresses).filter(usable),
+            proxies,
         ),
+        x500,
         external,
-        legacy_dn: owned(r, Column::LegacyExchangeDn),
+        legacy_dn,
     })
 }
 

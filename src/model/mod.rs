@@ -114,6 +114,9 @@ pub struct Contact {
     /// address, and its `smtp:` proxies), lower-case: the cloud contact gets them too, so mail
     /// to them keeps reaching it.
     pub addresses: Vec<String>,
+    /// The source contact's X500 proxy addresses (DNs it had before, e.g. from an earlier
+    /// migration), without its current legacyExchangeDN: the cloud contact keeps them too.
+    pub x500: Vec<String>,
     /// The source contact's legacyExchangeDN: its cloud contact gets it as an X500 address.
     pub legacy_dn: Option<String>,
 }

@@ -955,7 +955,13 @@ impl<'a> Builder<'a> {
                     name: c.name.trim().to_string(),
                     alias: opt(&c.alias),
                     display: opt(&c.display_name),
-                    addresses: c.addresses.join(";"),
+                    addresses: c
+                        .addresses
+                        .iter()
+                        .map(|a| format!("smtp:{a}"))
+                        .chain(c.x500.iter().map(|x| format!("X500:{x}")))
+                        .collect::<Vec<_>>()
+                        .join(";"),
                     legacy_dn: c.legacy_dn.clone(),
                 },
             );
@@ -1441,7 +1447,7 @@ struct ContactRow {
     name: String,
     alias: String,
     display: String,
-    /// Other SMTP addresses, `;`-separated.
+    /// Other addresses to add (`smtp:` and `X500:` entries), `;`-separated.
     addresses: String,
     legacy_dn: Option<String>,
 }

@@ -626,6 +626,7 @@ fn contact(
         alias: alias.map(Into::into),
         display_name: None,
         addresses: other.iter().map(|a| a.to_string()).collect(),
+        x500: Vec::new(),
         legacy_dn: None,
     }
 }
@@ -687,7 +688,7 @@ fn members_named_by_a_contacts_names_add_the_contact() {
             "",
             "patp",
             "",
-            "pat.partner@contoso.com"
+            "smtp:pat.partner@contoso.com"
         ]
     );
     assert!(

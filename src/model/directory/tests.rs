@@ -156,6 +156,7 @@ fn contact(line: u64, name: &str, external: &str, alias: Option<&str>, other: &[
         alias: alias.map(Into::into),
         display_name: Some(format!("{name} (partner)")),
         addresses: other.iter().map(|a| a.to_string()).collect(),
+        x500: Vec::new(),
         legacy_dn: None,
     }
 }
