@@ -774,3 +774,97 @@ fn the_contacts_step_adds_the_x500_once() {
         assert_eq!(status("r2.jsonl", a), "unchanged", "{a}");
     }
 }
+
+/// Issue 8: the contacts step against the simulated Exchange Online (real pwsh), twice: each
+/// contact is made once with the export's alias and display name (or, without an alias, the
+/// one Exchange derives from the Name), its other SMTP address and its X500 addresses; the
+/// second run changes nothing.
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once() {
+    use cutover::rehearse::{self, state, Delays};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    contacts_bundle(d);
+    let sim = d.join("sim");
+    rehearse::write_sim(&sim).unwrap();
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b/plan.json")).unwrap()).unwrap();
+    let state_path = d.join("tenant.json");
+    state::write_fresh(
+        &state_path,
+        &rehearse::seed_state(&plan, 1, None, Delays::None),
+    )
+    .unwrap();
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1");
+    let mut path = std::ffi::OsString::from(sim.join("modules"));
+    path.push(":");
+    path.push(std::env::var_os("PSModulePath").unwrap_or_default());
+    let out = pwsh::command()
+        .current_dir(d)
+        .arg("-Command")
+        .arg(format!(
+            "& ./b/steps/14-contacts.ps1 -ModulePath '{m}' -ResultsPath ./r1.jsonl; \
+             & ./b/steps/14-contacts.ps1 -ModulePath '{m}' -ResultsPath ./r2.jsonl; \
+             Connect-ExchangeOnline -ShowBanner:$false; \
+             foreach ($c in @(Get-MailContact -ResultSize Unlimited | Sort-Object Name)) {{ \
+               'CONTACT=' + $c.Name + '|' + $c.Alias + '|' + $c.DisplayName + '|' + \
+               ((@($c.EmailAddresses) | ForEach-Object {{ [string]$_ }} | Sort-Object) -join ',') }}",
+            m = module.display()
+        ))
+        .env("PSModulePath", path)
+        .env(rehearse::ENV_STATE, &state_path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let contacts: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("CONTACT="))
+        .collect();
+    assert_eq!(
+        contacts,
+        [
+            "Kim Vendor|kim|Kim V.|smtp:kim.vendor@contoso.com,SMTP:kim@fabrikam.net,X500:/o=Contoso/cn=Recipients/cn=kim,X500:/o=Old/cn=kim",
+            "lee@example.org|lee?example.org|lee@example.org|SMTP:lee@example.org",
+            "Pat Partner|pat|Pat Partner|SMTP:pat@example.net,X500:/o=Contoso/cn=Recipients/cn=pat",
+        ],
+        "{stdout}"
+    );
+    let statuses = |file: &str| -> Vec<String> {
+        records(&d.join(file))
+            .iter()
+            .filter(|r| r["op"].as_str().is_some_and(|o| o.starts_with("contacts:")))
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["op"].as_str().unwrap_or(""),
+                    r["status"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        statuses("r1.jsonl"),
+        [
+            "contacts:ensure:kim@fabrikam.net created",
+            "contacts:ensure:lee@example.org created",
+            "contacts:ensure:pat@example.net created",
+        ]
+    );
+    assert!(
+        statuses("r2.jsonl")
+            .iter()
+            .all(|s| s.ends_with(" unchanged")),
+        "{:?}",
+        statuses("r2.jsonl")
+    );
+}
