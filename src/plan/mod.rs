@@ -1073,7 +1073,8 @@ impl<'a> Builder<'a> {
             Recipient::Group(i) => self.tenant.groups.get(i).map(group_key),
             Recipient::Mailbox(i) => self.tenant.mailboxes.get(i).map(mailbox_address),
             // The outside address is the cloud contact's primary address (New-MailContact
-            // -ExternalEmailAddress), which Get-DistributionGroupMember shows.
+            // -ExternalEmailAddress), which Get-DistributionGroupMember shows; a MailContact is
+            // a supported member (Add-DistributionGroupMember -Member).
             Recipient::Contact(i) => self.tenant.contacts.get(i).map(|c| c.external.clone()),
         }
         .unwrap_or_default()
