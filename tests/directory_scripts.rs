@@ -176,6 +176,49 @@ fn the_dns_records_step_rewrites_its_csv_on_a_re_run() {
     assert_eq!(records(&d.join("r2.jsonl")).len(), 2);
 }
 
+/// Graph's domains: every domain exists and stays unverified (its TXT record not published).
+const DOMAINS_STUB: &str = r#"
+$global:Calls = @()
+function Connect-CutoverGraph { param($Scopes, $Tenant) }
+function global:Get-MgDomain { param($DomainId) [pscustomobject]@{ Id = $DomainId; IsVerified = $false } }
+function global:Get-MgDomainVerificationDnsRecord {
+    param($DomainId, [switch]$All)
+    [pscustomobject]@{ RecordType = 'Txt'; Label = $DomainId; Ttl = 3600; AdditionalProperties = @{ text = ('MS=ms' + $DomainId.Length) } }
+}
+function global:Confirm-MgDomain { param($DomainId) throw ('Domain verification failed for ' + $DomainId) }
+"#;
+
+/// Issue 8.8: a re-run of 06-domains (the TXT record not yet published) replaces each domain's
+/// rows of domain-verification.csv instead of appending them again, and fails truthfully.
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_domains_step_rewrites_its_csv_on_a_re_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bundle(d, &["contoso.com", "fabrikam.com"]);
+    run_twice(d, "06-domains", DOMAINS_STUB);
+    let csv = std::fs::read_to_string(d.join("domain-verification.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains("fabrikam.com")).count(),
+        1
+    );
+    for r in records(&d.join("r2.jsonl")) {
+        assert_eq!(r["status"], "failed", "{r}");
+        assert!(
+            r["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("publish the TXT record"),
+            "{r}"
+        );
+    }
+}
+
 /// Accepted domains and a message trace of the last hour, chosen by `$global:Trace`.
 const FLOW_STUB: &str = r#"
 $global:Calls = @()
