@@ -834,8 +834,9 @@ fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once(
     contacts_bundle(d);
     let sim = d.join("sim");
     rehearse::write_sim(&sim).unwrap();
-    let plan: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("b/plan.json")).unwrap()).unwrap();
+    // An empty tenant: the step makes every contact itself.
+    let plan =
+        serde_json::json!({"tenant": "contoso.onmicrosoft.com", "identity": "cloud", "steps": []});
     let state_path = d.join("tenant.json");
     state::write_fresh(
         &state_path,
