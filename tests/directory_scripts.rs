@@ -726,7 +726,7 @@ fn contacts_bundle(d: &Path) -> String {
     .unwrap();
     std::fs::write(
         d.join("members.csv"),
-        "Group,Member\nSales,ann@contoso.com\nSales,PAT@example.net\nSales,lee@example.org\n",
+        "Group,Member\nSales,ann@contoso.com\nSales,PAT@example.net\nSales,lee@example.org\nSales,kim\n",
     )
     .unwrap();
     // As 05-source-export writes it (Get-MailContact): the address with its SMTP: prefix.
@@ -818,10 +818,11 @@ fn the_contacts_step_adds_the_x500_once() {
     }
 }
 
-/// Issue 8: the contacts step against the simulated Exchange Online (real pwsh), twice: each
-/// contact is made once with the export's alias and display name (or, without an alias, the
-/// one Exchange derives from the Name), its other SMTP address and its X500 addresses; the
-/// second run changes nothing.
+/// Issue 8: the groups, contacts and members steps against the simulated Exchange Online (real
+/// pwsh), twice: each contact is made once with the export's alias and display name (or,
+/// without an alias, the one Exchange derives from the Name), its other SMTP address and its
+/// X500 addresses; members named by a contact's alias or address are that contact; the user
+/// no step here made fails with the service's message; the second run changes nothing else.
 #[test]
 #[cfg_attr(
     not(cutover_test_pwsh),
@@ -851,9 +852,11 @@ fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once(
         .current_dir(d)
         .arg("-Command")
         .arg(format!(
-            "& ./b/steps/14-contacts.ps1 -ModulePath '{m}' -ResultsPath ./r1.jsonl; \
-             & ./b/steps/14-contacts.ps1 -ModulePath '{m}' -ResultsPath ./r2.jsonl; \
+            "foreach ($r in 'r1', 'r2') {{ foreach ($s in '12-groups', '14-contacts', '15-members') {{ \
+               & ./b/steps/$s.ps1 -ModulePath '{m}' -ResultsPath ./$r.jsonl }} }}; \
              Connect-ExchangeOnline -ShowBanner:$false; \
+             'MEMBERS=' + ((@(Get-DistributionGroupMember -Identity 'sales@contoso.com') | \
+               ForEach-Object {{ [string]$_.PrimarySmtpAddress }} | Sort-Object) -join ','); \
              foreach ($c in @(Get-MailContact -ResultSize Unlimited | Sort-Object Name)) {{ \
                'CONTACT=' + $c.Name + '|' + $c.Alias + '|' + $c.DisplayName + '|' + \
                ((@($c.EmailAddresses) | ForEach-Object {{ [string]$_ }} | Sort-Object) -join ',') }}",
@@ -883,32 +886,44 @@ fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once(
         ],
         "{stdout}"
     );
+    let members = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("MEMBERS="))
+        .unwrap_or_default();
+    assert_eq!(
+        members, "kim@fabrikam.net,lee@example.org,pat@example.net",
+        "{stdout}"
+    );
     let statuses = |file: &str| -> Vec<String> {
         records(&d.join(file))
             .iter()
-            .filter(|r| r["op"].as_str().is_some_and(|o| o.starts_with("contacts:")))
-            .map(|r| {
-                format!(
-                    "{} {}",
-                    r["op"].as_str().unwrap_or(""),
-                    r["status"].as_str().unwrap_or("")
-                )
-            })
+            .filter_map(|r| Some(format!("{} {}", r["op"].as_str()?, r["status"].as_str()?)))
             .collect()
     };
-    assert_eq!(
-        statuses("r1.jsonl"),
+    let all = |status: &str| {
         [
-            "contacts:ensure:kim@fabrikam.net created",
-            "contacts:ensure:lee@example.org created",
-            "contacts:ensure:pat@example.net created",
+            format!("groups:ensure:sales@contoso.com {status}"),
+            format!("contacts:ensure:kim@fabrikam.net {status}"),
+            format!("contacts:ensure:lee@example.org {status}"),
+            format!("contacts:ensure:pat@example.net {status}"),
+            // No step here made the user: Exchange's refusal, recorded as such.
+            "members:add:sales@contoso.com:ann@contoso.com failed".to_string(),
+            format!("members:add:sales@contoso.com:pat@example.net {status}"),
+            format!("members:add:sales@contoso.com:lee@example.org {status}"),
+            format!("members:add:sales@contoso.com:kim@fabrikam.net {status}"),
         ]
-    );
+    };
+    assert_eq!(statuses("r1.jsonl"), all("created"));
+    assert_eq!(statuses("r2.jsonl"), all("unchanged"));
+    let ann = records(&d.join("r2.jsonl"))
+        .into_iter()
+        .find(|r| r["op"] == "members:add:sales@contoso.com:ann@contoso.com")
+        .unwrap();
     assert!(
-        statuses("r2.jsonl")
-            .iter()
-            .all(|s| s.ends_with(" unchanged")),
-        "{:?}",
-        statuses("r2.jsonl")
+        ann["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ann@contoso.com"),
+        "{ann}"
     );
 }
