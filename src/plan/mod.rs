@@ -941,7 +941,7 @@ impl<'a> Builder<'a> {
             if !dir.has_contact(i) {
                 if !contacts.contains_key(&c.external) {
                     self.notes.push(format!(
-                        "{}:{}: a recipient named '{}' comes earlier; this contact is left out",
+                        "{}:{}: an earlier recipient has the Name or address of contact '{}'; it is left out",
                         c.origin.file,
                         c.origin.line,
                         c.name.trim()

@@ -693,7 +693,7 @@ fn members_named_by_a_contacts_names_add_the_contact() {
     );
     assert!(
         p.notes.iter().any(|n| n.contains("contacts.csv:2")
-            && n.contains("'Sales'")
+            && n.contains("contact 'Sales'")
             && n.contains("left out")),
         "{:?}",
         p.notes

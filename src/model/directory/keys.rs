@@ -67,9 +67,9 @@ pub fn in_ns(ns: Ns, base: u64) -> u64 {
 }
 
 impl Ns {
-    /// Namespaces of groups, resource mailboxes and contacts, a few per cent of the keys: the directory
-    /// keeps them in a table of their own, which stays in cache, so looking a member up there
-    /// (for the ambiguity rule) costs little even when nothing is found.
+    /// Namespaces of groups, resource mailboxes and contacts, a few per cent of the keys: the
+    /// directory keeps them in a table of their own, which stays in cache, so looking a member
+    /// up there (for the ambiguity rule) costs little even when nothing is found.
     pub fn small(self) -> bool {
         matches!(
             self,

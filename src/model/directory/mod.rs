@@ -351,8 +351,8 @@ pub fn contact_alias(name: &str) -> Option<String> {
     (!a.is_empty()).then_some(a)
 }
 
-/// The names a mail contact answers to once the contacts step made it. `alias` is its
-/// explicit alias, else [`contact_alias`] of its Name, owned by the caller.
+/// The names a mail contact answers to once the contacts step made it. `derived` is
+/// [`contact_alias`] of its Name (owned by the caller), its alias when it has none of its own.
 pub fn contact_names<'a>(
     c: &'a Contact,
     derived: Option<&'a str>,
