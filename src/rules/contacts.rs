@@ -199,6 +199,39 @@ Kim Vendor,,kimv,kim@fabrikam.net,\n";
         // By Name, alias, derived alias, other address, display name: never unknown or
         // external; the same contact named again is one membership.
         assert_eq!(codes(&r), ["G008", "G008", "G008", "G008"], "{r:?}");
+        // The same when the members file is read on a thread of its own.
+        let inputs: Vec<crate::rules::Input> = [
+            ("u.csv", USERS),
+            ("g.csv", GROUPS),
+            ("c.csv", CONTACTS),
+            (
+                "m.csv",
+                &b"Group,Member\nSales,Pat Partner\nSales,kimv\nSales,PatPartner\n"[..],
+            ),
+        ]
+        .iter()
+        .map(|(n, b)| crate::rules::Input {
+            source: crate::rules::Source::Memory {
+                name: n.to_string(),
+                bytes: b.to_vec(),
+            },
+            kind: None,
+        })
+        .collect();
+        let threaded = crate::rules::engine::lint_inputs_with(
+            &quiet_project(),
+            &inputs,
+            crate::rules::engine::ReaderThread::On,
+        )
+        .unwrap();
+        // Only the third row names a contact already added (Pat Partner by its derived alias).
+        assert_eq!(
+            codes(&threaded.findings),
+            ["G008"],
+            "{:?}",
+            threaded.findings
+        );
+        assert_eq!(threaded.findings[0].line, Some(4));
         assert_eq!(
             r.iter().map(|f| f.line).collect::<Vec<_>>(),
             [Some(4), Some(5), Some(6), Some(7)]
