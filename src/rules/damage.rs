@@ -340,8 +340,9 @@ pub fn row_is_clean(row: &Row<'_>) -> bool {
 
 /// A cell [`cell_damage`] reports nothing for, told from its bytes in one pass: empty, or
 /// printable ASCII without `?` (the lossy-export check), no space at either end (white space),
-/// and a first character that none of the specific checks starts with (type names, Excel
-/// errors, scientific notation). Any other cell is asked of `cell_damage` itself.
+/// and none of what the specific checks need: a `#` first (Excel errors), a letter that starts
+/// a type name with a `.` in the cell, a digit first with an `E` (scientific notation). Any
+/// other cell is asked of `cell_damage` itself.
 fn surely_clean(v: &str) -> bool {
     let b = v.as_bytes();
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
@@ -354,7 +355,12 @@ fn surely_clean(v: &str) -> bool {
     plain
         && first != b' '
         && last != b' '
-        && !matches!(first, b'S' | b'M' | b'D' | b'#' | b'0'..=b'9')
+        && match first {
+            b'#' => false,
+            b'S' | b'M' | b'D' => !b.contains(&b'.'),
+            b'0'..=b'9' => !b.iter().any(|&c| c | 0x20 == b'e'),
+            _ => true,
+        }
 }
 
 #[cfg(test)]
@@ -393,6 +399,17 @@ mod tests {
             "it\u{2019}s",
             "a\u{202e}b",
             "x\u{7}",
+            "D.Lee",
+            "Sales.x",
+            "Mr X",
+            "1e5",
+            "1.5e3",
+            "12 East",
+            "7",
+            "Deserialized.System.Object[]",
+            "Ann.Lee",
+            "#REF!",
+            "#N/A",
         ];
         let mut clean = 0;
         for v in values {
