@@ -128,7 +128,7 @@ fn main() {
         o.groups, o.memberships
     );
     println!(
-        "bundle written: {:.1} MB (plan.json {:.1} MB, PLAN.md {:.2} MB)",
+        "bundle written: {:.1} MB (plan.json {:.3} MB, PLAN.md {:.2} MB)",
         bytes as f64 / 1e6,
         plan_json as f64 / 1e6,
         plan_md as f64 / 1e6

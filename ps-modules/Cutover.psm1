@@ -434,6 +434,32 @@ function Invoke-CutoverRow {
     }
 }
 
+function Test-CutoverMailboxGuid {
+    # Whether an Exchange Online recipient's ExchangeGuid is set: on a synced MailUser it is the
+    # on-premises msExchMailboxGuid, and Exchange Online then creates no mailbox when the user is
+    # licensed (Microsoft's archived blog "Office 365: Users have both a cloud and on premises
+    # mailbox", learn.microsoft.com/archive/blogs/timmcmic).
+    param($Guid)
+    $text = ([string]$Guid).Trim()
+    $text -ne '' -and $text -ne '00000000-0000-0000-0000-000000000000'
+}
+
+function Get-CutoverMailboxPurpose {
+    # What a user's Exchange Online mailbox is for, from Graph (mailboxSettings.userPurpose:
+    # user, shared, room, equipment, linked, others; learn.microsoft.com/graph/api/resources/mailboxsettings),
+    # lower-case; '' when the user has no Exchange Online mailbox (a mail user or an on-premises
+    # mailbox: Graph answers MailboxNotEnabledForRESTAPI). Needs MailboxSettings.Read.
+    param([string]$UserId)
+    $u = $null
+    try { $u = Get-MgUser -UserId $UserId -Property 'id,mailboxSettings' -ErrorAction Stop }
+    catch {
+        if ([string]$_ -match 'MailboxNotEnabledForRESTAPI') { return '' }
+        throw
+    }
+    if ($null -eq $u -or $null -eq $u.MailboxSettings) { return '' }
+    ([string]$u.MailboxSettings.UserPurpose).ToLowerInvariant()
+}
+
 function Test-CutoverHasAddress {
     # Whether a recipient's EmailAddresses already holds Address ("smtp:a@b", "x500:/o=..."),
     # ignoring case and the primary/secondary prefix case.

@@ -75,7 +75,9 @@ fn exchange_2016_synced_differences() {
         &[
             "07-users-verify",
             "09-mailboxes-verify",
-            "10-shared-mailboxes-verify",
+            "10-shared-mailboxes-1-licence",
+            "10-shared-mailboxes-2-convert",
+            "10-shared-mailboxes-3-unlicence",
             "11-aliases",
         ],
     );

@@ -26,9 +26,8 @@ fn plan_writes_versioned_json_and_a_readable_plan_md() {
         .assert()
         .success()
         .stdout(predicate::str::contains("to create"));
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.path().join("plan.json")).unwrap()).unwrap();
-    assert_eq!(json["version"], 1);
+    let json: serde_json::Value = cutover::plan::contract::read(out.path()).unwrap();
+    assert_eq!(json["version"], 2);
     assert_eq!(json["source_version"], "2010");
     let ids: Vec<&str> = json["steps"]
         .as_array()
@@ -113,4 +112,72 @@ fn a_state_file_of_another_version_is_a_usage_error() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("version 9 is not supported"));
+}
+
+/// `plan` and `bundle` write plan.json and its data files through one writer: the same bytes,
+/// and the bundle's manifest hashes the very files plan.json names.
+#[test]
+fn plan_and_bundle_write_the_same_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plan, bundle) = (dir.path().join("plan"), dir.path().join("bundle"));
+    cutover()
+        .args(["plan", "--config"])
+        .arg(fixture("cutover.toml"))
+        .arg("--out")
+        .arg(&plan)
+        .assert()
+        .success();
+    cutover()
+        .args(["bundle", "--config"])
+        .arg(fixture("cutover.toml"))
+        .arg("--out")
+        .arg(&bundle)
+        .arg("--secrets-out")
+        .arg(dir.path().join("secrets.csv"))
+        .assert()
+        .success();
+    let read = |p: &std::path::Path| std::fs::read(p).unwrap();
+    assert_eq!(
+        read(&plan.join("plan.json")),
+        read(&bundle.join("plan.json"))
+    );
+    let json = cutover::plan::contract::read(&plan).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&bundle.join("manifest.json"))).unwrap();
+    let hashed = |file: &str| {
+        manifest["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["file"] == file)
+            .map(|d| d["sha256"].clone())
+    };
+    let raw: serde_json::Value = serde_json::from_slice(&read(&plan.join("plan.json"))).unwrap();
+    let mut files = 0;
+    for (step, full) in raw["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(json["steps"].as_array().unwrap())
+    {
+        let Some(f) = step.get("ops_file") else {
+            continue;
+        };
+        let file = f["file"].as_str().unwrap();
+        assert_eq!(read(&plan.join(file)), read(&bundle.join(file)), "{file}");
+        assert_eq!(hashed(file), Some(f["sha256"].clone()), "{file}");
+        // The data file's rows are the step's operations (unchanged ones aside).
+        assert_eq!(
+            f["rows"].as_u64().unwrap() as usize,
+            full["ops"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["change"] != "unchanged")
+                .count()
+        );
+        files += 1;
+    }
+    assert!(files > 5, "{files} steps with a data file");
+    assert!(!bundle.join("ops").exists());
 }

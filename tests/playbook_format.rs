@@ -72,8 +72,7 @@ fn the_playbook_files_plan_and_bundle_every_membership() {
     args.extend(INPUTS);
     let out = cutover(dir.path(), &args);
     assert!(out.status.success(), "{out:?}");
-    let plan: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("plan/plan.json")).unwrap()).unwrap();
+    let plan: Value = cutover::plan::contract::read(&dir.path().join("plan")).unwrap();
     let step = |id: &str| -> Vec<Value> {
         plan["steps"]
             .as_array()

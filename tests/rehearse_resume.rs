@@ -82,9 +82,7 @@ fn killed_and_resumed(version: &str, identity: &str) {
     let run = RunDir::latest_in(&b.bundle, cutover::run::REHEARSALS_DIR)
         .unwrap()
         .unwrap();
-    let plan: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(b.bundle.join("plan.json")).unwrap())
-            .unwrap();
+    let plan: serde_json::Value = cutover::plan::contract::read(&b.bundle).unwrap();
     let tenant = state::load(&b.bundle.join("rehearsals/tenant.json")).unwrap();
     let c = compare::compare(&plan, &tenant);
     assert!(c.matches(), "{:#?}", c.lines());

@@ -226,9 +226,7 @@ fn ctrl_c_to_the_process_group_mid_step_leaves_a_journal_that_resume_finishes_on
     let b = rehearse_support::bundle(dir.path(), &project, "2016", "cloud");
     // The simulated tenant as a rehearsal seeds it, with the users' domain already verified
     // (06-domains is not part of this run).
-    let plan: Value =
-        serde_json::from_str(&std::fs::read_to_string(b.bundle.join("plan.json")).unwrap())
-            .unwrap();
+    let plan: Value = cutover::plan::contract::read(&b.bundle).unwrap();
     let mut seeded = rehearse::seed_state(&plan, 1, None, Delays::None);
     seeded["t"]["domains"]["contoso.com"] = serde_json::json!(
         {"Id": "contoso.com", "IsVerified": true, "IsDefault": false, "IsInitial": false}

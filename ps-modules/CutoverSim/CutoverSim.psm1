@@ -184,7 +184,25 @@ function Get-SimDelay {
 
 function Test-SimVisible {
     param($Object)
+    if ($Object.ContainsKey('MailboxAt')) { Complete-SimMailbox $Object }
     -not $Object.ContainsKey('VisibleAt') -or [double]$Object.VisibleAt -le (Get-SimClock)
+}
+
+function Complete-SimMailbox {
+    # A licensed synced MailUser whose mailbox Exchange Online has provisioned by now reads as
+    # the UserMailbox it became (see Add-SimUserMailbox); before that it is still the MailUser.
+    param($r)
+    if ([double]$r.MailboxAt -gt (Get-SimClock)) { return }
+    [void]$r.Remove('MailboxAt')
+    $r.RecipientType = 'UserMailbox'; $r.RecipientTypeDetails = 'UserMailbox'
+    $r.ExchangeGuid = [guid]::NewGuid().ToString()
+    Set-SimObject 'rcp' $r.Id $r
+}
+
+function Test-SimMailboxGuid {
+    param($Guid)
+    $t = ([string]$Guid).Trim()
+    $t -ne '' -and $t -ne '00000000-0000-0000-0000-000000000000'
 }
 
 function global:Start-Sleep {
@@ -294,6 +312,7 @@ function Find-SimRecipients {
 $script:SimAdObjects = @('CN=EX01,CN=Servers', 'CN=DB01,CN=Databases')
 
 $script:MailboxTypes = @('UserMailbox', 'SharedMailbox', 'RoomMailbox', 'EquipmentMailbox')
+$script:ConvertibleTypes = @{ Regular = 'UserMailbox'; Shared = 'SharedMailbox'; Room = 'RoomMailbox'; Equipment = 'EquipmentMailbox' }
 $script:GroupTypes = @('MailUniversalDistributionGroup', 'MailUniversalSecurityGroup', 'MailNonUniversalGroup')
 $script:ContactTypes = @('MailContact')
 
@@ -407,6 +426,7 @@ function ConvertTo-SimGraphUser {
         ProxyAddresses = (& $pick 'proxyAddresses' @($u.ProxyAddresses))
         OnPremisesSyncEnabled = (& $pick 'onPremisesSyncEnabled' $u.OnPremisesSyncEnabled)
         JobTitle = $null; BusinessPhones = @(); MobilePhone = $null; OfficeLocation = $null; PreferredLanguage = $null
+        MailboxSettings = $null
         AdditionalProperties = @{}
     }
 }
@@ -447,7 +467,22 @@ function Invoke-SimGraph {
             if ($Bound.ContainsKey('UserId')) {
                 $u = Find-SimGraphUser $Bound.UserId
                 if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
-                return ConvertTo-SimGraphUser $u $Bound['Property']
+                $o = ConvertTo-SimGraphUser $u $Bound['Property']
+                $asked = @(@($Bound['Property']) | ForEach-Object { ([string]$_).Split(',') } | ForEach-Object { $_.Trim().ToLowerInvariant() })
+                if ($asked -contains 'mailboxsettings') {
+                    # mailboxSettings.userPurpose tells a user's mailbox from a shared, room or
+                    # equipment one (learn.microsoft.com/graph/api/resources/mailboxsettings).
+                    # A user with no Exchange Online mailbox (a mail user, a mailbox on premises)
+                    # has none: 404 MailboxNotEnabledForRESTAPI (microsoft-graph-docs-contrib
+                    # issue 6519).
+                    $purpose = Get-SimMailboxPurpose $u
+                    if ($null -eq $purpose) {
+                        Write-SimError $Caller "REST API is not yet supported for this mailbox.`n`nStatus: 404 (NotFound)`nErrorCode: MailboxNotEnabledForRESTAPI" 'MailboxNotEnabledForRESTAPI' ObjectNotFound $Bound.UserId
+                        return
+                    }
+                    $o.MailboxSettings = [pscustomobject]@{ UserPurpose = $purpose; TimeZone = 'UTC'; AdditionalProperties = @{} }
+                }
+                return $o
             }
             # Without -All a list returns the first page (100 by default: learn.microsoft.com/graph/paging).
             $all = @((Get-SimTable 'users').Values | Where-Object { Test-SimVisible $_ } | Sort-Object { $_.UserPrincipalName })
@@ -590,13 +625,37 @@ function Invoke-SimGraph {
     }
 }
 
+function Get-SimMailboxPurpose {
+    # mailboxSettings.userPurpose of a user's Exchange Online mailbox, or $null when it has none.
+    param($u)
+    foreach ($r in (Find-SimByKey 'rcp' ([string]$u.Id).ToLowerInvariant())) {
+        if ($r.ExternalDirectoryObjectId -ne $u.Id -or -not (Test-SimVisible $r)) { continue }
+        $p = $script:UserPurpose[[string]$r.RecipientTypeDetails]
+        if ($null -ne $p) { return $p }
+    }
+    $null
+}
+
+$script:UserPurpose = @{ UserMailbox = 'user'; SharedMailbox = 'shared'; RoomMailbox = 'room'; EquipmentMailbox = 'equipment' }
+
 function Add-SimUserMailbox {
     # Exchange Online creates the mailbox after an Exchange licence is assigned, some minutes later
     # (learn.microsoft.com/exchange/recipients-in-exchange-online/create-user-mailboxes: "it can take
     # a while for the mailbox to be created"). Its name is the user's object id, its addresses the
     # UPN (primary) and the initial-domain address (mailNickname@tenant.onmicrosoft.com).
     param($u)
-    foreach ($r in (Find-SimByKey 'rcp' ([string]$u.Id).ToLowerInvariant())) { if ($r.ExternalDirectoryObjectId -eq $u.Id) { return } }
+    foreach ($r in (Find-SimByKey 'rcp' ([string]$u.Id).ToLowerInvariant())) {
+        if ($r.ExternalDirectoryObjectId -ne $u.Id) { continue }
+        # A synced user whose mailbox is on premises is a MailUser in Exchange Online, and a
+        # licence makes Exchange Online provision a mailbox for it unless the MailUser carries
+        # the on-premises ExchangeGuid (msExchMailboxGuid): then it stays a MailUser
+        # (learn.microsoft.com/archive/blogs/timmcmic/office-365-users-have-both-a-cloud-and-on-premises-mailbox).
+        if ($r.RecipientTypeDetails -eq 'MailUser' -and -not $r.ContainsKey('MailboxAt') -and -not (Test-SimMailboxGuid $r.ExchangeGuid)) {
+            $r.MailboxAt = (Get-SimClock) + (Get-SimDelay 'mailbox' ([string]$u.UserPrincipalName))
+            Set-SimObject 'rcp' $r.Id $r
+        }
+        return
+    }
     $upn = [string]$u.UserPrincipalName
     $alias = [string]$u.MailNickname
     if ($alias -eq '') { $alias = ($upn -split '@')[0] }
@@ -731,6 +790,15 @@ function Invoke-SimExchange {
         'Set-Mailbox' {
             $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
             if ($null -eq $r) { return }
+            # -Type converts the mailbox: Equipment, Regular, Room or Shared
+            # (learn.microsoft.com/powershell/module/exchangepowershell/set-mailbox, -Type).
+            $newType = $null
+            if ($Bound.ContainsKey('Type')) {
+                $newType = $script:ConvertibleTypes[[string]$Bound.Type]
+                if ($null -eq $newType) {
+                    Stop-SimBinding $Caller ("Cannot process argument transformation on parameter 'Type'. Cannot convert value `"" + [string]$Bound.Type + "`" to type `"Microsoft.Exchange.Data.Directory.Recipient.ConvertibleMailboxSubType`". Specify one of the following enumerator names and try again: Regular, Room, Equipment, Shared") 'ParameterArgumentTransformationError'
+                }
+            }
             if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-Mailbox')) { return }
             $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
             if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
@@ -765,6 +833,7 @@ function Invoke-SimExchange {
                 }
                 $r.GrantSendOnBehalfTo = $cur
             }
+            if ($null -ne $newType) { $r.RecipientTypeDetails = $newType }
             Set-SimObject $table $r.Id $r
         }
         'New-DistributionGroup' {

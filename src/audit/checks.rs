@@ -86,6 +86,23 @@ fn domain_of(address: &str) -> Option<String> {
     (!d.is_empty()).then_some(d)
 }
 
+/// Why a shared (or room, or equipment) mailbox needs a licence in Exchange Online: more than
+/// 50 GB, an archive, or a litigation hold (M005's sources). Empty: it needs none. The plan
+/// keeps the licence of a synced one for the same reasons.
+pub fn licence_reasons(m: &Mailbox, u: &Usage) -> Vec<String> {
+    let mut why = Vec::new();
+    if u.primary_bytes > SHARED_FREE_BYTES {
+        why.push(format!("holds {} (over 50 GB)", human(u.primary_bytes)));
+    }
+    if m.archive || u.archive_origin.is_some() {
+        why.push("has an archive".to_string());
+    }
+    if m.litigation_hold {
+        why.push("is on litigation hold".to_string());
+    }
+    why
+}
+
 /// The per-mailbox rules; `sku` is the licence of the mailbox's user when the users file says.
 pub fn check_mailbox(
     m: &Mailbox,
@@ -126,16 +143,7 @@ pub fn check_mailbox(
         ));
     }
     if m.kind == RecipientKind::Shared {
-        let mut why = Vec::new();
-        if u.primary_bytes > SHARED_FREE_BYTES {
-            why.push(format!("holds {} (over 50 GB)", human(u.primary_bytes)));
-        }
-        if m.archive || u.archive_origin.is_some() {
-            why.push("has an archive".to_string());
-        }
-        if m.litigation_hold {
-            why.push("is on litigation hold".to_string());
-        }
+        let why = licence_reasons(m, u);
         if !why.is_empty() {
             out.push(at(
                 &M005,

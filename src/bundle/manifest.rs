@@ -46,7 +46,9 @@ pub struct Step {
     pub sha256: String,
     /// Number of operations (result records) the step will write when run whole.
     pub ops: u64,
-    /// Path (relative to the root) of the step's planned operation ids, one per line.
+    /// Path (relative to the root) of the step's planned operation ids: the step's data file
+    /// (its `Op` column) since plan format 2, a `.txt` of one id per line before
+    /// (`run::verify::read_planned` reads both).
     #[serde(default)]
     pub ops_file: Option<String>,
     /// Data files (paths relative to the root) this step reads.

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::model::Tenant;
-use crate::plan::{markdown, Plan, PlannedStep, StepKind, EXCHANGE_GUID_OP};
+use crate::plan::{contract, markdown, Plan, PlannedStep, StepKind, EXCHANGE_GUID_OP};
 use crate::project::{IdentityMode, Project, SourceVersion};
 
 pub mod manifest;
@@ -33,8 +33,7 @@ pub const MODULE_FILE: &str = "modules/Cutover.psm1";
 /// script the 2007 source-server steps dot-source.
 pub const MODULE_PS1: &str = include_str!("../../ps-modules/Cutover.ps1");
 pub const MODULE_PS1_FILE: &str = "modules/Cutover.ps1";
-pub const MIGRATIONWIZ_FILE: &str = "data/migrationwiz-bulk-add.csv";
-pub const DEPLOYMENTPRO_FILE: &str = "data/deploymentpro-users.csv";
+pub use crate::plan::contract::{DEPLOYMENTPRO_FILE, MIGRATIONWIZ_FILE};
 
 const BOM: &str = "\u{feff}";
 
@@ -47,6 +46,7 @@ pub struct BundleOptions {
 }
 
 /// The files a bundle writes at its root; `--force` removes only these (and never `runs/`).
+/// `ops` is what bundles before plan format 2 wrote.
 const OWNED: [&str; 8] = [
     "manifest.json",
     "README.md",
@@ -108,7 +108,7 @@ fn prepare_dir(out: &Path, force: bool) -> Result<()> {
             }
         }
     }
-    for sub in ["steps", "data", "ops", "modules"] {
+    for sub in ["steps", "data", "modules"] {
         let p = out.join(sub);
         fs::create_dir_all(&p).map_err(io(&p))?;
     }
@@ -119,45 +119,6 @@ fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> Result<String> {
     let p = out.join(rel);
     fs::write(&p, bytes).map_err(io(&p))?;
     Ok(sha256_hex(bytes))
-}
-
-/// A file written as it is made, hashed on the way: a data file of 100,000 rows is never
-/// held whole in memory.
-struct Hashed {
-    file: std::io::BufWriter<fs::File>,
-    hash: Sha256,
-}
-
-impl Write for Hashed {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// Writes `rel` through `fill` and returns its SHA-256.
-fn write_streamed(
-    out: &Path,
-    rel: &str,
-    fill: impl FnOnce(&mut Hashed) -> Result<()>,
-) -> Result<String> {
-    let p = out.join(rel);
-    let file = fs::File::create(&p).map_err(io(&p))?;
-    let mut w = Hashed {
-        file: std::io::BufWriter::with_capacity(256 * 1024, file),
-        hash: Sha256::new(),
-    };
-    fill(&mut w)?;
-    w.flush().map_err(io(&p))?;
-    let mut s = String::with_capacity(64);
-    for b in w.hash.finalize() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    Ok(s)
 }
 
 fn template_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
@@ -219,6 +180,9 @@ fn template_for(kind: StepKind, version: SourceVersion, runs_on: &str) -> Result
         StepKind::MailboxesVerify => "steps/mailboxes-verify",
         StepKind::SharedMailboxes => "steps/shared-mailboxes",
         StepKind::SharedMailboxesVerify => "steps/shared-mailboxes-verify",
+        StepKind::SharedMailboxesLicence => "steps/shared-mailboxes-licence",
+        StepKind::SharedMailboxesConvert => "steps/shared-mailboxes-convert",
+        StepKind::SharedMailboxesUnlicence => "steps/shared-mailboxes-unlicence",
         StepKind::Aliases => "steps/aliases",
         StepKind::Groups => "steps/groups",
         StepKind::GroupAliases => "steps/group-aliases",
@@ -285,39 +249,8 @@ where
     R::Item: AsRef<[u8]>,
 {
     let mut buf = Vec::new();
-    csv_to(&mut buf, header, rows)?;
+    contract::csv_to(&mut buf, header, rows)?;
     Ok(buf)
-}
-
-/// A data file's text (BOM, header, CRLF rows) written to `out`.
-fn csv_to<W, I, R>(mut out: W, header: &[&str], rows: I) -> Result<()>
-where
-    W: Write,
-    I: IntoIterator<Item = R>,
-    R: IntoIterator,
-    R::Item: AsRef<[u8]>,
-{
-    out.write_all(BOM.as_bytes())
-        .map_err(|e| Error::Other(e.into()))?;
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
-    w.write_record(header).map_err(|e| Error::Other(e.into()))?;
-    for r in rows {
-        w.write_record(r).map_err(|e| Error::Other(e.into()))?;
-    }
-    w.flush().map_err(|e| Error::Other(e.into()))
-}
-
-fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
-    let mut header = vec!["Op"];
-    header.extend_from_slice(step.columns);
-    csv_to(
-        out,
-        &header,
-        step.pending()
-            .map(|op| std::iter::once(op.id.as_str()).chain(op.values.iter().map(String::as_str))),
-    )
 }
 
 /// An id holding a line break or other control character would split or hide a line of its
@@ -328,23 +261,32 @@ fn check_ids(steps: &[PlannedStep]) -> Result<()> {
     let control = |id: &str| {
         id.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && id.chars().any(char::is_control)
     };
-    for op in steps.iter().flat_map(|s| s.pending()) {
-        if control(&op.id) {
-            return Err(Error::Usage(format!(
-                "operation id {:?} holds a control character: fix the input value it comes from",
-                op.id
-            )));
-        }
+    // The first such id in step order. Reading 500,000 ids scattered over the heap waits on
+    // memory, so the steps are split over two cores.
+    let first = |list: &[usize]| {
+        list.iter()
+            .flat_map(|&i| steps[i].pending().map(move |op| (i, op)))
+            .find(|(_, op)| control(&op.id))
+    };
+    let sizes: Vec<usize> = steps.iter().map(|s| s.ops.len()).collect();
+    let (mut here, mut there) = contract::two_halves(&sizes);
+    here.sort_unstable();
+    there.sort_unstable();
+    let found = std::thread::scope(|scope| {
+        let other = scope.spawn(|| first(&there));
+        let mine = first(&here);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        [mine, theirs].into_iter().flatten().min_by_key(|(i, _)| *i)
+    });
+    match found {
+        Some((_, op)) => Err(Error::Usage(format!(
+            "operation id {:?} holds a control character: fix the input value it comes from",
+            op.id
+        ))),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-fn ops_file(out: &mut impl Write, step: &PlannedStep) -> std::io::Result<()> {
-    for op in step.pending() {
-        out.write_all(op.id.as_bytes())?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
 }
 
 /// Writes the bundle for `plan` into `out` and returns its manifest (also written).
@@ -352,22 +294,23 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     check_ids(&plan.steps)?;
     prepare_dir(out, opts.force)?;
     let hb = handlebars()?;
+    // plan.json and the data files it references: the steps' operations, the mailbox lists.
+    let written = contract::write(plan, out)?;
     let mut steps = Vec::new();
     let mut data = Vec::new();
-    // A step with nothing left to do (the state showed it all in place) is left out.
-    for step in plan.steps.iter().filter(|s| s.pending().next().is_some()) {
+    // A step with nothing left to do (the state showed it all in place) has no data file and
+    // is left out.
+    for step in &plan.steps {
+        let Some(f) = written.step(step.id) else {
+            continue;
+        };
         let script = format!("{BOM}{}", crlf(&render_step(&hb, plan, step)?));
         let file = format!("steps/{}.ps1", step.id);
         let sha256 = write_file(out, &file, script.as_bytes())?;
-        let data_rel = format!("data/{}.csv", step.id);
-        let data_sha = write_streamed(out, &data_rel, |w| data_file(w, step))?;
         data.push(DataFile {
-            file: data_rel.clone(),
-            sha256: data_sha,
+            file: f.file.clone(),
+            sha256: f.sha256.clone(),
         });
-        let ops_rel = format!("ops/{}.txt", step.id);
-        let ops_path = out.join(&ops_rel);
-        write_streamed(out, &ops_rel, |w| ops_file(w, step).map_err(io(&ops_path)))?;
         steps.push(Step {
             id: step.id.to_string(),
             title: step.title.to_string(),
@@ -376,45 +319,19 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             runs_on: step.place.runs_on.to_string(),
             shell: step.place.shell.to_string(),
             sha256,
-            ops: step.pending().count() as u64,
-            ops_file: Some(ops_rel),
-            data: vec![data_rel],
+            ops: f.rows as u64,
+            // The data file's Op column is the step's list of planned operations.
+            ops_file: Some(f.file.clone()),
+            data: vec![f.file.clone()],
             changes: step.changes,
             gate: step.gate,
             phase: step.phase.to_string(),
         });
     }
-    let mw = csv_bytes(
-        &["Source Email", "Destination Email"],
-        plan.mailboxes
-            .iter()
-            .map(|m| [m.source.as_str(), m.destination.as_str()]),
-    )?;
-    let dp = csv_bytes(
-        &["UserPrincipalName"],
-        // DeploymentPro configures a person's Outlook: shared and resource mailboxes have none.
-        plan.mailboxes
-            .iter()
-            .filter(|m| m.user)
-            .map(|m| [m.destination.as_str()]),
-    )?;
-    let mut extra = vec![(MIGRATIONWIZ_FILE, mw), (DEPLOYMENTPRO_FILE, dp)];
-    if let Some(mp) = &plan.migration {
-        extra.push((
-            crate::plan::migration::MAILBOXES_FILE,
-            csv_bytes(
-                &crate::plan::migration::MAILBOX_COLUMNS,
-                crate::plan::migration::mailbox_rows(mp),
-            )?,
-        ));
-    }
-    for (rel, bytes) in extra {
-        let sha256 = write_file(out, rel, &bytes)?;
-        data.push(DataFile {
-            file: rel.to_string(),
-            sha256,
-        });
-    }
+    data.extend(written.other.iter().map(|f| DataFile {
+        file: f.file.clone(),
+        sha256: f.sha256.clone(),
+    }));
     let module = format!("{BOM}{}", crlf(MODULE));
     let mut modules = vec![DataFile {
         file: MODULE_FILE.to_string(),
@@ -430,7 +347,6 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             sha256: write_file(out, MODULE_PS1_FILE, ps1.as_bytes())?,
         });
     }
-    plan.write_json(&out.join("plan.json"))?;
     let readme = render_readme(&hb, project, plan, &steps, opts)?;
     write_file(out, "README.md", readme.as_bytes())?;
     let manifest = Manifest {
@@ -524,6 +440,7 @@ fn render_readme(
         "aliases_on_source": aliases_on_source,
         "is2010": plan.source_version == SourceVersion::Ex2010,
         "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
+
         "modules": readme_modules(plan),
         "id": {
             "preflight": StepKind::Preflight.id(),
@@ -534,6 +451,7 @@ fn render_readme(
             "mailboxes_verify": StepKind::MailboxesVerify.id(),
             "shared": StepKind::SharedMailboxes.id(),
             "shared_verify": StepKind::SharedMailboxesVerify.id(),
+
             "aliases": StepKind::Aliases.id(),
             "groups": StepKind::Groups.id(),
             "members": StepKind::Members.id(),
@@ -553,6 +471,15 @@ fn render_readme(
         .step(StepKind::PreflightExchange)
         .is_some_and(|s| s.ops.iter().any(|o| o.id.starts_with(EXCHANGE_GUID_OP))));
     ctx["id"]["preflight_exchange"] = json!(StepKind::PreflightExchange.id());
+    ctx["has_shared_convert"] = json!(has(StepKind::SharedMailboxesConvert));
+    ctx["has_shared_unlicence"] = json!(has(StepKind::SharedMailboxesUnlicence));
+    for (key, kind) in [
+        ("shared_licence", StepKind::SharedMailboxesLicence),
+        ("shared_convert", StepKind::SharedMailboxesConvert),
+        ("shared_unlicence", StepKind::SharedMailboxesUnlicence),
+    ] {
+        ctx["id"][key] = json!(kind.id());
+    }
     hb.render("README.md", &ctx)
         .map_err(|e| Error::Other(anyhow::anyhow!("rendering README.md: {e}")))
 }

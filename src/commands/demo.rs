@@ -240,11 +240,7 @@ fn first_op(
         return Ok(None);
     };
     let path = bundle.join(file);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    Ok(text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .map(str::to_string))
+    Ok(crate::run::verify::read_planned(&path)?.into_iter().next())
 }
 
 fn remove_dir_if_present(path: &Path) -> Result<()> {

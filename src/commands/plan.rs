@@ -17,17 +17,23 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let json = out.join("plan.json");
     let md = out.join("PLAN.md");
-    for p in [&json, &md] {
+    let data = out.join(crate::plan::contract::DATA_DIR);
+    for p in [&json, &md, &data] {
         refuse_symlink(p)?;
     }
-    plan.write_json(&json)?;
+    crate::plan::contract::write(&plan, out)?;
     std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
     if !super::quiet() {
         println!("{}", summary(&plan));
         if let Some(m) = &plan.migration {
             println!("{}", migration_summary(m));
         }
-        println!("wrote {} and {}", json.display(), md.display());
+        println!(
+            "wrote {}, {} and {}",
+            json.display(),
+            data.display(),
+            md.display()
+        );
     }
     print_left_out(&plan);
     leave_to_exit(tenant, plan);

@@ -53,16 +53,17 @@ fn act(args: &[String]) -> Result<(), String> {
     let script = value_after(args, "-File").ok_or("expected -File SCRIPT")?;
     let results = std::env::var(ENV_RESULTS).map_err(|_| format!("{ENV_RESULTS} is not set"))?;
     let step = std::env::var(ENV_STEP).map_err(|_| format!("{ENV_STEP} is not set"))?;
+    // Like a step's script: the runner's list when given, else every row of its data file.
     let ops_file = match value_after(args, "-OnlyOpsPath") {
         Some(p) => PathBuf::from(p),
         None => bundle_root(Path::new(script))?
-            .join("ops")
-            .join(format!("{step}.txt")),
+            .join("data")
+            .join(format!("{step}.csv")),
     };
-    let ops = match std::fs::read_to_string(&ops_file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("{}: {e}", ops_file.display())),
+    let ops = if ops_file.exists() {
+        crate::run::verify::read_planned(&ops_file).map_err(|e| e.to_string())?
+    } else {
+        Vec::new()
     };
     let what_if = args.iter().any(|a| a == WHATIF_ARG);
     let fail = std::env::var(ENV_FAIL_OP).ok();
@@ -72,7 +73,7 @@ fn act(args: &[String]) -> Result<(), String> {
         .append(true)
         .open(&results)
         .map_err(|e| format!("{results}: {e}"))?;
-    for op in ops.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for op in ops.iter().map(String::as_str) {
         let failed = !what_if && fail.as_deref() == Some(op);
         let status = if what_if {
             Status::Whatif

@@ -26,6 +26,7 @@ use crate::project::{IdentityMode, Project, SourceVersion};
 /// PowerShell 7.2 and 7.3 are out of support.
 pub const MIN_POWERSHELL: &str = "7.4";
 
+pub mod contract;
 pub mod markdown;
 pub mod migration;
 pub mod migration_steps;
@@ -38,8 +39,9 @@ pub use steps::{StepKind, StepPlace};
 
 use state::{proxy_key, StateIndex};
 
-/// Version of `plan.json`; readers refuse another major version.
-pub const VERSION: u32 = 1;
+/// Version of `plan.json`; readers refuse another major version. 2: each step's operations
+/// live in its data file, referenced from plan.json ([`contract`]).
+pub const VERSION: u32 = 2;
 
 /// What an operation will do, as far as the plan can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -89,6 +91,8 @@ pub struct PlannedStep {
     /// `migrate` or `post-cutover` (see `StepKind::phase`).
     pub phase: &'static str,
     pub columns: &'static [&'static str],
+    /// In plan.json as the step's data file and what its rows share ([`contract`]).
+    #[serde(skip)]
     pub ops: Vec<Op>,
 }
 
@@ -126,9 +130,13 @@ pub struct Plan {
     pub domains: Vec<String>,
     /// Whether a state snapshot was diffed (else every op is `create` or `check`).
     pub from_state: bool,
+    /// Written by [`contract::write`], each step's operations referenced from its data file.
+    #[serde(skip)]
     pub steps: Vec<PlannedStep>,
     pub manual: Vec<ManualStep>,
-    /// Source and destination address of every mailbox to migrate (the BitTitan files).
+    /// Source and destination address of every mailbox to migrate (the BitTitan files; in
+    /// plan.json as a reference to them).
+    #[serde(skip)]
     pub mailboxes: Vec<MailboxPair>,
     /// The mailbox migration's engine, dates and waves (`[migration]`; `None` for engine none).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,23 +157,6 @@ impl Plan {
             .flat_map(|s| &s.ops)
             .filter(|o| o.change == change)
             .count()
-    }
-
-    /// Compact JSON: the file is for programs (PLAN.md is for people) and is 100,000s of ops.
-    pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| Error::Other(e.into()))
-    }
-
-    /// [`Self::to_json`] streamed to a file: the text of 500,000 operations is never held
-    /// whole in memory.
-    pub fn write_json(&self, path: &std::path::Path) -> Result<()> {
-        let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
-        serde_json::to_writer(&mut w, self).map_err(|e| match e.io_error_kind() {
-            Some(kind) => Error::io(path, std::io::Error::new(kind, e)),
-            None => Error::Other(e.into()),
-        })?;
-        std::io::Write::flush(&mut w).map_err(|e| Error::io(path, e))
     }
 }
 
@@ -217,16 +208,34 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
 /// Builds the plan. `tenant` comes from `model::load::load_tenant` after lint passed.
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
-    let mut b = Builder::new(project, tenant, ix);
-    let mailboxes = mailbox_pairs(tenant);
-    b.migration = migration::build(project, tenant, &mailboxes);
-    b.state_export();
-    b.source_steps();
-    b.domains();
-    b.users();
-    b.shared_mailboxes();
-    b.aliases();
-    b.groups_contacts_members();
+    // Groups, contacts and members need nothing the earlier steps make: they are built on a
+    // second core while this one builds the rest (a third of the plan's time at 100,000 users).
+    let (mut b, side) = std::thread::scope(|scope| {
+        let side = scope.spawn(|| {
+            let mut g = Builder::new(project, tenant, ix.as_ref());
+            g.groups_contacts_members();
+            g
+        });
+        let mut b = Builder::new(project, tenant, ix.as_ref());
+        let mailboxes = mailbox_pairs(tenant);
+        b.migration = migration::build(project, tenant, &mailboxes);
+        b.mailboxes = mailboxes;
+        b.state_export();
+        b.source_steps();
+        b.domains();
+        b.users();
+        b.shared_mailboxes();
+        b.aliases();
+        let side = side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (b, side)
+    });
+    // In the order one builder would have made them.
+    b.steps.extend(side.steps);
+    b.manual.extend(side.manual);
+    b.notes.extend(side.notes);
+    b.findings.extend(side.findings);
     b.limits();
     b.permissions();
     b.dns_and_mail_flow();
@@ -241,6 +250,7 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         notes,
         findings,
         migration,
+        mailboxes,
         ..
     } = b;
     Ok(Plan {
@@ -296,6 +306,15 @@ fn resource_mailboxes(tenant: &Tenant) -> impl Iterator<Item = &Mailbox> {
         .filter(|m| m.kind != RecipientKind::User && !mailbox_address(m).is_empty())
 }
 
+/// The `-Type` of a shared, room or equipment mailbox (New-Mailbox switch, Set-Mailbox value).
+fn resource_type(m: &Mailbox) -> &'static str {
+    match m.kind {
+        RecipientKind::Room => "Room",
+        RecipientKind::Equipment => "Equipment",
+        _ => "Shared",
+    }
+}
+
 /// The address a mailbox from the export is known by: its primary SMTP address, else its UPN.
 fn mailbox_address(m: &Mailbox) -> String {
     m.primary_smtp
@@ -309,7 +328,7 @@ fn mailbox_address(m: &Mailbox) -> String {
 struct Builder<'a> {
     project: &'a Project,
     tenant: &'a Tenant,
-    state: Option<StateIndex<'a>>,
+    state: Option<&'a StateIndex<'a>>,
     steps: Vec<PlannedStep>,
     manual: Vec<ManualStep>,
     notes: Vec<String>,
@@ -320,6 +339,7 @@ struct Builder<'a> {
 
     /// Built before the steps: the migration steps are generated from its waves.
     migration: Option<migration::MigrationPlan>,
+    mailboxes: Vec<MailboxPair>,
 }
 
 /// The op-id prefix of the preflight's per-user ExchangeGuid check.
@@ -353,7 +373,7 @@ fn opt(s: &Option<String>) -> String {
 }
 
 impl<'a> Builder<'a> {
-    fn new(project: &'a Project, tenant: &'a Tenant, state: Option<StateIndex<'a>>) -> Self {
+    fn new(project: &'a Project, tenant: &'a Tenant, state: Option<&'a StateIndex<'a>>) -> Self {
         Builder {
             project,
             tenant,
@@ -365,6 +385,7 @@ impl<'a> Builder<'a> {
             exchange_guid_checks: Vec::new(),
 
             migration: None,
+            mailboxes: Vec::new(),
         }
     }
 
@@ -386,7 +407,7 @@ impl<'a> Builder<'a> {
     }
 
     fn change(&self, f: impl FnOnce(&StateIndex<'a>) -> Change) -> Change {
-        self.state.as_ref().map_or(Change::Create, f)
+        self.state.map_or(Change::Create, f)
     }
 
     /// Two gate steps, run first: Graph and Exchange Online each in a process of its own (their
@@ -685,9 +706,12 @@ impl<'a> Builder<'a> {
 
     /// Shared, room and equipment mailboxes have no user row, so the users step never makes
     /// them; without them their mail has nowhere to go and their permissions nothing to land on.
-    /// Synced: Entra Connect brings them from AD, so the step only verifies them.
+    /// Synced: see `synced_shared_mailboxes`.
     fn shared_mailboxes(&mut self) {
         let synced = self.project.identity == IdentityMode::Synced;
+        if let (true, Some(sku)) = (synced, self.temporary_licence()) {
+            return self.synced_shared_mailboxes(sku);
+        }
         let mut ops = Vec::new();
         let mut seen = HashSet::default();
         for m in resource_mailboxes(self.tenant) {
@@ -695,12 +719,10 @@ impl<'a> Builder<'a> {
             if !seen.insert(address.clone()) {
                 continue;
             }
-            let kind = match m.kind {
-                RecipientKind::Room => "Room",
-                RecipientKind::Equipment => "Equipment",
-                _ => "Shared",
-            };
+            let kind = resource_type(m);
             if synced {
+                // No licence SKU to make the mailbox with: verified only, and the verify step
+                // says what to do for each one still a MailUser.
                 ops.push(op(
                     format!("shared-mailboxes:verify:{address}"),
                     "verify",
@@ -734,6 +756,110 @@ impl<'a> Builder<'a> {
             StepKind::SharedMailboxes
         };
         self.push(kind, ops);
+    }
+
+    /// The licence a synced shared mailbox's user gets until its mailbox exists and is
+    /// converted: the project's `licence_sku`, else the one most users' rows name (the first by
+    /// name on a tie); `None` when nothing is licensed.
+    fn temporary_licence(&self) -> Option<String> {
+        let trimmed = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(sku) = trimmed(&self.project.licence_sku) {
+            return Some(sku);
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for u in &self.tenant.users {
+            if let Some(sku) = trimmed(&u.licence_sku) {
+                *counts.entry(sku).or_default() += 1;
+            }
+        }
+        let most = counts.values().copied().max()?;
+        counts.into_iter().find(|(_, n)| *n == most).map(|(s, _)| s)
+    }
+
+    /// Synced identities, no hybrid: Entra Connect brings an on-premises shared, room or
+    /// equipment mailbox's user, and Exchange Online shows it as a MailUser ("Any on premises
+    /// mailbox should be represented by a mail user object within the service", Microsoft's
+    /// archived blog "Office 365: Users have both a cloud and on premises mailbox",
+    /// learn.microsoft.com/archive/blogs/timmcmic/office-365-users-have-both-a-cloud-and-on-premises-mailbox).
+    /// Nothing in the cloud receives its migrated mail until a mailbox exists. With the
+    /// msExchMailboxGuid prerequisite met (00-preflight-exchange checks each one), licensing the
+    /// user makes Exchange Online create a user mailbox; it is converted with `Set-Mailbox
+    /// -Type Shared|Room|Equipment`; then the licence is removed, because a shared or resource
+    /// mailbox needs none unless it holds over 50 GB, has an archive or is on litigation hold
+    /// (learn.microsoft.com/microsoft-365/admin/email/about-shared-mailboxes). Those keep it
+    /// and the plan says why (the same reasons as the audit's M005).
+    fn synced_shared_mailboxes(&mut self, sku: String) {
+        use crate::audit::join::{join_stats, MailboxIndex};
+        let ix = MailboxIndex::new(&self.tenant.mailboxes);
+        let (usage, _) = join_stats(&ix, &self.tenant.mailboxes, &self.tenant.stats);
+        let location = opt(&self.project.usage_location);
+        let (mut licence, mut convert, mut unlicence) = (Vec::new(), Vec::new(), Vec::new());
+        let mut seen = HashSet::default();
+        for (i, m) in self.tenant.mailboxes.iter().enumerate() {
+            let address = mailbox_address(m);
+            if m.kind == RecipientKind::User || address.is_empty() || !seen.insert(address.clone())
+            {
+                continue;
+            }
+            let kind = resource_type(m);
+            let upn = m
+                .upn
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| address.clone());
+            self.exchange_guid_checks.push(upn.clone());
+            licence.push(op(
+                format!("shared-mailboxes:licence:{address}"),
+                "assign",
+                &upn,
+                Change::Update,
+                [
+                    upn.clone(),
+                    address.clone(),
+                    kind.to_string(),
+                    sku.clone(),
+                    location.clone(),
+                ],
+            ));
+            convert.push(op(
+                format!("shared-mailboxes:convert:{address}"),
+                "convert",
+                &address,
+                Change::Update,
+                [upn.clone(), address.clone(), kind.to_string()],
+            ));
+            let why = usage
+                .get(i)
+                .map(|u| crate::audit::checks::licence_reasons(m, u))
+                .unwrap_or_default();
+            if why.is_empty() {
+                unlicence.push(op(
+                    format!("shared-mailboxes:unlicence:{address}"),
+                    "remove",
+                    &upn,
+                    Change::Update,
+                    [upn.clone(), address.clone(), kind.to_string(), sku.clone()],
+                ));
+            } else {
+                self.notes.push(format!(
+                    "{}:{}: {} keeps its {sku} licence after conversion: it {} (a shared or resource mailbox needs a licence then; Exchange Online Plan 2 for over 50 GB or a hold)",
+                    m.origin.file,
+                    m.origin.line,
+                    address,
+                    why.join(", ")
+                ));
+            }
+        }
+        self.push(StepKind::SharedMailboxesLicence, licence);
+        self.push(StepKind::SharedMailboxesConvert, convert);
+        self.push(StepKind::SharedMailboxesUnlicence, unlicence);
     }
 
     fn aliases(&mut self) {
@@ -1097,17 +1223,21 @@ impl<'a> Builder<'a> {
             StepKind::MailboxesVerify,
             StepKind::SharedMailboxes,
             StepKind::SharedMailboxesVerify,
+            StepKind::SharedMailboxesConvert,
         ];
         for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
             for o in &s.ops {
                 let identity = o.target.trim();
-                if identity.is_empty() || !seen.insert(lower(identity)) {
+                let key = lower(identity);
+                if identity.is_empty() || seen.contains(&key) {
                     continue;
                 }
+                let id = format!("limits:set:mailbox:{key}");
+                seen.insert(key);
                 // The mailbox is this plan's own new one: its limits are set for the first
                 // time (and PLAN.md shows them as routine, not as thousands of exceptions).
                 ops.push(op(
-                    format!("limits:set:mailbox:{}", lower(identity)),
+                    id,
                     "set",
                     identity,
                     Change::Create,

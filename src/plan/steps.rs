@@ -25,6 +25,11 @@ pub enum StepKind {
     MailboxesVerify,
     SharedMailboxes,
     SharedMailboxesVerify,
+    /// Synced shared, room and equipment mailboxes: licence the synced user (Graph), convert the
+    /// mailbox licensing made (Exchange Online), then take the licence back (Graph).
+    SharedMailboxesLicence,
+    SharedMailboxesConvert,
+    SharedMailboxesUnlicence,
     Aliases,
     Groups,
     GroupAliases,
@@ -83,6 +88,9 @@ impl StepKind {
             StepKind::MailboxesVerify => "09-mailboxes-verify",
             StepKind::SharedMailboxes => "10-shared-mailboxes",
             StepKind::SharedMailboxesVerify => "10-shared-mailboxes-verify",
+            StepKind::SharedMailboxesLicence => "10-shared-mailboxes-1-licence",
+            StepKind::SharedMailboxesConvert => "10-shared-mailboxes-2-convert",
+            StepKind::SharedMailboxesUnlicence => "10-shared-mailboxes-3-unlicence",
             StepKind::Aliases => "11-aliases",
             StepKind::Groups => "12-groups",
             StepKind::GroupAliases => "13-groups-aliases",
@@ -125,7 +133,11 @@ impl StepKind {
             StepKind::UsersVerify => "users",
             StepKind::Licences => "licences",
             StepKind::MailboxesVerify => "mailboxes",
-            StepKind::SharedMailboxes | StepKind::SharedMailboxesVerify => "shared-mailboxes",
+            StepKind::SharedMailboxes
+            | StepKind::SharedMailboxesVerify
+            | StepKind::SharedMailboxesLicence
+            | StepKind::SharedMailboxesConvert
+            | StepKind::SharedMailboxesUnlicence => "shared-mailboxes",
             StepKind::Aliases => "aliases",
             StepKind::Groups => "groups",
             StepKind::GroupAliases => "group-aliases",
@@ -176,6 +188,15 @@ impl StepKind {
             StepKind::SharedMailboxes => "Ensure shared, room and equipment mailboxes",
             StepKind::SharedMailboxesVerify => {
                 "Verify synced shared, room and equipment mailboxes in Exchange Online"
+            }
+            StepKind::SharedMailboxesLicence => {
+                "Licence the synced shared, room and equipment mailboxes' users (so Exchange Online makes their mailboxes)"
+            }
+            StepKind::SharedMailboxesConvert => {
+                "Wait for each synced shared, room and equipment mailbox and convert it (Set-Mailbox -Type)"
+            }
+            StepKind::SharedMailboxesUnlicence => {
+                "Remove the licence from each converted shared, room and equipment mailbox"
             }
             StepKind::Aliases => "Add secondary addresses (aliases)",
             StepKind::Groups => "Ensure distribution groups",
@@ -242,6 +263,22 @@ impl StepKind {
                 &["Name", "DisplayName", "Alias", "PrimarySmtpAddress", "Type"]
             }
             StepKind::SharedMailboxesVerify => &["PrimarySmtpAddress", "Type"],
+            StepKind::SharedMailboxesLicence => &[
+                "UserPrincipalName",
+                "PrimarySmtpAddress",
+                "Type",
+                "SkuPartNumber",
+                "UsageLocation",
+            ],
+            StepKind::SharedMailboxesConvert => {
+                &["UserPrincipalName", "PrimarySmtpAddress", "Type"]
+            }
+            StepKind::SharedMailboxesUnlicence => &[
+                "UserPrincipalName",
+                "PrimarySmtpAddress",
+                "Type",
+                "SkuPartNumber",
+            ],
             StepKind::Aliases | StepKind::GroupAliases => &["Identity", "Address"],
             StepKind::Groups => &[
                 "Name",
@@ -344,6 +381,7 @@ impl StepKind {
                 | StepKind::MailboxesVerify
                 | StepKind::SharedMailboxes
                 | StepKind::SharedMailboxesVerify
+                | StepKind::SharedMailboxesConvert
                 // No pass can start without its project or endpoint.
                 | StepKind::MwProject
                 | StepKind::NativeEndpoint
@@ -383,6 +421,10 @@ impl StepKind {
             StepKind::Users | StepKind::UsersVerify => &[AUTH, USERS],
             // Get-MgSubscribedSku, Get-MgUser / Update-MgUser, Set-MgUserLicense.
             StepKind::Licences => &[AUTH, DIRECTORY, USERS, ACTIONS],
+            // The same, and Get-MgUser -Property mailboxSettings (Microsoft.Graph.Users).
+            StepKind::SharedMailboxesLicence | StepKind::SharedMailboxesUnlicence => {
+                &[AUTH, DIRECTORY, USERS, ACTIONS]
+            }
             StepKind::Domains | StepKind::DnsRecords => &[AUTH, DIRECTORY],
             // Send-MgUserMail.
             StepKind::NoticesSend => &[AUTH, ACTIONS],
@@ -408,6 +450,7 @@ impl StepKind {
             | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
             | StepKind::SharedMailboxesVerify
+            | StepKind::SharedMailboxesConvert
             | StepKind::Aliases
             | StepKind::Groups
             | StepKind::GroupAliases
@@ -455,12 +498,15 @@ impl StepKind {
             | StepKind::Users
             | StepKind::UsersVerify
             | StepKind::Licences
+            | StepKind::SharedMailboxesLicence
+            | StepKind::SharedMailboxesUnlicence
             | StepKind::DnsRecords
             | StepKind::NoticesSend => graph,
             StepKind::PreflightExchange
             | StepKind::MailboxesVerify
             | StepKind::SharedMailboxes
             | StepKind::SharedMailboxesVerify
+            | StepKind::SharedMailboxesConvert
             | StepKind::Aliases
             | StepKind::Groups
             | StepKind::GroupAliases

@@ -191,12 +191,109 @@ fn shared_room_and_equipment_mailboxes_are_ensured_before_permissions_and_migrat
 }
 
 #[test]
-fn synced_shared_mailboxes_are_verified_not_created() {
+fn synced_shared_mailboxes_are_licensed_converted_and_unlicensed() {
+    use crate::model::RecipientKind;
+    let project = Project {
+        identity: IdentityMode::Synced,
+        licence_sku: Some("EXCHANGESTANDARD".into()),
+        usage_location: Some("GB".into()),
+        ..project()
+    };
+    let mut t = with_resources();
+    // A room whose on-premises mailbox is on litigation hold keeps its licence.
+    let mut held = mailbox("held@contoso.com", RecipientKind::Room);
+    held.litigation_hold = true;
+    held.upn = Some("held.room@contoso.com".into());
+    t.mailboxes.push(held);
+    let p = build(&project, &t, None).unwrap();
+    assert!(p.step(StepKind::SharedMailboxes).is_none());
+    assert!(p.step(StepKind::SharedMailboxesVerify).is_none());
+    let at = |k: StepKind| p.steps.iter().position(|s| s.kind == k).unwrap();
+    let (licence, convert, unlicence) = (
+        at(StepKind::SharedMailboxesLicence),
+        at(StepKind::SharedMailboxesConvert),
+        at(StepKind::SharedMailboxesUnlicence),
+    );
+    assert!(licence < convert && convert < unlicence);
+    assert!(unlicence < at(StepKind::Limits));
+    assert!(p.steps[convert].gate && p.steps[convert].changes);
+    assert_eq!(p.steps[licence].place.target, "graph");
+    assert_eq!(p.steps[convert].place.target, "exchangeOnline");
+    assert_eq!(p.steps[unlicence].place.target, "graph");
+    let values = |i: usize| -> Vec<Vec<String>> {
+        p.steps[i].ops.iter().map(|o| o.values.clone()).collect()
+    };
+    assert_eq!(
+        values(licence)[3],
+        [
+            "held.room@contoso.com",
+            "held@contoso.com",
+            "Room",
+            "EXCHANGESTANDARD",
+            "GB"
+        ]
+    );
+    assert_eq!(
+        values(convert)[0],
+        ["info@contoso.com", "info@contoso.com", "Shared"]
+    );
+    assert_eq!(values(convert).len(), 4);
+    // Every one but the held room loses its licence again.
+    let removed: Vec<String> = values(unlicence).iter().map(|v| v[1].clone()).collect();
+    assert_eq!(
+        removed,
+        [
+            "info@contoso.com",
+            "boardroom@contoso.com",
+            "beamer@contoso.com"
+        ]
+    );
+    assert!(
+        p.notes.iter().any(
+            |n| n.contains("held@contoso.com keeps its EXCHANGESTANDARD licence")
+                && n.contains("litigation hold")
+        ),
+        "{:?}",
+        p.notes
+    );
+    // The msExchMailboxGuid prerequisite is checked for their users too.
+    let pre = p.step(StepKind::PreflightExchange).unwrap();
+    assert!(pre
+        .ops
+        .iter()
+        .any(|o| o.id == format!("{EXCHANGE_GUID_OP}held.room@contoso.com")));
+    // Their limits are set by identity like every planned mailbox's.
+    let limits = p.step(StepKind::Limits).unwrap();
+    assert!(limits
+        .ops
+        .iter()
+        .any(|o| o.id == "limits:set:mailbox:beamer@contoso.com"));
+}
+
+#[test]
+fn synced_shared_mailboxes_take_the_users_licence_when_the_project_names_none() {
     let project = Project {
         identity: IdentityMode::Synced,
         ..project()
     };
-    let p = build(&project, &with_resources(), None).unwrap();
+    let mut t = with_resources();
+    t.users[0].licence_sku = Some("SPE_E3".into());
+    let p = build(&project, &t, None).unwrap();
+    let step = p.step(StepKind::SharedMailboxesLicence).unwrap();
+    assert!(step.ops.iter().all(|o| o.values[3] == "SPE_E3"));
+}
+
+#[test]
+fn synced_shared_mailboxes_are_verified_not_created_without_any_licence() {
+    let project = Project {
+        identity: IdentityMode::Synced,
+        ..project()
+    };
+    let mut t = with_resources();
+    for u in &mut t.users {
+        u.licence_sku = None;
+    }
+    let p = build(&project, &t, None).unwrap();
     assert!(p.step(StepKind::SharedMailboxes).is_none());
     let step = p.step(StepKind::SharedMailboxesVerify).unwrap();
     assert!(step.gate && !step.changes);
@@ -245,9 +342,17 @@ fn step_numbers_are_unique_and_file_names_sort_in_run_order() {
             ..project()
         };
         let p = build(&project, &with_resources(), None).unwrap();
-        let numbers: Vec<&str> = p.steps.iter().map(|s| &s.id[..2]).collect();
-        let unique: BTreeSet<&str> = numbers.iter().copied().collect();
-        assert_eq!(unique.len(), numbers.len(), "{numbers:?}");
+        // One number per job: steps share one only when they are consecutive parts of one job
+        // split across processes (the synced shared mailboxes' Graph and Exchange Online parts).
+        let numbers: Vec<(&str, &str)> = p
+            .steps
+            .iter()
+            .map(|s| (&s.id[..2], s.kind.op_prefix()))
+            .collect();
+        let mut jobs = numbers.clone();
+        jobs.dedup();
+        let unique: BTreeSet<&str> = jobs.iter().map(|(n, _)| *n).collect();
+        assert_eq!(unique.len(), jobs.len(), "{numbers:?}");
         let files: Vec<String> = p.steps.iter().map(|s| format!("{}.ps1", s.id)).collect();
         let mut sorted = files.clone();
         sorted.sort();
@@ -479,14 +584,158 @@ fn state_snapshot_yields_create_update_unchanged() {
 #[test]
 fn plan_json_is_versioned_and_has_no_password() {
     let p = build(&project(), &tenant(), None).unwrap();
-    let json = p.to_json().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    contract::write(&p, dir.path()).unwrap();
+    let json = std::fs::read_to_string(dir.path().join("plan.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert_eq!(v["steps"][0]["id"], "00-preflight-exchange");
     assert_eq!(v["steps"][1]["id"], "01-preflight");
     assert_eq!(v["steps"][0]["runs_on"], "jump-box");
+    for e in std::fs::read_dir(dir.path().join("data")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        assert!(!text.contains("Sup3r-secret!"));
+    }
     assert!(!json.contains("Sup3r-secret!"));
     assert!(!markdown::render(&p).contains("Sup3r-secret!"));
+}
+
+/// Every operation the plan built, as plan.json's one reader gives it back.
+fn read_back(p: &Plan, dir: &std::path::Path) -> Vec<Vec<contract::PlanOp>> {
+    contract::write(p, dir).unwrap();
+    let v = contract::read(dir).unwrap();
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::from_value(s["ops"].clone()).unwrap())
+        .collect()
+}
+
+fn as_plan_ops(s: &PlannedStep) -> Vec<(String, String, String, String, Vec<String>)> {
+    s.ops
+        .iter()
+        .map(|o| {
+            (
+                o.id.clone(),
+                o.action.to_string(),
+                o.target.clone(),
+                o.change.as_str().to_string(),
+                o.values.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn plan_json_gives_back_every_operation_from_the_data_files() {
+    let s = State::from_json(
+        r#"{"version":1,
+        "domains":[{"id":"contoso.com","is_verified":true}],
+        "users":[{"upn":"Alice@contoso.com","display_name":"alice","usage_location":"US","licences":["spe_e3"]},
+                 {"upn":"bob@contoso.com","display_name":"Robert"}],
+        "groups":[{"primary_smtp":"sales@contoso.com","require_sender_authentication":true}]}"#,
+    )
+    .unwrap();
+    for state in [None, Some(&s)] {
+        let p = build(&project(), &with_resources(), state).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let back = read_back(&p, dir.path());
+        assert_eq!(back.len(), p.steps.len());
+        for (step, got) in p.steps.iter().zip(&back) {
+            // Unchanged operations are not in the data file: they follow its rows.
+            let mut want = as_plan_ops(step);
+            want.sort_by_key(|o| o.3 == "unchanged");
+            let got: Vec<_> = got
+                .iter()
+                .map(|o| {
+                    (
+                        o.id.clone(),
+                        o.action.clone(),
+                        o.target.clone(),
+                        o.change.clone(),
+                        o.values.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "{}", step.id);
+        }
+        let v = contract::read(dir.path()).unwrap();
+        let mailboxes: Vec<(String, String, bool)> = v["mailboxes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["source"].as_str().unwrap().to_string(),
+                    m["destination"].as_str().unwrap().to_string(),
+                    m["user"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<_> = p
+            .mailboxes
+            .iter()
+            .map(|m| (m.source.clone(), m.destination.clone(), m.user))
+            .collect();
+        assert_eq!(mailboxes, want);
+    }
+}
+
+#[test]
+fn plan_json_lists_only_what_the_data_files_do_not_say() {
+    let p = build(&project(), &with_resources(), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    contract::write(&p, dir.path()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
+    let users = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "users")
+        .unwrap();
+    assert_eq!(users["ops_file"]["file"], "data/07-users.csv");
+    assert_eq!(users["ops_file"]["rows"], 2);
+    assert_eq!(users["ops_file"]["action"], "ensure");
+    assert_eq!(users["ops_file"]["target_column"], "UserPrincipalName");
+    assert_eq!(users["ops"], serde_json::json!([]));
+    // The two scope-wide limits have no identity to be their target: stated in full.
+    let limits = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "limits")
+        .unwrap();
+    let odd: Vec<&str> = limits["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        odd,
+        ["limits:set:other-mailboxes", "limits:set:mailbox-plans"]
+    );
+}
+
+#[test]
+fn plan_json_refuses_a_changed_data_file_and_another_format() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    contract::write(&p, dir.path()).unwrap();
+    let users = dir.path().join("data/07-users.csv");
+    let text = std::fs::read_to_string(&users).unwrap();
+    std::fs::write(&users, text.replace("alice", "mallory")).unwrap();
+    let e = contract::read(dir.path()).unwrap_err().to_string();
+    assert!(e.contains("07-users.csv") && e.contains("sha256"), "{e}");
+    std::fs::write(&users, text).unwrap();
+    contract::read(dir.path()).unwrap();
+    let path = dir.path().join("plan.json");
+    let json = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, json.replacen("\"version\":2", "\"version\":1", 1)).unwrap();
+    let e = contract::read(dir.path()).unwrap_err().to_string();
+    assert!(e.contains("plan format 1 is not supported"), "{e}");
 }
 
 #[test]
@@ -608,4 +857,39 @@ fn the_impersonation_grant_is_removed_after_the_migration() {
     let step = p2007.step(StepKind::SourceImpersonationRevert).unwrap();
     assert_eq!(step.phase, crate::bundle::manifest::PHASE_POST_CUTOVER);
     assert_eq!(step.ops.len(), 1);
+}
+
+#[test]
+fn plan_json_that_does_not_match_its_files_is_refused_not_trusted() {
+    let p = build(&project(), &tenant(), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    contract::write(&p, dir.path()).unwrap();
+    let path = dir.path().join("plan.json");
+    let good: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let users = good["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s["kind"] == "users")
+        .unwrap();
+    let edits: [(&str, serde_json::Value); 5] = [
+        ("rows", serde_json::json!(99)),
+        ("rows", serde_json::json!(u64::MAX)),
+        ("target_column", serde_json::json!("Nope")),
+        ("file", serde_json::json!("../plan.json")),
+        ("file", serde_json::json!("data/08-licences.csv")),
+    ];
+    for (field, value) in edits {
+        let mut v = good.clone();
+        v["steps"][users]["ops_file"][field] = value.clone();
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        assert!(contract::read(dir.path()).is_err(), "{field} = {value}");
+    }
+    let mut v = good.clone();
+    v["steps"][users]["ops"] = serde_json::json!([{"row": 7, "id": "users:ensure:x", "action": "ensure",
+        "target": "x", "change": "create", "values": ["x"]}]);
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    assert!(contract::read(dir.path()).is_err());
+    std::fs::write(&path, serde_json::to_vec(&good).unwrap()).unwrap();
+    contract::read(dir.path()).unwrap();
 }

@@ -99,11 +99,19 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
         }
         by_addr.entry(s(&r["Name"]).to_lowercase()).or_insert(r);
     }
-    let user = |upn: &str| {
-        users
-            .iter()
-            .find(|u| s(&u["UserPrincipalName"]).eq_ignore_ascii_case(upn))
-    };
+    // Looked up by key, not by scanning: a 10,000-user plan has tens of thousands of facts.
+    let mut users_by_upn: HashMap<String, &Value> = HashMap::new();
+    for u in &users {
+        users_by_upn
+            .entry(s(&u["UserPrincipalName"]).to_lowercase())
+            .or_insert(*u);
+    }
+    let user = |upn: &str| users_by_upn.get(&upn.to_lowercase()).copied();
+    let user_mailboxes: BTreeSet<String> = rcp
+        .iter()
+        .filter(|r| s(&r["RecipientTypeDetails"]) == "UserMailbox")
+        .map(|r| s(&r["UserPrincipalName"]).to_lowercase())
+        .collect();
     let has_addr = |r: &Value, a: &str| {
         r["EmailAddresses"]
             .as_array()
@@ -140,6 +148,23 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 })
         })
         .collect();
+    // Synced shared mailboxes whose licence the plan takes back after conversion.
+    let unlicensed: BTreeSet<String> = plan["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|st| s(&st["kind"]) == "shared-mailboxes-unlicence")
+        .flat_map(|st| st["ops"].as_array().into_iter().flatten())
+        .filter_map(|op| op["values"].as_array()?.get(1).map(|a| key(s(a))))
+        .collect();
+    let has_licence = |u: &Value, part: &str| {
+        let sku = super::sku_id(part);
+        u["AssignedLicenses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|l| s(l) == sku)
+    };
     let mut c = Comparison::default();
     let mut planned_users = BTreeSet::new();
     let mut planned_rcp = BTreeSet::new();
@@ -200,25 +225,39 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 "licences" => {
                     let upn = v("UserPrincipalName");
                     planned_users.insert(upn.to_lowercase());
-                    let sku = super::sku_id(v("SkuPartNumber"));
-                    let ok = user(upn).is_some_and(|u| {
-                        u["AssignedLicenses"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .any(|l| s(l) == sku)
-                    });
+                    let ok = user(upn).is_some_and(|u| has_licence(u, v("SkuPartNumber")));
                     facts.push((format!("licence {} for {upn}", v("SkuPartNumber")), ok));
                 }
                 "mailboxes-verify" => {
                     let upn = v("UserPrincipalName");
-                    let ok = rcp.iter().any(|r| {
-                        s(&r["UserPrincipalName"]).eq_ignore_ascii_case(upn)
-                            && s(&r["RecipientTypeDetails"]) == "UserMailbox"
-                    });
+                    let ok = user_mailboxes.contains(&upn.to_lowercase());
                     facts.push((format!("mailbox of {upn}"), ok));
                 }
-                "shared-mailboxes" | "shared-mailboxes-verify" => {
+                // Synced: the licence is a means, not an end. Its user must exist; the licence
+                // itself is a fact only where the plan keeps it (no unlicence operation).
+                "shared-mailboxes-licence" => {
+                    let upn = v("UserPrincipalName");
+                    planned_users.insert(upn.to_lowercase());
+                    match user(upn) {
+                        None => facts.push((format!("user {upn}"), false)),
+                        Some(u) => {
+                            facts.push((format!("user {upn}"), true));
+                            if !unlicensed.contains(&key(v("PrimarySmtpAddress"))) {
+                                facts.push((
+                                    format!("licence {} kept for {upn}", v("SkuPartNumber")),
+                                    has_licence(u, v("SkuPartNumber")),
+                                ));
+                            }
+                        }
+                    }
+                }
+                "shared-mailboxes-unlicence" => {
+                    let upn = v("UserPrincipalName");
+                    planned_users.insert(upn.to_lowercase());
+                    let ok = user(upn).is_some_and(|u| !has_licence(u, v("SkuPartNumber")));
+                    facts.push((format!("no licence {} for {upn}", v("SkuPartNumber")), ok));
+                }
+                "shared-mailboxes" | "shared-mailboxes-verify" | "shared-mailboxes-convert" => {
                     let addr = v("PrimarySmtpAddress");
                     planned_rcp.insert(key(addr));
                     let want = format!("{}Mailbox", v("Type"));
@@ -591,6 +630,70 @@ mod tests {
         let c = compare(&limits_plan(), &state);
         let ops: Vec<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
         assert_eq!(ops, ["limits:set:mailbox-plans"], "{:?}", c.missing);
+    }
+
+    fn shared_plan() -> Value {
+        let step = |id: &str, kind: &str, cols: Value, ops: Value| json!({"id": id, "kind": kind, "columns": cols, "ops": ops});
+        json!({"tenant": "contoso.onmicrosoft.com", "steps": [
+            step("10-shared-mailboxes-1-licence", "shared-mailboxes-licence",
+                json!(["UserPrincipalName", "PrimarySmtpAddress", "Type", "SkuPartNumber", "UsageLocation"]),
+                json!([
+                    {"id": "l:info", "values": ["info@contoso.com", "info@contoso.com", "Shared", "SKU", "GB"]},
+                    {"id": "l:held", "values": ["held@contoso.com", "held@contoso.com", "Room", "SKU", "GB"]}
+                ])),
+            step("10-shared-mailboxes-2-convert", "shared-mailboxes-convert",
+                json!(["UserPrincipalName", "PrimarySmtpAddress", "Type"]),
+                json!([
+                    {"id": "c:info", "values": ["info@contoso.com", "info@contoso.com", "Shared"]},
+                    {"id": "c:held", "values": ["held@contoso.com", "held@contoso.com", "Room"]}
+                ])),
+            step("10-shared-mailboxes-3-unlicence", "shared-mailboxes-unlicence",
+                json!(["UserPrincipalName", "PrimarySmtpAddress", "Type", "SkuPartNumber"]),
+                json!([{"id": "u:info", "values": ["info@contoso.com", "info@contoso.com", "Shared", "SKU"]}]))
+        ]})
+    }
+
+    fn synced_state(info: (&str, bool), held: (&str, bool)) -> Value {
+        let sku = super::super::sku_id("SKU");
+        let user = |upn: &str, licensed: bool| {
+            json!({"Id": upn, "UserPrincipalName": upn,
+                   "AssignedLicenses": if licensed { json!([sku]) } else { json!([]) }})
+        };
+        let rcp = |addr: &str, kind: &str| {
+            json!({"Id": addr, "Name": addr, "Alias": addr.split('@').next(), "PrimarySmtpAddress": addr,
+                   "UserPrincipalName": addr, "EmailAddresses": [format!("SMTP:{addr}")],
+                   "RecipientTypeDetails": kind})
+        };
+        json!({"t": {
+            "users": {"i": user("info@contoso.com", info.1), "h": user("held@contoso.com", held.1)},
+            "rcp": {"i": rcp("info@contoso.com", info.0), "h": rcp("held@contoso.com", held.0)}
+        }})
+    }
+
+    #[test]
+    fn synced_shared_mailboxes_are_their_kind_and_licensed_only_where_the_plan_keeps_it() {
+        let plan = shared_plan();
+        let done = compare(
+            &plan,
+            &synced_state(("SharedMailbox", false), ("RoomMailbox", true)),
+        );
+        assert!(done.matches(), "{:?} {:?}", done.missing, done.extra);
+        // Facts: two users, the held room's kept licence, two kinds, one licence removed.
+        assert_eq!(done.checked, 6);
+        // Still a MailUser with its licence: the conversion and the removal are missing; the
+        // held room without its licence misses the kept licence.
+        let c = compare(
+            &plan,
+            &synced_state(("MailUser", true), ("RoomMailbox", false)),
+        );
+        let ops: BTreeSet<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
+        assert_eq!(
+            ops,
+            BTreeSet::from(["c:info", "u:info", "l:held"]),
+            "{:?}",
+            c.missing
+        );
+        assert!(c.extra.is_empty(), "{:?}", c.extra);
     }
 
     fn filter_plan() -> Value {

@@ -355,19 +355,36 @@ pub fn seed_state(plan: &Value, seed: u64, faults: Option<u64>, delays: Delays) 
                        "OnPremisesSyncEnabled": true, "ProxyAddresses": [], "Mail": null}),
             );
         }
-        for v in ops("shared-mailboxes-verify") {
-            let (Some(addr), Some(kind)) = (v.first(), v.get(1)) else {
-                continue;
-            };
+        // Their shared, room and equipment mailboxes' users too. Without hybrid each is a
+        // MailUser in Exchange Online ("Any on premises mailbox should be represented by a mail
+        // user object within the service", learn.microsoft.com/archive/blogs/timmcmic/office-365-users-have-both-a-cloud-and-on-premises-mailbox),
+        // unlicensed, with no ExchangeGuid: the msExchMailboxGuid prerequisite is met, as
+        // 00-preflight-exchange checks. Licensing it makes the mailbox.
+        let licensed = ops("shared-mailboxes-licence")
+            .into_iter()
+            .filter_map(|v| Some((v.first()?.clone(), v.get(1)?.clone())));
+        let verified = ops("shared-mailboxes-verify")
+            .into_iter()
+            .filter_map(|v| Some((v.first()?.clone(), v.first()?.clone())));
+        for (upn, addr) in licensed.chain(verified) {
+            let uid = pseudo_guid(&format!("user:{upn}"));
+            let alias = addr.split('@').next().unwrap_or(&addr).to_string();
+            users.insert(
+                uid.clone(),
+                json!({"Id": uid, "UserPrincipalName": upn, "DisplayName": alias, "MailNickname": alias,
+                       "UsageLocation": null, "AccountEnabled": false, "AssignedLicenses": [],
+                       "OnPremisesSyncEnabled": true, "ProxyAddresses": [format!("SMTP:{addr}")], "Mail": addr}),
+            );
             let id = pseudo_guid(&format!("shared:{addr}"));
-            let alias = addr.split('@').next().unwrap_or(addr).to_string();
             rcp.insert(
                 id.clone(),
                 json!({"Id": id, "Name": alias, "Alias": alias, "DisplayName": alias,
-                       "PrimarySmtpAddress": addr, "EmailAddresses": [format!("SMTP:{addr}"), format!("smtp:{alias}@{tenant}")],
-                       "RecipientType": "UserMailbox", "RecipientTypeDetails": format!("{kind}Mailbox"),
-                       "DistinguishedName": format!("CN={alias},OU={tenant}"), "ExchangeGuid": pseudo_guid(&format!("xg:{addr}")),
-                       "MaxSendSize": 35 * 1048576, "MaxReceiveSize": 36 * 1048576, "Synced": true,
+                       "PrimarySmtpAddress": addr, "UserPrincipalName": upn,
+                       "EmailAddresses": [format!("SMTP:{addr}"), format!("smtp:{alias}@{tenant}")],
+                       "RecipientType": "MailUser", "RecipientTypeDetails": "MailUser",
+                       "ExternalDirectoryObjectId": uid,
+                       "DistinguishedName": format!("CN={alias},OU={tenant}"), "ExchangeGuid": "00000000-0000-0000-0000-000000000000",
+                       "MaxSendSize": 35 * 1048576, "MaxReceiveSize": 36 * 1048576,
                        "GrantSendOnBehalfTo": [], "FullAccess": [], "SendAs": [], "Members": []}),
             );
         }
@@ -547,11 +564,8 @@ fn seed_source(plan: &Value, ops: &dyn Fn(&str) -> Vec<Vec<String>>) -> Value {
 /// exist yet, runs every step through the runner and compares the final state with the plan.
 pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
     let bundle = run::verify::open_verified(&opts.bundle)?;
-    let plan_path = bundle.root.join("plan.json");
-    let plan: Value = serde_json::from_str(
-        &std::fs::read_to_string(&plan_path).map_err(|e| Error::io(&plan_path, e))?,
-    )
-    .map_err(|e| Error::Integrity(format!("{}: not a valid plan: {e}", plan_path.display())))?;
+    // Every step's operations in full, from the data files plan.json references.
+    let plan = crate::plan::contract::read(&bundle.root)?;
     let base = bundle.root.join(run::REHEARSALS_DIR);
     std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
     let state = match &opts.state {

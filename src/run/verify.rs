@@ -114,7 +114,7 @@ fn verified_ops(
             "bundle file {ops_file} is missing (listed in manifest.json)"
         )));
     }
-    let ops = read_ops_file(&path)?;
+    let ops = read_planned(&path)?;
     if verified.contains_key(ops_file) {
         return Ok(ops);
     }
@@ -234,8 +234,26 @@ fn read_manifest_and_digest(root: &Path) -> Result<(Manifest, String)> {
     Ok((manifest, manifest::digest(text.as_bytes())))
 }
 
+/// The one reader of a step's `ops_file`: a `.csv` is a data file whose `Op` column lists the
+/// planned operations (plan format 2 bundles point there instead of repeating the ids), any
+/// other file has one id per line (older bundles' `ops/<step>.txt`).
+pub fn read_planned(path: &Path) -> Result<Vec<String>> {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
+        return op_column(path)?.ok_or_else(|| {
+            Error::Integrity(format!(
+                "{}: the step's ops file has no Op column",
+                path.display()
+            ))
+        });
+    }
+    read_ops_file(path)
+}
+
 /// Operation ids, one per line; a BOM, `\r` and blank lines are tolerated.
-pub fn read_ops_file(path: &Path) -> Result<Vec<String>> {
+fn read_ops_file(path: &Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     Ok(text
         .trim_start_matches('\u{feff}')
@@ -397,7 +415,7 @@ pub fn recheck_step(bundle: &Bundle, step: &BundleStep) -> Result<()> {
             None => {
                 refuse_symlink_on_path(root, ops_file)?;
                 let path = safe_join(root, ops_file)?;
-                if read_ops_file(&path)? != step.planned {
+                if read_planned(&path)? != step.planned {
                     return Err(Error::Integrity(format!(
                         "bundle file {ops_file} was changed while the run was going; \
                          regenerate the bundle with `cutover bundle`"

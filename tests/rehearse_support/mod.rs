@@ -222,8 +222,7 @@ pub fn samples_project_without_collision(dir: &Path) -> PathBuf {
 /// through must have a record for (post-cutover steps wait for `--phase post-cutover`; notices go
 /// out on their own dates).
 pub fn migrate_ops(bundle: &Path) -> Vec<(String, String)> {
-    let plan: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(bundle.join("plan.json")).unwrap()).unwrap();
+    let plan: serde_json::Value = cutover::plan::contract::read(bundle).unwrap();
     let mut ops = Vec::new();
     for step in plan["steps"].as_array().unwrap() {
         if step["phase"] != "migrate" {

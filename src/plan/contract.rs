@@ -1,0 +1,529 @@
+//! `plan.json` (format 2) and the data files it references: the one writer (`cutover plan`
+//! and `cutover bundle` both call [`write`]) and the one reader ([`read`], [`step_ops`]).
+//!
+//! plan.json stays the complete machine contract without repeating 500,000 operations: a
+//! step's operations that the bundle runs are the rows of its data file (`data/<step>.csv`,
+//! `Op` column then the step's `columns`), named in `ops_file` with its sha256, row count and
+//! the values every row shares (`action`, `change`, and the column that holds the `target`).
+//! `ops` lists, in full, only what those rules do not give: a row that differs from them
+//! (with its `row` index) and the operations already in place (`unchanged`), which no data
+//! file holds. The mailbox list is likewise `data/migrationwiz-bulk-add.csv`, people's
+//! mailboxes first.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{Change, Op, Plan, PlannedStep, VERSION};
+use crate::error::{Error, Result};
+
+/// Where the data files go, beside plan.json.
+pub const DATA_DIR: &str = "data";
+/// The mailbox list MigrationWiz's bulk add reads (and the plan's `mailboxes`).
+pub const MIGRATIONWIZ_FILE: &str = "data/migrationwiz-bulk-add.csv";
+/// People's mailboxes only (DeploymentPro configures Outlook for these).
+pub const DEPLOYMENTPRO_FILE: &str = "data/deploymentpro-users.csv";
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A file written as it is made, hashed on the way: a data file of 100,000 rows is never
+/// held whole in memory.
+pub(crate) struct Hashed {
+    file: std::io::BufWriter<fs::File>,
+    hash: Sha256,
+}
+
+impl Write for Hashed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Writes `dir/rel` through `fill` and returns its SHA-256.
+pub(crate) fn write_streamed(
+    dir: &Path,
+    rel: &str,
+    fill: impl FnOnce(&mut Hashed) -> Result<()>,
+) -> Result<String> {
+    let p = dir.join(rel);
+    let file = fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
+    let mut w = Hashed {
+        file: std::io::BufWriter::with_capacity(256 * 1024, file),
+        hash: Sha256::new(),
+    };
+    fill(&mut w)?;
+    w.flush().map_err(|e| Error::io(&p, e))?;
+    Ok(hex(&w.hash.finalize()))
+}
+
+/// A data file's text (BOM, header, CRLF rows) written to `out`.
+pub(crate) fn csv_to<W, I, R>(mut out: W, header: &[&str], rows: I) -> Result<()>
+where
+    W: Write,
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    out.write_all(BOM).map_err(|e| Error::Other(e.into()))?;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    w.write_record(header).map_err(|e| Error::Other(e.into()))?;
+    for r in rows {
+        w.write_record(r).map_err(|e| Error::Other(e.into()))?;
+    }
+    w.flush().map_err(|e| Error::Other(e.into()))
+}
+
+/// A written data file: path relative to plan.json's folder, `/`-separated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub file: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+/// What [`write`] wrote besides plan.json.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// Per step id with operations to run: its data file.
+    pub steps: Vec<(&'static str, FileRef)>,
+    /// The other data files (mailbox lists, the migration's mailboxes).
+    pub other: Vec<FileRef>,
+}
+
+impl Written {
+    pub fn step(&self, id: &str) -> Option<&FileRef> {
+        self.steps.iter().find(|(s, _)| *s == id).map(|(_, f)| f)
+    }
+}
+
+/// `ops_file` of a step in plan.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpsFile {
+    #[serde(flatten)]
+    pub file: FileRef,
+    /// Every row's action, unless `ops` has the row.
+    pub action: String,
+    /// Every row's change, unless `ops` has the row.
+    pub change: String,
+    /// The column whose value is every row's target, unless `ops` has the row.
+    pub target_column: Option<String>,
+}
+
+/// One operation as plan.json states it (format 1 listed every one like this).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanOp {
+    /// The data file row (0-based, after the header) this record states in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    pub id: String,
+    pub action: String,
+    pub target: String,
+    pub change: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct OpOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row: Option<usize>,
+    #[serde(flatten)]
+    op: &'a Op,
+}
+
+#[derive(Serialize)]
+struct StepOut<'a> {
+    #[serde(flatten)]
+    step: &'a PlannedStep,
+    /// Every operation of the step, in the file or not.
+    count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ops_file: Option<OpsFile>,
+    ops: Vec<OpOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct MailboxesOut<'a> {
+    #[serde(flatten)]
+    file: &'a FileRef,
+    /// The first `users` rows are people's mailboxes, the rest shared and resource ones.
+    users: usize,
+}
+
+#[derive(Serialize)]
+struct PlanOut<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    steps: Vec<StepOut<'a>>,
+    mailboxes: MailboxesOut<'a>,
+}
+
+/// The values the rows of a step's data file share, and the rows that differ from them.
+fn summarise(step: &PlannedStep, file: FileRef) -> (OpsFile, Vec<OpOut<'_>>) {
+    let mut pending = step.pending().peekable();
+    let first = pending.peek().copied();
+    let action = first.map_or("", |o| o.action).to_string();
+    let change = first.map_or(Change::Create, |o| o.change);
+    let target_col = first.and_then(|o| o.values.iter().position(|v| *v == o.target));
+    let mut odd = Vec::new();
+    for (row, op) in pending.enumerate() {
+        let target_ok = target_col.is_some_and(|k| op.values.get(k) == Some(&op.target));
+        if op.action != action || op.change != change || !target_ok {
+            odd.push(OpOut { row: Some(row), op });
+        }
+    }
+    let ops_file = OpsFile {
+        file,
+        action,
+        change: change.as_str().to_string(),
+        target_column: target_col
+            .and_then(|k| step.columns.get(k))
+            .map(|c| c.to_string()),
+    };
+    (ops_file, odd)
+}
+
+/// Writes each step's data file (the operations it runs), the mailbox lists and the
+/// migration's mailboxes into `dir/data/`, then `dir/plan.json` referencing them.
+pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
+    let data = dir.join(DATA_DIR);
+    fs::create_dir_all(&data).map_err(|e| Error::io(&data, e))?;
+    let mut written = Written::default();
+    let files = step_files(plan, dir)?;
+    let mut steps = Vec::with_capacity(plan.steps.len());
+    for (step, file) in plan.steps.iter().zip(files) {
+        let mut out = StepOut {
+            step,
+            count: step.ops.len(),
+            ops_file: None,
+            ops: Vec::new(),
+        };
+        if let Some(file) = file {
+            written.steps.push((step.id, file.clone()));
+            let (ops_file, odd) = summarise(step, file);
+            out.ops_file = Some(ops_file);
+            out.ops = odd;
+        }
+        out.ops.extend(
+            step.ops
+                .iter()
+                .filter(|o| o.change == Change::Unchanged)
+                .map(|op| OpOut { row: None, op }),
+        );
+        steps.push(out);
+    }
+    // People's mailboxes first, so the plan can say how many rows are theirs.
+    let people = || plan.mailboxes.iter().filter(|m| m.user);
+    let others = plan.mailboxes.iter().filter(|m| !m.user);
+    let sha = write_streamed(dir, MIGRATIONWIZ_FILE, |w| {
+        csv_to(
+            w,
+            &["Source Email", "Destination Email"],
+            people()
+                .chain(others)
+                .map(|m| [m.source.as_str(), m.destination.as_str()]),
+        )
+    })?;
+    let users = people().count();
+    let mailboxes = FileRef {
+        file: MIGRATIONWIZ_FILE.to_string(),
+        sha256: sha,
+        rows: plan.mailboxes.len(),
+    };
+    let sha = write_streamed(dir, DEPLOYMENTPRO_FILE, |w| {
+        csv_to(
+            w,
+            &["UserPrincipalName"],
+            people().map(|m| [m.destination.as_str()]),
+        )
+    })?;
+    written.other.push(mailboxes.clone());
+    written.other.push(FileRef {
+        file: DEPLOYMENTPRO_FILE.to_string(),
+        sha256: sha,
+        rows: users,
+    });
+    if let Some(mp) = &plan.migration {
+        let rows = super::migration::mailbox_rows(mp);
+        let sha = write_streamed(dir, super::migration::MAILBOXES_FILE, |w| {
+            csv_to(w, &super::migration::MAILBOX_COLUMNS, rows.iter())
+        })?;
+        written.other.push(FileRef {
+            file: super::migration::MAILBOXES_FILE.to_string(),
+            sha256: sha,
+            rows: rows.len(),
+        });
+    }
+    let out = PlanOut {
+        plan,
+        steps,
+        mailboxes: MailboxesOut {
+            file: &mailboxes,
+            users,
+        },
+    };
+    let path = dir.join("plan.json");
+    write_streamed(dir, "plan.json", |w| {
+        serde_json::to_writer(w, &out).map_err(|e| match e.io_error_kind() {
+            Some(kind) => Error::io(&path, std::io::Error::new(kind, e)),
+            None => Error::Other(e.into()),
+        })
+    })?;
+    Ok(written)
+}
+
+/// Each step's data file (None for a step with nothing to run), written on two cores: the
+/// largest files go alternately to the one with fewer rows so far.
+fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
+    let rows: Vec<usize> = plan.steps.iter().map(|s| s.pending().count()).collect();
+    let (here, there) = two_halves(&rows);
+    let write_one = |i: usize| -> Result<(usize, FileRef)> {
+        let step = &plan.steps[i];
+        let rel = format!("{DATA_DIR}/{}.csv", step.id);
+        let sha256 = write_streamed(dir, &rel, |w| data_file(w, step))?;
+        Ok((
+            i,
+            FileRef {
+                file: rel,
+                sha256,
+                rows: rows[i],
+            },
+        ))
+    };
+    let done: Vec<Result<(usize, FileRef)>> = std::thread::scope(|scope| {
+        let other = scope.spawn(|| there.iter().map(|&i| write_one(i)).collect::<Vec<_>>());
+        let mut done: Vec<_> = here.iter().map(|&i| write_one(i)).collect();
+        done.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        done
+    });
+    let mut files = vec![None; rows.len()];
+    for r in done {
+        let (i, f) = r?;
+        files[i] = Some(f);
+    }
+    Ok(files)
+}
+
+/// The indexes of the non-zero `sizes` in two lists of about equal total size, for two cores:
+/// the largest go alternately to the one with less so far.
+pub(crate) fn two_halves(sizes: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..sizes.len()).filter(|&i| sizes[i] > 0).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut load_here, mut load_there) = (0, 0);
+    for i in order {
+        if load_here <= load_there {
+            here.push(i);
+            load_here += sizes[i];
+        } else {
+            there.push(i);
+            load_there += sizes[i];
+        }
+    }
+    (here, there)
+}
+
+fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
+    let mut header = vec!["Op"];
+    header.extend_from_slice(step.columns);
+    csv_to(
+        out,
+        &header,
+        step.pending()
+            .map(|op| std::iter::once(op.id.as_str()).chain(op.values.iter().map(String::as_str))),
+    )
+}
+
+fn integrity(path: &Path, what: impl std::fmt::Display) -> Error {
+    Error::Integrity(format!("{}: {what}", path.display()))
+}
+
+/// A data file named by plan.json, checked against its sha256, as rows of cells (header
+/// first, BOM removed).
+fn read_rows(dir: &Path, f: &FileRef) -> Result<Vec<csv::StringRecord>> {
+    let path = crate::run::verify::safe_join(dir, &f.file)?;
+    let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    if hex(&Sha256::digest(&bytes)) != f.sha256 {
+        return Err(integrity(
+            &path,
+            "changed after plan.json was written (sha256 differs); plan again",
+        ));
+    }
+    let body = bytes.strip_prefix(BOM).unwrap_or(&bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        rows.push(rec.map_err(|e| integrity(&path, e))?);
+    }
+    if f.rows.checked_add(1) != Some(rows.len()) {
+        return Err(integrity(
+            &path,
+            format!(
+                "{} rows, plan.json says {}",
+                rows.len().saturating_sub(1),
+                f.rows
+            ),
+        ));
+    }
+    Ok(rows)
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T> {
+    serde_json::from_value(v.clone())
+        .map_err(|e| Error::Integrity(format!("plan.json: {what}: {e}")))
+}
+
+/// The one reader of a step's operations: the rows of its data file with the shared values
+/// (or the row's own record from `ops`), then the operations no file holds. `dir` is
+/// plan.json's folder, `step` one of its `steps`.
+pub fn step_ops(dir: &Path, step: &Value) -> Result<Vec<PlanOp>> {
+    let listed: Vec<PlanOp> = match step.get("ops") {
+        Some(v) => from_value(v, "a step's ops")?,
+        None => Vec::new(),
+    };
+    let Some(f) = step.get("ops_file").filter(|v| !v.is_null()) else {
+        return Ok(listed);
+    };
+    let f: OpsFile = from_value(f, "a step's ops_file")?;
+    let columns: Vec<String> = match step.get("columns") {
+        Some(v) => from_value(v, "a step's columns")?,
+        None => Vec::new(),
+    };
+    let rows = read_rows(dir, &f.file)?;
+    let path = Path::new(&f.file.file);
+    let header: Vec<&str> = rows[0].iter().collect();
+    if header.first() != Some(&"Op")
+        || header[1..] != columns.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    {
+        return Err(integrity(
+            path,
+            "its header is not Op and the step's columns",
+        ));
+    }
+    let target_col = match &f.target_column {
+        Some(c) => Some(
+            columns
+                .iter()
+                .position(|x| x == c)
+                .ok_or_else(|| integrity(path, format!("no column {c}")))?,
+        ),
+        None => None,
+    };
+    let mut own: HashMap<usize, PlanOp> = HashMap::new();
+    let mut rest = Vec::new();
+    for op in listed {
+        match op.row {
+            Some(r) => {
+                own.insert(r, op);
+            }
+            None => rest.push(op),
+        }
+    }
+    let mut ops = Vec::with_capacity(f.file.rows + rest.len());
+    for (i, rec) in rows.iter().skip(1).enumerate() {
+        let id = rec.get(0).unwrap_or("").to_string();
+        let values: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
+        let op = match own.remove(&i) {
+            Some(o) if o.id == id && o.values == values => o,
+            Some(o) => {
+                return Err(integrity(
+                    path,
+                    format!("row {} is {id}, plan.json says {}", i + 1, o.id),
+                ))
+            }
+            None => PlanOp {
+                row: Some(i),
+                target: target_col
+                    .and_then(|k| values.get(k).cloned())
+                    .unwrap_or_default(),
+                id,
+                action: f.action.clone(),
+                change: f.change.clone(),
+                values,
+            },
+        };
+        ops.push(op);
+    }
+    if let Some(r) = own.keys().next() {
+        return Err(integrity(
+            path,
+            format!("plan.json names row {r}, which the file does not have"),
+        ));
+    }
+    ops.extend(rest);
+    Ok(ops)
+}
+
+/// Reads `dir/plan.json` (refusing another format) with every step's `ops` and the
+/// `mailboxes` expanded to full lists, as format 1 held them.
+pub fn read(dir: &Path) -> Result<Value> {
+    let path = dir.join("plan.json");
+    let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let mut plan: Value = serde_json::from_str(&text)
+        .map_err(|e| integrity(&path, format!("not a valid plan: {e}")))?;
+    match plan.get("version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(VERSION) => {}
+        v => {
+            return Err(integrity(
+                &path,
+                format!(
+                    "plan format {} is not supported (this cutover reads format {VERSION}); \
+                     plan again",
+                    v.map_or("(none)".to_string(), |v| v.to_string())
+                ),
+            ))
+        }
+    }
+    if let Some(steps) = plan.get_mut("steps").and_then(Value::as_array_mut) {
+        for step in steps {
+            let ops = step_ops(dir, step)?;
+            step["ops"] = serde_json::to_value(ops).map_err(|e| Error::Other(e.into()))?;
+        }
+    }
+    if let Some(m) = plan.get("mailboxes").filter(|m| m.is_object()) {
+        let f: FileRef = from_value(m, "mailboxes")?;
+        let users = m.get("users").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let rows = read_rows(dir, &f)?;
+        let list: Vec<Value> = rows
+            .iter()
+            .skip(1)
+            .enumerate()
+            .map(|(i, r)| {
+                serde_json::json!({
+                    "source": r.get(0).unwrap_or(""),
+                    "destination": r.get(1).unwrap_or(""),
+                    "user": i < users,
+                })
+            })
+            .collect();
+        plan["mailboxes"] = Value::Array(list);
+    }
+    Ok(plan)
+}
