@@ -155,3 +155,49 @@ fn a_damaged_tenant_lints_the_same_past_the_caps() {
     }
     assert!(r.errors() > 200, "{}", r.errors());
 }
+
+/// The members file is resolved on the reader thread against the directory the rules built:
+/// every kind of member finding, past the caps, must come out as the single thread gives it.
+#[test]
+fn a_damaged_members_file_lints_the_same_past_the_caps() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = synth(dir.path(), 10_000, cutover::synth::Format::Cutover);
+    let text = std::fs::read_to_string(&files[2]).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows: Vec<&str> = lines.collect();
+    let mut f = std::fs::File::create(&files[2]).unwrap();
+    writeln!(f, "{header}").unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        writeln!(f, "{row}").unwrap();
+        let group = row.split(',').next().unwrap();
+        match i % 11 {
+            // G005: no such group; G006: no such member; G007: an outside address.
+            0 => writeln!(f, "Nope {i},{}", row.split(',').nth(1).unwrap()).unwrap(),
+            1 => writeln!(f, "{group},ghost{i}@contoso.com,User").unwrap(),
+            2 => writeln!(f, "{group},partner{i}@fabrikam.com,User").unwrap(),
+            // G008: the same membership again, far from the first.
+            3 => writeln!(f, "{}", rows[i / 2]).unwrap(),
+            // G011: no member; G012: a display name many users share.
+            4 => writeln!(f, "{group},,User").unwrap(),
+            5 => writeln!(f, "{group},David Lee,User").unwrap(),
+            // Groups in groups (G009 when they close a cycle).
+            6 => writeln!(f, "{group},dl-{:05}@contoso.com,Group", i % 250).unwrap(),
+            // Damage and a ragged row.
+            7 => writeln!(f, "{group},#NAME?,User").unwrap(),
+            8 => writeln!(f, "{group}").unwrap(),
+            9 if i % 5 == 0 => writeln!(f, "#TYPE Selected.Object\n{header}").unwrap(),
+            _ => {}
+        }
+    }
+    drop(f);
+    let r = same_both_ways(&project(false), &files);
+    let codes: std::collections::BTreeSet<&str> = r.findings.iter().map(|f| f.code).collect();
+    for c in [
+        "G005", "G006", "G007", "G008", "G009", "G011", "G012", "D002", "F008", "F015",
+    ] {
+        assert!(codes.contains(c), "{c} in {codes:?}");
+    }
+    // Past the cap of 100 listed per rule: which ones are listed depends on the order.
+    assert!(r.errors() > 2_000, "{}", r.errors());
+}

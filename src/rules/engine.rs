@@ -195,6 +195,8 @@ pub struct DeferredMember {
     pub base: u64,
     pub place: Place,
     pub column: Option<usize>,
+    /// The row resolved on the reader thread; `None`: resolved here, from the state.
+    pub pre: Option<groups::MemberPre>,
 }
 
 /// A member row's group column, waiting for its prefetch.
@@ -406,10 +408,19 @@ impl<'p> State<'p> {
     /// another file (a member resolving to a user, most rows) is answered without a lookup in
     /// a map the directory's table keeps pushing out of the cache.
     pub fn group_of(&self, p: Place) -> Option<u32> {
-        if self.kinds.get(p.file()).copied().flatten() != Some(FileKind::Groups) {
-            return None;
+        self.recipients().group_of(p)
+    }
+
+    /// What member resolution reads, borrowed from this state.
+    pub fn recipients(&self) -> Recipients<'_> {
+        Recipients {
+            dir: &self.dir,
+            group_at: &self.group_at,
+            kinds: &self.kinds,
+            project: self.project,
+            domains_seen: &self.domains_seen,
+            any: self.have_users || self.have_groups,
         }
-        self.group_at.get(&p.raw()).copied()
     }
 
     /// "the user at users.csv:3": a recipient of the directory, for messages.
@@ -420,6 +431,7 @@ impl<'p> State<'p> {
             match self.kinds.get(p.file()).copied().flatten() {
                 Some(FileKind::Users) => "the user",
                 Some(FileKind::Mailboxes) => "the mailbox",
+                Some(FileKind::Contacts) => "the contact",
                 _ => "the recipient",
             }
         };
@@ -435,12 +447,7 @@ impl<'p> State<'p> {
     /// Whether a domain is accepted: the project's domains or its tenant domain; anything
     /// when the project names no domains.
     pub fn accepts(&self, domain: &str) -> bool {
-        self.project.accepts_domain(domain)
-            || self
-                .project
-                .tenant
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case(domain))
+        accepts(self.project, domain)
     }
 
     /// Remembers the domains users live in, to tell internal from external members when the
@@ -458,18 +465,7 @@ impl<'p> State<'p> {
     }
 
     pub fn is_internal(&self, domain: &str) -> bool {
-        if self.project.domains.is_empty() {
-            self.domains_seen
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(domain))
-                || self
-                    .project
-                    .tenant
-                    .as_deref()
-                    .is_some_and(|t| t.eq_ignore_ascii_case(domain))
-        } else {
-            self.accepts(domain)
-        }
+        self.recipients().is_internal(domain)
     }
 
     /// Sizes the indexes from the file size up front: growing a table of millions of keys
@@ -487,6 +483,97 @@ impl<'p> State<'p> {
     pub fn add_group(&mut self, name: &str) -> u32 {
         self.group_names.push(name.into());
         (self.group_names.len() - 1) as u32
+    }
+}
+
+/// Whether a domain is accepted: the project's domains or its tenant domain; anything when
+/// the project names no domains.
+fn accepts(project: &Project, domain: &str) -> bool {
+    project.accepts_domain(domain)
+        || project
+            .tenant
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(domain))
+}
+
+/// What member resolution reads: the directory and what tells its recipients apart, all
+/// complete once the recipients' files are read (members files come after them). A members
+/// file's rows are resolved against it on the reader thread while the rules run.
+#[derive(Clone, Copy)]
+pub struct Recipients<'a> {
+    pub dir: &'a Directory,
+    group_at: &'a PlaceMap<u32>,
+    kinds: &'a [Option<FileKind>],
+    project: &'a Project,
+    domains_seen: &'a [String],
+    /// Whether any users or groups file is linted: else members are not resolved at all.
+    pub any: bool,
+}
+
+impl Recipients<'_> {
+    /// The group whose row is at `p`, if any. Groups are rows of groups files: a place in
+    /// another file (a member resolving to a user, most rows) is answered without a lookup in
+    /// a map the directory's table keeps pushing out of the cache.
+    pub fn group_of(&self, p: Place) -> Option<u32> {
+        if self.kinds.get(p.file()).copied().flatten() != Some(FileKind::Groups) {
+            return None;
+        }
+        self.group_at.get(&p.raw()).copied()
+    }
+
+    /// Whether an address's domain is the organisation's: the accepted domains, or when the
+    /// project names none, the domains its users live in.
+    pub fn is_internal(&self, domain: &str) -> bool {
+        if self.project.domains.is_empty() {
+            self.domains_seen
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+                || self
+                    .project
+                    .tenant
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case(domain))
+        } else {
+            accepts(self.project, domain)
+        }
+    }
+}
+
+/// A [`Recipients`] lent to the reader thread for a members file: the directory moved out of
+/// the state (nothing claims a name while members are read), the small maps copied, so the
+/// rules' thread keeps its own for messages.
+struct Lent {
+    dir: Directory,
+    group_at: PlaceMap<u32>,
+    kinds: Vec<Option<FileKind>>,
+    domains_seen: Vec<String>,
+    any: bool,
+}
+
+impl Lent {
+    fn take(st: &mut State<'_>) -> Lent {
+        Lent {
+            dir: std::mem::take(&mut st.dir),
+            group_at: st.group_at.clone(),
+            kinds: st.kinds.clone(),
+            domains_seen: st.domains_seen.clone(),
+            any: st.have_users || st.have_groups,
+        }
+    }
+
+    fn view<'a>(&'a self, project: &'a Project) -> Recipients<'a> {
+        Recipients {
+            dir: &self.dir,
+            group_at: &self.group_at,
+            kinds: &self.kinds,
+            project,
+            domains_seen: &self.domains_seen,
+            any: self.any,
+        }
+    }
+
+    fn give_back(self, st: &mut State<'_>) {
+        st.dir = self.dir;
     }
 }
 
@@ -576,7 +663,9 @@ pub fn lint_inputs_with(
     let mut audit_files: Vec<(PathBuf, FileKind)> = Vec::new();
     let mut pending_resolved = false;
     for i in sequence {
-        if !pending_resolved && order(kinds[i]) > order(Some(FileKind::Groups)) {
+        // A groups file's Members cells may name any recipient: resolved once every file
+        // that defines one (users, groups, mailboxes, contacts) is read.
+        if !pending_resolved && order(kinds[i]) > order(Some(FileKind::Contacts)) {
             groups::resolve_pending(&mut st);
             pending_resolved = true;
         }
@@ -683,7 +772,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader, threaded: bool) -> Result<
     if !(threaded && read_on_a_thread(st, reader, &mut rows)) {
         loop {
             match reader.next_row() {
-                Ok(Some(row)) => rows.row(st, &row, false),
+                Ok(Some(row)) => rows.row(st, &row, false, None),
                 Ok(None) => break,
                 Err(e) => {
                     rows.unreadable(st, &e);
@@ -726,7 +815,14 @@ struct RowState {
 impl RowState {
     /// Every check of one data row, in the file's order. A `plain` row ([`plain_row`], asked
     /// on the reader thread) skips the checks that would find nothing in it.
-    fn row(&mut self, st: &mut State<'_>, row: &Row<'_>, plain: bool) {
+    /// `member`: a members file's row resolved on the reader thread.
+    fn row(
+        &mut self,
+        st: &mut State<'_>,
+        row: &Row<'_>,
+        plain: bool,
+        member: Option<groups::MemberPre>,
+    ) {
         if plain {
             self.after_type_line(st);
         } else if !self.shape(st, row) {
@@ -746,7 +842,7 @@ impl RowState {
         match self.kind {
             Some(FileKind::Users) => users::check(st, row),
             Some(FileKind::Groups) => groups::check_group(st, row),
-            Some(FileKind::Members) => groups::check_member(st, row),
+            Some(FileKind::Members) => groups::check_member(st, row, member),
             Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, row),
             Some(FileKind::Contacts) => super::contacts::check_contact(st, row),
             _ => {}
@@ -842,11 +938,42 @@ const THREAD_BYTES: u64 = 1 << 20;
 const BATCH: usize = 1024;
 const IN_FLIGHT: usize = 4;
 
+/// Resolves a batch of a members file's rows, each lookup after a prefetch issued [`DEFER`]
+/// rows earlier, so the misses of the directory's table overlap.
+fn resolve_members(r: &Recipients<'_>, header: &input::Header, batch: &mut Batch) {
+    let slots = batch.records.get_mut(..batch.len).unwrap_or_default();
+    for s in slots.iter().take(DEFER) {
+        if let Some(k) = &s.keys {
+            k.prefetch(r);
+        }
+    }
+    for i in 0..slots.len() {
+        if let Some(k) = slots.get(i + DEFER).and_then(|s| s.keys.as_ref()) {
+            k.prefetch(r);
+        }
+        if let Some(s) = slots.get_mut(i) {
+            s.member = s
+                .keys
+                .map(|k| k.resolve(r, &Row::new(&s.record, header, s.line)));
+        }
+    }
+}
+
+/// One record read on the reader thread.
+struct Slot {
+    record: csv::StringRecord,
+    line: u64,
+    /// Whether it is a [`plain_row`].
+    plain: bool,
+    /// A members file's row hashed, then resolved against the recipients.
+    keys: Option<groups::MemberKeys>,
+    member: Option<groups::MemberPre>,
+}
+
 /// Records read on the reader thread, lent to the rules, sent back to be refilled.
 #[derive(Default)]
 struct Batch {
-    /// Each record with its line and whether it is [`plain_row`].
-    records: Vec<(csv::StringRecord, u64, bool)>,
+    records: Vec<Slot>,
     len: usize,
     /// Reading stopped after these records.
     error: Option<std::io::Error>,
@@ -854,9 +981,27 @@ struct Batch {
 
 /// Decodes, splits and validates the file's records on a second thread while this one runs
 /// the rules: the reader is the one [`Reader`], so every record, line and note is the one the
-/// single-threaded loop sees, and the rules see them in the same order.
+/// single-threaded loop sees, and the rules see them in the same order. A members file's rows
+/// are also resolved there, by the one resolver the rules use ([`groups::pre_resolve`]),
+/// against the recipients read before: the rules' thread only reports and deduplicates.
 /// Returns false, having read nothing, when no thread could be started.
 fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState) -> bool {
+    let lent = (rows.checked && rows.kind == Some(FileKind::Members)).then(|| Lent::take(st));
+    let project = st.project;
+    let view = lent.as_ref().map(|l| l.view(project));
+    let read = read_batches(st, reader, rows, view);
+    if let Some(l) = lent {
+        l.give_back(st);
+    }
+    read
+}
+
+fn read_batches(
+    st: &mut State<'_>,
+    reader: &mut Reader,
+    rows: &mut RowState,
+    recipients: Option<Recipients<'_>>,
+) -> bool {
     use std::sync::mpsc;
     let header = &reader.header().clone();
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
@@ -875,15 +1020,24 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
                     let mut done = false;
                     while batch.len < BATCH {
                         if batch.records.len() == batch.len {
-                            batch.records.push((csv::StringRecord::new(), 0, false));
+                            batch.records.push(Slot {
+                                record: csv::StringRecord::new(),
+                                line: 0,
+                                plain: false,
+                                keys: None,
+                                member: None,
+                            });
                         }
-                        let Some((record, line, plain)) = batch.records.get_mut(batch.len) else {
+                        let Some(slot) = batch.records.get_mut(batch.len) else {
                             break;
                         };
-                        match reader.next_into(record) {
+                        match reader.next_into(&mut slot.record) {
                             Ok(Some(l)) => {
-                                *line = l;
-                                *plain = plain_row(&Row::new(record, header, l));
+                                slot.line = l;
+                                let row = Row::new(&slot.record, header, l);
+                                slot.plain = plain_row(&row);
+                                slot.member = None;
+                                slot.keys = recipients.and_then(|_| groups::MemberKeys::of(&row));
                                 batch.len += 1;
                             }
                             Ok(None) => {
@@ -897,6 +1051,9 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
                             }
                         }
                     }
+                    if let Some(r) = &recipients {
+                        resolve_members(r, header, &mut batch);
+                    }
                     if full_tx.send(batch).is_err() || done {
                         break;
                     }
@@ -906,8 +1063,8 @@ fn read_on_a_thread(st: &mut State<'_>, reader: &mut Reader, rows: &mut RowState
             return false;
         }
         while let Ok(mut batch) = full_rx.recv() {
-            for (record, line, plain) in batch.records.iter().take(batch.len) {
-                rows.row(st, &Row::new(record, header, *line), *plain);
+            for s in batch.records.iter().take(batch.len) {
+                rows.row(st, &Row::new(&s.record, header, s.line), s.plain, s.member);
             }
             if let Some(e) = batch.error.take() {
                 rows.unreadable(st, &e);

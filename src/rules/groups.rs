@@ -5,7 +5,7 @@ use crate::diag::Severity::{Error, Warning};
 use crate::input::{Column, Row};
 use crate::model::address::{domain_of, smtp_problem, split_multi};
 
-use super::engine::{DeferredMember, GroupRef, State, DEFER};
+use super::engine::{DeferredMember, GroupRef, Recipients, State, DEFER};
 use super::index::{base, in_ns, key, Ns, Place};
 use super::Rule;
 use crate::model::directory::{Lookup, GROUP_NAMES};
@@ -59,9 +59,9 @@ pub const UNRESOLVED_MEMBER: Rule = Rule {
     code: "G006",
     name: "member-unresolved",
     severity: Error,
-    summary: "the member is not a user, group or address in the inputs",
+    summary: "the member is not a user, group, contact or address in the inputs",
     hint: "fix the member, add the user or group, or use an external address",
-    explanation: "A member must be a mail-enabled recipient: a mailbox user, mail user, mail contact or mail-enabled group (Add-DistributionGroupMember, m365-facts 4.3). cutover resolves members by UPN, alias or address (users) and name, alias or address (groups); one in an accepted domain that matches nothing would fail at run time.",
+    explanation: "A member must be a mail-enabled recipient: a mailbox user, mail user, mail contact or mail-enabled group (Add-DistributionGroupMember, m365-facts 4.3). cutover resolves members by UPN, alias or address (users), name, alias or address (groups, shared mailboxes, mail contacts of the contacts export); one in an accepted domain that matches nothing would fail at run time.",
 };
 
 pub const EXTERNAL_MEMBER: Rule = Rule {
@@ -181,8 +181,8 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
     }
 }
 
-/// A member row.
-pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
+/// A member row; `pre`: the row resolved on the reader thread ([`pre_resolve`]).
+pub fn check_member(st: &mut State<'_>, row: &Row<'_>, pre: Option<MemberPre>) {
     let place = st.place(row.line());
     let (Some(group), Some(member)) = (row.value(Column::Group), row.value(Column::Member)) else {
         let c = if row.value(Column::Group).is_none() {
@@ -211,29 +211,87 @@ pub fn check_member(st: &mut State<'_>, row: &Row<'_>) {
     group_text.push_str(group);
     let job = DeferredMember {
         group: Some(GroupRef {
-            base: base(group),
+            base: pre.map_or_else(|| base(group), |p| p.group_base),
             text: group_text,
             column: row.position(Column::Group),
         }),
         gid: None,
         group_key: 0,
         member: text,
-        base: base(member),
+        base: pre.map_or_else(|| base(member), |p| p.member_base),
         place,
         column: row.position(Column::Member),
+        pre,
     };
     enqueue(st, job);
+}
+
+/// A member row resolved ahead of the rules, by the same lookups they would make: the group
+/// among the groups, the member among every recipient.
+#[derive(Clone, Copy)]
+pub struct MemberPre {
+    group_base: u64,
+    member_base: u64,
+    group: Lookup,
+    member: Option<Resolved>,
+}
+
+/// A member row's names hashed, ready to be looked up ([`MemberKeys::resolve`]).
+#[derive(Clone, Copy)]
+pub struct MemberKeys {
+    group_base: u64,
+    member_base: u64,
+    group_at: bool,
+    member_at: bool,
+}
+
+impl MemberKeys {
+    /// `None` when the group or member is blank: the row is reported, not resolved.
+    pub fn of(row: &Row<'_>) -> Option<MemberKeys> {
+        let group = row.value(Column::Group)?;
+        let member = row.value(Column::Member)?;
+        Some(MemberKeys {
+            group_base: base(group),
+            member_base: base(member),
+            group_at: group.contains('@'),
+            member_at: member.contains('@'),
+        })
+    }
+
+    /// Starts loading the slots [`Self::resolve`] reads.
+    pub fn prefetch(&self, r: &Recipients<'_>) {
+        r.dir.prefetch_resolve(self.member_base, self.member_at);
+        r.dir
+            .prefetch_among(self.group_base, self.group_at, &GROUP_NAMES);
+    }
+
+    /// Resolves the row these keys are of. Reads only what is complete before members files
+    /// are read.
+    pub fn resolve(self, r: &Recipients<'_>, row: &Row<'_>) -> MemberPre {
+        let member = row.value(Column::Member).unwrap_or_default();
+        MemberPre {
+            group_base: self.group_base,
+            member_base: self.member_base,
+            group: lookup_group(r, self.group_base, self.group_at),
+            member: resolve_member(r, member, self.member_base),
+        }
+    }
+}
+
+/// The group a name means among the groups.
+fn lookup_group(r: &Recipients<'_>, b: u64, at: bool) -> Lookup {
+    r.dir
+        .resolve_among(b, at, &GROUP_NAMES, |p| r.group_of(p).is_some())
 }
 
 /// The group a member row's group column names: `Add-DistributionGroupMember -Identity`
 /// takes a group, so only groups answer. Reports an unknown or ambiguous group on the row.
 fn resolve_group(st: &mut State<'_>, job: &mut DeferredMember) {
     let Some(g) = job.group.take() else { return };
-    let found = st
-        .dir
-        .resolve_among(g.base, g.text.contains('@'), &GROUP_NAMES, |p| {
-            st.group_of(p).is_some()
-        });
+    let found = match job.pre {
+        Some(p) => p.group,
+        None => lookup_group(&st.recipients(), g.base, g.text.contains('@')),
+    };
     let text = g.text.as_str();
     // The column's name is looked up only for a finding (most rows have none).
     let report = |st: &mut State<'_>, rule: &'static Rule, msg: String| {
@@ -276,18 +334,23 @@ enum Resolved {
     Unknown,
 }
 
-fn resolve_member(st: &State<'_>, text: &str, b: u64) -> Resolved {
-    match st.dir.resolve_base(b, text.contains('@'), |_| true) {
-        Lookup::Found(p) => match st.group_of(p) {
+/// What a member name means among every recipient; `None` when no users or groups file is
+/// linted (nothing to resolve against).
+fn resolve_member(r: &Recipients<'_>, text: &str, b: u64) -> Option<Resolved> {
+    if !r.any {
+        return None;
+    }
+    Some(match r.dir.resolve_base(b, text.contains('@'), |_| true) {
+        Lookup::Found(p) => match r.group_of(p) {
             Some(g) => Resolved::Group(g),
             None => Resolved::Recipient(p),
         },
         Lookup::Ambiguous(a, b) => Resolved::Ambiguous(a, b),
         Lookup::Missing => match domain_of(text) {
-            Some(d) if smtp_problem(text).is_none() && !st.is_internal(d) => Resolved::External,
+            Some(d) if smtp_problem(text).is_none() && !r.is_internal(d) => Resolved::External,
             _ => Resolved::Unknown,
         },
-    }
+    })
 }
 
 /// The member resolved and its membership key computed; the duplicate check waits for the
@@ -300,10 +363,9 @@ pub struct Resolving {
 
 /// Resolution half of a membership: what the member is, and the pair key to check.
 fn resolve(st: &State<'_>, job: DeferredMember) -> Resolving {
-    let resolved = if st.have_users || st.have_groups {
-        Some(resolve_member(st, &job.member, job.base))
-    } else {
-        None
+    let resolved = match job.pre {
+        Some(p) => p.member,
+        None => resolve_member(&st.recipients(), &job.member, job.base),
     };
     // A member named by UPN, alias or address is one member: key it by what it resolved to.
     let member_key = match resolved {
@@ -362,7 +424,7 @@ fn finish(st: &mut State<'_>, r: Resolving) {
         Some(Resolved::Unknown) => emit(
             st,
             &UNRESOLVED_MEMBER,
-            format!("'{member}' matches no user, group or address"),
+            format!("'{member}' matches no user, group, contact or address"),
         ),
         Some(Resolved::Recipient(_)) | None => {}
     }
@@ -372,10 +434,12 @@ fn finish(st: &mut State<'_>, r: Resolving) {
 /// Queues a membership: resolved DEFER rows later, checked for duplicates DEFER rows after
 /// that, each step after a prefetch of the slot it needs.
 fn enqueue(st: &mut State<'_>, job: DeferredMember) {
-    st.dir.prefetch_resolve(job.base, job.member.contains('@'));
-    if let Some(g) = &job.group {
-        st.dir
-            .prefetch_among(g.base, g.text.contains('@'), &GROUP_NAMES);
+    if job.pre.is_none() {
+        st.dir.prefetch_resolve(job.base, job.member.contains('@'));
+        if let Some(g) = &job.group {
+            st.dir
+                .prefetch_among(g.base, g.text.contains('@'), &GROUP_NAMES);
+        }
     }
     st.deferred_members.push_back(job);
     if st.deferred_members.len() > DEFER {
@@ -426,6 +490,7 @@ pub fn resolve_pending(st: &mut State<'_>) {
             member,
             place,
             column: None,
+            pre: None,
         };
         enqueue(st, job);
     }
