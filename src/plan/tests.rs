@@ -934,10 +934,10 @@ fn members_named_by_a_contacts_names_add_the_contact() {
         .steps
         .iter()
         .flat_map(|s| &s.ops)
-        .find(|o| o.id == "contacts:ensure:pat@example.net")
+        .find(|o| o.id() == "contacts:ensure:pat@example.net")
         .unwrap();
     assert_eq!(
-        pat.values,
+        pat.values().collect::<Vec<_>>(),
         [
             "Pat Partner",
             "pat@example.net",
