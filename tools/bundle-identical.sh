@@ -48,6 +48,22 @@ for fmt in cutover playbook; do
     --source-version 2016 --identity cloud --usage-location US --users "$syn/users.csv" \
     --groups "$syn/groups.csv" --members "$syn/members.csv" --out OUT --secrets-out SECRETS
 done
+# As the bundle bench: with a licence and a migration account (every step).
+cat >"$work/synth-cutover/cutover.toml" <<'TOML'
+[tenant]
+name = "contoso.onmicrosoft.com"
+domains = ["contoso.com"]
+identity = "cloud"
+licence_sku = "O365_BUSINESS_PREMIUM"
+[source]
+version = "2016"
+migration_account = 'CONTOSO\svc'
+[inputs]
+users = "users.csv"
+groups = "groups.csv"
+members = "members.csv"
+TOML
+run_both "synth-bench-$users" bundle --config "$work/synth-cutover/cutover.toml" --out OUT
 run_both "synth-plan-$users" plan --domain contoso.com --tenant contoso.onmicrosoft.com \
   --source-version 2016 --identity cloud --usage-location US --users "$work/synth-cutover/users.csv" \
   --groups "$work/synth-cutover/groups.csv" --members "$work/synth-cutover/members.csv" --out OUT
