@@ -1,6 +1,8 @@
 //! Lint and plan give the same answer for every name: over generated tenants (UPNs across two
 //! domains, explicit and derived aliases, proxy addresses, group names and addresses, display
-//! names, drawn from small pools so names collide), each name is put in a members file and
+//! names, mail contacts with their Names, explicit aliases or the one derived from the Name,
+//! outside and other addresses, drawn from small pools so names collide), each name is put in
+//! a members file and
 //! both stages must agree on whether it resolves, to which recipient, is ambiguous, is
 //! external, or is unknown.
 
@@ -14,6 +16,37 @@ use proptest::prelude::*;
 const WORDS: &[&str] = &["ann", "bob", "sales", "team", "eve"];
 const DOMAINS: &[&str] = &["contoso.com", "fabrikam.com"];
 const DISPLAY: &[&str] = &["Ann", "Bob", "Sales", "Team Lead"];
+/// Contact Names: a Name a group or another contact may have too, and one whose derived alias
+/// (`PatPartner`) is no other name.
+const CONTACT_NAMES: &[&str] = &["Pat Partner", "Sales", "Kim", "ann"];
+/// Outside addresses: the words at example.net, or `partner@example.net`.
+const OUTSIDE: &[&str] = &["ann", "bob", "sales", "team", "eve", "partner"];
+
+#[derive(Debug, Clone)]
+struct GenContact {
+    name: usize,
+    alias: Option<usize>,
+    external: usize,
+    others: Vec<(usize, usize)>,
+    display: Option<usize>,
+}
+
+fn contact() -> impl Strategy<Value = GenContact> {
+    (
+        0..CONTACT_NAMES.len(),
+        proptest::option::of(0..WORDS.len()),
+        0..OUTSIDE.len(),
+        proptest::collection::vec((0..WORDS.len(), 0..DOMAINS.len()), 0..2),
+        proptest::option::of(0..DISPLAY.len()),
+    )
+        .prop_map(|(name, alias, external, others, display)| GenContact {
+            name,
+            alias,
+            external,
+            others,
+            display,
+        })
+}
 
 #[derive(Debug, Clone)]
 struct GenUser {
@@ -75,6 +108,9 @@ fn query() -> impl Strategy<Value = String> {
         (0..WORDS.len(), 0..DOMAINS.len()).prop_map(address),
         (0..DISPLAY.len()).prop_map(|d| DISPLAY[d].to_lowercase()),
         Just("partner@example.net".to_string()),
+        (0..OUTSIDE.len()).prop_map(|w| format!("{}@EXAMPLE.net", OUTSIDE[w])),
+        (0..CONTACT_NAMES.len()).prop_map(|c| CONTACT_NAMES[c].to_uppercase()),
+        Just("patpartner".to_string()),
     ]
 }
 
@@ -93,11 +129,17 @@ struct Case {
     users: Vec<String>,
     groups: String,
     members: String,
+    contacts: String,
     /// (query, anchor UPN) per probe group, by index.
     probes: Vec<(String, String)>,
 }
 
-fn case(users: &[GenUser], groups: &[GenGroup], queries: &[(String, usize)]) -> Case {
+fn case(
+    users: &[GenUser],
+    groups: &[GenGroup],
+    contacts: &[GenContact],
+    queries: &[(String, usize)],
+) -> Case {
     let mut seen = BTreeSet::new();
     let mut upns = Vec::new();
     let mut text = String::from("UserPrincipalName,DisplayName,Alias,EmailAddresses\n");
@@ -138,10 +180,28 @@ fn case(users: &[GenUser], groups: &[GenGroup], queries: &[(String, usize)]) -> 
         m.push_str(&format!("zz-probe-{i},{q}\nzz-probe-{i},{anchor}\n"));
         probes.push((q.clone(), anchor));
     }
+    // As 05-source-export writes it: the outside address with its SMTP: prefix.
+    let mut c = String::from("Name,DisplayName,Alias,ExternalEmailAddress,EmailAddresses\n");
+    for ct in contacts {
+        let others: Vec<String> = ct
+            .others
+            .iter()
+            .map(|a| format!("smtp:{}", address(*a)))
+            .collect();
+        c.push_str(&format!(
+            "{},{},{},SMTP:{}@example.net,{}\n",
+            CONTACT_NAMES[ct.name],
+            ct.display.map_or("", |d| DISPLAY[d]),
+            ct.alias.map_or("", |a| WORDS[a]),
+            OUTSIDE[ct.external],
+            others.join(";")
+        ));
+    }
     Case {
         users: vec![text],
         groups: g,
         members: m,
+        contacts: c,
         probes,
     }
 }
@@ -155,6 +215,7 @@ fn project(dir: &Path) -> Project {
             users: Some(dir.join("users.csv")),
             groups: Some(dir.join("groups.csv")),
             members: Some(dir.join("members.csv")),
+            contacts: Some(dir.join("contacts.csv")),
             ..Default::default()
         },
         ..Default::default()
@@ -163,7 +224,7 @@ fn project(dir: &Path) -> Project {
 
 /// Lint's answer per probe: from the findings on the probe's two member rows.
 fn lint_answers(dir: &Path, n: usize) -> Vec<(Answer, Answer)> {
-    let inputs: Vec<Input> = ["users.csv", "groups.csv", "members.csv"]
+    let inputs: Vec<Input> = ["users.csv", "groups.csv", "members.csv", "contacts.csv"]
         .iter()
         .map(|f| Input {
             source: Source::Path(dir.join(f)),
@@ -229,11 +290,20 @@ fn plan_answers(dir: &Path, probes: &[(String, String)]) -> Vec<(Answer, Answer)
         .iter()
         .flat_map(|s| s.ops.iter().map(|o| o.id.as_str()))
         .collect();
-    let canonical: BTreeSet<&str> = ops
+    // Recipients of the inputs, by the key the plan adds them by: users, groups, and the
+    // contacts of the export (whose Name is no address, unlike an outside member's contact).
+    let canonical: BTreeSet<&str> = plan
+        .steps
         .iter()
-        .filter_map(|id| {
+        .flat_map(|s| &s.ops)
+        .filter_map(|o| {
+            let id = o.id.as_str();
             id.strip_prefix("users:ensure:")
                 .or_else(|| id.strip_prefix("groups:ensure:"))
+                .or_else(|| {
+                    id.strip_prefix("contacts:ensure:")
+                        .filter(|_| o.values.first().is_some_and(|n| !n.contains('@')))
+                })
         })
         .collect();
     let members = dir.join("members.csv").display().to_string();
@@ -263,7 +333,9 @@ fn plan_answers(dir: &Path, probes: &[(String, String)]) -> Vec<(Answer, Answer)
             });
             let a = noted(2 * i + 2).unwrap_or_else(|| {
                 let lower = q.to_lowercase();
-                if ops.contains(&format!("contacts:ensure:{lower}").as_str()) {
+                if ops.contains(&format!("contacts:ensure:{lower}").as_str())
+                    && !canonical.contains(lower.as_str())
+                {
                     return Answer::External;
                 }
                 // The anchor (a UPN) resolved to its user, known by that UPN.
@@ -293,19 +365,22 @@ proptest! {
     fn lint_and_plan_resolve_every_name_alike(
         users in proptest::collection::vec(user(), 1..7),
         groups in proptest::collection::vec(group(), 0..4),
+        contacts in proptest::collection::vec(contact(), 0..4),
         queries in proptest::collection::vec((query(), 0usize..8), 1..8),
     ) {
         let dir = tempfile::tempdir().unwrap();
-        let c = case(&users, &groups, &queries);
+        let c = case(&users, &groups, &contacts, &queries);
         std::fs::write(dir.path().join("users.csv"), &c.users[0]).unwrap();
         std::fs::write(dir.path().join("groups.csv"), &c.groups).unwrap();
         std::fs::write(dir.path().join("members.csv"), &c.members).unwrap();
+        std::fs::write(dir.path().join("contacts.csv"), &c.contacts).unwrap();
         let lint = lint_answers(dir.path(), c.probes.len());
         let plan = plan_answers(dir.path(), &c.probes);
         for (i, (l, p)) in lint.iter().zip(&plan).enumerate() {
             prop_assert_eq!(
                 l, p,
-                "probe {} ({:?})\nusers:\n{}\ngroups:\n{}", i, c.probes[i], c.users[0], c.groups
+                "probe {} ({:?})\nusers:\n{}\ngroups:\n{}\ncontacts:\n{}",
+                i, c.probes[i], c.users[0], c.groups, c.contacts
             );
         }
     }

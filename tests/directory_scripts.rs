@@ -176,6 +176,49 @@ fn the_dns_records_step_rewrites_its_csv_on_a_re_run() {
     assert_eq!(records(&d.join("r2.jsonl")).len(), 2);
 }
 
+/// Graph's domains: every domain exists and stays unverified (its TXT record not published).
+const DOMAINS_STUB: &str = r#"
+$global:Calls = @()
+function Connect-CutoverGraph { param($Scopes, $Tenant) }
+function global:Get-MgDomain { param($DomainId) [pscustomobject]@{ Id = $DomainId; IsVerified = $false } }
+function global:Get-MgDomainVerificationDnsRecord {
+    param($DomainId, [switch]$All)
+    [pscustomobject]@{ RecordType = 'Txt'; Label = $DomainId; Ttl = 3600; AdditionalProperties = @{ text = ('MS=ms' + $DomainId.Length) } }
+}
+function global:Confirm-MgDomain { param($DomainId) throw ('Domain verification failed for ' + $DomainId) }
+"#;
+
+/// Issue 8.8: a re-run of 06-domains (the TXT record not yet published) replaces each domain's
+/// rows of domain-verification.csv instead of appending them again, and fails truthfully.
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_domains_step_rewrites_its_csv_on_a_re_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    bundle(d, &["contoso.com", "fabrikam.com"]);
+    run_twice(d, "06-domains", DOMAINS_STUB);
+    let csv = std::fs::read_to_string(d.join("domain-verification.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains("fabrikam.com")).count(),
+        1
+    );
+    for r in records(&d.join("r2.jsonl")) {
+        assert_eq!(r["status"], "failed", "{r}");
+        assert!(
+            r["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("publish the TXT record"),
+            "{r}"
+        );
+    }
+}
+
 /// Accepted domains and a message trace of the last hour, chosen by `$global:Trace`.
 const FLOW_STUB: &str = r#"
 $global:Calls = @()
@@ -656,8 +699,8 @@ function global:Get-MailContact {
     $c
 }
 function global:New-MailContact {
-    param($Name, $ExternalEmailAddress)
-    $global:Calls += ('New ' + $ExternalEmailAddress)
+    param($Name, $ExternalEmailAddress, $Alias, $DisplayName)
+    $global:Calls += ('New ' + $ExternalEmailAddress + ' alias=' + $Alias + ' display=' + $DisplayName)
     $c = [pscustomobject]@{ Identity = $Name; EmailAddresses = @('SMTP:' + $ExternalEmailAddress) }
     $global:Contacts[$ExternalEmailAddress] = $c
     $c
@@ -683,7 +726,7 @@ fn contacts_bundle(d: &Path) -> String {
     .unwrap();
     std::fs::write(
         d.join("members.csv"),
-        "Group,Member\nSales,ann@contoso.com\nSales,PAT@example.net\nSales,lee@example.org\n",
+        "Group,Member\nSales,ann@contoso.com\nSales,PAT@example.net\nSales,lee@example.org\nSales,kim\n",
     )
     .unwrap();
     // As 05-source-export writes it (Get-MailContact): the address with its SMTP: prefix.
@@ -691,7 +734,7 @@ fn contacts_bundle(d: &Path) -> String {
         d.join("contacts.csv"),
         "\u{feff}\"Name\",\"DisplayName\",\"Alias\",\"ExternalEmailAddress\",\"PrimarySmtpAddress\",\"EmailAddresses\",\"LegacyExchangeDN\"\r\n\
          \"Pat Partner\",\"Pat Partner\",\"pat\",\"SMTP:pat@example.net\",\"pat@example.net\",\"SMTP:pat@example.net\",\"/o=Contoso/cn=Recipients/cn=pat\"\r\n\
-         \"Kim Vendor\",\"Kim Vendor\",\"kim\",\"SMTP:kim@fabrikam.net\",\"kim@fabrikam.net\",\"SMTP:kim@fabrikam.net\",\"/o=Contoso/cn=Recipients/cn=kim\"\r\n",
+         \"Kim Vendor\",\"Kim V.\",\"kim\",\"SMTP:kim@fabrikam.net\",\"kim@fabrikam.net\",\"SMTP:kim@fabrikam.net;smtp:Kim.Vendor@contoso.com;X500:/o=Old/cn=kim\",\"/o=Contoso/cn=Recipients/cn=kim\"\r\n",
     )
     .unwrap();
     bundle_with(
@@ -752,9 +795,10 @@ fn the_contacts_step_adds_the_x500_once() {
     assert_eq!(
         calls,
         [
-            "New kim@fabrikam.net",
-            "Set kim@fabrikam.net X500:/o=Contoso/cn=Recipients/cn=kim",
-            "New lee@example.org",
+            // The export's alias, display name and other address come along.
+            "New kim@fabrikam.net alias=kim display=Kim V.",
+            "Set kim@fabrikam.net smtp:kim.vendor@contoso.com X500:/o=Old/cn=kim X500:/o=Contoso/cn=Recipients/cn=kim",
+            "New lee@example.org alias= display=",
             "Set pat@example.net X500:/o=Contoso/cn=Recipients/cn=pat",
         ],
         "{stdout}"
@@ -772,4 +816,114 @@ fn the_contacts_step_adds_the_x500_once() {
     for a in ["kim@fabrikam.net", "lee@example.org", "pat@example.net"] {
         assert_eq!(status("r2.jsonl", a), "unchanged", "{a}");
     }
+}
+
+/// Issue 8: the groups, contacts and members steps against the simulated Exchange Online (real
+/// pwsh), twice: each contact is made once with the export's alias and display name (or,
+/// without an alias, the one Exchange derives from the Name), its other SMTP address and its
+/// X500 addresses; members named by a contact's alias or address are that contact; the user
+/// no step here made fails with the service's message; the second run changes nothing else.
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once() {
+    use cutover::rehearse::{self, state, Delays};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    contacts_bundle(d);
+    let sim = d.join("sim");
+    rehearse::write_sim(&sim).unwrap();
+    // An empty tenant: the step makes every contact itself.
+    let plan =
+        serde_json::json!({"tenant": "contoso.onmicrosoft.com", "identity": "cloud", "steps": []});
+    let state_path = d.join("tenant.json");
+    state::write_fresh(
+        &state_path,
+        &rehearse::seed_state(&plan, 1, None, Delays::None),
+    )
+    .unwrap();
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1");
+    let mut path = std::ffi::OsString::from(sim.join("modules"));
+    path.push(":");
+    path.push(std::env::var_os("PSModulePath").unwrap_or_default());
+    let out = pwsh::command()
+        .current_dir(d)
+        .arg("-Command")
+        .arg(format!(
+            "foreach ($r in 'r1', 'r2') {{ foreach ($s in '12-groups', '14-contacts', '15-members') {{ \
+               & ./b/steps/$s.ps1 -ModulePath '{m}' -ResultsPath ./$r.jsonl }} }}; \
+             Connect-ExchangeOnline -ShowBanner:$false; \
+             'MEMBERS=' + ((@(Get-DistributionGroupMember -Identity 'sales@contoso.com') | \
+               ForEach-Object {{ [string]$_.PrimarySmtpAddress }} | Sort-Object) -join ','); \
+             foreach ($c in @(Get-MailContact -ResultSize Unlimited | Sort-Object Name)) {{ \
+               'CONTACT=' + $c.Name + '|' + $c.Alias + '|' + $c.DisplayName + '|' + \
+               ((@($c.EmailAddresses) | ForEach-Object {{ [string]$_ }} | Sort-Object) -join ',') }}",
+            m = module.display()
+        ))
+        .env("PSModulePath", path)
+        .env(rehearse::ENV_STATE, &state_path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let contacts: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("CONTACT="))
+        .collect();
+    assert_eq!(
+        contacts,
+        [
+            "Kim Vendor|kim|Kim V.|smtp:kim.vendor@contoso.com,SMTP:kim@fabrikam.net,X500:/o=Contoso/cn=Recipients/cn=kim,X500:/o=Old/cn=kim",
+            "lee@example.org|lee?example.org|lee@example.org|SMTP:lee@example.org",
+            "Pat Partner|pat|Pat Partner|SMTP:pat@example.net,X500:/o=Contoso/cn=Recipients/cn=pat",
+        ],
+        "{stdout}"
+    );
+    let members = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("MEMBERS="))
+        .unwrap_or_default();
+    assert_eq!(
+        members, "kim@fabrikam.net,lee@example.org,pat@example.net",
+        "{stdout}"
+    );
+    let statuses = |file: &str| -> Vec<String> {
+        records(&d.join(file))
+            .iter()
+            .filter_map(|r| Some(format!("{} {}", r["op"].as_str()?, r["status"].as_str()?)))
+            .collect()
+    };
+    let all = |status: &str| {
+        [
+            format!("groups:ensure:sales@contoso.com {status}"),
+            format!("contacts:ensure:kim@fabrikam.net {status}"),
+            format!("contacts:ensure:lee@example.org {status}"),
+            format!("contacts:ensure:pat@example.net {status}"),
+            // No step here made the user: Exchange's refusal, recorded as such.
+            "members:add:sales@contoso.com:ann@contoso.com failed".to_string(),
+            format!("members:add:sales@contoso.com:pat@example.net {status}"),
+            format!("members:add:sales@contoso.com:lee@example.org {status}"),
+            format!("members:add:sales@contoso.com:kim@fabrikam.net {status}"),
+        ]
+    };
+    assert_eq!(statuses("r1.jsonl"), all("created"));
+    assert_eq!(statuses("r2.jsonl"), all("unchanged"));
+    let ann = records(&d.join("r2.jsonl"))
+        .into_iter()
+        .find(|r| r["op"] == "members:add:sales@contoso.com:ann@contoso.com")
+        .unwrap();
+    assert!(
+        ann["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ann@contoso.com"),
+        "{ann}"
+    );
 }

@@ -24,7 +24,7 @@ Get-Mailbox Get-MailboxDatabase Get-MailboxPermission Get-MailboxPlan Get-Mailbo
 Get-ManagementRoleAssignment Get-MessageTrace Get-MessageTraceV2 Get-MgDomain
 Get-MgDomainServiceConfigurationRecord Get-MgDomainVerificationDnsRecord Get-MgGroup Get-MgGroupMember
 Get-MgSubscribedSku Get-MgUser Get-OrganizationConfig Get-Recipient Get-RecipientPermission
-Get-ThrottlingPolicy Get-ThrottlingPolicyAssociation New-DistributionGroup New-MailContact New-Mailbox
+Get-ThrottlingPolicy Get-ThrottlingPolicyAssociation New-DistributionGroup New-MailContact Set-MailContact New-Mailbox
 New-ManagementRoleAssignment New-MgDomain New-MgUser New-ThrottlingPolicy Set-DistributionGroup
 Set-Mailbox Set-MailboxPlan Set-MgUserLicense Set-ThrottlingPolicy Set-ThrottlingPolicyAssociation
 Update-MgUser Disconnect-ExchangeOnline Disconnect-MgGraph

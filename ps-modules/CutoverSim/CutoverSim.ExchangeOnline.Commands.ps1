@@ -688,6 +688,116 @@ function New-MailContact {
     Invoke-CutoverSim -Command 'New-MailContact' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
 }
 
+function Set-MailContact {
+    # https://learn.microsoft.com/powershell/module/exchangepowershell/set-mailcontact
+    [CmdletBinding(SupportsShouldProcess = $true)]
+    param(
+        [Parameter(Mandatory = $true, Position = 1)]
+        [object]$Identity,
+        [Parameter()]
+        [object]$AcceptMessagesOnlyFrom,
+        [Parameter()]
+        [object]$AcceptMessagesOnlyFromDLMembers,
+        [Parameter()]
+        [object]$AcceptMessagesOnlyFromSendersOrMembers,
+        [Parameter()]
+        [string]$Alias,
+        [Parameter()]
+        [object]$BypassModerationFromSendersOrMembers,
+        [Parameter()]
+        [string]$CustomAttribute1,
+        [Parameter()]
+        [string]$CustomAttribute10,
+        [Parameter()]
+        [string]$CustomAttribute11,
+        [Parameter()]
+        [string]$CustomAttribute12,
+        [Parameter()]
+        [string]$CustomAttribute13,
+        [Parameter()]
+        [string]$CustomAttribute14,
+        [Parameter()]
+        [string]$CustomAttribute15,
+        [Parameter()]
+        [string]$CustomAttribute2,
+        [Parameter()]
+        [string]$CustomAttribute3,
+        [Parameter()]
+        [string]$CustomAttribute4,
+        [Parameter()]
+        [string]$CustomAttribute5,
+        [Parameter()]
+        [string]$CustomAttribute6,
+        [Parameter()]
+        [string]$CustomAttribute7,
+        [Parameter()]
+        [string]$CustomAttribute8,
+        [Parameter()]
+        [string]$CustomAttribute9,
+        [Parameter()]
+        [string]$DisplayName,
+        [Parameter()]
+        [object]$EmailAddresses,
+        [Parameter()]
+        [object]$ExtensionCustomAttribute1,
+        [Parameter()]
+        [object]$ExtensionCustomAttribute2,
+        [Parameter()]
+        [object]$ExtensionCustomAttribute3,
+        [Parameter()]
+        [object]$ExtensionCustomAttribute4,
+        [Parameter()]
+        [object]$ExtensionCustomAttribute5,
+        [Parameter()]
+        [object]$ExternalEmailAddress,
+        [Parameter()]
+        [switch]$ForceUpgrade,
+        [Parameter()]
+        [object]$GrantSendOnBehalfTo,
+        [Parameter()]
+        [bool]$HiddenFromAddressListsEnabled,
+        [Parameter()]
+        [object]$MacAttachmentFormat,
+        [Parameter()]
+        [string]$MailTip,
+        [Parameter()]
+        [object]$MailTipTranslations,
+        [Parameter()]
+        [object]$MessageBodyFormat,
+        [Parameter()]
+        [object]$MessageFormat,
+        [Parameter()]
+        [object]$ModeratedBy,
+        [Parameter()]
+        [bool]$ModerationEnabled,
+        [Parameter()]
+        [string]$Name,
+        [Parameter()]
+        [object]$RejectMessagesFrom,
+        [Parameter()]
+        [object]$RejectMessagesFromDLMembers,
+        [Parameter()]
+        [object]$RejectMessagesFromSendersOrMembers,
+        [Parameter()]
+        [bool]$RequireSenderAuthenticationEnabled,
+        [Parameter()]
+        [object]$SendModerationNotifications,
+        [Parameter()]
+        [string]$SimpleDisplayName,
+        [Parameter()]
+        [object]$UseMapiRichTextFormat,
+        [Parameter()]
+        [bool]$UsePreferMessageFormat,
+        [Parameter()]
+        [object]$UserCertificate,
+        [Parameter()]
+        [object]$UserSMimeCertificate,
+        [Parameter()]
+        [object]$WindowsEmailAddress
+    )
+    Invoke-CutoverSim -Command 'Set-MailContact' -Bound $PSBoundParameters -Caller $PSCmdlet -Side $script:CutoverSimSide
+}
+
 function New-Mailbox {
     # https://learn.microsoft.com/powershell/module/exchangepowershell/new-mailbox
     [CmdletBinding(DefaultParameterSetName = 'User', SupportsShouldProcess = $true)]

@@ -891,7 +891,10 @@ function Invoke-SimExchange {
         'New-MailContact' {
             $ext = [string]$Bound.ExternalEmailAddress
             $alias = [string]$Bound['Alias']
-            if ($alias -eq '') { $alias = (($ext -split '@')[0] -replace '[^A-Za-z0-9._-]', '') }
+            # Without -Alias a mail contact's alias is its Name, "spaces are removed and
+            # unsupported characters are converted to question marks (?)"
+            # (learn.microsoft.com/powershell/module/exchangepowershell/new-mailcontact, -Alias).
+            if ($alias -eq '') { $alias = (([string]$Bound.Name) -replace ' ', '') -replace '[^A-Za-z0-9!#$%&''*+\-/=?^_`{|}~.\u00A1-\u00FF]', '?' }
             $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
             $r = New-SimRecipient $Caller $Side $Command @{
                 Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $ext
@@ -899,6 +902,16 @@ function Invoke-SimExchange {
                 RecipientType = 'MailContact'; RecipientTypeDetails = 'MailContact'
             } 'contact'
             if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+        }
+        'Set-MailContact' {
+            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:ContactTypes
+            if ($null -eq $r) { return }
+            if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-MailContact')) { return }
+            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
+            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+            if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
+            foreach ($k in 'Alias', 'DisplayName') { if ($Bound.ContainsKey($k)) { $r.$k = [string]$Bound[$k] } }
+            Set-SimObject $table $r.Id $r
         }
         'Get-MailboxPermission' {
             $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes

@@ -66,7 +66,7 @@ pub struct UserIndex {
 impl UserIndex {
     pub fn new(users: &[User]) -> Self {
         UserIndex {
-            dir: TenantDirectory::of(users, &[], &[]),
+            dir: TenantDirectory::of(users, &[], &[], &[]),
         }
     }
 

@@ -229,17 +229,67 @@ pub fn contact_address(value: &str) -> String {
     bare.trim().to_lowercase()
 }
 
+/// A contact's SMTP addresses other than its outside address `external` (already bare and
+/// lower-case): the `PrimarySmtpAddress` column and the `smtp:` entries of `EmailAddresses`,
+/// bare, lower-case, each once. Lint and the loader both read a contact's addresses here.
+pub fn contact_addresses(
+    external: &str,
+    primary: Option<&str>,
+    proxies: Option<&str>,
+) -> Vec<String> {
+    let primary = primary.map(contact_address);
+    let proxies = proxies
+        .into_iter()
+        .flat_map(split_multi)
+        .map(parse_proxy)
+        .filter(|p| p.kind == "smtp")
+        .map(|p| p.address.trim().to_lowercase());
+    let mut out: Vec<String> = Vec::new();
+    for a in primary.into_iter().chain(proxies) {
+        if !a.is_empty() && a != external && !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    out
+}
+
 fn contact(origin: Origin, r: &Row<'_>) -> Option<Contact> {
     let name = owned(r, Column::Name)?;
     let external = contact_address(r.value(Column::ExternalEmail)?);
     if external.is_empty() {
         return None;
     }
+    // An export that wrote a type name instead of the values (lint D001) has no addresses.
+    let usable = |v: &&str| !crate::rules::damage::is_type_name(v);
+    let proxies = r.value(Column::EmailAddresses).filter(usable);
+    let legacy_dn = owned(r, Column::LegacyExchangeDn);
+    let mut x500: Vec<String> = Vec::new();
+    for p in proxies.into_iter().flat_map(split_multi).map(parse_proxy) {
+        let dn = p.address.trim();
+        let current = legacy_dn
+            .as_deref()
+            .is_some_and(|l| l.trim().eq_ignore_ascii_case(dn));
+        if p.kind == "x500"
+            && !dn.is_empty()
+            && !current
+            && !x500.iter().any(|x| x.eq_ignore_ascii_case(dn))
+        {
+            x500.push(dn.to_string());
+        }
+    }
     Some(Contact {
         origin,
         name,
+        alias: owned(r, Column::Alias),
+        display_name: owned(r, Column::DisplayName),
+        addresses: contact_addresses(
+            &external,
+            r.value(Column::PrimarySmtp).filter(usable),
+            proxies,
+        ),
+        x500,
         external,
-        legacy_dn: owned(r, Column::LegacyExchangeDn),
+        legacy_dn,
     })
 }
 

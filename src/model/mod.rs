@@ -107,6 +107,16 @@ pub struct Contact {
     pub name: String,
     /// The outside address, lower-case, without its `SMTP:` prefix.
     pub external: String,
+    /// The Exchange alias the export gives (else Exchange derives one from the Name).
+    pub alias: Option<String>,
+    pub display_name: Option<String>,
+    /// The source contact's other SMTP addresses (its primary when that is not the outside
+    /// address, and its `smtp:` proxies), lower-case: the cloud contact gets them too, so mail
+    /// to them keeps reaching it.
+    pub addresses: Vec<String>,
+    /// The source contact's X500 proxy addresses (DNs it had before, e.g. from an earlier
+    /// migration), without its current legacyExchangeDN: the cloud contact keeps them too.
+    pub x500: Vec<String>,
     /// The source contact's legacyExchangeDN: its cloud contact gets it as an X500 address.
     pub legacy_dn: Option<String>,
 }

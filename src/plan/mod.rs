@@ -1058,13 +1058,39 @@ impl<'a> Builder<'a> {
         }
         let alias_ops = self.group_aliases();
         let dir = TenantDirectory::new(self.tenant);
-        // Every contact of the source's contacts export (name, legacyExchangeDN), then the
-        // members outside the accepted domains; keyed by the outside address.
-        let mut contacts: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
-        for c in &self.tenant.contacts {
-            contacts
-                .entry(c.external.clone())
-                .or_insert_with(|| (c.name.trim().to_string(), c.legacy_dn.clone()));
+        // Every contact of the source's contacts export, then the members outside the
+        // accepted domains; keyed by the outside address. A contact whose Name another
+        // recipient has (lint G013) or whose outside address an earlier contact has is made
+        // once, as the directory says.
+        let mut contacts: BTreeMap<String, ContactRow> = BTreeMap::new();
+        for (i, c) in self.tenant.contacts.iter().enumerate() {
+            if !dir.has_contact(i) {
+                if !contacts.contains_key(&c.external) {
+                    self.notes.push(format!(
+                        "{}:{}: an earlier recipient has the Name or address of contact '{}'; it is left out",
+                        c.origin.file,
+                        c.origin.line,
+                        c.name.trim()
+                    ));
+                }
+                continue;
+            }
+            contacts.insert(
+                c.external.clone(),
+                ContactRow {
+                    name: c.name.trim().to_string(),
+                    alias: opt(&c.alias),
+                    display: opt(&c.display_name),
+                    addresses: c
+                        .addresses
+                        .iter()
+                        .map(|a| format!("smtp:{a}"))
+                        .chain(c.x500.iter().map(|x| format!("X500:{x}")))
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    legacy_dn: c.legacy_dn.clone(),
+                },
+            );
         }
         let mut member_ops = Vec::new();
         let mut seen = HashSet::default();
@@ -1115,7 +1141,7 @@ impl<'a> Builder<'a> {
                     if !self.project.domains.is_empty() && !self.project.accepts_domain(domain) {
                         contacts
                             .entry(name.clone())
-                            .or_insert_with(|| (name.clone(), None));
+                            .or_insert_with(|| ContactRow::for_address(&name));
                     }
                     name
                 }
@@ -1132,16 +1158,15 @@ impl<'a> Builder<'a> {
         }
         let contact_ops = contacts
             .into_iter()
-            .map(|(c, (name, legacy_dn))| {
-                // The state export knows contacts, not their addresses: one with an X500 to
-                // add may still change.
+            .map(|(c, row)| {
+                // The state export knows contacts, not their addresses: one with an X500 or
+                // other addresses to add may still change.
                 let change = self.change(|s| {
-                    if s.contacts.contains(&c) && legacy_dn.is_none() {
-                        Change::Unchanged
-                    } else if s.contacts.contains(&c) {
-                        Change::Update
-                    } else {
-                        Change::Create
+                    let adds = row.legacy_dn.is_some() || !row.addresses.is_empty();
+                    match (s.contacts.contains(&c), adds) {
+                        (true, false) => Change::Unchanged,
+                        (true, true) => Change::Update,
+                        (false, _) => Change::Create,
                     }
                 });
                 op(
@@ -1149,7 +1174,14 @@ impl<'a> Builder<'a> {
                     "ensure",
                     &c,
                     change,
-                    [name, c.clone(), legacy_dn.unwrap_or_default()],
+                    [
+                        row.name,
+                        c.clone(),
+                        row.legacy_dn.unwrap_or_default(),
+                        row.alias,
+                        row.display,
+                        row.addresses,
+                    ],
                 )
             })
             .collect();
@@ -1166,6 +1198,10 @@ impl<'a> Builder<'a> {
             Recipient::User(i) => self.tenant.users.get(i).map(user_address),
             Recipient::Group(i) => self.tenant.groups.get(i).map(group_key),
             Recipient::Mailbox(i) => self.tenant.mailboxes.get(i).map(mailbox_address),
+            // The outside address is the cloud contact's primary address (New-MailContact
+            // -ExternalEmailAddress), which Get-DistributionGroupMember shows; a MailContact is
+            // a supported member (Add-DistributionGroupMember -Member).
+            Recipient::Contact(i) => self.tenant.contacts.get(i).map(|c| c.external.clone()),
         }
         .unwrap_or_default()
     }
@@ -1176,6 +1212,7 @@ impl<'a> Builder<'a> {
             Recipient::User(i) => ("user", self.tenant.users.get(i).map(|u| &u.origin)),
             Recipient::Group(i) => ("group", self.tenant.groups.get(i).map(|g| &g.origin)),
             Recipient::Mailbox(i) => ("mailbox", self.tenant.mailboxes.get(i).map(|m| &m.origin)),
+            Recipient::Contact(i) => ("contact", self.tenant.contacts.get(i).map(|c| &c.origin)),
         };
         let at = origin.map_or(String::new(), |o| format!(" ({}:{})", o.file, o.line));
         format!("the {what} {}{at}", self.recipient_address(r))
@@ -1533,6 +1570,29 @@ where
         target: target.to_string(),
         change,
         values: values.into_iter().map(Into::into).collect(),
+    }
+}
+
+/// One contacts-step row: what New-MailContact and Set-MailContact are given.
+struct ContactRow {
+    name: String,
+    alias: String,
+    display: String,
+    /// Other addresses to add (`smtp:` and `X500:` entries), `;`-separated.
+    addresses: String,
+    legacy_dn: Option<String>,
+}
+
+impl ContactRow {
+    /// The contact of a member outside the accepted domains, named by its address.
+    fn for_address(address: &str) -> ContactRow {
+        ContactRow {
+            name: address.to_string(),
+            alias: String::new(),
+            display: String::new(),
+            addresses: String::new(),
+            legacy_dn: None,
+        }
     }
 }
 

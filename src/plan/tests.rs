@@ -859,6 +859,103 @@ fn the_impersonation_grant_is_removed_after_the_migration() {
     assert_eq!(step.ops.len(), 1);
 }
 
+fn contact(
+    name: &str,
+    external: &str,
+    alias: Option<&str>,
+    other: &[&str],
+) -> crate::model::Contact {
+    crate::model::Contact {
+        origin: Origin {
+            file: Arc::from("contacts.csv"),
+            line: 2,
+        },
+        name: name.into(),
+        external: external.into(),
+        alias: alias.map(Into::into),
+        display_name: None,
+        addresses: other.iter().map(|a| a.to_string()).collect(),
+        x500: Vec::new(),
+        legacy_dn: None,
+    }
+}
+
+/// Issue 8: a member named by a contact's Name, alias or other address is that contact, added
+/// by its outside address (its primary address in Exchange Online); a contact whose Name a
+/// group has is left out, and a name a contact and a user share is skipped, naming both.
+#[test]
+fn members_named_by_a_contacts_names_add_the_contact() {
+    let mut t = tenant();
+    t.contacts = vec![
+        contact(
+            "Pat Partner",
+            "pat@example.net",
+            Some("patp"),
+            &["pat.partner@contoso.com"],
+        ),
+        contact("Sales", "sales-ext@example.net", None, &[]),
+        contact("Bob Vendor", "bobv@example.net", Some("bob"), &[]),
+    ];
+    let m = |member: &str, line| Membership {
+        origin: origin(line),
+        group: "Sales".into(),
+        member: member.into(),
+    };
+    t.memberships = vec![
+        m("Pat Partner", 10),
+        m("PATP", 11),
+        m("pat.partner@contoso.com", 12),
+        m("bob", 13),
+    ];
+    let p = build(&project(), &t, None).unwrap();
+    let all = ids(&p);
+    let members: Vec<&String> = all.iter().filter(|i| i.starts_with("members:")).collect();
+    assert_eq!(
+        members,
+        ["members:add:sales@contoso.com:pat@example.net"],
+        "{all:?}"
+    );
+    let contacts: Vec<&String> = all.iter().filter(|i| i.starts_with("contacts:")).collect();
+    assert_eq!(
+        contacts,
+        [
+            "contacts:ensure:bobv@example.net",
+            "contacts:ensure:pat@example.net"
+        ]
+    );
+    let pat = p
+        .steps
+        .iter()
+        .flat_map(|s| &s.ops)
+        .find(|o| o.id == "contacts:ensure:pat@example.net")
+        .unwrap();
+    assert_eq!(
+        pat.values,
+        [
+            "Pat Partner",
+            "pat@example.net",
+            "",
+            "patp",
+            "",
+            "smtp:pat.partner@contoso.com"
+        ]
+    );
+    assert!(
+        p.notes.iter().any(|n| n.contains("contacts.csv:2")
+            && n.contains("contact 'Sales'")
+            && n.contains("left out")),
+        "{:?}",
+        p.notes
+    );
+    assert!(
+        p.notes.iter().any(|n| n.contains("member 'bob'")
+            && n.contains("the user bob@contoso.com")
+            && n.contains("the contact bobv@example.net")),
+        "{:?}",
+        p.notes
+    );
+}
+
 #[test]
 fn plan_json_that_does_not_match_its_files_is_refused_not_trusted() {
     let p = build(&project(), &tenant(), None).unwrap();

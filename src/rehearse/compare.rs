@@ -294,11 +294,24 @@ pub fn compare(plan: &Value, state: &Value) -> Comparison {
                 "contacts" => {
                     let ext = v("ExternalEmailAddress");
                     planned_rcp.insert(key(ext));
-                    let ok = rcp.iter().any(|r| {
+                    let found = rcp.iter().find(|r| {
                         s(&r["RecipientTypeDetails"]) == "MailContact"
                             && key(s(&r["ExternalEmailAddress"])) == key(ext)
                     });
-                    facts.push((format!("contact {ext}"), ok));
+                    facts.push((format!("contact {ext}"), found.is_some()));
+                    // The addresses the step ensures (a member's contact has none of them).
+                    let dn = v("LegacyExchangeDN").trim();
+                    let wanted = v("EmailAddresses")
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_string)
+                        .chain((!dn.is_empty()).then(|| format!("X500:{dn}")));
+                    for a in wanted {
+                        planned_addrs.insert((key(ext), key(&a)));
+                        let ok = found.is_some_and(|r| has_addr(r, &a));
+                        facts.push((format!("contact {ext} address {a}"), ok));
+                    }
                 }
                 "members" => {
                     let (g, m) = (v("Group"), v("Member"));
@@ -734,5 +747,46 @@ mod tests {
         // None at all: one miss per connector row.
         let c = compare(&filter_plan(), &json!({"t": {}}));
         assert_eq!(c.missing.len(), 3, "{:?}", c.missing);
+    }
+
+    #[test]
+    fn a_contact_is_compared_with_every_address_the_step_gives_it() {
+        let plan = json!({"tenant": "contoso.onmicrosoft.com", "steps": [{
+        "id": "14-contacts", "kind": "contacts",
+        "columns": ["Name", "ExternalEmailAddress", "LegacyExchangeDN", "Alias", "DisplayName", "EmailAddresses"],
+        "ops": [
+            {"id": "contacts:ensure:kim@fabrikam.net", "values": ["Kim", "kim@fabrikam.net", "/o=C/cn=kim", "kim", "", "smtp:kim@contoso.com;X500:/o=Old/cn=kim"]},
+            {"id": "contacts:ensure:lee@example.org", "values": ["lee@example.org", "lee@example.org", "", "", "", ""]}
+        ]}]});
+        let contact = |ext: &str, addrs: &[&str]| {
+            let mut all = vec![format!("SMTP:{ext}")];
+            all.extend(addrs.iter().map(|a| a.to_string()));
+            json!({"Id": ext, "Name": ext, "PrimarySmtpAddress": ext, "ExternalEmailAddress": format!("SMTP:{ext}"),
+                   "EmailAddresses": all, "RecipientTypeDetails": "MailContact"})
+        };
+        let full = json!({"t": {"users": {}, "rcp": {
+            "k": contact("kim@fabrikam.net", &["smtp:kim@contoso.com", "X500:/o=Old/cn=kim", "x500:/o=C/cn=kim"]),
+            "l": contact("lee@example.org", &[])
+        }}});
+        let c = compare(&plan, &full);
+        assert!(c.matches(), "{:?}", c.lines());
+        // Kim and its three addresses, lee.
+        assert_eq!(c.checked, 5);
+        let short = json!({"t": {"users": {}, "rcp": {
+            "k": contact("kim@fabrikam.net", &["smtp:kim@contoso.com"]),
+            "l": contact("lee@example.org", &[])
+        }}});
+        let c = compare(&plan, &short);
+        let ops: Vec<&str> = c.missing.iter().map(|m| m.op.as_str()).collect();
+        // The two X500 addresses missing, each a miss of kim's operation.
+        assert_eq!(
+            ops,
+            [
+                "contacts:ensure:kim@fabrikam.net",
+                "contacts:ensure:kim@fabrikam.net"
+            ],
+            "{:?}",
+            c.missing
+        );
     }
 }

@@ -42,7 +42,7 @@ pub const DUPLICATE: Rule = Rule {
     severity: Error,
     summary: "the address already belongs to another recipient",
     hint: "remove the address from one of the recipients",
-    explanation: "An SMTP address routes to exactly one recipient; Exchange refuses to add an address another user or group already has (m365-facts 4.4). cutover compares addresses, ignoring case, across every users and groups file linted together, and a user's address against other users' UPNs.",
+    explanation: "An SMTP address routes to exactly one recipient; Exchange refuses to add an address another user or group already has (m365-facts 4.4). cutover compares addresses, ignoring case, across every users, groups, mailboxes and contacts file linted together (a contact's outside address and its other addresses included), and a user's address against other users' UPNs.",
 };
 
 pub const PRIMARY_MISMATCH: Rule = Rule {

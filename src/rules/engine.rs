@@ -431,6 +431,7 @@ impl<'p> State<'p> {
             match self.kinds.get(p.file()).copied().flatten() {
                 Some(FileKind::Users) => "the user",
                 Some(FileKind::Mailboxes) => "the mailbox",
+                Some(FileKind::Contacts) => "the contact",
                 _ => "the recipient",
             }
         };
@@ -662,7 +663,9 @@ pub fn lint_inputs_with(
     let mut audit_files: Vec<(PathBuf, FileKind)> = Vec::new();
     let mut pending_resolved = false;
     for i in sequence {
-        if !pending_resolved && order(kinds[i]) > order(Some(FileKind::Groups)) {
+        // A groups file's Members cells may name any recipient: resolved once every file
+        // that defines one (users, groups, mailboxes, contacts) is read.
+        if !pending_resolved && order(kinds[i]) > order(Some(FileKind::Contacts)) {
             groups::resolve_pending(&mut st);
             pending_resolved = true;
         }

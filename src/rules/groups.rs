@@ -59,9 +59,9 @@ pub const UNRESOLVED_MEMBER: Rule = Rule {
     code: "G006",
     name: "member-unresolved",
     severity: Error,
-    summary: "the member is not a user, group or address in the inputs",
+    summary: "the member is not a user, group, contact or address in the inputs",
     hint: "fix the member, add the user or group, or use an external address",
-    explanation: "A member must be a mail-enabled recipient: a mailbox user, mail user, mail contact or mail-enabled group (Add-DistributionGroupMember, m365-facts 4.3). cutover resolves members by UPN, alias or address (users) and name, alias or address (groups); one in an accepted domain that matches nothing would fail at run time.",
+    explanation: "A member must be a mail-enabled recipient: a mailbox user, mail user, mail contact or mail-enabled group (Add-DistributionGroupMember, m365-facts 4.3). cutover resolves members by UPN, alias or address (users), name, alias or address (groups, shared mailboxes, mail contacts of the contacts export); one in an accepted domain that matches nothing would fail at run time.",
 };
 
 pub const EXTERNAL_MEMBER: Rule = Rule {
@@ -424,7 +424,7 @@ fn finish(st: &mut State<'_>, r: Resolving) {
         Some(Resolved::Unknown) => emit(
             st,
             &UNRESOLVED_MEMBER,
-            format!("'{member}' matches no user, group or address"),
+            format!("'{member}' matches no user, group, contact or address"),
         ),
         Some(Resolved::Recipient(_)) | None => {}
     }

@@ -16,9 +16,9 @@ pub const NAME_COLLISION: Rule = Rule {
     code: "G013",
     name: "recipient-name-collision",
     severity: Error,
-    summary: "a group and a shared, room or equipment mailbox have the same Name",
-    hint: "rename the group (or the mailbox's display name) so each recipient has its own Name",
-    explanation: "Exchange Online refuses a second recipient with a Name already in use, whatever its type (a shared mailbox `Sales` and a distribution group `Sales`): the second New-DistributionGroup or New-Mailbox fails (New-DistributionGroup -Name, m365-facts 4.3). cutover names a shared, room or equipment mailbox by its display name, else its alias, else its address's local part; the plan keeps the mailbox and leaves the group out.",
+    summary: "two recipients (a group, a shared, room or equipment mailbox, a mail contact) have the same Name",
+    hint: "rename the group or contact (or the mailbox's display name) so each recipient has its own Name",
+    explanation: "Exchange Online refuses a second recipient with a Name already in use, whatever its type (a shared mailbox `Sales` and a distribution group `Sales`): the second New-DistributionGroup, New-Mailbox or New-MailContact fails (New-DistributionGroup -Name, New-MailContact -Name: \"the unique name\", m365-facts 4.3). cutover names a shared, room or equipment mailbox by its display name, else its alias, else its address's local part; the plan keeps the mailbox, then the group, then the contact, and leaves out the later one.",
 };
 
 /// M013: an address of this mailbox that a group of the groups files also has.

@@ -25,6 +25,10 @@ pub fn lint_files(files: &[(&str, &[u8])]) -> Vec<Finding> {
     run(&quiet_project(), files)
 }
 
+pub fn lint_files_with(project: &Project, files: &[(&str, &[u8])]) -> Vec<Finding> {
+    run(project, files)
+}
+
 fn run(project: &Project, files: &[(&str, &[u8])]) -> Vec<Finding> {
     let inputs: Vec<Input> = files
         .iter()

@@ -23,6 +23,8 @@ pub enum Ns {
     Display = 7,
     /// SMTP addresses of shared, room and equipment mailboxes from a mailbox export.
     MailboxAddress = 8,
+    /// SMTP addresses of mail contacts: the outside address and the contact's other addresses.
+    ContactAddress = 9,
 }
 
 /// A hash of `ns` and the case-folded text.
@@ -65,11 +67,14 @@ pub fn in_ns(ns: Ns, base: u64) -> u64 {
 }
 
 impl Ns {
-    /// Namespaces of groups and resource mailboxes, a few per cent of the keys: the directory
-    /// keeps them in a table of their own, which stays in cache, so looking a member up there
-    /// (for the ambiguity rule) costs little even when nothing is found.
+    /// Namespaces of groups, resource mailboxes and contacts, a few per cent of the keys: the
+    /// directory keeps them in a table of their own, which stays in cache, so looking a member
+    /// up there (for the ambiguity rule) costs little even when nothing is found.
     pub fn small(self) -> bool {
-        matches!(self, Ns::GroupName | Ns::GroupAddress | Ns::MailboxAddress)
+        matches!(
+            self,
+            Ns::GroupName | Ns::GroupAddress | Ns::MailboxAddress | Ns::ContactAddress
+        )
     }
 }
 

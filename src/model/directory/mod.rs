@@ -9,7 +9,10 @@
 //! the alias Exchange and Entra derive: the UPN's local part, which is also the `MailNickname`
 //! the users step sets), its primary SMTP address and every SMTP proxy address, and its display
 //! name; a group to its name, alias, addresses and display name; a shared, room or equipment
-//! mailbox from the export to its alias, UPN, addresses and display name.
+//! mailbox from the export to its alias, UPN, addresses and display name; a mail contact to
+//! its Name, its alias (or the one Exchange derives from the Name, New-MailContact -Alias),
+//! its outside address (its primary address, New-MailContact -ExternalEmailAddress), its
+//! other SMTP addresses and its display name.
 //!
 //! Resolution follows Exchange's identity parameters (`-Member`, `-Identity`: "any value that
 //! uniquely identifies the recipient", Add-DistributionGroupMember): one case-blind lookup
@@ -23,7 +26,7 @@ use std::collections::HashMap;
 
 use keys::{base, in_ns, is_small, key, KeyMap, KeyTable, Ns, Place, PlaceMap};
 
-use super::{Group, Mailbox, RecipientKind, Tenant, User};
+use super::{Contact, Group, Mailbox, RecipientKind, Tenant, User};
 
 /// What a name resolves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +40,12 @@ pub enum Lookup {
 
 /// The identity names, looked up together: a hit in two of them for two recipients is
 /// ambiguous.
-const EXACT: [Ns; 7] = [
+const EXACT: [Ns; 8] = [
     Ns::Upn,
     Ns::UserAddress,
     Ns::GroupAddress,
     Ns::MailboxAddress,
+    Ns::ContactAddress,
     Ns::GroupName,
     Ns::Alias,
     Ns::DerivedAlias,
@@ -175,7 +179,8 @@ impl Directory {
             m &= !((1 << Ns::Upn as u8)
                 | (1 << Ns::UserAddress as u8)
                 | (1 << Ns::GroupAddress as u8)
-                | (1 << Ns::MailboxAddress as u8));
+                | (1 << Ns::MailboxAddress as u8)
+                | (1 << Ns::ContactAddress as u8));
         }
         m
     }
@@ -327,6 +332,46 @@ pub fn mailbox_names(m: &Mailbox) -> impl Iterator<Item = (Ns, &str)> {
     )
 }
 
+/// The alias Exchange gives a mail contact created without one (New-MailContact -Alias: "the
+/// value of the Name parameter is used. Spaces are removed and unsupported characters are
+/// converted to question marks"). Allowed: letters, digits, `!#$%&'*+-/=?^_`{|}~`, periods
+/// and U+00A1 to U+00FF.
+pub fn contact_alias(name: &str) -> Option<String> {
+    let ok = |c: char| {
+        c.is_ascii_alphanumeric()
+            || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+            || ('\u{a1}'..='\u{ff}').contains(&c)
+    };
+    let a: String = name
+        .trim()
+        .chars()
+        .filter(|c| *c != ' ')
+        .map(|c| if ok(c) { c } else { '?' })
+        .collect();
+    (!a.is_empty()).then_some(a)
+}
+
+/// The names a mail contact answers to once the contacts step made it. `derived` is
+/// [`contact_alias`] of its Name (owned by the caller), its alias when it has none of its own.
+pub fn contact_names<'a>(
+    c: &'a Contact,
+    derived: Option<&'a str>,
+) -> impl Iterator<Item = (Ns, &'a str)> {
+    let alias = match c.alias.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => (Ns::Alias, Some(a)),
+        None => (Ns::DerivedAlias, derived),
+    };
+    [
+        (Ns::GroupName, Some(c.name.as_str())),
+        (alias.0, alias.1),
+        (Ns::Display, c.display_name.as_deref()),
+        (Ns::ContactAddress, Some(c.external.as_str())),
+    ]
+    .into_iter()
+    .filter_map(|(ns, v)| v.map(|v| (ns, v)))
+    .chain(c.addresses.iter().map(|a| (Ns::ContactAddress, a.as_str())))
+}
+
 /// A recipient of a loaded tenant, by position in its list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recipient {
@@ -334,6 +379,8 @@ pub enum Recipient {
     Group(usize),
     /// A shared, room or equipment mailbox of the mailbox export.
     Mailbox(usize),
+    /// A mail contact of the contacts export.
+    Contact(usize),
 }
 
 /// The directory of a loaded tenant, with the recipient behind each place.
@@ -347,11 +394,16 @@ impl TenantDirectory {
     /// A user whose UPN repeats an earlier user's is the same account (lint reports it, the
     /// plan creates it once), so its names are the first one's.
     pub fn new(t: &Tenant) -> TenantDirectory {
-        TenantDirectory::of(&t.users, &t.groups, &t.mailboxes)
+        TenantDirectory::of(&t.users, &t.groups, &t.mailboxes, &t.contacts)
     }
 
     /// [`Self::new`] of a tenant's lists (the audit has users and mailboxes only).
-    pub fn of(users: &[User], groups: &[Group], mailboxes: &[Mailbox]) -> TenantDirectory {
+    pub fn of(
+        users: &[User],
+        groups: &[Group],
+        mailboxes: &[Mailbox],
+        contacts: &[Contact],
+    ) -> TenantDirectory {
         let mut d = TenantDirectory {
             directory: Directory::default(),
             recipients: HashMap::default(),
@@ -400,7 +452,34 @@ impl TenantDirectory {
                 d.directory.claim(ns, n.trim(), p);
             }
         }
+        for (i, c) in contacts.iter().enumerate() {
+            // Lint reads contacts after groups and mailboxes: a contact whose Name another
+            // recipient has (G013), or whose outside address an earlier contact has (the plan
+            // makes that contact once), is not a recipient of its own.
+            let name = c.name.trim();
+            if name.is_empty()
+                || c.external.is_empty()
+                || d.directory.get(key(Ns::GroupName, name)).is_some()
+                || d.directory
+                    .get(key(Ns::ContactAddress, &c.external))
+                    .is_some_and(|p| matches!(d.recipient(p), Some(Recipient::Contact(_))))
+            {
+                continue;
+            }
+            let p = Place::new(3, i as u64);
+            d.recipients.insert(p.raw(), Recipient::Contact(i));
+            let derived = contact_alias(name);
+            for (ns, n) in contact_names(c, derived.as_deref()) {
+                d.directory.claim(ns, n.trim(), p);
+            }
+        }
         d
+    }
+
+    /// Whether the contact at this position of the list is a recipient of the directory
+    /// (one whose Name or outside address an earlier recipient has is not).
+    pub fn has_contact(&self, i: usize) -> bool {
+        self.recipient(Place::new(3, i as u64)) == Some(Recipient::Contact(i))
     }
 
     pub fn recipient(&self, p: Place) -> Option<Recipient> {

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::model::address::parse_proxy;
-use crate::model::{GroupKind, Origin};
+use crate::model::{Contact, GroupKind, Origin};
 
 fn origin(file: &str, line: u64) -> Origin {
     Origin {
@@ -146,4 +146,80 @@ fn derived_aliases() {
     assert_eq!(derived_alias(" a@b "), Some("a"));
     assert_eq!(derived_alias("@contoso.com"), None);
     assert_eq!(derived_alias("noat"), None);
+}
+
+fn contact(line: u64, name: &str, external: &str, alias: Option<&str>, other: &[&str]) -> Contact {
+    Contact {
+        origin: origin("c.csv", line),
+        name: name.into(),
+        external: external.into(),
+        alias: alias.map(Into::into),
+        display_name: Some(format!("{name} (partner)")),
+        addresses: other.iter().map(|a| a.to_string()).collect(),
+        x500: Vec::new(),
+        legacy_dn: None,
+    }
+}
+
+#[test]
+fn every_name_of_a_contact_resolves_to_it() {
+    let mut t = tenant();
+    t.contacts = vec![
+        contact(
+            2,
+            "Pat Partner",
+            "pat@example.net",
+            None,
+            &["pat.partner@contoso.com"],
+        ),
+        contact(3, "Kim", "kim@fabrikam.net", Some("kimv"), &[]),
+    ];
+    let d = TenantDirectory::new(&t);
+    for n in [
+        "Pat Partner",
+        "PATPARTNER",
+        "pat@example.net",
+        "pat.partner@contoso.com",
+        "pat partner (partner)",
+    ] {
+        assert_eq!(d.resolve(n), Resolved::Found(Recipient::Contact(0)), "{n}");
+    }
+    assert_eq!(d.resolve("kimv"), Resolved::Found(Recipient::Contact(1)));
+    // An explicit alias replaces the one Exchange derives from the Name.
+    assert_eq!(d.resolve("Kim"), Resolved::Found(Recipient::Contact(1)));
+    assert_eq!(d.resolve("kim@contoso.com"), Resolved::Missing);
+    // A group's -Identity never means a contact.
+    assert_eq!(d.resolve_group("Pat Partner"), Resolved::Missing);
+    assert!(d.has_contact(0) && d.has_contact(1));
+}
+
+#[test]
+fn a_contact_and_a_user_of_one_alias_are_ambiguous_and_a_taken_name_leaves_the_contact_out() {
+    let mut t = tenant();
+    t.contacts = vec![
+        // "rob" is Bob's explicit alias.
+        contact(2, "Rob Vendor", "rob@example.net", Some("rob"), &[]),
+        // "Sales" is the group's Name.
+        contact(3, "sales", "sales@example.net", None, &[]),
+        // The same outside address again: one contact.
+        contact(4, "Rob Again", "rob@example.net", None, &[]),
+    ];
+    let d = TenantDirectory::new(&t);
+    assert_eq!(
+        d.resolve("ROB"),
+        Resolved::Ambiguous(Recipient::User(1), Recipient::Contact(0))
+    );
+    assert!(!d.has_contact(1) && !d.has_contact(2));
+    assert_eq!(d.resolve("sales@example.net"), Resolved::Missing);
+    assert_eq!(d.resolve("Rob Again"), Resolved::Missing);
+    assert_eq!(d.resolve("sales"), Resolved::Found(Recipient::Group(0)));
+}
+
+#[test]
+fn contact_aliases_follow_new_mail_contact() {
+    assert_eq!(contact_alias("Pat Partner").as_deref(), Some("PatPartner"));
+    assert_eq!(contact_alias(" a.b ").as_deref(), Some("a.b"));
+    assert_eq!(contact_alias("Zoë (Sales)").as_deref(), Some("Zoë?Sales?"));
+    assert_eq!(contact_alias("Łukasz").as_deref(), Some("?ukasz"));
+    assert_eq!(contact_alias("   "), None);
 }
