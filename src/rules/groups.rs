@@ -167,7 +167,7 @@ pub fn check_group(st: &mut State<'_>, row: &Row<'_>) {
         }
     }
     if let Some(alias) = row.value(Column::Alias) {
-        super::users::check_alias(st, row, alias, key(Ns::Alias, alias), place);
+        super::users::check_alias(st, row, alias, place);
     }
     if let Some(d) = row.value(Column::DisplayName) {
         st.dir.note(Ns::Display, d);

@@ -360,7 +360,7 @@ pub fn check(st: &mut State<'_>, row: &Row<'_>, keys: Option<UserKeys>) {
             .cell(&UPN_BLANK, row, Column::Upn, "the UPN is blank".into()),
     }
     match row.value(Column::Alias) {
-        Some(alias) => check_alias(st, row, alias, key(Ns::Alias, alias), place),
+        Some(alias) => check_alias(st, row, alias, place),
         None => {
             if let Some(derived) = upn_value.and_then(derived_alias) {
                 st.dir.note(Ns::DerivedAlias, derived);
@@ -445,9 +445,8 @@ fn usage_location(st: &mut State<'_>, row: &Row<'_>) {
     }
 }
 
-/// Alias checks for any recipient (users and groups share the namespace); `alias_key`: the
-/// alias's key in [`Ns::Alias`].
-pub fn check_alias(st: &mut State<'_>, row: &Row<'_>, alias: &str, alias_key: u64, place: Place) {
+/// Alias checks for any recipient (users and groups share the namespace).
+pub fn check_alias(st: &mut State<'_>, row: &Row<'_>, alias: &str, place: Place) {
     if let Some(m) = alias_syntax(alias) {
         st.sink.cell(&ALIAS_SYNTAX, row, Column::Alias, m);
     }
@@ -462,7 +461,7 @@ pub fn check_alias(st: &mut State<'_>, row: &Row<'_>, alias: &str, alias_key: u6
     }
     st.dir.note(Ns::Alias, alias);
     st.insert_later(
-        alias_key,
+        key(Ns::Alias, alias),
         place,
         &ALIAS_DUPLICATE,
         row,
