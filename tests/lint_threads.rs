@@ -201,3 +201,68 @@ fn a_damaged_members_file_lints_the_same_past_the_caps() {
     // Past the cap of 100 listed per rule: which ones are listed depends on the order.
     assert!(r.errors() > 2_000, "{}", r.errors());
 }
+
+/// A users file's UPNs are hashed on the reader thread: duplicates that differ in case or
+/// padding, blank UPNs and UPNs or aliases every syntax rule rejects, past the caps, must come
+/// out as the single thread gives them.
+#[test]
+fn a_damaged_users_file_lints_the_same_past_the_caps() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = synth(dir.path(), 10_000, cutover::synth::Format::Cutover);
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows: Vec<&str> = lines.collect();
+    let mut f = std::fs::File::create(&files[0]).unwrap();
+    writeln!(f, "{header}").unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        writeln!(f, "{row}").unwrap();
+        let rest = row.split_once(',').unwrap().1;
+        let upn = rows[i / 2].split(',').next().unwrap();
+        match i % 13 {
+            // U005: an earlier UPN in upper case, padded.
+            0 => writeln!(f, " {} ,{rest}", upn.to_uppercase()).unwrap(),
+            // U001: no UPN.
+            1 => writeln!(f, ",{rest}").unwrap(),
+            // U002 in each of the domain's ways, and '..' before the '@'.
+            2 => writeln!(f, "d{i}@contoso.123,{rest}").unwrap(),
+            3 => writeln!(f, "d{i}@-contoso.com,{rest}").unwrap(),
+            4 => writeln!(f, "d{i}@contoso,{rest}").unwrap(),
+            5 => writeln!(f, "d{i}@contoso..com,{rest}").unwrap(),
+            6 => writeln!(f, "d..{i}@contoso.com,{rest}").unwrap(),
+            // U006: '..' in an alias (the alias column is the fifth).
+            7 => {
+                let mut cells: Vec<String> = row.split(',').map(str::to_string).collect();
+                cells[0] = format!("a{i}@contoso.com");
+                cells[4] = format!("a..{i}");
+                writeln!(f, "{}", cells.join(",")).unwrap()
+            }
+            _ => {}
+        }
+    }
+    drop(f);
+    let r = same_both_ways(&project(false), &files);
+    // Past the cap: 100 listed and the note of how many more.
+    let count = |c: &str| r.findings.iter().filter(|f| f.code == c).count();
+    for c in ["U001", "U002", "U005", "U006"] {
+        assert!(count(c) > 100, "{c}: {}", count(c));
+    }
+    let messages: std::collections::BTreeSet<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.code == "U002")
+        .map(|f| f.message.as_str())
+        .collect();
+    for m in [
+        "numeric top-level domain",
+        "starts or ends with '-'",
+        "without a '.'",
+        "empty or over-long domain label",
+        "two '.' in a row",
+    ] {
+        assert!(
+            messages.iter().any(|x| x.contains(m)),
+            "{m} in {messages:?}"
+        );
+    }
+}

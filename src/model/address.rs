@@ -82,11 +82,12 @@ pub fn domain_problem(domain: &str) -> Option<&'static str> {
     if domain.len() > 255 {
         return Some("has a domain longer than 255 characters");
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    // Checked label by label without collecting them: this runs for every UPN and address.
+    if !domain.contains('.') {
         return Some("has a domain without a '.'");
     }
-    for l in &labels {
+    let mut last = "";
+    for l in domain.split('.') {
         if l.is_empty() || l.len() > 63 {
             return Some("has an empty or over-long domain label");
         }
@@ -96,11 +97,9 @@ pub fn domain_problem(domain: &str) -> Option<&'static str> {
         if l.starts_with('-') || l.ends_with('-') {
             return Some("has a domain label that starts or ends with '-'");
         }
+        last = l;
     }
-    if labels
-        .last()
-        .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if last.bytes().all(|b| b.is_ascii_digit()) {
         return Some("has a numeric top-level domain");
     }
     None

@@ -772,7 +772,7 @@ fn lint_file(st: &mut State<'_>, reader: &mut Reader, threaded: bool) -> Result<
     if !(threaded && read_on_a_thread(st, reader, &mut rows)) {
         loop {
             match reader.next_row() {
-                Ok(Some(row)) => rows.row(st, &row, false, None),
+                Ok(Some(row)) => rows.row(st, &row, false, None, None),
                 Ok(None) => break,
                 Err(e) => {
                     rows.unreadable(st, &e);
@@ -815,13 +815,15 @@ struct RowState {
 impl RowState {
     /// Every check of one data row, in the file's order. A `plain` row ([`plain_row`], asked
     /// on the reader thread) skips the checks that would find nothing in it.
-    /// `member`: a members file's row resolved on the reader thread.
+    /// `member`: a members file's row resolved on the reader thread; `user`: a users file's
+    /// row hashed there.
     fn row(
         &mut self,
         st: &mut State<'_>,
         row: &Row<'_>,
         plain: bool,
         member: Option<groups::MemberPre>,
+        user: Option<users::UserKeys>,
     ) {
         if plain {
             self.after_type_line(st);
@@ -840,7 +842,7 @@ impl RowState {
             return;
         }
         match self.kind {
-            Some(FileKind::Users) => users::check(st, row),
+            Some(FileKind::Users) => users::check(st, row, user),
             Some(FileKind::Groups) => groups::check_group(st, row),
             Some(FileKind::Members) => groups::check_member(st, row, member),
             Some(FileKind::Mailboxes) => super::mailboxes::check_mailbox(st, row),
@@ -968,6 +970,8 @@ struct Slot {
     /// A members file's row hashed, then resolved against the recipients.
     keys: Option<groups::MemberKeys>,
     member: Option<groups::MemberPre>,
+    /// A users file's row hashed.
+    user: Option<users::UserKeys>,
 }
 
 /// Records read on the reader thread, lent to the rules, sent back to be refilled.
@@ -1004,6 +1008,10 @@ fn read_batches(
 ) -> bool {
     use std::sync::mpsc;
     let header = &reader.header().clone();
+    // A users file's UPN is hashed on the reader thread too: the rules' thread is the busier
+    // one while users are read, the reader while members are.
+    let users_file = rows.checked && rows.kind == Some(FileKind::Users);
+    let members = recipients.is_some();
     let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
     let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
     for _ in 0..IN_FLIGHT + 1 {
@@ -1026,6 +1034,7 @@ fn read_batches(
                                 plain: false,
                                 keys: None,
                                 member: None,
+                                user: None,
                             });
                         }
                         let Some(slot) = batch.records.get_mut(batch.len) else {
@@ -1035,9 +1044,12 @@ fn read_batches(
                             Ok(Some(l)) => {
                                 slot.line = l;
                                 let row = Row::new(&slot.record, header, l);
-                                slot.plain = plain_row(&row);
+                                // A members file's reader also resolves: there the rules'
+                                // thread, the idler one, asks whether the row is plain.
+                                slot.plain = recipients.is_none() && plain_row(&row);
                                 slot.member = None;
                                 slot.keys = recipients.and_then(|_| groups::MemberKeys::of(&row));
+                                slot.user = users_file.then(|| users::UserKeys::of(&row));
                                 batch.len += 1;
                             }
                             Ok(None) => {
@@ -1063,8 +1075,10 @@ fn read_batches(
             return false;
         }
         while let Ok(mut batch) = full_rx.recv() {
-            for s in batch.records.iter().take(batch.len) {
-                rows.row(st, &Row::new(&s.record, header, s.line), s.plain, s.member);
+            for s in batch.records.iter_mut().take(batch.len) {
+                let row = Row::new(&s.record, header, s.line);
+                let plain = if members { plain_row(&row) } else { s.plain };
+                rows.row(st, &row, plain, s.member, s.user.take());
             }
             if let Some(e) = batch.error.take() {
                 rows.unreadable(st, &e);
