@@ -288,7 +288,7 @@ fn plan_answers(dir: &Path, probes: &[(String, String)]) -> Vec<(Answer, Answer)
     let ops: Vec<&str> = plan
         .steps
         .iter()
-        .flat_map(|s| s.ops.iter().map(|o| o.id.as_str()))
+        .flat_map(|s| s.ops.iter().map(|o| o.id()))
         .collect();
     // Recipients of the inputs, by the key the plan adds them by: users, groups, and the
     // contacts of the export (whose Name is no address, unlike an outside member's contact).
@@ -297,12 +297,12 @@ fn plan_answers(dir: &Path, probes: &[(String, String)]) -> Vec<(Answer, Answer)
         .iter()
         .flat_map(|s| &s.ops)
         .filter_map(|o| {
-            let id = o.id.as_str();
+            let id = o.id();
             id.strip_prefix("users:ensure:")
                 .or_else(|| id.strip_prefix("groups:ensure:"))
                 .or_else(|| {
                     id.strip_prefix("contacts:ensure:")
-                        .filter(|_| o.values.first().is_some_and(|n| !n.contains('@')))
+                        .filter(|_| o.value(0).is_some_and(|n| !n.contains('@')))
                 })
         })
         .collect();

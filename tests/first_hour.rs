@@ -224,7 +224,7 @@ fn plan_md_for_a_large_tenant_shows_counts_exceptions_a_sample_and_the_data_file
         .expect("users step");
     assert!(users.ops.len() > markdown::FULL_LIST);
     users.ops[1234].change = Change::Update;
-    let updated = users.ops[1234].id.clone();
+    let updated = users.ops[1234].id().to_string();
     let md = markdown::render(&plan);
     let lines = md.lines().count();
     assert!(lines < 700, "{lines} lines for 3,000 users");

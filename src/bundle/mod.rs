@@ -266,7 +266,7 @@ fn check_ids(steps: &[PlannedStep]) -> Result<()> {
     let first = |list: &[usize]| {
         list.iter()
             .flat_map(|&i| steps[i].pending().map(move |op| (i, op)))
-            .find(|(_, op)| control(&op.id))
+            .find(|(_, op)| control(op.id()))
     };
     let sizes: Vec<usize> = steps.iter().map(|s| s.ops.len()).collect();
     let (mut here, mut there) = contract::two_halves(&sizes);
@@ -283,7 +283,7 @@ fn check_ids(steps: &[PlannedStep]) -> Result<()> {
     match found {
         Some((_, op)) => Err(Error::Usage(format!(
             "operation id {:?} holds a control character: fix the input value it comes from",
-            op.id
+            op.id()
         ))),
         None => Ok(()),
     }
@@ -469,7 +469,7 @@ fn render_readme(
     // Added apart: one more key in the literal above passes serde_json's macro recursion limit.
     ctx["has_exchange_guid"] = json!(plan
         .step(StepKind::PreflightExchange)
-        .is_some_and(|s| s.ops.iter().any(|o| o.id.starts_with(EXCHANGE_GUID_OP))));
+        .is_some_and(|s| s.ops.iter().any(|o| o.id().starts_with(EXCHANGE_GUID_OP))));
     ctx["id"]["preflight_exchange"] = json!(StepKind::PreflightExchange.id());
     ctx["has_shared_convert"] = json!(has(StepKind::SharedMailboxesConvert));
     ctx["has_shared_unlicence"] = json!(has(StepKind::SharedMailboxesUnlicence));
@@ -556,8 +556,11 @@ fn readme_modules(plan: &Plan) -> Vec<String> {
         .iter()
         .filter(|s| matches!(s.kind, StepKind::Preflight | StepKind::PreflightExchange))
         .flat_map(|s| s.ops.iter())
-        .filter(|op| op.values.first().is_some_and(|c| c == "module"))
-        .map(|op| format!("{} {} or later", op.values[1], op.values[2]))
+        .filter(|op| op.value(0) == Some("module"))
+        .map(|op| {
+            let v = |i| op.value(i).unwrap_or_default();
+            format!("{} {} or later", v(1), v(2))
+        })
         .collect()
 }
 

@@ -61,21 +61,33 @@ fn an_operation_id_with_a_line_break_is_refused() {
         gate: kind.gate(),
         phase: kind.phase(),
         columns: &["UserPrincipalName"],
-        ops: vec![Op {
-            id: "users:ensure:a\nb@contoso.com".into(),
-            action: "ensure",
-            target: "a".into(),
-            change: Change::Create,
-            values: vec!["a".into()],
-        }],
+        ops: vec![Op::new(
+            "users:ensure:a\nb@contoso.com",
+            "ensure",
+            "a",
+            Change::Create,
+            ["a"],
+        )],
     };
     assert!(check_ids(std::slice::from_ref(&step)).is_err());
     let mut ok = step.clone();
-    ok.ops[0].id = "users:ensure:ab@contoso.com".into();
+    ok.ops[0] = Op::new(
+        "users:ensure:ab@contoso.com",
+        "ensure",
+        "a",
+        Change::Create,
+        ["a"],
+    );
     assert!(check_ids(std::slice::from_ref(&ok)).is_ok());
     // Found on either core, and the first in step order is named.
     let mut late = step.clone();
-    late.ops[0].id = "users:ensure:c\u{7}d@contoso.com".into();
+    late.ops[0] = Op::new(
+        "users:ensure:c\u{7}d@contoso.com",
+        "ensure",
+        "a",
+        Change::Create,
+        ["a"],
+    );
     let big = PlannedStep {
         ops: vec![ok.ops[0].clone(); 50],
         ..ok.clone()

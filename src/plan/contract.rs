@@ -184,10 +184,10 @@ fn summarise(step: &PlannedStep, file: FileRef) -> (OpsFile, Vec<OpOut<'_>>) {
     let first = pending.peek().copied();
     let action = first.map_or("", |o| o.action).to_string();
     let change = first.map_or(Change::Create, |o| o.change);
-    let target_col = first.and_then(|o| o.values.iter().position(|v| *v == o.target));
+    let target_col = first.and_then(|o| o.values().position(|v| v == o.target()));
     let mut odd = Vec::new();
     for (row, op) in pending.enumerate() {
-        let target_ok = target_col.is_some_and(|k| op.values.get(k) == Some(&op.target));
+        let target_ok = target_col.is_some_and(|k| op.value(k) == Some(op.target()));
         if op.action != action || op.change != change || !target_ok {
             odd.push(OpOut { row: Some(row), op });
         }
@@ -354,7 +354,7 @@ fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
         out,
         &header,
         step.pending()
-            .map(|op| std::iter::once(op.id.as_str()).chain(op.values.iter().map(String::as_str))),
+            .map(|op| std::iter::once(op.id()).chain(op.values())),
     )
 }
 

@@ -42,10 +42,10 @@ pub fn escape(s: &str) -> String {
 /// One operation: change, id, and the values the id does not already show, so a reviewer sees
 /// what will be set.
 fn op_line(s: &mut String, step: &PlannedStep, op: &Op) {
-    let _ = write!(s, "- {} {}", op.change.as_str(), escape(&op.id));
-    let id = op.id.to_lowercase();
+    let _ = write!(s, "- {} {}", op.change.as_str(), escape(op.id()));
+    let id = op.id().to_lowercase();
     let mut sep = " — ";
-    for (col, v) in step.columns.iter().zip(&op.values) {
+    for (col, v) in step.columns.iter().zip(op.values()) {
         let lv = v.to_lowercase();
         if v.is_empty() || id.ends_with(&lv) || id.split(':').any(|seg| seg == lv) {
             continue;

@@ -161,7 +161,7 @@ fn migrationwiz(
         // Without a cut-off date there is no pre-stage pass to submit.
         if !end.is_empty() {
             let mut o = per("prestage", "submit", Change::Create, w, s, t);
-            o.values.push(end.clone());
+            o.push_value(&end);
             prestage.push(o);
         }
         status.push(per("status", "read", Change::Check, w, s, t));
@@ -324,7 +324,7 @@ mod tests {
         steps
             .iter()
             .find(|(k, _)| *k == kind)
-            .map(|(_, ops)| ops.iter().map(|o| o.id.clone()).collect())
+            .map(|(_, ops)| ops.iter().map(|o| o.id().to_string()).collect())
             .unwrap_or_default()
     }
 
@@ -349,15 +349,19 @@ mod tests {
             ]
         );
         let pre = &ops(&s, StepKind::MwPrestage)[1];
-        assert_eq!(pre.id, "migration:prestage:bob@contoso.com");
-        assert_eq!(pre.values[0], "2", "bob is in wave 2");
-        assert_eq!(pre.values[4], "2026-11-01", "the cut-off is -ItemEndDate");
+        assert_eq!(pre.id(), "migration:prestage:bob@contoso.com");
+        assert_eq!(pre.value(0).unwrap(), "2", "bob is in wave 2");
+        assert_eq!(
+            pre.value(4).unwrap(),
+            "2026-11-01",
+            "the cut-off is -ItemEndDate"
+        );
         // The project row runs in every wave.
-        assert_eq!(ops(&s, StepKind::MwProject)[0].values[0], "");
+        assert_eq!(ops(&s, StepKind::MwProject)[0].value(0).unwrap(), "");
         for (k, ops) in &s {
             assert_eq!(k.columns()[0], "Wave", "{k:?}");
             for o in ops {
-                assert_eq!(o.values.len(), k.columns().len(), "{}", o.id);
+                assert_eq!(o.value_count(), k.columns().len(), "{}", o.id());
             }
         }
     }
@@ -385,7 +389,7 @@ mod tests {
         let mut mp = plan(Engine::Migrationwiz, None, &[&["a@contoso.com"]]);
         mp.source_server = None;
         let s = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Cloud).unwrap();
-        assert_eq!(ops(&s, StepKind::MwProject)[0].values[4], "");
+        assert_eq!(ops(&s, StepKind::MwProject)[0].value(4).unwrap(), "");
         let mut mp = plan(
             Engine::Native,
             Some(NativeType::RemoteMove),
@@ -431,15 +435,19 @@ mod tests {
         let s = steps(&mp, TENANT, SourceVersion::Ex2010, IdentityMode::Cloud).unwrap();
         let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(batch.len(), 1);
-        assert_eq!(batch[0].target, "cutover-wave1");
-        assert_eq!(batch[0].values[5], "", "a cutover batch takes no CSV");
+        assert_eq!(batch[0].target(), "cutover-wave1");
+        assert_eq!(
+            batch[0].value(5).unwrap(),
+            "",
+            "a cutover batch takes no CSV"
+        );
         assert!(ids(&s, StepKind::NativeComplete).is_empty());
         assert_eq!(
             ids(&s, StepKind::NativeEndpoint),
             ["migration:endpoint:cutover-source"]
         );
         assert_eq!(
-            ops(&s, StepKind::NativeEndpoint)[0].values[2],
+            ops(&s, StepKind::NativeEndpoint)[0].value(2).unwrap(),
             "admin@contoso.com"
         );
         let many: Vec<String> = (0..=CUTOVER_MAX_MAILBOXES)
@@ -465,14 +473,14 @@ mod tests {
         let s = steps(&mp, TENANT, SourceVersion::Ex2016, IdentityMode::Synced).unwrap();
         let batch = ops(&s, StepKind::NativeBatch);
         assert_eq!(
-            batch.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
+            batch.iter().map(|o| o.id()).collect::<Vec<_>>(),
             [
                 "migration:batch:cutover-wave1",
                 "migration:batch:cutover-wave2"
             ]
         );
-        assert_eq!(batch[0].values[5], "a@contoso.com;b@contoso.com");
-        assert_eq!(batch[0].values[4], "contoso.mail.onmicrosoft.com");
+        assert_eq!(batch[0].value(5).unwrap(), "a@contoso.com;b@contoso.com");
+        assert_eq!(batch[0].value(4).unwrap(), "contoso.mail.onmicrosoft.com");
         assert_eq!(
             ids(&s, StepKind::NativeComplete),
             [
@@ -480,7 +488,7 @@ mod tests {
                 "migration:complete:cutover-wave2"
             ]
         );
-        assert_eq!(ops(&s, StepKind::NativeStatus)[2].values[0], "2");
+        assert_eq!(ops(&s, StepKind::NativeStatus)[2].value(0).unwrap(), "2");
         assert_eq!(StepKind::NativeComplete.phase(), "post-cutover");
         assert_eq!(StepKind::MwFull.phase(), "post-cutover");
     }

@@ -65,17 +65,135 @@ impl Change {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One operation. Its id, values and target live in one buffer (`text`, with where each ends
+/// in `ends`), the target only when no value is the same text (it nearly always is one): a
+/// bundle of 100,000 users holds 500,000 operations, and one allocation per operation instead
+/// of one per string takes a fifth of the process's peak off (issue 12).
+#[derive(Clone, PartialEq)]
 pub struct Op {
-    /// Stable id: `<prefix>:<verb>:<key>[:<key>]`, keys lower-case where the service is.
-    pub id: String,
     /// Verb shown to reviewers and written in result records (`ensure`, `add`, ...).
     pub action: &'static str,
-    /// The object the op touches, as the service names it.
-    pub target: String,
     pub change: Change,
+    /// Which value is also the target; `None`: the target follows the values in `text`.
+    target_value: Option<u8>,
+    /// The id, each value, then the target when no value is it, back to back.
+    text: Box<str>,
+    /// Where each of those ends in `text`.
+    ends: Box<[u32]>,
+}
+
+impl Op {
+    /// `values` are the step's data columns, in `PlannedStep::columns` order. The id is
+    /// `<prefix>:<verb>:<key>[:<key>]`, keys lower-case where the service is; the target is
+    /// the object the op touches, as the service names it.
+    pub fn new<I, S>(id: &str, action: &'static str, target: &str, change: Change, values: I) -> Op
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut text = String::with_capacity(id.len() + target.len() + 64);
+        let mut ends = Vec::with_capacity(8);
+        let mut push = |v: &str| {
+            text.push_str(v);
+            ends.push(offset(text.len()));
+        };
+        push(id);
+        let mut target_value = None;
+        for (i, v) in values.into_iter().enumerate() {
+            let v = v.as_ref();
+            if target_value.is_none() && v == target {
+                target_value = u8::try_from(i).ok();
+            }
+            push(v);
+        }
+        if target_value.is_none() {
+            push(target);
+        }
+        Op {
+            action,
+            change,
+            target_value,
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Stable id: `<prefix>:<verb>:<key>[:<key>]`.
+    pub fn id(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The object the op touches, as the service names it.
+    pub fn target(&self) -> &str {
+        match self.target_value {
+            Some(i) => self.part(usize::from(i) + 1),
+            None => self.part(self.ends.len() - 1),
+        }
+    }
+
+    /// How many values the op has (the step's column count).
+    pub fn value_count(&self) -> usize {
+        self.ends.len() - if self.target_value.is_some() { 1 } else { 2 }
+    }
+
+    /// The `i`th value, if there is one.
+    pub fn value(&self, i: usize) -> Option<&str> {
+        (i < self.value_count()).then(|| self.part(i + 1))
+    }
+
     /// Values for the step's data columns, in `PlannedStep::columns` order.
-    pub values: Vec<String>,
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        (1..self.value_count() + 1).map(|i| self.part(i))
+    }
+
+    /// Appends a value (a column only some steps' builders fill in last).
+    pub fn push_value(&mut self, v: &str) {
+        let target = self.target().to_string();
+        let mut values: Vec<&str> = self.values().collect();
+        values.push(v);
+        *self = Op::new(self.id(), self.action, &target, self.change, values);
+    }
+}
+
+/// An offset into an op's text, which is a few fields of one input row: reaching 4 GiB would
+/// take a row of that size. Saturating keeps such a row from wrapping into a wrong slice.
+fn offset(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+/// As the derived form of the struct of separate strings was: `{id, action, target, change,
+/// values}` (plan.json's exceptions list).
+impl Serialize for Op {
+    fn serialize<Ser: serde::Serializer>(
+        &self,
+        ser: Ser,
+    ) -> std::result::Result<Ser::Ok, Ser::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = ser.serialize_struct("Op", 5)?;
+        st.serialize_field("id", self.id())?;
+        st.serialize_field("action", self.action)?;
+        st.serialize_field("target", self.target())?;
+        st.serialize_field("change", &self.change)?;
+        st.serialize_field("values", &self.values().collect::<Vec<_>>())?;
+        st.end()
+    }
+}
+
+impl std::fmt::Debug for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Op")
+            .field("id", &self.id())
+            .field("action", &self.action)
+            .field("target", &self.target())
+            .field("change", &self.change)
+            .field("values", &self.values().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -389,10 +507,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn push(&mut self, kind: StepKind, ops: Vec<Op>) {
+    fn push(&mut self, kind: StepKind, mut ops: Vec<Op>) {
         if ops.is_empty() {
             return;
         }
+        // A list grown by doubling holds up to twice its length until the bundle is written.
+        ops.shrink_to_fit();
         self.steps.push(PlannedStep {
             id: kind.id(),
             kind,
@@ -1264,7 +1384,7 @@ impl<'a> Builder<'a> {
         ];
         for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
             for o in &s.ops {
-                let identity = o.target.trim();
+                let identity = o.target().trim();
                 let key = lower(identity);
                 if identity.is_empty() || seen.contains(&key) {
                     continue;
@@ -1504,7 +1624,7 @@ impl<'a> Builder<'a> {
             let acct = s
                 .iter()
                 .find(|o| o.action == "assign")
-                .map(|o| o.target.clone());
+                .map(|o| o.target().to_string());
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-throttling-revert:assign:{}", lower(&acct)),
@@ -1522,7 +1642,7 @@ impl<'a> Builder<'a> {
             let acct = self
                 .step_ops(StepKind::SourceImpersonation)
                 .and_then(|ops| ops.iter().find(|o| o.action == "grant"))
-                .map(|o| o.target.clone());
+                .map(|o| o.target().to_string());
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-impersonation-revert:remove:{}", lower(&acct)),
@@ -1554,7 +1674,7 @@ impl std::fmt::Display for At<'_> {
 pub const POLICY: &str = "CutoverMigration";
 
 fn op<I, S>(
-    id: impl Into<String>,
+    id: impl AsRef<str>,
     action: &'static str,
     target: &str,
     change: Change,
@@ -1562,15 +1682,9 @@ fn op<I, S>(
 ) -> Op
 where
     I: IntoIterator<Item = S>,
-    S: Into<String>,
+    S: AsRef<str>,
 {
-    Op {
-        id: id.into(),
-        action,
-        target: target.to_string(),
-        change,
-        values: values.into_iter().map(Into::into).collect(),
-    }
+    Op::new(id.as_ref(), action, target, change, values)
 }
 
 /// One contacts-step row: what New-MailContact and Set-MailContact are given.

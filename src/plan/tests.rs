@@ -82,7 +82,7 @@ fn project() -> Project {
 fn ids(p: &Plan) -> Vec<String> {
     p.steps
         .iter()
-        .flat_map(|s| s.ops.iter().map(|o| o.id.clone()))
+        .flat_map(|s| s.ops.iter().map(|o| o.id().to_string()))
         .collect()
 }
 
@@ -149,10 +149,10 @@ fn shared_room_and_equipment_mailboxes_are_ensured_before_permissions_and_migrat
     let step = p
         .step(StepKind::SharedMailboxes)
         .expect("a shared-mailbox step");
-    let rows: Vec<(&str, &[String])> = step
+    let rows: Vec<(&str, Vec<&str>)> = step
         .ops
         .iter()
-        .map(|o| (o.id.as_str(), o.values.as_slice()))
+        .map(|o| (o.id(), o.values().collect::<Vec<_>>()))
         .collect();
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0].0, "shared-mailboxes:ensure:info@contoso.com");
@@ -172,7 +172,7 @@ fn shared_room_and_equipment_mailboxes_are_ensured_before_permissions_and_migrat
     assert!(aliases
         .ops
         .iter()
-        .any(|o| o.id == "aliases:add:info@contoso.com:x500:/o=contoso/cn=recipients/cn=x"));
+        .any(|o| o.id() == "aliases:add:info@contoso.com:x500:/o=contoso/cn=recipients/cn=x"));
     let pairs: Vec<(&str, &str, bool)> = p
         .mailboxes
         .iter()
@@ -221,7 +221,11 @@ fn synced_shared_mailboxes_are_licensed_converted_and_unlicensed() {
     assert_eq!(p.steps[convert].place.target, "exchangeOnline");
     assert_eq!(p.steps[unlicence].place.target, "graph");
     let values = |i: usize| -> Vec<Vec<String>> {
-        p.steps[i].ops.iter().map(|o| o.values.clone()).collect()
+        p.steps[i]
+            .ops
+            .iter()
+            .map(|o| o.values().map(String::from).collect::<Vec<_>>())
+            .collect()
     };
     assert_eq!(
         values(licence)[3],
@@ -261,13 +265,13 @@ fn synced_shared_mailboxes_are_licensed_converted_and_unlicensed() {
     assert!(pre
         .ops
         .iter()
-        .any(|o| o.id == format!("{EXCHANGE_GUID_OP}held.room@contoso.com")));
+        .any(|o| o.id() == format!("{EXCHANGE_GUID_OP}held.room@contoso.com")));
     // Their limits are set by identity like every planned mailbox's.
     let limits = p.step(StepKind::Limits).unwrap();
     assert!(limits
         .ops
         .iter()
-        .any(|o| o.id == "limits:set:mailbox:beamer@contoso.com"));
+        .any(|o| o.id() == "limits:set:mailbox:beamer@contoso.com"));
 }
 
 #[test]
@@ -280,7 +284,7 @@ fn synced_shared_mailboxes_take_the_users_licence_when_the_project_names_none() 
     t.users[0].licence_sku = Some("SPE_E3".into());
     let p = build(&project, &t, None).unwrap();
     let step = p.step(StepKind::SharedMailboxesLicence).unwrap();
-    assert!(step.ops.iter().all(|o| o.values[3] == "SPE_E3"));
+    assert!(step.ops.iter().all(|o| o.value(3).unwrap() == "SPE_E3"));
 }
 
 #[test]
@@ -298,7 +302,10 @@ fn synced_shared_mailboxes_are_verified_not_created_without_any_licence() {
     let step = p.step(StepKind::SharedMailboxesVerify).unwrap();
     assert!(step.gate && !step.changes);
     assert_eq!(step.id, "10-shared-mailboxes-verify");
-    assert_eq!(step.ops[0].values, ["info@contoso.com", "Shared"]);
+    assert_eq!(
+        step.ops[0].values().collect::<Vec<_>>(),
+        ["info@contoso.com", "Shared"]
+    );
     assert!(step.ops.iter().all(|o| o.change == Change::Check));
 }
 
@@ -321,7 +328,7 @@ fn synced_aliases_leave_out_what_the_on_premises_mailbox_already_has() {
     };
     let ids = |p: &Plan| -> Vec<String> {
         p.step(StepKind::Aliases)
-            .map(|s| s.ops.iter().map(|o| o.id.clone()).collect())
+            .map(|s| s.ops.iter().map(|o| o.id().to_string()).collect())
             .unwrap_or_default()
     };
     let s = ids(&build(&synced, &t, None).unwrap());
@@ -449,8 +456,8 @@ fn steps_are_in_run_order_and_ids_unique() {
     assert_eq!(unique.len(), all.len());
     for s in &p.steps {
         for o in &s.ops {
-            assert_eq!(o.values.len(), s.columns.len(), "{}", o.id);
-            assert!(o.id.starts_with(s.kind.op_prefix()), "{}", o.id);
+            assert_eq!(o.value_count(), s.columns.len(), "{}", o.id());
+            assert!(o.id().starts_with(s.kind.op_prefix()), "{}", o.id());
         }
     }
     assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
@@ -509,7 +516,7 @@ fn synced_mode_creates_no_users_and_sets_aliases_on_premises() {
     let p = build(&pr, &tenant(), None).unwrap();
     assert!(p.step(StepKind::Users).is_none());
     let v = p.step(StepKind::UsersVerify).unwrap();
-    assert_eq!(v.ops[0].id, "users:verify-synced:alice@contoso.com");
+    assert_eq!(v.ops[0].id(), "users:verify-synced:alice@contoso.com");
     assert!(p.step(StepKind::Licences).is_some());
     let a = p.step(StepKind::Aliases).unwrap();
     assert_eq!(a.place.runs_on, "source-server");
@@ -538,7 +545,7 @@ fn state_snapshot_yields_create_update_unchanged() {
         p.steps
             .iter()
             .flat_map(|s| &s.ops)
-            .find(|o| o.id == id)
+            .find(|o| o.id() == id)
             .map(|o| o.change)
     };
     assert_eq!(
@@ -617,11 +624,11 @@ fn as_plan_ops(s: &PlannedStep) -> Vec<(String, String, String, String, Vec<Stri
         .iter()
         .map(|o| {
             (
-                o.id.clone(),
+                o.id().to_string(),
                 o.action.to_string(),
-                o.target.clone(),
+                o.target().to_string(),
                 o.change.as_str().to_string(),
-                o.values.clone(),
+                o.values().map(String::from).collect::<Vec<_>>(),
             )
         })
         .collect()
@@ -813,15 +820,15 @@ fn a_primary_address_apart_from_the_upn_is_applied_in_the_cloud_only() {
     let primary: Vec<&Op> = aliases
         .ops
         .iter()
-        .filter(|o| o.id.starts_with("aliases:primary:"))
+        .filter(|o| o.id().starts_with("aliases:primary:"))
         .collect();
     assert_eq!(primary.len(), 1, "{:?}", aliases.ops);
     assert_eq!(
-        primary[0].id,
+        primary[0].id(),
         "aliases:primary:alice@contoso.com:smtp:alice.smith@contoso.com"
     );
     assert_eq!(
-        primary[0].values,
+        primary[0].values().collect::<Vec<_>>(),
         ["alice@contoso.com", "SMTP:alice.smith@contoso.com"]
     );
     // Bob's primary is his UPN: nothing to set.
@@ -841,7 +848,7 @@ fn the_impersonation_grant_is_removed_after_the_migration() {
     assert_eq!(step.phase, crate::bundle::manifest::PHASE_POST_CUTOVER);
     assert_eq!(step.place.runs_on, crate::bundle::manifest::RUNS_ON_SOURCE);
     assert_eq!(
-        step.ops[0].id,
+        step.ops[0].id(),
         "source-impersonation-revert:remove:contoso\\svc-mig"
     );
     let p2007 = build(
@@ -927,10 +934,10 @@ fn members_named_by_a_contacts_names_add_the_contact() {
         .steps
         .iter()
         .flat_map(|s| &s.ops)
-        .find(|o| o.id == "contacts:ensure:pat@example.net")
+        .find(|o| o.id() == "contacts:ensure:pat@example.net")
         .unwrap();
     assert_eq!(
-        pat.values,
+        pat.values().collect::<Vec<_>>(),
         [
             "Pat Partner",
             "pat@example.net",
@@ -989,4 +996,36 @@ fn plan_json_that_does_not_match_its_files_is_refused_not_trusted() {
     assert!(contract::read(dir.path()).is_err());
     std::fs::write(&path, serde_json::to_vec(&good).unwrap()).unwrap();
     contract::read(dir.path()).unwrap();
+}
+
+#[test]
+fn op_gives_back_what_it_was_made_of() {
+    // The target is one of the values, or none of them; values may be empty or repeat it.
+    let cases: [(&str, &str, Vec<&str>); 5] = [
+        ("users:ensure:a@x", "a@x", vec!["a@x", "A", "a@x"]),
+        ("limits:set:org", "contoso", vec!["org", "", "150MB"]),
+        ("preflight:check:x", "", vec![]),
+        ("preflight:check:y", "", vec!["module", "", "7.4"]),
+        ("", "t", vec!["ü", "t"]),
+    ];
+    for (id, target, values) in cases {
+        let mut o = Op::new(id, "ensure", target, Change::Update, &values);
+        assert_eq!(o.id(), id);
+        assert_eq!(o.target(), target);
+        assert_eq!(o.values().collect::<Vec<_>>(), values);
+        assert_eq!(o.value_count(), values.len());
+        assert_eq!(o.value(values.len()), None);
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"id": id, "action": "ensure", "target": target,
+                               "change": "update", "values": values})
+        );
+        o.push_value(target);
+        let mut more = values.clone();
+        more.push(target);
+        assert_eq!(o.values().collect::<Vec<_>>(), more);
+        assert_eq!(o.target(), target);
+        assert_eq!(o, Op::new(id, "ensure", target, Change::Update, &more));
+    }
 }

@@ -236,17 +236,20 @@ pub fn add_permissions(p: &mut Plan, grants: &[PermissionGrant]) {
         columns: kind.columns(),
         ops: grants
             .iter()
-            .map(|g| Op {
-                id: format!("permissions:{:?}:{}:{}", g.right, g.mailbox, g.trustee).to_lowercase(),
-                action: "grant",
-                target: g.mailbox.clone(),
-                change: Change::Create,
-                values: vec![
-                    g.mailbox.clone(),
-                    g.trustee.clone(),
-                    format!("{:?}", g.right),
-                    g.automapping.to_string(),
-                ],
+            .map(|g| {
+                Op::new(
+                    &format!("permissions:{:?}:{}:{}", g.right, g.mailbox, g.trustee)
+                        .to_lowercase(),
+                    "grant",
+                    &g.mailbox,
+                    Change::Create,
+                    [
+                        g.mailbox.clone(),
+                        g.trustee.clone(),
+                        format!("{:?}", g.right),
+                        g.automapping.to_string(),
+                    ],
+                )
             })
             .collect(),
     };
