@@ -121,18 +121,30 @@ fn synthetic_tenants_of_both_layouts_lint_the_same() {
     }
 }
 
+/// Rewrites a synthetic file: its header, then each row followed by what `extra` adds after it
+/// (given the row's index, the row, all rows and the header). Returns the file for a tail.
+fn rewrite(
+    path: &Path,
+    mut extra: impl FnMut(&mut std::fs::File, usize, &str, &[&str], &str),
+) -> std::fs::File {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows: Vec<&str> = lines.collect();
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(f, "{header}").unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        writeln!(f, "{row}").unwrap();
+        extra(&mut f, i, row, &rows, &header);
+    }
+    f
+}
+
 #[test]
 fn a_damaged_tenant_lints_the_same_past_the_caps() {
     let dir = tempfile::tempdir().unwrap();
     let files = synth(dir.path(), 10_000, cutover::synth::Format::Cutover);
-    let text = std::fs::read_to_string(&files[0]).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    let rows: Vec<&str> = lines.collect();
-    let mut f = std::fs::File::create(&files[0]).unwrap();
-    writeln!(f, "{header}").unwrap();
-    for (i, row) in rows.iter().enumerate() {
-        writeln!(f, "{row}").unwrap();
+    let mut f = rewrite(&files[0], |f, i, _, rows, header| {
         match i % 97 {
             // A repeated UPN (U005) and a repeated alias, far from the first.
             0 => writeln!(f, "{}", rows[i / 2]).unwrap(),
@@ -144,7 +156,7 @@ fn a_damaged_tenant_lints_the_same_past_the_caps() {
             71 if i % 3 == 0 => writeln!(f, "#TYPE Selected.Object\n{header}").unwrap(),
             _ => {}
         }
-    }
+    });
     // A quote left open at the end swallows the rest.
     writeln!(f, "\"open@contoso.com,Open").unwrap();
     drop(f);
@@ -162,14 +174,7 @@ fn a_damaged_tenant_lints_the_same_past_the_caps() {
 fn a_damaged_members_file_lints_the_same_past_the_caps() {
     let dir = tempfile::tempdir().unwrap();
     let files = synth(dir.path(), 10_000, cutover::synth::Format::Cutover);
-    let text = std::fs::read_to_string(&files[2]).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    let rows: Vec<&str> = lines.collect();
-    let mut f = std::fs::File::create(&files[2]).unwrap();
-    writeln!(f, "{header}").unwrap();
-    for (i, row) in rows.iter().enumerate() {
-        writeln!(f, "{row}").unwrap();
+    let f = rewrite(&files[2], |f, i, row, rows, header| {
         let group = row.split(',').next().unwrap();
         match i % 11 {
             // G005: no such group; G006: no such member; G007: an outside address.
@@ -189,7 +194,7 @@ fn a_damaged_members_file_lints_the_same_past_the_caps() {
             9 if i % 5 == 0 => writeln!(f, "#TYPE Selected.Object\n{header}").unwrap(),
             _ => {}
         }
-    }
+    });
     drop(f);
     let r = same_both_ways(&project(false), &files);
     let codes: std::collections::BTreeSet<&str> = r.findings.iter().map(|f| f.code).collect();
@@ -209,14 +214,7 @@ fn a_damaged_members_file_lints_the_same_past_the_caps() {
 fn a_damaged_users_file_lints_the_same_past_the_caps() {
     let dir = tempfile::tempdir().unwrap();
     let files = synth(dir.path(), 10_000, cutover::synth::Format::Cutover);
-    let text = std::fs::read_to_string(&files[0]).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().to_string();
-    let rows: Vec<&str> = lines.collect();
-    let mut f = std::fs::File::create(&files[0]).unwrap();
-    writeln!(f, "{header}").unwrap();
-    for (i, row) in rows.iter().enumerate() {
-        writeln!(f, "{row}").unwrap();
+    let f = rewrite(&files[0], |f, i, row, rows, _| {
         let rest = row.split_once(',').unwrap().1;
         let upn = rows[i / 2].split(',').next().unwrap();
         match i % 13 {
@@ -239,7 +237,7 @@ fn a_damaged_users_file_lints_the_same_past_the_caps() {
             }
             _ => {}
         }
-    }
+    });
     drop(f);
     let r = same_both_ways(&project(false), &files);
     // Past the cap: 100 listed and the note of how many more.
