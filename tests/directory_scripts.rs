@@ -155,6 +155,20 @@ fn the_aliases_step_sets_a_primary_address_once() {
     assert_eq!(again[0]["status"], "unchanged");
 }
 
+/// Bundles two domains, runs `step` twice against `stub`, and checks that the step's CSV output
+/// holds `per_domain` rows for each domain, not more after the second run.
+fn rows_after_two_runs(d: &Path, step: &str, stub: &str, csv_name: &str, per_domain: usize) {
+    bundle(d, &["contoso.com", "fabrikam.com"]);
+    run_twice(d, step, stub);
+    let csv = std::fs::read_to_string(d.join(csv_name)).unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2 * per_domain, "{csv}");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains("fabrikam.com")).count(),
+        per_domain
+    );
+}
+
 #[test]
 #[cfg_attr(
     not(cutover_test_pwsh),
@@ -163,16 +177,8 @@ fn the_aliases_step_sets_a_primary_address_once() {
 fn the_dns_records_step_rewrites_its_csv_on_a_re_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    bundle(d, &["contoso.com", "fabrikam.com"]);
-    run_twice(d, "18-dns-records", DNS_STUB);
-    let csv = std::fs::read_to_string(d.join("dns-records.csv")).unwrap();
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
     // Two domains, two records each, once however often the step runs.
-    assert_eq!(rows.len(), 4, "{csv}");
-    assert_eq!(
-        rows.iter().filter(|r| r.contains("fabrikam.com")).count(),
-        2
-    );
+    rows_after_two_runs(d, "18-dns-records", DNS_STUB, "dns-records.csv", 2);
     assert_eq!(records(&d.join("r2.jsonl")).len(), 2);
 }
 
@@ -198,15 +204,7 @@ function global:Confirm-MgDomain { param($DomainId) throw ('Domain verification 
 fn the_domains_step_rewrites_its_csv_on_a_re_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    bundle(d, &["contoso.com", "fabrikam.com"]);
-    run_twice(d, "06-domains", DOMAINS_STUB);
-    let csv = std::fs::read_to_string(d.join("domain-verification.csv")).unwrap();
-    let rows: Vec<&str> = csv.lines().skip(1).collect();
-    assert_eq!(rows.len(), 2, "{csv}");
-    assert_eq!(
-        rows.iter().filter(|r| r.contains("fabrikam.com")).count(),
-        1
-    );
+    rows_after_two_runs(d, "06-domains", DOMAINS_STUB, "domain-verification.csv", 1);
     for r in records(&d.join("r2.jsonl")) {
         assert_eq!(r["status"], "failed", "{r}");
         assert!(
