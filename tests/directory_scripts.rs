@@ -94,17 +94,25 @@ fn migration_account_bundle(d: &Path, version: &str) {
 
 /// Runs a bundle step twice in one pwsh with `stub` appended to the real module; returns stdout.
 fn run_twice(d: &Path, step: &str, stub: &str) -> String {
+    run_twice_with(d, "Cutover.psm1", step, stub)
+}
+
+/// `run_twice` with another runtime: `Cutover.ps1` is the PowerShell 1.0/2.0 one.
+fn run_twice_with(d: &Path, runtime: &str, step: &str, stub: &str) -> String {
     let module = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.psm1"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("ps-modules")
+            .join(runtime),
     )
     .unwrap();
-    std::fs::write(d.join("Stub.psm1"), format!("{module}\n{stub}")).unwrap();
+    let ext = Path::new(runtime).extension().unwrap().to_str().unwrap();
+    std::fs::write(d.join(format!("Stub.{ext}")), format!("{module}\n{stub}")).unwrap();
     let out = pwsh::command()
         .current_dir(d)
         .arg("-Command")
         .arg(format!(
-            "& ./b/steps/{step}.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./r1.jsonl; \
-             & ./b/steps/{step}.ps1 -ModulePath ./Stub.psm1 -ResultsPath ./r2.jsonl; \
+            "& ./b/steps/{step}.ps1 -ModulePath ./Stub.{ext} -ResultsPath ./r1.jsonl; \
+             & ./b/steps/{step}.ps1 -ModulePath ./Stub.{ext} -ResultsPath ./r2.jsonl; \
              'CALLS:' + ($global:Calls -join '|')"
         ))
         .output()
@@ -477,26 +485,11 @@ fn the_2007_impersonation_revert_removes_the_granted_rights_once() {
         .find(|s| s["id"] == "91-source-impersonation-revert")
         .expect("a 2007 bundle has the revert step");
     assert_eq!(step["shell"], "powershell-1.0", "{step}");
-    let module = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("ps-modules/Cutover.ps1"),
-    )
-    .unwrap();
-    std::fs::write(d.join("Stub.ps1"), format!("{module}\n{REVERT_2007_STUB}")).unwrap();
-    let out = pwsh::command()
-        .current_dir(d)
-        .arg("-Command")
-        .arg(
-            "& ./b/steps/91-source-impersonation-revert.ps1 -ModulePath ./Stub.ps1 -ResultsPath ./r1.jsonl; \
-             & ./b/steps/91-source-impersonation-revert.ps1 -ModulePath ./Stub.ps1 -ResultsPath ./r2.jsonl; \
-             'CALLS:' + ($global:Calls -join '|')",
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_twice_with(
+        d,
+        "Cutover.ps1",
+        "91-source-impersonation-revert",
+        REVERT_2007_STUB,
     );
     let calls = stdout
         .lines()
