@@ -68,6 +68,7 @@ fn an_operation_id_with_a_line_break_is_refused() {
             Change::Create,
             ["a"],
         )],
+        spilled: None,
     };
     assert!(check_ids(std::slice::from_ref(&step)).is_err());
     let mut ok = step.clone();
