@@ -276,7 +276,7 @@ fn check_ids(steps: &[PlannedStep]) -> Result<()> {
                 .map(|id| (i, id)),
         })
     };
-    let sizes: Vec<usize> = steps.iter().map(|s| s.ops.len()).collect();
+    let sizes: Vec<usize> = steps.iter().map(|s| s.op_count()).collect();
     let (mut here, mut there) = contract::two_halves(&sizes);
     here.sort_unstable();
     there.sort_unstable();

@@ -1720,11 +1720,8 @@ impl<'a> Builder<'a> {
     }
 
     fn revert(&mut self) {
-        if let Some(s) = self.step_ops(StepKind::SourceThrottling) {
-            let acct = s
-                .iter()
-                .find(|o| o.action == "assign")
-                .map(|o| o.target().to_string());
+        {
+            let acct = self.first_target(StepKind::SourceThrottling, "assign");
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-throttling-revert:assign:{}", lower(&acct)),
@@ -1739,10 +1736,7 @@ impl<'a> Builder<'a> {
         // The impersonation grant goes once the last pass is done: the RBAC assignment the
         // impersonation step made (2010 and later), or 2007's two AD extended rights.
         {
-            let acct = self
-                .step_ops(StepKind::SourceImpersonation)
-                .and_then(|ops| ops.iter().find(|o| o.action == "grant"))
-                .map(|o| o.target().to_string());
+            let acct = self.first_target(StepKind::SourceImpersonation, "grant");
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-impersonation-revert:remove:{}", lower(&acct)),
@@ -1756,8 +1750,20 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn step_ops(&self, kind: StepKind) -> Option<&Vec<Op>> {
-        self.steps.iter().find(|s| s.kind == kind).map(|s| &s.ops)
+    /// The target of the first operation of step `kind` with `action`.
+    fn first_target(&mut self, kind: StepKind, action: &str) -> Option<String> {
+        let step = self.steps.iter().find(|s| s.kind == kind)?;
+        let mut found = None;
+        let read = step.each_op(&mut |o| {
+            if found.is_none() && o.action == action {
+                found = Some(o.target().to_string());
+            }
+            Ok(())
+        });
+        if let Err(e) = read {
+            self.error.get_or_insert(e);
+        }
+        found
     }
 }
 
