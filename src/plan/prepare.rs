@@ -42,7 +42,7 @@ pub fn prepare(project: &Project, state: Option<&State>, out: Option<&Path>) -> 
         return Ok(Prepared::Refused(lint));
     }
     let tenant = crate::model::load::load_tenant(project)?;
-    let store = out.map(Store::new_in).transpose()?;
+    let store = out.map(Store::new_in);
     let plan = build_with(project, &tenant, state, store)?;
     Ok(Prepared::Ready {
         lint,

@@ -25,56 +25,92 @@ pub const TMP_PREFIX: &str = ".cutover-plan-";
 
 /// Where a streaming plan's data files are until [`super::contract::write`] puts them under
 /// `data/`: a hidden folder in the output folder (one filesystem, so they are linked, not
-/// copied), removed once they are there.
+/// copied), removed once they are there. Nothing is made before the first step spills; a plan
+/// that is never written (refused, failed) removes what it made, the output folder too when
+/// it made it and left it empty.
 #[derive(Debug)]
 pub struct Store {
-    dir: Mutex<PathBuf>,
-    tmp: Mutex<Option<tempfile::TempDir>>,
+    out: PathBuf,
+    at: Mutex<Place>,
     spill_at: usize,
 }
 
+#[derive(Debug, Default)]
+struct Place {
+    /// The folder the files are in, once there is one.
+    dir: Option<PathBuf>,
+    tmp: Option<tempfile::TempDir>,
+    made_out: bool,
+}
+
 impl Store {
-    /// A store in `out` (created if missing).
-    pub fn new_in(out: &Path) -> Result<Arc<Store>> {
+    /// A store for a plan written to `out`.
+    pub fn new_in(out: &Path) -> Arc<Store> {
         Store::with_threshold(out, SPILL_AT)
     }
 
     /// As `new_in`, spilling steps from `spill_at` operations (tests use small ones).
-    pub fn with_threshold(out: &Path, spill_at: usize) -> Result<Arc<Store>> {
-        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(TMP_PREFIX)
-            .tempdir_in(out)
-            .map_err(|e| Error::io(out, e))?;
-        Ok(Arc::new(Store {
-            dir: Mutex::new(tmp.path().to_path_buf()),
-            tmp: Mutex::new(Some(tmp)),
+    pub fn with_threshold(out: &Path, spill_at: usize) -> Arc<Store> {
+        Arc::new(Store {
+            out: out.to_path_buf(),
+            at: Mutex::new(Place::default()),
             spill_at: spill_at.max(1),
-        }))
+        })
+    }
+
+    fn place(&self) -> std::sync::MutexGuard<'_, Place> {
+        self.at.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Where a new file goes: the hidden folder, made on first use.
+    fn new_path(&self, file: &str) -> Result<PathBuf> {
+        let mut at = self.place();
+        if at.dir.is_none() {
+            let out = &self.out;
+            at.made_out = !out.exists();
+            fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+            let tmp = tempfile::Builder::new()
+                .prefix(TMP_PREFIX)
+                .tempdir_in(out)
+                .map_err(|e| Error::io(out, e))?;
+            at.dir = Some(tmp.path().to_path_buf());
+            at.tmp = Some(tmp);
+        }
+        Ok(at.dir.as_deref().unwrap_or(&self.out).join(file))
     }
 
     fn path(&self, file: &str) -> PathBuf {
-        self.dir
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .join(file)
+        self.place().dir.as_deref().unwrap_or(&self.out).join(file)
     }
 
     /// Whether the files are still in the hidden folder (not yet under a plan's `data/`).
     pub(crate) fn in_tmp(&self) -> bool {
-        self.tmp.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+        self.place().tmp.is_some()
     }
 
     /// The files are now in `data` (linked or copied there): read them from there, and remove
     /// the hidden folder.
     pub(crate) fn moved_to(&self, data: &Path) -> Result<()> {
-        *self.dir.lock().unwrap_or_else(|p| p.into_inner()) = data.to_path_buf();
-        let tmp = self.tmp.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(t) = tmp {
+        let mut at = self.place();
+        at.dir = Some(data.to_path_buf());
+        if let Some(t) = at.tmp.take() {
             let p = t.path().to_path_buf();
             t.close().map_err(|e| Error::io(&p, e))?;
         }
         Ok(())
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let at = self.at.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some(t) = at.tmp.take() {
+            drop(t);
+            if at.made_out {
+                // Only when empty: the plan was never written.
+                let _ = fs::remove_dir(&self.out);
+            }
+        }
     }
 }
 
@@ -321,7 +357,7 @@ impl Sink {
             return Ok(());
         };
         let file = format!("{}.csv", self.kind.id());
-        let path = store.path(&file);
+        let path = store.new_path(&file)?;
         let mut data = super::contract::Hashed::create(&path)?;
         data.write_all(super::contract::BOM)
             .map_err(|e| Error::io(&path, e))?;

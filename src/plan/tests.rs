@@ -1081,7 +1081,7 @@ fn a_streaming_plan_writes_what_the_plan_in_memory_writes() {
         let want_md = markdown::render(&whole).unwrap();
         for spill_at in [1, 3, 140] {
             let out = tempfile::tempdir().unwrap();
-            let store = spill::Store::with_threshold(out.path(), spill_at).unwrap();
+            let store = spill::Store::with_threshold(out.path(), spill_at);
             let streamed = build_with(&project(), &t, state, Some(store)).unwrap();
             let spilled = streamed.steps.iter().filter(|s| s.spilled.is_some());
             assert!(spilled.count() > 0, "spill_at {spill_at}");
@@ -1121,7 +1121,7 @@ fn a_streaming_plan_keeps_an_id_with_a_control_character_to_refuse_it() {
         .extend((0..20).map(|i| user(&format!("u{i}@contoso.com"), i + 10)));
     t.users[12].upn = "c\u{7}d@contoso.com".into();
     let out = tempfile::tempdir().unwrap();
-    let store = spill::Store::with_threshold(out.path(), 2).unwrap();
+    let store = spill::Store::with_threshold(out.path(), 2);
     let p = build_with(&project(), &t, None, Some(store)).unwrap();
     let users = p.step(StepKind::Users).unwrap();
     assert!(users.ops.is_empty());
@@ -1139,7 +1139,7 @@ fn a_streaming_plan_keeps_an_id_with_a_control_character_to_refuse_it() {
 fn a_spilled_file_changed_before_it_is_read_back_is_refused() {
     let (t, _) = streaming_cases();
     let out = tempfile::tempdir().unwrap();
-    let store = spill::Store::with_threshold(out.path(), 3).unwrap();
+    let store = spill::Store::with_threshold(out.path(), 3);
     let p = build_with(&project(), &t, None, Some(store)).unwrap();
     let users = p.step(StepKind::Users).unwrap();
     let path = users.spilled.as_ref().unwrap().path();
@@ -1149,4 +1149,24 @@ fn a_spilled_file_changed_before_it_is_read_back_is_refused() {
     std::fs::write(&path, &text[..cut + 2]).unwrap();
     let e = users.each_op(&mut |_| Ok(())).unwrap_err().to_string();
     assert!(e.contains("rows, the plan made"), "{e}");
+}
+
+#[test]
+fn a_streaming_plan_never_written_leaves_nothing_behind() {
+    let (t, _) = streaming_cases();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // Nothing spills: nothing is made.
+    let p = build_with(&project(), &tenant(), None, Some(spill::Store::new_in(&out))).unwrap();
+    assert!(p.steps.iter().all(|s| s.spilled.is_none()));
+    assert!(!out.exists());
+    let p = build_with(&project(), &t, None, Some(spill::Store::with_threshold(&out, 3))).unwrap();
+    assert!(out.exists(), "the hidden folder is in the output folder");
+    drop(p);
+    assert!(!out.exists(), "refused or failed: the folder it made is gone");
+    // A folder that was there stays, empty again.
+    std::fs::create_dir(&out).unwrap();
+    let p = build_with(&project(), &t, None, Some(spill::Store::with_threshold(&out, 3))).unwrap();
+    drop(p);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
