@@ -320,5 +320,7 @@ fn step_number_gaps_are_explained_in_the_bundle_readme_and_plan() {
     common::write_bundle(&project, &tenant, dir.path());
     let readme = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
     assert!(readme.contains("a gap is a step left out, not a step missing"));
-    assert!(markdown::render(&plan).unwrap().contains("leave gaps where a step does not apply"));
+    assert!(markdown::render(&plan)
+        .unwrap()
+        .contains("leave gaps where a step does not apply"));
 }

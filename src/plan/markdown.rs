@@ -110,7 +110,13 @@ fn large_step(s: &mut String, step: &PlannedStep) -> Result<()> {
     let n = routine.min(SAMPLE);
     // Evenly spread, first and last included.
     let wanted: Vec<usize> = (0..n)
-        .map(|i| if n > 1 { i * (routine - 1) / (n - 1) } else { 0 })
+        .map(|i| {
+            if n > 1 {
+                i * (routine - 1) / (n - 1)
+            } else {
+                0
+            }
+        })
         .collect();
     let (mut odd, mut sample) = (String::new(), String::new());
     match step.spilled.as_deref() {

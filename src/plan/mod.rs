@@ -594,12 +594,7 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, kind: StepKind, ops: Vec<Op>) {
-        match Sink::of(
-            kind,
-            self.store.clone(),
-            MAILBOX_STEPS.contains(&kind),
-            ops,
-        ) {
+        match Sink::of(kind, self.store.clone(), MAILBOX_STEPS.contains(&kind), ops) {
             Ok((ops, spilled)) => self.push_step(kind, ops, spilled),
             Err(e) => {
                 self.error.get_or_insert(e);
@@ -1477,7 +1472,11 @@ impl<'a> Builder<'a> {
         // for mailboxes created later) and the mailboxes beyond the plan, said to be such.
         let mut ops = self.sink(StepKind::Limits);
         let mut seen = HashSet::default();
-        for s in self.steps.iter().filter(|s| MAILBOX_STEPS.contains(&s.kind)) {
+        for s in self
+            .steps
+            .iter()
+            .filter(|s| MAILBOX_STEPS.contains(&s.kind))
+        {
             let read = s.each_target(&mut |target| {
                 let identity = target.trim();
                 let key = lower(identity);

@@ -234,10 +234,7 @@ impl Spilled {
         let mut at = 0;
         let mut row = 0;
         let mut header = true;
-        while rdr
-            .read_record(&mut rec)
-            .map_err(|e| self.integrity(e))?
-        {
+        while rdr.read_record(&mut rec).map_err(|e| self.integrity(e))? {
             if std::mem::take(&mut header) {
                 continue;
             }
@@ -273,10 +270,7 @@ impl Spilled {
             .flexible(true)
             .from_reader(std::io::BufReader::new(f));
         let mut rec = csv::StringRecord::new();
-        if !rdr
-            .read_record(&mut rec)
-            .map_err(|e| self.integrity(e))?
-        {
+        if !rdr.read_record(&mut rec).map_err(|e| self.integrity(e))? {
             return Err(self.integrity(format!("no row {}", row + 1)));
         }
         self.op_of(row, &rec)

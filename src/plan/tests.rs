@@ -1096,14 +1096,23 @@ fn a_streaming_plan_writes_what_the_plan_in_memory_writes() {
                 .unwrap();
                 assert_eq!(got, a.ops, "{} at {spill_at}", a.id);
                 assert_eq!(b.op_count(), a.ops.len());
-                for c in [Change::Create, Change::Update, Change::Unchanged, Change::Check] {
+                for c in [
+                    Change::Create,
+                    Change::Update,
+                    Change::Unchanged,
+                    Change::Check,
+                ] {
                     assert_eq!(b.count(c), a.count(c), "{} {c:?}", a.id);
                 }
             }
             assert_eq!(markdown::render(&streamed).unwrap(), want_md, "{spill_at}");
             contract::write(&streamed, out.path()).unwrap();
             // Byte for byte, and the hidden folder is gone.
-            assert_eq!(tree(out.path()), tree(want_dir.path()), "spill_at {spill_at}");
+            assert_eq!(
+                tree(out.path()),
+                tree(want_dir.path()),
+                "spill_at {spill_at}"
+            );
             // Read back from data/ after it moved there.
             assert_eq!(markdown::render(&streamed).unwrap(), want_md, "{spill_at}");
             // A second write elsewhere copies the files.
@@ -1157,16 +1166,37 @@ fn a_streaming_plan_never_written_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     // Nothing spills: nothing is made.
-    let p = build_with(&project(), &tenant(), None, Some(spill::Store::new_in(&out))).unwrap();
+    let p = build_with(
+        &project(),
+        &tenant(),
+        None,
+        Some(spill::Store::new_in(&out)),
+    )
+    .unwrap();
     assert!(p.steps.iter().all(|s| s.spilled.is_none()));
     assert!(!out.exists());
-    let p = build_with(&project(), &t, None, Some(spill::Store::with_threshold(&out, 3))).unwrap();
+    let p = build_with(
+        &project(),
+        &t,
+        None,
+        Some(spill::Store::with_threshold(&out, 3)),
+    )
+    .unwrap();
     assert!(out.exists(), "the hidden folder is in the output folder");
     drop(p);
-    assert!(!out.exists(), "refused or failed: the folder it made is gone");
+    assert!(
+        !out.exists(),
+        "refused or failed: the folder it made is gone"
+    );
     // A folder that was there stays, empty again.
     std::fs::create_dir(&out).unwrap();
-    let p = build_with(&project(), &t, None, Some(spill::Store::with_threshold(&out, 3))).unwrap();
+    let p = build_with(
+        &project(),
+        &t,
+        None,
+        Some(spill::Store::with_threshold(&out, 3)),
+    )
+    .unwrap();
     drop(p);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
