@@ -9,6 +9,10 @@
 //! (with its `row` index) and the operations already in place (`unchanged`), which no data
 //! file holds. The mailbox list is likewise `data/migrationwiz-bulk-add.csv`, people's
 //! mailboxes first.
+//!
+//! A streaming plan ([`super::spill`]) has written its large steps' data files while it was
+//! built, with the same bytes [`write`] would give them: `write` links them under `data/` and
+//! states them in plan.json from what their writer kept.
 
 use std::collections::HashMap;
 use std::fs;
