@@ -453,6 +453,15 @@ fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
     )
 }
 
+/// How a data file is parsed, here and for a streaming plan's read-back ([`Spilled::each`]):
+/// the header is the first record, and callers check each row's width.
+pub(crate) fn data_reader<R: std::io::Read>(r: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r)
+}
+
 fn integrity(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::Integrity(format!("{}: {what}", path.display()))
 }
@@ -469,10 +478,7 @@ fn read_rows(dir: &Path, f: &FileRef) -> Result<Vec<csv::StringRecord>> {
         ));
     }
     let body = bytes.strip_prefix(BOM).unwrap_or(&bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
+    let mut rdr = data_reader(body);
     let mut rows = Vec::new();
     for rec in rdr.records() {
         rows.push(rec.map_err(|e| integrity(&path, e))?);

@@ -197,10 +197,9 @@ impl Spilled {
     fn reader(&self) -> Result<csv::Reader<std::io::BufReader<fs::File>>> {
         let path = self.path();
         let f = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        Ok(csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(std::io::BufReader::with_capacity(256 * 1024, f)))
+        Ok(super::contract::data_reader(
+            std::io::BufReader::with_capacity(256 * 1024, f),
+        ))
     }
 
     /// The operation of data-file row `row`, whose cells are `rec` (Op, then the values).
@@ -265,10 +264,7 @@ impl Spilled {
         let mut f = fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
         f.seek(std::io::SeekFrom::Start(start))
             .map_err(|e| Error::io(&path, e))?;
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(std::io::BufReader::new(f));
+        let mut rdr = super::contract::data_reader(std::io::BufReader::new(f));
         let mut rec = csv::StringRecord::new();
         if !rdr.read_record(&mut rec).map_err(|e| self.integrity(e))? {
             return Err(self.integrity(format!("no row {}", row + 1)));
