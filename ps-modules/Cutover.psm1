@@ -198,8 +198,49 @@ function Import-CutoverCsv {
 }
 
 function Import-CutoverData {
+    # A jump-box step's data file may have no Op column (issue 12): each row's operation id is
+    # then the step's op_id template in manifest.json (beside data/) applied to the row: literal
+    # text and lower-cased columns, which the bundle wrote only where every such cell is ASCII
+    # (so ToLowerInvariant gives the planned id exactly). Any other file is returned as read.
     param([string]$Path)
-    Import-CutoverCsv -Path $Path
+    $rows = @(Import-CutoverCsv -Path $Path)
+    if ($rows.Count -eq 0 -or $null -ne $rows[0].PSObject.Properties['Op']) { return $rows }
+    $full = Resolve-CutoverPath $Path
+    $manifestPath = Join-Path (Split-Path -Parent (Split-Path -Parent $full)) 'manifest.json'
+    if (-not [System.IO.File]::Exists($manifestPath)) { return $rows }
+    $rel = 'data/' + [System.IO.Path]::GetFileName($full)
+    $template = $null
+    foreach ($s in @(([System.IO.File]::ReadAllText($manifestPath) | ConvertFrom-Json).steps)) {
+        if ([string]$s.ops_file -eq $rel -and $null -ne $s.PSObject.Properties['op_id']) { $template = @($s.op_id) }
+    }
+    if ($null -eq $template) { return $rows }
+    $names = @($rows[0].PSObject.Properties | ForEach-Object { $_.Name })
+    $n = $template.Count
+    $text = New-Object 'string[]' $n
+    $column = New-Object 'string[]' $n
+    for ($i = 0; $i -lt $n; $i++) {
+        $part = $template[$i]
+        if ($part -is [string]) { $text[$i] = $part; continue }
+        $k = [int]$part.lower
+        if ($k -lt 0 -or $k -ge $names.Count) {
+            throw ($rel + ': op_id in manifest.json names column ' + $k + ', which the file does not have; regenerate the bundle with cutover bundle')
+        }
+        $column[$i] = $names[$k]
+    }
+    $id = New-Object System.Text.StringBuilder
+    foreach ($row in $rows) {
+        [void]$id.Clear()
+        for ($i = 0; $i -lt $n; $i++) {
+            if ($null -eq $column[$i]) { [void]$id.Append($text[$i]); continue }
+            $v = [string]$row.($column[$i])
+            if ($v -cmatch '[^\x00-\x7F]') {
+                throw ($rel + ': a row has a non-ASCII ' + $column[$i] + ' but no Op column; regenerate the bundle with cutover bundle')
+            }
+            [void]$id.Append($v.ToLowerInvariant())
+        }
+        $row.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('Op', $id.ToString()))
+    }
+    $rows
 }
 
 function Find-CutoverBlank {
