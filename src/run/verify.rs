@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::bundle::manifest::{self, Manifest, Step};
-use crate::plan::contract::IdPart;
 use crate::error::{Error, Result};
+use crate::plan::contract::IdPart;
 
 /// A verified bundle: every path below is inside `root` and its hash matched the manifest.
 #[derive(Debug, Clone)]
