@@ -198,17 +198,25 @@ function Import-CutoverCsv {
 }
 
 function Import-CutoverData {
+    param([string]$Path)
+    Add-CutoverOpId -Path $Path -Rows @(Import-CutoverCsv -Path $Path)
+}
+
+function Add-CutoverOpId {
     # A jump-box step's data file may have no Op column (issue 12): each row's operation id is
     # then the step's op_id template in manifest.json (beside data/) applied to the row: literal
     # text and lower-cased columns, which the bundle wrote only where every such cell is ASCII
-    # (so ToLowerInvariant gives the planned id exactly). Any other file is returned as read.
-    param([string]$Path)
-    $rows = @(Import-CutoverCsv -Path $Path)
+    # (so ToLowerInvariant gives the planned id exactly). Any other file's rows are returned as
+    # read. (Cutover.ps1, for source servers, whose files always have the column, has none.)
+    param([string]$Path, $Rows)
+    $rows = @($Rows)
     if ($rows.Count -eq 0 -or $null -ne $rows[0].PSObject.Properties['Op']) { return $rows }
     $full = Resolve-CutoverPath $Path
     $manifestPath = Join-Path (Split-Path -Parent (Split-Path -Parent $full)) 'manifest.json'
     if (-not [System.IO.File]::Exists($manifestPath)) { return $rows }
     $rel = 'data/' + [System.IO.Path]::GetFileName($full)
+    # Only jump-box steps (PowerShell 5.1 or 7) have such files; ConvertFrom-Json needs 3.0.
+    if ($PSVersionTable.PSVersion.Major -lt 3) { throw ($Path + ' has no Op column, which needs PowerShell 3.0 or later') }
     $template = $null
     foreach ($s in @(([System.IO.File]::ReadAllText($manifestPath) | ConvertFrom-Json).steps)) {
         if ([string]$s.ops_file -eq $rel -and $null -ne $s.PSObject.Properties['op_id']) { $template = @($s.op_id) }
@@ -238,7 +246,7 @@ function Import-CutoverData {
             }
             [void]$id.Append($v.ToLowerInvariant())
         }
-        $row.PSObject.Properties.Add([System.Management.Automation.PSNoteProperty]::new('Op', $id.ToString()))
+        $row.PSObject.Properties.Add((New-Object System.Management.Automation.PSNoteProperty('Op', $id.ToString())))
     }
     $rows
 }

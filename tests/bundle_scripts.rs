@@ -531,8 +531,10 @@ fn commands(text: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// PowerShell's own cmdlets the scripts use (not in the Exchange/Graph catalog).
-const CORE: [&str; 22] = [
+const CORE: [&str; 23] = [
     "ConvertTo-Json",
+    // Import-CutoverData reads a step's op_id from manifest.json (behind a 3.0 version test).
+    "ConvertFrom-Json",
     "Get-Credential",
     "Get-Command",
     "Split-Path",
