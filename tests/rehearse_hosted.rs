@@ -268,13 +268,16 @@ fn state_of(out: &cutover::rehearse::RehearseOutcome) -> serde_json::Value {
 fn equal_both_ways(version: &str, identity: &str, session: bool) {
     let dir = tempfile::tempdir().unwrap();
     let project = samples_project(dir.path());
-    let b = bundle(dir.path(), &project, version, identity);
     let mut outs = Vec::new();
     for hosted in [false, true] {
+        // A bundle each: the export steps' files stay in the bundle (a second rehearsal of the
+        // same bundle finds them `unchanged`).
+        let sub = dir.path().join(if hosted { "hosted" } else { "own" });
+        std::fs::create_dir_all(&sub).unwrap();
+        let b = bundle(&sub, &project, version, identity);
         let mut o = options(&b);
         o.session = session;
         o.hosted = hosted;
-        o.state = Some(dir.path().join(format!("tenant-{hosted}.json")));
         let out = rehearse(&o);
         let meta: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(out.run.run_dir.join("run.json")).unwrap(),
@@ -292,6 +295,19 @@ fn equal_both_ways(version: &str, identity: &str, session: bool) {
         );
         let command = meta["invocations"][0]["command"].to_string();
         assert_eq!(command.contains("step-client"), hosted, "{command}");
+        // The report says how the steps ran.
+        let report = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .arg("report")
+            .arg(&out.run.run_dir)
+            .output()
+            .unwrap();
+        let report = text(&report.stdout);
+        assert!(report.contains("REHEARSAL"), "{report}");
+        assert_eq!(
+            report.contains("Hosted: every step ran in a fresh runspace"),
+            hosted,
+            "{report}"
+        );
         outs.push(out);
     }
     let (own, hosted) = (&outs[0], &outs[1]);
