@@ -583,6 +583,85 @@ impl<R: Read> Read for Normalize<R> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn trim_and_newlines_agree_with_the_plain_versions() {
+        let texts = [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\ta\t",
+            "\u{b}a",
+            "a\u{c}",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\u{85}",
+            "é",
+            " é ",
+            "ab",
+            "a b",
+            "\r\n",
+            "x\u{2028}",
+        ];
+        for t in texts {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut b = vec![b'x'; len];
+                if let Some(c) = b.get_mut(at) {
+                    *c = b'\n';
+                }
+                b.push(b'\n');
+                b.truncate(len);
+                let plain = b.iter().filter(|&&c| c == b'\n').count() as u64;
+                assert_eq!(newlines(&b), plain, "{len} {at}");
+            }
+        }
+        assert_eq!(newlines(b"\n\n\n\n\n\n\n\n\n"), 9);
+        assert_eq!(newlines(&[0x8a; 16]), 0);
+    }
+
+    /// An inner reader that hands out a few bytes at a time, so CRs fall at every edge.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn normalize_drops_exactly_the_crs_a_lf_follows() {
+        let text = b"a,b\r\nc\rd,\"e\r\n\r\nf\"\r\r\n\r\rg\n\r";
+        let want: Vec<u8> = text
+            .iter()
+            .enumerate()
+            .filter(|&(i, &c)| !(c == b'\r' && text.get(i + 1) == Some(&b'\n')))
+            .map(|(_, &c)| c)
+            .collect();
+        for inner in 1..=7 {
+            for outer in 1..=9 {
+                let mut n = Normalize::new(Trickle(text, inner));
+                let mut got = Vec::new();
+                let mut buf = vec![0; outer];
+                loop {
+                    let k = n.read(&mut buf).unwrap();
+                    if k == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..k]);
+                }
+                assert_eq!(got, want, "inner {inner}, outer {outer}");
+                assert_eq!(n.quotes, 2);
+            }
+        }
+    }
+
     fn read_all(bytes: &[u8], opts: &Options) -> (Reader, Vec<(u64, Vec<String>)>) {
         let mut r = from_bytes(bytes, opts).unwrap();
         let mut rows = Vec::new();

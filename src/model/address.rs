@@ -89,6 +89,11 @@ pub fn domain_problem(domain: &str) -> Option<&'static str> {
             .all(|b| b.is_ascii_digit())
             .then_some("has a numeric top-level domain");
     }
+    domain_checks(domain)
+}
+
+/// The label checks of [`domain_problem`] one by one, in the order their messages are chosen.
+fn domain_checks(domain: &str) -> Option<&'static str> {
     // Checked label by label without collecting them: this runs for every UPN and address.
     if !domain.contains('.') {
         return Some("has a domain without a '.'");
@@ -148,6 +153,38 @@ pub fn domain_of(addr: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_domain_shortcut_agrees_with_the_label_checks() {
+        let long = format!("{}.com", "a".repeat(64));
+        let max = format!("{}.com", "a".repeat(63));
+        let domains = [
+            "contoso.com",
+            "sub.con-toso.co.uk",
+            "contoso.123",
+            "1.2",
+            "contoso",
+            "contoso..com",
+            ".contoso.com",
+            "contoso.com.",
+            "-contoso.com",
+            "contoso-.com",
+            "contoso.-com",
+            "con_toso.com",
+            "contosö.com",
+            "a.b",
+            long.as_str(),
+            max.as_str(),
+        ];
+        for d in domains {
+            if plain_domain(d) {
+                assert_eq!(domain_problem(d), domain_checks(d), "{d}");
+            } else {
+                assert!(domain_checks(d).is_some(), "{d}");
+            }
+        }
+        assert!(plain_domain("contoso.com") && plain_domain(&max) && !plain_domain(&long));
+    }
 
     #[test]
     fn proxies_parse_with_primary_and_type() {

@@ -159,6 +159,11 @@ pub fn upn_syntax(upn: &str) -> Option<String> {
     if plain_upn(upn) {
         return None;
     }
+    upn_checks(upn)
+}
+
+/// The UPN checks one by one, in the order their messages are chosen.
+fn upn_checks(upn: &str) -> Option<String> {
     let Some((local, domain)) = upn.split_once('@') else {
         return Some("the UPN has no '@'".into());
     };
@@ -571,6 +576,49 @@ pub fn finish_file(st: &mut State<'_>, header_line: u64, password_column: Option
 mod tests {
     use super::*;
     use crate::rules::testing::{codes, lint_one, lint_with};
+
+    /// The one-pass shortcuts answer only where the checks find nothing, and take the usual
+    /// UPN and password.
+    #[test]
+    fn the_upn_and_password_shortcuts_agree_with_the_checks() {
+        let upns = [
+            "ann@contoso.com",
+            "Ann.Lee-2_x!#^~'@Sub.Contoso-1.co.uk",
+            "ann@contoso.123",
+            "@contoso.com",
+            "ann",
+            "a@b@contoso.com",
+            ".ann@contoso.com",
+            "ann.@contoso.com",
+            "a..nn@contoso.com",
+            "ann@",
+            "ann@contoso",
+            "ann@contoso..com",
+            "ann@-contoso.com",
+            "ann@contoso-.com",
+            "ann@.contoso.com",
+            "ann@contoso.com.",
+            "ann@con_toso.com",
+            "an n@contoso.com",
+            "anné@contoso.com",
+            "ann@contoso.com\u{200b}",
+        ];
+        let mut plain = 0;
+        for u in upns {
+            let fast = plain_upn(u);
+            assert!(!fast || upn_checks(u).is_none(), "{u}");
+            assert_eq!(upn_syntax(u), upn_checks(u), "{u}");
+            plain += usize::from(fast);
+        }
+        assert_eq!(plain, 2, "the valid UPNs take the shortcut");
+        let long = format!("ann@{}.com", "a".repeat(64));
+        assert!(!plain_upn(&long) && upn_checks(&long).is_some());
+        for b in 0..=255u8 {
+            let old =
+                b.is_ascii_alphanumeric() || b"@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ".contains(&b);
+            assert_eq!(PASSWORD_BYTES[usize::from(b)], old, "byte {b}");
+        }
+    }
 
     #[test]
     fn u001_blank_upn_is_an_error() {
