@@ -210,7 +210,7 @@ fn newlines(bytes: &[u8]) -> u64 {
     let any = words.by_ref().any(|c| {
         let w = u64::from_le_bytes(<[u8; 8]>::try_from(c).unwrap_or_default()) ^ (ONES * 0x0a);
         w.wrapping_sub(ONES) & !w & HIGH != 0
-    }) || words.remainder().iter().any(|&b| b == b'\n');
+    }) || words.remainder().contains(&b'\n');
     if !any {
         return 0;
     }
