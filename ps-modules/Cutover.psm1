@@ -216,9 +216,13 @@ function Add-CutoverOpId {
     if (-not [System.IO.File]::Exists($manifestPath)) { return $rows }
     $rel = 'data/' + [System.IO.Path]::GetFileName($full)
     # Only jump-box steps (PowerShell 5.1 or 7) have such files; ConvertFrom-Json needs 3.0.
-    if ($PSVersionTable.PSVersion.Major -lt 3) { throw ($Path + ' has no Op column, which needs PowerShell 3.0 or later') }
+    $manifest = $null
+    if (Get-Command ConvertFrom-Json -ErrorAction SilentlyContinue) {
+        $manifest = [System.IO.File]::ReadAllText($manifestPath) | ConvertFrom-Json
+    }
+    if ($null -eq $manifest) { throw ($Path + ' has no Op column, which needs PowerShell 3.0 or later') }
     $template = $null
-    foreach ($s in @(([System.IO.File]::ReadAllText($manifestPath) | ConvertFrom-Json).steps)) {
+    foreach ($s in @($manifest.steps)) {
         if ([string]$s.ops_file -eq $rel -and $null -ne $s.PSObject.Properties['op_id']) { $template = @($s.op_id) }
     }
     if ($null -eq $template) { return $rows }
