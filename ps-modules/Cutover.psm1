@@ -239,22 +239,24 @@ function Add-CutoverOpId {
         }
         $column[$i] = $names[$k]
     }
-    $id = New-Object System.Text.StringBuilder
     # A copy of one property per row, added unchecked (the rows have no Op, tested above):
     # New-Object and a checked Add cost several times the rest at 100,000 rows.
     $op = New-Object System.Management.Automation.PSNoteProperty('Op', '')
     foreach ($row in $rows) {
-        [void]$id.Clear()
+        $id = ''
         for ($i = 0; $i -lt $n; $i++) {
-            if ($null -eq $column[$i]) { [void]$id.Append($text[$i]); continue }
-            $v = [string]$row.($column[$i])
-            if ($v -cmatch '[^\x00-\x7F]') {
-                throw ($rel + ': a row has a non-ASCII ' + $column[$i] + ' but no Op column; regenerate the bundle with cutover bundle')
+            $c = $column[$i]
+            if ($null -eq $c) { $id += $text[$i] }
+            else {
+                $v = [string]$row.$c
+                if ($v -cmatch '[^\x00-\x7F]') {
+                    throw ($rel + ': a row has a non-ASCII ' + $c + ' but no Op column; regenerate the bundle with cutover bundle')
+                }
+                $id += $v.ToLowerInvariant()
             }
-            [void]$id.Append($v.ToLowerInvariant())
         }
         $p = $op.Copy()
-        $p.Value = $id.ToString()
+        $p.Value = $id
         $row.PSObject.Properties.Add($p, $true)
     }
     $rows
