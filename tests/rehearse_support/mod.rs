@@ -163,11 +163,11 @@ pub fn is_export(r: &ResultRecord) -> bool {
     r.action == "export"
 }
 
-/// First rehearsal: every operation succeeded, the tenant equals the plan. Second (from a
-/// session this time): every operation `unchanged`, the tenant still equals the plan.
-pub fn first_then_unchanged(dir: &Path, project: &Path, version: &str, identity: &str) {
-    let b = bundle(dir, project, version, identity);
-    let mut o = options(&b);
+/// First rehearsal (as `o` says, started with `pwsh -File` unless `o.session`): every operation
+/// succeeded, the tenant equals the plan. Second, from a session: every operation `unchanged`,
+/// the tenant still equals the plan.
+pub fn first_then_unchanged_with(o: &RehearseOptions, version: &str, identity: &str) {
+    let mut o = o.clone();
     let first = rehearse(&o);
     assert!(
         first.clean(),
