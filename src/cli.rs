@@ -52,6 +52,20 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to standard output: `cutover man > cutover.1`.
     Man,
+    /// Internal (`cutover rehearse --hosted`): one step through the rehearsal's pwsh host.
+    #[command(hide = true)]
+    StepClient(StepClientArgs),
+}
+
+/// `cutover step-client --socket S -- PWSH ARGS...`: started by the runner in place of pwsh.
+#[derive(Debug, Args)]
+pub struct StepClientArgs {
+    /// The host's Unix domain socket.
+    #[arg(long, value_name = "PATH")]
+    pub socket: PathBuf,
+    /// The pwsh command line the runner would have started, program first.
+    #[arg(last = true, required = true)]
+    pub argv: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +283,10 @@ pub struct RehearseArgs {
     /// source-server steps, instead of `pwsh -File` as `cutover run` does.
     #[arg(long)]
     pub session: bool,
+    /// Every step in a fresh runspace of one long-lived pwsh: faster, the same scoping as -File
+    /// or a session, but one process (the default starts one pwsh per step, as `cutover run`).
+    #[arg(long)]
+    pub hosted: bool,
     /// Pass -WhatIf to every step.
     #[arg(long)]
     pub what_if: bool,

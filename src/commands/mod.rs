@@ -28,6 +28,10 @@ pub(crate) fn quiet() -> bool {
 
 /// Runs a command and maps its outcome to the exit-code contract; never panics on input.
 pub fn dispatch(cli: Cli) -> i32 {
+    if let Command::StepClient(a) = &cli.command {
+        // The step's own exit code, passed through as pwsh's would be.
+        return crate::rehearse::host::client_main(&a.socket, &a.argv);
+    }
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     output::guard();
     let result: Result<Exit> = match cli.command {
@@ -46,6 +50,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Notices(a) => notices::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man => completions::man(),
+        Command::StepClient(_) => Ok(Exit::Clean),
     };
     match result {
         Ok(exit) => exit.code(),

@@ -18,6 +18,7 @@ pub fn run(args: RehearseArgs) -> Result<Exit> {
     opts.state = args.state;
     opts.delays = delays;
     opts.session = args.session;
+    opts.hosted = args.hosted;
     opts.what_if = args.what_if;
     opts.secrets = args.secrets;
     opts.continue_past_gates = args.continue_past_gates;

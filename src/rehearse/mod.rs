@@ -10,6 +10,7 @@
 //! Exchange Management Shell has.
 
 pub mod compare;
+pub mod host;
 mod migration;
 pub mod state;
 
@@ -23,6 +24,9 @@ use crate::run::journal::RehearsalMeta;
 use crate::run::{self, Rehearsal, RunOptions, RunOutcome};
 
 static SIM: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/ps-modules/CutoverSim");
+
+/// The hosted mode's pwsh script (`rehearse::host`), written beside the launcher.
+const HOST_SCRIPT: &str = "host.ps1";
 
 /// The environment variable naming the state file for the simulation.
 pub const ENV_STATE: &str = "CUTOVER_SIM_STATE";
@@ -104,6 +108,9 @@ pub struct RehearseOptions {
     pub delays: Delays,
     /// Start every step from a session (`& ./steps/NN.ps1`) instead of `pwsh -File`.
     pub session: bool,
+    /// Every step in a fresh runspace of one long-lived pwsh (`rehearse::host`) instead of a
+    /// pwsh process of its own; the same scoping either way.
+    pub hosted: bool,
     pub what_if: bool,
     pub mode: run::Mode,
     pub progress: run::ProgressMode,
@@ -127,6 +134,7 @@ impl RehearseOptions {
             state: None,
             delays: Delays::None,
             session: false,
+            hosted: false,
             what_if: false,
             mode: run::Mode::Fresh,
             progress: run::ProgressMode::Plain,
@@ -210,6 +218,7 @@ pub fn write_sim(dir: &Path) -> Result<PathBuf> {
     }
     let launcher = dir.join("launch.ps1");
     write(&launcher, sim_file("launch.ps1")?)?;
+    write(&dir.join(HOST_SCRIPT), sim_file(HOST_SCRIPT)?)?;
     Ok(launcher)
 }
 
@@ -618,10 +627,24 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
             faults: opts.faults.is_some(),
             delays: opts.delays.as_str().into(),
             started: if opts.session { "session" } else { "file" }.into(),
+            hosted: opts.hosted,
         },
         launcher,
         session: opts.session,
+        client: None,
     });
+    // Hosted: one pwsh for the whole rehearsal, killed when `_host` drops (or with cutover).
+    let _host = if opts.hosted {
+        let pwsh = run::pwsh::discover(opts.pwsh.as_deref())?;
+        let host =
+            host::StepHost::start(&pwsh, &sim_dir.join(HOST_SCRIPT), &host::host_log(&sim_dir))?;
+        if let Some(r) = ropts.rehearsal.as_mut() {
+            r.client = Some(host::client_prefix(host.socket())?);
+        }
+        Some(host)
+    } else {
+        None
+    };
     let outcome = run::run_bundle(&ropts)?;
     let after = state::load(&state)?;
     let comparison = compare::compare(&plan, &after);

@@ -301,7 +301,7 @@ fn ask_to_stop(child: &Child, by_user: bool) -> bool {
 
 /// On Linux the step dies with the runner, so a killed runner never leaves a step writing
 /// records behind the back of the run that resumes it (Windows: a job object, run/windows.rs).
-fn die_with_parent(command: &mut Command) {
+pub(crate) fn die_with_parent(command: &mut Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;

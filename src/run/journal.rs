@@ -160,6 +160,9 @@ pub struct RehearsalMeta {
     pub delays: String,
     /// How the steps were started: `file` (as `cutover run` does) or `session` (`& ./steps/..`).
     pub started: String,
+    /// Each step in a fresh runspace of one long-lived pwsh (`--hosted`), not a pwsh of its own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hosted: bool,
 }
 
 /// An open run folder.

@@ -95,6 +95,9 @@ pub struct Rehearsal {
     pub launcher: PathBuf,
     /// Jump-box steps through the launcher too (source-server steps always are).
     pub session: bool,
+    /// Put before every step's pwsh command line: the hosted client (`cutover step-client`,
+    /// `rehearse::host`), which runs it in the rehearsal's long-lived pwsh.
+    pub client: Option<Vec<std::ffi::OsString>>,
 }
 
 /// Where a rehearsal's runs live (`BUNDLE/rehearsals/<id>`).
@@ -664,6 +667,9 @@ fn run_one(
             shell.into(),
         ];
         argv.splice(at..at, extra);
+    }
+    if let Some(prefix) = opts.rehearsal.as_ref().and_then(|r| r.client.as_ref()) {
+        argv.splice(0..0, prefix.iter().cloned());
     }
     let log_name = |stream: &str| format!("{id}.{attempt}.{stream}.log");
     let stdout_log = run.logs().join(log_name("stdout"));
