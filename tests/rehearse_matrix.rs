@@ -35,8 +35,10 @@ fn samples(version: &str, identity: &str) {
     let project = samples_project_without_collision(dir.path());
     let b = bundle(dir.path(), &project, version, identity);
     let t = Instant::now();
-    let o = options(&b);
+    let mut o = options(&b);
+    o.hosted = o.hosted && !per_process(version, identity);
     first_then_unchanged_with(&o, version, identity);
+    o.hosted = HOSTED;
     what_if_on_filled(&o);
     let t_whatif = t.elapsed();
     let mut f = options(&b);
@@ -50,6 +52,24 @@ fn samples(version: &str, identity: &str) {
         (t_faults - t_whatif).as_secs_f64(),
         (t.elapsed() - t_faults).as_secs_f64()
     );
+}
+
+/// The first and second rehearsals of these cases start one pwsh per step, exactly as
+/// `cutover run` starts a step (`pwsh -File`), then from a session (`& ./steps/NN.ps1`): every
+/// source version's templates, in both ways, once, alternating the identity mode so both modes'
+/// steps are covered too. Everything else runs hosted (one pwsh, a fresh runspace per step), which
+/// `rehearse::host`'s tests hold to the same records and tenant: per process, one samples
+/// rehearsal took FIXME.
+fn per_process(version: &str, identity: &str) -> bool {
+    matches!(
+        (version, identity),
+        ("2007", "cloud")
+            | ("2010", "synced")
+            | ("2013", "cloud")
+            | ("2016", "synced")
+            | ("2019", "cloud")
+            | ("SE", "synced")
+    )
 }
 
 fn thousand(version: &str, identity: &str) {
@@ -209,6 +229,9 @@ fn killed_and_resumed(b: &Bundled, state_file: &Path) {
         }
         if resume {
             c.arg("--resume");
+        }
+        if HOSTED {
+            c.arg("--hosted");
         }
         c.stdout(Stdio::null()).stderr(Stdio::null());
         c

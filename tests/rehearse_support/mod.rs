@@ -105,9 +105,15 @@ pub fn bundle(dir: &Path, project: &Path, version: &str, identity: &str) -> Bund
     Bundled { bundle, secrets }
 }
 
+/// Whether the rehearsal tests run every step in a fresh runspace of one long-lived pwsh
+/// (`RehearseOptions.hosted`, `cutover rehearse --hosted`) rather than one pwsh process per step.
+/// The one switch: `rehearse_matrix` still starts some rehearsals per process on purpose.
+pub const HOSTED: bool = true;
+
 pub fn options(b: &Bundled) -> RehearseOptions {
     let mut o = RehearseOptions::new(&b.bundle);
     o.pwsh = Some(pwsh::path());
+    o.hosted = HOSTED;
     o.progress = cutover::run::ProgressMode::Hidden;
     if b.secrets.exists() {
         o.secrets = Some(b.secrets.clone());
