@@ -225,7 +225,7 @@ fn plan_md_for_a_large_tenant_shows_counts_exceptions_a_sample_and_the_data_file
     assert!(users.ops.len() > markdown::FULL_LIST);
     users.ops[1234].change = Change::Update;
     let updated = users.ops[1234].id().to_string();
-    let md = markdown::render(&plan);
+    let md = markdown::render(&plan).unwrap();
     let lines = md.lines().count();
     assert!(lines < 700, "{lines} lines for 3,000 users");
     let section = &md[md.find("## 07-users").unwrap()..];
@@ -320,5 +320,7 @@ fn step_number_gaps_are_explained_in_the_bundle_readme_and_plan() {
     common::write_bundle(&project, &tenant, dir.path());
     let readme = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
     assert!(readme.contains("a gap is a step left out, not a step missing"));
-    assert!(markdown::render(&plan).contains("leave gaps where a step does not apply"));
+    assert!(markdown::render(&plan)
+        .unwrap()
+        .contains("leave gaps where a step does not apply"));
 }

@@ -48,6 +48,11 @@ for fmt in cutover playbook; do
     --source-version 2016 --identity cloud --usage-location US --users "$syn/users.csv" \
     --groups "$syn/groups.csv" --members "$syn/members.csv" --out OUT --secrets-out SECRETS
 done
+# Synced identities: a preflight check per user, the synced shared-mailbox steps.
+syn="$work/synth-cutover"
+run_both "synth-synced-$users" bundle --domain contoso.com --tenant contoso.onmicrosoft.com \
+  --source-version 2016 --identity synced --users "$syn/users.csv" \
+  --groups "$syn/groups.csv" --members "$syn/members.csv" --out OUT
 # As the bundle bench: with a licence and a migration account (every step).
 cat >"$work/synth-cutover/cutover.toml" <<'TOML'
 [tenant]

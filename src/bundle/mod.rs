@@ -85,7 +85,14 @@ pub fn check_out(out: &Path, force: bool) -> Result<()> {
                 out.display()
             )));
         }
-        let non_empty = fs::read_dir(out).map_err(io(out))?.next().is_some();
+        // A streaming plan's hidden folder of data files is the bundle's own (see plan::spill).
+        let non_empty = fs::read_dir(out).map_err(io(out))?.any(|e| {
+            e.map_or(true, |e| {
+                !e.file_name()
+                    .to_string_lossy()
+                    .starts_with(crate::plan::spill::TMP_PREFIX)
+            })
+        });
         if non_empty && !force {
             return Err(Error::Usage(format!(
                 "{} is not empty: choose another --out or pass --force to replace the bundle in it",
@@ -256,19 +263,20 @@ where
 /// An id holding a line break or other control character would split or hide a line of its
 /// ops file, so the bundle is refused before anything is written (lint rejects such values).
 fn check_ids(steps: &[PlannedStep]) -> Result<()> {
-    // Control characters (Cc) are U+0000-U+001F and U+007F-U+009F; the last run starts with
-    // byte 0xC2 in UTF-8, so a byte scan rules most ids out before the character scan.
-    let control = |id: &str| {
-        id.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && id.chars().any(char::is_control)
-    };
-    // The first such id in step order. Reading 500,000 ids scattered over the heap waits on
-    // memory, so the steps are split over two cores.
+    use crate::plan::spill::control;
+    // The first such id in step order (a spilled step's writer noted its first). Reading
+    // ids scattered over the heap waits on memory, so the steps are split over two cores.
     let first = |list: &[usize]| {
-        list.iter()
-            .flat_map(|&i| steps[i].pending().map(move |op| (i, op)))
-            .find(|(_, op)| control(op.id()))
+        list.iter().find_map(|&i| match &steps[i].spilled {
+            Some(s) => s.bad_id.as_deref().map(|id| (i, id)),
+            None => steps[i]
+                .pending()
+                .map(|op| op.id())
+                .find(|id| control(id))
+                .map(|id| (i, id)),
+        })
     };
-    let sizes: Vec<usize> = steps.iter().map(|s| s.ops.len()).collect();
+    let sizes: Vec<usize> = steps.iter().map(|s| s.op_count()).collect();
     let (mut here, mut there) = contract::two_halves(&sizes);
     here.sort_unstable();
     there.sort_unstable();
@@ -281,9 +289,8 @@ fn check_ids(steps: &[PlannedStep]) -> Result<()> {
         [mine, theirs].into_iter().flatten().min_by_key(|(i, _)| *i)
     });
     match found {
-        Some((_, op)) => Err(Error::Usage(format!(
-            "operation id {:?} holds a control character: fix the input value it comes from",
-            op.id()
+        Some((_, id)) => Err(Error::Usage(format!(
+            "operation id {id:?} holds a control character: fix the input value it comes from"
         ))),
         None => Ok(()),
     }
@@ -363,7 +370,7 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
     write_file(out, "manifest.json", json.as_bytes())?;
     // After the manifest, whose digest it shows (PLAN.md is not in the manifest).
     let digest = manifest::digest(json.as_bytes());
-    let plan_md = format!("{}{}", markdown::render(plan), digest_section(&digest));
+    let plan_md = format!("{}{}", markdown::render(plan)?, digest_section(&digest));
     write_file(out, "PLAN.md", plan_md.as_bytes())?;
     Ok(manifest)
 }
@@ -441,7 +448,7 @@ fn render_readme(
         "is2010": plan.source_version == SourceVersion::Ex2010,
         "has_shared": has(StepKind::SharedMailboxes) || has(StepKind::SharedMailboxesVerify),
 
-        "modules": readme_modules(plan),
+        "modules": readme_modules(plan)?,
         "id": {
             "preflight": StepKind::Preflight.id(),
             "preflight_exchange": StepKind::PreflightExchange.id(),
@@ -467,9 +474,14 @@ fn render_readme(
         "migration": migration_context(plan, &has),
     });
     // Added apart: one more key in the literal above passes serde_json's macro recursion limit.
-    ctx["has_exchange_guid"] = json!(plan
-        .step(StepKind::PreflightExchange)
-        .is_some_and(|s| s.ops.iter().any(|o| o.id().starts_with(EXCHANGE_GUID_OP))));
+    let mut guid = false;
+    if let Some(s) = plan.step(StepKind::PreflightExchange) {
+        s.each_op(&mut |o| {
+            guid |= o.id().starts_with(EXCHANGE_GUID_OP);
+            Ok(())
+        })?;
+    }
+    ctx["has_exchange_guid"] = json!(guid);
     ctx["id"]["preflight_exchange"] = json!(StepKind::PreflightExchange.id());
     ctx["has_shared_convert"] = json!(has(StepKind::SharedMailboxesConvert));
     ctx["has_shared_unlicence"] = json!(has(StepKind::SharedMailboxesUnlicence));
@@ -551,17 +563,22 @@ fn mail_filter_context(project: &Project, has_step: bool) -> Result<serde_json::
 
 /// The modules the jump-box steps call into, as `Name (version or later)`, in preflight's order:
 /// the same list preflight checks.
-fn readme_modules(plan: &Plan) -> Vec<String> {
-    plan.steps
+fn readme_modules(plan: &Plan) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for s in plan
+        .steps
         .iter()
         .filter(|s| matches!(s.kind, StepKind::Preflight | StepKind::PreflightExchange))
-        .flat_map(|s| s.ops.iter())
-        .filter(|op| op.value(0) == Some("module"))
-        .map(|op| {
-            let v = |i| op.value(i).unwrap_or_default();
-            format!("{} {} or later", v(1), v(2))
-        })
-        .collect()
+    {
+        s.each_op(&mut |op| {
+            if op.value(0) == Some("module") {
+                let v = |i| op.value(i).unwrap_or_default();
+                out.push(format!("{} {} or later", v(1), v(2)));
+            }
+            Ok(())
+        })?;
+    }
+    Ok(out)
 }
 
 /// How many users carry an initial password in the inputs.

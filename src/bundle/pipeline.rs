@@ -51,7 +51,7 @@ pub fn make_with(
     // Before the work, not after: a 300,000-user tenant takes seconds to lint and plan.
     check_out(out, force)?;
     stage("linting and planning the inputs");
-    let (lint, tenant, plan) = match prepare(project, state)? {
+    let (lint, tenant, plan) = match prepare(project, state, Some(out))? {
         Prepared::Refused(r) => return Ok(Outcome::Refused(r)),
         Prepared::Ready { lint, tenant, plan } => (lint, tenant, plan),
     };
@@ -71,7 +71,7 @@ pub fn make_with(
         force,
         has_secrets: target.is_some(),
     };
-    let ops: usize = plan.steps.iter().map(|s| s.ops.len()).sum();
+    let ops: usize = plan.steps.iter().map(|s| s.op_count()).sum();
     stage(&format!(
         "writing {} steps ({ops} operations) to {}",
         plan.steps.len(),

@@ -9,7 +9,7 @@ use crate::rules::LintReport;
 pub fn run(args: PlanArgs) -> Result<Exit> {
     let project = Project::load(&args.project)?;
     let state = args.state.as_deref().map(State::load).transpose()?;
-    let (tenant, plan) = match prepare(&project, state.as_ref())? {
+    let (tenant, plan) = match prepare(&project, state.as_ref(), Some(&args.out))? {
         Prepared::Refused(report) => return Ok(refuse("plan", &report)),
         Prepared::Ready { tenant, plan, .. } => (tenant, plan),
     };
@@ -22,7 +22,7 @@ pub fn run(args: PlanArgs) -> Result<Exit> {
         refuse_symlink(p)?;
     }
     crate::plan::contract::write(&plan, out)?;
-    std::fs::write(&md, markdown::render(&plan)).map_err(|e| Error::io(&md, e))?;
+    std::fs::write(&md, markdown::render(&plan)?).map_err(|e| Error::io(&md, e))?;
     if !super::quiet() {
         println!("{}", summary(&plan));
         if let Some(m) = &plan.migration {

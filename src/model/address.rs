@@ -82,6 +82,18 @@ pub fn domain_problem(domain: &str) -> Option<&'static str> {
     if domain.len() > 255 {
         return Some("has a domain longer than 255 characters");
     }
+    if plain_domain(domain) {
+        let tld = domain.rsplit('.').next().unwrap_or_default();
+        return tld
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then_some("has a numeric top-level domain");
+    }
+    domain_checks(domain)
+}
+
+/// The label checks of [`domain_problem`] one by one, in the order their messages are chosen.
+fn domain_checks(domain: &str) -> Option<&'static str> {
     // Checked label by label without collecting them: this runs for every UPN and address.
     if !domain.contains('.') {
         return Some("has a domain without a '.'");
@@ -105,6 +117,34 @@ pub fn domain_problem(domain: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether every label check of [`domain_problem`] passes, told in one pass over the bytes:
+/// two labels or more, each of 1 to 63 letters, digits and `-`, none starting or ending with
+/// `-`. The checks themselves name the first problem of any other domain.
+fn plain_domain(domain: &str) -> bool {
+    let mut label = 0usize;
+    let mut labels = 1;
+    let mut prev = b'.';
+    for &c in domain.as_bytes() {
+        if c == b'.' {
+            if label == 0 || prev == b'-' {
+                return false;
+            }
+            label = 0;
+            labels += 1;
+        } else {
+            if !(c.is_ascii_alphanumeric() || c == b'-') || (label == 0 && c == b'-') {
+                return false;
+            }
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        }
+        prev = c;
+    }
+    labels > 1 && label > 0 && prev != b'-'
+}
+
 /// The domain part of an address, if it has one.
 pub fn domain_of(addr: &str) -> Option<&str> {
     addr.rsplit_once('@').map(|(_, d)| d)
@@ -113,6 +153,38 @@ pub fn domain_of(addr: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_domain_shortcut_agrees_with_the_label_checks() {
+        let long = format!("{}.com", "a".repeat(64));
+        let max = format!("{}.com", "a".repeat(63));
+        let domains = [
+            "contoso.com",
+            "sub.con-toso.co.uk",
+            "contoso.123",
+            "1.2",
+            "contoso",
+            "contoso..com",
+            ".contoso.com",
+            "contoso.com.",
+            "-contoso.com",
+            "contoso-.com",
+            "contoso.-com",
+            "con_toso.com",
+            "contosö.com",
+            "a.b",
+            long.as_str(),
+            max.as_str(),
+        ];
+        for d in domains {
+            if plain_domain(d) {
+                assert_eq!(domain_problem(d), domain_checks(d), "{d}");
+            } else {
+                assert!(domain_checks(d).is_some(), "{d}");
+            }
+        }
+        assert!(plain_domain("contoso.com") && plain_domain(&max) && !plain_domain(&long));
+    }
 
     #[test]
     fn proxies_parse_with_primary_and_type() {

@@ -9,6 +9,10 @@
 //! (with its `row` index) and the operations already in place (`unchanged`), which no data
 //! file holds. The mailbox list is likewise `data/migrationwiz-bulk-add.csv`, people's
 //! mailboxes first.
+//!
+//! A streaming plan ([`super::spill`]) has written its large steps' data files while it was
+//! built, with the same bytes [`write`] would give them: `write` links them under `data/` and
+//! states them in plan.json from what their writer kept.
 
 use std::collections::HashMap;
 use std::fs;
@@ -19,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::spill::Spilled;
 use super::{Change, Op, Plan, PlannedStep, VERSION};
 use crate::error::{Error, Result};
 
@@ -29,13 +34,29 @@ pub const MIGRATIONWIZ_FILE: &str = "data/migrationwiz-bulk-add.csv";
 /// People's mailboxes only (DeploymentPro configures Outlook for these).
 pub const DEPLOYMENTPRO_FILE: &str = "data/deploymentpro-users.csv";
 
-const BOM: &[u8] = b"\xef\xbb\xbf";
+pub(crate) const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// A file written as it is made, hashed on the way: a data file of 100,000 rows is never
 /// held whole in memory.
 pub(crate) struct Hashed {
     file: std::io::BufWriter<fs::File>,
     hash: Sha256,
+}
+
+impl Hashed {
+    pub(crate) fn create(p: &Path) -> Result<Hashed> {
+        let file = fs::File::create(p).map_err(|e| Error::io(p, e))?;
+        Ok(Hashed {
+            file: std::io::BufWriter::with_capacity(256 * 1024, file),
+            hash: Sha256::new(),
+        })
+    }
+
+    /// Flushes the file and gives its SHA-256.
+    pub(crate) fn finish(mut self) -> std::io::Result<String> {
+        self.flush()?;
+        Ok(hex(&self.hash.finalize()))
+    }
 }
 
 impl Write for Hashed {
@@ -65,14 +86,9 @@ pub(crate) fn write_streamed(
     fill: impl FnOnce(&mut Hashed) -> Result<()>,
 ) -> Result<String> {
     let p = dir.join(rel);
-    let file = fs::File::create(&p).map_err(|e| Error::io(&p, e))?;
-    let mut w = Hashed {
-        file: std::io::BufWriter::with_capacity(256 * 1024, file),
-        hash: Sha256::new(),
-    };
+    let mut w = Hashed::create(&p)?;
     fill(&mut w)?;
-    w.flush().map_err(|e| Error::io(&p, e))?;
-    Ok(hex(&w.hash.finalize()))
+    w.finish().map_err(|e| Error::io(&p, e))
 }
 
 /// A data file's text (BOM, header, CRLF rows) written to `out`.
@@ -203,6 +219,51 @@ fn summarise(step: &PlannedStep, file: FileRef) -> (OpsFile, Vec<OpOut<'_>>) {
     (ops_file, odd)
 }
 
+/// `summarise` of a spilled step: what its writer kept as it wrote the rows.
+fn summarise_spilled<'a>(
+    step: &PlannedStep,
+    s: &'a Spilled,
+    file: FileRef,
+) -> (OpsFile, Vec<OpOut<'a>>) {
+    let ops_file = OpsFile {
+        file,
+        action: s.action.to_string(),
+        change: s.change.as_str().to_string(),
+        target_column: s
+            .target_col
+            .and_then(|k| step.columns.get(k))
+            .map(|c| c.to_string()),
+    };
+    let odd = s
+        .odd
+        .iter()
+        .map(|(row, op)| OpOut {
+            row: Some(*row),
+            op,
+        })
+        .collect();
+    (ops_file, odd)
+}
+
+/// Puts a spilled step's file at `dir/rel`: a second name for the same file while it is in the
+/// plan's hidden folder (one filesystem), else a copy.
+fn place_spilled(s: &Spilled, dir: &Path, rel: &str) -> Result<()> {
+    let from = s.path();
+    let to = dir.join(rel);
+    if fs::canonicalize(&from).ok() == fs::canonicalize(&to).ok() && to.exists() {
+        return Ok(());
+    }
+    match fs::remove_file(&to) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&to, e)),
+        _ => {}
+    }
+    if s.store().in_tmp() && fs::hard_link(&from, &to).is_ok() {
+        return Ok(());
+    }
+    fs::copy(&from, &to).map_err(|e| Error::io(&to, e))?;
+    Ok(())
+}
+
 /// Writes each step's data file (the operations it runs), the mailbox lists and the
 /// migration's mailboxes into `dir/data/`, then `dir/plan.json` referencing them.
 pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
@@ -214,23 +275,37 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
     for (step, file) in plan.steps.iter().zip(files) {
         let mut out = StepOut {
             step,
-            count: step.ops.len(),
+            count: step.op_count(),
             ops_file: None,
             ops: Vec::new(),
         };
         if let Some(file) = file {
             written.steps.push((step.id, file.clone()));
-            let (ops_file, odd) = summarise(step, file);
+            let (ops_file, odd) = match &step.spilled {
+                Some(s) => summarise_spilled(step, s, file),
+                None => summarise(step, file),
+            };
             out.ops_file = Some(ops_file);
             out.ops = odd;
         }
-        out.ops.extend(
-            step.ops
-                .iter()
-                .filter(|o| o.change == Change::Unchanged)
-                .map(|op| OpOut { row: None, op }),
-        );
+        match &step.spilled {
+            Some(s) => out
+                .ops
+                .extend(s.unchanged.iter().map(|(_, op)| OpOut { row: None, op })),
+            None => out.ops.extend(
+                step.ops
+                    .iter()
+                    .filter(|o| o.change == Change::Unchanged)
+                    .map(|op| OpOut { row: None, op }),
+            ),
+        }
         steps.push(out);
+    }
+    // Every spilled file is under data/ now: read from there, and the hidden folder goes.
+    for s in plan.steps.iter().filter_map(|s| s.spilled.as_deref()) {
+        if s.store().in_tmp() {
+            s.store().moved_to(&data)?;
+        }
     }
     // People's mailboxes first, so the plan can say how many rows are theirs.
     let people = || plan.mailboxes.iter().filter(|m| m.user);
@@ -295,7 +370,15 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
 /// Each step's data file (None for a step with nothing to run), written on two cores: the
 /// largest files go alternately to the one with fewer rows so far.
 fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
-    let rows: Vec<usize> = plan.steps.iter().map(|s| s.pending().count()).collect();
+    // Spilled steps' files are written already.
+    let rows: Vec<usize> = plan
+        .steps
+        .iter()
+        .map(|s| match s.spilled {
+            Some(_) => 0,
+            None => s.pending().count(),
+        })
+        .collect();
     let (here, there) = two_halves(&rows);
     let write_one = |i: usize| -> Result<(usize, FileRef)> {
         let step = &plan.steps[i];
@@ -324,6 +407,18 @@ fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
     for r in done {
         let (i, f) = r?;
         files[i] = Some(f);
+    }
+    for (i, step) in plan.steps.iter().enumerate() {
+        let Some(s) = step.spilled.as_deref().filter(|s| s.rows > 0) else {
+            continue;
+        };
+        let rel = format!("{DATA_DIR}/{}.csv", step.id);
+        place_spilled(s, dir, &rel)?;
+        files[i] = Some(FileRef {
+            file: rel,
+            sha256: s.sha256.clone(),
+            rows: s.rows,
+        });
     }
     Ok(files)
 }
@@ -358,6 +453,15 @@ fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
     )
 }
 
+/// How a data file is parsed, here and for a streaming plan's read-back ([`Spilled::each`]):
+/// the header is the first record, and callers check each row's width.
+pub(crate) fn data_reader<R: std::io::Read>(r: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r)
+}
+
 fn integrity(path: &Path, what: impl std::fmt::Display) -> Error {
     Error::Integrity(format!("{}: {what}", path.display()))
 }
@@ -374,10 +478,7 @@ fn read_rows(dir: &Path, f: &FileRef) -> Result<Vec<csv::StringRecord>> {
         ));
     }
     let body = bytes.strip_prefix(BOM).unwrap_or(&bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
+    let mut rdr = data_reader(body);
     let mut rows = Vec::new();
     for rec in rdr.records() {
         rows.push(rec.map_err(|e| integrity(&path, e))?);

@@ -8,6 +8,7 @@
 use std::fmt::Write;
 
 use super::{Change, Op, Plan, PlannedStep};
+use crate::error::Result;
 
 /// Steps with at most this many operations are listed in full.
 pub const FULL_LIST: usize = 100;
@@ -72,14 +73,14 @@ fn op_line(s: &mut String, step: &PlannedStep, op: &Op) {
 }
 
 /// Counts, every exceptional operation, a sample of the routine ones, and where the rest are.
-fn large_step(s: &mut String, step: &PlannedStep) {
+fn large_step(s: &mut String, step: &PlannedStep) -> Result<()> {
     let changes = [
         Change::Create,
         Change::Update,
         Change::Unchanged,
         Change::Check,
     ];
-    let count = |c: Change| step.ops.iter().filter(|o| o.change == c).count();
+    let count = |c: Change| step.count(c);
     // The step's usual change: the most common one (ties: the earlier in `changes`).
     let usual = changes
         .iter()
@@ -91,46 +92,89 @@ fn large_step(s: &mut String, step: &PlannedStep) {
         .filter(|c| count(**c) > 0)
         .map(|c| format!("{} {}", count(*c), c.as_str()))
         .collect();
-    let exceptional = |o: &&Op| o.change != usual || o.change == Change::Update;
-    let odd: Vec<&Op> = step.ops.iter().filter(exceptional).collect();
-    let routine: Vec<&Op> = step.ops.iter().filter(|o| !exceptional(o)).collect();
+    let exceptional = |o: &Op| o.change != usual || o.change == Change::Update;
+    // Routine: the usual change, unless that is an update.
+    let routine = if usual == Change::Update {
+        0
+    } else {
+        count(usual)
+    };
+    let total = step.op_count();
     let _ = writeln!(
         s,
         "{} operations: {}. Full list: plan.json; a bundle's data/{}.csv holds those it runs.\n",
-        step.ops.len(),
+        total,
         counts.join(", "),
         step.id
     );
-    if !odd.is_empty() {
+    let n = routine.min(SAMPLE);
+    // Evenly spread, first and last included.
+    let wanted: Vec<usize> = (0..n)
+        .map(|i| {
+            if n > 1 {
+                i * (routine - 1) / (n - 1)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let (mut odd, mut sample) = (String::new(), String::new());
+    match step.spilled.as_deref() {
+        // Only the rows its writer kept can be exceptional: read the sample's rows alone.
+        Some(sp) if sp.unchanged.is_empty() && sp.change == usual && usual != Change::Update => {
+            let mut skipped = sp
+                .odd
+                .iter()
+                .filter(|(_, o)| exceptional(o))
+                .map(|(row, o)| {
+                    op_line(&mut odd, step, o);
+                    *row
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .peekable();
+            let mut before = 0;
+            for k in &wanted {
+                while skipped.next_if(|&e| e <= k + before).is_some() {
+                    before += 1;
+                }
+                op_line(&mut sample, step, &sp.row(k + before)?);
+            }
+        }
+        _ => {
+            let (mut k, mut next) = (0, wanted.iter().peekable());
+            step.each_op(&mut |o| {
+                if exceptional(o) {
+                    op_line(&mut odd, step, o);
+                } else {
+                    while next.next_if(|&&w| w == k).is_some() {
+                        op_line(&mut sample, step, o);
+                    }
+                    k += 1;
+                }
+                Ok(())
+            })?;
+        }
+    }
+    if routine < total {
         let _ = writeln!(
             s,
             "Every operation that is not a routine `{}` ({}):\n",
             usual.as_str(),
-            odd.len()
+            total - routine
         );
-        for op in &odd {
-            op_line(s, step, op);
-        }
+        s.push_str(&odd);
         s.push('\n');
     }
-    if !routine.is_empty() {
-        let n = routine.len().min(SAMPLE);
+    if routine > 0 {
         let _ = writeln!(
             s,
-            "A sample of {n} of the {} routine `{}` operations, spread over the list:\n",
-            routine.len(),
+            "A sample of {n} of the {routine} routine `{}` operations, spread over the list:\n",
             usual.as_str()
         );
-        for i in 0..n {
-            // Evenly spread, first and last included.
-            let at = if n > 1 {
-                i * (routine.len() - 1) / (n - 1)
-            } else {
-                0
-            };
-            op_line(s, step, routine[at]);
-        }
+        s.push_str(&sample);
     }
+    Ok(())
 }
 
 /// The migration's engine, dates, passes and waves.
@@ -228,7 +272,7 @@ fn migration(s: &mut String, mp: &super::migration::MigrationPlan) {
     }
 }
 
-pub fn render(plan: &Plan) -> String {
+pub fn render(plan: &Plan) -> Result<String> {
     let mut s = String::new();
     let _ = writeln!(s, "# Migration plan\n");
     let _ = writeln!(
@@ -289,12 +333,13 @@ pub fn render(plan: &Plan) -> String {
                 "read only"
             }
         );
-        if step.ops.len() <= FULL_LIST {
-            for op in &step.ops {
+        if step.op_count() <= FULL_LIST {
+            step.each_op(&mut |op| {
                 op_line(&mut s, step, op);
-            }
+                Ok(())
+            })?;
         } else {
-            large_step(&mut s, step);
+            large_step(&mut s, step)?;
         }
         s.push('\n');
     }
@@ -320,5 +365,5 @@ pub fn render(plan: &Plan) -> String {
             );
         }
     }
-    s
+    Ok(s)
 }

@@ -6,6 +6,7 @@
 //! of its step's data file and exactly one result record at run time.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use foldhash::HashSet;
 
@@ -31,12 +32,14 @@ pub mod markdown;
 pub mod migration;
 pub mod migration_steps;
 pub mod prepare;
+pub mod spill;
 pub mod state;
 pub mod steps;
 
 pub use state::State;
 pub use steps::{StepKind, StepPlace};
 
+use spill::{Sink, Spilled, Store};
 use state::{proxy_key, StateIndex};
 
 /// Version of `plan.json`; readers refuse another major version. 2: each step's operations
@@ -209,15 +212,51 @@ pub struct PlannedStep {
     /// `migrate` or `post-cutover` (see `StepKind::phase`).
     pub phase: &'static str,
     pub columns: &'static [&'static str],
-    /// In plan.json as the step's data file and what its rows share ([`contract`]).
+    /// In plan.json as the step's data file and what its rows share ([`contract`]). Empty
+    /// when the step is `spilled`: read its operations with [`PlannedStep::each_op`].
     #[serde(skip)]
     pub ops: Vec<Op>,
+    /// A large step of a streaming plan ([`spill`]): its data file and what is kept of it.
+    #[serde(skip)]
+    pub spilled: Option<Box<Spilled>>,
 }
 
 impl PlannedStep {
-    /// Ops the bundle carries out (everything the state did not show as already in place).
+    /// The in-memory ops the bundle carries out (everything the state did not show as already
+    /// in place); none of a spilled step.
     pub fn pending(&self) -> impl Iterator<Item = &Op> {
         self.ops.iter().filter(|o| o.change != Change::Unchanged)
+    }
+
+    /// How many operations the step has, in its file or not.
+    pub fn op_count(&self) -> usize {
+        self.spilled.as_ref().map_or(self.ops.len(), |s| s.len())
+    }
+
+    /// How many of its operations have `change`.
+    pub fn count(&self, change: Change) -> usize {
+        match &self.spilled {
+            Some(s) => s.count(change),
+            None => self.ops.iter().filter(|o| o.change == change).count(),
+        }
+    }
+
+    /// The one way to every operation of a step, in plan order: from memory, or read back
+    /// from a spilled step's data file.
+    pub fn each_op(&self, f: &mut dyn FnMut(&Op) -> Result<()>) -> Result<()> {
+        match &self.spilled {
+            Some(s) => s.each(f),
+            None => self.ops.iter().try_for_each(f),
+        }
+    }
+
+    /// Each operation's target, in plan order (a spilled step of the kinds the limits step
+    /// reads kept them).
+    pub fn each_target(&self, f: &mut dyn FnMut(&str) -> Result<()>) -> Result<()> {
+        match self.spilled.as_ref().and_then(|s| s.targets()) {
+            Some(t) => t.iter().try_for_each(|t| f(t)),
+            None => self.each_op(&mut |o| f(o.target())),
+        }
     }
 }
 
@@ -270,11 +309,7 @@ impl Plan {
     }
 
     pub fn count(&self, change: Change) -> usize {
-        self.steps
-            .iter()
-            .flat_map(|s| &s.ops)
-            .filter(|o| o.change == change)
-            .count()
+        self.steps.iter().map(|s| s.count(change)).sum()
     }
 }
 
@@ -323,18 +358,29 @@ const DEST_IMPERSONATION: ManualStep = ManualStep {
            Exchange Online from October 2026.",
 };
 
-/// Builds the plan. `tenant` comes from `model::load::load_tenant` after lint passed.
+/// Builds the plan in memory. `tenant` comes from `model::load::load_tenant` after lint passed.
 pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Result<Plan> {
+    build_with(project, tenant, state, None)
+}
+
+/// Builds the plan; with a `store`, each large step's data file is written as it is made
+/// ([`spill`]), and [`contract::write`] puts it under `data/`.
+pub fn build_with(
+    project: &Project,
+    tenant: &Tenant,
+    state: Option<&State>,
+    store: Option<Arc<Store>>,
+) -> Result<Plan> {
     let ix = state.map(StateIndex::new);
     // Groups, contacts and members need nothing the earlier steps make: they are built on a
     // second core while this one builds the rest (a third of the plan's time at 100,000 users).
     let (mut b, side) = std::thread::scope(|scope| {
         let side = scope.spawn(|| {
-            let mut g = Builder::new(project, tenant, ix.as_ref());
+            let mut g = Builder::new(project, tenant, ix.as_ref(), store.clone());
             g.groups_contacts_members();
             g
         });
-        let mut b = Builder::new(project, tenant, ix.as_ref());
+        let mut b = Builder::new(project, tenant, ix.as_ref(), store.clone());
         let mailboxes = mailbox_pairs(tenant);
         b.migration = migration::build(project, tenant, &mailboxes);
         b.mailboxes = mailboxes;
@@ -354,6 +400,9 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
     b.manual.extend(side.manual);
     b.notes.extend(side.notes);
     b.findings.extend(side.findings);
+    if let Some(e) = side.error {
+        return Err(e);
+    }
     b.limits();
     b.permissions();
     b.dns_and_mail_flow();
@@ -369,8 +418,12 @@ pub fn build(project: &Project, tenant: &Tenant, state: Option<&State>) -> Resul
         findings,
         migration,
         mailboxes,
+        error,
         ..
     } = b;
+    if let Some(e) = error {
+        return Err(e);
+    }
     Ok(Plan {
         version: VERSION,
         generator: format!("cutover {}", env!("CARGO_PKG_VERSION")),
@@ -458,7 +511,19 @@ struct Builder<'a> {
     /// Built before the steps: the migration steps are generated from its waves.
     migration: Option<migration::MigrationPlan>,
     mailboxes: Vec<MailboxPair>,
+    /// Where large steps' data files are written as they are made (a streaming plan).
+    store: Option<Arc<Store>>,
+    /// The first data file write that failed: the plan fails with it.
+    error: Option<Error>,
 }
+
+/// The steps whose targets the limits step reads: a spilled one keeps them.
+const MAILBOX_STEPS: [StepKind; 4] = [
+    StepKind::MailboxesVerify,
+    StepKind::SharedMailboxes,
+    StepKind::SharedMailboxesVerify,
+    StepKind::SharedMailboxesConvert,
+];
 
 /// The op-id prefix of the preflight's per-user ExchangeGuid check.
 pub const EXCHANGE_GUID_OP: &str = "preflight:exchange-guid:";
@@ -491,8 +556,15 @@ fn opt(s: &Option<String>) -> String {
 }
 
 impl<'a> Builder<'a> {
-    fn new(project: &'a Project, tenant: &'a Tenant, state: Option<&'a StateIndex<'a>>) -> Self {
+    fn new(
+        project: &'a Project,
+        tenant: &'a Tenant,
+        state: Option<&'a StateIndex<'a>>,
+        store: Option<Arc<Store>>,
+    ) -> Self {
         Builder {
+            store,
+            error: None,
             project,
             tenant,
             state,
@@ -507,8 +579,31 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn push(&mut self, kind: StepKind, mut ops: Vec<Op>) {
-        if ops.is_empty() {
+    /// Where a step's operations go as they are made: see [`Builder::push_sink`].
+    fn sink(&self, kind: StepKind) -> Sink {
+        Sink::new(kind, self.store.clone(), MAILBOX_STEPS.contains(&kind))
+    }
+
+    fn push_sink(&mut self, kind: StepKind, sink: Sink) {
+        match sink.finish() {
+            Ok((ops, spilled)) => self.push_step(kind, ops, spilled),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    fn push(&mut self, kind: StepKind, ops: Vec<Op>) {
+        match Sink::of(kind, self.store.clone(), MAILBOX_STEPS.contains(&kind), ops) {
+            Ok((ops, spilled)) => self.push_step(kind, ops, spilled),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    fn push_step(&mut self, kind: StepKind, mut ops: Vec<Op>, spilled: Option<Spilled>) {
+        if ops.is_empty() && spilled.is_none() {
             return;
         }
         // A list grown by doubling holds up to twice its length until the bundle is written.
@@ -523,6 +618,7 @@ impl<'a> Builder<'a> {
             phase: kind.phase(),
             columns: kind.columns(),
             ops,
+            spilled: spilled.map(Box::new),
         });
     }
 
@@ -726,9 +822,14 @@ impl<'a> Builder<'a> {
 
     fn users(&mut self) {
         let synced = self.project.identity == IdentityMode::Synced;
-        let mut users_ops = Vec::new();
-        let mut lic_ops = Vec::new();
-        let mut mbx_ops = Vec::new();
+        let kind = if synced {
+            StepKind::UsersVerify
+        } else {
+            StepKind::Users
+        };
+        let mut users_ops = self.sink(kind);
+        let mut lic_ops = self.sink(StepKind::Licences);
+        let mut mbx_ops = self.sink(StepKind::MailboxesVerify);
         let mut seen = HashSet::default();
         for u in &self.tenant.users {
             let upn = u.upn.trim();
@@ -814,14 +915,9 @@ impl<'a> Builder<'a> {
                 ));
             }
         }
-        let kind = if synced {
-            StepKind::UsersVerify
-        } else {
-            StepKind::Users
-        };
-        self.push(kind, users_ops);
-        self.push(StepKind::Licences, lic_ops);
-        self.push(StepKind::MailboxesVerify, mbx_ops);
+        self.push_sink(kind, users_ops);
+        self.push_sink(StepKind::Licences, lic_ops);
+        self.push_sink(StepKind::MailboxesVerify, mbx_ops);
     }
 
     /// Shared, room and equipment mailboxes have no user row, so the users step never makes
@@ -1010,7 +1106,7 @@ impl<'a> Builder<'a> {
             } else {
                 HashSet::default()
             };
-        let mut ops = Vec::new();
+        let mut ops = self.sink(StepKind::Aliases);
         let mut seen = HashSet::default();
         for u in &self.tenant.users {
             let identity = u.upn.trim();
@@ -1102,7 +1198,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.push(StepKind::Aliases, ops);
+        self.push_sink(StepKind::Aliases, ops);
     }
 
     fn groups_contacts_members(&mut self) {
@@ -1212,7 +1308,7 @@ impl<'a> Builder<'a> {
                 },
             );
         }
-        let mut member_ops = Vec::new();
+        let mut member_ops = self.sink(StepKind::Members);
         let mut seen = HashSet::default();
         for m in &self.tenant.memberships {
             // For notes only: most memberships have none.
@@ -1308,7 +1404,7 @@ impl<'a> Builder<'a> {
         self.push(StepKind::Groups, group_ops);
         self.push(StepKind::GroupAliases, alias_ops);
         self.push(StepKind::Contacts, contact_ops);
-        self.push(StepKind::Members, member_ops);
+        self.push_sink(StepKind::Members, member_ops);
     }
 
     /// The address a recipient of the directory is known by in the tenant (the members
@@ -1374,20 +1470,18 @@ impl<'a> Builder<'a> {
         // identity, one operation each: a listing would silently miss those still being
         // provisioned. Two listing operations remain: the mailbox plans (which set the values
         // for mailboxes created later) and the mailboxes beyond the plan, said to be such.
-        let mut ops = Vec::new();
+        let mut ops = self.sink(StepKind::Limits);
         let mut seen = HashSet::default();
-        let planned = [
-            StepKind::MailboxesVerify,
-            StepKind::SharedMailboxes,
-            StepKind::SharedMailboxesVerify,
-            StepKind::SharedMailboxesConvert,
-        ];
-        for s in self.steps.iter().filter(|s| planned.contains(&s.kind)) {
-            for o in &s.ops {
-                let identity = o.target().trim();
+        for s in self
+            .steps
+            .iter()
+            .filter(|s| MAILBOX_STEPS.contains(&s.kind))
+        {
+            let read = s.each_target(&mut |target| {
+                let identity = target.trim();
                 let key = lower(identity);
                 if identity.is_empty() || seen.contains(&key) {
-                    continue;
+                    return Ok(());
                 }
                 let id = format!("limits:set:mailbox:{key}");
                 seen.insert(key);
@@ -1405,6 +1499,11 @@ impl<'a> Builder<'a> {
                         receive.clone(),
                     ],
                 ));
+                Ok(())
+            });
+            if let Err(e) = read {
+                self.error.get_or_insert(e);
+                return;
             }
         }
         for scope in ["other-mailboxes", "mailbox-plans"] {
@@ -1421,7 +1520,7 @@ impl<'a> Builder<'a> {
                 ],
             ));
         }
-        self.push(StepKind::Limits, ops);
+        self.push_sink(StepKind::Limits, ops);
     }
 
     fn permissions(&mut self) {
@@ -1620,11 +1719,8 @@ impl<'a> Builder<'a> {
     }
 
     fn revert(&mut self) {
-        if let Some(s) = self.step_ops(StepKind::SourceThrottling) {
-            let acct = s
-                .iter()
-                .find(|o| o.action == "assign")
-                .map(|o| o.target().to_string());
+        {
+            let acct = self.first_target(StepKind::SourceThrottling, "assign");
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-throttling-revert:assign:{}", lower(&acct)),
@@ -1639,10 +1735,7 @@ impl<'a> Builder<'a> {
         // The impersonation grant goes once the last pass is done: the RBAC assignment the
         // impersonation step made (2010 and later), or 2007's two AD extended rights.
         {
-            let acct = self
-                .step_ops(StepKind::SourceImpersonation)
-                .and_then(|ops| ops.iter().find(|o| o.action == "grant"))
-                .map(|o| o.target().to_string());
+            let acct = self.first_target(StepKind::SourceImpersonation, "grant");
             if let Some(acct) = acct {
                 let ops = vec![op(
                     format!("source-impersonation-revert:remove:{}", lower(&acct)),
@@ -1656,8 +1749,20 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn step_ops(&self, kind: StepKind) -> Option<&Vec<Op>> {
-        self.steps.iter().find(|s| s.kind == kind).map(|s| &s.ops)
+    /// The target of the first operation of step `kind` with `action`.
+    fn first_target(&mut self, kind: StepKind, action: &str) -> Option<String> {
+        let step = self.steps.iter().find(|s| s.kind == kind)?;
+        let mut found = None;
+        let read = step.each_op(&mut |o| {
+            if found.is_none() && o.action == action {
+                found = Some(o.target().to_string());
+            }
+            Ok(())
+        });
+        if let Err(e) = read {
+            self.error.get_or_insert(e);
+        }
+        found
     }
 }
 

@@ -6,7 +6,10 @@ use crate::model::Tenant;
 use crate::project::Project;
 use crate::rules::{self, LintReport, LintRequest};
 
-use super::{build, Plan, State};
+use std::path::Path;
+
+use super::spill::Store;
+use super::{build_with, Plan, State};
 
 pub enum Prepared {
     /// Lint found errors (the report says which); nothing was planned.
@@ -18,7 +21,9 @@ pub enum Prepared {
     },
 }
 
-pub fn prepare(project: &Project, state: Option<&State>) -> Result<Prepared> {
+/// With `out`, the plan streams its large steps' data files into it as it makes them
+/// ([`super::spill`]): only after lint passed, so a refused plan writes nothing.
+pub fn prepare(project: &Project, state: Option<&State>, out: Option<&Path>) -> Result<Prepared> {
     // Without them the bundle has no domains step, every address check is skipped and mail
     // to the tenant's domains has nowhere to land: refuse rather than write it silently.
     let missing = rules::settings::missing_tenant_settings(project);
@@ -37,7 +42,8 @@ pub fn prepare(project: &Project, state: Option<&State>) -> Result<Prepared> {
         return Ok(Prepared::Refused(lint));
     }
     let tenant = crate::model::load::load_tenant(project)?;
-    let plan = build(project, &tenant, state)?;
+    let store = out.map(Store::new_in);
+    let plan = build_with(project, &tenant, state, store)?;
     Ok(Prepared::Ready {
         lint,
         tenant: Box::new(tenant),

@@ -583,7 +583,7 @@ fn state_snapshot_yields_create_update_unchanged() {
         Some(Change::Unchanged)
     );
     assert!(p.from_state);
-    let md = markdown::render(&p);
+    let md = markdown::render(&p).unwrap();
     assert!(md.contains("- unchanged users:ensure:alice@contoso.com"));
     assert!(md.contains("diffed against the state snapshot"));
 }
@@ -604,7 +604,7 @@ fn plan_json_is_versioned_and_has_no_password() {
         assert!(!text.contains("Sup3r-secret!"));
     }
     assert!(!json.contains("Sup3r-secret!"));
-    assert!(!markdown::render(&p).contains("Sup3r-secret!"));
+    assert!(!markdown::render(&p).unwrap().contains("Sup3r-secret!"));
 }
 
 /// Every operation the plan built, as plan.json's one reader gives it back.
@@ -753,7 +753,7 @@ fn markdown_escapes_values() {
 #[test]
 fn plan_md_shows_the_values_the_id_does_not() {
     let p = build(&project(), &tenant(), None).unwrap();
-    let md = markdown::render(&p);
+    let md = markdown::render(&p).unwrap();
     let line = md
         .lines()
         .find(|l| l.starts_with("- create users:ensure:alice@contoso.com"))
@@ -1028,4 +1028,175 @@ fn op_gives_back_what_it_was_made_of() {
         assert_eq!(o.target(), target);
         assert_eq!(o, Op::new(id, "ensure", target, Change::Update, &more));
     }
+}
+
+/// Every file under `dir` (relative path, bytes), hidden ones included.
+fn tree(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// 150 users (more than PLAN.md lists in full), the shared mailboxes, and a state where some
+/// users are in place and some differ: updates and `unchanged` operations among the rows.
+fn streaming_cases() -> (Tenant, State) {
+    let mut t = with_resources();
+    t.users
+        .extend((0..150).map(|i| user(&format!("u{i}@contoso.com"), i + 10)));
+    let users: Vec<String> = (0..150)
+        .filter(|i| i % 7 == 0 || i % 11 == 0)
+        .map(|i| {
+            let display = if i % 7 == 0 { format!("u{i}") } else { "old".into() };
+            format!(
+                r#"{{"upn":"u{i}@contoso.com","display_name":"{display}","usage_location":"US","licences":["spe_e3"]}}"#
+            )
+        })
+        .collect();
+    let state = State::from_json(&format!(
+        r#"{{"version":1,"domains":[{{"id":"contoso.com","is_verified":true}}],"users":[{}]}}"#,
+        users.join(",")
+    ))
+    .unwrap();
+    (t, state)
+}
+
+#[test]
+fn a_streaming_plan_writes_what_the_plan_in_memory_writes() {
+    let (t, s) = streaming_cases();
+    for state in [None, Some(&s)] {
+        let whole = build(&project(), &t, state).unwrap();
+        let want_dir = tempfile::tempdir().unwrap();
+        contract::write(&whole, want_dir.path()).unwrap();
+        let want_md = markdown::render(&whole).unwrap();
+        for spill_at in [1, 3, 140] {
+            let out = tempfile::tempdir().unwrap();
+            let store = spill::Store::with_threshold(out.path(), spill_at);
+            let streamed = build_with(&project(), &t, state, Some(store)).unwrap();
+            let spilled = streamed.steps.iter().filter(|s| s.spilled.is_some());
+            assert!(spilled.count() > 0, "spill_at {spill_at}");
+            // Before it is written, the one accessor reads each step back from its file.
+            for (a, b) in whole.steps.iter().zip(&streamed.steps) {
+                assert_eq!(a.id, b.id);
+                let mut got = Vec::new();
+                b.each_op(&mut |o| {
+                    got.push(o.clone());
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(got, a.ops, "{} at {spill_at}", a.id);
+                assert_eq!(b.op_count(), a.ops.len());
+                for c in [
+                    Change::Create,
+                    Change::Update,
+                    Change::Unchanged,
+                    Change::Check,
+                ] {
+                    assert_eq!(b.count(c), a.count(c), "{} {c:?}", a.id);
+                }
+            }
+            assert_eq!(markdown::render(&streamed).unwrap(), want_md, "{spill_at}");
+            contract::write(&streamed, out.path()).unwrap();
+            // Byte for byte, and the hidden folder is gone.
+            assert_eq!(
+                tree(out.path()),
+                tree(want_dir.path()),
+                "spill_at {spill_at}"
+            );
+            // Read back from data/ after it moved there.
+            assert_eq!(markdown::render(&streamed).unwrap(), want_md, "{spill_at}");
+            // A second write elsewhere copies the files.
+            let again = tempfile::tempdir().unwrap();
+            contract::write(&streamed, again.path()).unwrap();
+            assert_eq!(tree(again.path()), tree(want_dir.path()));
+        }
+    }
+}
+
+#[test]
+fn a_streaming_plan_keeps_an_id_with_a_control_character_to_refuse_it() {
+    let mut t = with_resources();
+    t.users
+        .extend((0..20).map(|i| user(&format!("u{i}@contoso.com"), i + 10)));
+    t.users[12].upn = "c\u{7}d@contoso.com".into();
+    let out = tempfile::tempdir().unwrap();
+    let store = spill::Store::with_threshold(out.path(), 2);
+    let p = build_with(&project(), &t, None, Some(store)).unwrap();
+    let users = p.step(StepKind::Users).unwrap();
+    assert!(users.ops.is_empty());
+    let bad = users.spilled.as_ref().unwrap().bad_id.as_deref();
+    assert_eq!(bad, Some("users:ensure:c\u{7}d@contoso.com"));
+    let b = out.path().join("b");
+    let e = crate::bundle::write(&project(), &p, &b, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("c\\u{7}d@contoso.com"), "{e}");
+    assert!(!b.exists());
+}
+
+#[test]
+fn a_spilled_file_changed_before_it_is_read_back_is_refused() {
+    let (t, _) = streaming_cases();
+    let out = tempfile::tempdir().unwrap();
+    let store = spill::Store::with_threshold(out.path(), 3);
+    let p = build_with(&project(), &t, None, Some(store)).unwrap();
+    let users = p.step(StepKind::Users).unwrap();
+    let path = users.spilled.as_ref().unwrap().path();
+    let text = std::fs::read_to_string(&path).unwrap();
+    // One row fewer than the plan made.
+    let cut = text.trim_end().rfind("\r\n").unwrap();
+    std::fs::write(&path, &text[..cut + 2]).unwrap();
+    let e = users.each_op(&mut |_| Ok(())).unwrap_err().to_string();
+    assert!(e.contains("rows, the plan made"), "{e}");
+}
+
+#[test]
+fn a_streaming_plan_never_written_leaves_nothing_behind() {
+    let (t, _) = streaming_cases();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // Nothing spills: nothing is made.
+    let p = build_with(
+        &project(),
+        &tenant(),
+        None,
+        Some(spill::Store::new_in(&out)),
+    )
+    .unwrap();
+    assert!(p.steps.iter().all(|s| s.spilled.is_none()));
+    assert!(!out.exists());
+    let p = build_with(
+        &project(),
+        &t,
+        None,
+        Some(spill::Store::with_threshold(&out, 3)),
+    )
+    .unwrap();
+    assert!(out.exists(), "the hidden folder is in the output folder");
+    drop(p);
+    assert!(
+        !out.exists(),
+        "refused or failed: the folder it made is gone"
+    );
+    // A folder that was there stays, empty again.
+    std::fs::create_dir(&out).unwrap();
+    let p = build_with(
+        &project(),
+        &t,
+        None,
+        Some(spill::Store::with_threshold(&out, 3)),
+    )
+    .unwrap();
+    drop(p);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }

@@ -1029,7 +1029,9 @@ fn read_batches(
                     while batch.len < BATCH {
                         if batch.records.len() == batch.len {
                             batch.records.push(Slot {
-                                record: csv::StringRecord::new(),
+                                // Sized for a typical row: grown from nothing, each of the
+                                // thousands of slots reallocated several times.
+                                record: csv::StringRecord::with_capacity(256, header.len()),
                                 line: 0,
                                 plain: false,
                                 keys: None,

@@ -291,7 +291,7 @@ pub fn repeats_header(row: &Row<'_>) -> bool {
         && row.cells().all(|c| {
             h.names
                 .get(c.index)
-                .is_some_and(|n| c.value.trim().eq_ignore_ascii_case(n))
+                .is_some_and(|n| crate::input::trim(c.value).eq_ignore_ascii_case(n))
         })
 }
 
@@ -299,7 +299,10 @@ pub fn repeats_header(row: &Row<'_>) -> bool {
 pub fn is_type_line(row: &Row<'_>) -> bool {
     row.cell(0)
         .is_some_and(|v| v.trim_start().starts_with("#TYPE "))
-        && (1..row.width()).all(|i| row.cell(i).map_or(true, |v| v.trim().is_empty()))
+        && (1..row.width()).all(|i| {
+            row.cell(i)
+                .map_or(true, |v| crate::input::trim(v).is_empty())
+        })
 }
 
 /// Row-shape checks every file gets. Returns false for a blank row (nothing more to check).

@@ -253,8 +253,8 @@ impl MemberKeys {
         Some(MemberKeys {
             group_base: base(group),
             member_base: base(member),
-            group_at: group.contains('@'),
-            member_at: member.contains('@'),
+            group_at: has_at(group),
+            member_at: has_at(member),
         })
     }
 
@@ -268,14 +268,20 @@ impl MemberKeys {
     /// Resolves the row these keys are of. Reads only what is complete before members files
     /// are read.
     pub fn resolve(self, r: &Recipients<'_>, row: &Row<'_>) -> MemberPre {
-        let member = row.value(Column::Member).unwrap_or_default();
         MemberPre {
             group_base: self.group_base,
             member_base: self.member_base,
             group: lookup_group(r, self.group_base, self.group_at),
-            member: resolve_member(r, member, self.member_base),
+            member: resolve_member(r, self.member_base, self.member_at, || {
+                row.value(Column::Member).unwrap_or_default()
+            }),
         }
     }
+}
+
+/// Whether a name holds an `@` (an address or UPN): a byte loop, as names are short.
+fn has_at(s: &str) -> bool {
+    s.bytes().any(|b| b == b'@')
 }
 
 /// The group a name means among the groups.
@@ -335,21 +341,30 @@ enum Resolved {
 }
 
 /// What a member name means among every recipient; `None` when no users or groups file is
-/// linted (nothing to resolve against).
-fn resolve_member(r: &Recipients<'_>, text: &str, b: u64) -> Option<Resolved> {
+/// linted (nothing to resolve against). `b` is the name's [`base`], `at` whether it holds an
+/// `@`; `text` gives the name itself, read only when no recipient answers to it.
+fn resolve_member<'t>(
+    r: &Recipients<'_>,
+    b: u64,
+    at: bool,
+    text: impl FnOnce() -> &'t str,
+) -> Option<Resolved> {
     if !r.any {
         return None;
     }
-    Some(match r.dir.resolve_base(b, text.contains('@'), |_| true) {
+    Some(match r.dir.resolve_base(b, at, |_| true) {
         Lookup::Found(p) => match r.group_of(p) {
             Some(g) => Resolved::Group(g),
             None => Resolved::Recipient(p),
         },
         Lookup::Ambiguous(a, b) => Resolved::Ambiguous(a, b),
-        Lookup::Missing => match domain_of(text) {
-            Some(d) if smtp_problem(text).is_none() && !r.is_internal(d) => Resolved::External,
-            _ => Resolved::Unknown,
-        },
+        Lookup::Missing => {
+            let text = text();
+            match domain_of(text) {
+                Some(d) if smtp_problem(text).is_none() && !r.is_internal(d) => Resolved::External,
+                _ => Resolved::Unknown,
+            }
+        }
     })
 }
 
@@ -365,7 +380,9 @@ pub struct Resolving {
 fn resolve(st: &State<'_>, job: DeferredMember) -> Resolving {
     let resolved = match job.pre {
         Some(p) => p.member,
-        None => resolve_member(&st.recipients(), &job.member, job.base),
+        None => resolve_member(&st.recipients(), job.base, has_at(&job.member), || {
+            &job.member
+        }),
     };
     // A member named by UPN, alias or address is one member: key it by what it resolved to.
     let member_key = match resolved {

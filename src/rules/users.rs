@@ -156,6 +156,14 @@ pub const FIELD_LENGTH: Rule = Rule {
 
 /// UPN syntax problems (m365-facts 4.1), first found.
 pub fn upn_syntax(upn: &str) -> Option<String> {
+    if plain_upn(upn) {
+        return None;
+    }
+    upn_checks(upn)
+}
+
+/// The UPN checks one by one, in the order their messages are chosen.
+fn upn_checks(upn: &str) -> Option<String> {
     let Some((local, domain)) = upn.split_once('@') else {
         return Some("the UPN has no '@'".into());
     };
@@ -189,6 +197,51 @@ pub fn upn_syntax(upn: &str) -> Option<String> {
     domain_problem(domain).map(|p| format!("the UPN {p}"))
 }
 
+/// The characters [`upn_syntax`] allows in a UPN, by byte (every other byte, and so every
+/// byte of a non-ASCII character, is not allowed).
+const UPN_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'\'' | b'.' | b'-' | b'_' | b'!' | b'#' | b'^' | b'~' | b'@'
+            );
+        b += 1;
+    }
+    t
+};
+
+/// Whether [`upn_syntax`] finds nothing in `upn`, told in one pass over its bytes for the
+/// usual UPN: allowed characters only, one `@` with something before it, no `.` at either end
+/// of the local part nor two in a row, a valid domain. Any other UPN is asked of the checks
+/// themselves, which name the first problem.
+fn plain_upn(upn: &str) -> bool {
+    let b = upn.as_bytes();
+    let mut at = None;
+    let mut prev = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        if !UPN_BYTES[usize::from(c)] || (c == b'.' && prev == b'.') {
+            return false;
+        }
+        if c == b'@' {
+            if at.is_some() {
+                return false;
+            }
+            at = Some(i);
+        }
+        prev = c;
+    }
+    let Some(at) = at else { return false };
+    let (local, domain) = (&upn[..at], &upn[at + 1..]);
+    !local.is_empty()
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && domain_problem(domain).is_none()
+}
+
 /// Whether `s` has two '.' in a row (a byte scan: `str::contains` sets up a substring
 /// search for every UPN and alias).
 fn two_dots(s: &str) -> bool {
@@ -197,10 +250,11 @@ fn two_dots(s: &str) -> bool {
 
 /// UPN length problems (m365-facts 4.1).
 pub fn upn_length(upn: &str) -> Option<String> {
-    let (local, domain) = upn.split_once('@').unwrap_or((upn, ""));
+    // No limit is under 48 characters, nor under 48 bytes.
     if upn.len() <= 48 {
         return None;
     }
+    let (local, domain) = upn.split_once('@').unwrap_or((upn, ""));
     let (l, d, t) = (
         local.chars().count(),
         domain.chars().count(),
@@ -260,11 +314,7 @@ pub fn password_problem(pw: &str) -> Option<String> {
     }
     // ASCII from here: one byte a character.
     let n = pw.len();
-    const SYMBOLS: &[u8] = b"@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
-    if let Some(c) = pw
-        .bytes()
-        .find(|b| !b.is_ascii_alphanumeric() && !SYMBOLS.contains(b))
-    {
+    if let Some(c) = pw.bytes().find(|&b| !PASSWORD_BYTES[usize::from(b)]) {
         // Naming the character would disclose part of the password.
         let class = if c.is_ascii_control() {
             "a control character"
@@ -290,6 +340,24 @@ pub fn password_problem(pw: &str) -> Option<String> {
     (classes < 3)
         .then(|| format!("the password uses {classes} of the 4 character classes; 3 are required"))
 }
+
+/// The bytes a password may hold: letters, digits and the symbols Entra ID allows, as a
+/// table (a password is checked byte by byte for every row).
+const PASSWORD_BYTES: [bool; 256] = {
+    const SYMBOLS: &[u8] = b"@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ";
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < SYMBOLS.len() {
+        t[SYMBOLS[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// Admin-center template maximum lengths (m365-facts 5.4).
 const LIMITS: [(Column, usize); 11] = [
@@ -508,6 +576,49 @@ pub fn finish_file(st: &mut State<'_>, header_line: u64, password_column: Option
 mod tests {
     use super::*;
     use crate::rules::testing::{codes, lint_one, lint_with};
+
+    /// The one-pass shortcuts answer only where the checks find nothing, and take the usual
+    /// UPN and password.
+    #[test]
+    fn the_upn_and_password_shortcuts_agree_with_the_checks() {
+        let upns = [
+            "ann@contoso.com",
+            "Ann.Lee-2_x!#^~'@Sub.Contoso-1.co.uk",
+            "ann@contoso.123",
+            "@contoso.com",
+            "ann",
+            "a@b@contoso.com",
+            ".ann@contoso.com",
+            "ann.@contoso.com",
+            "a..nn@contoso.com",
+            "ann@",
+            "ann@contoso",
+            "ann@contoso..com",
+            "ann@-contoso.com",
+            "ann@contoso-.com",
+            "ann@.contoso.com",
+            "ann@contoso.com.",
+            "ann@con_toso.com",
+            "an n@contoso.com",
+            "anné@contoso.com",
+            "ann@contoso.com\u{200b}",
+        ];
+        let mut plain = 0;
+        for u in upns {
+            let fast = plain_upn(u);
+            assert!(!fast || upn_checks(u).is_none(), "{u}");
+            assert_eq!(upn_syntax(u), upn_checks(u), "{u}");
+            plain += usize::from(fast);
+        }
+        assert_eq!(plain, 2, "the valid UPNs take the shortcut");
+        let long = format!("ann@{}.com", "a".repeat(64));
+        assert!(!plain_upn(&long) && upn_checks(&long).is_some());
+        for b in 0..=255u8 {
+            let old =
+                b.is_ascii_alphanumeric() || b"@#$%^&*-_!+=[]{}|\\:',.?/`~\"();<> ".contains(&b);
+            assert_eq!(PASSWORD_BYTES[usize::from(b)], old, "byte {b}");
+        }
+    }
 
     #[test]
     fn u001_blank_upn_is_an_error() {

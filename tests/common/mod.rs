@@ -252,6 +252,7 @@ pub fn add_permissions(p: &mut Plan, grants: &[PermissionGrant]) {
                 )
             })
             .collect(),
+        spilled: None,
     };
     let at = p
         .steps

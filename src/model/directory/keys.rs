@@ -39,8 +39,11 @@ pub fn base(text: &str) -> u64 {
     if text.is_ascii() {
         for chunk in text.as_bytes().chunks(32) {
             let mut buf = [0u8; 32];
-            for (d, s) in buf.iter_mut().zip(chunk) {
-                *d = s.to_ascii_lowercase();
+            buf[..chunk.len()].copy_from_slice(chunk);
+            // All 32 bytes at once (the padding folds to itself): a fixed-length loop is
+            // vectorised, one over the chunk's length is not.
+            for b in &mut buf {
+                *b = b.to_ascii_lowercase();
             }
             h.write(&buf[..chunk.len()]);
         }
