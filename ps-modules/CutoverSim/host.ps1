@@ -13,6 +13,8 @@ param(
     [Parameter(Mandatory = $true)][string]$Socket
 )
 $ErrorActionPreference = 'Stop'
+# How long a step asked to stop may take before the host gives up on it (and on itself).
+$StopGraceSeconds = 10
 
 Add-Type -TypeDefinition @'
 using System;
@@ -45,7 +47,7 @@ namespace CutoverHost {
         private void Send() {
             ConsoleLine l = new ConsoleLine();
             l.Tag = tag;
-            l.Text = line.ToString();
+            l.Text = line.ToString() + "\n";
             line.Clear();
             try { sink.Add(new PSObject(l)); } catch (Exception) { }
         }
@@ -143,29 +145,49 @@ function New-StepCommand([string]$Path, [string[]]$Arguments) {
     $cmd
 }
 
-# What the console would print for one record: errors to stderr, the rest to stdout.
-function Write-StepRecord($Item, $Out, $Err) {
-    # `-is` sees through the PSObject wrapper.
-    $o = $Item
-    if ($o -is [System.Management.Automation.ErrorRecord]) {
-        $Err.Write((($o | Out-String).TrimEnd() + "`n"))
-    }
-    elseif ($o -is [System.Management.Automation.WarningRecord]) { $Out.Write('WARNING: ' + $o.Message + "`n") }
-    elseif ($o -is [System.Management.Automation.VerboseRecord]) { $Out.Write('VERBOSE: ' + $o.Message + "`n") }
-    elseif ($o -is [System.Management.Automation.DebugRecord]) { $Out.Write('DEBUG: ' + $o.Message + "`n") }
+# What the console would print for each record, as `pwsh -File` prints it: this runs as the last
+# element of the step's pipeline IN THE STEP'S RUNSPACE, as pwsh's Out-Default does, so error views
+# resolve the step's commands (ConciseView names the module function only if Get-Command finds it)
+# and wrap at the same console width. Each record becomes one string: its stream's tag ('1'
+# stdout, '2' stderr) then its text.
+$Formatter = @'
+process {
+    $o = $_
+    if ($o -is [System.Management.Automation.ErrorRecord]) { '2' + ($o | Out-String).TrimEnd() + "`n" }
+    elseif ($o -is [System.Management.Automation.WarningRecord]) { '1WARNING: ' + $o.Message + "`n" }
+    elseif ($o -is [System.Management.Automation.VerboseRecord]) { '1VERBOSE: ' + $o.Message + "`n" }
+    elseif ($o -is [System.Management.Automation.DebugRecord]) { '1DEBUG: ' + $o.Message + "`n" }
     elseif ($o -is [System.Management.Automation.InformationRecord]) {
-        # Write-Host (tagged PSHOST) is shown; Write-Information only when its preference says so,
-        # and then it is merged here only if it was to be shown.
         $m = $o.MessageData
         if ($m -is [System.Management.Automation.HostInformationMessage]) {
-            $Out.Write([string]$m.Message + $(if ($m.NoNewLine) { '' } else { "`n" }))
+            '1' + [string]$m.Message + $(if ($m.NoNewLine) { '' } else { "`n" })
         }
-        else { $Out.Write([string]$m + "`n") }
+        else { '1' + [string]$m + "`n" }
     }
     elseif ($o -is [System.Management.Automation.ProgressRecord]) { }
-    elseif ($o -is [CutoverHost.ConsoleLine]) { $(if ($o.Tag -eq '2') { $Err } else { $Out }).Write($o.Text + "`n") }
-    elseif ($o -is [string]) { $Out.Write($o + "`n") }
-    elseif ($null -ne $o) { $Out.Write((($Item | Out-String).TrimEnd("`r", "`n") + "`n")) }
+    elseif ($o -is [string]) { '1' + $o + "`n" }
+    elseif ($null -ne $o) { '1' + ($o | Out-String) }
+}
+'@
+
+# One formatted record (or a line the step wrote to the console directly) to the client.
+function Write-StepRecord($Item, $Out, $Err) {
+    $o = $Item
+    if ($o -is [CutoverHost.ConsoleLine]) { $(if ($o.Tag -eq '2') { $Err } else { $Out }).Write($o.Text) }
+    elseif ($o -is [string] -and $o.Length -gt 0) {
+        $(if ($o[0] -eq '2') { $Err } else { $Out }).Write($o.Substring(1))
+    }
+}
+
+# An uncaught error as pwsh -File prints it, formatted in the step's runspace.
+function Format-StepError($Runspace, $Record) {
+    $f = [powershell]::Create()
+    try {
+        $f.Runspace = $Runspace
+        $null = $f.AddCommand('Out-String').AddParameter('InputObject', $Record)
+        ((@($f.Invoke()) -join '').TrimEnd() + "`n")
+    }
+    finally { $f.Dispose() }
 }
 
 function Invoke-HostedStep([System.Net.Sockets.Socket]$Conn) {
@@ -189,12 +211,15 @@ function Invoke-HostedStep([System.Net.Sockets.Socket]$Conn) {
         Set-StepEnvironment $req.env
         [Environment]::CurrentDirectory = [string]$req.cwd
         $iss = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
-        $rs = [runspacefactory]::CreateRunspace($iss)
+        # This process's console host: the same console width for error views and tables, as
+        # the step's own pwsh would have (output and errors still come back as records).
+        $rs = [runspacefactory]::CreateRunspace($Host, $iss)
         $rs.Open()
         $rs.SessionStateProxy.Path.SetLocation([Management.Automation.WildcardPattern]::Escape([string]$req.cwd)) | Out-Null
         $ps = [powershell]::Create()
         $ps.Runspace = $rs
-        $ps.Commands.AddCommand((New-StepCommand (Resolve-Path -LiteralPath $script).ProviderPath $rest)) | Out-Null
+        $ps.Commands.AddCommand((New-StepCommand ([IO.Path]::GetFullPath($script, [string]$req.cwd)) $rest)) | Out-Null
+        $null = $ps.AddScript($Formatter, $true)
         $stdin = [System.Management.Automation.PSDataCollection[psobject]]::new()
         $stdin.Complete()
         $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
@@ -204,13 +229,19 @@ function Invoke-HostedStep([System.Net.Sockets.Socket]$Conn) {
         [Console]::SetOut($relayOut)
         [Console]::SetError($relayErr)
         $handle = $ps.BeginInvoke($stdin, $output)
-        $stopping = $false
+        $stopping = $null
         while (-not $handle.IsCompleted) {
             foreach ($item in $output.ReadAll()) { Write-StepRecord $item $out $err }
-            if (-not $stopping -and $Conn.Poll(0, [System.Net.Sockets.SelectMode]::SelectRead)) {
+            if ($null -eq $stopping -and $Conn.Poll(0, [System.Net.Sockets.SelectMode]::SelectRead)) {
                 # The client asked to stop (Ctrl-C) or is gone (killed, timed out).
-                $stopping = $true
+                $stopping = [Diagnostics.Stopwatch]::StartNew()
                 $null = $ps.BeginStop($null, $null)
+            }
+            elseif ($null -ne $stopping -and $stopping.Elapsed.TotalSeconds -gt $StopGraceSeconds) {
+                # A step that does not stop (a blocking .NET call) would hold every later step:
+                # this process ends instead, and cutover starts a new host for the next step.
+                $oldErr.WriteLine('cutover host: the step did not stop within ' + $StopGraceSeconds + ' s: the host exits')
+                [Environment]::Exit(3)
             }
             $null = $handle.AsyncWaitHandle.WaitOne(20)
         }
@@ -227,7 +258,7 @@ function Invoke-HostedStep([System.Net.Sockets.Socket]$Conn) {
             $reason = $state.Reason
             if ($null -ne $reason -and $state.State -eq 'Failed') {
                 $rec = if ($reason -is [System.Management.Automation.IContainsErrorRecord]) { $reason.ErrorRecord } else { [System.Management.Automation.ErrorRecord]::new($reason, 'HostedStepFailed', 'NotSpecified', $null) }
-                Write-StepRecord $rec $out $err
+                $err.Write((Format-StepError $rs $rec))
             }
             $code = 1
         }

@@ -32,6 +32,11 @@ pub fn run(args: RehearseArgs) -> Result<Exit> {
         (false, false) => Mode::Fresh,
     };
     println!("REHEARSAL: every step runs in real pwsh against a simulated tenant; nothing touches a real service.");
+    if opts.hosted {
+        println!(
+            "hosted: every step in a fresh runspace of one long-lived pwsh, not a pwsh of its own"
+        );
+    }
     let out = rehearse::rehearse(&opts)?;
     for s in &out.run.steps {
         println!("{}", step_line(&s.id, &s.status));

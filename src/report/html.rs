@@ -263,6 +263,12 @@ pub fn render(s: &Summary) -> String {
             (false, false) => "",
         }
     );
+    if r.hosted {
+        let _ = writeln!(
+            o,
+            "<p>Hosted: every step ran in a fresh runspace of one long-lived pwsh (<code>--hosted</code>), not in a pwsh process of its own.</p>"
+        );
+    }
 
     let _ = writeln!(o, r#"<section id="facts"><h2>Run</h2><dl class="facts">"#);
     let count = |k: &str| r.by_status.get(k).copied().unwrap_or(0);

@@ -16,6 +16,9 @@ pub fn render(s: &Summary) -> String {
     if r.rehearsal {
         let _ = writeln!(o, "# cutover rehearsal {} (simulated tenant)\n", r.id);
         let _ = writeln!(o, "**REHEARSAL:** every step ran in real PowerShell against cutover's simulated tenant; nothing touched a real service.\n");
+        if r.hosted {
+            let _ = writeln!(o, "Hosted: every step ran in a fresh runspace of one long-lived pwsh (`--hosted`), not in a pwsh process of its own.\n");
+        }
     } else {
         let _ = writeln!(o, "# cutover run {}\n", r.id);
     }

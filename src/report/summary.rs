@@ -40,6 +40,9 @@ pub struct RunFacts {
     /// A rehearsal against the simulated tenant (`cutover rehearse`), not a run against a tenant.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub rehearsal: bool,
+    /// A rehearsal whose steps ran in fresh runspaces of one long-lived pwsh (`--hosted`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hosted: bool,
     pub pwsh_version: Option<String>,
     pub pwsh_path: Option<String>,
     pub tenant: Option<String>,
@@ -384,6 +387,7 @@ pub fn summarize(loaded: &Loaded) -> Summary {
                 .unwrap_or_default(),
             what_if,
             rehearsal: m.rehearsal.is_some(),
+            hosted: m.rehearsal.as_ref().is_some_and(|r| r.hosted),
             pwsh_version: m.pwsh.as_ref().map(|p| p.version.clone()),
             pwsh_path: m.pwsh.as_ref().map(|p| p.path.display().to_string()),
             tenant: loaded.tenant.clone(),
