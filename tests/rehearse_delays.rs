@@ -30,7 +30,7 @@ fn clean_with(delays: Delays) {
     }
 }
 
-// No delay: every rehearsal of tests/rehearse_samples.rs.
+// No delay: every rehearsal of tests/rehearse_matrix.rs.
 
 #[test]
 #[cfg_attr(

@@ -1,41 +1,13 @@
-//! The samples bundle of every source version, in both identity modes, rehearsed in the real
-//! pwsh against the simulated tenant: the first rehearsal (steps started with `pwsh -File`, as
-//! `cutover run` does) makes the tenant equal the plan; the second (every step started from a
-//! session, `& ./steps/NN.ps1`) finds everything `unchanged`. One test per version, so the
-//! harness runs them on two threads. The samples carry one name collision (a group and a shared
-//! mailbox both named "Sales", which Exchange Online refuses: issue 8 item 5); the matrix renames
-//! the group, and `samples_as_shipped_are_truthful` rehearses them as shipped.
+//! The samples as shipped, with their one name collision (a group and a shared mailbox both named
+//! "Sales", which Exchange Online refuses: issue 8 item 5), rehearsed in the real pwsh against the
+//! simulated tenant; and `--what-if` against an empty tenant. Every source version x identity of
+//! the samples without the collision (first, second, what-if on the filled tenant, faults,
+//! kill and resume) is rehearsed by `rehearse_matrix`.
 
 mod rehearse_support;
+use cutover::rehearse::state;
 use cutover::run::protocol::Status;
 use rehearse_support::*;
-
-fn version(v: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let project = samples_project_without_collision(dir.path());
-    for identity in ["cloud", "synced"] {
-        first_then_unchanged(dir.path(), &project, v, identity);
-    }
-}
-
-macro_rules! versions {
-    ($($name:ident => $v:literal),* $(,)?) => {$(
-        #[test]
-        #[cfg_attr(not(cutover_test_pwsh), ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH")]
-        fn $name() {
-            version($v);
-        }
-    )*};
-}
-
-versions! {
-    exchange_2007 => "2007",
-    exchange_2010 => "2010",
-    exchange_2013 => "2013",
-    exchange_2016 => "2016",
-    exchange_2019 => "2019",
-    exchange_se => "SE",
-}
 
 /// The samples as shipped: either the plan leaves out one of the two recipients named "Sales" and
 /// the tenant equals the plan, or 12-groups records the service's duplicate-name error and no
@@ -73,4 +45,33 @@ fn samples_as_shipped_are_truthful() {
         );
     }
     assert!(out.comparison.extra.is_empty(), "{}", account(&out));
+}
+
+/// `--what-if` against an empty tenant only seeds the state: no user or recipient is made, and no
+/// operation records a change (`rehearse_matrix` runs what-if on every filled tenant).
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn what_if_on_an_empty_tenant_makes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = samples_project(dir.path());
+    let b = bundle(dir.path(), &project, "2016", "cloud");
+    let mut o = options(&b);
+    o.what_if = true;
+    o.continue_past_gates = true;
+    let out = rehearse(&o);
+    let after =
+        state::tenant_objects(&state::load(&b.bundle.join("rehearsals/tenant.json")).unwrap());
+    assert_eq!(after["users"], serde_json::json!({}), "{}", account(&out));
+    assert_eq!(after["rcp"], serde_json::json!({}), "{}", account(&out));
+    let recs = records(&out);
+    assert!(!recs.is_empty(), "what-if ran nothing:\n{}", account(&out));
+    for r in recs {
+        assert!(
+            !matches!(r.status, Status::Created | Status::Updated) || is_export(&r),
+            "what-if recorded a change: {r:?}"
+        );
+    }
 }

@@ -105,9 +105,15 @@ pub fn bundle(dir: &Path, project: &Path, version: &str, identity: &str) -> Bund
     Bundled { bundle, secrets }
 }
 
+/// Whether the rehearsal tests run every step in a fresh runspace of one long-lived pwsh
+/// (`RehearseOptions.hosted`, `cutover rehearse --hosted`) rather than one pwsh process per step.
+/// The one switch: `rehearse_matrix` still starts some rehearsals per process on purpose.
+pub const HOSTED: bool = true;
+
 pub fn options(b: &Bundled) -> RehearseOptions {
     let mut o = RehearseOptions::new(&b.bundle);
     o.pwsh = Some(pwsh::path());
+    o.hosted = HOSTED;
     o.progress = cutover::run::ProgressMode::Hidden;
     if b.secrets.exists() {
         o.secrets = Some(b.secrets.clone());
@@ -163,11 +169,11 @@ pub fn is_export(r: &ResultRecord) -> bool {
     r.action == "export"
 }
 
-/// First rehearsal: every operation succeeded, the tenant equals the plan. Second (from a
-/// session this time): every operation `unchanged`, the tenant still equals the plan.
-pub fn first_then_unchanged(dir: &Path, project: &Path, version: &str, identity: &str) {
-    let b = bundle(dir, project, version, identity);
-    let mut o = options(&b);
+/// First rehearsal (as `o` says, started with `pwsh -File` unless `o.session`): every operation
+/// succeeded, the tenant equals the plan. Second, from a session: every operation `unchanged`,
+/// the tenant still equals the plan.
+pub fn first_then_unchanged_with(o: &RehearseOptions, version: &str, identity: &str) {
+    let mut o = o.clone();
     let first = rehearse(&o);
     assert!(
         first.clean(),
