@@ -204,7 +204,14 @@ function Import-CutoverCsv {
 
 function Import-CutoverData {
     param([string]$Path)
-    Import-CutoverCsv -Path $Path
+    Add-CutoverOpId -Path $Path -Rows @(Import-CutoverCsv -Path $Path)
+}
+
+function Add-CutoverOpId {
+    # Source-server steps' data files always have their Op column: only the module's
+    # (jump-box) reader derives ids from a template.
+    param([string]$Path, $Rows)
+    $Rows
 }
 
 function Find-CutoverBlank {

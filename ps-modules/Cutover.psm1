@@ -211,7 +211,67 @@ function Import-CutoverCsv {
 
 function Import-CutoverData {
     param([string]$Path)
-    Import-CutoverCsv -Path $Path
+    Add-CutoverOpId -Path $Path -Rows @(Import-CutoverCsv -Path $Path)
+}
+
+function Add-CutoverOpId {
+    # A jump-box step's data file may have no Op column (issue 12): each row's operation id is
+    # then the step's op_id template in manifest.json (beside data/) applied to the row: literal
+    # text and lower-cased columns, which the bundle wrote only where every such cell is ASCII
+    # (so ToLowerInvariant gives the planned id exactly). Any other file's rows are returned as
+    # read. (Cutover.ps1, for source servers, whose files always have the column, has none.)
+    param([string]$Path, $Rows)
+    $rows = @($Rows)
+    if ($rows.Count -eq 0 -or $null -ne $rows[0].PSObject.Properties['Op']) { return $rows }
+    $full = Resolve-CutoverPath $Path
+    $manifestPath = Join-Path (Split-Path -Parent (Split-Path -Parent $full)) 'manifest.json'
+    if (-not [System.IO.File]::Exists($manifestPath)) { return $rows }
+    $rel = 'data/' + [System.IO.Path]::GetFileName($full)
+    # Only jump-box steps (PowerShell 5.1 or 7) have such files; ConvertFrom-Json needs 3.0.
+    $manifest = $null
+    if (Get-Command ConvertFrom-Json -ErrorAction SilentlyContinue) {
+        $manifest = [System.IO.File]::ReadAllText($manifestPath) | ConvertFrom-Json
+    }
+    if ($null -eq $manifest) { throw ($Path + ' has no Op column, which needs PowerShell 3.0 or later') }
+    $template = $null
+    foreach ($s in @($manifest.steps)) {
+        if ([string]$s.ops_file -eq $rel -and $null -ne $s.PSObject.Properties['op_id']) { $template = @($s.op_id) }
+    }
+    if ($null -eq $template) { return $rows }
+    $names = @($rows[0].PSObject.Properties | ForEach-Object { $_.Name })
+    $n = $template.Count
+    $text = New-Object 'string[]' $n
+    $column = New-Object 'string[]' $n
+    for ($i = 0; $i -lt $n; $i++) {
+        $part = $template[$i]
+        if ($part -is [string]) { $text[$i] = $part; continue }
+        $k = [int]$part.lower
+        if ($k -lt 0 -or $k -ge $names.Count) {
+            throw ($rel + ': op_id in manifest.json names column ' + $k + ', which the file does not have; regenerate the bundle with cutover bundle')
+        }
+        $column[$i] = $names[$k]
+    }
+    # A copy of one property per row, added unchecked (the rows have no Op, tested above):
+    # New-Object and a checked Add cost several times the rest at 100,000 rows.
+    $op = New-Object System.Management.Automation.PSNoteProperty('Op', '')
+    foreach ($row in $rows) {
+        $id = ''
+        for ($i = 0; $i -lt $n; $i++) {
+            $c = $column[$i]
+            if ($null -eq $c) { $id += $text[$i] }
+            else {
+                $v = [string]$row.$c
+                if ($v -cmatch '[^\x00-\x7F]') {
+                    throw ($rel + ': a row has a non-ASCII ' + $c + ' but no Op column; regenerate the bundle with cutover bundle')
+                }
+                $id += $v.ToLowerInvariant()
+            }
+        }
+        $p = $op.Copy()
+        $p.Value = $id
+        $row.PSObject.Properties.Add($p, $true)
+    }
+    $rows
 }
 
 function Find-CutoverBlank {

@@ -918,3 +918,90 @@ fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once(
         "{ann}"
     );
 }
+
+/// Issue 12: a jump-box step's data file without an `Op` column. The module's reader gives
+/// each row the id plan.json and the runner derive from the step's `op_id` (mixed-case ASCII
+/// UPNs, lower-cased), and refuses a row whose cell is not ASCII instead of guessing its id.
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_module_reader_derives_the_planned_ids_of_a_file_without_op() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("users.csv"),
+        "UserPrincipalName,DisplayName\nAnn.Lee@Contoso.com,Ann\nBOB@contoso.com,Bob\ncarol@contoso.com,Carol\n",
+    )
+    .unwrap();
+    bundle_with(d.path(), &[]);
+    let b = d.path().join("b");
+    let manifest = cutover::run::verify::read_manifest(&b).unwrap();
+    let users = manifest.steps.iter().find(|s| s.id == "07-users").unwrap();
+    assert!(users.op_id.is_some(), "{users:?}");
+    let data = b.join("data/07-users.csv");
+    assert!(std::fs::read_to_string(&data)
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .starts_with("UserPrincipalName,"));
+    let plan = cutover::plan::contract::read(&b).unwrap();
+    let planned: Vec<String> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "07-users")
+        .unwrap()["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            "users:ensure:ann.lee@contoso.com",
+            "users:ensure:bob@contoso.com",
+            "users:ensure:carol@contoso.com"
+        ]
+    );
+    let runner = cutover::run::verify::read_planned(&data, users.op_id.as_deref()).unwrap();
+    assert_eq!(runner, planned);
+    let read = |what: &str| {
+        pwsh::command()
+            .current_dir(&b)
+            .arg("-Command")
+            .arg(format!(
+                "Import-Module ./modules/Cutover.psm1 -DisableNameChecking; \
+                 @(Import-CutoverData -Path ./data/{what}) | ForEach-Object {{ 'OP:' + $_.Op }}"
+            ))
+            .output()
+            .unwrap()
+    };
+    let out = read("07-users.csv");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("OP:"))
+        .collect();
+    assert_eq!(got, planned);
+    // A file with the Op column (the limits step keeps it) is read as before.
+    let out = read("16-limits.csv");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("OP:limits:set:other-mailboxes"), "{stdout}");
+    // A non-ASCII cell where the template reads one: refused, no id guessed.
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(&data, text.replace("BOB@contoso.com", "BÖB@contoso.com")).unwrap();
+    let out = read("07-users.csv");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(all.contains("non-ASCII UserPrincipalName"), "{all}");
+    assert!(!all.contains("OP:"), "{all}");
+}

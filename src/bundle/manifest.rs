@@ -51,6 +51,10 @@ pub struct Step {
     /// (`run::verify::read_planned` reads both).
     #[serde(default)]
     pub ops_file: Option<String>,
+    /// The template of the ops file's operation ids when it has no `Op` column (plan.json's
+    /// `op_id`, [`crate::plan::contract::IdPart`]); `Import-CutoverData` reads it here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_id: Option<Vec<crate::plan::contract::IdPart>>,
     /// Data files (paths relative to the root) this step reads.
     #[serde(default)]
     pub data: Vec<String>,

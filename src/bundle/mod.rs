@@ -329,6 +329,7 @@ pub fn write(project: &Project, plan: &Plan, out: &Path, opts: &BundleOptions) -
             ops: f.rows as u64,
             // The data file's Op column is the step's list of planned operations.
             ops_file: Some(f.file.clone()),
+            op_id: f.op_id.clone(),
             data: vec![f.file.clone()],
             changes: step.changes,
             gate: step.gate,

@@ -231,16 +231,18 @@ fn first_op(
     manifest: &crate::bundle::manifest::Manifest,
     step: &str,
 ) -> Result<Option<String>> {
-    let Some(file) = manifest
+    let Some((file, op_id)) = manifest
         .steps
         .iter()
         .find(|s| s.id == step)
-        .and_then(|s| s.ops_file.as_ref())
+        .and_then(|s| Some((s.ops_file.as_ref()?, s.op_id.as_deref())))
     else {
         return Ok(None);
     };
     let path = bundle.join(file);
-    Ok(crate::run::verify::read_planned(&path)?.into_iter().next())
+    Ok(crate::run::verify::read_planned(&path, op_id)?
+        .into_iter()
+        .next())
 }
 
 fn remove_dir_if_present(path: &Path) -> Result<()> {

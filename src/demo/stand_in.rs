@@ -54,14 +54,18 @@ fn act(args: &[String]) -> Result<(), String> {
     let results = std::env::var(ENV_RESULTS).map_err(|_| format!("{ENV_RESULTS} is not set"))?;
     let step = std::env::var(ENV_STEP).map_err(|_| format!("{ENV_STEP} is not set"))?;
     // Like a step's script: the runner's list when given, else every row of its data file.
+    let root = bundle_root(Path::new(script))?;
     let ops_file = match value_after(args, "-OnlyOpsPath") {
         Some(p) => PathBuf::from(p),
-        None => bundle_root(Path::new(script))?
-            .join("data")
-            .join(format!("{step}.csv")),
+        None => root.join("data").join(format!("{step}.csv")),
     };
+    // A data file without an Op column: its ids come from the manifest's template.
+    let op_id = crate::run::verify::read_manifest(&root)
+        .ok()
+        .and_then(|m| m.steps.into_iter().find(|s| s.id == step))
+        .and_then(|s| s.op_id);
     let ops = if ops_file.exists() {
-        crate::run::verify::read_planned(&ops_file).map_err(|e| e.to_string())?
+        crate::run::verify::read_planned(&ops_file, op_id.as_deref()).map_err(|e| e.to_string())?
     } else {
         Vec::new()
     };

@@ -10,6 +10,13 @@
 //! file holds. The mailbox list is likewise `data/migrationwiz-bulk-add.csv`, people's
 //! mailboxes first.
 //!
+//! Derived operation ids: a jump-box step whose every row's id is its template applied to the
+//! row ([`IdPart`], e.g. `"op_id": ["users:ensure:", {"lower": 0}]` in `ops_file`) has no `Op`
+//! column; readers derive each id with [`row_id`] (PowerShell: `Import-CutoverData`, from the
+//! same template in manifest.json). The writer checks every row first, and only ASCII cells
+//! may be lower-cased (Rust's and .NET's `ToLowerInvariant` agree on them); any other step
+//! keeps its `Op` column. Source-server steps (PowerShell 1.0/2.0) always keep it.
+//!
 //! A streaming plan ([`super::spill`]) has written its large steps' data files while it was
 //! built, with the same bytes [`write`] would give them: `write` links them under `data/` and
 //! states them in plan.json from what their writer kept.
@@ -116,6 +123,57 @@ pub struct FileRef {
     pub file: String,
     pub sha256: String,
     pub rows: usize,
+    /// The template of every row's operation id when the file has no `Op` column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op_id: Option<Vec<IdPart>>,
+}
+
+/// One part of an operation-id template: literal text (a JSON string) or a column of the
+/// step's `columns` (0-based), ASCII-lower-cased (`{"lower": k}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IdPart {
+    Text(String),
+    Lower { lower: usize },
+}
+
+/// Writes into `out` the id `template` gives a row whose `k`th value is `cell(k)`; false when
+/// a referenced cell is missing or not ASCII (no id is derived from it).
+pub fn derive_id<'a>(
+    template: &[IdPart],
+    cell: impl Fn(usize) -> Option<&'a str>,
+    out: &mut String,
+) -> bool {
+    out.clear();
+    for part in template {
+        match part {
+            IdPart::Text(t) => out.push_str(t),
+            IdPart::Lower { lower } => match cell(*lower) {
+                Some(v) if v.is_ascii() => {
+                    out.extend(v.chars().map(|c| c.to_ascii_lowercase()));
+                }
+                _ => return false,
+            },
+        }
+    }
+    true
+}
+
+/// Whether `template` gives exactly `op`'s id (`buf` is scratch space).
+pub(crate) fn fits(template: &[IdPart], op: &Op, buf: &mut String) -> bool {
+    derive_id(template, |k| op.value(k), buf) && buf == op.id()
+}
+
+/// The one reading of a data-file row's operation id: its first cell (`Op`), or with a
+/// template the id derived from its cells. Returns the id and where the step's values start.
+pub fn row_id(template: Option<&[IdPart]>, rec: &csv::StringRecord) -> Option<(String, usize)> {
+    match template {
+        None => Some((rec.get(0)?.to_string(), 1)),
+        Some(t) => {
+            let mut id = String::new();
+            derive_id(t, |k| rec.get(k), &mut id).then_some((id, 0))
+        }
+    }
 }
 
 /// What [`write`] wrote besides plan.json.
@@ -324,6 +382,7 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
         file: MIGRATIONWIZ_FILE.to_string(),
         sha256: sha,
         rows: plan.mailboxes.len(),
+        op_id: None,
     };
     let sha = write_streamed(dir, DEPLOYMENTPRO_FILE, |w| {
         csv_to(
@@ -337,6 +396,7 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
         file: DEPLOYMENTPRO_FILE.to_string(),
         sha256: sha,
         rows: users,
+        op_id: None,
     });
     if let Some(mp) = &plan.migration {
         let rows = super::migration::mailbox_rows(mp);
@@ -347,6 +407,7 @@ pub fn write(plan: &Plan, dir: &Path) -> Result<Written> {
             file: super::migration::MAILBOXES_FILE.to_string(),
             sha256: sha,
             rows: rows.len(),
+            op_id: None,
         });
     }
     let out = PlanOut {
@@ -383,13 +444,15 @@ fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
     let write_one = |i: usize| -> Result<(usize, FileRef)> {
         let step = &plan.steps[i];
         let rel = format!("{DATA_DIR}/{}.csv", step.id);
-        let sha256 = write_streamed(dir, &rel, |w| data_file(w, step))?;
+        let op_id = template_of(step);
+        let sha256 = write_streamed(dir, &rel, |w| data_file(w, step, op_id.is_some()))?;
         Ok((
             i,
             FileRef {
                 file: rel,
                 sha256,
                 rows: rows[i],
+                op_id,
             },
         ))
     };
@@ -418,6 +481,7 @@ fn step_files(plan: &Plan, dir: &Path) -> Result<Vec<Option<FileRef>>> {
             file: rel,
             sha256: s.sha256.clone(),
             rows: s.rows,
+            op_id: s.op_id.clone(),
         });
     }
     Ok(files)
@@ -442,14 +506,23 @@ pub(crate) fn two_halves(sizes: &[usize]) -> (Vec<usize>, Vec<usize>) {
     (here, there)
 }
 
-fn data_file(out: impl Write, step: &PlannedStep) -> Result<()> {
-    let mut header = vec!["Op"];
+/// The template a step's data file is written with (no `Op` column): the step's own, when
+/// every operation the file holds fits it.
+fn template_of(step: &PlannedStep) -> Option<Vec<IdPart>> {
+    let t = super::op_id_template(step.kind, &step.place)?;
+    let mut buf = String::new();
+    step.pending().all(|op| fits(&t, op, &mut buf)).then_some(t)
+}
+
+fn data_file(out: impl Write, step: &PlannedStep, template: bool) -> Result<()> {
+    let mut header = if template { vec![] } else { vec!["Op"] };
     header.extend_from_slice(step.columns);
+    let skip = usize::from(template);
     csv_to(
         out,
         &header,
         step.pending()
-            .map(|op| std::iter::once(op.id()).chain(op.values())),
+            .map(|op| std::iter::once(op.id()).chain(op.values()).skip(skip)),
     )
 }
 
@@ -520,12 +593,14 @@ pub fn step_ops(dir: &Path, step: &Value) -> Result<Vec<PlanOp>> {
     let rows = read_rows(dir, &f.file)?;
     let path = Path::new(&f.file.file);
     let header: Vec<&str> = rows[0].iter().collect();
-    if header.first() != Some(&"Op")
-        || header[1..] != columns.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    let template = f.file.op_id.as_deref();
+    let skip = usize::from(template.is_none());
+    if (template.is_none() && header.first() != Some(&"Op"))
+        || header.get(skip..) != Some(&columns.iter().map(String::as_str).collect::<Vec<_>>()[..])
     {
         return Err(integrity(
             path,
-            "its header is not Op and the step's columns",
+            "its header is not Op (or, with op_id, nothing) and the step's columns",
         ));
     }
     let target_col = match &f.target_column {
@@ -549,8 +624,13 @@ pub fn step_ops(dir: &Path, step: &Value) -> Result<Vec<PlanOp>> {
     }
     let mut ops = Vec::with_capacity(f.file.rows + rest.len());
     for (i, rec) in rows.iter().skip(1).enumerate() {
-        let id = rec.get(0).unwrap_or("").to_string();
-        let values: Vec<String> = rec.iter().skip(1).map(str::to_string).collect();
+        let (id, skip) = row_id(template, rec).ok_or_else(|| {
+            integrity(
+                path,
+                format!("row {}: op_id names a missing or non-ASCII cell", i + 1),
+            )
+        })?;
+        let values: Vec<String> = rec.iter().skip(skip).map(str::to_string).collect();
         let op = match own.remove(&i) {
             Some(o) if o.id == id && o.values == values => o,
             Some(o) => {

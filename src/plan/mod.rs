@@ -532,6 +532,36 @@ fn lower(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// The template the ids of a step's operations follow, for the large jump-box steps: their
+/// data files then need no `Op` column (issue 12; [`contract::IdPart`]). The ids are still
+/// made by the builders below; the writer keeps the column unless every row fits.
+/// Source-server steps (PowerShell 1.0/2.0) get none.
+pub(crate) fn op_id_template(kind: StepKind, place: &StepPlace) -> Option<Vec<contract::IdPart>> {
+    use contract::IdPart::{Lower, Text};
+    if place.runs_on != RUNS_ON_JUMP_BOX {
+        return None;
+    }
+    let text = |s: &str| Text(s.to_string());
+    Some(match kind {
+        StepKind::Users => vec![text("users:ensure:"), Lower { lower: 0 }],
+        StepKind::UsersVerify => vec![text("users:verify-synced:"), Lower { lower: 0 }],
+        StepKind::Licences => vec![
+            text("licences:assign:"),
+            Lower { lower: 0 },
+            text(":"),
+            Lower { lower: 1 },
+        ],
+        StepKind::MailboxesVerify => vec![text("mailboxes:verify:"), Lower { lower: 0 }],
+        StepKind::Members => vec![
+            text("members:add:"),
+            Lower { lower: 0 },
+            text(":"),
+            Lower { lower: 1 },
+        ],
+        _ => return None,
+    })
+}
+
 /// The address a user's mailbox is known by in the tenant.
 fn user_address(u: &User) -> String {
     lower(u.primary_smtp.as_deref().unwrap_or(&u.upn))
@@ -582,6 +612,14 @@ impl<'a> Builder<'a> {
     /// Where a step's operations go as they are made: see [`Builder::push_sink`].
     fn sink(&self, kind: StepKind) -> Sink {
         Sink::new(kind, self.store.clone(), MAILBOX_STEPS.contains(&kind))
+            .with_op_id(self.op_id_template(kind))
+    }
+
+    fn op_id_template(&self, kind: StepKind) -> Option<Vec<contract::IdPart>> {
+        op_id_template(
+            kind,
+            &kind.place(self.project.source_version, self.project.identity),
+        )
     }
 
     fn push_sink(&mut self, kind: StepKind, sink: Sink) {
@@ -594,7 +632,9 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, kind: StepKind, ops: Vec<Op>) {
-        match Sink::of(kind, self.store.clone(), MAILBOX_STEPS.contains(&kind), ops) {
+        let sink = Sink::new(kind, self.store.clone(), MAILBOX_STEPS.contains(&kind))
+            .with_op_id(self.op_id_template(kind));
+        match sink.of(ops) {
             Ok((ops, spilled)) => self.push_step(kind, ops, spilled),
             Err(e) => {
                 self.error.get_or_insert(e);

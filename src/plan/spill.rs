@@ -13,6 +13,7 @@ use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::contract::{fits, row_id, IdPart};
 use super::{Change, Op, StepKind};
 use crate::error::{Error, Result};
 
@@ -149,6 +150,8 @@ pub struct Spilled {
     starts: Vec<u64>,
     /// The first operation id holding a control character (refused by the bundle).
     pub bad_id: Option<String>,
+    /// The template every row's id follows, when the file has no `Op` column.
+    pub op_id: Option<Vec<IdPart>>,
 }
 
 impl PartialEq for Spilled {
@@ -202,9 +205,16 @@ impl Spilled {
         ))
     }
 
-    /// The operation of data-file row `row`, whose cells are `rec` (Op, then the values).
+    /// The operation of data-file row `row`, whose cells are `rec` (Op unless the id is
+    /// derived, then the values).
     fn op_of(&self, row: usize, rec: &csv::StringRecord) -> Result<Op> {
-        let id = rec.get(0).unwrap_or("");
+        let (id, skip) = row_id(self.op_id.as_deref(), rec).ok_or_else(|| {
+            self.integrity(format!(
+                "row {}: op_id names a missing or non-ASCII cell",
+                row + 1
+            ))
+        })?;
+        let id = id.as_str();
         if let Ok(i) = self.odd.binary_search_by_key(&row, |(r, _)| *r) {
             let op = &self.odd[i].1;
             if op.id() != id {
@@ -212,10 +222,10 @@ impl Spilled {
             }
             return Ok(op.clone());
         }
-        let values = rec.iter().skip(1);
+        let values = rec.iter().skip(skip);
         let target = self
             .target_col
-            .and_then(|k| rec.get(k + 1))
+            .and_then(|k| rec.get(k + skip))
             .unwrap_or_default();
         Ok(Op::new(id, self.action, target, self.change, values))
     }
@@ -281,6 +291,8 @@ pub struct Sink {
     ops: Vec<Op>,
     out: Option<Writer>,
     keep_targets: bool,
+    /// The step's id template: its file is written without `Op` while every row fits.
+    op_id: Option<Vec<IdPart>>,
     /// The first write that failed: [`Sink::finish`] returns it.
     error: Option<Error>,
 }
@@ -290,6 +302,8 @@ struct Writer {
     /// Flushed after each row, so its count is where the next row starts.
     csv: csv::Writer<Counted>,
     seen: usize,
+    /// Scratch space for the ids a template gives.
+    buf: String,
 }
 
 /// The data file, counting what reaches it. `flush` does nothing: the csv writer flushes each
@@ -318,8 +332,16 @@ impl Sink {
             ops: Vec::new(),
             out: None,
             keep_targets,
+            op_id: None,
             error: None,
         }
+    }
+
+    /// Writes the file without `Op` while every row's id is `template`'s (see
+    /// [`super::contract::IdPart`]).
+    pub fn with_op_id(mut self, template: Option<Vec<IdPart>>) -> Sink {
+        self.op_id = template;
+        self
     }
 
     /// Adds an operation; a write that fails is kept for [`Sink::finish`].
@@ -366,16 +388,17 @@ impl Sink {
                 targets: self.keep_targets.then(Vec::new),
                 starts: Vec::new(),
                 bad_id: None,
+                op_id: self.op_id.clone(),
             },
-            csv: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(Counted {
-                    file: data,
-                    at: super::contract::BOM.len() as u64,
-                }),
+            csv: csv_writer(data),
             seen: 0,
+            buf: String::new(),
         };
-        let mut header = vec!["Op"];
+        let mut header = if self.op_id.is_some() {
+            vec![]
+        } else {
+            vec!["Op"]
+        };
         header.extend_from_slice(self.kind.columns());
         w.put_record(header)?;
         for op in std::mem::take(&mut self.ops) {
@@ -410,23 +433,27 @@ impl Sink {
         Ok((Vec::new(), Some(spilled)))
     }
 
-    /// `ops` as one step: spilled when a store is set and they pass its threshold.
-    pub fn of(
-        kind: StepKind,
-        store: Option<Arc<Store>>,
-        keep_targets: bool,
-        ops: Vec<Op>,
-    ) -> Result<(Vec<Op>, Option<Spilled>)> {
-        match &store {
+    /// `ops` as this (empty) sink's step: spilled when a store is set and they pass its
+    /// threshold.
+    pub fn of(mut self, ops: Vec<Op>) -> Result<(Vec<Op>, Option<Spilled>)> {
+        match &self.store {
             Some(s) if ops.len() >= s.spill_at => {
-                let mut sink = Sink::new(kind, store, keep_targets);
-                sink.ops = ops;
-                sink.spill()?;
-                sink.finish()
+                self.ops = ops;
+                self.spill()?;
+                self.finish()
             }
             _ => Ok((ops, None)),
         }
     }
+}
+
+fn csv_writer(data: super::contract::Hashed) -> csv::Writer<Counted> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Counted {
+            file: data,
+            at: super::contract::BOM.len() as u64,
+        })
 }
 
 impl Writer {
@@ -456,6 +483,12 @@ impl Writer {
         if s.bad_id.is_none() && control(op.id()) {
             s.bad_id = Some(op.id().to_string());
         }
+        if let Some(t) = &s.op_id {
+            if !fits(t, &op, &mut self.buf) {
+                self.keep_op_column()?;
+            }
+        }
+        let s = &mut self.spilled;
         let row = s.rows;
         if row == 0 {
             s.action = op.action;
@@ -468,10 +501,60 @@ impl Writer {
         let odd = op.action != s.action || op.change != s.change || !target_ok;
         s.rows += 1;
         s.starts.push(self.csv.get_ref().at);
-        self.put_record(std::iter::once(op.id()).chain(op.values()))?;
+        let skip = usize::from(s.op_id.is_some());
+        self.put_record(std::iter::once(op.id()).chain(op.values()).skip(skip))?;
         if odd {
             self.spilled.odd.push((row, op));
         }
+        Ok(())
+    }
+
+    /// A row's id is not its template's: the step keeps its `Op` column. The file so far (every
+    /// row of which fitted) is written again with the column, the ids derived from the rows.
+    fn keep_op_column(&mut self) -> Result<()> {
+        let Some(t) = self.spilled.op_id.take() else {
+            return Ok(());
+        };
+        let path = self.spilled.path();
+        // The name stays `<step>.csv` (the store moves files by name): the rows so far are
+        // read back from a second name.
+        let old = path.with_extension("csv.part");
+        let fresh = csv_writer(super::contract::Hashed::create(&old)?);
+        let done = std::mem::replace(&mut self.csv, fresh)
+            .into_inner()
+            .map_err(|e| Error::io(&path, e.into_error()))?;
+        done.file.finish().map_err(|e| Error::io(&path, e))?;
+        // `old` now holds an empty file: swap the names.
+        fs::remove_file(&old).map_err(|e| Error::io(&old, e))?;
+        fs::rename(&path, &old).map_err(|e| Error::io(&old, e))?;
+        let mut data = super::contract::Hashed::create(&path)?;
+        data.write_all(super::contract::BOM)
+            .map_err(|e| Error::io(&path, e))?;
+        let _ = std::mem::replace(&mut self.csv, csv_writer(data));
+        let f = fs::File::open(&old).map_err(|e| Error::io(&old, e))?;
+        let mut body = std::io::BufReader::with_capacity(256 * 1024, f);
+        let mut bom = [0u8; 3];
+        std::io::Read::read_exact(&mut body, &mut bom).map_err(|e| Error::io(&old, e))?;
+        let mut rdr = super::contract::data_reader(body);
+        let mut rec = csv::StringRecord::new();
+        let mut header = true;
+        self.spilled.starts.clear();
+        while rdr
+            .read_record(&mut rec)
+            .map_err(|e| Error::Integrity(format!("{}: {e}", old.display())))?
+        {
+            if std::mem::take(&mut header) {
+                self.put_record(std::iter::once("Op").chain(rec.iter()))?;
+                continue;
+            }
+            let (id, _) = row_id(Some(&t), &rec).ok_or_else(|| {
+                Error::Integrity(format!("{}: a row does not fit its op_id", old.display()))
+            })?;
+            self.spilled.starts.push(self.csv.get_ref().at);
+            self.put_record(std::iter::once(id.as_str()).chain(rec.iter()))?;
+        }
+        drop(rdr);
+        fs::remove_file(&old).map_err(|e| Error::io(&old, e))?;
         Ok(())
     }
 }

@@ -1200,3 +1200,190 @@ fn a_streaming_plan_never_written_leaves_nothing_behind() {
     drop(p);
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
 }
+
+/// The three kinds of UPN for derived ids (issue 12): ASCII lower-case, ASCII mixed-case (the
+/// template lower-cases), and one non-ASCII UPN among them (the step keeps its `Op` column).
+/// The non-ASCII user comes after 40 others, so a streaming plan finds it after its file has
+/// rows without the column.
+fn op_id_cases() -> Vec<(&'static str, Tenant, bool)> {
+    let many = |f: &dyn Fn(u64) -> String| {
+        let mut t = with_resources();
+        t.users.extend((0..60).map(|i| user(&f(i), i + 10)));
+        t
+    };
+    let mut odd = many(&|i| format!("u{i}@contoso.com"));
+    odd.users[42].upn = "zoë@contoso.com".into();
+    vec![
+        ("lower", many(&|i| format!("u{i}@contoso.com")), true),
+        ("mixed", many(&|i| format!("User.{i}@Contoso.COM")), true),
+        ("non-ascii", odd, false),
+    ]
+}
+
+fn data_header(dir: &std::path::Path, step: &str) -> String {
+    let text = std::fs::read_to_string(dir.join("data").join(format!("{step}.csv"))).unwrap();
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn derived_op_ids_round_trip_and_non_ascii_keeps_the_op_column() {
+    for (name, t, derived) in op_id_cases() {
+        let whole = build(&project(), &t, None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let back = read_back(&whole, dir.path());
+        // Every operation, read back from files with or without Op, is the one planned.
+        for (step, got) in whole.steps.iter().zip(&back) {
+            let got: Vec<_> = got
+                .iter()
+                .map(|o| {
+                    (
+                        o.id.clone(),
+                        o.action.clone(),
+                        o.target.clone(),
+                        o.change.clone(),
+                        o.values.clone(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, as_plan_ops(step), "{name} {}", step.id);
+        }
+        let plan: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
+        let op_id = |id: &str| {
+            plan["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == id)
+                .unwrap()["ops_file"]
+                .get("op_id")
+                .cloned()
+        };
+        let users = whole.step(StepKind::Users).unwrap();
+        let licences = whole.step(StepKind::Licences).unwrap();
+        let members = whole.step(StepKind::Members).unwrap();
+        for step in [
+            users,
+            licences,
+            whole.step(StepKind::MailboxesVerify).unwrap(),
+        ] {
+            let header = data_header(dir.path(), step.id);
+            assert_eq!(header.starts_with("Op,"), !derived, "{name} {header}");
+            assert_eq!(op_id(step.id).is_some(), derived, "{name} {}", step.id);
+        }
+        assert_eq!(
+            op_id(users.id),
+            derived.then(|| serde_json::json!(["users:ensure:", {"lower": 0}])),
+        );
+        // The members step's group and member are ASCII in every case.
+        assert_eq!(data_header(dir.path(), members.id), "Group,Member");
+        // Steps without a template, and the source-server steps, keep the column.
+        for step in &whole.steps {
+            if op_id(step.id).is_some() {
+                assert_eq!(step.place.runs_on, RUNS_ON_JUMP_BOX, "{}", step.id);
+            } else if step.pending().next().is_some() {
+                assert!(
+                    data_header(dir.path(), step.id).starts_with("Op"),
+                    "{}",
+                    step.id
+                );
+            }
+        }
+        // The runner's reader gives the planned ids, in order, from the manifest's template.
+        for step in [users, licences, members] {
+            let path = dir.path().join("data").join(format!("{}.csv", step.id));
+            let t: Option<Vec<contract::IdPart>> =
+                op_id(step.id).map(|v| serde_json::from_value(v).unwrap());
+            let got = crate::run::verify::read_planned(&path, t.as_deref()).unwrap();
+            let want: Vec<String> = step.pending().map(|o| o.id().to_string()).collect();
+            assert_eq!(got, want, "{name} {}", step.id);
+        }
+        // A streaming plan decides the same, byte for byte, also when a row past the spill
+        // threshold makes it write the rows so far again with their Op column.
+        for spill_at in [1, 5, 50] {
+            let out = tempfile::tempdir().unwrap();
+            let store = spill::Store::with_threshold(out.path(), spill_at);
+            let streamed = build_with(&project(), &t, None, Some(store)).unwrap();
+            assert!(streamed.step(StepKind::Users).unwrap().spilled.is_some());
+            for (a, b) in whole.steps.iter().zip(&streamed.steps) {
+                let mut got = Vec::new();
+                b.each_op(&mut |o| {
+                    got.push(o.clone());
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(got, a.ops, "{name} {} at {spill_at}", a.id);
+            }
+            let want_md = markdown::render(&whole).unwrap();
+            assert_eq!(markdown::render(&streamed).unwrap(), want_md, "{name}");
+            contract::write(&streamed, out.path()).unwrap();
+            assert_eq!(tree(out.path()), tree(dir.path()), "{name} at {spill_at}");
+            assert_eq!(markdown::render(&streamed).unwrap(), want_md, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_step_whose_ids_do_not_all_fit_its_template_keeps_the_op_column() {
+    let (name, t, _) = op_id_cases().remove(1);
+    let mut p = build(&project(), &t, None).unwrap();
+    let users = p
+        .steps
+        .iter_mut()
+        .find(|s| s.kind == StepKind::Users)
+        .unwrap();
+    // One id the template does not give (its key is not the lower-cased UPN).
+    let o = &users.ops[3];
+    let values: Vec<String> = o.values().map(String::from).collect();
+    users.ops[3] = Op::new(
+        "users:ensure:someone-else",
+        o.action,
+        o.target(),
+        o.change,
+        values,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let back = read_back(&p, dir.path());
+    assert!(
+        data_header(dir.path(), "07-users").starts_with("Op,"),
+        "{name}"
+    );
+    let users = p.step(StepKind::Users).unwrap();
+    let i = p
+        .steps
+        .iter()
+        .position(|s| s.kind == StepKind::Users)
+        .unwrap();
+    let got: Vec<&str> = back[i].iter().map(|o| o.id.as_str()).collect();
+    let want: Vec<&str> = users.ops.iter().map(|o| o.id()).collect();
+    assert_eq!(got, want);
+    assert_eq!(got[3], "users:ensure:someone-else");
+    // The other steps still derive theirs.
+    assert!(!data_header(dir.path(), "08-licences").starts_with("Op,"));
+}
+
+#[test]
+fn a_derived_id_is_refused_from_a_non_ascii_cell() {
+    let t = [
+        contract::IdPart::Text("users:ensure:".into()),
+        contract::IdPart::Lower { lower: 0 },
+    ];
+    let mut out = String::new();
+    assert!(contract::derive_id(
+        &t,
+        |_| Some("Ann@Contoso.com"),
+        &mut out
+    ));
+    assert_eq!(out, "users:ensure:ann@contoso.com");
+    // Rust's and .NET's lower-casing agree on ASCII only (the Kelvin sign lower-cases to k).
+    assert!(!contract::derive_id(
+        &t,
+        |_| Some("\u{212a}im@contoso.com"),
+        &mut out
+    ));
+    assert!(!contract::derive_id(&t, |_| None, &mut out));
+}

@@ -215,7 +215,7 @@ pub fn load(path: &Path) -> Result<Loaded> {
                     .ops_file
                     .as_deref()
                     .and_then(|f| verify::safe_join(root, f).ok())
-                    .and_then(|p| verify::read_planned(&p).ok())
+                    .and_then(|p| verify::read_planned(&p, step.op_id.as_deref()).ok())
                     .unwrap_or_default();
                 planned.insert(step.id.clone(), ops);
                 if step.phase == crate::bundle::manifest::PHASE_POST_CUTOVER {

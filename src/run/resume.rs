@@ -155,6 +155,7 @@ mod tests {
                 sha256: String::new(),
                 ops: planned.len() as u64,
                 ops_file: None,
+                op_id: None,
                 data: vec![],
                 changes: true,
                 gate: false,

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::manifest::{self, Manifest, Step};
 use crate::error::{Error, Result};
+use crate::plan::contract::IdPart;
 
 /// A verified bundle: every path below is inside `root` and its hash matched the manifest.
 #[derive(Debug, Clone)]
@@ -114,14 +115,14 @@ fn verified_ops(
             "bundle file {ops_file} is missing (listed in manifest.json)"
         )));
     }
-    let ops = read_planned(&path)?;
+    let ops = read_planned(&path, step.op_id.as_deref())?;
     if verified.contains_key(ops_file) {
         return Ok(ops);
     }
     let mut from_data: Option<Vec<String>> = None;
     for data in &step.data {
         if let Some(p) = verified.get(data) {
-            if let Some(column) = op_column(p)? {
+            if let Some(column) = op_column(p, None)? {
                 from_data.get_or_insert_with(Vec::new).extend(column);
             }
         }
@@ -146,9 +147,10 @@ fn verified_ops(
     Ok(ops)
 }
 
-/// The non-empty values of a CSV's `Op` column, or None without one.
-fn op_column(path: &Path) -> Result<Option<Vec<String>>> {
-    Ok(op_rows(path)?.map(|r| r.ops))
+/// The non-empty values of a CSV's `Op` column (or the ids `op_id` derives), or None without
+/// either.
+fn op_column(path: &Path, op_id: Option<&[IdPart]>) -> Result<Option<Vec<String>>> {
+    Ok(op_rows(path, op_id)?.map(|r| r.ops))
 }
 
 /// A bundle data file's operations: every non-empty `Op` cell and, when the file has the
@@ -159,8 +161,10 @@ pub struct OpRows {
     pub waves: Option<Vec<String>>,
 }
 
-/// The one reader of a bundle data file's `Op` (and `Wave`) column; None without `Op`.
-pub fn op_rows(path: &Path) -> Result<Option<OpRows>> {
+/// The one reader of a bundle data file's `Op` (and `Wave`) column; None without `Op`. With
+/// `op_id` (the manifest step's template) the file has no `Op` column: each row's id is
+/// derived from its cells (`plan::contract::row_id`).
+pub fn op_rows(path: &Path, op_id: Option<&[IdPart]>) -> Result<Option<OpRows>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
@@ -173,17 +177,32 @@ pub fn op_rows(path: &Path) -> Result<Option<OpRows>> {
             .iter()
             .position(|h| h.trim().eq_ignore_ascii_case(name))
     };
-    let Some(col) = find("Op") else {
+    let col = find("Op");
+    if col.is_none() && op_id.is_none() {
         return Ok(None);
-    };
+    }
     let wave_col = find(crate::plan::migration::WAVE_COLUMN);
     let mut out = OpRows {
         ops: Vec::new(),
         waves: wave_col.map(|_| Vec::new()),
     };
+    let mut id = String::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| Error::Integrity(format!("{}: {e}", path.display())))?;
-        if let Some(v) = rec.get(col).map(str::trim).filter(|v| !v.is_empty()) {
+        let cell = match (col, op_id) {
+            (Some(c), _) => rec.get(c),
+            (None, Some(t)) => {
+                if !crate::plan::contract::derive_id(t, |k| rec.get(k), &mut id) {
+                    return Err(Error::Integrity(format!(
+                        "{}: a row has no ASCII cell where the step's op_id reads one",
+                        path.display()
+                    )));
+                }
+                Some(id.as_str())
+            }
+            (None, None) => None,
+        };
+        if let Some(v) = cell.map(str::trim).filter(|v| !v.is_empty()) {
             out.ops.push(v.to_string());
             if let (Some(waves), Some(w)) = (out.waves.as_mut(), wave_col) {
                 waves.push(rec.get(w).unwrap_or("").trim().to_string());
@@ -235,14 +254,15 @@ fn read_manifest_and_digest(root: &Path) -> Result<(Manifest, String)> {
 }
 
 /// The one reader of a step's `ops_file`: a `.csv` is a data file whose `Op` column lists the
-/// planned operations (plan format 2 bundles point there instead of repeating the ids), any
-/// other file has one id per line (older bundles' `ops/<step>.txt`).
-pub fn read_planned(path: &Path) -> Result<Vec<String>> {
+/// planned operations (plan format 2 bundles point there instead of repeating the ids), or
+/// whose rows give them through `op_id`, the manifest step's template; any other file has one
+/// id per line (older bundles' `ops/<step>.txt`).
+pub fn read_planned(path: &Path, op_id: Option<&[IdPart]>) -> Result<Vec<String>> {
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
     {
-        return op_column(path)?.ok_or_else(|| {
+        return op_column(path, op_id)?.ok_or_else(|| {
             Error::Integrity(format!(
                 "{}: the step's ops file has no Op column",
                 path.display()
@@ -415,7 +435,7 @@ pub fn recheck_step(bundle: &Bundle, step: &BundleStep) -> Result<()> {
             None => {
                 refuse_symlink_on_path(root, ops_file)?;
                 let path = safe_join(root, ops_file)?;
-                if read_planned(&path)? != step.planned {
+                if read_planned(&path, step.step.op_id.as_deref())? != step.planned {
                     return Err(Error::Integrity(format!(
                         "bundle file {ops_file} was changed while the run was going; \
                          regenerate the bundle with `cutover bundle`"

@@ -13,11 +13,15 @@ pub const NOT_IN_WAVE: &str = "no operations of this step in the wave asked for"
 
 /// The operations of the rows whose `Wave` is `wave` (or empty), and every wave the file
 /// names; `None` when the file has no `Wave` column. The file was verified against the manifest.
-fn wave_ops(path: &std::path::Path, wave: u32) -> Result<Option<(HashSet<String>, BTreeSet<u32>)>> {
+fn wave_ops(
+    path: &std::path::Path,
+    op_id: Option<&[crate::plan::contract::IdPart]>,
+    wave: u32,
+) -> Result<Option<(HashSet<String>, BTreeSet<u32>)>> {
     let Some(OpRows {
         ops,
         waves: Some(cells),
-    }) = op_rows(path)?
+    }) = op_rows(path, op_id)?
     else {
         return Ok(None);
     };
@@ -52,7 +56,7 @@ pub fn restrict(bundle: &Bundle, wave: u32) -> Result<HashMap<String, BundleStep
         let mut keep: Option<HashSet<String>> = None;
         for rel in &step.step.data {
             let path = super::verify::safe_join(&bundle.root, rel)?;
-            if let Some((ops, seen)) = wave_ops(&path, wave)? {
+            if let Some((ops, seen)) = wave_ops(&path, step.step.op_id.as_deref(), wave)? {
                 waves.extend(seen);
                 keep.get_or_insert_with(HashSet::new).extend(ops);
             }
@@ -96,11 +100,11 @@ mod tests {
             "\u{feff}Op,Wave,SourceAddress\r\nm:p,,\r\nm:a,1,a@x\r\nm:b,2,b@x\r\nm:c,2,c@x\r\n",
         )
         .unwrap();
-        let (ops, seen) = wave_ops(&p, 2).unwrap().unwrap();
+        let (ops, seen) = wave_ops(&p, None, 2).unwrap().unwrap();
         let want = ["m:p", "m:b", "m:c"].map(String::from);
         assert_eq!(ops, HashSet::from(want));
         assert_eq!(seen, BTreeSet::from([1, 2]));
         std::fs::write(&p, "\u{feff}Op,Domain\r\nd:x,x\r\n").unwrap();
-        assert!(wave_ops(&p, 1).unwrap().is_none());
+        assert!(wave_ops(&p, None, 1).unwrap().is_none());
     }
 }
