@@ -16,7 +16,7 @@ $ErrorActionPreference = 'Stop'
 # How long a step asked to stop may take before the host gives up on it (and on itself).
 $StopGraceSeconds = 10
 
-Add-Type -TypeDefinition @'
+$HostTypes = @'
 using System;
 using System.IO;
 using System.Net.Sockets;
@@ -82,6 +82,18 @@ namespace CutoverHost {
     }
 }
 '@
+# Compiling these types costs about a second of CPU (Roslyn) in every host, and a rehearsal killed
+# and resumed 20 times starts 20 hosts. The assembly is kept beside this script, named by the
+# source's hash, so a bundle's rehearsals compile it once; it is written under another name and
+# renamed, so a host killed while compiling leaves no half-written assembly under the real name.
+$HostTypesHash = [System.BitConverter]::ToString([System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes($HostTypes))).Replace('-', '').Substring(0, 16)
+$HostTypesDll = Join-Path $PSScriptRoot ('CutoverHost-' + $HostTypesHash + '.dll')
+if (-not [System.IO.File]::Exists($HostTypesDll)) {
+    $tmp = Join-Path $PSScriptRoot ('CutoverHost-' + $HostTypesHash + '.' + $PID + '.dll')
+    Add-Type -TypeDefinition $HostTypes -OutputAssembly $tmp
+    [System.IO.File]::Move($tmp, $HostTypesDll, $true)
+}
+Add-Type -LiteralPath $HostTypesDll
 
 function Receive-Exactly([System.Net.Sockets.Socket]$Conn, [int]$Count) {
     $buf = [byte[]]::new($Count)
