@@ -124,7 +124,10 @@ fn the_playbook_files_plan_and_bundle_every_membership() {
         .skip(1)
         .collect();
     assert_eq!(rows.len(), 6, "{data}");
-    assert!(rows.contains(&"all@contoso.com,sales@contoso.com"), "{data}");
+    assert!(
+        rows.contains(&"all@contoso.com,sales@contoso.com"),
+        "{data}"
+    );
     // The ids, as the runner reads them (the file may leave them to the step's op_id template).
     let bundled = cutover::plan::contract::read(&dir.path().join("bundle")).unwrap();
     let ids: Vec<&str> = bundled["steps"]
