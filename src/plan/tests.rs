@@ -634,6 +634,17 @@ fn as_plan_ops(s: &PlannedStep) -> Vec<(String, String, String, String, Vec<Stri
         .collect()
 }
 
+/// An operation read back from plan.json and its data file, in `as_plan_ops`' shape.
+fn read_back_tuple(o: &contract::PlanOp) -> (String, String, String, String, Vec<String>) {
+    (
+        o.id.clone(),
+        o.action.clone(),
+        o.target.clone(),
+        o.change.clone(),
+        o.values.clone(),
+    )
+}
+
 #[test]
 fn plan_json_gives_back_every_operation_from_the_data_files() {
     let s = State::from_json(
@@ -653,18 +664,7 @@ fn plan_json_gives_back_every_operation_from_the_data_files() {
             // Unchanged operations are not in the data file: they follow its rows.
             let mut want = as_plan_ops(step);
             want.sort_by_key(|o| o.3 == "unchanged");
-            let got: Vec<_> = got
-                .iter()
-                .map(|o| {
-                    (
-                        o.id.clone(),
-                        o.action.clone(),
-                        o.target.clone(),
-                        o.change.clone(),
-                        o.values.clone(),
-                    )
-                })
-                .collect();
+            let got: Vec<_> = got.iter().map(read_back_tuple).collect();
             assert_eq!(got, want, "{}", step.id);
         }
         let v = contract::read(dir.path()).unwrap();
@@ -1237,18 +1237,7 @@ fn derived_op_ids_round_trip_and_non_ascii_keeps_the_op_column() {
         let back = read_back(&whole, dir.path());
         // Every operation, read back from files with or without Op, is the one planned.
         for (step, got) in whole.steps.iter().zip(&back) {
-            let got: Vec<_> = got
-                .iter()
-                .map(|o| {
-                    (
-                        o.id.clone(),
-                        o.action.clone(),
-                        o.target.clone(),
-                        o.change.clone(),
-                        o.values.clone(),
-                    )
-                })
-                .collect();
+            let got: Vec<_> = got.iter().map(read_back_tuple).collect();
             assert_eq!(got, as_plan_ops(step), "{name} {}", step.id);
         }
         let plan: serde_json::Value =
