@@ -117,6 +117,11 @@ fn run_twice_with(d: &Path, runtime: &str, step: &str, stub: &str) -> String {
         ))
         .output()
         .unwrap();
+    succeeded(&out)
+}
+
+/// The stdout of a process that must have succeeded (else its output is the failure message).
+fn succeeded(out: &std::process::Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
@@ -858,12 +863,7 @@ fn the_contacts_step_in_the_simulated_tenant_gives_each_contact_every_name_once(
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     let contacts: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("CONTACT="))
@@ -977,13 +977,7 @@ fn the_module_reader_derives_the_planned_ids_of_a_file_without_op() {
             .output()
             .unwrap()
     };
-    let out = read("07-users.csv");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&read("07-users.csv"));
     let got: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("OP:"))
