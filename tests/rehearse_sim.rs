@@ -105,3 +105,81 @@ Set-MgUserLicense -UserId $u.Id -AddLicenses @(@{ SkuId = $sku }) -RemoveLicense
     );
     assert_eq!(get("after"), "UserMailbox");
 }
+
+/// A service call is atomic in the simulation's state: the licence assignment and the mailbox it
+/// provisions are one log line, so a process killed while writing it keeps neither. Two lines let
+/// a kill between them leave a licensed user without a mailbox that no re-run brought back (CI,
+/// `kills_2016_cloud`: every step from 09-mailboxes-verify on failed after the resume).
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn a_licence_and_the_mailbox_it_provisions_are_kept_or_lost_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    rehearse::write_sim(&sim).unwrap();
+    let plan = json!({
+        "tenant": "contoso.onmicrosoft.com", "identity": "cloud",
+        "steps": [{"kind": "licences", "ops": [{"values": ["a@contoso.com", "EXCHANGESTANDARD", "US"]}]}]
+    });
+    let state_path = dir.path().join("tenant.json");
+    state::write_fresh(
+        &state_path,
+        &rehearse::seed_state(&plan, 1, None, Delays::None),
+    )
+    .unwrap();
+    let script = r#"
+$ErrorActionPreference = 'Stop'
+Connect-MgGraph -Scopes 'User.ReadWrite.All' -NoWelcome
+New-MgDomain -Id 'contoso.com' | Out-Null
+Confirm-MgDomain -DomainId 'contoso.com' | Out-Null
+$u = New-MgUser -UserPrincipalName 'a@contoso.com' -DisplayName 'A' -MailNickname 'a' -PasswordProfile @{ Password = 'x' } -AccountEnabled -UsageLocation 'US'
+$sku = (Get-MgSubscribedSku -All | Where-Object SkuPartNumber -eq 'EXCHANGESTANDARD').SkuId
+Set-MgUserLicense -UserId $u.Id -AddLicenses @(@{ SkuId = $sku }) -RemoveLicenses @() | Out-Null
+"#;
+    let mut path = std::ffi::OsString::from(sim.join("modules"));
+    path.push(":");
+    path.push(std::env::var_os("PSModulePath").unwrap_or_default());
+    let out = pwsh::command()
+        .arg("-Command")
+        .arg(script)
+        .env("PSModulePath", path)
+        .env(rehearse::ENV_STATE, &state_path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let licensed_and_mailboxes = || {
+        let v = state::load(&state_path).unwrap();
+        let users = v["t"]["users"].as_object().cloned().unwrap_or_default();
+        let licensed = users.values().any(|u| {
+            u["AssignedLicenses"]
+                .as_array()
+                .is_some_and(|l| !l.is_empty())
+        });
+        let mailboxes = v["t"]["rcp"]
+            .as_object()
+            .map(|t| {
+                t.values()
+                    .filter(|r| r["RecipientTypeDetails"] == "UserMailbox")
+                    .count()
+            })
+            .unwrap_or(0);
+        (licensed, mailboxes)
+    };
+    assert_eq!(licensed_and_mailboxes(), (true, 1));
+    // The last line, cut where a kill would cut it (before its newline), is not applied.
+    let log = state::log_path(&state_path);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let cut = text.trim_end_matches('\n');
+    let last = &cut[cut.rfind('\n').map_or(0, |i| i + 1)..];
+    assert!(last.contains("\"batch\""), "the licence's line: {last}");
+    std::fs::write(&log, cut).unwrap();
+    assert_eq!(licensed_and_mailboxes(), (false, 0));
+}

@@ -62,6 +62,8 @@ function Apply-SimEntry {
         }
         'del' { [void]$script:S.t[$e.t].Remove($e.id) }
         'set' { $script:S[$e.k] = $e.v }
+        'batch' { foreach ($x in $e.e) { Apply-SimEntry $x } }
+        default { throw "CutoverSim: unknown state log entry '$($e.op)'." }
     }
 }
 
@@ -74,9 +76,29 @@ function Save-SimSnapshot {
 }
 
 function Write-SimEntry {
+    # Applied at once; written when the command that made it ends (Complete-SimCommand).
     param($Entry)
     Apply-SimEntry $Entry
+    if ($script:SimDepth -gt 0) { $script:SimPending.Add($Entry); return }
     $line = ($Entry | ConvertTo-Json -Depth 64 -Compress) + [char]10
+    [System.IO.File]::AppendAllText($script:SimLog, $line, $script:Utf8)
+}
+
+# A service call is atomic: a licence assignment and the mailbox it provisions, or a clock and the
+# sleep total, are one log line, so a process killed between them leaves neither (measured: a kill
+# between two lines left a licensed user without a mailbox that no re-run could bring back).
+$script:SimDepth = 0
+$script:SimPending = [System.Collections.Generic.List[object]]::new()
+
+function Complete-SimCommand {
+    # Writes every change made so far as one line. A command nested in another's pipeline (e.g.
+    # Get-Mailbox | Set-Mailbox) writes the outer one's changes with its own: its record may
+    # already be in the journal, so its change must not wait for the outer command to end.
+    $script:SimDepth--
+    if ($script:SimPending.Count -eq 0) { return }
+    $entry = if ($script:SimPending.Count -eq 1) { $script:SimPending[0] } else { @{ op = 'batch'; e = $script:SimPending.ToArray() } }
+    $script:SimPending.Clear()
+    $line = ($entry | ConvertTo-Json -Depth 64 -Compress) + [char]10
     [System.IO.File]::AppendAllText($script:SimLog, $line, $script:Utf8)
 }
 
@@ -235,8 +257,11 @@ function global:Start-Sleep {
     $add = $Seconds
     if ($PSCmdlet.ParameterSetName -eq 'Milliseconds') { $add = $Milliseconds / 1000.0 }
     if ($PSCmdlet.ParameterSetName -eq 'FromTimeSpan') { $add = $Duration.TotalSeconds }
-    Write-SimEntry @{ op = 'set'; k = 'clock'; v = (Get-SimClock) + $add }
-    Write-SimEntry @{ op = 'set'; k = 'slept'; v = [double]$script:S.slept + $add }
+    $script:SimDepth++
+    try {
+        Write-SimEntry @{ op = 'set'; k = 'clock'; v = (Get-SimClock) + $add }
+        Write-SimEntry @{ op = 'set'; k = 'slept'; v = [double]$script:S.slept + $add }
+    } finally { Complete-SimCommand }
 }
 
 # ---- errors -----------------------------------------------------------------------------------
@@ -1295,9 +1320,12 @@ function Invoke-CutoverSim {
     $b = @{}
     foreach ($k in $Bound.Keys) { $b[$k] = $Bound[$k] }
     $h = $script:SimCommands[$Command]
-    if ($null -ne $h) { & $h $Command $b $Caller $Side }
-    elseif ($Command -like '*-Mg*') { Invoke-SimGraph -Command $Command -Bound $b -Caller $Caller }
-    else { Invoke-SimExchange -Command $Command -Bound $b -Caller $Caller -Side $Side }
+    $script:SimDepth++
+    try {
+        if ($null -ne $h) { & $h $Command $b $Caller $Side }
+        elseif ($Command -like '*-Mg*') { Invoke-SimGraph -Command $Command -Bound $b -Caller $Caller }
+        else { Invoke-SimExchange -Command $Command -Bound $b -Caller $Caller -Side $Side }
+    } finally { Complete-SimCommand }
 }
 
 # Extensions (CutoverSim.*.ps1 beside this module, e.g. the migration engines): each registers its

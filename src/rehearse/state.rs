@@ -1,6 +1,7 @@
 //! The simulated tenant's state as `CutoverSim.psm1` keeps it: a JSON snapshot plus an
 //! append-only log beside it (`STATE.log`), one idempotent entry per line (`put` a whole object,
-//! `del`, `set` a top-level key). A line without its newline was cut off by a kill: not applied.
+//! `del`, `set` a top-level key, or a `batch` of one command's entries). A line without its
+//! newline was cut off by a kill: not applied.
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +67,12 @@ fn apply(v: &mut Value, e: &Value) {
         }
         Some("set") => {
             v[key("k")] = e["v"].clone();
+        }
+        // One service call's changes, written as one line so a kill keeps all or none of them.
+        Some("batch") => {
+            for x in e["e"].as_array().into_iter().flatten() {
+                apply(v, x);
+            }
         }
         _ => {}
     }
