@@ -221,6 +221,12 @@ fn is_lookalike(c: char) -> bool {
 
 /// `?` right after a letter, as in `Jos?` (a name never legitimately has one there).
 fn has_lossy_question_mark(v: &str) -> bool {
+    // U+FFFD is EF BF BD: a cell with neither `?` nor an 0xEF byte (nearly every cell asked)
+    // is answered without a substring search.
+    let b = v.as_bytes();
+    if !b.iter().any(|&c| c == b'?' || c == 0xef) {
+        return false;
+    }
     v.contains('\u{fffd}')
         || v.char_indices()
             .any(|(i, c)| c == '?' && v[..i].chars().next_back().is_some_and(char::is_alphabetic))
@@ -339,18 +345,26 @@ pub fn row_is_clean(row: &Row<'_>) -> bool {
 }
 
 /// A cell [`cell_damage`] reports nothing for, told from its bytes in one pass: empty, or
-/// printable ASCII without `?` (the lossy-export check), no space at either end (white space),
-/// and none of what the specific checks need: a `#` first (Excel errors), a letter that starts
-/// a type name with a `.` in the cell, a digit first with an `E` (scientific notation). Any
-/// other cell is asked of `cell_damage` itself.
+/// printable ASCII without `?` (the lossy-export check) and characters U+00C0 to U+07FF
+/// (accented Latin, Greek, Cyrillic, Hebrew, Arabic letters: none of them white space, a
+/// control, invisible, a bidi control, a lookalike quote or U+FFFD), no space at either end
+/// (white space), and none of what the specific checks need: a `#` first (Excel errors), a
+/// letter that starts a type name with a `.` in the cell, a digit first with an `E`
+/// (scientific notation). Any other cell is asked of `cell_damage` itself.
 fn surely_clean(v: &str) -> bool {
     let b = v.as_bytes();
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return true;
     };
-    // Without an early exit the loop is vectorised: cells are short.
+    // Without an early exit the loop is vectorised: cells are short. A non-ASCII byte passes
+    // when it is a continuation byte or a lead byte of U+00C0..U+07FF (0xC3..0xDF): in valid
+    // UTF-8 every continuation byte follows a lead byte, so a character outside that range
+    // brings a lead byte (0xC2, 0xE0 and up) that fails the cell. A third of a million-user
+    // file's rows hold an accented name: without this, each went through `cell_damage`.
     let plain = b.iter().fold(true, |ok, &c| {
-        ok & (c.wrapping_sub(0x20) < 0x5f) & (c != b'?')
+        let ascii = (c.wrapping_sub(0x20) < 0x5f) & (c != b'?');
+        let letter = (c >= 0x80) & (c <= 0xdf) & (c != 0xc2);
+        ok & (ascii | letter)
     });
     plain
         && first != b' '
@@ -380,6 +394,25 @@ mod tests {
             "Ann\t",
             "Sales",
             "Müller",
+            "Seán",
+            "Zoë Ñandú",
+            "Ωμέγα",
+            "Иван",
+            "Müller?",
+            "Jos\u{e9}?",
+            "Ann\u{a0}",
+            "\u{a1}Hola",
+            "a\u{85}b",
+            "Ann\u{2000}",
+            "\u{c0}\u{2019}",
+            "\u{7ff}\u{800}",
+            "Søren\u{fffd}",
+            "\u{e9}\u{202e}",
+            "S\u{e9}.x",
+            "7\u{e9}E",
+            " \u{e9}",
+            "\u{e9}\u{1680}",
+            "日本",
             "System.Object[]",
             "System Administrators",
             "Microsoft.Exchange.Data.X",

@@ -230,6 +230,8 @@ pub struct State<'p> {
     /// `Members` cells of groups files, resolved once every group is known.
     pub pending: Vec<(u32, String, Place)>,
     pub file_stats: FileStats,
+    /// The users files' last UPN domain and what was found for it.
+    pub upn_domain: users::DomainMemo,
     pub have_users: bool,
     pub have_groups: bool,
     files: Vec<String>,
@@ -259,6 +261,7 @@ impl<'p> State<'p> {
             edges: Vec::new(),
             pending: Vec::new(),
             file_stats: FileStats::default(),
+            upn_domain: users::DomainMemo::default(),
             have_users: false,
             have_groups: false,
             files,
@@ -488,7 +491,7 @@ impl<'p> State<'p> {
 
 /// Whether a domain is accepted: the project's domains or its tenant domain; anything when
 /// the project names no domains.
-fn accepts(project: &Project, domain: &str) -> bool {
+pub(super) fn accepts(project: &Project, domain: &str) -> bool {
     project.accepts_domain(domain)
         || project
             .tenant
