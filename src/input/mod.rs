@@ -454,6 +454,12 @@ impl<'a> Row<'a> {
         })
     }
 
+    /// The fields' text end to end, without separators.
+    #[inline]
+    pub fn text(&self) -> &'a str {
+        self.record.as_slice()
+    }
+
     /// Whether a cell holds a line break (`\n` or a lone `\r`).
     pub fn has_line_break(&self) -> bool {
         memchr::memchr2(b'\n', b'\r', self.record.as_slice().as_bytes()).is_some()

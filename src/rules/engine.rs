@@ -212,6 +212,9 @@ pub struct FileStats {
     pub passwords: u64,
     pub no_location: u64,
     pub first_no_location: Option<u64>,
+    /// Whether the file has a column of the admin-center template's limits (asked at the
+    /// first row: most users files have none, and each row looked eleven columns up).
+    pub limited_columns: Option<bool>,
 }
 
 /// Everything a lint run remembers between rows and files.
