@@ -54,25 +54,32 @@ pub fn base(text: &str) -> u64 {
     h.finish()
 }
 
-/// Hands `text.to_lowercase()` to `f`, folded into a buffer on the stack when it fits (an
-/// accented display name is hashed for every third user: the allocation was half the cost).
-/// `str::to_lowercase` lowers a capital sigma by its place in the word, `char::to_lowercase`
-/// does not: text holding one takes the library's path.
+/// Hands `text.to_lowercase()` to `f`, folded into a buffer on the stack when every
+/// character is Latin-1 (U+0000..U+00FF, every byte under 0xC4): an accented display name is
+/// hashed for every third user, and the allocation was half the cost. There the lower case of
+/// U+00C0..U+00DE but U+00D7 is 0x20 on, the same length in UTF-8, and every other
+/// character but ASCII capitals is its own lower case. Any other text takes the library's
+/// path (which also lowers a capital sigma by its place in the word).
 fn fold_non_ascii(text: &str, f: impl FnOnce(&[u8])) {
-    // A character's lower case is at most 3 characters of 4 bytes: room for the worst case.
-    const ROOM: usize = 256;
-    if text.len() * 12 > ROOM || text.contains('\u{3a3}') {
-        return f(text.to_lowercase().as_bytes());
-    }
+    const ROOM: usize = 128;
+    let b = text.as_bytes();
     let mut buf = [0u8; ROOM];
-    let mut n = 0;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let Some(room) = buf.get_mut(n..n + c.len_utf8()) else {
-            return f(text.to_lowercase().as_bytes());
-        };
-        n += c.encode_utf8(room).len();
+    match buf.get_mut(..b.len()) {
+        Some(out) if b.iter().all(|&c| c < 0xc4) => {
+            let mut prev = 0u8;
+            for (o, &c) in out.iter_mut().zip(b) {
+                // After a 0xC3 lead byte: U+00C0 + (c - 0x80).
+                *o = if prev == 0xc3 && (0x80..=0x9e).contains(&c) && c != 0x97 {
+                    c + 0x20
+                } else {
+                    c.to_ascii_lowercase()
+                };
+                prev = c;
+            }
+            f(out)
+        }
+        _ => f(text.to_lowercase().as_bytes()),
     }
-    f(buf.get(..n).unwrap_or_default())
 }
 
 /// Mixes a namespace into a base hash (splitmix64 finaliser: every bit depends on both).
@@ -358,10 +365,19 @@ mod tests {
             "Ⱥ Ⱦ ǅ ẞ",
             &"É".repeat(30),
             &"Ǆ".repeat(10),
+            &"É".repeat(64),
+            &"É".repeat(65),
         ] {
             let mut folded = Vec::new();
             fold_non_ascii(t, |b| folded.extend_from_slice(b));
             assert_eq!(folded, t.to_lowercase().as_bytes(), "{t}");
+        }
+        // Every Latin-1 character, each in a text short enough for the buffer.
+        for c in (0u32..0x100).filter_map(char::from_u32) {
+            let t = format!("É{c}Ü{c}");
+            let mut folded = Vec::new();
+            fold_non_ascii(&t, |b| folded.extend_from_slice(b));
+            assert_eq!(folded, t.to_lowercase().as_bytes(), "{t:?}");
         }
         let long = "x".repeat(100);
         assert_ne!(key(Ns::Upn, &long), key(Ns::Upn, &long[1..]));
