@@ -454,6 +454,12 @@ impl<'a> Row<'a> {
         })
     }
 
+    /// Every cell's value, in order.
+    #[inline]
+    pub fn values(&self) -> impl Iterator<Item = &'a str> + 'a {
+        self.record.iter()
+    }
+
     /// The fields' text end to end, without separators.
     #[inline]
     pub fn text(&self) -> &'a str {
