@@ -6,7 +6,7 @@ use crate::input::{Column, Row};
 use crate::model::address::{domain_of, smtp_problem, split_multi};
 
 use super::engine::{DeferredMember, GroupRef, Recipients, State, DEFER};
-use super::index::{base, in_ns, key, Ns, Place};
+use super::index::{base, base_and_at, in_ns, key, Ns, Place};
 use super::Rule;
 use crate::model::directory::{Lookup, GROUP_NAMES};
 
@@ -250,11 +250,13 @@ impl MemberKeys {
     pub fn of(row: &Row<'_>) -> Option<MemberKeys> {
         let group = row.value(Column::Group)?;
         let member = row.value(Column::Member)?;
+        let (group_base, group_at) = base_and_at(group);
+        let (member_base, member_at) = base_and_at(member);
         Some(MemberKeys {
-            group_base: base(group),
-            member_base: base(member),
-            group_at: has_at(group),
-            member_at: has_at(member),
+            group_base,
+            member_base,
+            group_at,
+            member_at,
         })
     }
 

@@ -35,23 +35,40 @@ pub fn key(ns: Ns, text: &str) -> u64 {
 /// The case-folded text hashed once; [`in_ns`] places it in a namespace, so looking one value
 /// up in several namespaces hashes the text once.
 pub fn base(text: &str) -> u64 {
+    folded_hash::<false>(text).0
+}
+
+/// [`base`], and whether the text holds an `@` (resolution looks an address up among other
+/// names than an alias), told in the same pass over the bytes.
+pub fn base_and_at(text: &str) -> (u64, bool) {
+    folded_hash::<true>(text)
+}
+
+/// [`base`], and with `AT` whether the text holds an `@` (without, `false`).
+#[inline(always)]
+fn folded_hash<const AT: bool>(text: &str) -> (u64, bool) {
     let mut h = foldhash::fast::FixedState::with_seed(0x0063_7574_6f76_6572).build_hasher();
+    let mut at = false;
     if text.is_ascii() {
         for chunk in text.as_bytes().chunks(32) {
             let mut buf = [0u8; 32];
             buf[..chunk.len()].copy_from_slice(chunk);
-            // All 32 bytes at once (the padding folds to itself): a fixed-length loop is
-            // vectorised, one over the chunk's length is not.
+            // All 32 bytes at once (the padding folds to itself and is no `@`): a
+            // fixed-length loop is vectorised, one over the chunk's length is not.
             for b in &mut buf {
                 *b = b.to_ascii_lowercase();
+            }
+            if AT {
+                at |= buf.iter().fold(false, |a, &b| a | (b == b'@'));
             }
             h.write(&buf[..chunk.len()]);
         }
     } else {
+        at = AT && memchr::memchr(b'@', text.as_bytes()).is_some();
         fold_non_ascii(text, |folded| h.write(folded));
     }
     h.write_u8(0xff);
-    h.finish()
+    (h.finish(), at)
 }
 
 /// Hands `text.to_lowercase()` to `f`, folded into a buffer on the stack when every
@@ -378,6 +395,16 @@ mod tests {
             let mut folded = Vec::new();
             fold_non_ascii(&t, |b| folded.extend_from_slice(b));
             assert_eq!(folded, t.to_lowercase().as_bytes(), "{t:?}");
+        }
+        for t in [
+            "ann@contoso.com",
+            "ann",
+            "",
+            "Seán@contoso.com",
+            "Seán",
+            &"x@".repeat(40),
+        ] {
+            assert_eq!(base_and_at(t), (base(t), t.contains('@')), "{t}");
         }
         let long = "x".repeat(100);
         assert_ne!(key(Ns::Upn, &long), key(Ns::Upn, &long[1..]));

@@ -57,9 +57,12 @@ pub const GROUP_NAMES: [Ns; 3] = [Ns::GroupName, Ns::Alias, Ns::GroupAddress];
 
 /// The alias Exchange and Entra give a recipient created without one: the UPN's local part.
 pub fn derived_alias(upn: &str) -> Option<&str> {
-    upn.trim()
-        .split_once('@')
-        .map(|(l, _)| l.trim())
+    // The first '@' by a byte search (`split_once` sets up a char searcher each call), and
+    // the trim that decodes nothing for a name with ASCII ends: asked for every user.
+    let upn = crate::input::trim(upn);
+    let at = memchr::memchr(b'@', upn.as_bytes())?;
+    upn.get(..at)
+        .map(crate::input::trim)
         .filter(|l| !l.is_empty())
 }
 
