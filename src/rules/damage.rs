@@ -371,7 +371,7 @@ fn surely_clean(v: &str) -> bool {
 /// through `cell_damage`.
 fn plain_byte(c: u8) -> bool {
     let ascii = (c.wrapping_sub(0x20) < 0x5f) & (c != b'?');
-    let letter = (c >= 0x80) & (c <= 0xdf) & (c != 0xc2);
+    let letter = (0x80..=0xdf).contains(&c) & (c != 0xc2);
     ascii | letter
 }
 
