@@ -294,7 +294,8 @@ if (Test-Path -LiteralPath $Socket) { Remove-Item -LiteralPath $Socket -Force }
 $listener = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Unspecified)
 $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($Socket))
 $listener.Listen(4)
-[Console]::Out.WriteLine('cutover-host: ready')
+# With its version, which the runner would otherwise start another pwsh to ask for.
+[Console]::Out.WriteLine('cutover-host: ready ' + $PSVersionTable.PSVersion.ToString())
 [Console]::Out.Flush()
 while ($true) {
     $conn = $listener.Accept()
