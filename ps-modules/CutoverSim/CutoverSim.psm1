@@ -1,4 +1,4 @@
-# CutoverSim.psm1: the simulated tenant (and source organisation) of `cutover rehearse`.
+﻿# CutoverSim.psm1: the simulated tenant (and source organisation) of `cutover rehearse`.
 #
 # The command functions (*.Commands.ps1, generated from Microsoft's reference with their real
 # parameters) all call Invoke-CutoverSim. This module keeps the state and models the services'
@@ -32,10 +32,149 @@ function Get-SimStatePath {
     $p
 }
 
+# ConvertFrom-Json -AsHashtable and ConvertTo-Json cost most of a step on a 1,000-user tenant
+# (every step loads the whole state; every change writes a whole object): the same conversions,
+# through the same Newtonsoft.Json reader and writer those cmdlets use, without their object
+# model in between. Same values back: OrderedHashtable objects, object[] arrays, Int64 integers,
+# Double for anything with a fraction or exponent, DateTime for ISO 8601 strings, as
+# ConvertFrom-Json gives them. The writer takes the types the state holds (strings, numbers,
+# booleans, null, dictionaries with string keys, lists) and refuses anything else, for which
+# ConvertTo-Json writes the entry as before (ConvertTo-SimJson).
+$script:SimJsonSource = @'
+using System;
+using System.Collections;
+using System.Globalization;
+using System.IO;
+using System.Management.Automation;
+using Newtonsoft.Json;
+namespace CutoverSimJson {
+    public static class Json {
+        public static object Parse(string text) {
+            using (var r = new JsonTextReader(new StringReader(text))) {
+                r.DateParseHandling = DateParseHandling.DateTime;
+                r.DateTimeZoneHandling = DateTimeZoneHandling.RoundtripKind;
+                r.FloatParseHandling = FloatParseHandling.Double;
+                r.MaxDepth = 64;
+                if (!r.Read()) { throw new FormatException("empty JSON text"); }
+                object v = Value(r);
+                if (r.Read()) { throw new FormatException("more than one JSON value"); }
+                return v;
+            }
+        }
+        static object Value(JsonTextReader r) {
+            switch (r.TokenType) {
+                case JsonToken.StartObject: {
+                    var h = new OrderedHashtable();
+                    while (true) {
+                        if (!r.Read()) { throw new FormatException("unterminated JSON object"); }
+                        if (r.TokenType == JsonToken.EndObject) { return h; }
+                        if (r.TokenType != JsonToken.PropertyName) { throw new FormatException("expected a property name"); }
+                        string k = (string)r.Value;
+                        if (!r.Read()) { throw new FormatException("unterminated JSON object"); }
+                        h[k] = Value(r);
+                    }
+                }
+                case JsonToken.StartArray: {
+                    var l = new ArrayList();
+                    while (true) {
+                        if (!r.Read()) { throw new FormatException("unterminated JSON array"); }
+                        if (r.TokenType == JsonToken.EndArray) { return l.ToArray(); }
+                        l.Add(Value(r));
+                    }
+                }
+                case JsonToken.Integer:
+                case JsonToken.Float:
+                case JsonToken.String:
+                case JsonToken.Boolean:
+                case JsonToken.Date:
+                case JsonToken.Bytes:
+                    return r.Value;
+                case JsonToken.Null:
+                case JsonToken.Undefined:
+                    return null;
+                default:
+                    throw new FormatException("unexpected JSON token " + r.TokenType);
+            }
+        }
+        // Compact JSON, or null when the value holds a type this writer does not take.
+        public static string TryWrite(object value) {
+            var sw = new StringWriter(CultureInfo.InvariantCulture);
+            using (var w = new JsonTextWriter(sw)) {
+                w.Formatting = Formatting.None;
+                if (!Write(w, value, 0)) { return null; }
+            }
+            return sw.ToString();
+        }
+        static bool Write(JsonTextWriter w, object v, int depth) {
+            if (depth > 64) { return false; }
+            if (v == null) { w.WriteNull(); return true; }
+            if (v is PSObject) { return false; }
+            if (v is string) { w.WriteValue((string)v); return true; }
+            if (v is bool) { w.WriteValue((bool)v); return true; }
+            if (v is long) { w.WriteValue((long)v); return true; }
+            if (v is int) { w.WriteValue((int)v); return true; }
+            if (v is double) { w.WriteValue((double)v); return true; }
+            if (v is IDictionary) {
+                w.WriteStartObject();
+                foreach (DictionaryEntry e in (IDictionary)v) {
+                    string k = e.Key as string;
+                    if (k == null) { return false; }
+                    w.WritePropertyName(k);
+                    if (!Write(w, e.Value, depth + 1)) { return false; }
+                }
+                w.WriteEndObject();
+                return true;
+            }
+            if (v is IList) {
+                w.WriteStartArray();
+                foreach (object x in (IList)v) { if (!Write(w, x, depth + 1)) { return false; } }
+                w.WriteEndArray();
+                return true;
+            }
+            return false;
+        }
+    }
+}
+'@
+
+function Import-SimJson {
+    # Compiled once per rehearsal folder (Roslyn costs about a second), named by the source and the
+    # Newtonsoft.Json it binds to, beside the host's assembly (write_sim's layout: the sim folder
+    # holds modules/CutoverSim); written under another name and renamed, so a process killed while
+    # compiling leaves no half-written assembly under the real name. Loaded once per process.
+    if ($null -ne ('CutoverSimJson.Json' -as [type])) { return }
+    $nj = [System.Reflection.Assembly]::Load('Newtonsoft.Json')
+    $key = [System.Text.Encoding]::UTF8.GetBytes($script:SimJsonSource + '|' + $nj.FullName + '|' + $PSVersionTable.PSVersion)
+    $hash = [System.BitConverter]::ToString([System.Security.Cryptography.SHA256]::HashData($key)).Replace('-', '').Substring(0, 16)
+    $dir = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
+    $dll = Join-Path $dir ('CutoverSimJson-' + $hash + '.dll')
+    if (-not [System.IO.File]::Exists($dll)) {
+        $tmp = Join-Path $dir ('CutoverSimJson-' + $hash + '.' + $PID + '.dll')
+        try {
+            Add-Type -TypeDefinition $script:SimJsonSource -ReferencedAssemblies @($nj.Location, [psobject].Assembly.Location) -OutputAssembly $tmp -IgnoreWarnings
+            # Another process may have put it there meanwhile (or hold it open, on Windows).
+            try { [System.IO.File]::Move($tmp, $dll, $true) }
+            catch { if (-not [System.IO.File]::Exists($dll)) { throw } }
+        }
+        finally { if ([System.IO.File]::Exists($tmp)) { [System.IO.File]::Delete($tmp) } }
+    }
+    # Not Add-Type -LiteralPath, which costs about 0.4 s more in a fresh pwsh (every step of a
+    # rehearsal started per process).
+    $null = [System.Reflection.Assembly]::LoadFrom($dll)
+}
+
+function ConvertTo-SimJson {
+    param($Value)
+    $t = [CutoverSimJson.Json]::TryWrite($Value)
+    if ($null -eq $t) { $t = $Value | ConvertTo-Json -Depth 64 -Compress }
+    $t
+}
+
 function Initialize-Sim {
     if ($null -ne $script:S) { return }
     $path = Get-SimStatePath
-    $script:S = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json -AsHashtable -Depth 64
+    Import-SimJson
+    $script:S = [CutoverSimJson.Json]::Parse([System.IO.File]::ReadAllText($path))
     $log = $path + '.log'
     # The state this process loaded is the one it writes to (Write-SimEntry, once per change).
     $script:SimLog = $log
@@ -47,7 +186,7 @@ function Initialize-Sim {
     $complete = $lines[0..($lines.Count - 2)] | Where-Object { $_.Length -gt 0 }
     $entries = @()
     if (@($complete).Count -gt 0) {
-        $entries = ('[' + (@($complete) -join ',') + ']') | ConvertFrom-Json -AsHashtable -Depth 64 -NoEnumerate
+        $entries = [CutoverSimJson.Json]::Parse('[' + (@($complete) -join ',') + ']')
     }
     foreach ($e in $entries) { Apply-SimEntry $e }
     if (@($entries).Count -gt 400) { Save-SimSnapshot }
@@ -70,7 +209,7 @@ function Apply-SimEntry {
 function Save-SimSnapshot {
     $path = Get-SimStatePath
     $tmp = $path + '.tmp'
-    [System.IO.File]::WriteAllText($tmp, ($script:S | ConvertTo-Json -Depth 64 -Compress), $script:Utf8)
+    [System.IO.File]::WriteAllText($tmp, (ConvertTo-SimJson $script:S), $script:Utf8)
     [System.IO.File]::Move($tmp, $path, $true)
     [System.IO.File]::WriteAllText($path + '.log', '', $script:Utf8)
 }
@@ -80,7 +219,7 @@ function Write-SimEntry {
     param($Entry)
     Apply-SimEntry $Entry
     if ($script:SimDepth -gt 0) { $script:SimPending.Add($Entry); return }
-    $line = ($Entry | ConvertTo-Json -Depth 64 -Compress) + [char]10
+    $line = (ConvertTo-SimJson $Entry) + [char]10
     [System.IO.File]::AppendAllText($script:SimLog, $line, $script:Utf8)
 }
 
@@ -98,7 +237,7 @@ function Complete-SimCommand {
     if ($script:SimPending.Count -eq 0) { return }
     $entry = if ($script:SimPending.Count -eq 1) { $script:SimPending[0] } else { @{ op = 'batch'; e = $script:SimPending.ToArray() } }
     $script:SimPending.Clear()
-    $line = ($entry | ConvertTo-Json -Depth 64 -Compress) + [char]10
+    $line = (ConvertTo-SimJson $entry) + [char]10
     [System.IO.File]::AppendAllText($script:SimLog, $line, $script:Utf8)
 }
 

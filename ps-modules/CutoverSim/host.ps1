@@ -93,7 +93,9 @@ if (-not [System.IO.File]::Exists($HostTypesDll)) {
     Add-Type -TypeDefinition $HostTypes -OutputAssembly $tmp
     [System.IO.File]::Move($tmp, $HostTypesDll, $true)
 }
-Add-Type -LiteralPath $HostTypesDll
+# Loaded directly: Add-Type -LiteralPath costs about 0.4 s more in a fresh pwsh (measured), once
+# per host start, and a rehearsal killed 20 times starts 21 hosts.
+$null = [System.Reflection.Assembly]::LoadFrom($HostTypesDll)
 
 function Receive-Exactly([System.Net.Sockets.Socket]$Conn, [int]$Count) {
     $buf = [byte[]]::new($Count)
@@ -202,6 +204,8 @@ function Format-StepError($Runspace, $Record) {
     finally { $f.Dispose() }
 }
 
+$script:StepSessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+
 function Invoke-HostedStep([System.Net.Sockets.Socket]$Conn) {
     $len = [Convert]::ToInt32([Text.Encoding]::ASCII.GetString((Receive-Exactly $Conn 8)), 16)
     $req = [Text.Encoding]::UTF8.GetString((Receive-Exactly $Conn $len)) | ConvertFrom-Json
@@ -222,7 +226,10 @@ function Invoke-HostedStep([System.Net.Sockets.Socket]$Conn) {
         $rest = [string[]]@($argv | Select-Object -Skip ($at + 2))
         Set-StepEnvironment $req.env
         [Environment]::CurrentDirectory = [string]$req.cwd
-        $iss = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+        # One InitialSessionState for every step's runspace: it is the template each runspace is
+        # opened from (as a RunspacePool shares one), not state, so every step still starts in a
+        # fresh runspace with nothing loaded.
+        $iss = $script:StepSessionState
         # This process's console host: the same console width for error views and tables, as
         # the step's own pwsh would have (output and errors still come back as records).
         $rs = [runspacefactory]::CreateRunspace($Host, $iss)
@@ -294,7 +301,8 @@ if (Test-Path -LiteralPath $Socket) { Remove-Item -LiteralPath $Socket -Force }
 $listener = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Unspecified)
 $listener.Bind([System.Net.Sockets.UnixDomainSocketEndPoint]::new($Socket))
 $listener.Listen(4)
-[Console]::Out.WriteLine('cutover-host: ready')
+# With its version, which the runner would otherwise start another pwsh to ask for.
+[Console]::Out.WriteLine('cutover-host: ready ' + $PSVersionTable.PSVersion.ToString())
 [Console]::Out.Flush()
 while ($true) {
     $conn = $listener.Accept()

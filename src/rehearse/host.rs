@@ -80,6 +80,10 @@ impl StepHost {
     pub fn socket(&self) -> &Path {
         Path::new("")
     }
+
+    pub fn version(&self) -> &str {
+        ""
+    }
 }
 
 #[cfg(not(unix))]
@@ -166,6 +170,7 @@ mod unix {
         _dir: tempfile::TempDir,
         shared: Arc<Shared>,
         watcher: Option<JoinHandle<()>>,
+        version: String,
     }
 
     struct Shared {
@@ -194,7 +199,7 @@ mod unix {
                 socket: socket.clone(),
                 log: log.to_path_buf(),
             });
-            let child = spawn(&shared)?;
+            let (child, version) = spawn(&shared)?;
             *lock(&shared.child) = Some(child);
             let watch = Arc::clone(&shared);
             let watcher = std::thread::spawn(move || watch_host(&watch));
@@ -203,11 +208,17 @@ mod unix {
                 _dir: dir,
                 shared,
                 watcher: Some(watcher),
+                version,
             })
         }
 
         pub fn socket(&self) -> &Path {
             &self.socket
+        }
+
+        /// `$PSVersionTable.PSVersion` of the host's pwsh, as it reported it when ready.
+        pub fn version(&self) -> &str {
+            &self.version
         }
     }
 
@@ -228,7 +239,10 @@ mod unix {
         m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn spawn(s: &Shared) -> Result<Child> {
+    /// The host's ready line: this prefix, then its pwsh version.
+    const READY: &str = "cutover-host: ready";
+
+    fn spawn(s: &Shared) -> Result<(Child, String)> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -262,8 +276,8 @@ mod unix {
             let mut log = log;
             for line in BufReader::new(out).lines() {
                 let Ok(line) = line else { return };
-                if line.trim() == "cutover-host: ready" {
-                    let _ = tx.send(());
+                if let Some(v) = line.trim().strip_prefix(READY) {
+                    let _ = tx.send(v.trim().to_string());
                 }
                 let _ = writeln!(log, "{line}");
             }
@@ -271,7 +285,7 @@ mod unix {
         let started = Instant::now();
         loop {
             match rx.recv_timeout(POLL) {
-                Ok(()) => return Ok(child),
+                Ok(version) => return Ok((child, version)),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let _ = child.kill();
@@ -304,7 +318,7 @@ mod unix {
             };
             if ended && !s.stop.load(Ordering::SeqCst) {
                 // Clients waiting to connect retry until this one listens.
-                *guard = spawn(s).ok();
+                *guard = spawn(s).ok().map(|(c, _)| c);
             }
         }
     }

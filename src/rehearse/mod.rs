@@ -632,6 +632,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
         launcher,
         session: opts.session,
         client: None,
+        probed: None,
     });
     // Hosted: one pwsh for the whole rehearsal, killed when `_host` drops (or with cutover).
     let _host = if opts.hosted {
@@ -640,6 +641,7 @@ pub fn rehearse(opts: &RehearseOptions) -> Result<RehearseOutcome> {
             host::StepHost::start(&pwsh, &sim_dir.join(HOST_SCRIPT), &host::host_log(&sim_dir))?;
         if let Some(r) = ropts.rehearsal.as_mut() {
             r.client = Some(host::client_prefix(host.socket())?);
+            r.probed = Some(run::pwsh::reported(&pwsh, host.version())?);
         }
         Some(host)
     } else {

@@ -98,6 +98,10 @@ pub struct Rehearsal {
     /// Put before every step's pwsh command line: the hosted client (`cutover step-client`,
     /// `rehearse::host`), which runs it in the rehearsal's long-lived pwsh.
     pub client: Option<Vec<std::ffi::OsString>>,
+    /// The pwsh the hosted client reaches, as it reported itself when it started: a second
+    /// pwsh start just to probe its version cost a kill/resume rehearsal about a second per
+    /// resume (`rehearse::host`).
+    pub probed: Option<pwsh::Pwsh>,
 }
 
 /// Where a rehearsal's runs live (`BUNDLE/rehearsals/<id>`).
@@ -249,7 +253,10 @@ pub fn run_bundle(opts: &RunOptions) -> Result<RunOutcome> {
         Some(p) => redact::Redactor::from_secrets_file(p)?,
         None => redact::Redactor::patterns_only(),
     };
-    let pwsh = pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?;
+    let pwsh = match opts.rehearsal.as_ref().and_then(|r| r.probed.clone()) {
+        Some(p) => p,
+        None => pwsh::probe(&pwsh::discover(opts.pwsh.as_deref())?)?,
+    };
 
     let _lock = lock::RunLock::acquire(&bundle.root)?;
     let (run, mut meta) = open_run(&bundle, opts, &pwsh, &redactor)?;

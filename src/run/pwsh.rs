@@ -149,6 +149,16 @@ pub fn parse_version(text: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// A pwsh that reported its version some other way than the probe (the rehearsal's host prints
+/// `$PSVersionTable.PSVersion` when it is ready): the same minimum applies.
+pub fn reported(path: &Path, version: &str) -> Result<Pwsh> {
+    check_version(path, version)?;
+    Ok(Pwsh {
+        path: path.to_path_buf(),
+        version: version.to_string(),
+    })
+}
+
 fn check_version(path: &Path, version: &str) -> Result<()> {
     match parse_version(version) {
         Some(v) if v >= min_version() => Ok(()),
