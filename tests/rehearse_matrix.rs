@@ -12,12 +12,13 @@
 //! And per (version, identity), on its own bundle: `cutover rehearse` killed 20 times at points
 //! chosen by progress (records written, or the next step started) and resumed: every operation is
 //! done exactly once; and a 1,000-user synthetic tenant: first rehearsal clean, second all
-//! `unchanged`. All twelve cases of each run by default. Measured one test at a time, debug
-//! build as CI runs it, on the shared 2-core machine (load 3-4): a kill/resume case 45 s
-//! (`kills_2016_cloud`; 51 s before the host reported its own pwsh version and the simulation
-//! read its state through Newtonsoft.Json directly), a 1,000-user case 46 s
-//! (`thousand_2016_cloud`; 66 s before). All 36 tests, two at a time: 2,111 s wall at load
-//! 5-14, 1,668 s of CPU (about 850-900 s on an idle machine; CI's budget is 1,800 s in all).
+//! `unchanged`. Two cases of each by default, all twelve in the long suite (see below).
+//! Measured one test at a time, debug build as CI runs it, on the shared 2-core machine (load
+//! 3-4): a kill/resume case 45 s (`kills_2016_cloud`; 51 s before the host reported its own pwsh
+//! version and the simulation read its state through Newtonsoft.Json directly), a 1,000-user
+//! case 46 s (`thousand_2016_cloud`; 66 s before). All 36 tests by default, two at a time, took
+//! 1,092 s of the matrix on an idle machine and 1,642 s for all of `.ci/run`, more than CI's
+//! 30 minutes allow once CI's slower machine is counted, so the long suite stays.
 //!
 //! The samples carry one name collision (a group and a shared mailbox both named "Sales", which
 //! Exchange Online refuses: issue 8 item 5); the matrix renames the group, and
@@ -382,20 +383,32 @@ matrix! { samples;
     samples_se_cloud => ("SE", "cloud"), samples_se_synced => ("SE", "synced"),
 }
 
+// CI's budget (30 minutes on 2 cores for everything) holds every samples case above, but not
+// 20 kills and a 1,000-user tenant for all twelve: the whole matrix took over 20 minutes alone on
+// the shared machine. Two cases of each run by default (both identity modes, an old and a
+// new source version); the other ten are the long suite (`CUTOVER_LONG_TESTS=1`).
 matrix! { kills;
-    kills_2007_cloud => ("2007", "cloud"), kills_2007_synced => ("2007", "synced"),
-    kills_2010_cloud => ("2010", "cloud"), kills_2010_synced => ("2010", "synced"),
-    kills_2013_cloud => ("2013", "cloud"), kills_2013_synced => ("2013", "synced"),
-    kills_2016_cloud => ("2016", "cloud"), kills_2016_synced => ("2016", "synced"),
-    kills_2019_cloud => ("2019", "cloud"), kills_2019_synced => ("2019", "synced"),
-    kills_se_cloud => ("SE", "cloud"), kills_se_synced => ("SE", "synced"),
+    kills_2007_synced => ("2007", "synced"), kills_2016_cloud => ("2016", "cloud"),
+}
+
+long_matrix! { kills;
+    long_kills_2007_cloud => ("2007", "cloud"),
+    long_kills_2010_cloud => ("2010", "cloud"), long_kills_2010_synced => ("2010", "synced"),
+    long_kills_2013_cloud => ("2013", "cloud"), long_kills_2013_synced => ("2013", "synced"),
+    long_kills_2016_synced => ("2016", "synced"),
+    long_kills_2019_cloud => ("2019", "cloud"), long_kills_2019_synced => ("2019", "synced"),
+    long_kills_se_cloud => ("SE", "cloud"), long_kills_se_synced => ("SE", "synced"),
 }
 
 matrix! { thousand;
-    thousand_2007_cloud => ("2007", "cloud"), thousand_2007_synced => ("2007", "synced"),
-    thousand_2010_cloud => ("2010", "cloud"), thousand_2010_synced => ("2010", "synced"),
-    thousand_2013_cloud => ("2013", "cloud"), thousand_2013_synced => ("2013", "synced"),
-    thousand_2016_cloud => ("2016", "cloud"), thousand_2016_synced => ("2016", "synced"),
-    thousand_2019_cloud => ("2019", "cloud"), thousand_2019_synced => ("2019", "synced"),
-    thousand_se_cloud => ("SE", "cloud"), thousand_se_synced => ("SE", "synced"),
+    thousand_2010_synced => ("2010", "synced"), thousand_2016_cloud => ("2016", "cloud"),
+}
+
+long_matrix! { thousand;
+    long_thousand_2007_cloud => ("2007", "cloud"), long_thousand_2007_synced => ("2007", "synced"),
+    long_thousand_2010_cloud => ("2010", "cloud"),
+    long_thousand_2013_cloud => ("2013", "cloud"), long_thousand_2013_synced => ("2013", "synced"),
+    long_thousand_2016_synced => ("2016", "synced"),
+    long_thousand_2019_cloud => ("2019", "cloud"), long_thousand_2019_synced => ("2019", "synced"),
+    long_thousand_se_cloud => ("SE", "cloud"), long_thousand_se_synced => ("SE", "synced"),
 }

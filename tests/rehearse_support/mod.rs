@@ -243,3 +243,24 @@ pub fn migrate_ops(bundle: &Path) -> Vec<(String, String)> {
     }
     ops
 }
+
+/// One test per (source version, identity) for the long suite: compiled as ignored, with the
+/// reason, unless `CUTOVER_LONG_TESTS=1` (and a pwsh) were set when the tests were built, so the
+/// default `cargo test` never counts them as passed. `$f(version, identity)` is the test body.
+#[macro_export]
+macro_rules! long_matrix {
+    ($f:path; $($name:ident => ($v:literal, $i:literal)),* $(,)?) => {$(
+        #[test]
+        #[cfg_attr(
+            not(cutover_long_tests),
+            ignore = "long suite: set CUTOVER_LONG_TESTS=1 to run every source version x identity"
+        )]
+        #[cfg_attr(
+            all(cutover_long_tests, not(cutover_test_pwsh)),
+            ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+        )]
+        fn $name() {
+            $f($v, $i);
+        }
+    )*};
+}
