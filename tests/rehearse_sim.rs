@@ -8,13 +8,12 @@ mod rehearse_support;
 use cutover::rehearse::{self, state, Delays};
 use rehearse_support::pwsh;
 use serde_json::json;
+use std::path::PathBuf;
 
-#[test]
-#[cfg_attr(
-    not(cutover_test_pwsh),
-    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
-)]
-fn the_simulation_behaves_as_the_services_document() {
+/// Runs `script` in the real pwsh with the simulated modules first on PSModulePath, against a
+/// fresh tenant whose plan licenses a@contoso.com; asserts that it succeeded. Returns the
+/// tenant's folder (kept while the caller holds it), its state file and the script's stdout.
+fn in_the_simulation(script: &str) -> (tempfile::TempDir, PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
     rehearse::write_sim(&sim).unwrap();
@@ -28,6 +27,32 @@ fn the_simulation_behaves_as_the_services_document() {
         &rehearse::seed_state(&plan, 1, None, Delays::None),
     )
     .unwrap();
+    let mut path = std::ffi::OsString::from(sim.join("modules"));
+    path.push(":");
+    path.push(std::env::var_os("PSModulePath").unwrap_or_default());
+    let out = pwsh::command()
+        .arg("-Command")
+        .arg(script)
+        .env("PSModulePath", path)
+        .env(rehearse::ENV_STATE, &state_path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, state_path, text)
+}
+
+#[test]
+#[cfg_attr(
+    not(cutover_test_pwsh),
+    ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
+)]
+fn the_simulation_behaves_as_the_services_document() {
     let script = r#"
 $ErrorActionPreference = 'Stop'
 Connect-MgGraph -Scopes 'User.ReadWrite.All' -NoWelcome
@@ -59,23 +84,7 @@ Update-MgUser -UserId $u.Id -UsageLocation 'US'
 Set-MgUserLicense -UserId $u.Id -AddLicenses @(@{ SkuId = $sku }) -RemoveLicenses @() | Out-Null
 'after=' + (Get-EXORecipient -Identity 'a@contoso.com').RecipientTypeDetails
 "#;
-    let mut path = std::ffi::OsString::from(sim.join("modules"));
-    path.push(":");
-    path.push(std::env::var_os("PSModulePath").unwrap_or_default());
-    let out = pwsh::command()
-        .arg("-Command")
-        .arg(script)
-        .env("PSModulePath", path)
-        .env(rehearse::ENV_STATE, &state_path)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, state_path, text) = in_the_simulation(script);
     let get = |k: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(&format!("{k}=")))
@@ -116,19 +125,6 @@ Set-MgUserLicense -UserId $u.Id -AddLicenses @(@{ SkuId = $sku }) -RemoveLicense
     ignore = "no pwsh: set CUTOVER_TEST_PWSH or put pwsh on PATH"
 )]
 fn a_licence_and_the_mailbox_it_provisions_are_kept_or_lost_together() {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = dir.path().join("sim");
-    rehearse::write_sim(&sim).unwrap();
-    let plan = json!({
-        "tenant": "contoso.onmicrosoft.com", "identity": "cloud",
-        "steps": [{"kind": "licences", "ops": [{"values": ["a@contoso.com", "EXCHANGESTANDARD", "US"]}]}]
-    });
-    let state_path = dir.path().join("tenant.json");
-    state::write_fresh(
-        &state_path,
-        &rehearse::seed_state(&plan, 1, None, Delays::None),
-    )
-    .unwrap();
     let script = r#"
 $ErrorActionPreference = 'Stop'
 Connect-MgGraph -Scopes 'User.ReadWrite.All' -NoWelcome
@@ -138,23 +134,7 @@ $u = New-MgUser -UserPrincipalName 'a@contoso.com' -DisplayName 'A' -MailNicknam
 $sku = (Get-MgSubscribedSku -All | Where-Object SkuPartNumber -eq 'EXCHANGESTANDARD').SkuId
 Set-MgUserLicense -UserId $u.Id -AddLicenses @(@{ SkuId = $sku }) -RemoveLicenses @() | Out-Null
 "#;
-    let mut path = std::ffi::OsString::from(sim.join("modules"));
-    path.push(":");
-    path.push(std::env::var_os("PSModulePath").unwrap_or_default());
-    let out = pwsh::command()
-        .arg("-Command")
-        .arg(script)
-        .env("PSModulePath", path)
-        .env(rehearse::ENV_STATE, &state_path)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_dir, state_path, _) = in_the_simulation(script);
     let licensed_and_mailboxes = || {
         let v = state::load(&state_path).unwrap();
         let users = v["t"]["users"].as_object().cloned().unwrap_or_default();
