@@ -8,7 +8,7 @@ mod rehearse_support;
 use cutover::rehearse::{self, state, Delays};
 use rehearse_support::pwsh;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Runs `script` in the real pwsh with the simulated modules first on PSModulePath, against a
 /// fresh tenant whose plan licenses a@contoso.com; asserts that it succeeded. Returns the
@@ -27,6 +27,13 @@ fn in_the_simulation(script: &str) -> (tempfile::TempDir, PathBuf, String) {
         &rehearse::seed_state(&plan, 1, None, Delays::None),
     )
     .unwrap();
+    let text = again_in_the_simulation(&dir, &state_path, script);
+    (dir, state_path, text)
+}
+
+/// Runs `script` as `in_the_simulation` does, against the tenant it left in `dir`.
+fn again_in_the_simulation(dir: &tempfile::TempDir, state_path: &Path, script: &str) -> String {
+    let sim = dir.path().join("sim");
     let mut path = std::ffi::OsString::from(sim.join("modules"));
     path.push(":");
     path.push(std::env::var_os("PSModulePath").unwrap_or_default());
@@ -34,7 +41,7 @@ fn in_the_simulation(script: &str) -> (tempfile::TempDir, PathBuf, String) {
         .arg("-Command")
         .arg(script)
         .env("PSModulePath", path)
-        .env(rehearse::ENV_STATE, &state_path)
+        .env(rehearse::ENV_STATE, state_path)
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
@@ -44,7 +51,7 @@ fn in_the_simulation(script: &str) -> (tempfile::TempDir, PathBuf, String) {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (dir, state_path, text)
+    text
 }
 
 #[test]
@@ -162,4 +169,24 @@ Set-MgUserLicense -UserId $u.Id -AddLicenses @(@{ SkuId = $sku }) -RemoveLicense
     assert!(last.contains("\"batch\""), "the licence's line: {last}");
     std::fs::write(&log, cut).unwrap();
     assert_eq!(licensed_and_mailboxes(), (false, 0));
+    // The next process drops the cut line before it writes: its change starts a line of its own
+    // (appended to the cut one, it made a line that is not JSON, and every later load failed:
+    // seen when a 1,000-user rehearsal was killed while writing a large group).
+    again_in_the_simulation(
+        &_dir,
+        &state_path,
+        "$ErrorActionPreference = 'Stop'\nConnect-MgGraph -Scopes 'User.ReadWrite.All' -NoWelcome\nUpdate-MgUser -UserId 'a@contoso.com' -UsageLocation 'GB'",
+    );
+    let v = state::load(&state_path).unwrap();
+    let users = v["t"]["users"].as_object().cloned().unwrap_or_default();
+    assert!(
+        users.values().any(|u| u["UsageLocation"] == "GB"),
+        "{users:?}"
+    );
+    assert_eq!(licensed_and_mailboxes(), (false, 0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.ends_with('\n') && !text.contains("\"batch\""),
+        "{text}"
+    );
 }

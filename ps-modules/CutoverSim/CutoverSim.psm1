@@ -179,10 +179,19 @@ function Initialize-Sim {
     # The state this process loaded is the one it writes to (Write-SimEntry, once per change).
     $script:SimLog = $log
     if (-not [System.IO.File]::Exists($log)) { return }
-    $text = [System.IO.File]::ReadAllText($log)
-    if ($text.Length -eq 0) { return }
-    $lines = $text.Split([char]10)
-    # A line without its newline was being written when the process was killed: not applied.
+    $bytes = [System.IO.File]::ReadAllBytes($log)
+    if ($bytes.Length -eq 0) { return }
+    # A last line without its newline was cut by a kill (an entry over one write, such as a
+    # group's whole member list, can be): it is dropped from the file, or the next entry would
+    # join it into a line that is not JSON, and every later reader of the state would fail.
+    $keep = $bytes.Length
+    if ($bytes[$keep - 1] -ne 10) {
+        $keep = [Array]::LastIndexOf($bytes, [byte]10) + 1
+        $fs = [System.IO.File]::Open($log, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Write)
+        try { $fs.SetLength($keep) } finally { $fs.Dispose() }
+        if ($keep -eq 0) { return }
+    }
+    $lines = $script:Utf8.GetString($bytes, 0, $keep).Split([char]10)
     $complete = $lines[0..($lines.Count - 2)] | Where-Object { $_.Length -gt 0 }
     $entries = @()
     if (@($complete).Count -gt 0) {

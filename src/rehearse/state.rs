@@ -100,11 +100,43 @@ fn append_set(state: &Path, key: &str, value: Value) -> Result<()> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
+        .read(true)
         .append(true)
         .open(&log)
         .map_err(|e| Error::io(&log, e))?;
+    drop_cut_line(&mut f).map_err(|e| Error::io(&log, e))?;
     f.write_all(format!("{line}\n").as_bytes())
         .map_err(|e| Error::io(&log, e))
+}
+
+/// Drops a last line without its newline (a writer killed mid-line: never applied), so the next
+/// entry starts a line of its own instead of joining the cut one into a line that is not JSON.
+/// A large entry (a group's whole member list) is more than one write, so a kill can cut it.
+fn drop_cut_line(f: &mut std::fs::File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    // Back from the end in blocks until a newline: the cut line is one entry, rarely long.
+    let mut end = len;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let start = end.saturating_sub(buf.len() as u64);
+        let n = (end - start) as usize;
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut buf[..n])?;
+        if start + n as u64 == len && buf[n - 1] == b'\n' {
+            return Ok(());
+        }
+        if let Some(i) = buf[..n].iter().rposition(|&c| c == b'\n') {
+            return f.set_len(start + i as u64 + 1);
+        }
+        if start == 0 {
+            return f.set_len(0);
+        }
+        end = start;
+    }
 }
 
 /// The tenant's objects only (users, recipients, domains, mailbox plans, connectors): what a what-if run must
@@ -121,4 +153,45 @@ pub fn advance_clock(state: &Path, seconds: f64) -> Result<()> {
     let v = load(state)?;
     let now = v["clock"].as_f64().unwrap_or(0.0) + seconds;
     append_set(state, "clock", json!(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_after_a_cut_line_starts_its_own_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("tenant.json");
+        write_fresh(&state, &json!({"t": {"users": {}}, "clock": 0.0})).unwrap();
+        let log = log_path(&state);
+        let kept = r#"{"op":"put","t":"users","id":"a","v":{"Id":"a"}}"#;
+        // A second entry cut by a kill mid-write: longer than one block, as a big group is.
+        let cut = format!(
+            r#"{{"op":"put","t":"users","id":"b","v":{{"Id":"b","X":"{}"#,
+            "y".repeat(70_000)
+        );
+        std::fs::write(&log, format!("{kept}\n{cut}")).unwrap();
+        advance_clock(&state, 60.0).unwrap();
+        let v = load(&state).unwrap();
+        assert_eq!(v["clock"], json!(60.0));
+        assert_eq!(v["t"]["users"]["a"]["Id"], "a");
+        assert!(
+            v["t"]["users"].get("b").is_none(),
+            "the cut entry was applied"
+        );
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(text.lines().count(), 2, "{}", &text[..200.min(text.len())]);
+
+        // Nothing cut: every line stays.
+        advance_clock(&state, 60.0).unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 3);
+        assert_eq!(load(&state).unwrap()["clock"], json!(120.0));
+
+        // A log that is one cut line and nothing else.
+        std::fs::write(&log, &cut).unwrap();
+        advance_clock(&state, 1.0).unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+        assert_eq!(load(&state).unwrap()["clock"], json!(1.0));
+    }
 }
