@@ -258,7 +258,8 @@ mod unix {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(err)
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(crate::rehearse::runtime_env());
         {
             use std::os::unix::process::CommandExt;
             // Its own process group: a Ctrl-C at the terminal reaches the runner and the step's
