@@ -331,10 +331,13 @@ function Get-SimIndex {
 function Find-SimByKey {
     # The objects of a table that have this key now.
     param([string]$Table, [string]$Key)
-    $out = @()
-    $l = (Get-SimIndex $Table)[$Key]
-    if ($null -eq $l) { return , $out }
+    # The built index read without a call to Get-SimIndex (this runs on every lookup).
+    $ix = $script:Idx[$Table]
+    if ($null -eq $ix) { $ix = Get-SimIndex $Table }
+    $l = $ix[$Key]
+    if ($null -eq $l) { return , @() }
     $objects = $script:S.t[$Table]
+    $out = @()
     foreach ($id in $l) {
         $r = $objects[$id]
         if ($null -ne $r -and (Test-SimHasKey $r $Key)) { $out += $r }
@@ -364,7 +367,8 @@ function Get-SimDelay {
 function Test-SimVisible {
     param($Object)
     if ($Object.ContainsKey('MailboxAt')) { Complete-SimMailbox $Object }
-    -not $Object.ContainsKey('VisibleAt') -or [double]$Object.VisibleAt -le (Get-SimClock)
+    # The clock read inline (Get-SimClock): this runs for every object a lookup finds.
+    -not $Object.ContainsKey('VisibleAt') -or [double]$Object.VisibleAt -le [double]$script:S.clock
 }
 
 function Complete-SimMailbox {
@@ -410,8 +414,10 @@ function Write-SimError {
     # (Graph SDK and Exchange Online commands are advanced functions or cmdlets: their errors are
     # non-terminating unless the caller asks otherwise). Returns nothing.
     param($Caller, [string]$Message, [string]$ErrorId, [System.Management.Automation.ErrorCategory]$Category, $Target)
-    $ex = New-Object System.Exception($Message)
-    $rec = New-Object System.Management.Automation.ErrorRecord($ex, $ErrorId, $Category, $Target)
+    # ::new, not New-Object: a cmdlet call each, several times the rest of this function, on every
+    # not-found (07-users looks up every user before creating it).
+    $ex = [System.Exception]::new($Message)
+    $rec = [System.Management.Automation.ErrorRecord]::new($ex, $ErrorId, $Category, $Target)
     $Caller.WriteError($rec)
 }
 
@@ -1385,8 +1391,8 @@ $script:ThrottleUnlimited = @('EwsMaxBurst', 'EwsRechargeRate', 'EwsCutoffBalanc
 function Stop-SimBinding {
     # A parameter binding failure: terminating, as PowerShell raises it before the cmdlet runs.
     param($Caller, [string]$Message, [string]$ErrorId)
-    $ex = New-Object System.Management.Automation.ParameterBindingException($Message)
-    $Caller.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord($ex, $ErrorId, 'InvalidArgument', $null)))
+    $ex = [System.Management.Automation.ParameterBindingException]::new($Message)
+    $Caller.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($ex, $ErrorId, [System.Management.Automation.ErrorCategory]::InvalidArgument, $null))
 }
 
 function ConvertTo-SimPolicy {
@@ -1475,7 +1481,8 @@ function Invoke-CutoverSim {
     # service) are terminating, so a rehearsal never passes over a gap in the simulation.
     [CmdletBinding()]
     param([string]$Command, $Bound, $Caller, [string]$Side)
-    Initialize-Sim
+    # Loaded once per runspace: no call on every command after that.
+    if ($null -eq $script:S) { Initialize-Sim }
     $b = @{}
     foreach ($k in $Bound.Keys) { $b[$k] = $Bound[$k] }
     $h = $script:SimCommands[$Command]
