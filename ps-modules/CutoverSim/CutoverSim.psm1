@@ -340,10 +340,13 @@ function Get-SimIndex {
 function Find-SimByKey {
     # The objects of a table that have this key now.
     param([string]$Table, [string]$Key)
-    $out = @()
-    $l = (Get-SimIndex $Table)[$Key]
-    if ($null -eq $l) { return , $out }
+    # The built index read without a call to Get-SimIndex (this runs on every lookup).
+    $ix = $script:Idx[$Table]
+    if ($null -eq $ix) { $ix = Get-SimIndex $Table }
+    $l = $ix[$Key]
+    if ($null -eq $l) { return , @() }
     $objects = $script:S.t[$Table]
+    $out = @()
     foreach ($id in $l) {
         $r = $objects[$id]
         if ($null -ne $r -and (Test-SimHasKey $r $Key)) { $out += $r }
@@ -373,7 +376,8 @@ function Get-SimDelay {
 function Test-SimVisible {
     param($Object)
     if ($Object.ContainsKey('MailboxAt')) { Complete-SimMailbox $Object }
-    -not $Object.ContainsKey('VisibleAt') -or [double]$Object.VisibleAt -le (Get-SimClock)
+    # The clock read inline (Get-SimClock): this runs for every object a lookup finds.
+    -not $Object.ContainsKey('VisibleAt') -or [double]$Object.VisibleAt -le [double]$script:S.clock
 }
 
 function Complete-SimMailbox {
@@ -419,8 +423,10 @@ function Write-SimError {
     # (Graph SDK and Exchange Online commands are advanced functions or cmdlets: their errors are
     # non-terminating unless the caller asks otherwise). Returns nothing.
     param($Caller, [string]$Message, [string]$ErrorId, [System.Management.Automation.ErrorCategory]$Category, $Target)
-    $ex = New-Object System.Exception($Message)
-    $rec = New-Object System.Management.Automation.ErrorRecord($ex, $ErrorId, $Category, $Target)
+    # ::new, not New-Object: a cmdlet call each, several times the rest of this function, on every
+    # not-found (07-users looks up every user before creating it).
+    $ex = [System.Exception]::new($Message)
+    $rec = [System.Management.Automation.ErrorRecord]::new($ex, $ErrorId, $Category, $Target)
     $Caller.WriteError($rec)
 }
 
@@ -664,173 +670,181 @@ function Invoke-SimGraph {
         'Disconnect-MgGraph' { [void]$script:Conn.Remove('graph'); return }
     }
     if (-not (Test-SimConnected $Caller 'graph')) { return }
-    switch ($Command) {
-        'Get-MgSubscribedSku' {
-            foreach ($s in @($S.config.skus)) {
-                [pscustomobject]@{ SkuId = [string]$s.SkuId; SkuPartNumber = [string]$s.SkuPartNumber; ConsumedUnits = 0; PrepaidUnits = [pscustomobject]@{ Enabled = [int]$s.Units } }
-            }
+    $h = $script:SimGraphCommands[$Command]
+    if ($null -eq $h) { throw "CutoverSim: $Command is not simulated." }
+    & $h
+}
+
+# Each command of Invoke-SimGraph: a table, not a switch. A switch compares the name with every case
+# (a script block condition runs for each) on every call, and PowerShell interprets, then compiles,
+# the whole function to run any one case: measured, the first calls of a rehearsal step cost
+# several milliseconds each until then. Run by Invoke-SimGraph (& $h): it reads that function's
+# $S, $Command, $Bound and $Caller; `return` leaves the command.
+$script:SimGraphCommands = @{
+    'Get-MgSubscribedSku' = {
+        foreach ($s in @($S.config.skus)) {
+            [pscustomobject]@{ SkuId = [string]$s.SkuId; SkuPartNumber = [string]$s.SkuPartNumber; ConsumedUnits = 0; PrepaidUnits = [pscustomobject]@{ Enabled = [int]$s.Units } }
         }
-        'Get-MgUser' {
-            if ($Bound.ContainsKey('UserId')) {
-                $u = Find-SimGraphUser $Bound.UserId
-                if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
-                $o = ConvertTo-SimGraphUser $u $Bound['Property']
-                $asked = Get-SimAskedProperties $Bound['Property']
-                if ($asked -contains 'mailboxsettings') {
-                    # mailboxSettings.userPurpose tells a user's mailbox from a shared, room or
-                    # equipment one (learn.microsoft.com/graph/api/resources/mailboxsettings).
-                    # A user with no Exchange Online mailbox (a mail user, a mailbox on premises)
-                    # has none: 404 MailboxNotEnabledForRESTAPI (microsoft-graph-docs-contrib
-                    # issue 6519).
-                    $purpose = Get-SimMailboxPurpose $u
-                    if ($null -eq $purpose) {
-                        Write-SimError $Caller "REST API is not yet supported for this mailbox.`n`nStatus: 404 (NotFound)`nErrorCode: MailboxNotEnabledForRESTAPI" 'MailboxNotEnabledForRESTAPI' ObjectNotFound $Bound.UserId
-                        return
-                    }
-                    $o.MailboxSettings = [pscustomobject]@{ UserPurpose = $purpose; TimeZone = 'UTC'; AdditionalProperties = @{} }
-                }
-                return $o
-            }
-            # Without -All a list returns the first page (100 by default: learn.microsoft.com/graph/paging).
-            $all = @((Get-SimTable 'users').Values | Where-Object { Test-SimVisible $_ } | Sort-Object { $_.UserPrincipalName })
-            if (-not $Bound.ContainsKey('All') -and $all.Count -gt 100) { $all = $all[0..99] }
-            foreach ($u in $all) { ConvertTo-SimGraphUser $u $Bound['Property'] }
-        }
-        'New-MgUser' {
-            $upn = [string]$Bound['UserPrincipalName']
-            foreach ($u in (Find-SimByKey 'users' $upn.ToLowerInvariant())) {
-                if (([string]$u.UserPrincipalName).ToLowerInvariant() -eq $upn.ToLowerInvariant()) {
-                    Write-SimError $Caller "Another object with the same value for property userPrincipalName already exists.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $upn
-                    return
-                }
-            }
-            $domain = ($upn -split '@')[-1].ToLowerInvariant()
-            $d = (Get-SimTable 'domains')[$domain]
-            if ($null -eq $d -or -not $d.IsVerified) {
-                Write-SimError $Caller "Property userPrincipalName is invalid. The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $upn
-                return
-            }
-            $pp = $Bound['PasswordProfile']
-            if ($null -eq $pp -or [string]$pp['Password'] -eq '') {
-                Write-SimError $Caller "Invalid value specified for property 'passwordProfile' of resource 'User'.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $upn
-                return
-            }
-            if (-not $Caller.ShouldProcess($upn, 'New-MgUser')) { return }
-            $f = Test-SimFault 'graph' $Command $upn
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $upn; return }
-            $id = [guid]::NewGuid().ToString()
-            $u = @{
-                Id = $id; UserPrincipalName = $upn; DisplayName = [string]$Bound['DisplayName']; GivenName = $Bound['GivenName']
-                Surname = $Bound['Surname']; MailNickname = [string]$Bound['MailNickname']; UsageLocation = $Bound['UsageLocation']
-                AccountEnabled = [bool]$Bound['AccountEnabled']; AssignedLicenses = @(); Mail = $null; ProxyAddresses = @()
-                OnPremisesSyncEnabled = $null; CreatedAt = (Get-SimClock); VisibleAt = (Get-SimClock) + (Get-SimDelay 'user' $upn)
-            }
-            Set-SimObject 'users' $id $u
-            ConvertTo-SimGraphUser $u @('id', 'userPrincipalName', 'displayName')
-        }
-        'Update-MgUser' {
+    }
+    'Get-MgUser' = {
+        if ($Bound.ContainsKey('UserId')) {
             $u = Find-SimGraphUser $Bound.UserId
             if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
-            if (-not $Caller.ShouldProcess([string]$u.UserPrincipalName, 'Update-MgUser')) { return }
-            $f = Test-SimFault 'graph' $Command $u.UserPrincipalName
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $u.UserPrincipalName; return }
-            foreach ($p in @('DisplayName', 'GivenName', 'Surname', 'UsageLocation', 'MailNickname', 'AccountEnabled')) {
-                if ($Bound.ContainsKey($p)) { $u[$p] = $Bound[$p] }
-            }
-            Set-SimObject 'users' $u.Id $u
-        }
-        'Set-MgUserLicense' {
-            $u = Find-SimGraphUser $Bound.UserId
-            if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
-            # learn.microsoft.com/graph/api/user-assignlicense: "License assignment cannot be done for
-            # user with invalid usage location."
-            if ([string]$u.UsageLocation -eq '') {
-                Write-SimError $Caller "License assignment cannot be done for user with invalid usage location.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidOperation $u.UserPrincipalName
-                return
-            }
-            $add = @()
-            foreach ($l in @($Bound['AddLicenses'])) { if ($null -ne $l) { $add += [string]$l['SkuId'] } }
-            foreach ($sku in $add) {
-                $known = $false
-                foreach ($k in @($S.config.skus)) { if ([string]$k.SkuId -eq $sku) { $known = $true } }
-                if (-not $known) {
-                    Write-SimError $Caller "License $sku does not correspond to a valid company License.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $u.UserPrincipalName
+            $o = ConvertTo-SimGraphUser $u $Bound['Property']
+            $asked = Get-SimAskedProperties $Bound['Property']
+            if ($asked -contains 'mailboxsettings') {
+                # mailboxSettings.userPurpose tells a user's mailbox from a shared, room or
+                # equipment one (learn.microsoft.com/graph/api/resources/mailboxsettings).
+                # A user with no Exchange Online mailbox (a mail user, a mailbox on premises)
+                # has none: 404 MailboxNotEnabledForRESTAPI (microsoft-graph-docs-contrib
+                # issue 6519).
+                $purpose = Get-SimMailboxPurpose $u
+                if ($null -eq $purpose) {
+                    Write-SimError $Caller "REST API is not yet supported for this mailbox.`n`nStatus: 404 (NotFound)`nErrorCode: MailboxNotEnabledForRESTAPI" 'MailboxNotEnabledForRESTAPI' ObjectNotFound $Bound.UserId
                     return
                 }
+                $o.MailboxSettings = [pscustomobject]@{ UserPurpose = $purpose; TimeZone = 'UTC'; AdditionalProperties = @{} }
             }
-            if (-not $Caller.ShouldProcess([string]$u.UserPrincipalName, 'Set-MgUserLicense')) { return }
-            $f = Test-SimFault 'graph' $Command $u.UserPrincipalName
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $u.UserPrincipalName; return }
-            $have = @(foreach ($l in @($u.AssignedLicenses)) { if ($null -ne $l) { $l } })
-            foreach ($sku in $add) { if ($have -notcontains $sku) { $have += $sku } }
-            foreach ($r in @($Bound['RemoveLicenses'])) { if ($null -ne $r) { $have = @($have | Where-Object { $_ -ne [string]$r }) } }
-            $u.AssignedLicenses = $have
-            Set-SimObject 'users' $u.Id $u
-            if ($have.Count -gt 0) { Add-SimUserMailbox $u }
-            ConvertTo-SimGraphUser $u @('id')
+            return $o
         }
-        'Get-MgDomain' {
-            if ($Bound.ContainsKey('DomainId')) {
-                $d = (Get-SimTable 'domains')[([string]$Bound.DomainId).ToLowerInvariant()]
-                if ($null -eq $d) { $e = New-SimNotFound 'graph' $Bound.DomainId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.DomainId; return }
-                return [pscustomobject]@{ Id = $d.Id; IsVerified = [bool]$d.IsVerified; IsDefault = [bool]$d.IsDefault; IsInitial = [bool]$d.IsInitial; AuthenticationType = 'Managed' }
-            }
-            foreach ($d in (Get-SimTable 'domains').Values) { [pscustomobject]@{ Id = $d.Id; IsVerified = [bool]$d.IsVerified; IsDefault = [bool]$d.IsDefault; IsInitial = [bool]$d.IsInitial; AuthenticationType = 'Managed' } }
-        }
-        'New-MgDomain' {
-            $id = ([string]$Bound['Id']).ToLowerInvariant()
-            if ((Get-SimTable 'domains').ContainsKey($id)) {
-                Write-SimError $Caller "A conflicting object with one or more of the specified property values is present in the directory.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $id
+        # Without -All a list returns the first page (100 by default: learn.microsoft.com/graph/paging).
+        $all = @((Get-SimTable 'users').Values | Where-Object { Test-SimVisible $_ } | Sort-Object { $_.UserPrincipalName })
+        if (-not $Bound.ContainsKey('All') -and $all.Count -gt 100) { $all = $all[0..99] }
+        foreach ($u in $all) { ConvertTo-SimGraphUser $u $Bound['Property'] }
+    }
+    'New-MgUser' = {
+        $upn = [string]$Bound['UserPrincipalName']
+        foreach ($u in (Find-SimByKey 'users' $upn.ToLowerInvariant())) {
+            if (([string]$u.UserPrincipalName).ToLowerInvariant() -eq $upn.ToLowerInvariant()) {
+                Write-SimError $Caller "Another object with the same value for property userPrincipalName already exists.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $upn
                 return
             }
-            if (-not $Caller.ShouldProcess($id, 'New-MgDomain')) { return }
-            Set-SimObject 'domains' $id @{ Id = $id; IsVerified = $false; IsDefault = $false; IsInitial = $false }
-            [pscustomobject]@{ Id = $id; IsVerified = $false }
         }
-        'Get-MgDomainVerificationDnsRecord' {
-            $id = ([string]$Bound.DomainId).ToLowerInvariant()
-            if (-not (Get-SimTable 'domains').ContainsKey($id)) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
-            $code = 'MS=ms' + [string][int]((Get-SimHash ('txt|' + $id)) * 90000000 + 10000000)
-            [pscustomobject]@{ RecordType = 'Txt'; Label = $id; Ttl = 3600; IsOptional = $false; SupportedService = 'Email'; AdditionalProperties = @{ text = $code } }
+        $domain = ($upn -split '@')[-1].ToLowerInvariant()
+        $d = (Get-SimTable 'domains')[$domain]
+        if ($null -eq $d -or -not $d.IsVerified) {
+            Write-SimError $Caller "Property userPrincipalName is invalid. The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $upn
+            return
         }
-        'Confirm-MgDomain' {
-            $id = ([string]$Bound.DomainId).ToLowerInvariant()
-            $d = (Get-SimTable 'domains')[$id]
-            if ($null -eq $d) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
-            if (-not [bool]$S.config.dns_published) {
-                Write-SimError $Caller "Domain verification failed. Please ensure the DNS record has been added and try again.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidOperation $id
+        $pp = $Bound['PasswordProfile']
+        if ($null -eq $pp -or [string]$pp['Password'] -eq '') {
+            Write-SimError $Caller "Invalid value specified for property 'passwordProfile' of resource 'User'.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $upn
+            return
+        }
+        if (-not $Caller.ShouldProcess($upn, 'New-MgUser')) { return }
+        $f = Test-SimFault 'graph' $Command $upn
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $upn; return }
+        $id = [guid]::NewGuid().ToString()
+        $u = @{
+            Id = $id; UserPrincipalName = $upn; DisplayName = [string]$Bound['DisplayName']; GivenName = $Bound['GivenName']
+            Surname = $Bound['Surname']; MailNickname = [string]$Bound['MailNickname']; UsageLocation = $Bound['UsageLocation']
+            AccountEnabled = [bool]$Bound['AccountEnabled']; AssignedLicenses = @(); Mail = $null; ProxyAddresses = @()
+            OnPremisesSyncEnabled = $null; CreatedAt = (Get-SimClock); VisibleAt = (Get-SimClock) + (Get-SimDelay 'user' $upn)
+        }
+        Set-SimObject 'users' $id $u
+        ConvertTo-SimGraphUser $u @('id', 'userPrincipalName', 'displayName')
+    }
+    'Update-MgUser' = {
+        $u = Find-SimGraphUser $Bound.UserId
+        if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
+        if (-not $Caller.ShouldProcess([string]$u.UserPrincipalName, 'Update-MgUser')) { return }
+        $f = Test-SimFault 'graph' $Command $u.UserPrincipalName
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $u.UserPrincipalName; return }
+        foreach ($p in @('DisplayName', 'GivenName', 'Surname', 'UsageLocation', 'MailNickname', 'AccountEnabled')) {
+            if ($Bound.ContainsKey($p)) { $u[$p] = $Bound[$p] }
+        }
+        Set-SimObject 'users' $u.Id $u
+    }
+    'Set-MgUserLicense' = {
+        $u = Find-SimGraphUser $Bound.UserId
+        if ($null -eq $u) { $e = New-SimNotFound 'graph' $Bound.UserId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.UserId; return }
+        # learn.microsoft.com/graph/api/user-assignlicense: "License assignment cannot be done for
+        # user with invalid usage location."
+        if ([string]$u.UsageLocation -eq '') {
+            Write-SimError $Caller "License assignment cannot be done for user with invalid usage location.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidOperation $u.UserPrincipalName
+            return
+        }
+        $add = @()
+        foreach ($l in @($Bound['AddLicenses'])) { if ($null -ne $l) { $add += [string]$l['SkuId'] } }
+        foreach ($sku in $add) {
+            $known = $false
+            foreach ($k in @($S.config.skus)) { if ([string]$k.SkuId -eq $sku) { $known = $true } }
+            if (-not $known) {
+                Write-SimError $Caller "License $sku does not correspond to a valid company License.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidArgument $u.UserPrincipalName
                 return
             }
-            if (-not $Caller.ShouldProcess($id, 'Confirm-MgDomain')) { return }
-            $d.IsVerified = $true
-            Set-SimObject 'domains' $id $d
-            [pscustomobject]@{ Id = $id; IsVerified = $true }
         }
-        'Get-MgDomainServiceConfigurationRecord' {
-            $id = ([string]$Bound.DomainId).ToLowerInvariant()
-            $d = (Get-SimTable 'domains')[$id]
-            if ($null -eq $d) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
-            # New domains get MX hosts under mx.microsoft (m365-facts: MX host change, 2026).
-            $mx = ($id -replace '\.', '-') + '.s-v1.mx.microsoft'
-            [pscustomobject]@{ RecordType = 'Mx'; Label = $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ mailExchange = $mx; preference = 0 } }
-            [pscustomobject]@{ RecordType = 'Txt'; Label = $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ text = 'v=spf1 include:spf.protection.outlook.com -all' } }
-            [pscustomobject]@{ RecordType = 'CName'; Label = 'autodiscover.' + $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ canonicalName = 'autodiscover.outlook.com' } }
+        if (-not $Caller.ShouldProcess([string]$u.UserPrincipalName, 'Set-MgUserLicense')) { return }
+        $f = Test-SimFault 'graph' $Command $u.UserPrincipalName
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $u.UserPrincipalName; return }
+        $have = @(foreach ($l in @($u.AssignedLicenses)) { if ($null -ne $l) { $l } })
+        foreach ($sku in $add) { if ($have -notcontains $sku) { $have += $sku } }
+        foreach ($r in @($Bound['RemoveLicenses'])) { if ($null -ne $r) { $have = @($have | Where-Object { $_ -ne [string]$r }) } }
+        $u.AssignedLicenses = $have
+        Set-SimObject 'users' $u.Id $u
+        if ($have.Count -gt 0) { Add-SimUserMailbox $u }
+        ConvertTo-SimGraphUser $u @('id')
+    }
+    'Get-MgDomain' = {
+        if ($Bound.ContainsKey('DomainId')) {
+            $d = (Get-SimTable 'domains')[([string]$Bound.DomainId).ToLowerInvariant()]
+            if ($null -eq $d) { $e = New-SimNotFound 'graph' $Bound.DomainId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.DomainId; return }
+            return [pscustomobject]@{ Id = $d.Id; IsVerified = [bool]$d.IsVerified; IsDefault = [bool]$d.IsDefault; IsInitial = [bool]$d.IsInitial; AuthenticationType = 'Managed' }
         }
-        'Get-MgGroup' {
-            foreach ($g in (Get-SimTable 'rcp').Values) {
-                if (-not (Test-SimVisible $g) -or $script:GroupTypes -notcontains $g.RecipientTypeDetails) { continue }
-                [pscustomobject]@{ Id = $g.Id; DisplayName = $g.DisplayName; Mail = $g.PrimarySmtpAddress; MailEnabled = $true; ProxyAddresses = @($g.EmailAddresses) }
-            }
+        foreach ($d in (Get-SimTable 'domains').Values) { [pscustomobject]@{ Id = $d.Id; IsVerified = [bool]$d.IsVerified; IsDefault = [bool]$d.IsDefault; IsInitial = [bool]$d.IsInitial; AuthenticationType = 'Managed' } }
+    }
+    'New-MgDomain' = {
+        $id = ([string]$Bound['Id']).ToLowerInvariant()
+        if ((Get-SimTable 'domains').ContainsKey($id)) {
+            Write-SimError $Caller "A conflicting object with one or more of the specified property values is present in the directory.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' ResourceExists $id
+            return
         }
-        'Get-MgGroupMember' {
-            $g = (Get-SimTable 'rcp')[[string]$Bound.GroupId]
-            if ($null -eq $g) { $e = New-SimNotFound 'graph' $Bound.GroupId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.GroupId; return }
-            foreach ($m in @($g.Members)) {
-                $r = (Get-SimTable 'rcp')[$m]
-                if ($null -ne $r) { [pscustomobject]@{ Id = $r.Id; AdditionalProperties = @{ mail = $r.PrimarySmtpAddress } } }
-            }
+        if (-not $Caller.ShouldProcess($id, 'New-MgDomain')) { return }
+        Set-SimObject 'domains' $id @{ Id = $id; IsVerified = $false; IsDefault = $false; IsInitial = $false }
+        [pscustomobject]@{ Id = $id; IsVerified = $false }
+    }
+    'Get-MgDomainVerificationDnsRecord' = {
+        $id = ([string]$Bound.DomainId).ToLowerInvariant()
+        if (-not (Get-SimTable 'domains').ContainsKey($id)) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
+        $code = 'MS=ms' + [string][int]((Get-SimHash ('txt|' + $id)) * 90000000 + 10000000)
+        [pscustomobject]@{ RecordType = 'Txt'; Label = $id; Ttl = 3600; IsOptional = $false; SupportedService = 'Email'; AdditionalProperties = @{ text = $code } }
+    }
+    'Confirm-MgDomain' = {
+        $id = ([string]$Bound.DomainId).ToLowerInvariant()
+        $d = (Get-SimTable 'domains')[$id]
+        if ($null -eq $d) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
+        if (-not [bool]$S.config.dns_published) {
+            Write-SimError $Caller "Domain verification failed. Please ensure the DNS record has been added and try again.`n`nStatus: 400 (BadRequest)`nErrorCode: Request_BadRequest" 'Request_BadRequest' InvalidOperation $id
+            return
         }
-        default { throw "CutoverSim: $Command is not simulated." }
+        if (-not $Caller.ShouldProcess($id, 'Confirm-MgDomain')) { return }
+        $d.IsVerified = $true
+        Set-SimObject 'domains' $id $d
+        [pscustomobject]@{ Id = $id; IsVerified = $true }
+    }
+    'Get-MgDomainServiceConfigurationRecord' = {
+        $id = ([string]$Bound.DomainId).ToLowerInvariant()
+        $d = (Get-SimTable 'domains')[$id]
+        if ($null -eq $d) { $e = New-SimNotFound 'graph' $id; Write-SimError $Caller $e[0] $e[1] $e[2] $id; return }
+        # New domains get MX hosts under mx.microsoft (m365-facts: MX host change, 2026).
+        $mx = ($id -replace '\.', '-') + '.s-v1.mx.microsoft'
+        [pscustomobject]@{ RecordType = 'Mx'; Label = $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ mailExchange = $mx; preference = 0 } }
+        [pscustomobject]@{ RecordType = 'Txt'; Label = $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ text = 'v=spf1 include:spf.protection.outlook.com -all' } }
+        [pscustomobject]@{ RecordType = 'CName'; Label = 'autodiscover.' + $id; Ttl = 3600; SupportedService = 'Email'; AdditionalProperties = @{ canonicalName = 'autodiscover.outlook.com' } }
+    }
+    'Get-MgGroup' = {
+        foreach ($g in (Get-SimTable 'rcp').Values) {
+            if (-not (Test-SimVisible $g) -or $script:GroupTypes -notcontains $g.RecipientTypeDetails) { continue }
+            [pscustomobject]@{ Id = $g.Id; DisplayName = $g.DisplayName; Mail = $g.PrimarySmtpAddress; MailEnabled = $true; ProxyAddresses = @($g.EmailAddresses) }
+        }
+    }
+    'Get-MgGroupMember' = {
+        $g = (Get-SimTable 'rcp')[[string]$Bound.GroupId]
+        if ($null -eq $g) { $e = New-SimNotFound 'graph' $Bound.GroupId; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.GroupId; return }
+        foreach ($m in @($g.Members)) {
+            $r = (Get-SimTable 'rcp')[$m]
+            if ($null -ne $r) { [pscustomobject]@{ Id = $r.Id; AdditionalProperties = @{ mail = $r.PrimarySmtpAddress } } }
+        }
     }
 }
 
@@ -962,305 +976,317 @@ function Invoke-SimExchange {
     }
     if ($Command -eq 'Disconnect-ExchangeOnline') { [void]$script:Conn.Remove('exchange'); return }
     if (-not (Test-SimExchangeSession $Caller $Side)) { return }
-    switch ($Command) {
-        { $_ -in 'Get-Mailbox', 'Get-EXOMailbox', 'Get-Recipient', 'Get-EXORecipient', 'Get-DistributionGroup', 'Get-MailContact' } {
-            $types = switch -Wildcard ($Command) { '*Mailbox' { $script:MailboxTypes } 'Get-DistributionGroup' { $script:GroupTypes } 'Get-MailContact' { $script:ContactTypes } default { @() } }
-            if ($Bound.ContainsKey('RecipientTypeDetails')) { $types = @($Bound.RecipientTypeDetails | ForEach-Object { [string]$_ }) }
-            $id = $null
-            foreach ($k in @('Identity', 'PrimarySmtpAddress', 'UserPrincipalName', 'ExternalDirectoryObjectId')) { if ($Bound.ContainsKey($k)) { $id = [string]$Bound[$k] } }
-            if ($null -ne $id) {
-                if ($id.Trim() -eq '') { throw 'Cannot bind argument to parameter because it is an empty string.' }
-                $r = Resolve-SimOne $Caller $Side $id $types
-                if ($null -ne $r) { return ConvertTo-SimRecipient $r $Side }
-                return
+    $h = $script:SimExchangeCommands[$Command]
+    if ($null -eq $h) { throw "CutoverSim: $Command is not simulated." }
+    & $h
+}
+
+# Each command of Invoke-SimExchange: a table, not a switch. A switch compares the name with every case
+# (a script block condition runs for each) on every call, and PowerShell interprets, then compiles,
+# the whole function to run any one case: measured, the first calls of a rehearsal step cost
+# several milliseconds each until then. Run by Invoke-SimExchange (& $h): it reads that function's
+# $S, $table, $Command, $Bound, $Caller and $Side; `return` leaves the command.
+$script:SimExchangeCommands = @{
+    'Get-Mailbox' = {
+        $types = switch -Wildcard ($Command) { '*Mailbox' { $script:MailboxTypes } 'Get-DistributionGroup' { $script:GroupTypes } 'Get-MailContact' { $script:ContactTypes } default { @() } }
+        if ($Bound.ContainsKey('RecipientTypeDetails')) { $types = @($Bound.RecipientTypeDetails | ForEach-Object { [string]$_ }) }
+        $id = $null
+        foreach ($k in @('Identity', 'PrimarySmtpAddress', 'UserPrincipalName', 'ExternalDirectoryObjectId')) { if ($Bound.ContainsKey($k)) { $id = [string]$Bound[$k] } }
+        if ($null -ne $id) {
+            if ($id.Trim() -eq '') { throw 'Cannot bind argument to parameter because it is an empty string.' }
+            $r = Resolve-SimOne $Caller $Side $id $types
+            if ($null -ne $r) { return ConvertTo-SimRecipient $r $Side }
+            return
+        }
+        $all = @((Get-SimTable $table).Values | Where-Object { (Test-SimVisible $_) -and ($types.Count -eq 0 -or $types -contains $_.RecipientTypeDetails) } | Sort-Object { $_.Name })
+        $all = Limit-SimResults $Caller $all $Bound
+        foreach ($r in $all) { ConvertTo-SimRecipient $r $Side }
+    }
+    'New-Mailbox' = {
+        $type = 'UserMailbox'
+        foreach ($t in @('Shared', 'Room', 'Equipment')) { if ($Bound.ContainsKey($t) -and $Bound[$t]) { $type = $t + 'Mailbox' } }
+        $alias = [string]$Bound['Alias']
+        if ($alias -eq '') { $alias = ([string]$Bound.Name -replace '[^A-Za-z0-9._-]', '') }
+        $primary = [string]$Bound['PrimarySmtpAddress']
+        if ($primary -eq '') { $primary = $alias + '@' + (Get-SimTenantDomain) }
+        $addrs = @('SMTP:' + $primary)
+        $moera = $alias + '@' + (Get-SimTenantDomain)
+        if ($moera.ToLowerInvariant() -ne $primary.ToLowerInvariant()) { $addrs += 'smtp:' + $moera }
+        $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
+        $r = New-SimRecipient $Caller $Side $Command @{
+            Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $primary
+            EmailAddresses = $addrs; RecipientType = 'UserMailbox'; RecipientTypeDetails = $type
+            ExchangeGuid = [guid]::NewGuid().ToString(); MaxSendSize = 35MB; MaxReceiveSize = 36MB
+        } 'mailbox'
+        if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+    }
+    'Set-Mailbox' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+        if ($null -eq $r) { return }
+        # -Type converts the mailbox: Equipment, Regular, Room or Shared
+        # (learn.microsoft.com/powershell/module/exchangepowershell/set-mailbox, -Type).
+        $newType = $null
+        if ($Bound.ContainsKey('Type')) {
+            $newType = $script:ConvertibleTypes[[string]$Bound.Type]
+            if ($null -eq $newType) {
+                Stop-SimBinding $Caller ("Cannot process argument transformation on parameter 'Type'. Cannot convert value `"" + [string]$Bound.Type + "`" to type `"Microsoft.Exchange.Data.Directory.Recipient.ConvertibleMailboxSubType`". Specify one of the following enumerator names and try again: Regular, Room, Equipment, Shared") 'ParameterArgumentTransformationError'
             }
-            $all = @((Get-SimTable $table).Values | Where-Object { (Test-SimVisible $_) -and ($types.Count -eq 0 -or $types -contains $_.RecipientTypeDetails) } | Sort-Object { $_.Name })
-            $all = Limit-SimResults $Caller $all $Bound
-            foreach ($r in $all) { ConvertTo-SimRecipient $r $Side }
         }
-        'New-Mailbox' {
-            $type = 'UserMailbox'
-            foreach ($t in @('Shared', 'Room', 'Equipment')) { if ($Bound.ContainsKey($t) -and $Bound[$t]) { $type = $t + 'Mailbox' } }
-            $alias = [string]$Bound['Alias']
-            if ($alias -eq '') { $alias = ([string]$Bound.Name -replace '[^A-Za-z0-9._-]', '') }
-            $primary = [string]$Bound['PrimarySmtpAddress']
-            if ($primary -eq '') { $primary = $alias + '@' + (Get-SimTenantDomain) }
-            $addrs = @('SMTP:' + $primary)
-            $moera = $alias + '@' + (Get-SimTenantDomain)
-            if ($moera.ToLowerInvariant() -ne $primary.ToLowerInvariant()) { $addrs += 'smtp:' + $moera }
-            $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
-            $r = New-SimRecipient $Caller $Side $Command @{
-                Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $primary
-                EmailAddresses = $addrs; RecipientType = 'UserMailbox'; RecipientTypeDetails = $type
-                ExchangeGuid = [guid]::NewGuid().ToString(); MaxSendSize = 35MB; MaxReceiveSize = 36MB
-            } 'mailbox'
-            if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
-        }
-        'Set-Mailbox' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
-            if ($null -eq $r) { return }
-            # -Type converts the mailbox: Equipment, Regular, Room or Shared
-            # (learn.microsoft.com/powershell/module/exchangepowershell/set-mailbox, -Type).
-            $newType = $null
-            if ($Bound.ContainsKey('Type')) {
-                $newType = $script:ConvertibleTypes[[string]$Bound.Type]
-                if ($null -eq $newType) {
-                    Stop-SimBinding $Caller ("Cannot process argument transformation on parameter 'Type'. Cannot convert value `"" + [string]$Bound.Type + "`" to type `"Microsoft.Exchange.Data.Directory.Recipient.ConvertibleMailboxSubType`". Specify one of the following enumerator names and try again: Regular, Room, Equipment, Shared") 'ParameterArgumentTransformationError'
+        if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-Mailbox')) { return }
+        $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+        if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
+        foreach ($p in @('MaxSendSize', 'MaxReceiveSize')) {
+            if ($Bound.ContainsKey($p)) {
+                $b = Get-SimBytes $Bound[$p]
+                # Exchange Online's largest message size limit is 150 MB
+                # (learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits).
+                if ($Side -eq 'tenant' -and $b -gt 150MB) {
+                    Write-SimError $Caller "The value of property '$p' must be less than or equal to 150 MB." 'DataValidationException' InvalidArgument $r.Name
+                    return
                 }
+                $r[$p] = $b
             }
-            if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-Mailbox')) { return }
-            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
-            if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
-            foreach ($p in @('MaxSendSize', 'MaxReceiveSize')) {
-                if ($Bound.ContainsKey($p)) {
-                    $b = Get-SimBytes $Bound[$p]
-                    # Exchange Online's largest message size limit is 150 MB
-                    # (learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits).
-                    if ($Side -eq 'tenant' -and $b -gt 150MB) {
-                        Write-SimError $Caller "The value of property '$p' must be less than or equal to 150 MB." 'DataValidationException' InvalidArgument $r.Name
-                        return
-                    }
-                    $r[$p] = $b
-                }
+        }
+        if ($Bound.ContainsKey('GrantSendOnBehalfTo')) {
+            $v = $Bound.GrantSendOnBehalfTo
+            $cur = @($r.GrantSendOnBehalfTo | Where-Object { $null -ne $_ })
+            $adds = @(); $removes = @()
+            if ($v -is [System.Collections.IDictionary]) { $adds = @($v['Add']); $removes = @($v['Remove']) } else { $cur = @(); $adds = @($v) }
+            foreach ($a in $adds) {
+                if ($null -eq $a) { continue }
+                $t = Resolve-SimOne $Caller $Side ([string]$a) @()
+                if ($null -eq $t) { return }
+                if ($cur -notcontains $t.Id) { $cur += $t.Id }
             }
-            if ($Bound.ContainsKey('GrantSendOnBehalfTo')) {
-                $v = $Bound.GrantSendOnBehalfTo
-                $cur = @($r.GrantSendOnBehalfTo | Where-Object { $null -ne $_ })
-                $adds = @(); $removes = @()
-                if ($v -is [System.Collections.IDictionary]) { $adds = @($v['Add']); $removes = @($v['Remove']) } else { $cur = @(); $adds = @($v) }
-                foreach ($a in $adds) {
-                    if ($null -eq $a) { continue }
-                    $t = Resolve-SimOne $Caller $Side ([string]$a) @()
-                    if ($null -eq $t) { return }
-                    if ($cur -notcontains $t.Id) { $cur += $t.Id }
-                }
-                foreach ($a in $removes) {
-                    if ($null -eq $a) { continue }
-                    $t = Resolve-SimOne $Caller $Side ([string]$a) @()
-                    if ($null -ne $t) { $cur = @($cur | Where-Object { $_ -ne $t.Id }) }
-                }
-                $r.GrantSendOnBehalfTo = $cur
+            foreach ($a in $removes) {
+                if ($null -eq $a) { continue }
+                $t = Resolve-SimOne $Caller $Side ([string]$a) @()
+                if ($null -ne $t) { $cur = @($cur | Where-Object { $_ -ne $t.Id }) }
             }
-            if ($null -ne $newType) { $r.RecipientTypeDetails = $newType }
-            Set-SimObject $table $r.Id $r
+            $r.GrantSendOnBehalfTo = $cur
         }
-        'New-DistributionGroup' {
-            $alias = [string]$Bound['Alias']
-            if ($alias -eq '') { $alias = ([string]$Bound.Name -replace '[^A-Za-z0-9._-]', '') }
-            $primary = [string]$Bound['PrimarySmtpAddress']
-            if ($primary -eq '') { $primary = $alias + '@' + (Get-SimTenantDomain) }
-            $type = 'MailUniversalDistributionGroup'
-            if ([string]$Bound['Type'] -eq 'Security') { $type = 'MailUniversalSecurityGroup' }
-            $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
-            # New groups reject external senders unless told otherwise
-            # (learn.microsoft.com/powershell/module/exchangepowershell/new-distributiongroup,
-            # -RequireSenderAuthenticationEnabled: "The default value is $true").
-            $auth = $true
-            if ($Bound.ContainsKey('RequireSenderAuthenticationEnabled')) { $auth = [bool]$Bound.RequireSenderAuthenticationEnabled }
-            $r = New-SimRecipient $Caller $Side $Command @{
-                Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $primary
-                EmailAddresses = @('SMTP:' + $primary); RecipientType = $type; RecipientTypeDetails = $type
-                GroupType = 'Universal'; RequireSenderAuthenticationEnabled = $auth
-            } 'group'
-            if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+        if ($null -ne $newType) { $r.RecipientTypeDetails = $newType }
+        Set-SimObject $table $r.Id $r
+    }
+    'New-DistributionGroup' = {
+        $alias = [string]$Bound['Alias']
+        if ($alias -eq '') { $alias = ([string]$Bound.Name -replace '[^A-Za-z0-9._-]', '') }
+        $primary = [string]$Bound['PrimarySmtpAddress']
+        if ($primary -eq '') { $primary = $alias + '@' + (Get-SimTenantDomain) }
+        $type = 'MailUniversalDistributionGroup'
+        if ([string]$Bound['Type'] -eq 'Security') { $type = 'MailUniversalSecurityGroup' }
+        $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
+        # New groups reject external senders unless told otherwise
+        # (learn.microsoft.com/powershell/module/exchangepowershell/new-distributiongroup,
+        # -RequireSenderAuthenticationEnabled: "The default value is $true").
+        $auth = $true
+        if ($Bound.ContainsKey('RequireSenderAuthenticationEnabled')) { $auth = [bool]$Bound.RequireSenderAuthenticationEnabled }
+        $r = New-SimRecipient $Caller $Side $Command @{
+            Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $primary
+            EmailAddresses = @('SMTP:' + $primary); RecipientType = $type; RecipientTypeDetails = $type
+            GroupType = 'Universal'; RequireSenderAuthenticationEnabled = $auth
+        } 'group'
+        if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+    }
+    'Set-DistributionGroup' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
+        if ($null -eq $r) { return }
+        if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-DistributionGroup')) { return }
+        $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+        if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
+        if ($Bound.ContainsKey('RequireSenderAuthenticationEnabled')) { $r.RequireSenderAuthenticationEnabled = [bool]$Bound.RequireSenderAuthenticationEnabled }
+        Set-SimObject $table $r.Id $r
+    }
+    'Get-DistributionGroupMember' = {
+        $g = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
+        if ($null -eq $g) { return }
+        $all = @(); foreach ($m in @($g.Members)) { $t = (Get-SimTable $table)[$m]; if ($null -ne $t) { $all += $t } }
+        $all = Limit-SimResults $Caller $all $Bound
+        foreach ($t in $all) { ConvertTo-SimRecipient $t $Side }
+    }
+    'Add-DistributionGroupMember' = {
+        $g = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
+        if ($null -eq $g) { return }
+        $m = Resolve-SimOne $Caller $Side ([string]$Bound.Member) @()
+        if ($null -eq $m) { return }
+        if (@($g.Members) -contains $m.Id) {
+            Write-SimError $Caller ('The recipient "' + $Bound.Member + '" is already a member of the group "' + $g.Name + '".') 'MemberAlreadyExistsException' ResourceExists $Bound.Member
+            return
         }
-        'Set-DistributionGroup' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
-            if ($null -eq $r) { return }
-            if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-DistributionGroup')) { return }
-            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
-            if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
-            if ($Bound.ContainsKey('RequireSenderAuthenticationEnabled')) { $r.RequireSenderAuthenticationEnabled = [bool]$Bound.RequireSenderAuthenticationEnabled }
-            Set-SimObject $table $r.Id $r
+        if (-not $Caller.ShouldProcess([string]$g.Name, 'Add-DistributionGroupMember')) { return }
+        $f = Test-SimFault 'exchange' $Command ([string]$g.PrimarySmtpAddress + '|' + $m.PrimarySmtpAddress)
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $g.Name; return }
+        $g.Members = @(@($g.Members | Where-Object { $null -ne $_ }) + $m.Id)
+        Set-SimObject $table $g.Id $g
+    }
+    'New-MailContact' = {
+        $ext = [string]$Bound.ExternalEmailAddress
+        $alias = [string]$Bound['Alias']
+        # Without -Alias a mail contact's alias is its Name, "spaces are removed and
+        # unsupported characters are converted to question marks (?)"
+        # (learn.microsoft.com/powershell/module/exchangepowershell/new-mailcontact, -Alias).
+        if ($alias -eq '') { $alias = (([string]$Bound.Name) -replace ' ', '') -replace '[^A-Za-z0-9!#$%&''*+\-/=?^_`{|}~.\u00A1-\u00FF]', '?' }
+        $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
+        $r = New-SimRecipient $Caller $Side $Command @{
+            Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $ext
+            EmailAddresses = @('SMTP:' + $ext); ExternalEmailAddress = 'SMTP:' + $ext
+            RecipientType = 'MailContact'; RecipientTypeDetails = 'MailContact'
+        } 'contact'
+        if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
+    }
+    'Set-MailContact' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:ContactTypes
+        if ($null -eq $r) { return }
+        if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-MailContact')) { return }
+        $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+        if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
+        foreach ($k in 'Alias', 'DisplayName') { if ($Bound.ContainsKey($k)) { $r.$k = [string]$Bound[$k] } }
+        Set-SimObject $table $r.Id $r
+    }
+    'Get-MailboxPermission' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+        if ($null -eq $r) { return }
+        $out = @([pscustomobject]@{ Identity = $r.Name; User = 'NT AUTHORITY\SELF'; AccessRights = @('FullAccess', 'ReadPermission'); IsInherited = $false; Deny = $false })
+        foreach ($id in @($r.FullAccess)) {
+            $t = (Get-SimTable $table)[$id]
+            if ($null -eq $t) { continue }
+            $out += [pscustomobject]@{ Identity = $r.Name; User = [string]$t.PrimarySmtpAddress; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false; UserId = $t.Id }
         }
-        'Get-DistributionGroupMember' {
-            $g = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
-            if ($null -eq $g) { return }
-            $all = @(); foreach ($m in @($g.Members)) { $t = (Get-SimTable $table)[$m]; if ($null -ne $t) { $all += $t } }
-            $all = Limit-SimResults $Caller $all $Bound
-            foreach ($t in $all) { ConvertTo-SimRecipient $t $Side }
-        }
-        'Add-DistributionGroupMember' {
-            $g = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:GroupTypes
-            if ($null -eq $g) { return }
-            $m = Resolve-SimOne $Caller $Side ([string]$Bound.Member) @()
-            if ($null -eq $m) { return }
-            if (@($g.Members) -contains $m.Id) {
-                Write-SimError $Caller ('The recipient "' + $Bound.Member + '" is already a member of the group "' + $g.Name + '".') 'MemberAlreadyExistsException' ResourceExists $Bound.Member
-                return
-            }
-            if (-not $Caller.ShouldProcess([string]$g.Name, 'Add-DistributionGroupMember')) { return }
-            $f = Test-SimFault 'exchange' $Command ([string]$g.PrimarySmtpAddress + '|' + $m.PrimarySmtpAddress)
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $g.Name; return }
-            $g.Members = @(@($g.Members | Where-Object { $null -ne $_ }) + $m.Id)
-            Set-SimObject $table $g.Id $g
-        }
-        'New-MailContact' {
-            $ext = [string]$Bound.ExternalEmailAddress
-            $alias = [string]$Bound['Alias']
-            # Without -Alias a mail contact's alias is its Name, "spaces are removed and
-            # unsupported characters are converted to question marks (?)"
-            # (learn.microsoft.com/powershell/module/exchangepowershell/new-mailcontact, -Alias).
-            if ($alias -eq '') { $alias = (([string]$Bound.Name) -replace ' ', '') -replace '[^A-Za-z0-9!#$%&''*+\-/=?^_`{|}~.\u00A1-\u00FF]', '?' }
-            $display = [string]$Bound['DisplayName']; if ($display -eq '') { $display = [string]$Bound.Name }
-            $r = New-SimRecipient $Caller $Side $Command @{
-                Name = [string]$Bound.Name; Alias = $alias; DisplayName = $display; PrimarySmtpAddress = $ext
-                EmailAddresses = @('SMTP:' + $ext); ExternalEmailAddress = 'SMTP:' + $ext
-                RecipientType = 'MailContact'; RecipientTypeDetails = 'MailContact'
-            } 'contact'
-            if ($null -ne $r) { ConvertTo-SimRecipient $r $Side }
-        }
-        'Set-MailContact' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:ContactTypes
-            if ($null -eq $r) { return }
-            if (-not $Caller.ShouldProcess([string]$r.Name, 'Set-MailContact')) { return }
-            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress)
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
-            if ($Bound.ContainsKey('EmailAddresses')) { if (-not (Update-SimAddresses $Caller $Side $r $Bound.EmailAddresses)) { return } }
-            foreach ($k in 'Alias', 'DisplayName') { if ($Bound.ContainsKey($k)) { $r.$k = [string]$Bound[$k] } }
-            Set-SimObject $table $r.Id $r
-        }
-        'Get-MailboxPermission' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
-            if ($null -eq $r) { return }
-            $out = @([pscustomobject]@{ Identity = $r.Name; User = 'NT AUTHORITY\SELF'; AccessRights = @('FullAccess', 'ReadPermission'); IsInherited = $false; Deny = $false })
-            foreach ($id in @($r.FullAccess)) {
-                $t = (Get-SimTable $table)[$id]
-                if ($null -eq $t) { continue }
-                $out += [pscustomobject]@{ Identity = $r.Name; User = [string]$t.PrimarySmtpAddress; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false; UserId = $t.Id }
-            }
-            if ($Bound.ContainsKey('User')) {
-                $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
-                if ($null -eq $u) { return }
-                $out = @($out | Where-Object { $_.PSObject.Properties['UserId'] -and $_.UserId -eq $u.Id })
-            }
-            $out | Select-Object Identity, User, AccessRights, IsInherited, Deny
-        }
-        'Add-MailboxPermission' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
-            if ($null -eq $r) { return }
+        if ($Bound.ContainsKey('User')) {
             $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
             if ($null -eq $u) { return }
-            if (-not $Caller.ShouldProcess([string]$r.Name, 'Add-MailboxPermission')) { return }
-            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress + '|' + $u.PrimarySmtpAddress)
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
-            if (@($r.FullAccess) -notcontains $u.Id) { $r.FullAccess = @(@($r.FullAccess | Where-Object { $null -ne $_ }) + $u.Id) }
-            Set-SimObject $table $r.Id $r
-            [pscustomobject]@{ Identity = $r.Name; User = $u.PrimarySmtpAddress; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false }
+            $out = @($out | Where-Object { $_.PSObject.Properties['UserId'] -and $_.UserId -eq $u.Id })
         }
-        'Get-RecipientPermission' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
+        $out | Select-Object Identity, User, AccessRights, IsInherited, Deny
+    }
+    'Add-MailboxPermission' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+        if ($null -eq $r) { return }
+        $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
+        if ($null -eq $u) { return }
+        if (-not $Caller.ShouldProcess([string]$r.Name, 'Add-MailboxPermission')) { return }
+        $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress + '|' + $u.PrimarySmtpAddress)
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+        if (@($r.FullAccess) -notcontains $u.Id) { $r.FullAccess = @(@($r.FullAccess | Where-Object { $null -ne $_ }) + $u.Id) }
+        Set-SimObject $table $r.Id $r
+        [pscustomobject]@{ Identity = $r.Name; User = $u.PrimarySmtpAddress; AccessRights = @('FullAccess'); IsInherited = $false; Deny = $false }
+    }
+    'Get-RecipientPermission' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
+        if ($null -eq $r) { return }
+        $want = $null
+        if ($Bound.ContainsKey('Trustee')) { $u = Resolve-SimOne $Caller $Side ([string]$Bound.Trustee) @(); if ($null -eq $u) { return }; $want = $u.Id }
+        foreach ($id in @($r.SendAs)) {
+            if ($null -ne $want -and $id -ne $want) { continue }
+            $t = (Get-SimTable $table)[$id]
+            if ($null -ne $t) { [pscustomobject]@{ Identity = $r.Name; Trustee = [string]$t.PrimarySmtpAddress; AccessControlType = 'Allow'; AccessRights = @('SendAs'); IsInherited = $false } }
+        }
+    }
+    'Add-RecipientPermission' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
+        if ($null -eq $r) { return }
+        $u = Resolve-SimOne $Caller $Side ([string]$Bound.Trustee) @()
+        if ($null -eq $u) { return }
+        if (-not $Caller.ShouldProcess([string]$r.Name, 'Add-RecipientPermission')) { return }
+        $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress + '|sendas|' + $u.PrimarySmtpAddress)
+        if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
+        if (@($r.SendAs) -notcontains $u.Id) { $r.SendAs = @(@($r.SendAs | Where-Object { $null -ne $_ }) + $u.Id) }
+        Set-SimObject $table $r.Id $r
+        [pscustomobject]@{ Identity = $r.Name; Trustee = $u.PrimarySmtpAddress; AccessControlType = 'Allow'; AccessRights = @('SendAs'); IsInherited = $false }
+    }
+    'Get-ADPermission' = {
+        # On premises only: Send-As is an AD extended right on the user object; other rights
+        # (impersonation on servers and databases, 2007) are entries on those AD objects.
+        $dn = [string]$Bound.Identity
+        if ($script:SimAdObjects -notcontains $dn) {
+            $r = Resolve-SimOne $Caller $Side $dn @()
             if ($null -eq $r) { return }
-            $want = $null
-            if ($Bound.ContainsKey('Trustee')) { $u = Resolve-SimOne $Caller $Side ([string]$Bound.Trustee) @(); if ($null -eq $u) { return }; $want = $u.Id }
             foreach ($id in @($r.SendAs)) {
-                if ($null -ne $want -and $id -ne $want) { continue }
                 $t = (Get-SimTable $table)[$id]
-                if ($null -ne $t) { [pscustomobject]@{ Identity = $r.Name; Trustee = [string]$t.PrimarySmtpAddress; AccessControlType = 'Allow'; AccessRights = @('SendAs'); IsInherited = $false } }
+                if ($null -ne $t) { [pscustomobject]@{ Identity = $r.DistinguishedName; User = 'CONTOSO\' + $t.Alias; AccessRights = @('ExtendedRight'); ExtendedRights = @('Send-As'); IsInherited = $false; Deny = $false } }
             }
         }
-        'Add-RecipientPermission' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) @()
-            if ($null -eq $r) { return }
-            $u = Resolve-SimOne $Caller $Side ([string]$Bound.Trustee) @()
-            if ($null -eq $u) { return }
-            if (-not $Caller.ShouldProcess([string]$r.Name, 'Add-RecipientPermission')) { return }
-            $f = Test-SimFault 'exchange' $Command ([string]$r.PrimarySmtpAddress + '|sendas|' + $u.PrimarySmtpAddress)
-            if ($null -ne $f) { Write-SimError $Caller $f[0] $f[1] $f[2] $r.Name; return }
-            if (@($r.SendAs) -notcontains $u.Id) { $r.SendAs = @(@($r.SendAs | Where-Object { $null -ne $_ }) + $u.Id) }
-            Set-SimObject $table $r.Id $r
-            [pscustomobject]@{ Identity = $r.Name; Trustee = $u.PrimarySmtpAddress; AccessControlType = 'Allow'; AccessRights = @('SendAs'); IsInherited = $false }
+        # A loop, not Where-Object: this runs once per mailbox of a source export.
+        foreach ($g in @(foreach ($x in (Get-SimTable 'adperm').Values) { if ($x.Object -eq $dn) { $x } })) {
+            if ($Bound.ContainsKey('User') -and [string]$g.User -ne [string]$Bound.User) { continue }
+            [pscustomobject]@{ Identity = $dn; User = $g.User; AccessRights = @('ExtendedRight'); ExtendedRights = @($g.Right); IsInherited = $false; Deny = $false }
         }
-        'Get-ADPermission' {
-            # On premises only: Send-As is an AD extended right on the user object; other rights
-            # (impersonation on servers and databases, 2007) are entries on those AD objects.
-            $dn = [string]$Bound.Identity
-            if ($script:SimAdObjects -notcontains $dn) {
-                $r = Resolve-SimOne $Caller $Side $dn @()
-                if ($null -eq $r) { return }
-                foreach ($id in @($r.SendAs)) {
-                    $t = (Get-SimTable $table)[$id]
-                    if ($null -ne $t) { [pscustomobject]@{ Identity = $r.DistinguishedName; User = 'CONTOSO\' + $t.Alias; AccessRights = @('ExtendedRight'); ExtendedRights = @('Send-As'); IsInherited = $false; Deny = $false } }
-                }
-            }
-            # A loop, not Where-Object: this runs once per mailbox of a source export.
-            foreach ($g in @(foreach ($x in (Get-SimTable 'adperm').Values) { if ($x.Object -eq $dn) { $x } })) {
-                if ($Bound.ContainsKey('User') -and [string]$g.User -ne [string]$Bound.User) { continue }
-                [pscustomobject]@{ Identity = $dn; User = $g.User; AccessRights = @('ExtendedRight'); ExtendedRights = @($g.Right); IsInherited = $false; Deny = $false }
-            }
+    }
+    'Add-ADPermission' = {
+        $dn = [string]$Bound.Identity
+        if ($script:SimAdObjects -notcontains $dn) {
+            if ($null -eq (Resolve-SimOne $Caller $Side $dn @())) { return }
         }
-        'Add-ADPermission' {
-            $dn = [string]$Bound.Identity
-            if ($script:SimAdObjects -notcontains $dn) {
-                if ($null -eq (Resolve-SimOne $Caller $Side $dn @())) { return }
-            }
-            $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
-            if ($null -eq $u) { return }
-            if (-not $Caller.ShouldProcess($dn, 'Add-ADPermission')) { return }
-            foreach ($right in @($Bound['ExtendedRights'])) {
-                if ($null -eq $right) { continue }
-                $key = ($dn + '|' + [string]$Bound.User + '|' + [string]$right).ToLowerInvariant()
-                Set-SimObject 'adperm' $key @{ Object = $dn; User = [string]$Bound.User; Right = [string]$right }
-                [pscustomobject]@{ Identity = $dn; User = [string]$Bound.User; AccessRights = @('ExtendedRight'); ExtendedRights = @([string]$right); IsInherited = $false; Deny = $false }
-            }
+        $u = Resolve-SimOne $Caller $Side ([string]$Bound.User) @()
+        if ($null -eq $u) { return }
+        if (-not $Caller.ShouldProcess($dn, 'Add-ADPermission')) { return }
+        foreach ($right in @($Bound['ExtendedRights'])) {
+            if ($null -eq $right) { continue }
+            $key = ($dn + '|' + [string]$Bound.User + '|' + [string]$right).ToLowerInvariant()
+            Set-SimObject 'adperm' $key @{ Object = $dn; User = [string]$Bound.User; Right = [string]$right }
+            [pscustomobject]@{ Identity = $dn; User = [string]$Bound.User; AccessRights = @('ExtendedRight'); ExtendedRights = @([string]$right); IsInherited = $false; Deny = $false }
         }
-        'Get-MailboxStatistics' {
-            $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
-            if ($null -eq $r) { return }
-            $size = [long]$r.TotalItemSize
-            [pscustomobject]@{ MailboxGuid = $r.ExchangeGuid; DisplayName = $r.DisplayName; IsArchiveMailbox = $false; TotalItemSize = (Format-SimSize $size); TotalDeletedItemSize = (Format-SimSize 0); ItemCount = [int]$r.ItemCount; DeletedItemCount = 0 }
+    }
+    'Get-MailboxStatistics' = {
+        $r = Resolve-SimOne $Caller $Side ([string]$Bound.Identity) $script:MailboxTypes
+        if ($null -eq $r) { return }
+        $size = [long]$r.TotalItemSize
+        [pscustomobject]@{ MailboxGuid = $r.ExchangeGuid; DisplayName = $r.DisplayName; IsArchiveMailbox = $false; TotalItemSize = (Format-SimSize $size); TotalDeletedItemSize = (Format-SimSize 0); ItemCount = [int]$r.ItemCount; DeletedItemCount = 0 }
+    }
+    'Get-MailboxPlan' = {
+        $all = @((Get-SimTable 'plans').Values | Sort-Object { $_.Name })
+        $all = Limit-SimResults $Caller $all $Bound
+        foreach ($p in $all) { [pscustomobject]@{ Identity = $p.Name; Name = $p.Name; DisplayName = $p.DisplayName; PrimarySmtpAddress = $null; MaxSendSize = (Format-SimSize ([long]$p.MaxSendSize)); MaxReceiveSize = (Format-SimSize ([long]$p.MaxReceiveSize)); IsDefault = [bool]$p.IsDefault } }
+    }
+    'Set-MailboxPlan' = {
+        if ([bool]$S.config.dehydrated) {
+            Write-SimError $Caller 'This operation is not available in the current version of Exchange Online. Please run Enable-OrganizationCustomization first.' 'OrganizationCustomizationRequired' InvalidOperation $Bound.Identity
+            return
         }
-        'Get-MailboxPlan' {
-            $all = @((Get-SimTable 'plans').Values | Sort-Object { $_.Name })
-            $all = Limit-SimResults $Caller $all $Bound
-            foreach ($p in $all) { [pscustomobject]@{ Identity = $p.Name; Name = $p.Name; DisplayName = $p.DisplayName; PrimarySmtpAddress = $null; MaxSendSize = (Format-SimSize ([long]$p.MaxSendSize)); MaxReceiveSize = (Format-SimSize ([long]$p.MaxReceiveSize)); IsDefault = [bool]$p.IsDefault } }
-        }
-        'Set-MailboxPlan' {
-            if ([bool]$S.config.dehydrated) {
-                Write-SimError $Caller 'This operation is not available in the current version of Exchange Online. Please run Enable-OrganizationCustomization first.' 'OrganizationCustomizationRequired' InvalidOperation $Bound.Identity
-                return
-            }
-            $p = $null
-            foreach ($x in (Get-SimTable 'plans').Values) { if (([string]$x.Name).ToLowerInvariant() -eq ([string]$Bound.Identity).ToLowerInvariant() -or ([string]$x.DisplayName).ToLowerInvariant() -eq ([string]$Bound.Identity).ToLowerInvariant()) { $p = $x } }
-            if ($null -eq $p) { $e = New-SimNotFound $Side $Bound.Identity; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.Identity; return }
-            if (-not $Caller.ShouldProcess([string]$p.Name, 'Set-MailboxPlan')) { return }
-            foreach ($k in @('MaxSendSize', 'MaxReceiveSize')) { if ($Bound.ContainsKey($k)) { $p[$k] = Get-SimBytes $Bound[$k] } }
-            Set-SimObject 'plans' $p.Name $p
-        }
-        { $_ -in 'Get-InboundConnector', 'New-InboundConnector', 'Set-InboundConnector', 'Get-OutboundConnector', 'New-OutboundConnector', 'Set-OutboundConnector' } {
-            Invoke-SimConnector -Command $Command -Bound $Bound -Caller $Caller -Side $Side
-        }
-        'Get-OrganizationConfig' { [pscustomobject]@{ Name = (Get-SimTenantDomain); IsDehydrated = [bool]$S.config.dehydrated } }
-        'Enable-OrganizationCustomization' {
-            if (-not $Caller.ShouldProcess((Get-SimTenantDomain), 'Enable-OrganizationCustomization')) { return }
-            $S.config.dehydrated = $false
-            Write-SimEntry @{ op = 'set'; k = 'config'; v = $S.config }
-        }
-        { $_ -in 'Get-MessageTrace', 'Get-MessageTraceV2' } { }
-        'Get-ExchangeServer' { [pscustomobject]@{ Name = 'EX01'; Identity = 'EX01'; ServerRole = 'Mailbox, ClientAccess'; AdminDisplayVersion = 'Version 15.1 (Build 2507.6)'; IsClientAccessServer = $true; IsMailboxServer = $true; DistinguishedName = $script:SimAdObjects[0] } }
-        'Get-MailboxDatabase' { [pscustomobject]@{ Name = 'DB01'; Identity = 'DB01'; Server = 'EX01'; DistinguishedName = $script:SimAdObjects[1] } }
-        { $_ -in 'Get-ThrottlingPolicy', 'New-ThrottlingPolicy', 'Set-ThrottlingPolicy', 'Get-ThrottlingPolicyAssociation', 'Set-ThrottlingPolicyAssociation' } {
-            Invoke-SimThrottling -Command $Command -Bound $Bound -Caller $Caller -Side $Side
-        }
-        'Get-ManagementRoleAssignment' {
-            $key = $Command + '|' + [string]$Bound['Identity'] + '|' + [string]$Bound['RoleAssignee'] + '|' + [string]$Bound['Role']
-            foreach ($o in (Get-SimTable 'misc').Values) { if ($o.Kind -eq $Command) { [pscustomobject]$o.Value } }
-        }
-        'New-ManagementRoleAssignment' {
-            if (-not $Caller.ShouldProcess([string]$Bound['Identity'], $Command)) { return }
-            $kind = 'Get-ManagementRoleAssignment'
-            $v = @{}
-            foreach ($k in $Bound.Keys) { $v[$k] = [string]$Bound[$k] }
-            if (-not $v.ContainsKey('Identity')) { $v.Identity = [string]$Bound['Name'] }
-            $v.Name = $v.Identity
-            Set-SimObject 'misc' ($kind + '|' + $v.Identity) @{ Kind = $kind; Value = $v }
-            [pscustomobject]$v
-        }
-        default { throw "CutoverSim: $Command is not simulated." }
+        $p = $null
+        foreach ($x in (Get-SimTable 'plans').Values) { if (([string]$x.Name).ToLowerInvariant() -eq ([string]$Bound.Identity).ToLowerInvariant() -or ([string]$x.DisplayName).ToLowerInvariant() -eq ([string]$Bound.Identity).ToLowerInvariant()) { $p = $x } }
+        if ($null -eq $p) { $e = New-SimNotFound $Side $Bound.Identity; Write-SimError $Caller $e[0] $e[1] $e[2] $Bound.Identity; return }
+        if (-not $Caller.ShouldProcess([string]$p.Name, 'Set-MailboxPlan')) { return }
+        foreach ($k in @('MaxSendSize', 'MaxReceiveSize')) { if ($Bound.ContainsKey($k)) { $p[$k] = Get-SimBytes $Bound[$k] } }
+        Set-SimObject 'plans' $p.Name $p
+    }
+    'Get-InboundConnector' = {
+        Invoke-SimConnector -Command $Command -Bound $Bound -Caller $Caller -Side $Side
+    }
+    'Get-OrganizationConfig' = { [pscustomobject]@{ Name = (Get-SimTenantDomain); IsDehydrated = [bool]$S.config.dehydrated } }
+    'Enable-OrganizationCustomization' = {
+        if (-not $Caller.ShouldProcess((Get-SimTenantDomain), 'Enable-OrganizationCustomization')) { return }
+        $S.config.dehydrated = $false
+        Write-SimEntry @{ op = 'set'; k = 'config'; v = $S.config }
+    }
+    'Get-MessageTrace' = { }
+    'Get-ExchangeServer' = { [pscustomobject]@{ Name = 'EX01'; Identity = 'EX01'; ServerRole = 'Mailbox, ClientAccess'; AdminDisplayVersion = 'Version 15.1 (Build 2507.6)'; IsClientAccessServer = $true; IsMailboxServer = $true; DistinguishedName = $script:SimAdObjects[0] } }
+    'Get-MailboxDatabase' = { [pscustomobject]@{ Name = 'DB01'; Identity = 'DB01'; Server = 'EX01'; DistinguishedName = $script:SimAdObjects[1] } }
+    'Get-ThrottlingPolicy' = {
+        Invoke-SimThrottling -Command $Command -Bound $Bound -Caller $Caller -Side $Side
+    }
+    'Get-ManagementRoleAssignment' = {
+        $key = $Command + '|' + [string]$Bound['Identity'] + '|' + [string]$Bound['RoleAssignee'] + '|' + [string]$Bound['Role']
+        foreach ($o in (Get-SimTable 'misc').Values) { if ($o.Kind -eq $Command) { [pscustomobject]$o.Value } }
+    }
+    'New-ManagementRoleAssignment' = {
+        if (-not $Caller.ShouldProcess([string]$Bound['Identity'], $Command)) { return }
+        $kind = 'Get-ManagementRoleAssignment'
+        $v = @{}
+        foreach ($k in $Bound.Keys) { $v[$k] = [string]$Bound[$k] }
+        if (-not $v.ContainsKey('Identity')) { $v.Identity = [string]$Bound['Name'] }
+        $v.Name = $v.Identity
+        Set-SimObject 'misc' ($kind + '|' + $v.Identity) @{ Kind = $kind; Value = $v }
+        [pscustomobject]$v
     }
 }
+foreach ($n in @('Get-EXOMailbox', 'Get-Recipient', 'Get-EXORecipient', 'Get-DistributionGroup', 'Get-MailContact')) { $script:SimExchangeCommands[$n] = $script:SimExchangeCommands['Get-Mailbox'] }
+foreach ($n in @('New-InboundConnector', 'Set-InboundConnector', 'Get-OutboundConnector', 'New-OutboundConnector', 'Set-OutboundConnector')) { $script:SimExchangeCommands[$n] = $script:SimExchangeCommands['Get-InboundConnector'] }
+foreach ($n in @('Get-MessageTraceV2')) { $script:SimExchangeCommands[$n] = $script:SimExchangeCommands['Get-MessageTrace'] }
+foreach ($n in @('New-ThrottlingPolicy', 'Set-ThrottlingPolicy', 'Get-ThrottlingPolicyAssociation', 'Set-ThrottlingPolicyAssociation')) { $script:SimExchangeCommands[$n] = $script:SimExchangeCommands['Get-ThrottlingPolicy'] }
 
 # ---- connectors (Exchange Online mail flow) -------------------------------------------------------
 # learn.microsoft.com/powershell/module/exchangepowershell/new-inboundconnector (and set-, get-,
@@ -1374,8 +1400,8 @@ $script:ThrottleUnlimited = @('EwsMaxBurst', 'EwsRechargeRate', 'EwsCutoffBalanc
 function Stop-SimBinding {
     # A parameter binding failure: terminating, as PowerShell raises it before the cmdlet runs.
     param($Caller, [string]$Message, [string]$ErrorId)
-    $ex = New-Object System.Management.Automation.ParameterBindingException($Message)
-    $Caller.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord($ex, $ErrorId, 'InvalidArgument', $null)))
+    $ex = [System.Management.Automation.ParameterBindingException]::new($Message)
+    $Caller.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($ex, $ErrorId, [System.Management.Automation.ErrorCategory]::InvalidArgument, $null))
 }
 
 function ConvertTo-SimPolicy {
@@ -1464,7 +1490,8 @@ function Invoke-CutoverSim {
     # service) are terminating, so a rehearsal never passes over a gap in the simulation.
     [CmdletBinding()]
     param([string]$Command, $Bound, $Caller, [string]$Side)
-    Initialize-Sim
+    # Loaded once per runspace: no call on every command after that.
+    if ($null -eq $script:S) { Initialize-Sim }
     $b = @{}
     foreach ($k in $Bound.Keys) { $b[$k] = $Bound[$k] }
     $h = $script:SimCommands[$Command]
