@@ -122,6 +122,16 @@ pub fn options(b: &Bundled) -> RehearseOptions {
     o
 }
 
+/// `o` with one host kept for every hosted rehearsal made from it (clones included): pwsh's
+/// start and its warm-up paid once per test, not once per rehearsal (`rehearse::SharedHost`).
+pub fn with_shared_host(mut o: RehearseOptions) -> RehearseOptions {
+    o.host = Some(
+        rehearse::SharedHost::start(&o.bundle, o.pwsh.as_deref())
+            .unwrap_or_else(|e| panic!("host for {}: {e}", o.bundle.display())),
+    );
+    o
+}
+
 pub fn rehearse(o: &RehearseOptions) -> RehearseOutcome {
     rehearse::rehearse(o).unwrap_or_else(|e| panic!("rehearse {}: {e}", o.bundle.display()))
 }
