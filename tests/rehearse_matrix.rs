@@ -13,8 +13,9 @@
 //! chosen by progress (records written, or the next step started) and resumed: every operation is
 //! done exactly once. On a 1,000-user synthetic tenant, per (version, identity): the first
 //! rehearsal clean, the second all `unchanged`, `--what-if` on the filled tenant, faults on a fresh
-//! one; killed 20 times and resumed for one case by default and the other eleven in the long
-//! suite (`CUTOVER_LONG_TESTS=1`), as CI's budget cannot hold them (see below).
+//! one; killed 20 times and resumed for one case per source version by default (the identity
+//! mode alternating) and the other six in the long suite (`CUTOVER_LONG_TESTS=1`), as CI's
+//! budget cannot hold all twelve (see below).
 //! The hosted rehearsals of one test share one pwsh (`with_shared_host`): each step still gets a
 //! fresh runspace, and the host keeps only what pwsh compiled, so its warm-up is paid once.
 //! Measured on the shared 2-core machine, debug build as CI runs it, two tests at a time, load
@@ -39,13 +40,39 @@ use cutover::run::journal::Records;
 use cutover::run::protocol::Status;
 use rehearse_support::*;
 
-fn samples(version: &str, identity: &str) {
+/// The tenant a case runs on: the samples, or the 1,000-user synthetic one.
+#[derive(Clone, Copy)]
+enum Tenant {
+    Samples,
+    Thousand,
+}
+
+impl Tenant {
+    fn bundle(self, dir: &Path, version: &str, identity: &str) -> Bundled {
+        let project = match self {
+            Tenant::Samples => samples_project_without_collision(dir),
+            Tenant::Thousand => synth_project(dir, 1000),
+        };
+        bundle(dir, &project, version, identity)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tenant::Samples => "samples",
+            Tenant::Thousand => "1,000 users",
+        }
+    }
+}
+
+/// First rehearsal, second (all `unchanged`), `--what-if` on the filled tenant, then faults on a
+/// fresh one. The samples' first rehearsal is one pwsh per step in half the cases
+/// (`per_process`).
+fn rehearsals(tenant: Tenant, version: &str, identity: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let project = samples_project_without_collision(dir.path());
-    let b = bundle(dir.path(), &project, version, identity);
+    let b = tenant.bundle(dir.path(), version, identity);
     let t = Instant::now();
     let mut o = with_shared_host(options(&b));
-    o.hosted = o.hosted && !per_process(version, identity);
+    o.hosted = HOSTED && !(matches!(tenant, Tenant::Samples) && per_process(version, identity));
     first_then_unchanged_with(&o, version, identity);
     o.hosted = HOSTED;
     what_if_on_filled(&o);
@@ -54,23 +81,40 @@ fn samples(version: &str, identity: &str) {
     f.state = Some(dir.path().join("faults-tenant.json"));
     faults(&f, if identity == "cloud" { 7 } else { 11 });
     eprintln!(
-        "matrix {version} {identity}: first+second+what-if {:.1} s, faults {:.1} s",
+        "matrix {} {version} {identity}: first+second+what-if {:.1} s, faults {:.1} s",
+        tenant.label(),
         t_whatif.as_secs_f64(),
         (t.elapsed() - t_whatif).as_secs_f64()
     );
 }
 
-/// Killed 20 times and resumed, on the samples bundle of one (version, identity).
-fn kills(version: &str, identity: &str) {
+/// Killed 20 times and resumed, on a fresh tenant.
+fn killed(tenant: Tenant, version: &str, identity: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let project = samples_project_without_collision(dir.path());
-    let b = bundle(dir.path(), &project, version, identity);
+    let b = tenant.bundle(dir.path(), version, identity);
     let t = Instant::now();
     killed_and_resumed(&b, &dir.path().join("killed-tenant.json"));
     eprintln!(
-        "matrix {version} {identity}: kill/resume {:.1} s",
+        "matrix {} {version} {identity}: kill/resume {:.1} s",
+        tenant.label(),
         t.elapsed().as_secs_f64()
     );
+}
+
+fn samples(version: &str, identity: &str) {
+    rehearsals(Tenant::Samples, version, identity);
+}
+
+fn kills(version: &str, identity: &str) {
+    killed(Tenant::Samples, version, identity);
+}
+
+fn thousand(version: &str, identity: &str) {
+    rehearsals(Tenant::Thousand, version, identity);
+}
+
+fn thousand_kills(version: &str, identity: &str) {
+    killed(Tenant::Thousand, version, identity);
 }
 
 /// The first rehearsal of these cases starts one pwsh per step, exactly as `cutover run` starts a
@@ -90,40 +134,6 @@ fn per_process(version: &str, identity: &str) -> bool {
             | ("2019", "cloud")
             | ("SE", "synced")
     )
-}
-
-/// The 1,000-user synthetic tenant: first rehearsal, second (all `unchanged`), `--what-if` on the
-/// filled tenant, then faults on a fresh one.
-fn thousand(version: &str, identity: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let project = synth_project(dir.path(), 1000);
-    let b = bundle(dir.path(), &project, version, identity);
-    let t = Instant::now();
-    let o = with_shared_host(options(&b));
-    first_then_unchanged_with(&o, version, identity);
-    what_if_on_filled(&o);
-    let t_whatif = t.elapsed();
-    let mut f = o.clone();
-    f.state = Some(dir.path().join("faults-tenant.json"));
-    faults(&f, if identity == "cloud" { 7 } else { 11 });
-    eprintln!(
-        "matrix 1,000 users {version} {identity}: first+second+what-if {:.1} s, faults {:.1} s",
-        t_whatif.as_secs_f64(),
-        (t.elapsed() - t_whatif).as_secs_f64()
-    );
-}
-
-/// The 1,000-user synthetic tenant killed 20 times and resumed.
-fn thousand_kills(version: &str, identity: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let project = synth_project(dir.path(), 1000);
-    let b = bundle(dir.path(), &project, version, identity);
-    let t = Instant::now();
-    killed_and_resumed(&b, &dir.path().join("killed-tenant.json"));
-    eprintln!(
-        "matrix 1,000 users {version} {identity}: kill/resume {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
 }
 
 /// `--what-if` on the tenant the first rehearsal filled: the tenant's objects stay as they were
@@ -470,24 +480,21 @@ matrix! { thousand;
     thousand_se_cloud => ("SE", "cloud"), thousand_se_synced => ("SE", "synced"),
 }
 
-// Twenty kills of a 1,000-user rehearsal cost 89-97 s a case (each restart is a fresh pwsh and
-// its warm-up), and twelve would add some 550 s of wall time to a `.ci/run` already near 27 of
-// its 30 minutes: one case runs by default (it found the cut log line that `rehearse_sim`
-// now covers), the others in the long suite.
+// Twenty kills of a 1,000-user rehearsal cost 60-97 s a case (each restart is a fresh pwsh and
+// its warm-up). One case per source version runs by default, alternating the identity mode (all
+// twelve passed by hand, 60-84 s each two at a time; the other six would add some 230 s of wall
+// time to a `.ci/run` CI's 30 minutes must also compile in); the other six are the long suite.
 matrix! { thousand_kills;
-    kills_thousand_2016_cloud => ("2016", "cloud"),
+    kills_thousand_2007_synced => ("2007", "synced"), kills_thousand_2010_cloud => ("2010", "cloud"),
+    kills_thousand_2013_synced => ("2013", "synced"), kills_thousand_2016_cloud => ("2016", "cloud"),
+    kills_thousand_2019_synced => ("2019", "synced"), kills_thousand_se_cloud => ("SE", "cloud"),
 }
 
 long_matrix! { thousand_kills;
-    long_kills_thousand_2010_synced => ("2010", "synced"),
     long_kills_thousand_2007_cloud => ("2007", "cloud"),
-    long_kills_thousand_2007_synced => ("2007", "synced"),
-    long_kills_thousand_2010_cloud => ("2010", "cloud"),
+    long_kills_thousand_2010_synced => ("2010", "synced"),
     long_kills_thousand_2013_cloud => ("2013", "cloud"),
-    long_kills_thousand_2013_synced => ("2013", "synced"),
     long_kills_thousand_2016_synced => ("2016", "synced"),
     long_kills_thousand_2019_cloud => ("2019", "cloud"),
-    long_kills_thousand_2019_synced => ("2019", "synced"),
-    long_kills_thousand_se_cloud => ("SE", "cloud"),
     long_kills_thousand_se_synced => ("SE", "synced"),
 }
