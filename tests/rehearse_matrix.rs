@@ -1,30 +1,29 @@
 //! Issue 17's tests, for every source version (2007 to SE) in both identity modes, in the real
-//! pwsh against the simulated tenant. One test per (version, identity) on the samples, reusing
-//! one bundle (each phase on its own state file where it needs a fresh tenant):
-//! 1. the first rehearsal (steps started with `pwsh -File`, as `cutover run` does) creates
-//!    everything and the tenant equals the plan;
+//! pwsh against the simulated tenant, on the samples and on a 1,000-user synthetic tenant. Each
+//! (tenant, version, identity) case reuses one bundle (each phase on its own state file where it
+//! needs a fresh tenant):
+//! 1. the first rehearsal creates everything and the tenant equals the plan. It runs straight
+//!    through (steps started with `pwsh -File`, as `cutover run` does), or it is killed 20 times
+//!    at points chosen by progress (records written, or the next step started) and resumed, when
+//!    every operation must also be done exactly once (`First::Killed`);
 //! 2. a second one, every step started from a session (`& ./steps/NN.ps1`), records only
 //!    `unchanged`;
 //! 3. `--what-if` on the filled tenant leaves it untouched and records no change;
 //! 4. with faults injected from a seed, on a fresh tenant, every failed operation is `failed`
-//!    with a hint and none whose effect is missing is recorded as a success;
+//!    with a hint and none whose effect is missing is recorded as a success.
 //!
-//! And per (version, identity), on its own bundle: `cutover rehearse` killed 20 times at points
-//! chosen by progress (records written, or the next step started) and resumed: every operation is
-//! done exactly once. On a 1,000-user synthetic tenant, per (version, identity): the first
-//! rehearsal clean, the second all `unchanged`, `--what-if` on the filled tenant, faults on a fresh
-//! one; killed 20 times and resumed for one case per source version by default (the identity
-//! mode alternating) and the other six in the long suite (`CUTOVER_LONG_TESTS=1`), as CI's
-//! budget cannot hold all twelve (see below).
+//! Every samples case is killed and resumed: as its first rehearsal, or, where that is one pwsh
+//! per step (`per_process`), in a test of its own on its own bundle. On 1,000 users, one case per
+//! source version (the identity mode alternating) has a killed first rehearsal by default; the
+//! other six run straight through, and their kills are the long suite (`CUTOVER_LONG_TESTS=1`),
+//! as CI's budget cannot hold all twelve (see below).
 //! The hosted rehearsals of one test share one pwsh (`with_shared_host`): each step still gets a
 //! fresh runspace, and the host keeps only what pwsh compiled, so its warm-up is paid once.
 //! Measured on the shared 2-core machine, debug build as CI runs it, two tests at a time, load
-//! 4-5: with two 1,000-user kill cases, the 38 default tests took 929 s (1,041 s with a host per
-//! rehearsal); a samples kill/resume case 38-54 s, a samples case 21-23 s
-//! hosted and 47-57 s with the first rehearsal one pwsh per step, a 1,000-user case 50-66 s, a
-//! 1,000-user kill/resume case 88-97 s. The 42 default tests: 1,049 s and 1,180 s in two runs.
-//! They are CPU-bound: three at a time took longer than two (ten kill cases: 287 s against
-//! 258 s), and each kill costs about 3 s of CPU, a fresh pwsh and its warm-up.
+//! 4-5: a samples kill/resume case 38-54 s, a samples case 21-23 s hosted and 47-57 s with the
+//! first rehearsal one pwsh per step, a 1,000-user case 50-66 s, a 1,000-user kill/resume case
+//! 88-97 s. They are CPU-bound: three at a time took longer than two (ten kill cases: 287 s
+//! against 258 s), and each kill costs about 3 s of CPU, a fresh pwsh and its warm-up.
 //!
 //! The samples carry one name collision (a group and a shared mailbox both named "Sales", which
 //! Exchange Online refuses: issue 8 item 5); the matrix renames the group, and
@@ -66,17 +65,43 @@ impl Tenant {
     }
 }
 
+/// How a case's first rehearsal runs.
+#[derive(Clone, Copy, PartialEq)]
+enum First {
+    /// Straight through: hosted, or one pwsh per step where `per_process` says so.
+    Plain,
+    /// Killed 20 times and resumed (`killed_and_resumed`), which also holds every operation to
+    /// one success and the tenant to the plan; the later rehearsals then start from the tenant
+    /// it filled. A case with kills pays for one first rehearsal instead of two (about 20 s on
+    /// 1,000 users).
+    Killed,
+}
+
 /// First rehearsal, second (all `unchanged`), `--what-if` on the filled tenant, then faults on a
 /// fresh one. The samples' first rehearsal is one pwsh per step in half the cases
-/// (`per_process`).
-fn rehearsals(tenant: Tenant, version: &str, identity: &str) {
+/// (`per_process`), which keep their kills in a test of their own (`kills`).
+fn rehearsals(tenant: Tenant, version: &str, identity: &str, first: First) {
     let dir = tempfile::tempdir().unwrap();
     let b = tenant.bundle(dir.path(), version, identity);
     let t = Instant::now();
     let mut o = with_shared_host(options(&b));
-    o.hosted = HOSTED && !(matches!(tenant, Tenant::Samples) && per_process(version, identity));
-    first_then_unchanged_with(&o, version, identity);
-    o.hosted = HOSTED;
+    match first {
+        First::Killed => {
+            killed_and_resumed(&b, &b.bundle.join("rehearsals/tenant.json"));
+            eprintln!(
+                "matrix {} {version} {identity}: kill/resume {:.1} s",
+                tenant.label(),
+                t.elapsed().as_secs_f64()
+            );
+            second_unchanged(&o, version, identity);
+        }
+        First::Plain => {
+            o.hosted =
+                HOSTED && !(matches!(tenant, Tenant::Samples) && per_process(version, identity));
+            first_then_unchanged_with(&o, version, identity);
+            o.hosted = HOSTED;
+        }
+    }
     what_if_on_filled(&o);
     let t_whatif = t.elapsed();
     let mut f = o.clone();
@@ -90,7 +115,8 @@ fn rehearsals(tenant: Tenant, version: &str, identity: &str) {
     );
 }
 
-/// Killed 20 times and resumed, on a fresh tenant.
+/// Killed 20 times and resumed, on a fresh tenant: the long suite's 1,000-user cases, and the
+/// samples cases whose first rehearsal is per process.
 fn killed(tenant: Tenant, version: &str, identity: &str) {
     let dir = tempfile::tempdir().unwrap();
     let b = tenant.bundle(dir.path(), version, identity);
@@ -104,15 +130,25 @@ fn killed(tenant: Tenant, version: &str, identity: &str) {
 }
 
 fn samples(version: &str, identity: &str) {
-    rehearsals(Tenant::Samples, version, identity);
+    rehearsals(Tenant::Samples, version, identity, First::Plain);
+}
+
+fn samples_killed(version: &str, identity: &str) {
+    assert!(!per_process(version, identity));
+    rehearsals(Tenant::Samples, version, identity, First::Killed);
 }
 
 fn kills(version: &str, identity: &str) {
+    assert!(per_process(version, identity));
     killed(Tenant::Samples, version, identity);
 }
 
 fn thousand(version: &str, identity: &str) {
-    rehearsals(Tenant::Thousand, version, identity);
+    rehearsals(Tenant::Thousand, version, identity, First::Plain);
+}
+
+fn thousand_killed(version: &str, identity: &str) {
+    rehearsals(Tenant::Thousand, version, identity, First::Killed);
 }
 
 fn thousand_kills(version: &str, identity: &str) {
@@ -461,41 +497,43 @@ macro_rules! matrix {
     )*};
 }
 
+// Samples: every (version, identity) is killed 20 times and resumed. Where the first rehearsal
+// is per process (`per_process`), the kills are a test of their own; elsewhere the killed run is
+// the case's first rehearsal.
 matrix! { samples;
-    samples_2007_cloud => ("2007", "cloud"), samples_2007_synced => ("2007", "synced"),
-    samples_2010_cloud => ("2010", "cloud"), samples_2010_synced => ("2010", "synced"),
-    samples_2013_cloud => ("2013", "cloud"), samples_2013_synced => ("2013", "synced"),
-    samples_2016_cloud => ("2016", "cloud"), samples_2016_synced => ("2016", "synced"),
-    samples_2019_cloud => ("2019", "cloud"), samples_2019_synced => ("2019", "synced"),
-    samples_se_cloud => ("SE", "cloud"), samples_se_synced => ("SE", "synced"),
+    samples_2007_cloud => ("2007", "cloud"), samples_2010_synced => ("2010", "synced"),
+    samples_2013_cloud => ("2013", "cloud"), samples_2016_synced => ("2016", "synced"),
+    samples_2019_cloud => ("2019", "cloud"), samples_se_synced => ("SE", "synced"),
 }
 
 matrix! { kills;
-    kills_2007_cloud => ("2007", "cloud"), kills_2007_synced => ("2007", "synced"),
-    kills_2010_cloud => ("2010", "cloud"), kills_2010_synced => ("2010", "synced"),
-    kills_2013_cloud => ("2013", "cloud"), kills_2013_synced => ("2013", "synced"),
-    kills_2016_cloud => ("2016", "cloud"), kills_2016_synced => ("2016", "synced"),
-    kills_2019_cloud => ("2019", "cloud"), kills_2019_synced => ("2019", "synced"),
-    kills_se_cloud => ("SE", "cloud"), kills_se_synced => ("SE", "synced"),
+    kills_2007_cloud => ("2007", "cloud"), kills_2010_synced => ("2010", "synced"),
+    kills_2013_cloud => ("2013", "cloud"), kills_2016_synced => ("2016", "synced"),
+    kills_2019_cloud => ("2019", "cloud"), kills_se_synced => ("SE", "synced"),
 }
 
+matrix! { samples_killed;
+    samples_killed_2007_synced => ("2007", "synced"), samples_killed_2010_cloud => ("2010", "cloud"),
+    samples_killed_2013_synced => ("2013", "synced"), samples_killed_2016_cloud => ("2016", "cloud"),
+    samples_killed_2019_synced => ("2019", "synced"), samples_killed_se_cloud => ("SE", "cloud"),
+}
+
+// 1,000 users. Twenty kills of a 1,000-user rehearsal cost 60-97 s a case (each restart is a
+// fresh pwsh and its warm-up). One case per source version is killed by default, alternating
+// the identity mode, its killed run the case's first rehearsal; the other six run straight
+// through, and their kills are the long suite (all twelve passed by hand; six more would add
+// some 230 s of wall time to a `.ci/run` that CI's 30 minutes must also compile in). Names sort
+// the longest first (libtest runs tests in name order), so two threads end close together.
 matrix! { thousand;
-    thousand_2007_cloud => ("2007", "cloud"), thousand_2007_synced => ("2007", "synced"),
-    thousand_2010_cloud => ("2010", "cloud"), thousand_2010_synced => ("2010", "synced"),
-    thousand_2013_cloud => ("2013", "cloud"), thousand_2013_synced => ("2013", "synced"),
-    thousand_2016_cloud => ("2016", "cloud"), thousand_2016_synced => ("2016", "synced"),
-    thousand_2019_cloud => ("2019", "cloud"), thousand_2019_synced => ("2019", "synced"),
-    thousand_se_cloud => ("SE", "cloud"), thousand_se_synced => ("SE", "synced"),
+    plain_thousand_2007_cloud => ("2007", "cloud"), plain_thousand_2010_synced => ("2010", "synced"),
+    plain_thousand_2013_cloud => ("2013", "cloud"), plain_thousand_2016_synced => ("2016", "synced"),
+    plain_thousand_2019_cloud => ("2019", "cloud"), plain_thousand_se_synced => ("SE", "synced"),
 }
 
-// Twenty kills of a 1,000-user rehearsal cost 60-97 s a case (each restart is a fresh pwsh and
-// its warm-up). One case per source version runs by default, alternating the identity mode (all
-// twelve passed by hand, 60-84 s each two at a time; the other six would add some 230 s of wall
-// time to a `.ci/run` CI's 30 minutes must also compile in); the other six are the long suite.
-matrix! { thousand_kills;
-    kills_thousand_2007_synced => ("2007", "synced"), kills_thousand_2010_cloud => ("2010", "cloud"),
-    kills_thousand_2013_synced => ("2013", "synced"), kills_thousand_2016_cloud => ("2016", "cloud"),
-    kills_thousand_2019_synced => ("2019", "synced"), kills_thousand_se_cloud => ("SE", "cloud"),
+matrix! { thousand_killed;
+    killed_thousand_2007_synced => ("2007", "synced"), killed_thousand_2010_cloud => ("2010", "cloud"),
+    killed_thousand_2013_synced => ("2013", "synced"), killed_thousand_2016_cloud => ("2016", "cloud"),
+    killed_thousand_2019_synced => ("2019", "synced"), killed_thousand_se_cloud => ("SE", "cloud"),
 }
 
 long_matrix! { thousand_kills;
