@@ -3,27 +3,27 @@
 //! (tenant, version, identity) case reuses one bundle (each phase on its own state file where it
 //! needs a fresh tenant):
 //! 1. the first rehearsal creates everything and the tenant equals the plan. It runs straight
-//!    through (steps started with `pwsh -File`, as `cutover run` does), or it is killed 20 times
-//!    at points chosen by progress (records written, or the next step started) and resumed, when
-//!    every operation must also be done exactly once (`First::Killed`);
+//!    through, or it is killed 20 times at points chosen by progress (records written, or the
+//!    next step started) and resumed, when every operation must also be done exactly once and
+//!    none may fail on the way (`First::Killed`). Half the samples cases start it one pwsh per
+//!    step (`pwsh -File`, as `cutover run` does; `per_process`), the rest hosted;
 //! 2. a second one, every step started from a session (`& ./steps/NN.ps1`), records only
 //!    `unchanged`;
 //! 3. `--what-if` on the filled tenant leaves it untouched and records no change;
 //! 4. with faults injected from a seed, on a fresh tenant, every failed operation is `failed`
 //!    with a hint and none whose effect is missing is recorded as a success.
 //!
-//! Every samples case is killed and resumed: as its first rehearsal, or, where that is one pwsh
-//! per step (`per_process`), in a test of its own on its own bundle. On 1,000 users, one case per
-//! source version (the identity mode alternating) has a killed first rehearsal by default; the
-//! other six run straight through, and their kills are the long suite (`CUTOVER_LONG_TESTS=1`),
-//! as CI's budget cannot hold all twelve (see below).
+//! Every samples case's first rehearsal is killed. On 1,000 users, one case per source version
+//! (the identity mode alternating) is killed by default; the other six run straight through, and
+//! their kills are the long suite (`CUTOVER_LONG_TESTS=1`), as CI's budget cannot hold all twelve
+//! (see below).
 //! The hosted rehearsals of one test share one pwsh (`with_shared_host`): each step still gets a
 //! fresh runspace, and the host keeps only what pwsh compiled, so its warm-up is paid once.
-//! Measured on the shared 2-core machine, debug build as CI runs it, two tests at a time, load
-//! 4-5: a samples kill/resume case 38-54 s, a samples case 21-23 s hosted and 47-57 s with the
-//! first rehearsal one pwsh per step, a 1,000-user case 50-66 s, a 1,000-user kill/resume case
-//! 88-97 s. They are CPU-bound: three at a time took longer than two (ten kill cases: 287 s
-//! against 258 s), and each kill costs about 3 s of CPU, a fresh pwsh and its warm-up.
+//! Measured on the shared 2-core machine, debug build as CI runs it, two tests at a time: a
+//! samples case 70-90 s (its kill/resume 53-77 s), a 1,000-user case 50-66 s, one killed 141 s
+//! (its kill/resume 101 s). They are CPU-bound: three at a time took longer than two (ten kill
+//! cases: 287 s against 258 s), and each kill costs about 3 s of CPU, a fresh pwsh and its
+//! warm-up.
 //!
 //! The samples carry one name collision (a group and a shared mailbox both named "Sales", which
 //! Exchange Online refuses: issue 8 item 5); the matrix renames the group, and
@@ -71,23 +71,23 @@ enum First {
     /// Straight through: hosted, or one pwsh per step where `per_process` says so.
     Plain,
     /// Killed 20 times and resumed (`killed_and_resumed`), which also holds every operation to
-    /// one success and the tenant to the plan; the later rehearsals then start from the tenant
-    /// it filled. A case with kills pays for one first rehearsal instead of two (about 20 s on
-    /// 1,000 users).
+    /// one success, none to a failure, and the tenant to the plan; the later rehearsals then
+    /// start from the tenant it filled. A case with kills pays for one first rehearsal, not two.
     Killed,
 }
 
 /// First rehearsal, second (all `unchanged`), `--what-if` on the filled tenant, then faults on a
-/// fresh one. The samples' first rehearsal is one pwsh per step in half the cases
-/// (`per_process`), which keep their kills in a test of their own (`kills`).
+/// fresh one. The samples' first rehearsal starts one pwsh per step in half the cases
+/// (`per_process`), killed or not.
 fn rehearsals(tenant: Tenant, version: &str, identity: &str, first: First) {
     let dir = tempfile::tempdir().unwrap();
     let b = tenant.bundle(dir.path(), version, identity);
     let t = Instant::now();
     let mut o = with_shared_host(options(&b));
+    let hosted = HOSTED && !(matches!(tenant, Tenant::Samples) && per_process(version, identity));
     match first {
         First::Killed => {
-            killed_and_resumed(&b, &b.bundle.join("rehearsals/tenant.json"));
+            killed_and_resumed(&b, &b.bundle.join("rehearsals/tenant.json"), hosted);
             eprintln!(
                 "matrix {} {version} {identity}: kill/resume {:.1} s",
                 tenant.label(),
@@ -96,8 +96,7 @@ fn rehearsals(tenant: Tenant, version: &str, identity: &str, first: First) {
             second_unchanged(&o, version, identity);
         }
         First::Plain => {
-            o.hosted =
-                HOSTED && !(matches!(tenant, Tenant::Samples) && per_process(version, identity));
+            o.hosted = hosted;
             first_then_unchanged_with(&o, version, identity);
             o.hosted = HOSTED;
         }
@@ -115,32 +114,20 @@ fn rehearsals(tenant: Tenant, version: &str, identity: &str, first: First) {
     );
 }
 
-/// Killed 20 times and resumed, on a fresh tenant: the long suite's 1,000-user cases, and the
-/// samples cases whose first rehearsal is per process.
-fn killed(tenant: Tenant, version: &str, identity: &str) {
+/// Killed 20 times and resumed, on a fresh tenant: the long suite's 1,000-user cases.
+fn thousand_kills(version: &str, identity: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let b = tenant.bundle(dir.path(), version, identity);
+    let b = Tenant::Thousand.bundle(dir.path(), version, identity);
     let t = Instant::now();
-    killed_and_resumed(&b, &dir.path().join("killed-tenant.json"));
+    killed_and_resumed(&b, &dir.path().join("killed-tenant.json"), HOSTED);
     eprintln!(
-        "matrix {} {version} {identity}: kill/resume {:.1} s",
-        tenant.label(),
+        "matrix 1,000 users {version} {identity}: kill/resume {:.1} s",
         t.elapsed().as_secs_f64()
     );
 }
 
 fn samples(version: &str, identity: &str) {
-    rehearsals(Tenant::Samples, version, identity, First::Plain);
-}
-
-fn samples_killed(version: &str, identity: &str) {
-    assert!(!per_process(version, identity));
     rehearsals(Tenant::Samples, version, identity, First::Killed);
-}
-
-fn kills(version: &str, identity: &str) {
-    assert!(per_process(version, identity));
-    killed(Tenant::Samples, version, identity);
 }
 
 fn thousand(version: &str, identity: &str) {
@@ -151,17 +138,11 @@ fn thousand_killed(version: &str, identity: &str) {
     rehearsals(Tenant::Thousand, version, identity, First::Killed);
 }
 
-fn thousand_kills(version: &str, identity: &str) {
-    killed(Tenant::Thousand, version, identity);
-}
-
-/// The first rehearsal of these cases starts one pwsh per step, exactly as `cutover run` starts a
-/// step (`pwsh -File`): every source version's templates, once, alternating the identity mode so
-/// both modes' steps are covered too. Everything else runs hosted (one pwsh, a fresh runspace per
-/// step), which `rehearse_hosted`'s tests hold to the same records and tenant, in `-File` and in
-/// session mode. Measured at load 4-5, two tests at a time: 47-57 s a case with the first
-/// rehearsal per process, 21-23 s all hosted; per process for the other six too would add about
-/// 6 x 30 s of test time.
+/// The samples cases whose first rehearsal (killed and resumed) starts one pwsh per step, exactly
+/// as `cutover run` starts a step (`pwsh -File`): every source version's templates, once,
+/// alternating the identity mode so both modes' steps are covered too. Everything else runs
+/// hosted (one pwsh, a fresh runspace per step), which `rehearse_hosted`'s tests hold to the same
+/// records and tenant, in `-File` and in session mode.
 fn per_process(version: &str, identity: &str) -> bool {
     matches!(
         (version, identity),
@@ -345,8 +326,9 @@ fn kill_points(total: usize) -> Vec<KillAt> {
 }
 
 /// Kills `cutover rehearse` 20 times on progress and resumes it on a fresh tenant (`state`),
-/// then checks that every operation was done exactly once and the tenant equals the plan.
-fn killed_and_resumed(b: &Bundled, state_file: &Path) {
+/// then checks that every operation was done exactly once, none failed on the way, and the
+/// tenant equals the plan.
+fn killed_and_resumed(b: &Bundled, state_file: &Path, hosted: bool) {
     let cmd = |resume: bool| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_cutover"));
         c.arg("rehearse")
@@ -361,7 +343,7 @@ fn killed_and_resumed(b: &Bundled, state_file: &Path) {
         if resume {
             c.arg("--resume");
         }
-        if HOSTED {
+        if hosted {
             c.arg("--hosted");
         }
         // Each of these processes lives a few seconds, too short for .NET's tier-1 recompiling
@@ -462,6 +444,19 @@ fn killed_and_resumed(b: &Bundled, state_file: &Path) {
     let records = Records::read(&run.join(cutover::run::journal::RESULTS_FILE))
         .unwrap()
         .records;
+    // Nothing failed on the way: a resume sends a failed operation again, so a failure a kill
+    // caused (or a first attempt that fails where a plain rehearsal's would) would otherwise
+    // pass once a later attempt succeeds.
+    let failed: Vec<_> = records
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} failed records in {}: {failed:#?}",
+        failed.len(),
+        run.display()
+    );
     let mut successes: BTreeMap<(String, String), u32> = BTreeMap::new();
     let mut changes: BTreeMap<(String, String), u32> = BTreeMap::new();
     for r in &records {
@@ -497,25 +492,15 @@ macro_rules! matrix {
     )*};
 }
 
-// Samples: every (version, identity) is killed 20 times and resumed. Where the first rehearsal
-// is per process (`per_process`), the kills are a test of their own; elsewhere the killed run is
-// the case's first rehearsal.
+// Samples: every case's first rehearsal is killed 20 times and resumed, one pwsh per step where
+// `per_process` says so.
 matrix! { samples;
-    samples_2007_cloud => ("2007", "cloud"), samples_2010_synced => ("2010", "synced"),
-    samples_2013_cloud => ("2013", "cloud"), samples_2016_synced => ("2016", "synced"),
-    samples_2019_cloud => ("2019", "cloud"), samples_se_synced => ("SE", "synced"),
-}
-
-matrix! { kills;
-    kills_2007_cloud => ("2007", "cloud"), kills_2010_synced => ("2010", "synced"),
-    kills_2013_cloud => ("2013", "cloud"), kills_2016_synced => ("2016", "synced"),
-    kills_2019_cloud => ("2019", "cloud"), kills_se_synced => ("SE", "synced"),
-}
-
-matrix! { samples_killed;
-    samples_killed_2007_synced => ("2007", "synced"), samples_killed_2010_cloud => ("2010", "cloud"),
-    samples_killed_2013_synced => ("2013", "synced"), samples_killed_2016_cloud => ("2016", "cloud"),
-    samples_killed_2019_synced => ("2019", "synced"), samples_killed_se_cloud => ("SE", "cloud"),
+    samples_2007_cloud => ("2007", "cloud"), samples_2007_synced => ("2007", "synced"),
+    samples_2010_cloud => ("2010", "cloud"), samples_2010_synced => ("2010", "synced"),
+    samples_2013_cloud => ("2013", "cloud"), samples_2013_synced => ("2013", "synced"),
+    samples_2016_cloud => ("2016", "cloud"), samples_2016_synced => ("2016", "synced"),
+    samples_2019_cloud => ("2019", "cloud"), samples_2019_synced => ("2019", "synced"),
+    samples_se_cloud => ("SE", "cloud"), samples_se_synced => ("SE", "synced"),
 }
 
 // 1,000 users. Twenty kills of a 1,000-user rehearsal cost 60-97 s a case (each restart is a
