@@ -507,11 +507,13 @@ matrix! { samples;
 // fresh pwsh and its warm-up). Three cases are killed by default, their killed run the case's
 // first rehearsal: the oldest source (2007, PowerShell 1.0), 2010 (PowerShell 2.0) and the newest
 // (SE), both identity modes among them. The other nine run straight through, and their kills
-// are the long suite (all twelve passed by hand in stop 12). With six killed by default, a
-// `.ci/run` took 1,736 s here with warm caches, which puts CI near its 1,800; with three, 1,589 s.
-// Each killed case costs about 80 s more test time than a plain one (141 s against 62 s).
-// Names sort the longest first (libtest runs tests in name order), so two threads end close
-// together.
+// are the long suite (all nine passed, with the no-failure check, in 384 s two at a time: 723 s
+// of CPU). The matrix is CPU-bound, so its time is its CPU over two cores: alone, a killed case
+// took 144 s of CPU (counted from /proc/stat, which includes the hosts that die with a killed
+// `cutover`), a plain one 46 s; a restart alone costs 2.4-2.9 s of CPU before its first record.
+// Killing the nine by default would add 270-440 s to a `.ci/run` of about 1,580 s, past CI's
+// 1,800. Names sort the longest first (libtest runs tests in name order), so two threads end
+// close together.
 matrix! { thousand;
     plain_thousand_2007_cloud => ("2007", "cloud"), plain_thousand_2010_synced => ("2010", "synced"),
     plain_thousand_2013_cloud => ("2013", "cloud"), plain_thousand_2013_synced => ("2013", "synced"),
